@@ -1,0 +1,79 @@
+#!/usr/bin/env node
+/**
+ * `npm start` / `node dist/src/devhost/cli.js [options]`: runs the app in this folder (or --app)
+ * on the dev host until Ctrl-C.
+ */
+import { parseArgs } from 'node:util';
+import { ManualClock, RealClock, ScaledClock, type Clock } from './clock.js';
+import { DevHost } from './host.js';
+import { parseLogLevel } from './logger.js';
+
+const usage = `Usage: npm start -- [options]
+
+  --port <n>            HTTP port (default: $PORT or 7071)
+  --app <dir>           the Functions app folder (default: the current folder)
+  --azurite <mode>      memory | disk | off: embedded Azurite when AzureWebJobsStorage is
+                        UseDevelopmentStorage=true and none is running (default: memory)
+  --azurite-location <dir>  Azurite's folder in disk mode (default: .azurite)
+  --time-scale <n>      run orchestration time n times faster than the wall clock
+  --manual-clock        time moves only via POST /admin/devhost/clock?advanceMs=<ms>
+  --enforce-keys        require function keys (DEVHOST_FUNCTION_KEYS, DEVHOST_MASTER_KEY)
+  --log-level <level>   trace | debug | information | warning | error (default: information)
+  --help`;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string' },
+      app: { type: 'string' },
+      azurite: { type: 'string' },
+      'azurite-location': { type: 'string' },
+      'time-scale': { type: 'string' },
+      'manual-clock': { type: 'boolean' },
+      'enforce-keys': { type: 'boolean' },
+      'log-level': { type: 'string' },
+      help: { type: 'boolean' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(usage + '\n');
+    return;
+  }
+  const port = Number(values.port ?? process.env.PORT ?? 7071);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, got ${values.port}`);
+  const azurite = values.azurite ?? 'memory';
+  if (azurite !== 'memory' && azurite !== 'disk' && azurite !== 'off') throw new Error(`--azurite must be memory, disk or off`);
+  let clock: Clock = new RealClock();
+  if (values['manual-clock']) clock = new ManualClock(Date.now());
+  else if (values['time-scale']) {
+    const scale = Number(values['time-scale']);
+    if (!(scale > 0)) throw new Error(`--time-scale must be a positive number, got ${values['time-scale']}`);
+    clock = new ScaledClock(scale);
+  }
+  const host = await DevHost.start({
+    appRoot: values.app ?? process.cwd(),
+    port,
+    clock,
+    azurite,
+    ...(values['azurite-location'] ? { azuriteLocation: values['azurite-location'] } : {}),
+    enforceKeys: values['enforce-keys'] ?? false,
+    logLevel: parseLogLevel(values['log-level'], 'information'),
+  });
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    host.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`dev host: ${err instanceof Error ? err.message : String(err)}\n\n${usage}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,330 @@
+/**
+ * The dev host: runs a Functions app (v4 Node programming model, durable-functions v3) without
+ * Core Tools. One HTTP port serves the app's HTTP triggers and the Durable management webhooks;
+ * a second loopback-only port serves the Durable client's RPC calls (as the real host does);
+ * timer triggers fire on their schedules; orchestrations run on the engine in ./durable.
+ */
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createTableClient, isDevelopmentStorage, storageTarget } from '../adapters/storage.js';
+import { applyLocalSettings, loadApp, readHostJson, type LoadedApp } from './app-loader.js';
+import { startAzurite, isListening, type AzuriteInstance } from './azurite.js';
+import { ManualClock, RealClock, type Clock } from './clock.js';
+import { Engine } from './durable/engine.js';
+import { durableClientData, handleManagement, type MgmtResponse, type WebhookUrls } from './durable/mgmt-api.js';
+import { HubStore } from './durable/store.js';
+import { authorized, buildRoutes, findRoute, invokeHttp, type HttpRoute, type IncomingExchange, type Keys, type OutgoingResponse } from './http-triggers.js';
+import { Invoker } from './invoker.js';
+import { Logger, type LogLevel } from './logger.js';
+import { TimerTriggers } from './timer-triggers.js';
+
+export interface DevHostOptions {
+  appRoot: string;
+  /** Port for HTTP triggers and webhooks; 0 picks a free one. Default 7071. */
+  port?: number;
+  clock?: Clock;
+  enforceKeys?: boolean;
+  /** Start an embedded Azurite when AzureWebJobsStorage=UseDevelopmentStorage=true and none runs. */
+  azurite?: 'memory' | 'disk' | 'off';
+  azuriteLocation?: string;
+  logLevel?: LogLevel;
+  logger?: Logger;
+  /** Copy local.settings.json Values into the environment first (default true). */
+  loadLocalSettings?: boolean;
+  maxRequestBytes?: number;
+}
+
+const WEBHOOK_PREFIX = '/runtime/webhooks/durabletask';
+const DEFAULT_MAX_REQUEST = 100 * 1024 * 1024;
+const HUB_NAME = /^[A-Za-z][A-Za-z0-9]{2,44}$/;
+
+export class DevHost {
+  private constructor(
+    readonly app: LoadedApp,
+    readonly engine: Engine,
+    readonly clock: Clock,
+    readonly keys: Keys,
+    readonly baseUrl: string,
+    private readonly server: http.Server,
+    private readonly rpcServer: http.Server,
+    private readonly timers: TimerTriggers,
+    private readonly invoker: Invoker,
+    private readonly azurite: AzuriteInstance | undefined,
+    private readonly logger: Logger,
+  ) {}
+
+  get port(): number {
+    return Number(new URL(this.baseUrl).port);
+  }
+
+  get hubName(): string {
+    return this.engine.hubName;
+  }
+
+  static async start(options: DevHostOptions): Promise<DevHost> {
+    const logger = options.logger ?? new Logger(options.logLevel ?? 'information');
+    if (options.loadLocalSettings !== false) applyLocalSettings(options.appRoot);
+    const env = process.env;
+    const clock = options.clock ?? new RealClock();
+
+    let azurite: AzuriteInstance | undefined;
+    const mode = options.azurite ?? 'memory';
+    if (!env.AzureWebJobsStorage && !env.AzureWebJobsStorage__accountName && mode !== 'off') {
+      env.AzureWebJobsStorage = 'UseDevelopmentStorage=true';
+    }
+    if (isDevelopmentStorage(env.AzureWebJobsStorage) && mode !== 'off') {
+      const running = (await isListening(10000)) && (await isListening(10002));
+      if (running) {
+        logger.info('Host', 'Using the Azurite already listening on 127.0.0.1:10000-10002.');
+      } else {
+        azurite = await startAzurite({
+          mode,
+          ports: { blob: 10000, queue: 10001, table: 10002 },
+          ...(options.azuriteLocation ? { location: options.azuriteLocation } : {}),
+        });
+        logger.info('Host', `Started Azurite (${mode}) on 127.0.0.1:10000-10002.`);
+      }
+    }
+
+    try {
+      const loaded = await loadApp(options.appRoot);
+      // host.json is read on every start: its %Setting% references may resolve differently.
+      const app: LoadedApp = { ...loaded, hostJson: readHostJson(loaded.root) };
+      const hub = app.hostJson.hubName ?? env.TaskHubName ?? 'TestHubName';
+      if (!HUB_NAME.test(hub)) {
+        throw new Error(`The task hub name "${hub}" is invalid: 3-45 letters and digits, starting with a letter.`);
+      }
+      const store = new HubStore(createTableClient(storageTarget(env), `${hub}DevHost`), hub);
+      await store.init();
+
+      const invoker = new Invoker(app.registry, logger);
+      const engine = new Engine({
+        store,
+        registry: app.registry,
+        invoker,
+        clock,
+        logger,
+        maxConcurrentActivities: app.hostJson.maxConcurrentActivityFunctions,
+        activityTimeoutMs: app.hostJson.functionTimeoutMs,
+      });
+      const keys: Keys = {
+        enforce: options.enforceKeys ?? false,
+        functionKeys: (env.DEVHOST_FUNCTION_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean),
+        masterKey: env.DEVHOST_MASTER_KEY?.trim() || randomBytes(24).toString('base64url'),
+      };
+      if (keys.enforce && keys.functionKeys.length === 0) keys.functionKeys.push(randomBytes(24).toString('base64url'));
+
+      const timers = new TimerTriggers(app.registry.byTrigger('timerTrigger'), invoker, clock, store, logger);
+      const routes = buildRoutes(app.registry.byTrigger('httpTrigger'));
+      const maxBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST;
+
+      const ref: { host?: DevHost } = {};
+      const server = http.createServer((req, res) => void ref.host?.handle(req, res, maxBytes, routes));
+      const rpcServer = http.createServer((req, res) => void ref.host?.handleRpc(req, res, maxBytes));
+      const port = await listen(server, options.port ?? 7071);
+      await listen(rpcServer, 0);
+      const baseUrl = `http://127.0.0.1:${port}`;
+      // durable-functions rewrites webhook URLs to localhost:7071 unless WEBSITE_HOSTNAME is set.
+      env.WEBSITE_HOSTNAME = `127.0.0.1:${port}`;
+      env.NO_PROXY = [env.NO_PROXY, '127.0.0.1', 'localhost'].filter(Boolean).join(',');
+
+      const host = new DevHost(app, engine, clock, keys, baseUrl, server, rpcServer, timers, invoker, azurite, logger);
+      ref.host = host;
+      await invoker.runAppHooks('appStart');
+      await engine.start();
+      await timers.start();
+      logger.info('Host', `Functions: ${[...app.registry.functions.values()].map((f) => f.metadata.name).join(', ')}`);
+      for (const r of routes) {
+        logger.info('Host', `  ${r.reg.metadata.name}: [${r.methods?.join(',') ?? 'ALL'}] ${baseUrl}/${prefixed(app, r.route.template)}`);
+      }
+      if (keys.enforce) logger.info('Host', `Function keys enforced. Function key: ${keys.functionKeys[0] ?? ''}`);
+      logger.info('Host', `Dev host listening on ${baseUrl} (task hub ${hub}, ${clock.kind} clock).`);
+      return host;
+    } catch (err) {
+      await azurite?.stop();
+      throw err;
+    }
+  }
+
+  /** Resolves once no orchestration work is in progress (timers may still be pending). */
+  idle(): Promise<void> {
+    return this.engine.idle();
+  }
+
+  async stop(): Promise<void> {
+    this.timers.stop();
+    this.engine.stop();
+    await Promise.all([close(this.server), close(this.rpcServer)]);
+    await this.invoker.runAppHooks('appTerminate').catch(() => undefined);
+    this.clock.dispose();
+    await this.azurite?.stop();
+  }
+
+  private get webhookUrls(): WebhookUrls {
+    return { origin: this.baseUrl, systemKey: this.keys.masterKey, connectionName: 'Storage' };
+  }
+
+  private get rpcOrigin(): string {
+    const address = this.rpcServer.address() as AddressInfo;
+    return `http://127.0.0.1:${address.port}`;
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse, maxBytes: number, routes: HttpRoute[]): Promise<void> {
+    try {
+      const ex = await readExchange(req, maxBytes, this.baseUrl);
+      if (!ex) return send(res, { status: 413, headers: [], body: Buffer.from('Request body too large.') });
+      const path = ex.url.pathname;
+      if (path === WEBHOOK_PREFIX || path.startsWith(WEBHOOK_PREFIX + '/')) {
+        if (!authorized('system', this.keys, ex)) return send(res, unauthorized());
+        return send(res, mgmtToOutgoing(await this.management(ex, path.slice(WEBHOOK_PREFIX.length))));
+      }
+      if (path.startsWith('/admin/')) return send(res, this.admin(ex));
+      const prefix = this.app.hostJson.routePrefix;
+      const rel = prefix === '' ? path : path.toLowerCase().startsWith(`/${prefix.toLowerCase()}/`) ? path.slice(prefix.length + 1) : undefined;
+      if (rel === undefined) return send(res, notFound());
+      const found = findRoute(routes, ex.method, rel);
+      if (!found) return send(res, notFound());
+      if (found === 'methodNotAllowed') return send(res, { status: 405, headers: [], body: Buffer.alloc(0) });
+      if (!authorized(found.route.authLevel, this.keys, ex)) return send(res, unauthorized());
+      const clientData = durableClientData(this.engine, this.webhookUrls, this.rpcOrigin);
+      const started = Date.now();
+      const out = await invokeHttp(
+        this.invoker,
+        found.route,
+        ex,
+        found.params,
+        { durableClient: { string: JSON.stringify(clientData) }, orchestrationClient: { string: JSON.stringify(clientData) } },
+        this.app.hostJson.functionTimeoutMs,
+      ).catch((err: unknown) => {
+        this.logger.error(`Function.${found.route.reg.metadata.name}`, `Failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+        return { status: 500, headers: [], body: Buffer.alloc(0) } satisfies OutgoingResponse;
+      });
+      this.logger.debug('Host', `${ex.method} ${path} -> ${out.status} (${Date.now() - started} ms)`);
+      send(res, out);
+    } catch (err) {
+      this.logger.error('Host', `Request failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      if (!res.headersSent) send(res, { status: 500, headers: [], body: Buffer.alloc(0) });
+      else res.destroy();
+    }
+  }
+
+  private async handleRpc(req: http.IncomingMessage, res: http.ServerResponse, maxBytes: number): Promise<void> {
+    try {
+      const ex = await readExchange(req, maxBytes, this.rpcOrigin);
+      if (!ex) return send(res, { status: 413, headers: [], body: Buffer.alloc(0) });
+      const path = ex.url.pathname;
+      if (!path.startsWith('/durabletask/')) return send(res, notFound());
+      send(res, mgmtToOutgoing(await this.management(ex, path.slice('/durabletask'.length))));
+    } catch (err) {
+      this.logger.error('Host', `RPC request failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      if (!res.headersSent) send(res, { status: 500, headers: [], body: Buffer.alloc(0) });
+    }
+  }
+
+  private management(ex: IncomingExchange, path: string): Promise<MgmtResponse> {
+    return handleManagement(this.engine, this.webhookUrls, {
+      method: ex.method,
+      path,
+      query: ex.url.searchParams,
+      headers: ex.headers,
+      body: ex.body,
+    });
+  }
+
+  /** A few of the host's admin endpoints: status, run a timer function now, move a manual clock. */
+  private admin(ex: IncomingExchange): OutgoingResponse {
+    if (!authorized('admin', this.keys, ex)) return unauthorized();
+    const path = ex.url.pathname;
+    if (path === '/admin/host/status' && ex.method === 'GET') {
+      return jsonResponse(200, { state: 'Running', taskHub: this.hubName, clock: this.clock.kind, now: new Date(this.clock.now()).toISOString() });
+    }
+    const fn = /^\/admin\/functions\/([^/]+)$/.exec(path);
+    if (fn?.[1] && ex.method === 'POST') {
+      const run = this.timers.runNow(decodeURIComponent(fn[1]));
+      if (!run) return jsonResponse(404, { message: `No timer function '${fn[1]}'.` });
+      void run;
+      return { status: 202, headers: [], body: Buffer.alloc(0) };
+    }
+    if (path === '/admin/devhost/clock' && ex.method === 'POST') {
+      if (!(this.clock instanceof ManualClock)) return jsonResponse(409, { message: 'The clock is not manual.' });
+      const ms = Number(ex.url.searchParams.get('advanceMs') ?? NaN);
+      if (!Number.isFinite(ms) || ms < 0) return jsonResponse(400, { message: 'advanceMs must be a non-negative number.' });
+      this.clock.advance(ms);
+      return jsonResponse(200, { now: new Date(this.clock.now()).toISOString() });
+    }
+    return notFound();
+  }
+}
+
+function prefixed(app: LoadedApp, template: string): string {
+  return app.hostJson.routePrefix ? `${app.hostJson.routePrefix}/${template}` : template;
+}
+
+function listen(server: http.Server, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function close(server: http.Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+/** Reads the request; undefined when its body exceeds `maxBytes` (the caller answers 413). */
+async function readExchange(req: http.IncomingMessage, maxBytes: number, origin: string): Promise<IncomingExchange | undefined> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > maxBytes) {
+    req.resume();
+    return undefined;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxBytes) {
+      req.resume();
+      return undefined;
+    }
+    chunks.push(chunk);
+  }
+  return {
+    method: req.method ?? 'GET',
+    url: new URL(req.url ?? '/', origin),
+    headers: req.headers,
+    body: Buffer.concat(chunks),
+  };
+}
+
+function send(res: http.ServerResponse, out: OutgoingResponse): void {
+  const grouped = new Map<string, string[]>();
+  for (const [k, v] of out.headers) grouped.set(k.toLowerCase(), [...(grouped.get(k.toLowerCase()) ?? []), v]);
+  for (const [k, v] of grouped) res.setHeader(k, k === 'set-cookie' ? v : v.join(', '));
+  res.statusCode = out.status;
+  res.end(out.body);
+}
+
+function jsonResponse(status: number, body: unknown, headers: [string, string][] = []): OutgoingResponse {
+  return { status, headers: [['content-type', 'application/json; charset=utf-8'], ...headers], body: Buffer.from(JSON.stringify(body)) };
+}
+
+function mgmtToOutgoing(r: MgmtResponse): OutgoingResponse {
+  const headers = Object.entries(r.headers ?? {});
+  if (r.body === undefined) return { status: r.status, headers, body: Buffer.alloc(0) };
+  return jsonResponse(r.status, r.body, headers);
+}
+
+function notFound(): OutgoingResponse {
+  return { status: 404, headers: [], body: Buffer.alloc(0) };
+}
+
+function unauthorized(): OutgoingResponse {
+  return { status: 401, headers: [], body: Buffer.alloc(0) };
+}
