@@ -1,0 +1,48 @@
+/** GET /api/health on the product app, served by the dev host with Azurite. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkHealth } from '../../src/app/health.js';
+import { azuriteConnectionString } from '../../src/adapters/storage.js';
+import { freePort, type AzuriteInstance } from '../../src/devhost/azurite.js';
+import { repoRoot, startTestAzurite, startTestHost, type TestHost } from '../harness/devhost.js';
+
+let azurite: AzuriteInstance;
+let h: TestHost;
+
+beforeAll(async () => {
+  azurite = await startTestAzurite();
+  h = await startTestHost({ azurite, appRoot: repoRoot });
+});
+afterAll(async () => {
+  await h?.stop();
+  await azurite?.stop();
+});
+
+describe('GET /api/health', () => {
+  it('answers 200 with the version when settings are valid and storage answers', async () => {
+    const res = await h.json<Record<string, unknown>>('/api/health');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.body).toMatchObject({
+      status: 'ok',
+      version: expect.stringMatching(/^\d+\.\d+\.\d+/) as unknown,
+      checks: { settings: { ok: true, problems: [] }, storage: { ok: true, error: null } },
+    });
+  });
+
+  it('reports unreachable storage as unhealthy, within its time bound', async () => {
+    const closed = await freePort();
+    const started = Date.now();
+    const report = await checkHealth({ AzureWebJobsStorage: azuriteConnectionString({ table: closed, blob: closed, queue: closed }) });
+    expect(report.status).toBe('unhealthy');
+    expect(report.checks.storage.ok).toBe(false);
+    expect(report.checks.storage.error).toBeTruthy();
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('lists invalid settings by name without echoing their values', async () => {
+    const report = await checkHealth({ AzureWebJobsStorage: 'AccountKey=secret-value-123', TaskHubName: '1bad' });
+    expect(report.status).toBe('unhealthy');
+    expect(report.checks.settings.problems.map((p) => p.path).sort()).toEqual(['AzureWebJobsStorage', 'TaskHubName']);
+    expect(JSON.stringify(report)).not.toContain('secret-value-123');
+  });
+});

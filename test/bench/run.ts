@@ -1,0 +1,35 @@
+/**
+ * `npm run bench`: benchmarks that print figures as JSON lines (never pass/fail). Each suite
+ * starts what it needs (Azurite on free ports, the dev host in-process).
+ *   npm run bench                 all suites
+ *   npm run bench -- devhost      only suites whose name contains "devhost"
+ */
+import { devhostBenchmarks } from './devhost.bench.js';
+
+export interface BenchResult {
+  bench: string;
+  [figure: string]: unknown;
+}
+
+const suites: { name: string; run: (emit: (r: BenchResult) => void) => Promise<void> }[] = [
+  { name: 'devhost', run: devhostBenchmarks },
+];
+
+async function main(): Promise<void> {
+  const filter = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+  const emit = (r: BenchResult): void => {
+    process.stdout.write(JSON.stringify(r) + '\n');
+  };
+  for (const suite of suites) {
+    if (filter.length && !filter.some((f) => suite.name.includes(f))) continue;
+    await suite.run(emit);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,14 @@
+/** Small statistics for benchmark figures. */
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank] ?? NaN;
+}
+
+export const round = (n: number, digits = 2): number => Math.round(n * 10 ** digits) / 10 ** digits;
+
+export function summary(values: number[]): { n: number; mean: number; p50: number; p99: number; max: number } {
+  const mean = values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
+  return { n: values.length, mean: round(mean), p50: round(percentile(values, 50)), p99: round(percentile(values, 99)), max: round(Math.max(...values)) };
+}
