@@ -41,7 +41,7 @@ export class TableStepLedger implements StepLedger {
 
   private async read(key: StepKey): Promise<Row | undefined> {
     try {
-      return (await this.table.getEntity<Row>(tableKey(key.incidentId), tableKey(key.step))) as Row;
+      return (await this.table.getEntity<Row>(tableKey(key.incidentId), tableKey(key.step)));
     } catch (err) {
       if (restStatus(err) === 404) return undefined;
       throw err;
