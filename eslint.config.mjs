@@ -39,7 +39,11 @@ export default tseslint.config(
           patterns: [
             { group: ['@azure/*', '!@azure/functions'], message: 'Orchestrators must not import SDKs: call an activity.' },
             { group: ['mssql', 'tedious', '@microsoft/*', 'axios', 'undici'], message: 'Orchestrators must not import SDKs: call an activity.' },
-            { group: ['**/adapters/**', '**/ports/**', '**/devhost/**'], message: 'Orchestrators reach external systems only through activities.' },
+            { group: ['**/adapters/**', '**/ports/**', '**/devhost/**', '**/app/**'], message: 'Orchestrators reach external systems only through activities.' },
+            {
+              group: ['**/activities/*', '!**/activities/*.contracts.js', '!**/activities/define.js'],
+              message: 'Orchestrators import activity contracts (*.contracts.ts) only, never their handlers.',
+            },
           ],
         },
       ],
