@@ -29,6 +29,8 @@ export const Actor = z.object({
   name: z.string().max(256).optional(),
   /** How it reached us. */
   via: z.enum(['api', 'approval-link', 'alert', 'pipeline', 'automation']),
+  /** True when the platform authenticated the person (App Service Authentication); false when claimed by a key holder. */
+  verified: z.boolean().optional(),
 });
 export type Actor = z.infer<typeof Actor>;
 

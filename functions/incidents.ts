@@ -1,0 +1,157 @@
+/**
+ * The incident API:
+ *   POST /api/incidents                         declare an incident by hand or from a pipeline
+ *   GET  /api/incidents?environment&service&status&from&to&limit
+ *   GET  /api/incidents/{id}                    summary, severity, phase, deadlines, timeline
+ *   POST /api/incidents/{id}/{action}           ack | note | decision | rollback | extend | resolve
+ * Actions are raised into the incident orchestration as events, with the actor recorded.
+ */
+import { app, type HttpRequest } from '@azure/functions';
+import * as df from 'durable-functions';
+import { z } from 'zod';
+import { actorOf, orchestrations, orUnavailable, policyOr503 } from '../src/app/http-context.js';
+import { declareIncident } from '../src/app/intake.js';
+import { getAlertArchive, getIncidentStore } from '../src/app/stores.js';
+import { toIssues } from '../src/config/issues.js';
+import { SeverityLevel } from '../src/config/policy.js';
+import { ContainmentChoice, IncidentEventName, Role } from '../src/domain/incident-events.js';
+import { HttpError, jsonResponse, readJson, withEnvelope } from '../src/http/envelope.js';
+
+const MAX_BODY = 64 * 1024;
+
+const ClaimedActor = z.object({ id: z.string().min(1).max(256), name: z.string().max(256).optional() }).strict().optional();
+
+const Declare = z
+  .object({
+    service: z.string().min(1).max(64),
+    environment: z.string().min(1).max(64),
+    summary: z.string().trim().min(1).max(500),
+    severity: SeverityLevel.optional(),
+    impact: z.array(z.string().max(32)).max(10).optional(),
+    source: z.enum(['manual', 'pipeline']).default('manual'),
+    actor: ClaimedActor,
+  })
+  .strict();
+
+const ActionBodies = {
+  ack: z.object({ role: Role.optional(), actor: ClaimedActor }).strict(),
+  note: z.object({ text: z.string().trim().min(1).max(4000), actor: ClaimedActor }).strict(),
+  decision: z.object({ choice: ContainmentChoice, proposalId: z.string().max(128).optional(), reason: z.string().max(2000).optional(), actor: ClaimedActor }).strict(),
+  rollback: z.object({ reason: z.string().trim().min(1).max(2000), actor: ClaimedActor }).strict(),
+  extend: z
+    .object({
+      timebox: z.enum(['ack', 'decision', 'containment', 'monitoring']),
+      minutes: z.number().int().min(1).max(240),
+      reason: z.string().max(2000).optional(),
+      actor: ClaimedActor,
+    })
+    .strict(),
+  resolve: z.object({ summary: z.string().max(4000).optional(), actor: ClaimedActor }).strict(),
+} as const;
+type Action = keyof typeof ActionBodies;
+
+const ListQuery = z.object({
+  environment: z.string().max(64).optional(),
+  service: z.string().max(64).optional(),
+  status: z.enum(['open', 'resolved']).optional(),
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});
+
+function validate<T extends z.ZodType>(schema: T, value: unknown, what: string): z.output<T> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new HttpError(400, 'validation_failed', `The ${what} is not valid: ${parsed.error.issues[0]?.message ?? ''}`, toIssues(parsed.error));
+  return parsed.data;
+}
+
+/** Empty bodies are allowed for actions whose fields are all optional (ack, resolve). */
+async function optionalJson(request: HttpRequest): Promise<unknown> {
+  const length = request.headers.get('content-length');
+  if (length === '0' || (!length && !request.headers.get('content-type'))) return {};
+  return readJson(request, { maxBytes: MAX_BODY });
+}
+
+app.http('incidentsDeclare', {
+  route: 'incidents',
+  methods: ['POST'],
+  authLevel: 'function',
+  extraInputs: [df.input.durableClient()],
+  handler: withEnvelope(async (request, context, requestId) => {
+    const body = validate(Declare, await readJson(request, { maxBytes: MAX_BODY }), 'declaration');
+    const policy = policyOr503(context);
+    const actor = actorOf(request, body.actor, body.source === 'pipeline' ? 'pipeline' : 'api');
+    const outcome = await orUnavailable(context, requestId, () =>
+      declareIncident(
+        { store: getIncidentStore(), orchestrations: orchestrations(context), archive: getAlertArchive(), policy, now: () => new Date() },
+        { ...body, actor, source: body.source },
+      ),
+    );
+    if (outcome.kind === 'unknown-service') {
+      throw new HttpError(400, 'validation_failed', outcome.message, [{ path: 'service', code: 'unknown_service', message: outcome.message }]);
+    }
+    if (outcome.kind === 'already-open') {
+      throw new HttpError(409, 'conflict', `An incident is already open for ${body.service} in ${body.environment}: ${outcome.incidentId}. Add to it instead.`, {
+        incidentId: outcome.incidentId,
+      });
+    }
+    return jsonResponse(201, { incidentId: outcome.incidentId, severity: outcome.severity, requestId }, requestId, {
+      location: `/api/incidents/${outcome.incidentId}`,
+    });
+  }),
+});
+
+app.http('incidentsList', {
+  route: 'incidents',
+  methods: ['GET'],
+  authLevel: 'function',
+  handler: withEnvelope(async (request, context, requestId) => {
+    const query = validate(ListQuery, Object.fromEntries(request.query), 'query');
+    const items = await orUnavailable(context, requestId, () => getIncidentStore().listSummaries(query));
+    return jsonResponse(200, { items, count: items.length }, requestId);
+  }),
+});
+
+app.http('incidentsGet', {
+  route: 'incidents/{id}',
+  methods: ['GET'],
+  authLevel: 'function',
+  extraInputs: [df.input.durableClient()],
+  handler: withEnvelope(async (request, context, requestId) => {
+    const id = request.params.id ?? '';
+    const result = await orUnavailable(context, requestId, async () => {
+      const store = getIncidentStore();
+      const [summary, timeline, runtime] = await Promise.all([store.getSummary(id), store.getTimeline(id), orchestrations(context).describe(id)]);
+      return { summary, timeline, runtime };
+    });
+    if (!result.summary && !result.runtime) throw new HttpError(404, 'not_found', `No incident ${id}.`);
+    return jsonResponse(200, { incidentId: id, summary: result.summary ?? null, runtime: result.runtime ?? null, timeline: result.timeline, requestId }, requestId);
+  }),
+});
+
+app.http('incidentsAction', {
+  route: 'incidents/{id}/{action}',
+  methods: ['POST'],
+  authLevel: 'function',
+  extraInputs: [df.input.durableClient()],
+  handler: withEnvelope(async (request, context, requestId) => {
+    const id = request.params.id ?? '';
+    const action = request.params.action ?? '';
+    if (!(action in ActionBodies)) {
+      throw new HttpError(404, 'not_found', `Unknown action "${action.slice(0, 40)}"; use one of ${Object.keys(ActionBodies).join(', ')}.`);
+    }
+    const schema = ActionBodies[action as Action];
+    const body = validate(schema as z.ZodType<Record<string, unknown> & { actor?: { id: string; name?: string } }>, await optionalJson(request), `${action} body`);
+    const { actor: claimed, ...fields } = body;
+    const event = { ...fields, actor: actorOf(request, claimed), at: new Date().toISOString() };
+    const result = await orUnavailable(context, requestId, async () => {
+      const o = orchestrations(context);
+      const state = await o.state(id);
+      if (state !== 'running') return state;
+      return o.raise(id, IncidentEventName[action as Action], event);
+    });
+    if (result === 'none' || result === 'missing') throw new HttpError(404, 'not_found', `No incident ${id}.`);
+    if (result === 'finished' || result === 'gone') throw new HttpError(409, 'conflict', `Incident ${id} has ended; it takes no more ${action} events.`);
+    return jsonResponse(202, { incidentId: id, event: action, actor: event.actor, at: event.at, requestId }, requestId);
+  }),
+});

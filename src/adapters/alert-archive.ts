@@ -1,0 +1,32 @@
+/**
+ * Raw alert payloads, kept as received for the evidence pack: one blob per delivery key, written
+ * once (If-None-Match: *), so a redelivery neither duplicates nor overwrites it.
+ */
+import type { ContainerClient } from '@azure/storage-blob';
+import type { AlertArchive } from '../ports/orchestrations.js';
+import { restStatus } from './storage.js';
+
+export class BlobAlertArchive implements AlertArchive {
+  private ready: Promise<unknown> | undefined;
+
+  constructor(private readonly container: ContainerClient) {}
+
+  async put(name: string, payload: unknown): Promise<string> {
+    this.ready ??= this.container.createIfNotExists().catch((err: unknown) => {
+      this.ready = undefined;
+      throw err;
+    });
+    await this.ready;
+    const body = JSON.stringify(payload);
+    try {
+      await this.container.getBlockBlobClient(name).upload(body, Buffer.byteLength(body), {
+        conditions: { ifNoneMatch: '*' },
+        blobHTTPHeaders: { blobContentType: 'application/json' },
+      });
+    } catch (err) {
+      // 409: stored by an earlier delivery of the same alert.
+      if (restStatus(err) !== 409) throw err;
+    }
+    return `${this.container.containerName}/${name}`;
+  }
+}

@@ -1,0 +1,197 @@
+/**
+ * IncidentStore in Azure Table storage (one table, partitions by purpose):
+ *   PartitionKey "d:<hash>"        RowKey ""             alert delivery (dedupe) records
+ *   PartitionKey "c"               RowKey "<env>|<svc>"  correlation: sequence + open incident (etag CAS)
+ *   PartitionKey "<incidentId>"    RowKey "summary"      the summary the API lists
+ *   PartitionKey "<incidentId>"    RowKey "t<seq>"       timeline entries
+ * Concurrency is handled by the service: insert-if-absent (409) and If-Match (412).
+ */
+import type { TableClient, TableEntity } from '@azure/data-tables';
+import { IncidentSummary, TimelineEntry } from '../domain/incident.js';
+import type { DeliveryRecord, IncidentStore, SummaryQuery } from '../ports/incident-store.js';
+import { odataFilter } from './odata.js';
+import { restStatus } from './storage.js';
+import { tableKey } from './table-ledger.js';
+
+const SUMMARY = 'summary';
+const CORRELATION = 'c';
+
+const corrKey = (environment: string, service: string): string => tableKey(`${environment}|${service}`.toLowerCase());
+
+export class TableIncidentStore implements IncidentStore {
+  private ready: Promise<void> | undefined;
+
+  constructor(private readonly table: TableClient) {}
+
+  private init(): Promise<void> {
+    this.ready ??= this.table.createTable().catch((err: unknown) => {
+      this.ready = undefined;
+      throw err;
+    });
+    return this.ready;
+  }
+
+  async claimDelivery(key: string, at: string): Promise<{ fresh: true } | { fresh: false; existing: DeliveryRecord }> {
+    await this.init();
+    const pk = `d:${key}`;
+    try {
+      await this.table.createEntity({ partitionKey: pk, rowKey: '', state: 'pending', at });
+      return { fresh: true };
+    } catch (err) {
+      if (restStatus(err) !== 409) throw err;
+    }
+    const row = await this.table.getEntity<Record<string, unknown>>(pk, '');
+    return {
+      fresh: false,
+      existing: {
+        state: row.state === 'delivered' ? 'delivered' : 'pending',
+        incidentId: typeof row.incidentId === 'string' ? row.incidentId : null,
+        outcome: typeof row.outcome === 'string' ? row.outcome : null,
+        at: String(row.at),
+      },
+    };
+  }
+
+  async markDelivered(key: string, incidentId: string | null, outcome: string, at: string): Promise<void> {
+    await this.init();
+    const entity: Record<string, unknown> = { partitionKey: `d:${key}`, rowKey: '', state: 'delivered', outcome, at };
+    if (incidentId) entity.incidentId = incidentId;
+    await this.table.upsertEntity(entity as TableEntity, 'Replace');
+  }
+
+  async openIncident(environment: string, service: string, makeId: (sequence: number) => string, at: string): Promise<{ incidentId: string; opened: boolean }> {
+    await this.init();
+    const rk = corrKey(environment, service);
+    for (let attempt = 0; attempt < 20; attempt++) {
+      let row: (Record<string, unknown> & { etag?: string }) | undefined;
+      try {
+        row = await this.table.getEntity<Record<string, unknown>>(CORRELATION, rk);
+      } catch (err) {
+        if (restStatus(err) !== 404) throw err;
+      }
+      if (!row) {
+        const incidentId = makeId(1);
+        try {
+          await this.table.createEntity({ partitionKey: CORRELATION, rowKey: rk, sequence: 1, open: incidentId, openedAt: at });
+          return { incidentId, opened: true };
+        } catch (err) {
+          if (restStatus(err) !== 409) throw err;
+          continue; // someone else opened it first
+        }
+      }
+      if (typeof row.open === 'string' && row.open !== '') return { incidentId: row.open, opened: false };
+      const sequence = Number(row.sequence ?? 0) + 1;
+      const incidentId = makeId(sequence);
+      try {
+        await this.table.updateEntity({ partitionKey: CORRELATION, rowKey: rk, sequence, open: incidentId, openedAt: at }, 'Replace', { etag: row.etag ?? '*' });
+        return { incidentId, opened: true };
+      } catch (err) {
+        if (restStatus(err) !== 412) throw err;
+      }
+    }
+    throw new Error(`Could not open an incident for ${service}@${environment}: too much contention.`);
+  }
+
+  async findOpen(environment: string, service: string): Promise<string | undefined> {
+    await this.init();
+    try {
+      const row = await this.table.getEntity<Record<string, unknown>>(CORRELATION, corrKey(environment, service));
+      return typeof row.open === 'string' && row.open !== '' ? row.open : undefined;
+    } catch (err) {
+      if (restStatus(err) === 404) return undefined;
+      throw err;
+    }
+  }
+
+  async closeIncident(environment: string, service: string, incidentId: string): Promise<void> {
+    await this.init();
+    const rk = corrKey(environment, service);
+    for (let attempt = 0; attempt < 20; attempt++) {
+      let row: Record<string, unknown> & { etag?: string };
+      try {
+        row = await this.table.getEntity<Record<string, unknown>>(CORRELATION, rk);
+      } catch (err) {
+        if (restStatus(err) === 404) return;
+        throw err;
+      }
+      if (row.open !== incidentId) return;
+      try {
+        await this.table.updateEntity({ partitionKey: CORRELATION, rowKey: rk, sequence: row.sequence, open: '', closedAt: new Date().toISOString() }, 'Replace', {
+          etag: row.etag ?? '*',
+        });
+        return;
+      } catch (err) {
+        if (restStatus(err) !== 412) throw err;
+      }
+    }
+  }
+
+  private static summaryEntity(s: IncidentSummary): TableEntity {
+    return { partitionKey: tableKey(s.incidentId), rowKey: SUMMARY, doc: JSON.stringify(s), environment: s.environment.toLowerCase(), service: s.service.toLowerCase(), status: s.status, declaredAt: s.declaredAt };
+  }
+
+  async createSummary(summary: IncidentSummary): Promise<void> {
+    await this.init();
+    try {
+      await this.table.createEntity(TableIncidentStore.summaryEntity(summary));
+    } catch (err) {
+      if (restStatus(err) !== 409) throw err;
+    }
+  }
+
+  async putSummary(summary: IncidentSummary): Promise<void> {
+    await this.init();
+    await this.table.upsertEntity(TableIncidentStore.summaryEntity(summary), 'Replace');
+  }
+
+  async getSummary(incidentId: string): Promise<IncidentSummary | undefined> {
+    await this.init();
+    try {
+      const row = await this.table.getEntity<{ doc: string }>(tableKey(incidentId), SUMMARY);
+      return IncidentSummary.parse(JSON.parse(row.doc));
+    } catch (err) {
+      if (restStatus(err) === 404) return undefined;
+      throw err;
+    }
+  }
+
+  async listSummaries(query: SummaryQuery): Promise<IncidentSummary[]> {
+    await this.init();
+    const clauses: Parameters<typeof odataFilter>[0] = [['RowKey', 'eq', SUMMARY]];
+    if (query.environment) clauses.push(['environment', 'eq', query.environment.toLowerCase()]);
+    if (query.service) clauses.push(['service', 'eq', query.service.toLowerCase()]);
+    if (query.status) clauses.push(['status', 'eq', query.status]);
+    if (query.from) clauses.push(['declaredAt', 'ge', query.from]);
+    if (query.to) clauses.push(['declaredAt', 'le', query.to]);
+    const out: IncidentSummary[] = [];
+    for await (const row of this.table.listEntities<{ doc: string }>({ queryOptions: { filter: odataFilter(clauses) } })) {
+      out.push(IncidentSummary.parse(JSON.parse(row.doc)));
+      if (out.length >= 5000) break;
+    }
+    // Newest first, then the limit (Table storage returns key order, not time order).
+    return out.sort((a, b) => (a.declaredAt < b.declaredAt ? 1 : a.declaredAt > b.declaredAt ? -1 : 0)).slice(0, query.limit);
+  }
+
+  async appendTimeline(incidentId: string, entries: TimelineEntry[]): Promise<void> {
+    await this.init();
+    for (let i = 0; i < entries.length; i += 100) {
+      const batch = entries.slice(i, i + 100).map(
+        (e) => ['upsert', { partitionKey: tableKey(incidentId), rowKey: `t${String(e.seq).padStart(8, '0')}`, doc: JSON.stringify(e) }, 'Replace'] as const,
+      );
+      // Upserts keyed by sequence number: appending the same entries again is harmless.
+      await this.table.submitTransaction(batch.map((b) => [b[0], b[1], b[2]]));
+    }
+  }
+
+  async getTimeline(incidentId: string): Promise<TimelineEntry[]> {
+    await this.init();
+    const out: TimelineEntry[] = [];
+    const filter = odataFilter([
+      ['PartitionKey', 'eq', tableKey(incidentId)],
+      ['RowKey', 'ge', 't'],
+      ['RowKey', 'lt', 'u'],
+    ]);
+    for await (const row of this.table.listEntities<{ doc: string }>({ queryOptions: { filter } })) out.push(TimelineEntry.parse(JSON.parse(row.doc)));
+    return out;
+  }
+}

@@ -1,0 +1,268 @@
+/**
+ * Alert intake: one Azure Monitor delivery in, at most one incident out.
+ *
+ *   parse (common schema) -> route (service@environment) -> classify (P1/P2/P3)
+ *   -> deduplicate (alertId + condition) -> correlate (one open incident per service@environment)
+ *   -> start the incident, or raise the alert into the open one.
+ *
+ * Every step is idempotent, so a redelivery (Azure Monitor retries on 5xx and timeouts) or a
+ * concurrent duplicate converges on the same incident. Storage trouble is thrown (the trigger
+ * answers 503 so Azure Monitor delivers again); bad input is returned as data.
+ */
+import { createHash } from 'node:crypto';
+import { resolveService, type Policy } from '../config/policy.js';
+import { toIssues, type Issue } from '../config/issues.js';
+import { COMMON_SCHEMA_ID, CommonAlert } from '../domain/alert-schema.js';
+import { IncidentInput, type AlertRecord, type IncidentSummary, type PolicySnapshot } from '../domain/incident.js';
+import { IncidentEventName, type Actor } from '../domain/incident-events.js';
+import { routeSignal } from '../domain/routing.js';
+import { classifySeverity, type SeverityDecision } from '../domain/severity.js';
+import { toSignal, type Signal } from '../domain/signal.js';
+import type { IncidentStore } from '../ports/incident-store.js';
+import type { AlertArchive, Orchestrations } from '../ports/orchestrations.js';
+
+export const INCIDENT_ORCHESTRATION = 'incident';
+
+export type IntakeOutcome =
+  | { kind: 'invalid'; message: string; issues: Issue[] }
+  | {
+      kind: 'declared' | 'correlated' | 'duplicate' | 'recovery-signal' | 'unmatched' | 'no-open-incident';
+      incidentId: string | null;
+      service: string | null;
+      environment: string | null;
+      severity: SeverityDecision | null;
+      reasons: string[];
+    };
+
+export interface IntakeDeps {
+  store: IncidentStore;
+  orchestrations: Orchestrations;
+  archive: AlertArchive;
+  policy: Policy;
+  now: () => Date;
+}
+
+export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/** Readable, deterministic incident ids: the same service, environment and sequence give the same id. */
+export function incidentIdFor(environment: string, service: string, sequence: number): string {
+  const slug = (s: string): string => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40);
+  return `inc-${slug(environment)}-${slug(service)}-${sha256(`${environment.toLowerCase()}|${service.toLowerCase()}|${sequence}`).slice(0, 10)}`;
+}
+
+export function parseAlert(body: unknown): { ok: true; alert: CommonAlert; signal: Signal } | { ok: false; message: string; issues: Issue[] } {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    return { ok: false, message: 'The body must be a JSON object in the Azure Monitor common alert schema.', issues: [] };
+  }
+  const schemaId = (body as { schemaId?: unknown }).schemaId;
+  if (schemaId !== COMMON_SCHEMA_ID) {
+    return {
+      ok: false,
+      message:
+        `schemaId is ${JSON.stringify(schemaId ?? null)?.slice(0, 80)}, not "${COMMON_SCHEMA_ID}": enable the common alert schema ` +
+        `on the action group's webhook (useCommonAlertSchema).`,
+      issues: [{ path: 'schemaId', code: 'invalid_value', message: `expected "${COMMON_SCHEMA_ID}"` }],
+    };
+  }
+  const parsed = CommonAlert.safeParse(body);
+  if (!parsed.success) {
+    return { ok: false, message: 'The alert does not follow the common alert schema.', issues: toIssues(parsed.error).slice(0, 50) };
+  }
+  return { ok: true, alert: parsed.data, signal: toSignal(parsed.data) };
+}
+
+export function policySnapshot(policy: Policy, entry: ReturnType<typeof resolveService>): PolicySnapshot {
+  return {
+    bot: policy.bot,
+    environment: entry.environment,
+    service: entry.entry,
+    timeboxes: policy.timeboxes,
+    teams: entry.teams,
+    approvers: entry.approvers,
+    escalation: policy.escalation,
+    postmortemDueBusinessDays: policy.postmortem.dueBusinessDays,
+  };
+}
+
+function summaryOf(input: IncidentInput): IncidentSummary {
+  return {
+    incidentId: input.incidentId,
+    service: input.service,
+    environment: input.environment,
+    severity: input.severity.level,
+    status: 'open',
+    phase: 'declared',
+    summary: input.summary,
+    source: input.source,
+    declaredAt: input.declaredAt,
+    updatedAt: input.declaredAt,
+    resolvedAt: null,
+    alerts: input.alert ? 1 : 0,
+    acknowledgedBy: null,
+  };
+}
+
+export function describeSignal(signal: Signal): string {
+  const metric = signal.metrics[0];
+  const measured =
+    metric && metric.value !== null ? ` (${metric.name ?? 'value'} ${metric.value}${metric.threshold !== null ? `, threshold ${metric.threshold}` : ''})` : '';
+  const what = signal.rule ?? signal.activity?.title ?? signal.monitoringService ?? 'alert';
+  return `${what}${measured}`.slice(0, 500);
+}
+
+/**
+ * Starts the incident `incidentId` for `input`, or, when it is running already, raises the alert
+ * into it. A finished instance under an id the correlation still points at is closed first.
+ */
+async function deliver(deps: IntakeDeps, incidentId: string, makeInput: () => IncidentInput, alert: AlertRecord | undefined): Promise<'started' | 'raised' | 'finished'> {
+  const state = await deps.orchestrations.state(incidentId);
+  if (state === 'finished') return 'finished';
+  if (state === 'none') {
+    const input = makeInput();
+    const started = await deps.orchestrations.start(INCIDENT_ORCHESTRATION, incidentId, input);
+    if (started === 'started') {
+      await deps.store.createSummary(summaryOf(input));
+      return 'started';
+    }
+  }
+  if (!alert) return 'raised';
+  // Also when the declaring alert is delivered twice: the orchestration ignores alerts it has seen.
+  const raised = await deps.orchestrations.raise(incidentId, IncidentEventName.alert, alert);
+  return raised === 'raised' ? 'raised' : 'finished';
+}
+
+export async function acceptAlert(deps: IntakeDeps, body: unknown, payloadName: (dedupeHash: string) => string): Promise<IntakeOutcome> {
+  const parsed = parseAlert(body);
+  if (!parsed.ok) return { kind: 'invalid', message: parsed.message, issues: parsed.issues };
+  const { signal } = parsed;
+  const now = deps.now().toISOString();
+
+  const route = routeSignal(signal, deps.policy.services);
+  const dedupeKey = `${signal.alertId}|${signal.condition}`;
+  const dedupeHash = sha256(dedupeKey);
+  const claim = await deps.store.claimDelivery(dedupeHash, now);
+  if (!claim.fresh && claim.existing.state === 'delivered') {
+    return {
+      kind: 'duplicate',
+      incidentId: claim.existing.incidentId,
+      service: route.matched ? route.entry.service : null,
+      environment: route.matched ? route.entry.environment : null,
+      severity: null,
+      reasons: [`alert ${signal.alertId} (${signal.condition}) was delivered before (${claim.existing.outcome ?? 'handled'})`],
+    };
+  }
+
+  if (!route.matched) {
+    await deps.store.markDelivered(dedupeHash, null, 'unmatched', now);
+    return { kind: 'unmatched', incidentId: null, service: null, environment: null, severity: null, reasons: [route.reason] };
+  }
+  const resolved = resolveService(deps.policy, route.entry);
+  const severity = classifySeverity(signal, resolved.environment, {
+    azure: deps.policy.severity.azure,
+    whenUnsure: deps.policy.severity.whenUnsure,
+    triggers: deps.policy.triggers,
+  });
+  const reasons = [route.reason, ...(route.alsoMatched.length ? [`also matched: ${route.alsoMatched.join(', ')} (first one wins)`] : []), ...severity.reasons];
+  const { service, environment } = route.entry;
+  const base = { service, environment, severity, reasons };
+
+  const payloadRef = await deps.archive.put(payloadName(dedupeHash), body);
+  const alert: AlertRecord = { dedupeKey, receivedAt: now, signal, severity, payloadRef };
+
+  if (signal.condition === 'Resolved') {
+    // A recovery signal for the open incident, never a reason to open one.
+    const open = await deps.store.findOpen(environment, service);
+    if (!open) {
+      await deps.store.markDelivered(dedupeHash, null, 'no-open-incident', now);
+      return { kind: 'no-open-incident', incidentId: null, ...base, reasons: [...reasons, `no incident is open for ${service}@${environment}`] };
+    }
+    const delivered = await deps.orchestrations.raise(open, IncidentEventName.alert, alert);
+    await deps.store.markDelivered(dedupeHash, open, 'recovery-signal', now);
+    return { kind: delivered === 'raised' ? 'recovery-signal' : 'no-open-incident', incidentId: open, ...base };
+  }
+
+  const declaredBy: Actor = { id: signal.rule ?? 'azure-monitor', via: 'alert' };
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const { incidentId } = await deps.store.openIncident(environment, service, (n) => incidentIdFor(environment, service, n), now);
+    const makeInput = (): IncidentInput =>
+      IncidentInput.parse({
+        version: 1,
+        incidentId,
+        declaredAt: now,
+        source: 'alert',
+        declaredBy,
+        service,
+        environment,
+        severity,
+        summary: describeSignal(signal),
+        impact: route.entry.impact,
+        alert,
+        policy: policySnapshot(deps.policy, resolved),
+      });
+    const result = await deliver(deps, incidentId, makeInput, alert);
+    if (result === 'finished') {
+      // The correlation still pointed at an incident that has ended: close it and open a new one.
+      await deps.store.closeIncident(environment, service, incidentId);
+      continue;
+    }
+    const kind = result === 'started' ? 'declared' : 'correlated';
+    await deps.store.markDelivered(dedupeHash, incidentId, kind, now);
+    return { kind, incidentId, ...base };
+  }
+  throw new Error(`Could not deliver alert ${signal.alertId}: the open incident for ${service}@${environment} kept finishing.`);
+}
+
+export interface ManualDeclaration {
+  service: string;
+  environment: string;
+  summary: string;
+  severity?: 'P1' | 'P2' | 'P3';
+  impact?: string[];
+  actor: Actor;
+  source: 'manual' | 'pipeline';
+}
+
+export type DeclareOutcome =
+  | { kind: 'declared'; incidentId: string; severity: SeverityDecision }
+  | { kind: 'already-open'; incidentId: string }
+  | { kind: 'unknown-service'; message: string };
+
+/** POST /api/incidents: a person or a pipeline declares an incident by hand. */
+export async function declareIncident(deps: IntakeDeps, d: ManualDeclaration): Promise<DeclareOutcome> {
+  const entry = deps.policy.services.find(
+    (s) => s.service.toLowerCase() === d.service.toLowerCase() && s.environment.toLowerCase() === d.environment.toLowerCase(),
+  );
+  if (!entry) {
+    return { kind: 'unknown-service', message: `The policy has no service ${d.service} in environment ${d.environment}.` };
+  }
+  const now = deps.now().toISOString();
+  const open = await deps.store.findOpen(entry.environment, entry.service);
+  if (open && (await deps.orchestrations.state(open)) === 'running') return { kind: 'already-open', incidentId: open };
+  if (open) await deps.store.closeIncident(entry.environment, entry.service, open);
+  const level = d.severity ?? deps.policy.severity.whenUnsure;
+  const severity: SeverityDecision = {
+    level,
+    reasons: [d.severity ? `declared as ${level} by ${d.actor.id}` : `declared by ${d.actor.id} without a severity: ${level} (when unsure, the higher severity)`],
+    triggers: [],
+  };
+  const { incidentId, opened } = await deps.store.openIncident(entry.environment, entry.service, (n) => incidentIdFor(entry.environment, entry.service, n), now);
+  if (!opened && (await deps.orchestrations.state(incidentId)) === 'running') return { kind: 'already-open', incidentId };
+  const resolved = resolveService(deps.policy, entry);
+  const input = IncidentInput.parse({
+    version: 1,
+    incidentId,
+    declaredAt: now,
+    source: d.source,
+    declaredBy: d.actor,
+    service: entry.service,
+    environment: entry.environment,
+    severity,
+    summary: d.summary,
+    impact: d.impact ?? entry.impact,
+    policy: policySnapshot(deps.policy, resolved),
+  });
+  const started = await deps.orchestrations.start(INCIDENT_ORCHESTRATION, incidentId, input);
+  if (started === 'exists') return { kind: 'already-open', incidentId };
+  await deps.store.createSummary(summaryOf(input));
+  return { kind: 'declared', incidentId, severity };
+}

@@ -1,0 +1,49 @@
+/**
+ * Where the running app gets its policy: the POLICY_JSON setting (the document itself, e.g. from a
+ * Key Vault reference) or POLICY_PATH (a file, relative to the app's root). Parsed once and cached;
+ * a file is re-read when it changes, so a local edit applies without a restart.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { PolicyError, parsePolicyText, type Policy } from '../config/policy.js';
+
+/** dist/src/app/policy-source.js -> the app root (where host.json is). */
+export const APP_ROOT = path.resolve(__dirname, '..', '..', '..');
+
+let cache: { key: string; policy: Policy } | undefined;
+
+export function policyLocation(env: NodeJS.ProcessEnv = process.env): { kind: 'inline' | 'file' | 'none'; where: string } {
+  if (env.POLICY_JSON?.trim()) return { kind: 'inline', where: 'POLICY_JSON' };
+  const file = env.POLICY_PATH?.trim();
+  if (file) return { kind: 'file', where: path.resolve(APP_ROOT, file) };
+  return { kind: 'none', where: '' };
+}
+
+/** The current policy; throws PolicyError (with every problem) when it is missing or invalid. */
+export function loadPolicy(env: NodeJS.ProcessEnv = process.env): Policy {
+  const location = policyLocation(env);
+  if (location.kind === 'none') {
+    throw new PolicyError('No policy is configured: set POLICY_PATH (a file) or POLICY_JSON (the document).', []);
+  }
+  if (location.kind === 'inline') {
+    const text = env.POLICY_JSON ?? '';
+    const key = `inline:${text.length}:${text.slice(0, 64)}:${text.slice(-64)}`;
+    if (cache?.key !== key) cache = { key, policy: parsePolicyText(text, 'POLICY_JSON') };
+    return cache.policy;
+  }
+  let stamp: string;
+  try {
+    const s = statSync(location.where);
+    stamp = `${s.mtimeMs}:${s.size}`;
+  } catch {
+    throw new PolicyError(`The policy file ${location.where} (POLICY_PATH) does not exist.`, []);
+  }
+  const key = `file:${location.where}:${stamp}`;
+  if (cache?.key !== key) cache = { key, policy: parsePolicyText(readFileSync(location.where, 'utf8'), location.where) };
+  return cache.policy;
+}
+
+/** For tests that switch policies within one process. */
+export function forgetPolicy(): void {
+  cache = undefined;
+}

@@ -1,0 +1,300 @@
+/**
+ * The policy file: one JSON document that says, per team, what the runbook needs to know —
+ * environments and their thresholds, services and how alerts map to them, the severity mapping,
+ * timeboxes, Teams destinations, approvers and the escalation chain. Validated by zod; every
+ * problem is reported with the exact path of the mistake (e.g. `services[2].match.rulePatterns[0]`).
+ */
+import { z } from 'zod';
+import { AzureSeverity } from '../domain/alert-schema.js';
+import { describeIssues, formatPath, toIssues, type Issue } from './issues.js';
+
+export const SeverityLevel = z.enum(['P1', 'P2', 'P3']);
+export type SeverityLevel = z.infer<typeof SeverityLevel>;
+
+const name = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, 'use letters, digits, "-" or "_" (max 64), starting with a letter');
+const minutes = z.number().positive().max(7 * 24 * 60);
+const regexText = z.string().min(1).superRefine((s, ctx) => {
+  try {
+    new RegExp(s, 'i');
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: `not a valid regular expression: ${(err as Error).message}` });
+  }
+});
+const armId = z.string().regex(/^\/subscriptions\/[^/]+(\/.*)?$/i, 'must be an ARM resource id starting with /subscriptions/');
+const https = z.url({ protocol: /^https?$/ });
+const upnOrId = z.string().min(3).max(256);
+
+/** RB-03 section 3 defaults (Prod); each environment may relax them. */
+export const Thresholds = z.object({
+  readyRedMinutes: minutes.default(5),
+  error5xxPercent: z.number().min(0).max(100).default(1),
+  error5xxMinutes: minutes.default(5),
+  p95JsonMs: z.number().positive().default(600),
+  p95Minutes: minutes.default(10),
+  sseTtfbMs: z.number().positive().default(200),
+  sseTtfbMinutes: minutes.default(10),
+  heartbeatMs: z.number().positive().default(10_000),
+  heartbeatGapCriticalMs: z.number().positive().default(15_000),
+  flapCount: z.number().int().positive().default(3),
+  flapWindowMinutes: minutes.default(10),
+});
+export type Thresholds = z.infer<typeof Thresholds>;
+
+export const TeamsDestination = z.object({
+  teamId: z.string().min(1).optional(),
+  channelId: z.string().min(1).optional(),
+  /** People (Entra object ids or UPNs) notified through the activity feed. */
+  notify: z.array(upnOrId).default([]),
+});
+export type TeamsDestination = z.infer<typeof TeamsDestination>;
+
+export const Environment = z.object({
+  /** The severity RB-03's P1 triggers get here (Prod: P1; lower environments usually P2). */
+  triggerSeverity: SeverityLevel.default('P1'),
+  thresholds: Thresholds.default(Thresholds.parse({})),
+  teams: TeamsDestination.optional(),
+  approvers: z.array(upnOrId).optional(),
+});
+export type Environment = z.infer<typeof Environment>;
+
+export const Timebox = z.object({
+  /** Acknowledgement expected within (else escalate). */
+  ackMinutes: minutes,
+  /** Containment decision expected within (RB-03: 10 min). */
+  decisionMinutes: minutes,
+  /** What happens when nobody decides in time. */
+  noDecision: z.enum(['rollback', 'escalate']),
+  /** Containment must re-stabilise within, else roll back (RB-03: 15 min). */
+  containmentMinutes: minutes,
+  /** Rollback target (RB-02: 30 min). */
+  recoveryMinutes: minutes,
+  /** Monitoring window after recovery (RB-03: 30-60 min). */
+  monitoringMinutes: minutes,
+  /** Status update cadence in Teams. */
+  updateEveryMinutes: minutes,
+});
+export type Timebox = z.infer<typeof Timebox>;
+
+export const TriggerKind = z.enum([
+  // RB-03 P1 triggers
+  'ready-red',
+  'availability-down',
+  'error-rate',
+  'latency-p95',
+  'sse-ttfb',
+  'heartbeat-gap',
+  'cors-denied',
+  'security-exposure',
+  'parity-critical',
+  // RB-03 P2 examples
+  'feature-errors',
+  'single-node-flap',
+  'rate-limit',
+  'auth-failures',
+]);
+export type TriggerKind = z.infer<typeof TriggerKind>;
+
+export const TriggerRule = z
+  .object({
+    trigger: TriggerKind,
+    /** Any of these identifies the trigger; all given ones must match. */
+    match: z
+      .object({
+        rulePattern: regexText.optional(),
+        metricPattern: regexText.optional(),
+        monitoringService: z.string().optional(),
+        property: z.object({ name: z.string().min(1), value: z.string() }).optional(),
+      })
+      .refine((m) => Object.values(m).some((v) => v !== undefined), 'give at least one of rulePattern, metricPattern, monitoringService, property'),
+    /** Unit of the alert's measured value, for comparison with the thresholds. */
+    unit: z.enum(['ms', 's', 'percent', 'count']).optional(),
+  })
+  .strict();
+export type TriggerRule = z.infer<typeof TriggerRule>;
+
+export const BuildIdSource = z.discriminatedUnion('from', [
+  z.object({ from: z.literal('version-endpoint'), path: z.string().startsWith('/').default('/version') }),
+  z.object({ from: z.literal('app-setting'), name: z.string().min(1) }),
+]);
+
+export const AppServiceTarget = z.object({
+  subscriptionId: z.string().min(1),
+  resourceGroup: z.string().min(1),
+  site: z.string().min(1),
+  /** The slot that holds the previous release after a deployment swap (swapped back on rollback). */
+  stagingSlot: z.string().min(1).default('staging'),
+  buildId: BuildIdSource.default({ from: 'version-endpoint', path: '/version' }),
+});
+
+export const WebRollback = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('slot-swap') }).extend(AppServiceTarget.shape),
+  z.object({
+    kind: z.literal('republish-hook'),
+    url: https,
+    /** App setting that holds the hook's secret (sent as a bearer token); never the secret itself. */
+    secretSetting: z.string().min(1).optional(),
+  }),
+]);
+
+export const Endpoints = z.object({
+  /** Production base URL of the API (https://...). */
+  baseUrl: https,
+  /** Base URL of the staging slot, to read its build before a swap. */
+  stagingBaseUrl: https.optional(),
+  webBaseUrl: https.optional(),
+  health: z.string().startsWith('/').default('/healthz'),
+  ready: z.string().startsWith('/').default('/ready'),
+  sse: z.string().startsWith('/').optional(),
+  /** Further smoke checks (contract, pages, parity) in the smoke-check format. */
+  checks: z.array(z.record(z.string(), z.unknown())).default([]),
+});
+
+export const ServiceEntry = z
+  .object({
+    service: name,
+    environment: name,
+    description: z.string().max(500).optional(),
+    /** What users lose when it breaks (RB-03 "Impact: api/web/jobs"). */
+    impact: z.array(z.enum(['api', 'web', 'jobs', 'sse', 'db'])).default(['api']),
+    /** How alerts find this service; the first entry that matches wins (properties, then targets, then rules). */
+    match: z
+      .object({
+        targetResourceIds: z.array(armId).default([]),
+        rulePatterns: z.array(regexText).default([]),
+        /** Custom properties on the alert rule or action group, e.g. { "service": "admin-api", "environment": "Prod" }. */
+        properties: z.record(z.string(), z.string()).default({}),
+      })
+      .default({ targetResourceIds: [], rulePatterns: [], properties: {} }),
+    appService: AppServiceTarget.optional(),
+    web: WebRollback.optional(),
+    endpoints: Endpoints.optional(),
+    sql: z
+      .object({
+        /** App setting holding the target database's connection string (never the string itself). */
+        connectionSetting: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an app setting name'),
+        /** @Scope passed to the stored procedures (defaults to the environment name). */
+        scope: z.string().min(1).optional(),
+      })
+      .optional(),
+    /** Feature flags and config keys the automation may change for this service. */
+    flags: z.array(z.string().min(1)).default([]),
+    configKeys: z.array(z.string().min(1)).default([]),
+    teams: TeamsDestination.optional(),
+    approvers: z.array(upnOrId).optional(),
+  })
+  .strict();
+export type ServiceEntry = z.infer<typeof ServiceEntry>;
+
+export const EscalationStep = z.object({
+  afterMinutes: minutes,
+  notify: z.array(upnOrId).min(1),
+  severities: z.array(SeverityLevel).default(['P1', 'P2']),
+});
+
+export const Policy = z
+  .object({
+    version: z.literal(1),
+    bot: z.object({ actor: z.string().min(1).max(128).default('incident-bot') }).default({ actor: 'incident-bot' }),
+    environments: z.record(name, Environment).refine((e) => Object.keys(e).length > 0, 'declare at least one environment'),
+    severity: z
+      .object({
+        azure: z.record(AzureSeverity, SeverityLevel).default({ Sev0: 'P1', Sev1: 'P1', Sev2: 'P2', Sev3: 'P3', Sev4: 'P3' }),
+        /** For alerts without an Azure severity or whose context could not be read ("when unsure, higher"). */
+        whenUnsure: SeverityLevel.default('P2'),
+      })
+      .default({ azure: { Sev0: 'P1', Sev1: 'P1', Sev2: 'P2', Sev3: 'P3', Sev4: 'P3' }, whenUnsure: 'P2' }),
+    triggers: z.array(TriggerRule).default([]),
+    timeboxes: z.object({ P1: Timebox, P2: Timebox, P3: Timebox }),
+    teams: TeamsDestination.default({ notify: [] }),
+    approvers: z.array(upnOrId).default([]),
+    escalation: z.array(EscalationStep).default([]),
+    postmortem: z.object({ dueBusinessDays: z.number().int().min(1).max(30).default(3) }).default({ dueBusinessDays: 3 }),
+    services: z.array(ServiceEntry),
+  })
+  .strict()
+  .superRefine((policy, ctx) => {
+    const seen = new Map<string, number>();
+    policy.services.forEach((s, i) => {
+      if (!(s.environment in policy.environments)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['services', i, 'environment'],
+          message: `unknown environment "${s.environment}"; declared: ${Object.keys(policy.environments).join(', ')}`,
+        });
+      }
+      const key = `${s.service}@${s.environment}`.toLowerCase();
+      const first = seen.get(key);
+      if (first !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['services', i], message: `${s.service} in ${s.environment} is declared twice (also services[${first}])` });
+      } else seen.set(key, i);
+      if (!s.match.targetResourceIds.length && !s.match.rulePatterns.length && !Object.keys(s.match.properties).length) {
+        ctx.addIssue({ code: 'custom', path: ['services', i, 'match'], message: 'no way for an alert to match: give targetResourceIds, rulePatterns or properties' });
+      }
+    });
+  });
+export type Policy = z.infer<typeof Policy>;
+
+export type PolicyCheck = { ok: true; policy: Policy; warnings: string[] } | { ok: false; issues: Issue[] };
+
+/** Validates a parsed policy document; warnings are advice that does not stop it loading. */
+export function checkPolicy(document: unknown): PolicyCheck {
+  const parsed = Policy.safeParse(document);
+  if (!parsed.success) return { ok: false, issues: toIssues(parsed.error) };
+  const policy = parsed.data;
+  const warnings: string[] = [];
+  policy.services.forEach((s, i) => {
+    const env = policy.environments[s.environment];
+    const approvers = s.approvers ?? env?.approvers ?? policy.approvers;
+    if (env?.triggerSeverity === 'P1' && approvers.length === 0) {
+      warnings.push(`${formatPath(['services', i])} (${s.service}@${s.environment}): no approvers, so nobody can approve a containment decision by link.`);
+    }
+    if (!s.appService) warnings.push(`${formatPath(['services', i])} (${s.service}@${s.environment}): no appService, so the automation cannot roll back by slot swap.`);
+    if (!s.endpoints) warnings.push(`${formatPath(['services', i])} (${s.service}@${s.environment}): no endpoints, so no smoke checks can verify recovery.`);
+  });
+  for (const level of ['P1', 'P2', 'P3'] as const) {
+    const t = policy.timeboxes[level];
+    if (t.decisionMinutes > t.containmentMinutes + t.ackMinutes) {
+      warnings.push(`timeboxes.${level}: the decision timebox (${t.decisionMinutes} min) is longer than acknowledgement plus containment.`);
+    }
+  }
+  return { ok: true, policy, warnings };
+}
+
+export class PolicyError extends Error {
+  constructor(
+    message: string,
+    readonly issues: Issue[],
+  ) {
+    super(issues.length ? `${message}\n${describeIssues(issues, '  ')}` : message);
+    this.name = 'PolicyError';
+  }
+}
+
+/** Parses policy JSON text, reporting a JSON syntax error with its position. */
+export function parsePolicyText(text: string, source: string): Policy {
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (err) {
+    throw new PolicyError(`The policy (${source}) is not valid JSON: ${(err as Error).message}`, []);
+  }
+  const result = checkPolicy(document);
+  if (!result.ok) throw new PolicyError(`The policy (${source}) has ${result.issues.length} problem(s):`, result.issues);
+  return result.policy;
+}
+
+/** The environment's view of a service: thresholds, Teams, approvers and timeboxes resolved. */
+export function resolveService(policy: Policy, entry: ServiceEntry): {
+  entry: ServiceEntry;
+  environment: Environment;
+  teams: TeamsDestination;
+  approvers: string[];
+} {
+  const environment = policy.environments[entry.environment] ?? Environment.parse({});
+  return {
+    entry,
+    environment,
+    teams: entry.teams ?? environment.teams ?? policy.teams,
+    approvers: entry.approvers ?? environment.approvers ?? policy.approvers,
+  };
+}

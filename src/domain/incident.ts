@@ -1,0 +1,137 @@
+/**
+ * The incident orchestration's input (versioned: instances started by an older release keep
+ * running after an upgrade, so fields are only ever added as optional), the alert event, and the
+ * incident summary the API lists.
+ */
+import { z } from 'zod';
+import { Environment, EscalationStep, ServiceEntry, SeverityLevel, TeamsDestination, Timebox, TriggerKind } from '../config/policy.js';
+import { AzureSeverity } from './alert-schema.js';
+import { Actor } from './incident-events.js';
+
+const iso = z.iso.datetime({ offset: true });
+
+export const SignalSchema = z.object({
+  alertId: z.string(),
+  rule: z.string().nullable(),
+  azureSeverity: AzureSeverity.nullable(),
+  signalType: z.string().nullable(),
+  condition: z.enum(['Fired', 'Resolved']),
+  monitoringService: z.string().nullable(),
+  kind: z.string(),
+  firedAt: z.string(),
+  resolvedAt: z.string().nullable(),
+  description: z.string().nullable(),
+  targets: z.array(z.string()),
+  configurationItems: z.array(z.string()),
+  metrics: z.array(
+    z.object({
+      name: z.string().nullable(),
+      namespace: z.string().nullable(),
+      operator: z.string().nullable(),
+      threshold: z.number().nullable(),
+      value: z.number().nullable(),
+      aggregation: z.string().nullable(),
+      windowMinutes: z.number().nullable(),
+      dimensions: z.record(z.string(), z.string()),
+    }),
+  ),
+  query: z.object({ text: z.string().nullable(), resultCount: z.number().nullable(), link: z.string().nullable() }).nullable(),
+  activity: z
+    .object({
+      operationName: z.string().nullable(),
+      status: z.string().nullable(),
+      level: z.string().nullable(),
+      caller: z.string().nullable(),
+      title: z.string().nullable(),
+      healthStatus: z.string().nullable(),
+    })
+    .nullable(),
+  properties: z.record(z.string(), z.string()),
+  contextProblems: z.array(z.string()),
+});
+
+export const SeverityDecisionSchema = z.object({
+  level: SeverityLevel,
+  reasons: z.array(z.string()),
+  triggers: z.array(TriggerKind),
+});
+
+/** One alert delivery as the incident sees it (the declaring alert, and every later one). */
+export const AlertRecord = z.object({
+  /** alertId + monitorCondition: the deduplication key. */
+  dedupeKey: z.string(),
+  receivedAt: iso,
+  signal: SignalSchema,
+  severity: SeverityDecisionSchema,
+  /** Where the raw payload was archived (blob name), for the evidence pack. */
+  payloadRef: z.string().nullable(),
+});
+export type AlertRecord = z.infer<typeof AlertRecord>;
+
+/** The event raised into an open incident for a further alert (IncidentEventName.alert). */
+export const AlertEvent = AlertRecord;
+export type AlertEvent = AlertRecord;
+
+/** What the runbook needs from the policy, frozen at declaration so a running incident is stable. */
+export const PolicySnapshot = z.object({
+  bot: z.object({ actor: z.string() }),
+  environment: Environment,
+  service: ServiceEntry,
+  timeboxes: z.object({ P1: Timebox, P2: Timebox, P3: Timebox }),
+  teams: TeamsDestination,
+  approvers: z.array(z.string()),
+  escalation: z.array(EscalationStep),
+  postmortemDueBusinessDays: z.number().int().positive(),
+});
+export type PolicySnapshot = z.infer<typeof PolicySnapshot>;
+
+export const IncidentInput = z.object({
+  version: z.literal(1),
+  incidentId: z.string().min(1).max(128),
+  declaredAt: iso,
+  source: z.enum(['alert', 'manual', 'pipeline']),
+  declaredBy: Actor,
+  service: z.string(),
+  environment: z.string(),
+  severity: SeverityDecisionSchema,
+  summary: z.string().min(1).max(500),
+  impact: z.array(z.string()),
+  /** The alert that declared it (absent for a manual declaration). */
+  alert: AlertRecord.optional(),
+  policy: PolicySnapshot,
+});
+export type IncidentInput = z.infer<typeof IncidentInput>;
+
+export const IncidentStatus = z.enum(['open', 'resolved']);
+export type IncidentStatus = z.infer<typeof IncidentStatus>;
+
+/** The row GET /api/incidents lists (a projection kept by the orchestration). */
+export const IncidentSummary = z.object({
+  incidentId: z.string(),
+  service: z.string(),
+  environment: z.string(),
+  severity: SeverityLevel,
+  status: IncidentStatus,
+  phase: z.string(),
+  summary: z.string(),
+  source: z.enum(['alert', 'manual', 'pipeline']),
+  declaredAt: iso,
+  updatedAt: iso,
+  resolvedAt: iso.nullable(),
+  alerts: z.number().int().nonnegative(),
+  acknowledgedBy: z.string().nullable(),
+});
+export type IncidentSummary = z.infer<typeof IncidentSummary>;
+
+export const TimelineEntry = z.object({
+  /** Sequence number within the incident (deterministic: assigned by the orchestration). */
+  seq: z.number().int().nonnegative(),
+  at: iso,
+  /** What happened, e.g. "declared", "alert", "ack", "note", "decision", "severity", "resolved". */
+  kind: z.string().min(1).max(64),
+  actor: z.string(),
+  text: z.string().max(4000),
+  data: z.record(z.string(), z.unknown()).optional(),
+});
+export type TimelineEntry = z.infer<typeof TimelineEntry>;
+

@@ -1,0 +1,44 @@
+/**
+ * Incident bookkeeping outside the orchestration: which alert deliveries were seen, which incident
+ * is open for a service in an environment, and the summaries and timelines the API lists.
+ */
+import type { IncidentSummary, TimelineEntry } from '../domain/incident.js';
+
+export interface DeliveryRecord {
+  /** Delivered = its incident was started or the alert raised into it. */
+  state: 'pending' | 'delivered';
+  incidentId: string | null;
+  outcome: string | null;
+  at: string;
+}
+
+export interface SummaryQuery {
+  environment?: string;
+  service?: string;
+  status?: 'open' | 'resolved';
+  from?: string;
+  to?: string;
+  limit: number;
+}
+
+export interface IncidentStore {
+  /** Records a delivery; `existing` when this alertId+condition was seen before (even concurrently). */
+  claimDelivery(key: string, at: string): Promise<{ fresh: true } | { fresh: false; existing: DeliveryRecord }>;
+  markDelivered(key: string, incidentId: string | null, outcome: string, at: string): Promise<void>;
+  /**
+   * The open incident for service@environment, opening one (with the id `makeId(sequence)`) when
+   * none is open. Safe under concurrency: every caller gets the same incident.
+   */
+  openIncident(environment: string, service: string, makeId: (sequence: number) => string, at: string): Promise<{ incidentId: string; opened: boolean }>;
+  /** The open incident for service@environment, if any. */
+  findOpen(environment: string, service: string): Promise<string | undefined>;
+  /** Closes the correlation when `incidentId` is still the open one (a later incident is untouched). */
+  closeIncident(environment: string, service: string, incidentId: string): Promise<void>;
+  /** Inserts the summary unless one exists (intake writes the first one). */
+  createSummary(summary: IncidentSummary): Promise<void>;
+  putSummary(summary: IncidentSummary): Promise<void>;
+  getSummary(incidentId: string): Promise<IncidentSummary | undefined>;
+  listSummaries(query: SummaryQuery): Promise<IncidentSummary[]>;
+  appendTimeline(incidentId: string, entries: TimelineEntry[]): Promise<void>;
+  getTimeline(incidentId: string): Promise<TimelineEntry[]>;
+}

@@ -1,0 +1,96 @@
+/** Severity (RB-03 section 3) branch by branch. */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseAlert } from '../../src/app/intake.js';
+import { type Environment, Policy, type TriggerRule } from '../../src/config/policy.js';
+import { classifySeverity } from '../../src/domain/severity.js';
+import type { Signal } from '../../src/domain/signal.js';
+
+const policy = Policy.parse(JSON.parse(readFileSync(path.join(__dirname, '..', 'fixtures', 'policy', 'test-policy.json'), 'utf8')));
+const sev = { azure: policy.severity.azure, whenUnsure: policy.severity.whenUnsure, triggers: policy.triggers };
+const prod = policy.environments.Prod as Environment;
+const beta = policy.environments.Beta as Environment;
+
+function fixture(name: string): Signal {
+  const r = parseAlert(JSON.parse(readFileSync(path.join(__dirname, '..', 'fixtures', 'azure-monitor', name), 'utf8')));
+  if (!r.ok) throw new Error(r.message);
+  return r.signal;
+}
+
+function metricSignal(over: Partial<Signal['metrics'][number]>, extra: Partial<Signal> = {}): Signal {
+  const base = fixture('metric-5xx-fired.json');
+  return { ...base, ...extra, metrics: [{ ...(base.metrics[0] as Signal['metrics'][number]), ...over }] };
+}
+
+describe('classifySeverity', () => {
+  it('maps the Azure severity when no trigger applies', () => {
+    const s = fixture('metric-dynamic-fired.json');
+    expect(classifySeverity(s, prod, sev)).toMatchObject({ level: 'P3', triggers: [] });
+    expect(classifySeverity({ ...s, azureSeverity: 'Sev0' }, prod, sev).level).toBe('P1');
+    expect(classifySeverity({ ...s, azureSeverity: 'Sev2' }, prod, sev).reasons[0]).toBe('Azure Sev2 maps to P2');
+  });
+
+  it('raises a Prod 5xx rate over 1 % for 5 min to P1, with the figures in the reason', () => {
+    const d = classifySeverity(fixture('metric-5xx-fired.json'), prod, sev);
+    expect(d.level).toBe('P1');
+    expect(d.triggers).toEqual(['error-rate']);
+    expect(d.reasons[0]).toBe('5xx rate: 2.7 % > 1 % over 5 min: RB-03 P1 trigger');
+  });
+
+  it('does not escalate a value within the threshold', () => {
+    const d = classifySeverity(metricSignal({ value: 0.6 }), prod, sev);
+    expect(d.level).toBe('P2');
+    expect(d.reasons).toContain('5xx rate: 0.6 % is within 1 %, not an RB-03 trigger');
+  });
+
+  it('treats a breach over a shorter window than RB-03 asks as P2 (not yet proven)', () => {
+    const d = classifySeverity(metricSignal({ windowMinutes: 1 }), prod, sev);
+    expect(d.level).toBe('P2');
+    expect(d.reasons[0]).toContain('over 1 min (RB-03 asks 5 min); not yet proven, treated as P2');
+  });
+
+  it('uses the environment thresholds and trigger severity (Beta is laxer and tops out at P2)', () => {
+    expect(classifySeverity(metricSignal({ value: 2.7 }), beta, sev).level).toBe('P2');
+    expect(classifySeverity(metricSignal({ value: 2.7 }, { azureSeverity: 'Sev3' }), beta, sev).reasons).toContain(
+      '5xx rate: 2.7 % is within 5 %, not an RB-03 trigger',
+    );
+    expect(classifySeverity(metricSignal({ value: 7 }, { azureSeverity: 'Sev3' }), beta, sev).level).toBe('P2');
+  });
+
+  it('escalates SSE first-event time over 200 ms for 10 min from a log alert (seconds converted)', () => {
+    const d = classifySeverity(fixture('log-v1-metric-measurement-fired.json'), prod, sev);
+    expect(d.triggers).toEqual(['sse-ttfb']);
+    expect(d.level).toBe('P1');
+    const rules: TriggerRule[] = [{ trigger: 'sse-ttfb', match: { metricPattern: 'ttfb' }, unit: 's' }];
+    const inSeconds = metricSignal({ name: 'sse_ttfb_seconds', value: 0.35, windowMinutes: 10 }, { azureSeverity: 'Sev3' });
+    expect(classifySeverity(inSeconds, prod, { ...sev, triggers: rules }).reasons[0]).toBe(
+      'SSE first-event time (TTFB): 350 ms > 200 ms over 10 min: RB-03 P1 trigger',
+    );
+  });
+
+  it('escalates when the trigger has no measured value (when in doubt, higher)', () => {
+    const d = classifySeverity(metricSignal({ value: null }), prod, sev);
+    expect(d.level).toBe('P1');
+    expect(d.reasons[0]).toContain('in doubt, treated as the trigger (P1)');
+  });
+
+  it('treats security alerts and unavailable resources as P1 triggers in Prod', () => {
+    expect(classifySeverity(fixture('activity-log-security-fired.json'), prod, sev)).toMatchObject({ level: 'P1', triggers: ['security-exposure'] });
+    expect(classifySeverity(fixture('resource-health-fired.json'), prod, sev)).toMatchObject({ level: 'P1', triggers: ['availability-down'] });
+  });
+
+  it('honours a trigger named by the alert rule author in a custom property', () => {
+    const s = { ...fixture('metric-dynamic-fired.json'), properties: { trigger: 'cors-denied' } };
+    expect(classifySeverity(s, prod, sev)).toMatchObject({ level: 'P1', triggers: ['cors-denied'] });
+    const p2 = { ...fixture('metric-dynamic-fired.json'), properties: { trigger: 'auth-failures' } };
+    expect(classifySeverity(p2, prod, sev)).toMatchObject({ level: 'P2', triggers: ['auth-failures'] });
+  });
+
+  it('takes the higher severity when unsure: no Azure severity, or an unreadable context', () => {
+    expect(classifySeverity(fixture('cost-budget-fired.json'), prod, sev).level).toBe('P2');
+    const unknown = classifySeverity(fixture('unknown-service-fired.json'), prod, sev);
+    expect(unknown.level).toBe('P2');
+    expect(unknown.reasons.join(' ')).toContain('could not be read');
+  });
+});
