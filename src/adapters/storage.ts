@@ -92,7 +92,8 @@ export function createTableClient(target: StorageTarget, tableName: string): Tab
   const { TableClient } = tablesSdk();
   const options = {
     allowInsecureConnection: target.kind === 'connectionString' && target.insecure,
-    retryOptions: { maxRetries: 2, tryTimeoutInMs: STORAGE_TIMEOUT_MS },
+    // Short retries: callers (an alert webhook, a health probe) prefer a quick 503 to a slow one.
+    retryOptions: { maxRetries: 2, retryDelayInMs: 200, maxRetryDelayInMs: 1000, tryTimeoutInMs: STORAGE_TIMEOUT_MS },
   };
   if (target.kind === 'connectionString') return TableClient.fromConnectionString(target.connectionString, tableName, options);
   return new TableClient(target.tableEndpoint, tableName, credentialFor(target), options);
@@ -100,7 +101,7 @@ export function createTableClient(target: StorageTarget, tableName: string): Tab
 
 export function createBlobServiceClient(target: StorageTarget): BlobServiceClient {
   const { BlobServiceClient } = blobSdk();
-  const options = { retryOptions: { maxTries: 3, tryTimeoutInMs: STORAGE_TIMEOUT_MS } };
+  const options = { retryOptions: { maxTries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 1000, tryTimeoutInMs: STORAGE_TIMEOUT_MS } };
   if (target.kind === 'connectionString') return BlobServiceClient.fromConnectionString(target.connectionString, options);
   return new BlobServiceClient(target.blobEndpoint, credentialFor(target), options);
 }

@@ -1,8 +1,11 @@
 /** The health report: settings valid, storage reachable (bounded in time), version and commit. */
 import { createTableClient } from '../adapters/storage.js';
+import { readIntakeSettings } from '../config/intake.js';
 import type { Issue } from '../config/issues.js';
+import { PolicyError } from '../config/policy.js';
 import { readSettings } from '../config/settings.js';
 import { appCommit, appVersion } from './build-info.js';
+import { loadPolicy, policyLocation } from './policy-source.js';
 
 export interface HealthReport {
   status: 'ok' | 'unhealthy';
@@ -11,13 +14,29 @@ export interface HealthReport {
   checks: {
     settings: { ok: boolean; problems: Issue[] };
     storage: { ok: boolean; latencyMs: number | null; error: string | null };
+    policy: { ok: boolean; source: string; services: number; problems: Issue[]; error: string | null };
   };
 }
 
 const STORAGE_PROBE_TIMEOUT_MS = 3000;
 
+function checkPolicy(env: NodeJS.ProcessEnv): HealthReport['checks']['policy'] {
+  const where = policyLocation(env);
+  const source = where.kind === 'none' ? 'not configured' : where.kind === 'inline' ? 'POLICY_JSON' : where.where;
+  try {
+    const policy = loadPolicy(env);
+    return { ok: true, source, services: policy.services.length, problems: [], error: null };
+  } catch (err) {
+    if (!(err instanceof PolicyError)) throw err;
+    return { ok: false, source, services: 0, problems: err.issues.slice(0, 50), error: err.message.split('\n')[0] ?? err.message };
+  }
+}
+
 export async function checkHealth(env: NodeJS.ProcessEnv = process.env): Promise<HealthReport> {
-  const settings = readSettings(env);
+  const base = readSettings(env);
+  const intake = readIntakeSettings(env);
+  const problems = [...(base.ok ? [] : base.issues), ...(intake.ok ? [] : intake.issues)];
+  const settings = base.ok && intake.ok ? base : { ok: false as const, issues: problems };
   const storage: HealthReport['checks']['storage'] = { ok: false, latencyMs: null, error: null };
   if (settings.ok) {
     const started = Date.now();
@@ -41,12 +60,13 @@ export async function checkHealth(env: NodeJS.ProcessEnv = process.env): Promise
   } else {
     storage.error = 'not checked: the storage settings are invalid';
   }
-  const ok = settings.ok && storage.ok;
+  const policy = checkPolicy(env);
+  const ok = settings.ok && storage.ok && policy.ok;
   return {
     status: ok ? 'ok' : 'unhealthy',
     version: appVersion(),
     commit: appCommit(env) ?? null,
-    checks: { settings: { ok: settings.ok, problems: settings.ok ? [] : settings.issues }, storage },
+    checks: { settings: { ok: settings.ok, problems: settings.ok ? [] : settings.issues }, storage, policy },
   };
 }
 

@@ -48,7 +48,9 @@ export function actorOf(request: HttpRequest, claimed: { id?: string | undefined
   const user = request.user;
   if (user) {
     const id = user.username || user.id;
-    return { id, name: user.username || undefined, via, verified: true };
+    const claims = (user.claimsPrincipalData as { claims?: { typ?: string; val?: string }[] } | undefined)?.claims ?? [];
+    const name = claims.find((c) => c.typ === 'name')?.val;
+    return { id, ...(name && name !== id ? { name } : {}), via, verified: true };
   }
   if (claimed?.id) return { id: claimed.id, ...(claimed.name ? { name: claimed.name } : {}), via, verified: false };
   return { id: 'function-key-holder', via, verified: false };

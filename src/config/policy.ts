@@ -248,7 +248,9 @@ export function checkPolicy(document: unknown): PolicyCheck {
     if (env?.triggerSeverity === 'P1' && approvers.length === 0) {
       warnings.push(`${formatPath(['services', i])} (${s.service}@${s.environment}): no approvers, so nobody can approve a containment decision by link.`);
     }
-    if (!s.appService) warnings.push(`${formatPath(['services', i])} (${s.service}@${s.environment}): no appService, so the automation cannot roll back by slot swap.`);
+    if (!s.appService && !s.web) {
+      warnings.push(`${formatPath(['services', i])} (${s.service}@${s.environment}): no appService or web rollback, so the automation cannot roll back to the last known good release.`);
+    }
     if (!s.endpoints) warnings.push(`${formatPath(['services', i])} (${s.service}@${s.environment}): no endpoints, so no smoke checks can verify recovery.`);
   });
   for (const level of ['P1', 'P2', 'P3'] as const) {

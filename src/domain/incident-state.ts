@@ -34,7 +34,7 @@ export interface Applied {
   entries: TimelineEntry[];
 }
 
-const actorLabel = (a: Actor): string => (a.name ? `${a.name} (${a.id})` : a.id);
+const actorLabel = (a: Actor): string => (a.name && a.name !== a.id ? `${a.name} (${a.id})` : a.id);
 
 function entry(state: IncidentState, at: string, kind: string, actor: string, text: string, data?: Record<string, unknown>): TimelineEntry {
   const e: TimelineEntry = { seq: state.timelineSeq, at, kind, actor, text: text.slice(0, 4000), ...(data ? { data } : {}) };

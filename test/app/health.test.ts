@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkHealth } from '../../src/app/health.js';
 import { azuriteConnectionString } from '../../src/adapters/storage.js';
 import { freePort, type AzuriteInstance } from '../../src/devhost/azurite.js';
+import { testPolicyPath } from '../harness/alerts.js';
 import { repoRoot, startTestAzurite, startTestHost, type TestHost } from '../harness/devhost.js';
 
 let azurite: AzuriteInstance;
@@ -10,7 +11,7 @@ let h: TestHost;
 
 beforeAll(async () => {
   azurite = await startTestAzurite();
-  h = await startTestHost({ azurite, appRoot: repoRoot });
+  h = await startTestHost({ azurite, appRoot: repoRoot, env: { POLICY_PATH: testPolicyPath } });
 });
 afterAll(async () => {
   await h?.stop();
@@ -25,7 +26,7 @@ describe('GET /api/health', () => {
     expect(res.body).toMatchObject({
       status: 'ok',
       version: expect.stringMatching(/^\d+\.\d+\.\d+/) as unknown,
-      checks: { settings: { ok: true, problems: [] }, storage: { ok: true, error: null } },
+      checks: { settings: { ok: true, problems: [] }, storage: { ok: true, error: null }, policy: { ok: true, services: 9 } },
     });
   });
 
@@ -44,5 +45,14 @@ describe('GET /api/health', () => {
     expect(report.status).toBe('unhealthy');
     expect(report.checks.settings.problems.map((p) => p.path).sort()).toEqual(['AzureWebJobsStorage', 'TaskHubName']);
     expect(JSON.stringify(report)).not.toContain('secret-value-123');
+  });
+
+  it('is unhealthy while the policy is missing or invalid, and says what is wrong', async () => {
+    const missing = await checkHealth({ ...process.env, POLICY_PATH: 'does-not-exist.json' });
+    expect(missing.status).toBe('unhealthy');
+    expect(missing.checks.policy).toMatchObject({ ok: false, services: 0 });
+    expect(missing.checks.policy.error).toContain('does not exist');
+    const invalid = await checkHealth({ ...process.env, POLICY_PATH: '', POLICY_JSON: '{"version":2}' });
+    expect(invalid.checks.policy.problems.map((p) => p.path)).toEqual(expect.arrayContaining(['version', 'services']));
   });
 });

@@ -1,5 +1,7 @@
 /** The policy file: the shipped sample is valid, and every mistake is reported by its path. */
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkPolicy } from '../../src/config/policy.js';
@@ -52,5 +54,25 @@ describe('policy', () => {
     const r = checkPolicy(doc);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.issues[0]?.message).toMatch(/Unrecognized key/);
+  });
+
+  it('policy:check explains a valid file and lists every problem of an invalid one (exit 1)', () => {
+    const cli = path.join(root, 'dist', 'src', 'cli', 'policy-check.js');
+    const ok = execFileSync(process.execPath, [cli, path.join(root, 'policy.sample.json')], { encoding: 'utf8' });
+    expect(ok).toContain('policy.sample.json: valid');
+    expect(ok).toContain('admin-api@Prod: matched by 1 target id(s), rules /^prod-admin-api-/; can do slot swap');
+    const bad = path.join(os.tmpdir(), `bad-policy-${process.pid}.json`);
+    writeFileSync(bad, JSON.stringify({ version: 1, environments: { Prod: {} }, timeboxes: {}, services: [] }));
+    let out = '';
+    let code = 0;
+    try {
+      execFileSync(process.execPath, [cli, bad], { encoding: 'utf8' });
+    } catch (err) {
+      const e = err as { status: number; stdout: string };
+      code = e.status;
+      out = e.stdout;
+    }
+    expect(code).toBe(1);
+    expect(out).toContain('timeboxes.P1: Invalid input: expected object, received undefined');
   });
 });

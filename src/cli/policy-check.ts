@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+/**
+ * `npm run policy:check -- <file>`: validates a policy file and explains it. Exit code 0 when
+ * valid (warnings are printed), 1 when invalid (every problem with its path), 2 on usage errors.
+ */
+import { readFileSync } from 'node:fs';
+import { checkPolicy } from '../config/policy.js';
+
+function main(argv: string[]): number {
+  const file = argv.find((a) => !a.startsWith('-'));
+  const asJson = argv.includes('--json');
+  if (!file) {
+    process.stderr.write('Usage: npm run policy:check -- <policy.json> [--json]\n');
+    return 2;
+  }
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    process.stderr.write(`Cannot read ${file}: ${(err as Error).message}\n`);
+    return 2;
+  }
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (err) {
+    process.stdout.write(asJson ? JSON.stringify({ ok: false, issues: [{ path: '(root)', code: 'invalid_json', message: (err as Error).message }] }) + '\n' : `${file}: not valid JSON: ${(err as Error).message}\n`);
+    return 1;
+  }
+  const result = checkPolicy(document);
+  if (asJson) {
+    process.stdout.write(JSON.stringify(result.ok ? { ok: true, warnings: result.warnings } : { ok: false, issues: result.issues }, null, 2) + '\n');
+    return result.ok ? 0 : 1;
+  }
+  if (!result.ok) {
+    process.stdout.write(`${file}: ${result.issues.length} problem(s)\n`);
+    for (const i of result.issues) process.stdout.write(`  ✗ ${i.path}: ${i.message}\n`);
+    return 1;
+  }
+  const p = result.policy;
+  const lines = [`${file}: valid`, `  environments: ${Object.entries(p.environments).map(([n, e]) => `${n} (trigger severity ${e.triggerSeverity})`).join(', ')}`];
+  for (const level of ['P1', 'P2', 'P3'] as const) {
+    const t = p.timeboxes[level];
+    lines.push(
+      `  ${level}: ack ${t.ackMinutes} min, decision ${t.decisionMinutes} min (then ${t.noDecision}), containment ${t.containmentMinutes} min, ` +
+        `recovery ${t.recoveryMinutes} min, monitoring ${t.monitoringMinutes} min, updates every ${t.updateEveryMinutes} min`,
+    );
+  }
+  lines.push(`  services (${p.services.length}):`);
+  for (const s of p.services) {
+    const how = [
+      Object.keys(s.match.properties).length ? `properties ${JSON.stringify(s.match.properties)}` : '',
+      s.match.targetResourceIds.length ? `${s.match.targetResourceIds.length} target id(s)` : '',
+      s.match.rulePatterns.length ? `rules ${s.match.rulePatterns.map((r) => `/${r}/`).join(' ')}` : '',
+    ].filter(Boolean);
+    const can = [s.appService ? 'slot swap' : '', s.web ? `web ${s.web.kind}` : '', s.sql ? `SQL (${s.sql.connectionSetting})` : '', s.endpoints ? 'smoke checks' : ''].filter(Boolean);
+    lines.push(`    ${s.service}@${s.environment}: matched by ${how.join(', ') || 'nothing'}; can do ${can.join(', ') || 'nothing automatically'}`);
+  }
+  for (const w of result.warnings) lines.push(`  ! ${w}`);
+  process.stdout.write(lines.join('\n') + '\n');
+  return 0;
+}
+
+process.exitCode = main(process.argv.slice(2));

@@ -1,0 +1,136 @@
+/** The incident API on the dev host: declare, list, read, and act (events with the actor recorded). */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AzuriteInstance } from '../../src/devhost/azurite.js';
+import { testPolicyPath } from '../harness/alerts.js';
+import { repoRoot, startTestAzurite, startTestHost, type TestHost } from '../harness/devhost.js';
+
+let azurite: AzuriteInstance;
+let h: TestHost;
+
+beforeAll(async () => {
+  azurite = await startTestAzurite();
+  h = await startTestHost({ azurite, appRoot: repoRoot, env: { POLICY_PATH: testPolicyPath } });
+});
+afterAll(async () => {
+  await h?.stop();
+  await azurite?.stop();
+});
+
+const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+  h.json<Record<string, unknown> & { error?: { code: string; message: string; details: unknown } }>(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+
+/** What App Service Authentication puts in front of the app for a signed-in person. */
+function principal(upn: string): Record<string, string> {
+  const claims = [
+    { typ: 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn', val: upn },
+    { typ: 'name', val: 'Riley Release' },
+  ];
+  return {
+    'x-ms-client-principal': Buffer.from(JSON.stringify({ auth_typ: 'aad', claims, name_typ: 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn', role_typ: 'roles' })).toString('base64'),
+    'x-ms-client-principal-name': upn,
+    'x-ms-client-principal-id': '9778283b-b94c-4ac6-8a41-d5b493d03aa3',
+    'x-ms-client-principal-idp': 'aad',
+  };
+}
+
+describe('declaring by hand', () => {
+  it('declares, refuses a second open incident for the same service, and names bad fields', async () => {
+    const declared = await post('/api/incidents', { service: 'admin-api', environment: 'RTM', summary: 'Jobs stuck after deploy', severity: 'P2', actor: { id: 'sam@contoso.example' } });
+    expect(declared.status).toBe(201);
+    const id = declared.body.incidentId as string;
+    expect(id).toMatch(/^inc-rtm-admin-api-/);
+    expect(declared.headers.get('location')).toBe(`/api/incidents/${id}`);
+
+    const again = await post('/api/incidents', { service: 'admin-api', environment: 'RTM', summary: 'again' });
+    expect(again.status).toBe(409);
+    expect(again.body.error).toMatchObject({ code: 'conflict', details: { incidentId: id } });
+
+    const unknown = await post('/api/incidents', { service: 'ghost', environment: 'Prod', summary: 'x' });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error?.details).toEqual([expect.objectContaining({ path: 'service' })]);
+
+    const bad = await post('/api/incidents', { service: 'admin-api', environment: 'Prod', summary: '', severity: 'P0', extra: 1 });
+    expect(bad.status).toBe(400);
+    const paths = (bad.body.error?.details as { path: string }[]).map((d) => d.path);
+    expect(paths).toEqual(expect.arrayContaining(['summary', 'severity', '(root)']));
+  });
+
+  it('lists incidents with filters and reads one with its timeline and runtime status', async () => {
+    const declared = await post('/api/incidents', { service: 'admin-api', environment: 'Beta', summary: 'SSE slow in Beta', source: 'pipeline', actor: { id: 'deploy-pipeline' } });
+    const id = declared.body.incidentId as string;
+    await h.settle();
+    const list = await h.json<{ items: { incidentId: string; environment: string; severity: string; source: string }[] }>('/api/incidents?environment=beta&status=open');
+    expect(list.body.items.map((i) => i.incidentId)).toContain(id);
+    expect(list.body.items.every((i) => i.environment === 'Beta')).toBe(true);
+    expect(list.body.items.find((i) => i.incidentId === id)).toMatchObject({ severity: 'P2', source: 'pipeline' });
+    const none = await h.json<{ items: unknown[] }>('/api/incidents?environment=Beta&status=resolved');
+    expect(none.body.items.some((i) => (i as { incidentId: string }).incidentId === id)).toBe(false);
+    const badQuery = await h.json<{ error: { details: { path: string }[] } }>('/api/incidents?limit=0&from=yesterday');
+    expect(badQuery.status).toBe(400);
+    expect(badQuery.body.error.details.map((d) => d.path).sort()).toEqual(['from', 'limit']);
+
+    const one = await h.json<{ summary: { phase: string }; runtime: { runtimeStatus: string; customStatus: { phase: string } }; timeline: { kind: string; actor: string }[] }>(
+      `/api/incidents/${id}`,
+    );
+    expect(one.body.summary.phase).toBe('declared');
+    expect(one.body.runtime).toMatchObject({ runtimeStatus: 'Running', customStatus: { phase: 'declared' } });
+    expect(one.body.timeline[0]).toMatchObject({ kind: 'declared', actor: 'deploy-pipeline' });
+    expect((await h.fetch('/api/incidents/inc-nope')).status).toBe(404);
+  });
+});
+
+describe('acting on an incident', () => {
+  it('records ack, note and decision with their actors, resolves, and then refuses more', async () => {
+    const declared = await post('/api/incidents', { service: 'admin-api', environment: 'Prod', summary: '5xx after release 2026.11.3', severity: 'P1' });
+    const id = declared.body.incidentId as string;
+    await h.settle();
+
+    const ack = await post(`/api/incidents/${id}/ack`, { role: 'ic' }, principal('riley@contoso.example'));
+    expect(ack.status).toBe(202);
+    expect(ack.body.actor).toEqual({ id: 'riley@contoso.example', name: 'Riley Release', via: 'api', verified: true });
+    expect((await post(`/api/incidents/${id}/note`, { text: 'Error envelope shows feature_disabled', actor: { id: 'sam@contoso.example' } })).status).toBe(202);
+    const badDecision = await post(`/api/incidents/${id}/decision`, { choice: 'pray' });
+    expect(badDecision.status).toBe(400);
+    expect(badDecision.body.error?.details).toEqual([expect.objectContaining({ path: 'choice' })]);
+    expect((await post(`/api/incidents/${id}/decision`, { choice: 'revert-config', reason: 'flag flipped 20 min ago' })).status).toBe(202);
+    await h.settle();
+
+    const before = await h.json<{ summary: { acknowledgedBy: string }; timeline: { kind: string; actor: string; text: string }[] }>(`/api/incidents/${id}`);
+    expect(before.body.summary.acknowledgedBy).toBe('Riley Release (riley@contoso.example)');
+    expect(before.body.timeline.map((t) => t.kind)).toEqual(['declared', 'ack', 'note', 'decision']);
+    expect(before.body.timeline[2]).toMatchObject({ actor: 'sam@contoso.example', text: 'Error envelope shows feature_disabled' });
+    expect(before.body.timeline[3]?.text).toBe('Containment decision: revert-config (flag flipped 20 min ago).');
+
+    const resolved = await post(`/api/incidents/${id}/resolve`, { summary: 'Flag reverted; metrics recovered' });
+    expect(resolved.status).toBe(202);
+    await h.waitFor(id, ['Completed']);
+    const after = await h.json<{ summary: { status: string; resolvedAt: string } }>(`/api/incidents/${id}`);
+    expect(after.body.summary.status).toBe('resolved');
+    const late = await post(`/api/incidents/${id}/note`, { text: 'too late' });
+    expect(late.status).toBe(409);
+    expect(late.body.error?.code).toBe('conflict');
+
+    // Resolution closes the correlation: the next declaration opens a new incident.
+    const next = await post('/api/incidents', { service: 'admin-api', environment: 'Prod', summary: 'regression' });
+    expect(next.status).toBe(201);
+    expect(next.body.incidentId).not.toBe(id);
+  });
+
+  it('answers 404 for an unknown incident or action, 400 for a bad body, 415 for a wrong type', async () => {
+    expect((await post('/api/incidents/inc-missing/ack', {})).status).toBe(404);
+    const declared = await post('/api/incidents', { service: 'billing', environment: 'Prod', summary: 'budget' });
+    const id = declared.body.incidentId as string;
+    expect((await post(`/api/incidents/${id}/dance`, {})).status).toBe(404);
+    const extend = await post(`/api/incidents/${id}/extend`, { timebox: 'decision', minutes: 1000 });
+    expect(extend.status).toBe(400);
+    expect(extend.body.error?.details).toEqual([expect.objectContaining({ path: 'minutes' })]);
+    const wrongType = await h.fetch(`/api/incidents/${id}/note`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hi' });
+    expect(wrongType.status).toBe(415);
+    const emptyAck = await h.fetch(`/api/incidents/${id}/ack`, { method: 'POST' });
+    expect(emptyAck.status).toBe(202);
+  });
+});

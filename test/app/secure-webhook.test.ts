@@ -1,0 +1,112 @@
+/**
+ * Secure webhook (Entra token) validation of POST /api/alerts against a local key server: the real
+ * jose verification, with tokens shaped like Azure Monitor's.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+
+type CryptoKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AZURE_MONITOR_WEBHOOK_APP_ID } from '../../src/config/intake.js';
+import { freePort, type AzuriteInstance } from '../../src/devhost/azurite.js';
+import { alertFixture, postAlert, testPolicyPath, withAlertId } from '../harness/alerts.js';
+import { repoRoot, startTestAzurite, startTestHost, type TestHost } from '../harness/devhost.js';
+
+const tenant = '72f988bf-86f1-41af-91ab-2d7cd011db47';
+const audience = 'api://incident-autopilot';
+let azurite: AzuriteInstance;
+let h: TestHost;
+let keyServer: http.Server;
+let signingKey: CryptoKey;
+let otherKey: CryptoKey;
+
+beforeAll(async () => {
+  const pair = await generateKeyPair('RS256');
+  signingKey = pair.privateKey;
+  otherKey = (await generateKeyPair('RS256')).privateKey;
+  const jwk: JWK = { ...(await exportJWK(pair.publicKey)), kid: 'test-key-1', use: 'sig', alg: 'RS256' };
+  keyServer = http.createServer((_req, res) => {
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ keys: [jwk] }));
+  });
+  await new Promise<void>((r) => keyServer.listen(0, '127.0.0.1', r));
+  const port = (keyServer.address() as AddressInfo).port;
+  azurite = await startTestAzurite();
+  h = await startTestHost({
+    azurite,
+    appRoot: repoRoot,
+    env: {
+      POLICY_PATH: testPolicyPath,
+      SECURE_WEBHOOK_TENANT_ID: tenant,
+      SECURE_WEBHOOK_AUDIENCE: audience,
+      SECURE_WEBHOOK_JWKS_URI: `http://127.0.0.1:${port}/discovery/v2.0/keys`,
+    },
+  });
+});
+afterAll(async () => {
+  await h?.stop();
+  await azurite?.stop();
+  keyServer?.close();
+});
+
+interface TokenOptions {
+  key?: CryptoKey;
+  issuer?: string;
+  audience?: string;
+  claims?: Record<string, unknown>;
+  expiresIn?: string;
+}
+
+function token(o: TokenOptions = {}): Promise<string> {
+  return new SignJWT({ azp: AZURE_MONITOR_WEBHOOK_APP_ID, roles: ['ActionGroupsSecureWebhook'], tid: tenant, ver: '2.0', ...o.claims })
+    .setProtectedHeader({ alg: 'RS256', kid: 'test-key-1', typ: 'JWT' })
+    .setIssuer(o.issuer ?? `https://login.microsoftonline.com/${tenant}/v2.0`)
+    .setAudience(o.audience ?? audience)
+    .setIssuedAt()
+    .setSubject('c6b6d2a3-0000-0000-0000-000000000000')
+    .setExpirationTime(o.expiresIn ?? '1h')
+    .sign(o.key ?? signingKey);
+}
+
+let n = 0;
+const alert = (): Record<string, unknown> =>
+  withAlertId(alertFixture('metric-dynamic-fired.json'), `secure-${n++}`);
+
+describe('secure webhook tokens', () => {
+  it('accepts an Azure Monitor token (v2 and v1 forms)', async () => {
+    const v2 = await postAlert(h, alert(), { authorization: `Bearer ${await token()}` });
+    expect(v2.status).toBe(202);
+    const v1 = await token({ issuer: `https://sts.windows.net/${tenant}/`, claims: { azp: undefined, appid: AZURE_MONITOR_WEBHOOK_APP_ID, ver: '1.0' } });
+    expect((await postAlert(h, alert(), { authorization: `Bearer ${v1}` })).status).toBe(202);
+  });
+
+  it.each([
+    ['no token', (): Promise<string | undefined> => Promise.resolve(undefined), /no bearer token/],
+    ['a token signed by another key', () => token({ key: otherKey }), /ERR_JWS_SIGNATURE_VERIFICATION_FAILED/],
+    ['another issuer', () => token({ issuer: 'https://login.microsoftonline.com/common/v2.0' }), /ERR_JWT_CLAIM_VALIDATION_FAILED/],
+    ['another audience', () => token({ audience: 'api://someone-else' }), /ERR_JWT_CLAIM_VALIDATION_FAILED/],
+    ['an expired token', () => token({ expiresIn: '-10m' }), /ERR_JWT_EXPIRED/],
+    ['another calling app', () => token({ claims: { azp: '00000000-0000-0000-0000-000000000001' } }), /not Azure Monitor's webhook app/],
+    ['no ActionGroupsSecureWebhook role', () => token({ claims: { roles: ['Reader'] } }), /lacks the ActionGroupsSecureWebhook role/],
+  ] as const)('refuses %s with 401 and starts nothing', async (_label, make, reason) => {
+    const t = await make();
+    const answer = await postAlert(h, alert(), t ? { authorization: `Bearer ${t}` } : {});
+    expect(answer.status).toBe(401);
+    expect(answer.body.error?.code).toBe('unauthorized');
+    expect(answer.body.error?.message).toMatch(reason);
+  });
+
+  it('answers 503 (so Azure Monitor retries) when the signing keys cannot be fetched', async () => {
+    const saved = process.env.SECURE_WEBHOOK_JWKS_URI;
+    process.env.SECURE_WEBHOOK_JWKS_URI = `http://127.0.0.1:${await freePort()}/keys`;
+    try {
+      const answer = await postAlert(h, alert(), { authorization: `Bearer ${await token()}` });
+      expect(answer.status).toBe(503);
+      expect(answer.headers.get('retry-after')).toBe('10');
+      expect(answer.body.error?.message).toContain('Could not read the signing keys');
+    } finally {
+      process.env.SECURE_WEBHOOK_JWKS_URI = saved;
+    }
+  });
+});
