@@ -4,6 +4,7 @@
  *   npm run bench                 all suites
  *   npm run bench -- devhost      only suites whose name contains "devhost"
  */
+import { alertBenchmarks } from './alerts.bench.js';
 import { devhostBenchmarks } from './devhost.bench.js';
 
 export interface BenchResult {
@@ -13,6 +14,7 @@ export interface BenchResult {
 
 const suites: { name: string; run: (emit: (r: BenchResult) => void) => Promise<void> }[] = [
   { name: 'devhost', run: devhostBenchmarks },
+  { name: 'alerts', run: alertBenchmarks },
 ];
 
 async function main(): Promise<void> {
