@@ -64,7 +64,12 @@ export class DevHost {
 
   static async start(options: DevHostOptions): Promise<DevHost> {
     const logger = options.logger ?? new Logger(options.logLevel ?? 'information');
-    if (options.loadLocalSettings !== false) applyLocalSettings(options.appRoot);
+    if (options.loadLocalSettings !== false) {
+      const settings = applyLocalSettings(options.appRoot);
+      if (settings.file?.endsWith('local.settings.sample.json')) {
+        logger.info('Host', 'No local.settings.json: using local.settings.sample.json (copy it to local.settings.json to change settings).');
+      }
+    }
     const env = process.env;
     const clock = options.clock ?? new RealClock();
 

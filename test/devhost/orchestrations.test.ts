@@ -197,6 +197,35 @@ describe('orchestration lifecycle', () => {
   });
 });
 
+describe('suspend, resume and purging by filter', () => {
+  it('holds events while suspended and applies them on resume', async () => {
+    const id = await h.start('statusReporter');
+    await h.settle();
+    expect((await h.fetch(`/runtime/webhooks/durabletask/instances/${id}/suspend?reason=maintenance`, { method: 'POST' })).status).toBe(202);
+    await h.settle();
+    expect((await h.status(id))?.runtimeStatus).toBe('Suspended');
+    expect(await h.raise(id, 'note', 'while suspended')).toBe(202);
+    await h.settle();
+    expect((await h.status(id))?.runtimeStatus).toBe('Suspended');
+    expect((await h.fetch(`/runtime/webhooks/durabletask/instances/${id}/resume?reason=done`, { method: 'POST' })).status).toBe(202);
+    expect((await h.waitFor(id)).output).toBe('while suspended');
+  });
+
+  it('purges finished instances created in a time range, leaving running ones', async () => {
+    const from = new Date(h.host.clock.now()).toISOString();
+    const done = await h.start('chain', ['purge-me']);
+    await h.waitFor(done);
+    const running = await h.start('forever');
+    await h.settle();
+    const res = await h.json<{ instancesDeleted: number }>(`/runtime/webhooks/durabletask/instances/?createdTimeFrom=${from}`, { method: 'DELETE' });
+    expect(res.status).toBe(200);
+    expect(res.body.instancesDeleted).toBeGreaterThanOrEqual(1);
+    expect(await h.status(done)).toBeUndefined();
+    expect((await h.status(running))?.runtimeStatus).toBe('Running');
+    await h.terminate(running, 'cleanup');
+  });
+});
+
 describe('the real DurableClient inside HTTP triggers', () => {
   it('starts, queries, raises and terminates through df.getClient and the check-status URLs', async () => {
     const started = await h.json<Record<string, string>>('/api/orchestrators/statusReporter/client-made', { method: 'POST', body: '' });
