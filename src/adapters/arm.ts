@@ -11,6 +11,8 @@
  *   and the whole swap has a deadline (an AbortSignal given to the poller).
  * - A transient failure while polling (a 5xx, a dropped connection) does not lose the operation:
  *   the poller is restored from its serialized state and polling continues until the deadline.
+ * - SDK errors are never passed on as `cause`: they carry the request, Authorization header
+ *   included. Our errors keep status, code and the first line of ARM's message.
  */
 import type { TokenCredential } from '@azure/core-auth';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
@@ -127,7 +129,7 @@ export class ArmAppService {
     } catch (err) {
       const f = armErrorFacts(err);
       const where = `${ref.site}/${slot}`;
-      if (f.transient) throw new TransientError(`Reading the app settings of ${where} failed (${f.code}): ${f.message}`, { cause: err });
+      if (f.transient) throw new TransientError(`Reading the app settings of ${where} failed (${f.code}): ${f.message}`);
       throw new ArmRequestError(f.status ?? 0, f.code, `Reading the app settings of ${where} was refused (${f.status ?? '?'} ${f.code}): ${f.message}`);
     }
   }
@@ -154,7 +156,7 @@ export class ArmAppService {
       if (f.status === 409) return { kind: 'conflict', code: f.code, message: f.message };
       if (f.transient) {
         // The POST may or may not have been accepted: the caller reconciles by reading build ids.
-        throw new TransientError(`Starting the swap ${where} failed (${f.code}): ${f.message}`, { cause: err });
+        throw new TransientError(`Starting the swap ${where} failed (${f.code}): ${f.message}`);
       }
       return { kind: 'rejected', status: f.status ?? 0, code: f.code, message: f.message };
     }
@@ -169,8 +171,7 @@ export class ArmAppService {
         if (deadline.aborted) {
           throw new TransientError(
             `The swap ${where} (operation ${operationId ?? '?'}) had not finished after ${Math.round(options.deadlineMs / 1000)} s; it may still complete.`,
-            { cause: err },
-          );
+);
         }
         const f = armErrorFacts(err);
         if (!f.transient) return { kind: 'failed', code: f.code, message: f.message, operationId };
