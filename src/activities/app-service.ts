@@ -59,12 +59,12 @@ type In<D extends { input: z.ZodType }> = z.output<D['input']>;
 type RestoreInput = In<typeof apiToLkg>;
 
 export interface AppServiceActivities {
-  readReleaseState(input: In<typeof readReleaseState>): Promise<{ env: string; readAt: string; services: ServiceReleaseState[]; problems: string[] }>;
-  apiToLkg(input: RestoreInput): Promise<ActionOutcome>;
-  webToLkg(input: RestoreInput): Promise<ActionOutcome>;
-  setDeployFreeze(input: In<typeof setDeployFreeze>): Promise<ActionOutcome>;
-  clearDeployFreeze(input: In<typeof clearDeployFreeze>): Promise<ActionOutcome>;
-  recordLkg(input: In<typeof recordLkg>): Promise<ActionOutcome>;
+  readReleaseState: (input: In<typeof readReleaseState>) => Promise<{ env: string; readAt: string; services: ServiceReleaseState[]; problems: string[] }>;
+  apiToLkg: (input: RestoreInput) => Promise<ActionOutcome>;
+  webToLkg: (input: RestoreInput) => Promise<ActionOutcome>;
+  setDeployFreeze: (input: In<typeof setDeployFreeze>) => Promise<ActionOutcome>;
+  clearDeployFreeze: (input: In<typeof clearDeployFreeze>) => Promise<ActionOutcome>;
+  recordLkg: (input: In<typeof recordLkg>) => Promise<ActionOutcome>;
 }
 
 function fromPlan(plan: Plan, mode: ActionMode): ActionOutcome {
@@ -81,6 +81,11 @@ function fromPlan(plan: Plan, mode: ActionMode): ActionOutcome {
 
 function refused(reason: string, summary: string): ActionOutcome {
   return { kind: 'refused', reason, summary };
+}
+
+/** ARM messages often end with a period; summaries add their own. */
+function clause(text: string): string {
+  return text.trim().replace(/[.\s]+$/, '');
 }
 
 function who(env: string, service: string): string {
@@ -163,7 +168,7 @@ export function createAppServiceActivities(p: AppServicePorts): AppServiceActivi
         }
         return refused(
           Reason.swapInProgress,
-          `${name}: ARM refused the swap with 409 ${result.code}: another operation is in progress on ${target.strategy === 'slot-swap' ? target.site : target.service} (${result.detail}). Nothing was changed; production runs ${production}.`,
+          `${name}: ARM refused the swap with 409 ${result.code}: another operation is in progress on ${target.strategy === 'slot-swap' ? target.site : target.service} (${clause(result.detail)}). Nothing was changed; production runs ${production}.`,
         );
       case 'failed': {
         const after = await p.appService.readBuilds(target).catch(() => undefined);
@@ -171,7 +176,7 @@ export function createAppServiceActivities(p: AppServicePorts): AppServiceActivi
         const op = result.operationId ? ` (operation ${result.operationId})` : '';
         return refused(
           Reason.swapFailed,
-          `${name}: Azure ran the swap${op} and it failed: ${result.code}: ${result.detail}. Azure reverts a failed swap, so the slots are as before: production runs ${now}, ${describeLkg(lkg)} is still in ${target.strategy === 'slot-swap' ? target.stagingSlot : 'the artifact store'}.`,
+          `${name}: Azure ran the swap${op} and it failed: ${result.code}: ${clause(result.detail)}. Azure reverts a failed swap, so the slots are as before: production runs ${now}, ${describeLkg(lkg)} is still in ${target.strategy === 'slot-swap' ? target.stagingSlot : 'the artifact store'}.`,
         );
       }
       case 'rejected': {
@@ -187,7 +192,7 @@ export function createAppServiceActivities(p: AppServicePorts): AppServiceActivi
           reason === Reason.notAuthorized && target.strategy === 'slot-swap'
             ? ` The function app's managed identity needs "Website Contributor" on ${target.site}.`
             : '';
-        return refused(reason, `${name}: the rollback was refused before it started (${result.status || '-'} ${result.code}): ${result.detail}.${hint} Nothing was changed.`);
+        return refused(reason, `${name}: the rollback was refused before it started (${result.status || '-'} ${result.code}): ${clause(result.detail)}.${hint} Nothing was changed.`);
       }
     }
   }

@@ -62,7 +62,7 @@ async function readBounded(res: Response, maxBytes: number): Promise<string> {
     throw new ResponseTooLargeError(`The answer is ${declared} bytes; at most ${maxBytes} are read.`);
   }
   if (!res.body) return '';
-  const reader = res.body.getReader();
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {

@@ -84,7 +84,7 @@ export function createReleaseApi(deps: ReleaseApiDeps) {
   const now = deps.now ?? (() => new Date().toISOString());
 
   return {
-    async postLkg(request: HttpRequest, context: InvocationContext, requestId: string): Promise<HttpResponseInit> {
+    postLkg: async (request: HttpRequest, context: InvocationContext, requestId: string): Promise<HttpResponseInit> => {
       const input = await body(request, LkgInput, 'LKG record');
       const { lkg } = registryOrThrow(deps);
       try {
@@ -101,7 +101,7 @@ export function createReleaseApi(deps: ReleaseApiDeps) {
       }
     },
 
-    async getLkg(request: HttpRequest, context: InvocationContext, requestId: string): Promise<HttpResponseInit> {
+    getLkg: async (request: HttpRequest, context: InvocationContext, requestId: string): Promise<HttpResponseInit> => {
       const env = param(EnvName, 'env', request.params.env);
       const service = param(ServiceName, 'service', request.params.service);
       const limit = historyParam(request, 10);
@@ -112,7 +112,7 @@ export function createReleaseApi(deps: ReleaseApiDeps) {
       return jsonResponse(200, { env, service, current, history }, requestId, { 'cache-control': 'no-store' });
     },
 
-    async getFreeze(request: HttpRequest, context: InvocationContext, requestId: string): Promise<HttpResponseInit> {
+    getFreeze: async (request: HttpRequest, context: InvocationContext, requestId: string): Promise<HttpResponseInit> => {
       const env = param(EnvName, 'env', request.params.env);
       const limit = historyParam(request, 0);
       const { freeze } = registryOrThrow(deps);
@@ -121,7 +121,7 @@ export function createReleaseApi(deps: ReleaseApiDeps) {
       return jsonResponse(200, { ...state, env, ...(history ? { history } : {}) }, requestId, { 'cache-control': 'no-store' });
     },
 
-    async postFreeze(request: HttpRequest, context: InvocationContext, requestId: string): Promise<HttpResponseInit> {
+    postFreeze: async (request: HttpRequest, context: InvocationContext, requestId: string): Promise<HttpResponseInit> => {
       const env = param(EnvName, 'env', request.params.env);
       const input = await body(request, FreezeRequest, 'freeze request');
       const { freeze } = registryOrThrow(deps);
