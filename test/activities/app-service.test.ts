@@ -403,6 +403,49 @@ describe('record a new LKG after the monitoring window', () => {
   });
 });
 
+describe('every action, twice', () => {
+  it('the second run returns the recorded outcome and changes nothing (counted at every fake)', async () => {
+    await lkg.record(lkgInput('Prod', 'api', 'r41', 'b41'), '2026-01-01T00:00:00.000Z');
+    await lkg.record(lkgInput('Prod', 'web', 'web-41', 'b41'), '2026-01-01T00:00:00.000Z');
+    await lkg.record(lkgInput('Beta', 'web', 'web-41', 'w41'), '2026-01-01T00:00:00.000Z');
+    const counters = async () => ({
+      arm: fake.requests.length,
+      swaps: fake.swapRequests().length,
+      hook: web.hookCalls.length,
+      announced: announced.length,
+      freezeHistory: (await freeze.history('Prod', 50)).length,
+      lkgHistory: (await lkg.history('Prod', 'api', 50)).length,
+    });
+    const actions: [string, () => Promise<unknown>][] = [
+      ['setDeployFreeze', () => acts.setDeployFreeze({ incidentId: inc, env: 'Prod', reason: 'rollback', mode: 'execute' })],
+      ['apiToLkg', () => acts.apiToLkg(apiToLkg.input.parse({ incidentId: inc, env: 'Prod' }))],
+      ['webToLkg (slot swap)', () => acts.webToLkg(webToLkg.input.parse({ incidentId: inc, env: 'Prod' }))],
+      ['webToLkg (republish)', () => acts.webToLkg(webToLkg.input.parse({ incidentId: inc, env: 'Beta' }))],
+      [
+        'recordLkg',
+        () => {
+          // A forward fix reached production after the rollback; the monitoring window was clean.
+          if (fake.buildOf('api-prod', 'production') !== 'b43') fake.deploy('api-prod', 'production', { APP_BUILD_ID: 'b43', APP_RELEASE_TAG: 'r43' });
+          return acts.recordLkg({ incidentId: inc, env: 'Prod', service: 'api', evidenceUrl: evidence, mode: 'execute' });
+        },
+      ],
+      ['clearDeployFreeze', () => acts.clearDeployFreeze({ incidentId: inc, env: 'Prod', reason: 'stable', mode: 'execute' })],
+    ];
+    for (const [name, run] of actions) {
+      const before = await counters();
+      const first = await run();
+      const between = await counters();
+      const second = await run();
+      const after = await counters();
+      expect({ name, second }).toEqual({ name, second: first });
+      expect({ name, counters: after }).toEqual({ name, counters: between });
+      expect({ name, kind: (first as { kind: string }).kind }).toEqual({ name, kind: 'done' });
+      expect(between).not.toEqual(before);
+    }
+    expect(await lkg.current('Prod', 'api')).toMatchObject({ releaseTag: 'r43', buildId: 'b43' });
+  });
+});
+
 describe('release snapshot (first 15 minutes)', () => {
   it('reports current vs LKG build per slot for every configured service of the environment', async () => {
     await lkg.record(lkgInput('Prod', 'api', 'r41', 'b41'), '2026-01-01T00:00:00.000Z');

@@ -143,6 +143,14 @@ export class ArmFake {
     return { ...(this.site(site).slots.get(slot.toLowerCase()) ?? {}) };
   }
 
+  /** A deploy to the slot (outside any swap): replaces its non-sticky settings. */
+  deploy(site: string, slot: string, settings: Record<string, string>): void {
+    const s = this.site(site);
+    const current = s.slots.get(slot.toLowerCase()) ?? {};
+    const kept = Object.fromEntries(Object.entries(current).filter(([k]) => s.sticky.has(k)));
+    s.slots.set(slot.toLowerCase(), { ...kept, ...settings });
+  }
+
   buildOf(site: string, slot: string): string | undefined {
     return this.site(site).slots.get(slot.toLowerCase())?.[this.o.buildSetting ?? 'APP_BUILD_ID'];
   }
