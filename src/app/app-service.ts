@@ -1,0 +1,95 @@
+/**
+ * Composition of the App Service capability from the app settings: the ARM + HTTP adapter, the
+ * LKG registry and freeze store (Table storage), the step ledger, and the freeze announcer.
+ * Built on first use (the SDKs load then), once per process.
+ */
+import { readFileSync } from 'node:fs';
+import { AppServiceAdapter } from '../adapters/app-service.js';
+import { ArmAppService, defaultArmCredential } from '../adapters/arm.js';
+import { LogFreezeAnnouncer } from '../adapters/log-freeze-announcer.js';
+import { createTableClient } from '../adapters/storage.js';
+import { TableFreezeStore, TableLkgRegistry } from '../adapters/table-release.js';
+import { readAppServiceSettings, readRegistrySettings, type AppServiceSettings, type RegistrySettings } from '../config/app-service.js';
+import type { Issue } from '../config/issues.js';
+import type { AppServicePort } from '../ports/app-service.js';
+import type { FreezeAnnouncer, FreezeStore, LkgRegistry } from '../ports/release-registry.js';
+
+export type Built<T> = { ok: true; value: T } | { ok: false; issues: Issue[] };
+
+export interface RegistryPorts {
+  lkg: LkgRegistry;
+  freeze: FreezeStore;
+}
+
+let registry: { key: string; ports: RegistryPorts } | undefined;
+
+/** The LKG registry and freeze store (what the HTTP endpoints need; no App Service target required). */
+export function registryPorts(env: NodeJS.ProcessEnv = process.env): Built<RegistryPorts> {
+  const s = readRegistrySettings(env);
+  if (!s.ok) return s;
+  // Rebuilt if the settings change (they do not in Azure; tests and the dev host may).
+  const key = registryKey(s.settings);
+  if (registry?.key !== key) registry = { key, ports: buildRegistry(s.settings) };
+  return { ok: true, value: registry.ports };
+}
+
+function registryKey(s: RegistrySettings): string {
+  return JSON.stringify([s.lkgTable, s.freezeTable, s.storage.tableEndpoint, s.storage.kind]);
+}
+
+function buildRegistry(s: RegistrySettings): RegistryPorts {
+  return {
+    lkg: new TableLkgRegistry(createTableClient(s.storage, s.lkgTable)),
+    freeze: new TableFreezeStore(createTableClient(s.storage, s.freezeTable)),
+  };
+}
+
+export interface AppServiceComposition extends RegistryPorts {
+  settings: AppServiceSettings;
+  appService: AppServicePort;
+}
+
+let composed: AppServiceComposition | undefined;
+
+export function appServicePorts(env: NodeJS.ProcessEnv = process.env): Built<AppServiceComposition> {
+  if (composed) return { ok: true, value: composed };
+  const s = readAppServiceSettings(env);
+  if (!s.ok) return s;
+  const reg = registryPorts(env);
+  if (!reg.ok) return reg;
+  let caPem: string | undefined;
+  if (s.settings.armCaFile) {
+    try {
+      caPem = readFileSync(s.settings.armCaFile, 'utf8');
+    } catch (err) {
+      return { ok: false, issues: [{ path: 'APPSERVICE_ARM_CA_FILE', code: 'unreadable', message: `cannot be read: ${(err as NodeJS.ErrnoException).code ?? 'error'}` }] };
+    }
+  }
+  const arm = new ArmAppService({
+    credential: defaultArmCredential(s.settings.managedIdentityClientId),
+    endpoint: s.settings.armEndpoint,
+    ...(caPem ? { caPem } : {}),
+    requestTimeoutMs: s.settings.httpTimeoutMs,
+    pollIntervalMs: s.settings.pollIntervalMs,
+  });
+  const appService = new AppServiceAdapter({ arm, httpTimeoutMs: s.settings.httpTimeoutMs, swapDeadlineMs: s.settings.swapDeadlineMs, env });
+  composed = { settings: s.settings, appService, ...reg.value };
+  return { ok: true, value: composed };
+}
+
+/**
+ * Where freeze announcements go. Default: the invocation's log. The Teams capability plugs in
+ * here: `useFreezeAnnouncer((log) => new TeamsFreezeAnnouncer(...))`, called once at module load
+ * of a functions/ file (before any invocation).
+ */
+export type FreezeAnnouncerFactory = (log: (line: string) => void) => FreezeAnnouncer;
+
+let announcerFactory: FreezeAnnouncerFactory = (log) => new LogFreezeAnnouncer(log);
+
+export function useFreezeAnnouncer(factory: FreezeAnnouncerFactory): void {
+  announcerFactory = factory;
+}
+
+export function freezeAnnouncer(log: (line: string) => void): FreezeAnnouncer {
+  return announcerFactory(log);
+}
