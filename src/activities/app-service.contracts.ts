@@ -9,10 +9,16 @@
  */
 import { z } from 'zod';
 import { ActionMode, ActionOutcome } from '../domain/actions.js';
+import { AppServiceTarget } from '../config/app-service.js';
 import { EnvName, LkgRecord, RecordActor, ServiceName } from '../domain/release.js';
 import { defineActivity, type RetryPolicy } from './define.js';
 
 const IncidentId = z.string().trim().min(1).max(128);
+/**
+ * The targets to act on, from the incident's policy snapshot. Absent: the APPSERVICE_TARGETS
+ * setting of the function app.
+ */
+const Targets = z.array(AppServiceTarget).max(20).optional();
 /** Overrides the ledger step (default derived from the action, env and service): a new step acts again. */
 const Step = z.string().trim().min(1).max(200).optional();
 
@@ -50,6 +56,7 @@ export const readReleaseState = defineActivity({
     env: EnvName,
     /** Default: every service configured for the environment. */
     services: z.array(ServiceName).max(20).optional(),
+    targets: Targets,
   }),
   output: z.object({
     env: z.string(),
@@ -68,6 +75,7 @@ const RestoreInput = (defaultService: string) =>
     service: ServiceName.default(defaultService),
     mode: ActionMode.default('execute'),
     step: Step,
+    targets: Targets,
   });
 
 /** API to LKG: swap the staging slot (holding LKG) into production, then verify the build ids. */
@@ -129,6 +137,7 @@ export const recordLkg = defineActivity({
     releaseTag: z.string().trim().min(1).max(128).optional(),
     mode: ActionMode.default('execute'),
     step: Step,
+    targets: Targets,
   }),
   output: ActionOutcome,
   retry: QUICK_RETRY,

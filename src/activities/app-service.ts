@@ -218,9 +218,9 @@ export function createAppServiceActivities(p: AppServicePorts): AppServiceActivi
   }
 
   async function toLkg(kind: 'apiToLkg' | 'webToLkg', input: RestoreInput): Promise<ActionOutcome> {
-    const target = findTarget(p.targets, input.env, input.service);
+    const target = findTarget(input.targets ?? p.targets, input.env, input.service);
     if (!target) {
-      return refused(Reason.notConfigured, `${who(input.env, input.service)}: no App Service target is configured for it (APPSERVICE_TARGETS); nothing was changed.`);
+      return refused(Reason.notConfigured, `${who(input.env, input.service)}: no App Service target is configured for it (policy rollback targets or APPSERVICE_TARGETS); nothing was changed.`);
     }
     if (input.mode === 'plan') {
       const { plan } = await readAndPlan(target);
@@ -254,7 +254,7 @@ export function createAppServiceActivities(p: AppServicePorts): AppServiceActivi
   return {
     async readReleaseState(input) {
       const wanted = input.services?.map((s) => s.toLowerCase());
-      const configured = p.targets.filter((t) => t.env.toLowerCase() === input.env.toLowerCase());
+      const configured = (input.targets ?? p.targets).filter((t) => t.env.toLowerCase() === input.env.toLowerCase());
       const names = wanted ?? configured.map((t) => t.service.toLowerCase());
       const services = await Promise.all(
         names.map(async (service): Promise<ServiceReleaseState> => {
@@ -371,7 +371,7 @@ export function createAppServiceActivities(p: AppServicePorts): AppServiceActivi
     },
 
     async recordLkg(input) {
-      const target = findTarget(p.targets, input.env, input.service);
+      const target = findTarget(input.targets ?? p.targets, input.env, input.service);
       if (!target) {
         return refused(Reason.notConfigured, `${who(input.env, input.service)}: no App Service target is configured for it, so its build cannot be read; no LKG recorded.`);
       }

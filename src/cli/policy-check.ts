@@ -53,7 +53,12 @@ function main(argv: string[]): number {
       s.match.targetResourceIds.length ? `${s.match.targetResourceIds.length} target id(s)` : '',
       s.match.rulePatterns.length ? `rules ${s.match.rulePatterns.map((r) => `/${r}/`).join(' ')}` : '',
     ].filter(Boolean);
-    const can = [s.appService ? 'slot swap' : '', s.web ? `web ${s.web.kind}` : '', s.sql ? `SQL (${s.sql.connectionSetting})` : '', s.endpoints ? 'smoke checks' : ''].filter(Boolean);
+    const can = [
+      s.rollback?.api ? `API ${s.rollback.api.strategy}` : '',
+      s.rollback?.web ? `web ${s.rollback.web.strategy}` : '',
+      s.sql ? `SQL (${s.sql.connectionSetting})` : '',
+      s.endpoints ? 'smoke checks' : '',
+    ].filter(Boolean);
     lines.push(`    ${s.service}@${s.environment}: matched by ${how.join(', ') || 'nothing'}; can do ${can.join(', ') || 'nothing automatically'}`);
   }
   for (const w of result.warnings) lines.push(`  ! ${w}`);

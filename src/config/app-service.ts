@@ -66,6 +66,13 @@ const RepublishTarget = z.object({
 });
 
 export const AppServiceTarget = z.discriminatedUnion('strategy', [SlotSwapTarget, RepublishTarget]);
+
+/** A target as the policy file states it: the service entry supplies env and service. */
+export const RollbackTarget = z.discriminatedUnion('strategy', [
+  SlotSwapTarget.omit({ env: true, service: true }).strict(),
+  RepublishTarget.omit({ env: true, service: true }).strict(),
+]);
+export type RollbackTarget = z.infer<typeof RollbackTarget>;
 export type AppServiceTarget = z.infer<typeof AppServiceTarget>;
 export type SlotSwapTarget = z.infer<typeof SlotSwapTarget>;
 export type RepublishTarget = z.infer<typeof RepublishTarget>;

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { AzureSeverity } from '../domain/alert-schema.js';
+import { RollbackTarget } from './app-service.js';
 import { describeIssues, formatPath, toIssues, type Issue } from './issues.js';
 
 export const SeverityLevel = z.enum(['P1', 'P2', 'P3']);
@@ -112,30 +113,6 @@ export const TriggerRule = z
   .strict();
 export type TriggerRule = z.infer<typeof TriggerRule>;
 
-export const BuildIdSource = z.discriminatedUnion('from', [
-  z.object({ from: z.literal('version-endpoint'), path: z.string().startsWith('/').default('/version') }),
-  z.object({ from: z.literal('app-setting'), name: z.string().min(1) }),
-]);
-
-export const AppServiceTarget = z.object({
-  subscriptionId: z.string().min(1),
-  resourceGroup: z.string().min(1),
-  site: z.string().min(1),
-  /** The slot that holds the previous release after a deployment swap (swapped back on rollback). */
-  stagingSlot: z.string().min(1).default('staging'),
-  buildId: BuildIdSource.default({ from: 'version-endpoint', path: '/version' }),
-});
-
-export const WebRollback = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('slot-swap') }).extend(AppServiceTarget.shape),
-  z.object({
-    kind: z.literal('republish-hook'),
-    url: https,
-    /** App setting that holds the hook's secret (sent as a bearer token); never the secret itself. */
-    secretSetting: z.string().min(1).optional(),
-  }),
-]);
-
 export const Endpoints = z.object({
   /** Production base URL of the API (https://...). */
   baseUrl: https,
@@ -165,8 +142,11 @@ export const ServiceEntry = z
         properties: z.record(z.string(), z.string()).default({}),
       })
       .default({ targetResourceIds: [], rulePatterns: [], properties: {} }),
-    appService: AppServiceTarget.optional(),
-    web: WebRollback.optional(),
+    /**
+     * How to put this service back on its last known good release: the API by slot swap, the web
+     * by slot swap or a republish hook (see the App Service section of the README).
+     */
+    rollback: z.object({ api: RollbackTarget.optional(), web: RollbackTarget.optional() }).strict().optional(),
     endpoints: Endpoints.optional(),
     sql: z
       .object({
@@ -248,8 +228,8 @@ export function checkPolicy(document: unknown): PolicyCheck {
     if (env?.triggerSeverity === 'P1' && approvers.length === 0) {
       warnings.push(`${formatPath(['services', i])} (${s.service}@${s.environment}): no approvers, so nobody can approve a containment decision by link.`);
     }
-    if (!s.appService && !s.web) {
-      warnings.push(`${formatPath(['services', i])} (${s.service}@${s.environment}): no appService or web rollback, so the automation cannot roll back to the last known good release.`);
+    if (!s.rollback?.api && !s.rollback?.web) {
+      warnings.push(`${formatPath(['services', i])} (${s.service}@${s.environment}): no rollback target, so the automation cannot roll back to the last known good release.`);
     }
     if (!s.endpoints) warnings.push(`${formatPath(['services', i])} (${s.service}@${s.environment}): no endpoints, so no smoke checks can verify recovery.`);
   });

@@ -60,7 +60,7 @@ describe('policy', () => {
     const cli = path.join(root, 'dist', 'src', 'cli', 'policy-check.js');
     const ok = execFileSync(process.execPath, [cli, path.join(root, 'policy.sample.json')], { encoding: 'utf8' });
     expect(ok).toContain('policy.sample.json: valid');
-    expect(ok).toContain('admin-api@Prod: matched by 1 target id(s), rules /^prod-admin-api-/; can do slot swap');
+    expect(ok).toContain('admin-api@Prod: matched by 1 target id(s), rules /^prod-admin-api-/; can do API slot-swap, SQL (SQL_CONNECTION_ADMIN_PROD)');
     const bad = path.join(os.tmpdir(), `bad-policy-${process.pid}.json`);
     writeFileSync(bad, JSON.stringify({ version: 1, environments: { Prod: {} }, timeboxes: {}, services: [] }));
     let out = '';
