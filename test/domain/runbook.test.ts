@@ -1,0 +1,315 @@
+/**
+ * The runbook state machine, driven the way the orchestration drives it: a small interpreter
+ * answers each command (from a scripted world), and time moves to the next wake-up.
+ */
+import { describe, expect, it } from 'vitest';
+import type { SeverityLevel, Timebox } from '../../src/config/policy.js';
+import type { ActionOutcome } from '../../src/domain/actions.js';
+import {
+  nextWake,
+  onEvent,
+  onResult,
+  onTimer,
+  startRunbook,
+  type Command,
+  type CommandResult,
+  type RunbookConfig,
+  type RunbookEvent,
+  type RunbookState,
+  type Snapshot,
+  type Verdict,
+} from '../../src/domain/runbook.js';
+
+const MIN = 60_000;
+const T0 = Date.UTC(2026, 10, 20, 10, 0); // Friday 20 Nov 2026, 10:00 UTC
+const boxes: Record<SeverityLevel, Timebox> = {
+  P1: { ackMinutes: 15, decisionMinutes: 10, noDecision: 'rollback', containmentMinutes: 15, recoveryMinutes: 30, monitoringMinutes: 60, updateEveryMinutes: 15 },
+  P2: { ackMinutes: 30, decisionMinutes: 20, noDecision: 'escalate', containmentMinutes: 30, recoveryMinutes: 30, monitoringMinutes: 30, updateEveryMinutes: 30 },
+  P3: { ackMinutes: 120, decisionMinutes: 120, noDecision: 'escalate', containmentMinutes: 240, recoveryMinutes: 60, monitoringMinutes: 30, updateEveryMinutes: 120 },
+};
+const config: RunbookConfig = {
+  boxes,
+  escalation: [{ afterMinutes: 15, notify: ['deputy@contoso.example'], severities: ['P1'] }],
+  webCoupled: false,
+  flagsInScope: ['EnableLegacyHttpSse'],
+  configInScope: ['Network:SseKeepAliveSeconds'],
+  canRollBackApi: true,
+  canRollBackWeb: false,
+  postmortemDueBusinessDays: 3,
+  mode: 'execute',
+};
+
+const verdict = (v: Verdict['verdict'], at: number, failing: Verdict['failing'] = []): Verdict => ({
+  verdict: v,
+  reasons: v === 'green' ? [] : ['SSE first event 450 ms > 200 ms'],
+  failing,
+  sseTtfbMs: v === 'green' ? 120 : 450,
+  heartbeatMs: 10_000,
+  at,
+});
+
+interface World {
+  snapshot: Snapshot;
+  /** Verdict of the nth smoke run (last one repeats). */
+  smoke: Verdict['verdict'][];
+  outcome: (c: Extract<Command, { kind: 'execute' }>) => ActionOutcome;
+}
+
+class Driver {
+  state: RunbookState;
+  now = T0;
+  log: Command[] = [];
+  notes: string[] = [];
+  private smokeRuns = 0;
+
+  constructor(
+    private readonly world: World,
+    severity: SeverityLevel = 'P1',
+    private readonly c: RunbookConfig = config,
+  ) {
+    const t = startRunbook(c, T0, T0 - 3 * MIN, severity, '5xx after release');
+    this.state = t.state;
+    this.run(t.commands, t.notes);
+  }
+
+  private answer(cmd: Command): CommandResult {
+    switch (cmd.kind) {
+      case 'snapshot':
+        return { kind: 'snapshot', snapshot: this.world.snapshot };
+      case 'smoke': {
+        const v = this.world.smoke[Math.min(this.smokeRuns++, this.world.smoke.length - 1)] ?? 'green';
+        return { kind: 'smoke', verdict: verdict(v, this.now, v === 'green' ? [] : ['sse']) };
+      }
+      case 'execute':
+        return { kind: 'action', outcome: this.world.outcome(cmd) };
+      case 'freeze':
+      case 'record-lkg':
+        return { kind: 'action', outcome: { kind: 'done', summary: `${cmd.kind} ok`, changes: [] } };
+      default:
+        return { kind: 'done' };
+    }
+  }
+
+  private run(commands: Command[], notes: string[]): void {
+    this.notes.push(...notes);
+    const queue = [...commands];
+    while (queue.length) {
+      const cmd = queue.shift() as Command;
+      this.log.push(cmd);
+      const t = onResult(this.state, this.c, cmd, this.answer(cmd), this.now, ['error-rate']);
+      this.state = t.state;
+      this.notes.push(...t.notes);
+      queue.push(...t.commands);
+    }
+  }
+
+  /** Lets time pass until `until`, waking the machine at each of its deadlines. */
+  advanceTo(until: number): void {
+    for (;;) {
+      const wake = nextWake(this.state, this.c);
+      if (wake === null || wake > until) break;
+      this.now = Math.max(this.now, wake);
+      const t = onTimer(this.state, this.c, this.now);
+      this.state = t.state;
+      this.run(t.commands, t.notes);
+    }
+    this.now = Math.max(this.now, until);
+  }
+
+  event(e: Omit<RunbookEvent, 'at'>): void {
+    const t = onEvent(this.state, this.c, { ...e, at: this.now });
+    this.state = t.state;
+    this.run(t.commands, t.notes);
+  }
+
+  messages(): string[] {
+    return this.log.filter((c): c is Extract<Command, { kind: 'announce' }> => c.kind === 'announce').map((c) => c.message);
+  }
+  executed(): string[] {
+    return this.log.filter((c): c is Extract<Command, { kind: 'execute' }> => c.kind === 'execute').map((c) => c.action.kind);
+  }
+}
+
+const release = { current: 'api-2026.11.3', lkg: 'api-2026.11.2', deployedAt: new Date(T0 - 60 * MIN).toISOString(), migrations: [] };
+const done = (c: Extract<Command, { kind: 'execute' }>): ActionOutcome => ({ kind: 'done', summary: `${c.action.kind} done`, changes: [] });
+const apiWorld = (smoke: Verdict['verdict'][]): World => ({
+  snapshot: { verdict: verdict('red', T0, ['sse']), changes: [], api: release, web: null, problems: [] },
+  smoke,
+  outcome: done,
+});
+
+describe('runbook', () => {
+  it('declares, snapshots and proposes within the first minutes', () => {
+    const d = new Driver(apiWorld(['green']));
+    expect(d.messages()).toEqual(['declared', 'proposal']);
+    expect(d.state.phase).toBe('deciding');
+    expect(d.state.proposal?.path).toBe('api-to-lkg');
+    expect(d.state.decisionDueAt).toBe(T0 + 10 * MIN);
+  });
+
+  it('P1: nobody decides in 10 minutes -> freezes deploys and rolls back to LKG, then verifies, monitors 60 min and resolves', () => {
+    const d = new Driver(apiWorld(['green']));
+    d.advanceTo(T0 + 10 * MIN - 1);
+    expect(d.executed()).toEqual([]);
+    d.advanceTo(T0 + 10 * MIN);
+    expect(d.log.map((c) => c.kind)).toContain('freeze');
+    expect(d.executed()).toEqual(['api-to-lkg']);
+    expect(d.state).toMatchObject({ choice: 'api-to-lkg', decidedBy: 'incident-bot (timebox)', rolledBack: true });
+    expect(d.messages()).toEqual(['declared', 'proposal', 'rollback-started', 'stabilized']);
+    expect(d.state.phase).toBe('monitoring');
+    expect(d.state.monitoringEndsAt).toBe(T0 + 10 * MIN + 60 * MIN);
+    d.advanceTo(T0 + 71 * MIN);
+    expect(d.state.phase).toBe('closed');
+    expect(d.messages().slice(-2)).toEqual(['rollback-executed', 'resolved']);
+    // Freeze lifted; no new LKG recorded after a rollback.
+    expect(d.log.filter((c) => c.kind === 'freeze').map((c) => (c as { on: boolean }).on)).toEqual([true, false]);
+    expect(d.log.some((c) => c.kind === 'record-lkg')).toBe(false);
+    expect(d.messages().filter((m) => m === 'update').length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('reminds the postmortem 3 business days later (skipping the weekend), then ends', () => {
+    const d = new Driver(apiWorld(['green']));
+    d.event({ kind: 'resolve', actor: 'riley' });
+    expect(d.state.phase).toBe('closed');
+    // Resolved Friday 20 Nov -> due Wednesday 25 Nov.
+    expect(new Date(d.state.postmortemDueAt ?? 0).toISOString().slice(0, 10)).toBe('2026-11-25');
+    d.advanceTo(Date.UTC(2026, 10, 26));
+    expect(d.messages().at(-1)).toBe('postmortem-due');
+    expect(d.state.done).toBe(true);
+    expect(nextWake(d.state, config)).toBeNull();
+  });
+
+  it('config revert that re-stabilises: no app rollback, and the release becomes the new LKG after the window', () => {
+    const world: World = {
+      snapshot: {
+        verdict: verdict('red', T0, ['sse']),
+        changes: [{ kind: 'flag', key: 'EnableLegacyHttpSse', at: new Date(T0 - 20 * MIN).toISOString(), before: false, after: true, actor: 'sam' }],
+        api: release,
+        web: null,
+        problems: [],
+      },
+      smoke: ['green'],
+      outcome: done,
+    };
+    const d = new Driver(world);
+    expect(d.state.proposal?.path).toBe('revert-config');
+    d.advanceTo(T0 + 4 * MIN);
+    d.event({ kind: 'decision', actor: 'riley', choice: 'accept-proposal', proposalId: d.state.proposal?.id ?? '' });
+    expect(d.executed()).toEqual(['set-flag']);
+    expect(d.log.some((c) => c.kind === 'freeze')).toBe(false);
+    expect(d.state.phase).toBe('verifying');
+    d.advanceTo(d.now);
+    expect(d.state.phase).toBe('monitoring');
+    d.advanceTo(T0 + 4 * MIN + 61 * MIN);
+    expect(d.state.phase).toBe('closed');
+    expect(d.log.some((c) => c.kind === 'record-lkg')).toBe(true);
+    expect(d.messages()).not.toContain('rollback-executed');
+  });
+
+  it('rolls back when a config revert does not re-stabilise within 15 minutes', () => {
+    const world: World = {
+      snapshot: {
+        verdict: verdict('red', T0, ['sse']),
+        changes: [{ kind: 'config', key: 'Network:SseKeepAliveSeconds', at: new Date(T0 - 20 * MIN).toISOString(), before: '10', after: '60', actor: 'alex' }],
+        api: release,
+        web: null,
+        problems: [],
+      },
+      smoke: ['red', 'red', 'red', 'red', 'red', 'red', 'red', 'red', 'red', 'green'],
+      outcome: done,
+    };
+    const d = new Driver(world);
+    d.event({ kind: 'decision', actor: 'riley', choice: 'revert-config' });
+    expect(d.executed()).toEqual(['set-config']);
+    d.advanceTo(T0 + 15 * MIN - 1);
+    expect(d.executed()).toEqual(['set-config']);
+    d.advanceTo(T0 + 15 * MIN);
+    expect(d.executed()).toEqual(['set-config', 'api-to-lkg']);
+    expect(d.notes.join('\n')).toContain('Containment did not re-stabilise in time');
+  });
+
+  it('re-opens containment on a regression during monitoring (rolls back if not done yet)', () => {
+    const world: World = {
+      snapshot: {
+        verdict: verdict('red', T0, ['sse']),
+        changes: [{ kind: 'flag', key: 'EnableLegacyHttpSse', at: new Date(T0 - 20 * MIN).toISOString(), before: false, after: true, actor: 'sam' }],
+        api: release,
+        web: null,
+        problems: [],
+      },
+      smoke: ['green', 'green', 'red', 'green'],
+      outcome: done,
+    };
+    const d = new Driver(world);
+    d.event({ kind: 'decision', actor: 'riley', choice: 'accept-proposal' });
+    d.advanceTo(T0 + 12 * MIN);
+    expect(d.state.regressions).toBe(1);
+    expect(d.executed()).toEqual(['set-flag', 'api-to-lkg']);
+  });
+
+  it('P2: nobody decides -> escalates and reminds instead of rolling back; a later decision still counts', () => {
+    const d = new Driver(apiWorld(['green']), 'P2');
+    d.advanceTo(T0 + 20 * MIN);
+    expect(d.executed()).toEqual([]);
+    expect(d.messages()).toContain('escalation');
+    expect(d.state.decisionReminders).toBe(1);
+    d.advanceTo(T0 + 25 * MIN);
+    d.event({ kind: 'decision', actor: 'sam', choice: 'api-to-lkg' });
+    expect(d.executed()).toEqual(['api-to-lkg']);
+  });
+
+  it('escalates an unacknowledged P1 along the chain once; an ack stops it', () => {
+    const d = new Driver(apiWorld(['green']));
+    d.event({ kind: 'decision', actor: 'riley', choice: 'monitor-only' });
+    d.advanceTo(T0 + 15 * MIN);
+    expect(d.log.filter((c) => c.kind === 'notify')).toEqual([expect.objectContaining({ people: ['deputy@contoso.example'] })]);
+    d.advanceTo(T0 + 40 * MIN);
+    expect(d.log.filter((c) => c.kind === 'notify')).toHaveLength(1);
+    const acked = new Driver(apiWorld(['green']));
+    acked.event({ kind: 'ack', actor: 'riley' });
+    acked.advanceTo(T0 + 20 * MIN);
+    expect(acked.log.filter((c) => c.kind === 'notify')).toHaveLength(0);
+  });
+
+  it('posts status updates on the severity cadence until resolved', () => {
+    const d = new Driver(apiWorld(['red']), 'P2');
+    d.event({ kind: 'decision', actor: 'riley', choice: 'monitor-only' });
+    d.advanceTo(T0 + 95 * MIN);
+    const updates = d.log.filter((c) => c.kind === 'announce' && c.message === 'update');
+    expect(updates.length).toBe(3);
+    d.event({ kind: 'resolve', actor: 'riley' });
+    d.advanceTo(T0 + 200 * MIN);
+    expect(d.log.filter((c) => c.kind === 'announce' && c.message === 'update')).toHaveLength(3);
+  });
+
+  it('ignores a decision that answers an older proposal, and a second rollback request', () => {
+    const d = new Driver(apiWorld(['green']));
+    d.event({ kind: 'decision', actor: 'sam', choice: 'api-to-lkg', proposalId: 'proposal-old' });
+    expect(d.executed()).toEqual([]);
+    expect(d.notes.join('\n')).toContain('answered an older proposal');
+    d.event({ kind: 'rollback', actor: 'riley', reason: 'customers failing' });
+    d.event({ kind: 'rollback', actor: 'sam', reason: 'again' });
+    expect(d.executed()).toEqual(['api-to-lkg']);
+    expect(d.notes.join('\n')).toContain('already rolled back');
+  });
+
+  it('extends the monitoring window when the alert fires again, and on request', () => {
+    const d = new Driver(apiWorld(['green']));
+    d.event({ kind: 'decision', actor: 'riley', choice: 'accept-proposal' });
+    const ends = d.state.monitoringEndsAt ?? 0;
+    d.advanceTo(T0 + 50 * MIN);
+    d.event({ kind: 'alert', actor: 'azure-monitor', condition: 'Fired' });
+    expect(d.state.monitoringEndsAt).toBe(T0 + 50 * MIN + 30 * MIN);
+    d.event({ kind: 'extend', actor: 'riley', timebox: 'monitoring', minutes: 10 });
+    expect(d.state.monitoringEndsAt).toBe(T0 + 90 * MIN);
+    expect(ends).toBeLessThan(d.state.monitoringEndsAt ?? 0);
+  });
+
+  it('escalates when a rollback is refused (no LKG recorded) instead of pretending', () => {
+    const world = { ...apiWorld(['red']), outcome: (): ActionOutcome => ({ kind: 'refused', summary: 'No LKG is recorded for Prod/api', reason: 'no-lkg' }) };
+    const d = new Driver(world);
+    d.advanceTo(T0 + 10 * MIN);
+    expect(d.state.rolledBack).toBe(false);
+    expect(d.messages()).toContain('escalation');
+  });
+});
