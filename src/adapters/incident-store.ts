@@ -18,8 +18,13 @@ const CORRELATION = 'c';
 
 const corrKey = (environment: string, service: string): string => tableKey(`${environment}|${service}`.toLowerCase());
 
+/** Delivered alerts remembered in memory: a delivered record never changes, so it is safe to cache. */
+const DELIVERED_CACHE = 20_000;
+
 export class TableIncidentStore implements IncidentStore {
   private ready: Promise<void> | undefined;
+  // Alert storms are mostly redeliveries of a few alerts: answer those without a storage round trip.
+  private readonly delivered = new Map<string, DeliveryRecord>();
 
   constructor(private readonly table: TableClient) {}
 
@@ -32,6 +37,8 @@ export class TableIncidentStore implements IncidentStore {
   }
 
   async claimDelivery(key: string, at: string): Promise<{ fresh: true } | { fresh: false; existing: DeliveryRecord }> {
+    const cached = this.delivered.get(key);
+    if (cached) return { fresh: false, existing: cached };
     await this.init();
     const pk = `d:${key}`;
     try {
@@ -57,6 +64,8 @@ export class TableIncidentStore implements IncidentStore {
     const entity: Record<string, unknown> = { partitionKey: `d:${key}`, rowKey: '', state: 'delivered', outcome, at };
     if (incidentId) entity.incidentId = incidentId;
     await this.table.upsertEntity(entity as TableEntity, 'Replace');
+    if (this.delivered.size >= DELIVERED_CACHE) this.delivered.delete(this.delivered.keys().next().value as string);
+    this.delivered.set(key, { state: 'delivered', incidentId, outcome, at });
   }
 
   async openIncident(environment: string, service: string, makeId: (sequence: number) => string, at: string): Promise<{ incidentId: string; opened: boolean }> {
