@@ -85,14 +85,20 @@ export function parseConnectionString(text: string, path = 'connection string'):
   const values: Record<string, string> = {};
   const issues: Issue[] = [];
   let i = 0;
+  let part = 0;
   const n = text.length;
   while (i < n) {
     while (i < n && (text[i] === ';' || /\s/.test(text[i] ?? ''))) i++;
     if (i >= n) break;
+    part++;
     const eq = text.indexOf('=', i);
-    if (eq < 0) {
-      issues.push({ path, code: 'invalid_format', message: 'has a part without "=" (expected key=value pairs separated by ";")' });
-      break;
+    const semi = text.indexOf(';', i);
+    if (eq < 0 || (semi >= 0 && semi < eq)) {
+      // Probably the tail of an unquoted value that contains ";": say where, never what.
+      issues.push({ path, code: 'invalid_format', message: `part ${part} has no "=" (quote values that contain ";")` });
+      if (semi < 0) break;
+      i = semi + 1;
+      continue;
     }
     const rawKey = text.slice(i, eq).trim();
     i = eq + 1;
@@ -127,8 +133,8 @@ export function parseConnectionString(text: string, path = 'connection string'):
     const normal = rawKey.toLowerCase().replace(/\s+/g, '');
     const key = KEY_ALIASES[normal];
     if (key === undefined) {
-      // The key's name is not secret (the value may be): name it so a typo is easy to find.
-      issues.push({ path, code: 'unknown_key', message: `has an unsupported key "${rawKey.slice(0, 40)}"` });
+      // Named by position only: a "key" may be a fragment of an unquoted password.
+      issues.push({ path, code: 'unknown_key', message: `part ${part} has an unsupported key (supported: Server, Database, Authentication, User Id, Password, Encrypt, TrustServerCertificate, Connect Timeout, Command Timeout, Max Pool Size, Application Name)` });
     } else if (key !== '') {
       values[key] = value;
     }

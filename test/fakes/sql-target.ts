@@ -128,7 +128,7 @@ export class FakeSqlTarget {
   }
 
   auditFor(requestId: string): AuditRow[] {
-    return this.audit.filter((a) => a.requestId === requestId);
+    return this.audit.filter((a) => ci(a.requestId) === ci(requestId));
   }
 
   /** Runs a procedure by its (normalised, lower-case) name; throws SqlError like the T-SQL does. */
@@ -224,7 +224,7 @@ export class FakeSqlTarget {
     if (!configKey || !scope || !valueType) throw new SqlError(50002, '@ConfigKey, @ValueType and @Scope are required.');
     const { actor, requestId } = this.requireCaller(p);
     if (this.replayed(requestId, 'ConfigValue', configKey, scope)) return [];
-    const value = p.text('Value', true);
+    const value = p.text('Value');
     const tags = p.text('Tags', true);
     const description = p.text('Description', true);
     const current = this.configValue(configKey, scope);
@@ -295,7 +295,8 @@ export class FakeSqlTarget {
     const since = p.date('SinceUtc');
     if (!since) throw new SqlError(50002, '@SinceUtc is required.');
     const scope = p.text('Scope', true);
-    const max = Math.max(0, Math.min(p.int('MaxRows') ?? 200, 5000));
+    const asked = p.int('MaxRows');
+    const max = asked === null || asked < 0 ? 200 : Math.min(asked, 5000);
     const rows = this.audit
       .filter((a) => a.createdAt.getTime() > since.getTime() && (scope === null || ci(a.scope) === ci(scope)))
       .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || b.auditId - a.auditId)
