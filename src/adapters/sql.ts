@@ -76,14 +76,23 @@ interface ErrorLike {
  */
 export function classifySqlError(err: unknown, write: boolean, loginNumber?: number): Classified {
   const e = (err ?? {}) as ErrorLike;
-  const inner = e.originalError ?? (Array.isArray(e.errors) ? e.errors[0] : undefined);
-  const number = typeof e.number === 'number' ? e.number : typeof inner?.number === 'number' ? inner.number : undefined;
-  const code = e.code ?? inner?.code;
-  const message = (e.message ?? String(err)).split('\n')[0]?.slice(0, 300) ?? 'unknown error';
+  // mssql wraps tedious' error (originalError); tedious wraps an Entra token failure in an
+  // AggregateError of [its ConnectionError, the credential's error].
+  const chain: ErrorLike[] = [e];
+  for (let i = 0; i < chain.length && chain.length < 6; i++) {
+    const c = chain[i];
+    if (c?.originalError) chain.push(c.originalError);
+    if (Array.isArray(c?.errors)) chain.push(...c.errors.slice(0, 2));
+  }
+  const number = chain.map((c) => c.number).find((n): n is number => typeof n === 'number' && n > 0);
+  const code = chain.map((c) => c.code).find((c): c is string => typeof c === 'string' && c !== '');
+  const isConnection = chain.some((c) => c.name === 'ConnectionError');
+  const messages = chain.map((c) => (c.message ?? '').split('\n')[0]?.trim() ?? '').filter((m, i, all) => m !== '' && all.indexOf(m) === i);
+  const message = (messages.join(': ') || String(err)).slice(0, 400);
   const kindOf = (n: number): TargetConfigErrorKind =>
     TRANSIENT_SQL_ERRORS.has(n) ? 'transient' : PERMISSION_ERRORS.has(n) ? 'permission' : n === LOGIN_FAILED ? 'login' : 'rejected';
-  if (number !== undefined && number > 0) return { kind: kindOf(number), number, message };
-  if (e.name === 'ConnectionError' || inner?.name === 'ConnectionError') {
+  if (number !== undefined) return { kind: kindOf(number), number, message };
+  if (isConnection) {
     if (code === 'ELOGIN') return { kind: loginNumber !== undefined && TRANSIENT_SQL_ERRORS.has(loginNumber) ? 'transient' : 'login', number: loginNumber, message };
     if (code === 'EFEDAUTH') return { kind: 'login', number: undefined, message };
     if (code === 'EENCRYPT' || code === 'EINVALIDCONFIG') return { kind: 'config', number: undefined, message };
@@ -359,7 +368,10 @@ export class SqlTargetConfigStore implements TargetConfigStore {
       this.lastLoginError = token.number;
     };
     conn.on('errorMessage', onError);
-    conn.once('connect', () => conn.removeListener('errorMessage', onError));
+    conn.once('connect', (err?: unknown) => {
+      conn.removeListener('errorMessage', onError);
+      if (!err) this.lastLoginError = undefined;
+    });
     if (this.target.encrypt !== true) return;
     const negotiate = conn.performTlsNegotiation;
     if (typeof negotiate !== 'function') return;
@@ -379,7 +391,7 @@ export class SqlTargetConfigStore implements TargetConfigStore {
 /** The parts of a tedious Connection the adapter touches (performTlsNegotiation is internal to tedious 19). */
 interface TediousConnection {
   on(event: 'errorMessage', listener: (token: { number?: number }) => void): void;
-  once(event: 'connect', listener: () => void): void;
+  once(event: 'connect', listener: (err?: unknown) => void): void;
   removeListener(event: 'errorMessage', listener: (token: { number?: number }) => void): void;
   performTlsNegotiation?: (prelogin: { encryptionString?: string }, signal: AbortSignal) => Promise<void>;
 }

@@ -128,6 +128,16 @@ describe('classifySqlError', () => {
     expect(classifySqlError({ name: 'ConnectionError', code: 'ELOGIN', message: 'not available' }, true, 40613).kind).toBe('transient');
     expect(classifySqlError({ name: 'ConnectionError', code: 'EENCRYPT', message: 'no TLS' }, true).kind).toBe('config');
   });
+
+  it('unwraps an Entra token failure (mssql ConnectionError around tedious AggregateError) and keeps its reason', () => {
+    const credential = new Error('ManagedIdentityCredential: no managed identity endpoint found.');
+    const tokenError = Object.assign(new Error('Security token could not be authenticated or authorized.'), { name: 'ConnectionError', code: 'EFEDAUTH' });
+    const aggregate = new AggregateError([tokenError, credential]);
+    const wrapped = { name: 'ConnectionError', message: aggregate.message, originalError: aggregate };
+    const c = classifySqlError(wrapped, true);
+    expect(c.kind).toBe('login');
+    expect(c.message).toBe('Security token could not be authenticated or authorized.: ManagedIdentityCredential: no managed identity endpoint found.');
+  });
 });
 
 describe('requestIdFor', () => {
