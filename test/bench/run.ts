@@ -6,6 +6,7 @@
  */
 import { alertBenchmarks } from './alerts.bench.js';
 import { devhostBenchmarks } from './devhost.bench.js';
+import { sqlBenchmarks } from './sql.bench.js';
 
 export interface BenchResult {
   bench: string;
@@ -15,6 +16,7 @@ export interface BenchResult {
 const suites: { name: string; run: (emit: (r: BenchResult) => void) => Promise<void> }[] = [
   { name: 'devhost', run: devhostBenchmarks },
   { name: 'alerts', run: alertBenchmarks },
+  { name: 'sql', run: sqlBenchmarks },
 ];
 
 async function main(): Promise<void> {

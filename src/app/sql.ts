@@ -1,0 +1,36 @@
+/**
+ * The app's SQL targets: one store (and so one small connection pool) per connection setting,
+ * built on first use from the environment, so the app starts and serves everything else when the
+ * SQL settings are unset or wrong; the activity that needs them then reports it.
+ */
+import { SqlTargetConfigStore } from '../adapters/sql.js';
+import { describeIssues } from '../config/issues.js';
+import { readSqlSettings, readSqlTarget, type SqlSettings } from '../config/sql.js';
+import { TargetConfigError, type TargetConfigStore } from '../ports/target-config.js';
+
+const stores = new Map<string, { raw: string; store: SqlTargetConfigStore }>();
+
+export function getSqlSettings(env: NodeJS.ProcessEnv = process.env): SqlSettings {
+  const read = readSqlSettings(env);
+  if (!read.ok) throw new TargetConfigError('config', `The SQL settings are invalid:\n${describeIssues(read.issues)}`);
+  return read.settings;
+}
+
+export function getSqlStore(setting: string, env: NodeJS.ProcessEnv = process.env, warn?: (message: string) => void): TargetConfigStore {
+  const raw = env[setting] ?? '';
+  const cached = stores.get(setting);
+  // A changed setting (Key Vault reference rotated, slot setting edited) gets a new pool.
+  if (cached && cached.raw === raw) return cached.store;
+  const target = readSqlTarget(env, setting);
+  if (!target.ok) throw new TargetConfigError('config', `The connection setting ${setting} is not usable:\n${describeIssues(target.issues)}`);
+  if (cached) void cached.store.close();
+  const store = new SqlTargetConfigStore(target.target, { maxAttempts: getSqlSettings(env).maxAttempts, ...(warn ? { warn } : {}) });
+  stores.set(setting, { raw, store });
+  return store;
+}
+
+export async function closeSqlStores(): Promise<void> {
+  const all = [...stores.values()];
+  stores.clear();
+  await Promise.all(all.map((s) => s.store.close()));
+}

@@ -1,0 +1,295 @@
+/**
+ * The SQL adapter with the real mssql/tedious driver against the TDS fake on 127.0.0.1: procedure
+ * calls with typed parameters, the audit trail's before -> after, and every injected fault handled
+ * as designed (retry what is safe to retry, never send a write again before reading back).
+ */
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { SqlTargetConfigStore } from '../../src/adapters/sql.js';
+import { readSqlTarget, type SqlTarget } from '../../src/config/sql.js';
+import { TargetConfigError } from '../../src/ports/target-config.js';
+import { TdsFake } from '../fakes/tds-server.js';
+
+let fake: TdsFake;
+const stores: SqlTargetConfigStore[] = [];
+
+beforeAll(async () => {
+  fake = await TdsFake.start();
+});
+afterAll(async () => {
+  await fake?.stop();
+});
+
+beforeEach(() => {
+  fake.clearFaults();
+  fake.calls.length = 0;
+  fake.db.flags.clear();
+  fake.db.config.clear();
+  fake.db.audit.length = 0;
+  fake.db.seedFlag({ flagKey: 'EnableLegacyHttpSse', scope: 'Prod', isEnabled: true, description: 'Legacy SSE endpoint' });
+  fake.db.seedConfig({ configKey: 'Network:SseKeepAliveSeconds', scope: 'Prod', value: '30', valueType: 'seconds', tags: 'network,sse' });
+});
+afterEach(async () => {
+  await Promise.all(stores.splice(0).map((s) => s.close()));
+});
+
+function target(overrides: Record<string, string> = {}): SqlTarget {
+  const read = readSqlTarget({ SQL_CONNECTION_TEST: fake.connectionString(overrides) }, 'SQL_CONNECTION_TEST');
+  if (!read.ok) throw new Error(JSON.stringify(read.issues));
+  return read.target;
+}
+
+function store(overrides: Record<string, string> = {}, maxAttempts = 3): SqlTargetConfigStore {
+  const s = new SqlTargetConfigStore(target(overrides), { maxAttempts, backoffMs: 20, warn: () => undefined });
+  stores.push(s);
+  return s;
+}
+
+const disable = (requestId: string) => ({
+  flagKey: 'EnableLegacyHttpSse',
+  isEnabled: false,
+  scope: 'Prod',
+  targetRole: null,
+  description: 'Emergency disable after regression',
+  actor: 'rollback-bot',
+  requestId,
+});
+
+async function rejection(p: Promise<unknown>): Promise<TargetConfigError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(TargetConfigError);
+  return err as TargetConfigError;
+}
+
+describe('SqlTargetConfigStore: procedures and the audit trail', () => {
+  it('reads flags and config values of a scope through the list procedures', async () => {
+    const s = store();
+    const flags = await s.listFlags({ scope: 'Prod' });
+    expect(flags).toEqual([expect.objectContaining({ flagKey: 'EnableLegacyHttpSse', scope: 'Prod', isEnabled: true, targetRole: null })]);
+    expect(flags[0]?.updatedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(await s.listFlags({ scope: 'Prod', flagKey: 'NoSuchFlag' })).toEqual([]);
+    const config = await s.listConfig({ scope: 'Prod', configKey: 'Network:SseKeepAliveSeconds' });
+    expect(config).toEqual([expect.objectContaining({ value: '30', valueType: 'seconds', tags: 'network,sse' })]);
+    expect(fake.callsOf('dbo.sp_Feature_List')[0]?.params).toEqual({ Scope: 'Prod', FlagKey: null });
+  });
+
+  it('disables a flag with the RB-02 parameters and returns the audit before -> after', async () => {
+    const s = store();
+    const audit = await s.setFlag(disable('inc-1/contain/flag'));
+    expect(audit).toEqual([
+      expect.objectContaining({ entityType: 'FeatureFlag', entityKey: 'EnableLegacyHttpSse', field: 'IsEnabled', action: 'Update', before: '1', after: '0', actor: 'rollback-bot', requestId: 'inc-1/contain/flag' }),
+    ]);
+    const [call] = fake.callsOf('dbo.sp_Feature_Set');
+    expect(call?.params).toEqual({
+      FlagKey: 'EnableLegacyHttpSse',
+      IsEnabled: false,
+      Scope: 'Prod',
+      TargetRole: null,
+      Description: 'Emergency disable after regression',
+      Actor: 'rollback-bot',
+      RequestId: 'inc-1/contain/flag',
+    });
+    expect(fake.db.flag('EnableLegacyHttpSse', 'Prod')?.isEnabled).toBe(false);
+  });
+
+  it('reverts a config value and reads the change back from recent audit events', async () => {
+    const s = store();
+    const audit = await s.setConfigValue({
+      configKey: 'Network:SseKeepAliveSeconds',
+      value: '10',
+      valueType: 'seconds',
+      scope: 'Prod',
+      description: 'Rollback to prior stable',
+      tags: 'network,sse',
+      actor: 'rollback-bot',
+      requestId: 'inc-1/contain/config',
+    });
+    expect(audit).toEqual([expect.objectContaining({ field: 'Value', before: '30', after: '10', action: 'Update' })]);
+    const recent = await s.recentAudit({ sinceUtc: new Date(Date.now() - 3_600_000), maxRows: 20 });
+    expect(recent.map((r) => r.requestId)).toEqual(['inc-1/contain/config']);
+    expect(fake.callsOf('dbo.sp_Audit_Recent')[0]?.params).toMatchObject({ Scope: null, MaxRows: 20 });
+    expect(await s.recentAudit({ sinceUtc: new Date(Date.now() + 60_000), maxRows: 20 })).toEqual([]);
+  });
+
+  it('carries long values and Unicode intact (nvarchar(max) both ways)', async () => {
+    const s = store();
+    const long = `${'ü€😀'.repeat(1500)}end`;
+    await s.setConfigValue({
+      configKey: 'Network:SseKeepAliveSeconds',
+      value: long,
+      valueType: 'text',
+      scope: 'Prod',
+      description: 'd',
+      tags: null,
+      actor: 'a',
+      requestId: 'r-long',
+    });
+    expect((await s.listConfig({ scope: 'Prod' }))[0]?.value).toBe(long);
+  });
+
+  it('answers SELECT 1 for health checks', async () => {
+    const s = store();
+    const { latencyMs } = await s.ping();
+    expect(latencyMs).toBeGreaterThanOrEqual(0);
+    expect(fake.batches).toContain('SELECT 1');
+  });
+});
+
+describe('SqlTargetConfigStore: faults', () => {
+  it('retries a transient error (40613) and succeeds, reading back before sending the write again', async () => {
+    const s = store();
+    fake.inject('dbo.sp_Feature_Set', { kind: 'error', number: 40613 }, 2);
+    const audit = await s.setFlag(disable('r-40613'));
+    expect(audit.map((a) => [a.before, a.after])).toEqual([['1', '0']]);
+    expect(fake.callsOf('dbo.sp_Feature_Set').map((c) => c.result)).toEqual(['error', 'error', 'ok']);
+    // Between the attempts, the adapter looked for the request id's audit rows.
+    expect(fake.callsOf('dbo.sp_Audit_ByRequestId').length).toBe(3);
+    expect(fake.db.auditFor('r-40613')).toHaveLength(1);
+  });
+
+  it('retries a deadlock victim (1205) and a transient error on a read', async () => {
+    const s = store();
+    fake.inject('dbo.sp_Config_SetValue', { kind: 'error', number: 1205 });
+    fake.inject('dbo.sp_Feature_List', { kind: 'error', number: 40501 });
+    const audit = await s.setConfigValue({
+      configKey: 'Network:SseKeepAliveSeconds',
+      value: '10',
+      valueType: 'seconds',
+      scope: 'Prod',
+      description: 'Rollback',
+      tags: 'network,sse',
+      actor: 'a',
+      requestId: 'r-1205',
+    });
+    expect(audit).toHaveLength(1);
+    expect(fake.callsOf('dbo.sp_Config_SetValue').map((c) => c.result)).toEqual(['error', 'ok']);
+    expect(await s.listFlags({ scope: 'Prod' })).toHaveLength(1);
+    expect(fake.callsOf('dbo.sp_Feature_List').map((c) => c.result)).toEqual(['error', 'ok']);
+  });
+
+  it('gives up after the bounded number of attempts with a transient error', async () => {
+    const s = store({}, 2);
+    fake.inject('dbo.sp_Feature_Set', { kind: 'error', number: 40613 }, 5);
+    const err = await rejection(s.setFlag(disable('r-exhausted')));
+    expect(err.kind).toBe('transient');
+    expect(err.sqlNumber).toBe(40613);
+    expect(err.message).toContain('after 2 attempts');
+    expect(fake.callsOf('dbo.sp_Feature_Set')).toHaveLength(2);
+  });
+
+  it('reports permission denied (229) without retrying', async () => {
+    const s = store();
+    fake.deny('dbo.sp_Feature_Set');
+    const err = await rejection(s.setFlag(disable('r-229')));
+    expect(err.kind).toBe('permission');
+    expect(err.sqlNumber).toBe(229);
+    expect(err.message).toContain('EXECUTE permission was denied');
+    expect(err.message).toContain('SQL_CONNECTION_TEST');
+    expect(fake.callsOf('dbo.sp_Feature_Set')).toHaveLength(1);
+    expect(fake.db.flag('EnableLegacyHttpSse', 'Prod')?.isEnabled).toBe(true);
+  });
+
+  it('reports a procedure that rejects the call (THROW 5000x) and a missing procedure as rejected', async () => {
+    const s = store();
+    const err = await rejection(s.setFlag({ ...disable('r-empty'), actor: '' }));
+    expect(err.kind).toBe('rejected');
+    expect(err.sqlNumber).toBe(50001);
+    fake.inject('dbo.sp_Feature_List', { kind: 'error', number: 2812, message: "Could not find stored procedure 'dbo.sp_Feature_List'." });
+    expect((await rejection(s.listFlags({ scope: 'Prod' }))).kind).toBe('rejected');
+  });
+
+  it('reports a login failure (18456) clearly, without retrying and without the password', async () => {
+    fake.failLogin(1);
+    const before = fake.loginAttempts.length;
+    const s = store();
+    const err = await rejection(s.listFlags({ scope: 'Prod' }));
+    expect(err.kind).toBe('login');
+    expect(err.message).toContain("Login failed for user 'autopilot'");
+    expect(err.message).toContain('SQL_CONNECTION_TEST');
+    expect(err.message).not.toContain(fake.options.password);
+    expect(fake.loginAttempts.length - before).toBe(1);
+    // The failed pool is forgotten: once the login works, the same store connects.
+    expect(await s.listFlags({ scope: 'Prod' })).toHaveLength(1);
+  });
+
+  it('retries a transient login error (40613 while the database fails over)', async () => {
+    fake.failLogin(1, 40613);
+    const before = fake.loginAttempts.length;
+    const s = store();
+    expect(await s.listFlags({ scope: 'Prod' })).toHaveLength(1);
+    expect(fake.loginAttempts.length - before).toBeGreaterThanOrEqual(2);
+  });
+
+  it('cuts a hung write at the request timeout and reconciles from the audit trail instead of sending it again', async () => {
+    const s = store({ 'Command Timeout': '1' });
+    fake.inject('dbo.sp_Feature_Set', { kind: 'hang', applied: true });
+    const audit = await s.setFlag(disable('r-hang-applied'));
+    expect(audit.map((a) => [a.field, a.before, a.after])).toEqual([['IsEnabled', '1', '0']]);
+    expect(fake.callsOf('dbo.sp_Feature_Set').map((c) => c.result)).toEqual(['hang']);
+    // The connection survived the cancel (ATTENTION acknowledged) and is used again.
+    expect(await s.listFlags({ scope: 'Prod' })).toHaveLength(1);
+  });
+
+  it('does not send a hung write again when nothing was applied: it reports the outcome as ambiguous', async () => {
+    const s = store({ 'Command Timeout': '1' });
+    fake.inject('dbo.sp_Feature_Set', { kind: 'hang', applied: false });
+    const err = await rejection(s.setFlag(disable('r-hang-lost')));
+    expect(err.kind).toBe('ambiguous');
+    expect(err.message).toMatch(/Timeout: Request failed to complete in 1000ms/);
+    expect(err.message).toContain('read back before calling again');
+    expect(fake.callsOf('dbo.sp_Feature_Set')).toHaveLength(1);
+    expect(fake.db.flag('EnableLegacyHttpSse', 'Prod')?.isEnabled).toBe(true);
+  });
+
+  it('retries a read that timed out (reads are safe to repeat)', async () => {
+    const s = store({ 'Command Timeout': '1' });
+    fake.inject('dbo.sp_Feature_List', { kind: 'hang', applied: false });
+    expect(await s.listFlags({ scope: 'Prod' })).toHaveLength(1);
+    expect(fake.callsOf('dbo.sp_Feature_List').map((c) => c.result)).toEqual(['hang', 'ok']);
+  });
+
+  it('handles a connection dropped mid-request: found in the audit trail when applied, ambiguous when not, and the pool recovers', async () => {
+    const s = store();
+    fake.inject('dbo.sp_Feature_Set', { kind: 'drop', applied: true });
+    expect((await s.setFlag(disable('r-drop-applied'))).map((a) => a.after)).toEqual(['0']);
+    expect(fake.callsOf('dbo.sp_Feature_Set')).toHaveLength(1);
+
+    fake.db.seedFlag({ flagKey: 'EnableLegacyHttpSse', scope: 'Prod', isEnabled: true });
+    fake.inject('dbo.sp_Feature_Set', { kind: 'drop', applied: false });
+    const err = await rejection(s.setFlag(disable('r-drop-lost')));
+    expect(err.kind).toBe('ambiguous');
+    expect(fake.callsOf('dbo.sp_Feature_Set')).toHaveLength(2);
+    expect(fake.db.flag('EnableLegacyHttpSse', 'Prod')?.isEnabled).toBe(true);
+
+    // A dropped read is simply retried on a new connection.
+    fake.inject('dbo.sp_Feature_List', { kind: 'drop', applied: false });
+    expect(await s.listFlags({ scope: 'Prod' })).toHaveLength(1);
+  });
+
+  it('refuses to log in without TLS when Encrypt=true and the server does not offer encryption', async () => {
+    const s = store({ Encrypt: 'true' });
+    const before = fake.loginAttempts.length;
+    const err = await rejection(s.listFlags({ scope: 'Prod' }));
+    expect(err.kind).toBe('config');
+    expect(err.message).toContain('did not offer encryption');
+    // No LOGIN7 (and so no password) was sent.
+    expect(fake.loginAttempts.length).toBe(before);
+  });
+
+  it('asks for an Entra (FEDAUTH) login with Authentication=Active Directory Default', async () => {
+    const read = readSqlTarget(
+      { SQL_CONNECTION_MI: `Server=tcp:127.0.0.1,${fake.port};Database=autopilot;Authentication=Active Directory Default;Encrypt=false;Connect Timeout=5` },
+      'SQL_CONNECTION_MI',
+    );
+    if (!read.ok) throw new Error('invalid');
+    const s = new SqlTargetConfigStore(read.target, { maxAttempts: 1 });
+    stores.push(s);
+    const before = fake.loginAttempts.length;
+    const err = await rejection(s.listFlags({ scope: 'Prod' }));
+    // The fake has no Entra: it refuses the FEDAUTH login, which proves the client asked for one.
+    expect(err.kind).toBe('login');
+    expect(fake.loginAttempts.slice(before)).toEqual([expect.objectContaining({ fedAuth: true, userName: '' })]);
+  });
+});

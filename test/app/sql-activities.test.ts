@@ -1,0 +1,86 @@
+/**
+ * The SQL activities as the product app registers them (functions/sql-activities.ts, built into
+ * dist/), running on the dev host: invoked through the Functions programming model exactly as the
+ * dev host's Durable engine invokes an activity, with the real mssql driver against the TDS fake
+ * and the app's own step ledger in Azurite. Needs `npm run build` first.
+ */
+import { createRequire } from 'node:module';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AzuriteInstance } from '../../src/devhost/azurite.js';
+import { Invoker } from '../../src/devhost/invoker.js';
+import { Logger } from '../../src/devhost/logger.js';
+import { repoRoot, startTestAzurite, startTestHost, type TestHost } from '../harness/devhost.js';
+import { TdsFake } from '../fakes/tds-server.js';
+
+let azurite: AzuriteInstance;
+let fake: TdsFake;
+let h: TestHost;
+let invoker: Invoker;
+
+const loadedModules = (): string[] => Object.keys(createRequire(__filename).cache);
+const mssqlLoaded = (): boolean => loadedModules().some((m) => /[\\/]node_modules[\\/](mssql|tedious)[\\/]/.test(m));
+
+beforeAll(async () => {
+  [azurite, fake] = await Promise.all([startTestAzurite(), TdsFake.start()]);
+  delete process.env.SQL_CONNECTION_DEVHOST;
+  h = await startTestHost({ azurite, appRoot: repoRoot, env: { SQL_ACTOR: 'incident-bot' } });
+  invoker = new Invoker(h.host.app.registry, new Logger('warning', () => undefined));
+  fake.db.seedFlag({ flagKey: 'EnableLegacyHttpSse', scope: 'Prod', isEnabled: true });
+});
+afterAll(async () => {
+  await h?.stop();
+  await Promise.all([fake?.stop(), azurite?.stop()]);
+});
+
+/** What the dev host's engine does for a scheduled activity: the input as JSON on the activity trigger. */
+async function runActivity(name: string, input: unknown): Promise<unknown> {
+  const reg = h.host.app.registry.functions.get(name.toLowerCase());
+  if (!reg) throw new Error(`no function ${name}`);
+  const { result } = await invoker.invoke(reg, { trigger: { string: JSON.stringify(input) } });
+  return result;
+}
+
+const disable = {
+  incidentId: 'inc-devhost-1',
+  step: 'contain/flag/EnableLegacyHttpSse@Prod',
+  connectionSetting: 'SQL_CONNECTION_DEVHOST',
+  flagKey: 'EnableLegacyHttpSse',
+  scope: 'Prod',
+  isEnabled: false,
+  description: 'Incident containment',
+};
+
+describe('SQL activities in the product app', () => {
+  it('are registered as activity functions, and the app starts without SQL settings or the SQL driver', async () => {
+    for (const name of ['sqlSetFlag', 'sqlSetConfigValue', 'sqlReadRecentChanges', 'sqlReadCurrentValues']) {
+      const reg = h.host.app.registry.functions.get(name.toLowerCase());
+      expect(Object.values(reg?.metadata.bindings ?? {}).map((b) => b.type)).toContain('activityTrigger');
+    }
+    expect(mssqlLoaded()).toBe(false);
+    expect((await h.json('/api/health')).status).toBe(200);
+  });
+
+  it('refuses while the connection setting is missing, then works once it is set (read on first use)', async () => {
+    const before = await runActivity('sqlSetFlag', { ...disable, step: 'contain/flag/before-config' });
+    expect(before).toMatchObject({ kind: 'refused', reason: expect.stringContaining('SQL_CONNECTION_DEVHOST: is not set') as string });
+
+    process.env.SQL_CONNECTION_DEVHOST = fake.connectionString();
+    const done = await runActivity('sqlSetFlag', disable);
+    expect(done).toMatchObject({ kind: 'done', changes: [{ target: 'flag:EnableLegacyHttpSse@Prod', field: 'IsEnabled', before: true, after: false }] });
+    expect(mssqlLoaded()).toBe(true);
+    expect(fake.db.audit).toEqual([expect.objectContaining({ actor: 'incident-bot', requestId: 'inc-devhost-1/contain/flag/EnableLegacyHttpSse@Prod' })]);
+
+    // Durable runs an activity at least once: the repeat answers from the app's ledger in Azurite.
+    expect(await runActivity('sqlSetFlag', disable)).toEqual(done);
+    expect(fake.callsOf('dbo.sp_Feature_Set')).toHaveLength(1);
+  });
+
+  it('reads recent changes through the registered activity', async () => {
+    const out = await runActivity('sqlReadRecentChanges', { connectionSetting: 'SQL_CONNECTION_DEVHOST', asOf: new Date().toISOString(), scope: 'Prod' });
+    expect(out).toMatchObject({ kind: 'ok', events: [{ entityKey: 'EnableLegacyHttpSse', before: '1', after: '0', actor: 'incident-bot' }] });
+  });
+
+  it('rejects an input that does not match the contract (e.g. a setting outside SQL_CONNECTION_*)', async () => {
+    await expect(runActivity('sqlSetFlag', { ...disable, connectionSetting: 'AzureWebJobsStorage' })).rejects.toThrow(/SQL_CONNECTION_/);
+  });
+});
