@@ -151,7 +151,7 @@ export const ServiceEntry = z
     sql: z
       .object({
         /** App setting holding the target database's connection string (never the string itself). */
-        connectionSetting: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an app setting name'),
+        connectionSetting: z.string().regex(/^SQL_CONNECTION_[A-Za-z0-9_]+$/, 'must be an app setting named SQL_CONNECTION_<NAME>'),
         /** @Scope passed to the stored procedures (defaults to the environment name). */
         scope: z.string().min(1).optional(),
       })

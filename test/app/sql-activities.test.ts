@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AzuriteInstance } from '../../src/devhost/azurite.js';
 import { Invoker } from '../../src/devhost/invoker.js';
 import { Logger } from '../../src/devhost/logger.js';
+import { testPolicyPath } from '../harness/alerts.js';
 import { repoRoot, startTestAzurite, startTestHost, type TestHost } from '../harness/devhost.js';
 import { TdsFake } from '../fakes/tds-server.js';
 
@@ -23,7 +24,7 @@ const mssqlLoaded = (): boolean => loadedModules().some((m) => /[\\/]node_module
 beforeAll(async () => {
   [azurite, fake] = await Promise.all([startTestAzurite(), TdsFake.start()]);
   delete process.env.SQL_CONNECTION_DEVHOST;
-  h = await startTestHost({ azurite, appRoot: repoRoot, env: { SQL_ACTOR: 'incident-bot' } });
+  h = await startTestHost({ azurite, appRoot: repoRoot, env: { SQL_ACTOR: 'incident-bot', POLICY_PATH: testPolicyPath } });
   invoker = new Invoker(h.host.app.registry, new Logger('warning', () => undefined));
   fake.db.seedFlag({ flagKey: 'EnableLegacyHttpSse', scope: 'Prod', isEnabled: true });
 });
