@@ -50,6 +50,8 @@ export interface RenderedMessage {
   kind: IncidentMessage['kind'];
   /** The runbook sentence, one line: the headline and the notification text. */
   headline: string;
+  /** A few words ("P1 incident declared — Prod"): the reason line of a feed notification. */
+  shortTitle: string;
   /** At most 150 characters (what Teams shows in feeds and previews). */
   preview: string;
   /** The whole message as plain text. */
@@ -69,6 +71,7 @@ interface Section {
 
 interface Model {
   style: ContainerStyle;
+  shortTitle: string;
   sentence: string;
   facts: [string, string | undefined][];
   sections: Section[];
@@ -140,6 +143,7 @@ function commonFacts(m: { incidentId: string; service: string; environment: stri
 function declared(m: DeclaredMessage): Model {
   return {
     style: 'attention',
+    shortTitle: `${m.severity} incident declared — ${m.environment}`,
     importance: m.severity === 'P3' ? 'normal' : 'high',
     sentence: sentences(
       `🚨 ${m.severity} INCIDENT — ${m.environment} — ${oneLine(m.summary)}`,
@@ -173,6 +177,7 @@ function update(m: StatusUpdateMessage): Model {
   if (m.health) sections.push({ heading: 'Health', lines: [sentences(healthReady(m.health), sse(m.health))] });
   return {
     style: 'emphasis',
+    shortTitle: `Update #${m.sequence} — ${m.severity} ${m.environment}`,
     importance: 'normal',
     sentence: sentences(
       `⏱️ UPDATE #${m.sequence} [${utcTime(m.at)}] — ${m.severity} ${m.environment}`,
@@ -203,6 +208,7 @@ function containment(m: ContainmentProposedMessage, ctx: RenderContext): Model {
   });
   return {
     style: 'warning',
+    shortTitle: `Decision needed by ${utcTime(m.decisionDeadline)} — ${m.severity} ${m.environment}`,
     importance: 'high',
     sentence: sentences(
       `⚖️ DECISION NEEDED — ${m.severity} ${m.environment} — ${oneLine(m.title)}`,
@@ -231,6 +237,7 @@ function containment(m: ContainmentProposedMessage, ctx: RenderContext): Model {
 function rollbackStarted(m: RollbackStartedMessage): Model {
   return {
     style: 'warning',
+    shortTitle: `Rollback started — ${m.environment}`,
     importance: 'high',
     sentence: sentences(
       `⏪ Declaring rollback in ${m.environment} for ${m.service}`,
@@ -254,6 +261,7 @@ function rollbackExecuted(m: RollbackExecutedMessage): Model {
   const green = isGreen(m.health) && m.metricsRecovered;
   return {
     style: green ? 'good' : 'attention',
+    shortTitle: `Rolled back to ${m.releases.previous} — ${m.environment}`,
     importance: green ? 'normal' : 'high',
     sentence: sentences(
       `↩️ Rolled back to ${m.releases.previous} due to ${oneLine(m.reason)}`,
@@ -288,6 +296,7 @@ function rollbackExecuted(m: RollbackExecutedMessage): Model {
 function stabilized(m: StabilizedMessage): Model {
   return {
     style: isGreen(m.health) ? 'good' : 'warning',
+    shortTitle: `Stabilized — ${m.environment}`,
     importance: 'normal',
     sentence: sentences(
       `✅ Stabilized — ${m.environment}`,
@@ -306,6 +315,7 @@ function resolved(m: ResolvedMessage): Model {
   const metric = (v: number | undefined) => (v === undefined ? undefined : duration(v));
   return {
     style: 'good',
+    shortTitle: `Resolved — ${m.severity} ${m.environment}`,
     importance: 'normal',
     sentence: sentences(
       `✅ RESOLVED [${utcDateTime(m.resolvedAt)}] — ${m.severity} ${m.environment} — ${m.service}`,
@@ -330,6 +340,7 @@ function resolved(m: ResolvedMessage): Model {
 function escalation(m: EscalationMessage): Model {
   return {
     style: 'attention',
+    shortTitle: `Escalation level ${m.level} — ${m.severity} ${m.environment}`,
     importance: 'high',
     sentence: sentences(
       `📣 ESCALATION (level ${m.level}) — ${m.severity} ${m.environment} — ${oneLine(m.reason)}`,
@@ -361,6 +372,7 @@ const POSTMORTEM_TEMPLATE = [
 function postmortemDue(m: PostmortemDueMessage): Model {
   return {
     style: m.overdue ? 'attention' : 'accent',
+    shortTitle: `${m.overdue ? 'Postmortem overdue' : `Postmortem due ${utcDate(m.dueAt)}`} — ${m.environment}`,
     importance: m.overdue ? 'high' : 'normal',
     sentence: sentences(
       m.overdue
@@ -459,6 +471,7 @@ export function renderMessage(input: IncidentMessageInput | IncidentMessage, ctx
   return {
     kind: message.kind,
     headline: oneLine(model.sentence),
+    shortTitle: model.shortTitle,
     preview: truncate(oneLine(model.sentence), PREVIEW_MAX),
     text,
     card: toCard(model, foot, text),
