@@ -10,7 +10,7 @@ import { CARD_CONTENT_TYPE } from '../domain/messages/adaptive-card.js';
 import type { ActivitySettings } from '../config/teams.js';
 import {
   DeadlineExceededError,
-  DeliveryQueue,
+  type DeliveryQueue,
   DeliveryRejectedError,
   parseRetryAfter,
   type Classified,

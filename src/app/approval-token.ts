@@ -126,3 +126,12 @@ export function mintApprovalLinks(
   for (const choice of req.choices) perChoice[choice] = url(signApprovalToken({ ...base, ch: [choice] }, key));
   return { perChoice, all: url(signApprovalToken({ ...base, ch: [...new Set(req.choices)] }, key)), nonce, expiresAt: req.expiresAt };
 }
+
+/**
+ * The nonce of a proposal's links, derived from the signing key: the same for every link of the
+ * proposal and for every re-post of its card (an activity retried after a crash), so one decision
+ * per proposal is all that can ever be recorded; unguessable without the key.
+ */
+export function proposalNonce(key: Buffer, incidentId: string, proposalId: string): string {
+  return createHmac('sha256', key).update(`nonce\n${incidentId}\n${proposalId}`, 'utf8').digest('base64url').slice(0, 22);
+}
