@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import type { ApprovalSettings } from '../config/teams.js';
-import { renderMessage, type RenderContext } from '../domain/messages/render.js';
+import { renderMessage, type RenderContext, type RenderedMessage } from '../domain/messages/render.js';
 import type { IncidentMessage } from '../domain/messages/types.js';
 import { mintApprovalLinks, proposalNonce, type ApprovalLinks } from '../app/approval-token.js';
 import type { StepLedger } from '../ports/ledger.js';
@@ -56,6 +56,34 @@ function approvalLinksFor(message: IncidentMessage, incidentId: string, settings
   );
 }
 
+export interface PreparedMessage {
+  reference: string;
+  rendered: RenderedMessage;
+  outgoing: OutgoingMessage;
+  links: ApprovalLinks | undefined;
+}
+
+/** Renders a step's message with its reference and, for proposals, signed approval links. */
+export function prepareMessage(message: IncidentMessage, incidentId: string, step: string, approvals: ApprovalSettings | undefined): PreparedMessage {
+  const reference = messageReference(incidentId, step);
+  const links = approvalLinksFor(message, incidentId, approvals);
+  const ctx: RenderContext = { reference, ...(links ? { approvalLinks: links.perChoice } : {}) };
+  const rendered = renderMessage(message, ctx);
+  const outgoing: OutgoingMessage = {
+    reference,
+    kind: rendered.kind,
+    incidentId,
+    shortTitle: rendered.shortTitle,
+    headline: rendered.headline,
+    preview: rendered.preview,
+    text: rendered.text,
+    card: rendered.card,
+    importance: rendered.importance,
+    ...(links ? { link: links.all } : {}),
+  };
+  return { reference, rendered, outgoing, links };
+}
+
 const WHAT: Record<Op, string> = { post: 'Posted', reply: 'Replied', notify: 'Notified' };
 
 function where(d: Delivered, op: Op): string {
@@ -77,28 +105,13 @@ export function createTeamsActivities(ports: TeamsActivityPorts) {
     } catch (err) {
       return { kind: 'refused', reason: 'not-configured', summary: `Teams is not usable: ${(err as Error).message}` };
     }
-    const reference = messageReference(input.incidentId, input.step);
     let approvals: ApprovalSettings | undefined;
     try {
       approvals = ports.approvals();
     } catch {
       approvals = undefined;
     }
-    const links = approvalLinksFor(input.message, input.incidentId, approvals);
-    const ctx: RenderContext = { reference, ...(links ? { approvalLinks: links.perChoice } : {}) };
-    const rendered = renderMessage(input.message, ctx);
-    const outgoing: OutgoingMessage = {
-      reference,
-      kind: rendered.kind,
-      incidentId: input.incidentId,
-      shortTitle: rendered.shortTitle,
-      headline: rendered.headline,
-      preview: rendered.preview,
-      text: rendered.text,
-      card: rendered.card,
-      importance: rendered.importance,
-      ...(links ? { link: links.all } : {}),
-    };
+    const { reference, rendered, outgoing, links } = prepareMessage(input.message, input.incidentId, input.step, approvals);
     const threadId = 'threadId' in input ? input.threadId : undefined;
 
     if (input.mode === 'plan') {
