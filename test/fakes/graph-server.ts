@@ -122,14 +122,14 @@ export class GraphFake {
 
   static async start(): Promise<GraphFake> {
     const tls = selfSignedLoopbackCert();
-    let fake: GraphFake | undefined;
+    const holder: { fake?: GraphFake } = {};
     const server = createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
-      void fake?.handle(req, res);
+      void holder.fake?.handle(req, res);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as AddressInfo).port;
-    fake = new GraphFake(server, `https://127.0.0.1:${port}`, tls.cert);
-    return fake;
+    holder.fake = new GraphFake(server, `https://127.0.0.1:${port}`, tls.cert);
+    return holder.fake;
   }
 
   /** fetch options trusting this server's certificate (pass to the Graph client). */
