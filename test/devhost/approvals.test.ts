@@ -145,7 +145,7 @@ describe('approval links on the dev host', () => {
   it('lets exactly one of several simultaneous clicks decide', async () => {
     const id = await runningIncident();
     const l = links(id);
-    const clicks = [...Array(3).fill('accept-proposal'), ...Array(3).fill('monitor-only')] as ContainmentChoice[];
+    const clicks: ContainmentChoice[] = ['accept-proposal', 'monitor-only', 'accept-proposal', 'monitor-only', 'accept-proposal', 'monitor-only'];
     const answers = await Promise.all(clicks.map((c) => h.fetch(pathOf(l.perChoice[c]), form(c)).then((r) => r.status)));
     expect(answers.filter((s) => s === 200)).toHaveLength(1);
     expect(answers.filter((s) => s === 409)).toHaveLength(5);
