@@ -246,6 +246,7 @@ const approvalSchema = z.object({
   APPROVAL_TABLE: opt(z.string().regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, 'must be a valid table name')),
   WEBSITE_HOSTNAME: opt(z.string()),
   WEBSITE_AUTH_ENABLED: opt(z.string()),
+  WEBSITE_INSTANCE_ID: opt(z.string()),
 });
 
 export interface ApprovalSettings {
@@ -306,7 +307,19 @@ export function readApprovalSettings(env: NodeJS.ProcessEnv = process.env): Appr
     baseUrl = /^(127\.0\.0\.1|localhost)(:\d+)?$/.test(host) ? `http://${host}` : `https://${host}`;
   }
   if (!baseUrl) issues.push({ path: 'APPROVAL_BASE_URL', code: 'required', message: 'required (the public URL of this app) unless WEBSITE_HOSTNAME is set' });
-  const identity = s.APPROVAL_IDENTITY ?? (s.WEBSITE_AUTH_ENABLED?.toLowerCase() === 'true' ? 'entra' : 'link');
+  const authEnabled = s.WEBSITE_AUTH_ENABLED?.toLowerCase() === 'true';
+  const identity = s.APPROVAL_IDENTITY ?? (authEnabled ? 'entra' : 'link');
+  if (!s.APPROVAL_IDENTITY && !authEnabled && s.WEBSITE_INSTANCE_ID) {
+    // In Azure, a link that anyone holding it can use must be a deliberate choice.
+    issues.push({
+      path: 'APPROVAL_IDENTITY',
+      code: 'required',
+      message: 'App Service Authentication is off: enable it (approvers are then identified), or set APPROVAL_IDENTITY=link to accept links from anyone who holds them',
+    });
+  }
+  if (identity === 'entra' && s.WEBSITE_INSTANCE_ID && !authEnabled) {
+    issues.push({ path: 'APPROVAL_IDENTITY', code: 'invalid', message: 'entra needs App Service Authentication enabled on this app (WEBSITE_AUTH_ENABLED is not true)' });
+  }
   const approvers = parseApprovers(s.APPROVERS);
   if (issues.length || !baseUrl) return { ok: false, issues };
   return {

@@ -100,6 +100,14 @@ describe('approval settings', () => {
     const local = readApprovalSettings({ APPROVAL_SIGNING_KEY: key.toString('base64'), WEBSITE_HOSTNAME: '127.0.0.1:7071' });
     expect(local.ok && local.settings).toMatchObject({ baseUrl: 'http://127.0.0.1:7071', identity: 'link' });
   });
+
+  it('in Azure without App Service Authentication, link-only approvals must be chosen explicitly', () => {
+    const azure = { APPROVAL_SIGNING_KEY: key.toString('base64'), WEBSITE_HOSTNAME: 'app.azurewebsites.net', WEBSITE_INSTANCE_ID: 'abc123' };
+    const r = readApprovalSettings(azure);
+    expect(!r.ok && r.issues.map((i) => i.path)).toEqual(['APPROVAL_IDENTITY']);
+    expect(readApprovalSettings({ ...azure, APPROVAL_IDENTITY: 'link' }).ok).toBe(true);
+    expect(readApprovalSettings({ ...azure, APPROVAL_IDENTITY: 'entra' }).ok).toBe(false);
+  });
 });
 
 describe('approver identity from App Service Authentication headers', () => {
