@@ -7,6 +7,7 @@
 import { alertBenchmarks } from './alerts.bench.js';
 import { devhostBenchmarks } from './devhost.bench.js';
 import { sqlBenchmarks } from './sql.bench.js';
+import { teamsBenchmarks } from './teams.bench.js';
 
 export interface BenchResult {
   bench: string;
@@ -17,6 +18,7 @@ const suites: { name: string; run: (emit: (r: BenchResult) => void) => Promise<v
   { name: 'devhost', run: devhostBenchmarks },
   { name: 'alerts', run: alertBenchmarks },
   { name: 'sql', run: sqlBenchmarks },
+  { name: 'teams', run: teamsBenchmarks },
 ];
 
 async function main(): Promise<void> {

@@ -77,3 +77,25 @@ export function createTlsIdentity(): TlsIdentity {
     key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
   };
 }
+
+/** The same throwaway identity under the name the Graph fake uses. */
+export type TestTlsIdentity = TlsIdentity;
+export const selfSignedLoopbackCert = (): TestTlsIdentity => createTlsIdentity();
+
+interface Dispatcher {
+  close(): Promise<void>;
+}
+type AgentCtor = new (options: { connect: { ca: string } }) => Dispatcher;
+
+/**
+ * fetch options whose dispatcher trusts `ca`. Node bundles undici without exporting its Agent;
+ * the global dispatcher's constructor is that Agent (it exists once fetch has been used).
+ */
+export async function trustingFetchOptions(ca: string): Promise<{ options: Record<string, unknown>; close: () => Promise<void> }> {
+  const key = Symbol.for('undici.globalDispatcher.1');
+  if (!(globalThis as Record<symbol, unknown>)[key]) await fetch('http://127.0.0.1:9/').catch(() => undefined);
+  const global = (globalThis as Record<symbol, unknown>)[key] as { constructor: AgentCtor } | undefined;
+  if (!global) throw new Error('Cannot find the undici Agent behind fetch in this Node version.');
+  const dispatcher = new global.constructor({ connect: { ca } });
+  return { options: { dispatcher }, close: () => dispatcher.close() };
+}

@@ -1,0 +1,204 @@
+/**
+ * Handlers of the Teams activities (contracts in teams.contracts.ts). Each renders the message,
+ * embeds signed approval links in containment proposals, and delivers it once per incident + step
+ * through the step ledger. After an interrupted attempt the target is searched for the message's
+ * reference (channel mode with ChannelMessage.Read.All, and the local sink); where it cannot be
+ * searched (activity feed, no read permission) the message is sent again and the outcome says a
+ * duplicate is possible.
+ */
+import { createHash } from 'node:crypto';
+import type { z } from 'zod';
+import type { ApprovalSettings } from '../config/teams.js';
+import { renderMessage, type RenderContext, type RenderedMessage } from '../domain/messages/render.js';
+import type { IncidentMessage } from '../domain/messages/types.js';
+import { mintApprovalLinks, proposalNonce, type ApprovalLinks } from '../app/approval-token.js';
+import type { StepLedger } from '../ports/ledger.js';
+import { TeamsDeliveryError, type Delivered, type OutgoingMessage, type TeamsPort } from '../ports/teams.js';
+import { once } from './once.js';
+import type { NotifyTeams, PostTeamsMessage, ReplyTeamsMessage, TeamsOutcome } from './teams.contracts.js';
+
+export interface TeamsActivityPorts {
+  ledger: () => StepLedger;
+  /** May throw (invalid settings): reported as `refused: not-configured`. */
+  teams: () => TeamsPort;
+  /** Undefined when approval links are not configured (cards then say how else to decide). */
+  approvals: () => ApprovalSettings | undefined;
+  now: () => Date;
+  warn?: (message: string) => void;
+}
+
+type PostInput = z.output<typeof PostTeamsMessage.input>;
+type ReplyInput = z.output<typeof ReplyTeamsMessage.input>;
+type NotifyInput = z.output<typeof NotifyTeams.input>;
+type Op = 'post' | 'reply' | 'notify';
+
+/** The client reference of a step's message: stable across retries, 32 hex characters. */
+export function messageReference(incidentId: string, step: string): string {
+  return createHash('sha256').update(`${incidentId}\n${step}`, 'utf8').digest('hex').slice(0, 32);
+}
+
+function approvalLinksFor(message: IncidentMessage, incidentId: string, settings: ApprovalSettings | undefined): ApprovalLinks | undefined {
+  if (message.kind !== 'containment-proposed' || !settings) return undefined;
+  const key = settings.keys[0];
+  if (!key) return undefined;
+  return mintApprovalLinks(
+    {
+      incidentId,
+      proposalId: message.proposalId,
+      choices: message.options.map((o) => o.choice),
+      expiresAt: message.decisionDeadline,
+      title: message.title,
+      environment: message.environment,
+      severity: message.severity,
+    },
+    settings,
+    proposalNonce(key, incidentId, message.proposalId),
+  );
+}
+
+export interface PreparedMessage {
+  reference: string;
+  rendered: RenderedMessage;
+  outgoing: OutgoingMessage;
+  links: ApprovalLinks | undefined;
+}
+
+/** Renders a step's message with its reference and, for proposals, signed approval links. */
+export function prepareMessage(message: IncidentMessage, incidentId: string, step: string, approvals: ApprovalSettings | undefined): PreparedMessage {
+  const reference = messageReference(incidentId, step);
+  const links = approvalLinksFor(message, incidentId, approvals);
+  const ctx: RenderContext = { reference, ...(links ? { approvalLinks: links.perChoice } : {}) };
+  const rendered = renderMessage(message, ctx);
+  const outgoing: OutgoingMessage = {
+    reference,
+    kind: rendered.kind,
+    incidentId,
+    shortTitle: rendered.shortTitle,
+    headline: rendered.headline,
+    preview: rendered.preview,
+    text: rendered.text,
+    card: rendered.card,
+    importance: rendered.importance,
+    ...(links ? { link: links.all } : {}),
+  };
+  return { reference, rendered, outgoing, links };
+}
+
+const WHAT: Record<Op, string> = { post: 'Posted', reply: 'Replied', notify: 'Notified' };
+
+function where(d: Delivered, op: Op): string {
+  if (d.mode === 'local') return 'to the local sink (Graph is not configured)';
+  if (d.mode === 'activity') return `through the activity feed (${d.recipients ?? 0} recipient call(s)${d.undelivered ? `, ${d.undelivered} refused` : ''})`;
+  return op === 'reply' ? `in the incident thread ${d.threadId} of the Teams channel` : 'to the Teams channel';
+}
+
+export function createTeamsActivities(ports: TeamsActivityPorts) {
+  async function deliver(op: Op, input: PostInput | ReplyInput | NotifyInput): Promise<TeamsOutcome> {
+    const now = ports.now();
+    const deadline = Date.parse(input.deadline);
+    if (input.message.incidentId !== input.incidentId) {
+      return { kind: 'refused', reason: 'rejected', summary: `The message is for incident ${input.message.incidentId}, not ${input.incidentId}; nothing was posted.` };
+    }
+    let teams: TeamsPort;
+    try {
+      teams = ports.teams();
+    } catch (err) {
+      return { kind: 'refused', reason: 'not-configured', summary: `Teams is not usable: ${(err as Error).message}` };
+    }
+    let approvals: ApprovalSettings | undefined;
+    try {
+      approvals = ports.approvals();
+    } catch {
+      approvals = undefined;
+    }
+    const { reference, rendered, outgoing, links } = prepareMessage(input.message, input.incidentId, input.step, approvals);
+    const threadId = 'threadId' in input ? input.threadId : undefined;
+
+    if (input.mode === 'plan') {
+      return {
+        kind: 'planned',
+        delivery: teams.mode,
+        reference,
+        headline: rendered.headline,
+        text: rendered.text,
+        card: rendered.card as unknown as Record<string, unknown>,
+        summary: `Would ${op === 'reply' ? 'reply in the incident thread' : op === 'notify' ? 'notify' : 'post'} (${teams.mode}): ${rendered.headline}`,
+      };
+    }
+    if (op === 'notify' && !teams.canNotify) {
+      return { kind: 'skipped', reason: 'not-configured', summary: 'No activity-feed notifier is configured (TEAMS_APP_CLIENT_ID); the channel messages carry the information.' };
+    }
+    if (now.getTime() >= deadline) {
+      return { kind: 'refused', reason: 'deadline', summary: `Not sent: the deadline ${input.deadline} had passed when the step ran.`, attempts: 0, throttled: 0 };
+    }
+
+    let possibleDuplicate = false;
+    const send = (): Promise<Delivered> => {
+      const options = { deadline };
+      if (op === 'post') return teams.post(outgoing, options);
+      if (op === 'reply') return teams.reply(threadId ?? '', outgoing, options);
+      return teams.notify(outgoing, { ...options, ...(threadId ? { threadId } : {}) });
+    };
+    const done = (d: Delivered, reconciled: boolean): Extract<TeamsOutcome, { kind: 'done' }> => ({
+      kind: 'done',
+      delivery: d.mode,
+      messageId: d.messageId,
+      threadId: d.threadId,
+      reference,
+      headline: rendered.headline,
+      text: rendered.text,
+      attempts: d.attempts,
+      throttled: d.throttled,
+      reconciled,
+      possibleDuplicate,
+      ...(d.webUrl ? { webUrl: d.webUrl } : {}),
+      ...(d.recipients !== undefined ? { recipients: d.recipients } : {}),
+      ...(d.undelivered !== undefined ? { undelivered: d.undelivered } : {}),
+      ...(links ? { approvalLinksExpireAt: links.expiresAt } : {}),
+      summary: reconciled
+        ? `Found the ${rendered.kind} message ${d.messageId} from an interrupted attempt ${where(d, op)}; not posted again.`
+        : `${WHAT[op]} "${rendered.shortTitle}" ${where(d, op)}` +
+          (d.throttled ? `; ${d.throttled} throttled answer(s) waited out` : '') +
+          (possibleDuplicate ? '; an earlier attempt was interrupted and could not be checked, so this may be a duplicate' : '') +
+          '.',
+    });
+
+    try {
+      const result = await once<Extract<TeamsOutcome, { kind: 'done' }>>({
+        ledger: ports.ledger(),
+        key: { incidentId: input.incidentId, step: input.step },
+        now: now.toISOString(),
+        act: async () => done(await send(), false),
+        reconcile: async () => {
+          const found = await teams.find(reference, op === 'reply' ? threadId : undefined).catch((err: unknown) => {
+            ports.warn?.(`Could not search Teams for ${reference}: ${(err as Error).message}`);
+            return 'unknown' as const;
+          });
+          if (found === 'unknown') {
+            possibleDuplicate = true;
+            return undefined;
+          }
+          return found ? done(found, true) : undefined;
+        },
+      });
+      return result.outcome;
+    } catch (err) {
+      if (!(err instanceof TeamsDeliveryError)) throw err;
+      // Not recorded as the step's outcome: a later attempt of the same step reconciles and retries.
+      return {
+        kind: 'refused',
+        reason: err.failure,
+        summary: `Not delivered: ${err.message}`,
+        ...(err.details.status !== undefined ? { status: err.details.status } : {}),
+        ...(err.details.attempts !== undefined ? { attempts: err.details.attempts } : {}),
+        ...(err.details.throttled !== undefined ? { throttled: err.details.throttled } : {}),
+      };
+    }
+  }
+
+  return {
+    post: (input: PostInput) => deliver('post', input),
+    reply: (input: ReplyInput) => deliver('reply', input),
+    notify: (input: NotifyInput) => deliver('notify', input),
+  };
+}

@@ -1,0 +1,29 @@
+/** The incident orchestration as the approval endpoint sees it, through the Durable client. */
+import type { DurableClient } from 'durable-functions';
+import { IncidentEventName, type DecisionEvent } from '../domain/incident-events.js';
+import type { DecisionTarget, InstanceState } from '../ports/approvals.js';
+
+/** Statuses in which a raised event will still be seen by the orchestrator. */
+const WAITING = new Set(['Pending', 'Running', 'Suspended', 'ContinuedAsNew']);
+
+export function durableDecisionTarget(client: DurableClient): DecisionTarget {
+  return {
+    async instance(incidentId: string): Promise<InstanceState> {
+      let status: { runtimeStatus?: unknown } | undefined;
+      try {
+        status = await client.getStatus(incidentId);
+      } catch (err) {
+        // durable-functions v3 throws for an unknown instance (HTTP 404 from the extension).
+        if (/\b404\b/.test((err as Error).message)) return { state: 'missing' };
+        throw err;
+      }
+      if (!status) return { state: 'missing' };
+      const runtimeStatus = String(status.runtimeStatus);
+      return WAITING.has(runtimeStatus) ? { state: 'waiting', runtimeStatus } : { state: 'finished', runtimeStatus };
+    },
+    async raiseDecision(incidentId: string, event: DecisionEvent): Promise<void> {
+      // Note: the client resolves without error when the instance finished meanwhile (410).
+      await client.raiseEvent(incidentId, IncidentEventName.decision, event);
+    },
+  };
+}

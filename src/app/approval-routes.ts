@@ -1,0 +1,59 @@
+/**
+ * Registers the approval endpoint (GET/POST /api/approvals/{token}) with the Durable client as an
+ * extra input. A function, rather than a side effect of importing a functions/ file, so that the
+ * same registration runs in the product app (functions/approvals.ts) and in the test app that
+ * holds a stand-in incident orchestration (test/fixtures/approvals-app).
+ *
+ * authLevel anonymous: the link is opened by a person's browser from Teams, which cannot carry a
+ * function key (and a key in a channel message would be a shared secret). The signed, expiring,
+ * single-use token is the credential; behind App Service Authentication the person is also
+ * identified and checked against the approver list.
+ */
+import { app } from '@azure/functions';
+import * as df from 'durable-functions';
+import { createTableClient, storageTarget } from '../adapters/storage.js';
+import { durableDecisionTarget } from '../adapters/durable-decisions.js';
+import { TableApprovalUses } from '../adapters/table-approval-uses.js';
+import { readApprovalSettings } from '../config/teams.js';
+import { withEnvelope } from '../http/envelope.js';
+import type { ApprovalUseStore } from '../ports/approvals.js';
+import { handleApproval } from './approvals.js';
+import type { Principal } from './approver.js';
+
+const stores = new Map<string, ApprovalUseStore>();
+
+export function getApprovalUses(table: string): ApprovalUseStore {
+  let store = stores.get(table);
+  if (!store) {
+    store = new TableApprovalUses(createTableClient(storageTarget(), table));
+    stores.set(table, store);
+  }
+  return store;
+}
+
+export interface ApprovalRouteOptions {
+  /** The approver policy (from the policy file); without it, the APPROVERS setting decides. */
+  isApprover?: (principal: Principal) => boolean | Promise<boolean>;
+}
+
+export function registerApprovalRoutes(options: ApprovalRouteOptions = {}): void {
+  app.http('approvals', {
+    route: 'approvals/{token}',
+    methods: ['GET', 'POST'],
+    authLevel: 'anonymous',
+    extraInputs: [df.input.durableClient()],
+    handler: withEnvelope(async (request, context, requestId) => {
+      const settings = readApprovalSettings();
+      return handleApproval(
+        request,
+        {
+          settings: () => settings,
+          uses: () => getApprovalUses(settings.ok ? settings.settings.table : 'ApprovalUses'),
+          decisions: durableDecisionTarget(df.getClient(context)),
+          ...(options.isApprover ? { isApprover: options.isApprover } : {}),
+        },
+        requestId,
+      );
+    }),
+  });
+}

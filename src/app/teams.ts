@@ -1,0 +1,76 @@
+/**
+ * The app's Teams port, built on first use from the settings (src/config/teams.ts):
+ * channel -> GraphChannelTeams (delegated refresh-token credential; plus activity-feed notify
+ * when app-only settings are present), activity -> GraphActivityTeams (app-only), local ->
+ * LocalSinkTeams. One DeliveryQueue per process, so the rate gates are shared by every call.
+ */
+import type { TokenCredential } from '@azure/identity';
+import { readTeamsSettings, type ActivitySettings, type GraphSettings, type TeamsSettings } from '../config/teams.js';
+import { describeIssues } from '../config/issues.js';
+import { RefreshTokenCredential } from '../adapters/delegated-token.js';
+import { createGraphClient } from '../adapters/graph-client.js';
+import { DeliveryQueue, type DeliveryQueueOptions } from '../adapters/graph-delivery.js';
+import { GraphActivityTeams, GraphChannelTeams } from '../adapters/graph-teams.js';
+import { FileSecretStore, KeyVaultSecretStore, type SecretStore } from '../adapters/secret-store.js';
+import { appOnlyCredential, keyVaultCredential } from '../adapters/teams-credentials.js';
+import { LocalSinkTeams } from '../adapters/teams-sink.js';
+import type { TeamsPort } from '../ports/teams.js';
+
+export class TeamsSettingsError extends Error {
+  override name = 'TeamsSettingsError';
+}
+
+/** Seams for tests and tools; production passes none. */
+export interface TeamsPortOptions {
+  delegatedCredential?: TokenCredential;
+  appCredential?: TokenCredential;
+  /** Extra fetch options for Graph requests (tests: a dispatcher trusting the test CA). */
+  fetchOptions?: Record<string, unknown>;
+  queue?: DeliveryQueueOptions;
+  console?: (text: string) => void;
+  warn?: (message: string) => void;
+}
+
+export function tokenStore(settings: Extract<TeamsSettings, { delivery: 'channel' }>['delegated']['store'], timeoutMs: number): SecretStore {
+  return settings.kind === 'file'
+    ? new FileSecretStore(settings.path)
+    : new KeyVaultSecretStore(settings.vaultUrl, settings.secretName, keyVaultCredential(settings.identityClientId), timeoutMs);
+}
+
+function activityPort(graph: GraphSettings, activity: ActivitySettings, queue: DeliveryQueue, o: TeamsPortOptions): GraphActivityTeams {
+  const credential = o.appCredential ?? appOnlyCredential(activity, activity.loginUrl);
+  const client = createGraphClient({ credential, scopes: [`${graph.baseUrl}/.default`], baseUrl: graph.baseUrl, fetchOptions: o.fetchOptions });
+  return new GraphActivityTeams({ client, queue, timeoutMs: graph.timeoutMs }, activity);
+}
+
+export function createTeamsPort(settings: TeamsSettings, o: TeamsPortOptions = {}): TeamsPort {
+  if (settings.delivery === 'local') return new LocalSinkTeams(settings.sinkFile, { console: o.console });
+  const queue = new DeliveryQueue(o.queue);
+  if (settings.delivery === 'activity') return activityPort(settings.graph, settings.activity, queue, o);
+  const d = settings.delegated;
+  const credential =
+    o.delegatedCredential ??
+    new RefreshTokenCredential({
+      loginUrl: d.loginUrl,
+      tenantId: d.tenantId,
+      clientId: d.clientId,
+      scopes: d.scopes,
+      store: tokenStore(d.store, settings.graph.timeoutMs),
+      timeoutMs: settings.graph.timeoutMs,
+      onWarning: o.warn,
+    });
+  const client = createGraphClient({ credential, scopes: d.scopes, baseUrl: settings.graph.baseUrl, fetchOptions: o.fetchOptions });
+  const notifier = settings.activity ? activityPort(settings.graph, settings.activity, queue, o) : undefined;
+  return new GraphChannelTeams({ client, queue, timeoutMs: settings.graph.timeoutMs }, { teamId: settings.teamId, channelId: settings.channelId }, notifier);
+}
+
+let port: TeamsPort | undefined;
+
+/** The process's Teams port; throws TeamsSettingsError listing every settings problem. */
+export function getTeamsPort(env: NodeJS.ProcessEnv = process.env, warn?: (message: string) => void): TeamsPort {
+  if (port) return port;
+  const result = readTeamsSettings(env);
+  if (!result.ok) throw new TeamsSettingsError(`Teams settings are invalid:\n${describeIssues(result.issues, '  ')}`);
+  port = createTeamsPort(result.settings, { warn });
+  return port;
+}

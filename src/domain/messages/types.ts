@@ -1,0 +1,226 @@
+/**
+ * The inputs of every incident message the automation posts to Teams, one zod schema per message
+ * (the orchestration builds them; the Teams activities validate them again at the boundary).
+ * Each field fills a placeholder of the runbook templates (RB-03 section 10, RB-02 sections 4 and
+ * 6, and the update/resolution/escalation templates of the other guides); nothing is optional
+ * that a template needs, so a message can never go out with "{tag_prev}" in it.
+ */
+import { z } from 'zod';
+import { ContainmentChoice } from '../incident-events.js';
+
+const at = z.iso.datetime({ offset: true });
+/** A line of free text from people or alerts: one paragraph, bounded. */
+const text = (max = 500) => z.string().trim().min(1).max(max);
+const url = z.url({ protocol: /^https?$/ }).max(2000);
+
+export const Severity = z.enum(['P1', 'P2', 'P3']);
+export type Severity = z.infer<typeof Severity>;
+
+/** A person as the channel should see them ("Dana Kim (Release Manager)"), or a role placeholder. */
+export const Person = z.object({
+  name: text(120),
+  /** UPN or e-mail; shown after the name so people can find them. */
+  upn: z.string().trim().max(256).optional(),
+});
+export type Person = z.infer<typeof Person>;
+
+export const Roles = z.object({
+  ic: Person.optional(),
+  deputy: Person.optional(),
+  scribe: Person.optional(),
+  comms: Person.optional(),
+});
+
+/** Fields every message carries so that each one stands on its own in a busy channel. */
+export const IncidentHeader = z.object({
+  incidentId: z.string().trim().min(1).max(100),
+  environment: z.string().trim().min(1).max(40),
+  /** The product/service name used in the RB-02 start message ("for MCPX-KendoBridge"). */
+  service: text(120),
+  severity: Severity,
+  /** Where people can follow the incident (status page, dashboard, the instance status URL). */
+  statusUrl: url.optional(),
+});
+export type IncidentHeader = z.infer<typeof IncidentHeader>;
+
+/** Release tags: the failing one and the last known good (RB-02 {tag_current} / {tag_prev}). */
+export const Releases = z.object({
+  current: text(100),
+  previous: text(100),
+});
+
+/** Health/Ready and the SSE figures of RB-02 step 4 / RB-03 section 8. */
+export const HealthFigures = z.object({
+  healthz: z.boolean(),
+  ready: z.boolean(),
+  sse: z.object({
+    /** Median time to first event, ms. */
+    ttfbMs: z.number().nonnegative().max(3_600_000),
+    /** Largest heartbeat gap, seconds. */
+    heartbeatS: z.number().nonnegative().max(86_400),
+    /** Budgets (RB-03: TTFB <= 200 ms, heartbeat <= 10 s); per environment in the policy. */
+    ttfbBudgetMs: z.number().positive().default(200),
+    heartbeatBudgetS: z.number().positive().default(10),
+  }),
+});
+export type HealthFigures = z.infer<typeof HealthFigures>;
+
+export const DeclaredMessage = IncidentHeader.extend({
+  kind: z.literal('declared'),
+  declaredAt: at,
+  summary: text(300),
+  /** Affected areas, e.g. ["API", "Jobs"] (RB-03 "{api/web/jobs}"). */
+  impact: z.array(text(80)).min(1).max(10),
+  /** What is being done right now (RB-03 "{containment}"). */
+  actions: text(500),
+  nextUpdateAt: at,
+  roles: Roles.default({}),
+  /** What is deployed (RB-03 5.1: "open #incident thread with env, SHA, time"). */
+  release: z.object({ tag: text(100), sha: z.string().trim().max(64).optional() }).optional(),
+  /** The alert that opened the incident. */
+  alert: z.object({ rule: text(200), firedAt: at, signal: z.string().trim().max(300).optional() }).optional(),
+});
+
+export const StatusUpdateMessage = IncidentHeader.extend({
+  kind: z.literal('update'),
+  at,
+  /** Update number within the incident (1, 2, ...). */
+  sequence: z.number().int().min(1).max(10_000),
+  status: z.enum(['investigating', 'identified', 'containing', 'recovering', 'monitoring']),
+  progress: text(1000),
+  nextSteps: text(1000),
+  /** Expected resolution, in words ("within 30 minutes") or a time. */
+  eta: z.string().trim().max(200).optional(),
+  nextUpdateAt: at,
+  health: HealthFigures.optional(),
+});
+
+export const ChoiceOption = z.object({
+  choice: ContainmentChoice,
+  /** Button text; a sensible default is derived from the choice. */
+  label: z.string().trim().min(1).max(60).optional(),
+});
+
+export const ContainmentProposedMessage = IncidentHeader.extend({
+  kind: z.literal('containment-proposed'),
+  at,
+  /** Identifies this proposal; decisions for an older proposal are refused by the orchestration. */
+  proposalId: z.string().trim().min(1).max(128),
+  /** The path the RB-02 decision tree chose. */
+  proposed: ContainmentChoice,
+  /** One line naming the proposal ("Roll back API to LKG v2.3.9 by slot swap"). */
+  title: text(160),
+  /** Why this path (the decision tree branch and the evidence). */
+  rationale: text(1000),
+  /** Exactly what would change, one line each ("slot swap api-prod: staging -> production"). */
+  changes: z.array(text(300)).min(1).max(20),
+  /** The buttons, in order; the first is the recommended one. */
+  options: z.array(ChoiceOption).min(1).max(5),
+  decisionDeadline: at,
+  /** What the automation does when nobody answers by the deadline (RB-03: P1 rolls back, P2 escalates). */
+  ifNoAnswer: z.enum(['rollback', 'escalate']),
+  releases: Releases.optional(),
+});
+
+export const RollbackStartedMessage = IncidentHeader.extend({
+  kind: z.literal('rollback-started'),
+  startedAt: at,
+  reason: text(500),
+  releases: Releases,
+  /** What is rolled back. */
+  targets: z.array(z.enum(['api', 'web', 'config'])).min(1),
+  roles: Roles.default({}),
+  /** Deploy freeze in place (RB-02 step 1). */
+  deployFreeze: z.boolean(),
+});
+
+export const RollbackExecutedMessage = IncidentHeader.extend({
+  kind: z.literal('rollback-executed'),
+  completedAt: at,
+  startedAt: at,
+  reason: text(500),
+  releases: Releases,
+  health: HealthFigures,
+  /** p95 / 5xx / SSE back within budget: only then does the message say "Metrics recovered". */
+  metricsRecovered: z.boolean(),
+  evidenceUrl: url.optional(),
+  /** When the RCA is scheduled, if it is. */
+  rcaAt: at.optional(),
+});
+
+export const StabilizedMessage = IncidentHeader.extend({
+  kind: z.literal('stabilized'),
+  at,
+  health: HealthFigures,
+  /** The monitoring window (RB-03: 30-60 min; P1 60, P2 30). */
+  monitoringMinutes: z.number().int().min(1).max(24 * 60),
+});
+
+export const ResolvedMessage = IncidentHeader.extend({
+  kind: z.literal('resolved'),
+  declaredAt: at,
+  resolvedAt: at,
+  /** What fixed it. */
+  solution: text(1000),
+  rootCause: z.string().trim().max(1000).optional(),
+  followUps: z.array(text(300)).max(20).default([]),
+  postmortemUrl: url.optional(),
+  /** Incident metrics (minutes), as far as known. */
+  metrics: z
+    .object({
+      timeToAcknowledgeMin: z.number().nonnegative().optional(),
+      timeToMitigateMin: z.number().nonnegative().optional(),
+      timeToRecoverMin: z.number().nonnegative().optional(),
+    })
+    .default({}),
+});
+
+export const EscalationMessage = IncidentHeader.extend({
+  kind: z.literal('escalation'),
+  at,
+  /** Why ("No acknowledgement within 15 minutes", "No containment decision by 14:40 UTC"). */
+  reason: text(500),
+  /** Escalation level along the configured chain (1 = first step after on-call). */
+  level: z.number().int().min(1).max(10),
+  /** Who is being engaged now. */
+  engaging: z.array(Person).min(1).max(20),
+  declaredAt: at,
+  nextEscalationAt: at.optional(),
+  roles: Roles.default({}),
+});
+
+export const PostmortemDueMessage = IncidentHeader.extend({
+  kind: z.literal('postmortem-due'),
+  resolvedAt: at,
+  /** 3 business days after resolution (RB-03 section 11). */
+  dueAt: at,
+  owner: Person.optional(),
+  draftUrl: url.optional(),
+  /** True for the reminder sent when the due date is reached. */
+  overdue: z.boolean().default(false),
+});
+
+export const IncidentMessage = z.discriminatedUnion('kind', [
+  DeclaredMessage,
+  StatusUpdateMessage,
+  ContainmentProposedMessage,
+  RollbackStartedMessage,
+  RollbackExecutedMessage,
+  StabilizedMessage,
+  ResolvedMessage,
+  EscalationMessage,
+  PostmortemDueMessage,
+]);
+export type IncidentMessage = z.infer<typeof IncidentMessage>;
+export type IncidentMessageInput = z.input<typeof IncidentMessage>;
+export type MessageKind = IncidentMessage['kind'];
+
+export type DeclaredMessage = z.infer<typeof DeclaredMessage>;
+export type StatusUpdateMessage = z.infer<typeof StatusUpdateMessage>;
+export type ContainmentProposedMessage = z.infer<typeof ContainmentProposedMessage>;
+export type RollbackStartedMessage = z.infer<typeof RollbackStartedMessage>;
+export type RollbackExecutedMessage = z.infer<typeof RollbackExecutedMessage>;
+export type StabilizedMessage = z.infer<typeof StabilizedMessage>;
+export type ResolvedMessage = z.infer<typeof ResolvedMessage>;
+export type EscalationMessage = z.infer<typeof EscalationMessage>;
+export type PostmortemDueMessage = z.infer<typeof PostmortemDueMessage>;

@@ -1,0 +1,150 @@
+/**
+ * Message rendering: every runbook template with each placeholder filled, cards that are valid
+ * Adaptive Card JSON (the strict zod schema of the elements we use, which rejects unknown
+ * elements/properties), honest claims, and snapshots of every card and its plain text.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { AdaptiveCard } from '../../src/domain/messages/adaptive-card.js';
+import { renderMessage, type RenderContext } from '../../src/domain/messages/render.js';
+import { IncidentMessage, type IncidentMessageInput, type MessageKind } from '../../src/domain/messages/types.js';
+import { samples } from '../fixtures/teams/messages.js';
+
+const ctx: RenderContext = {
+  reference: '0123456789abcdef0123456789abcdef',
+  approvalLinks: {
+    'accept-proposal': 'https://incident-autopilot.example.net/api/approvals/v1.accept.sig',
+    'revert-config': 'https://incident-autopilot.example.net/api/approvals/v1.revert.sig',
+    'monitor-only': 'https://incident-autopilot.example.net/api/approvals/v1.monitor.sig',
+  },
+};
+
+const kinds = Object.keys(samples) as MessageKind[];
+
+describe('rendered cards', () => {
+  it.each(kinds)('%s: card and text snapshot', (kind) => {
+    const r = renderMessage(samples[kind], ctx);
+    expect(AdaptiveCard.safeParse(r.card).success).toBe(true);
+    expect(r.card.version).toBe('1.4');
+    expect(r.card.fallbackText).toBe(r.text);
+    expect(r).toMatchSnapshot();
+  });
+
+  it.each(kinds)('%s: no placeholder left unfilled, and the reference is in the footer', (kind) => {
+    const r = renderMessage(samples[kind], ctx);
+    const everything = JSON.stringify(r.card) + r.text;
+    expect(everything).not.toMatch(/\{[a-z_]+\}|undefined|NaN|\[object Object\]/);
+    expect(r.text).toContain(`ref ${ctx.reference}`);
+    expect([...r.preview].length).toBeLessThanOrEqual(150);
+  });
+
+  it('the schema check can fail: unknown elements, properties and Action.Submit are rejected', () => {
+    const good = renderMessage(samples.declared, ctx).card;
+    expect(AdaptiveCard.safeParse({ ...good, version: '1.6' }).success).toBe(false);
+    expect(AdaptiveCard.safeParse({ ...good, body: [...good.body, { type: 'Input.Text', id: 'x' }] }).success).toBe(false);
+    expect(AdaptiveCard.safeParse({ ...good, body: [{ type: 'TextBlock', text: 'x', colour: 'red' }] }).success).toBe(false);
+    expect(AdaptiveCard.safeParse({ ...good, actions: [{ type: 'Action.Submit', title: 'Approve', data: {} }] }).success).toBe(false);
+    expect(AdaptiveCard.safeParse({ ...good, actions: [{ type: 'Action.OpenUrl', title: 'x', url: 'javascript:alert(1)' }] }).success).toBe(false);
+  });
+});
+
+describe('runbook templates, filled', () => {
+  it('incident declared (RB-03 §10)', () => {
+    const r = renderMessage(samples.declared, ctx);
+    expect(r.text.split('\n')[0]).toBe(
+      '🚨 P1 INCIDENT — Prod — API 5xx above 1% for 5 min after release v2.4.0. Impact: API, Jobs. ' +
+        'Actions underway: Snapshotting health and recent changes; containment decision due by 14:40 UTC. Next update at 14:45 UTC.',
+    );
+    expect(r.text).toContain('IC: Dana Kim (dana.kim@contoso.com)');
+    expect(r.text).toContain('Deputy: Sam Lee (sam.lee@contoso.com)');
+    expect(r.text).toContain('Release: v2.4.0 (1a2b3c4)');
+    expect(r.importance).toBe('high');
+  });
+
+  it('stabilized (RB-03 §10)', () => {
+    expect(renderMessage(samples.stabilized, ctx).headline).toBe(
+      '✅ Stabilized — Prod. Health/Ready ✅. SSE TTFB 142 ms, heartbeat 8 s. Monitoring for 60 min. RCA to follow.',
+    );
+  });
+
+  it('rollback executed (RB-03 §10 and the RB-02 success message)', () => {
+    const r = renderMessage(samples['rollback-executed'], ctx);
+    expect(r.headline).toBe(
+      '↩️ Rolled back to v2.3.9 due to SSE TTFB 412 ms (budget 200 ms) and 5xx 3.2% since the deploy. Metrics recovered. Evidence attached. RCA scheduled for 2026-01-16 10:00 UTC.',
+    );
+    expect(r.text).toContain('Rollback complete in Prod. Reverted to v2.3.9. Health/Ready ✅. SSE TTFB 142 ms, heartbeat 8 s. Investigating root cause on v2.4.0.');
+  });
+
+  it('rollback started (RB-02 §4)', () => {
+    expect(renderMessage(samples['rollback-started'], ctx).headline).toBe(
+      '⏪ Declaring rollback in Prod for MCPX-KendoBridge Admin Portal. Current release v2.4.0 failing due to SSE TTFB 412 ms (budget 200 ms) and 5xx 3.2% since the deploy. Reverting to LKG v2.3.9 now. IC: @Dana Kim, Deputy: @Sam Lee.',
+    );
+  });
+
+  it('never claims recovery the figures do not show', () => {
+    const base = samples['rollback-executed'] as Extract<IncidentMessageInput, { kind: 'rollback-executed' }>;
+    const r = renderMessage({ ...base, metricsRecovered: false, evidenceUrl: undefined, health: { healthz: true, ready: false, sse: { ttfbMs: 350, heartbeatS: 12 } } }, ctx);
+    expect(r.headline).toContain('Metrics have NOT recovered yet');
+    expect(r.headline).toContain('Evidence is being archived');
+    expect(r.text).toContain('Health ✅, Ready ❌');
+    expect(r.text).toContain('SSE TTFB 350 ms, heartbeat 12 s (⚠️ over TTFB budget 200 ms and heartbeat budget 10 s)');
+    expect(r.text).not.toContain('Health/Ready ✅');
+    expect(r.card.body[0]).toMatchObject({ type: 'Container', style: 'attention' });
+  });
+
+  it('containment proposal: one Action.OpenUrl per option, the deadline and what happens without an answer', () => {
+    const r = renderMessage(samples['containment-proposed'], ctx);
+    expect(r.card.actions).toEqual([
+      { type: 'Action.OpenUrl', title: 'Approve rollback', url: ctx.approvalLinks?.['accept-proposal'], style: 'positive' },
+      { type: 'Action.OpenUrl', title: 'Revert flags/config', url: ctx.approvalLinks?.['revert-config'], style: 'default' },
+      { type: 'Action.OpenUrl', title: 'Do not contain; keep monitoring', url: ctx.approvalLinks?.['monitor-only'], style: 'destructive' },
+    ]);
+    expect(r.headline).toContain('Decide by 14:40 UTC; if nobody answers, the automation rolls back to LKG v2.3.9');
+    const noLinks = renderMessage(samples['containment-proposed'], { reference: ctx.reference });
+    expect(noLinks.card.actions).toBeUndefined();
+    expect(noLinks.text).toContain('Approval links are not available');
+  });
+
+  it('keeps text from alerts from turning into Markdown links in the card', () => {
+    const r = renderMessage({ ...samples.declared, summary: 'see [login](https://evil.example) now' } as IncidentMessageInput, ctx);
+    expect(JSON.stringify(r.card.body)).not.toContain('](https://evil.example)');
+    // The plain text is not Markdown: it keeps what was written.
+    expect(r.text).toContain('see [login](https://evil.example) now');
+  });
+
+  it('rejects input that would leave a template placeholder empty', () => {
+    const { releases: _r, ...withoutReleases } = samples['rollback-started'] as Extract<IncidentMessageInput, { kind: 'rollback-started' }>;
+    expect(() => renderMessage(withoutReleases as IncidentMessageInput, ctx)).toThrow();
+    expect(() => renderMessage({ ...samples.declared, impact: [] } as IncidentMessageInput, ctx)).toThrow();
+  });
+});
+
+describe('any valid input renders a valid card (property)', () => {
+  const text = fc.string({ minLength: 1, maxLength: 120 }).filter((s) => s.trim().length > 0);
+  const iso = fc.date({ min: new Date('2025-01-01T00:00:00Z'), max: new Date('2030-01-01T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString());
+  const declared = fc.record({
+    kind: fc.constant('declared' as const),
+    incidentId: fc.stringMatching(/^[a-z0-9-]{1,40}$/),
+    environment: fc.constantFrom('Alpha', 'Beta', 'RTM', 'Prod'),
+    service: text,
+    severity: fc.constantFrom('P1' as const, 'P2' as const, 'P3' as const),
+    declaredAt: iso,
+    summary: text,
+    impact: fc.array(fc.string({ minLength: 1, maxLength: 20 }).filter((s) => s.trim().length > 0), { minLength: 1, maxLength: 4 }),
+    actions: text,
+    nextUpdateAt: iso,
+  });
+
+  it('declared', () => {
+    fc.assert(
+      fc.property(declared, (input) => {
+        const r = renderMessage(input, ctx);
+        expect(AdaptiveCard.safeParse(r.card).success).toBe(true);
+        expect(JSON.parse(JSON.stringify(r.card))).toEqual(r.card);
+        expect([...r.preview].length).toBeLessThanOrEqual(150);
+        expect(IncidentMessage.safeParse(input).success).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
