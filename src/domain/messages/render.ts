@@ -119,6 +119,7 @@ function healthReady(h: HealthFigures): string {
 }
 
 function sse(h: HealthFigures): string {
+  if (!h.sse) return 'SSE not measured';
   const { ttfbMs, heartbeatS, ttfbBudgetMs, heartbeatBudgetS } = h.sse;
   const over: string[] = [];
   if (ttfbMs > ttfbBudgetMs) over.push(`TTFB budget ${ms(ttfbBudgetMs)}`);
@@ -128,7 +129,7 @@ function sse(h: HealthFigures): string {
 }
 
 function isGreen(h: HealthFigures): boolean {
-  return h.healthz && h.ready && h.sse.ttfbMs <= h.sse.ttfbBudgetMs && h.sse.heartbeatS <= h.sse.heartbeatBudgetS;
+  return h.healthz && h.ready && (!h.sse || (h.sse.ttfbMs <= h.sse.ttfbBudgetMs && h.sse.heartbeatS <= h.sse.heartbeatBudgetS));
 }
 
 function commonFacts(m: { incidentId: string; service: string; environment: string; severity: string }): [string, string][] {

@@ -53,15 +53,18 @@ export const Releases = z.object({
 export const HealthFigures = z.object({
   healthz: z.boolean(),
   ready: z.boolean(),
-  sse: z.object({
-    /** Median time to first event, ms. */
-    ttfbMs: z.number().nonnegative().max(3_600_000),
-    /** Largest heartbeat gap, seconds. */
-    heartbeatS: z.number().nonnegative().max(86_400),
-    /** Budgets (RB-03: TTFB <= 200 ms, heartbeat <= 10 s); per environment in the policy. */
-    ttfbBudgetMs: z.number().positive().default(200),
-    heartbeatBudgetS: z.number().positive().default(10),
-  }),
+  /** Absent when the service has no SSE stream or it was not measured: no figures are invented. */
+  sse: z
+    .object({
+      /** Median time to first event, ms. */
+      ttfbMs: z.number().nonnegative().max(3_600_000),
+      /** Largest heartbeat gap, seconds. */
+      heartbeatS: z.number().nonnegative().max(86_400),
+      /** Budgets (RB-03: TTFB <= 200 ms, heartbeat <= 10 s); per environment in the policy. */
+      ttfbBudgetMs: z.number().positive().default(200),
+      heartbeatBudgetS: z.number().positive().default(10),
+    })
+    .optional(),
 });
 export type HealthFigures = z.infer<typeof HealthFigures>;
 
