@@ -23,6 +23,22 @@ const post = (path: string, body: unknown, headers: Record<string, string> = {})
     body: JSON.stringify(body),
   });
 
+/**
+ * Reads GET /api/incidents/{id} until `ready` holds (the orchestration applies events and records
+ * them asynchronously; on a loaded machine one settle is not always enough).
+ */
+async function incidentWhen<T>(id: string, ready: (body: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let body: T | undefined;
+  while (Date.now() < deadline) {
+    await h.settle();
+    body = (await h.json<T>(`/api/incidents/${id}`)).body;
+    if (ready(body)) return body;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`incident ${id} did not reach the expected state: ${JSON.stringify(body)}`);
+}
+
 /** What App Service Authentication puts in front of the app for a signed-in person. */
 function principal(upn: string): Record<string, string> {
   const claims = [
@@ -97,13 +113,13 @@ describe('acting on an incident', () => {
     expect(badDecision.status).toBe(400);
     expect(badDecision.body.error?.details).toEqual([expect.objectContaining({ path: 'choice' })]);
     expect((await post(`/api/incidents/${id}/decision`, { choice: 'revert-config', reason: 'flag flipped 20 min ago' })).status).toBe(202);
-    await h.settle();
 
-    const before = await h.json<{ summary: { acknowledgedBy: string }; timeline: { kind: string; actor: string; text: string }[] }>(`/api/incidents/${id}`);
-    expect(before.body.summary.acknowledgedBy).toBe('Riley Release (riley@contoso.example)');
-    expect(before.body.timeline.map((t) => t.kind)).toEqual(['declared', 'ack', 'note', 'decision']);
-    expect(before.body.timeline[2]).toMatchObject({ actor: 'sam@contoso.example', text: 'Error envelope shows feature_disabled' });
-    expect(before.body.timeline[3]?.text).toBe('Containment decision: revert-config (flag flipped 20 min ago).');
+    type Read = { summary: { acknowledgedBy: string }; timeline: { kind: string; actor: string; text: string }[] };
+    const before = await incidentWhen<Read>(id, (b) => b.timeline.some((t) => t.kind === 'decision'));
+    expect(before.summary.acknowledgedBy).toBe('Riley Release (riley@contoso.example)');
+    expect(before.timeline.map((t) => t.kind)).toEqual(['declared', 'ack', 'note', 'decision']);
+    expect(before.timeline[2]).toMatchObject({ actor: 'sam@contoso.example', text: 'Error envelope shows feature_disabled' });
+    expect(before.timeline[3]?.text).toBe('Containment decision: revert-config (flag flipped 20 min ago).');
 
     const resolved = await post(`/api/incidents/${id}/resolve`, { summary: 'Flag reverted; metrics recovered' });
     expect(resolved.status).toBe(202);
