@@ -102,33 +102,38 @@ export async function renderReportPng(htmlFile: string, pngFile: string, options
   }
 }
 
-async function main(argv: string[]): Promise<number> {
+export interface CliIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+export async function reportPngMain(argv: readonly string[], env: NodeJS.ProcessEnv, io: CliIo): Promise<number> {
   const [html, png] = argv.filter((a) => !a.startsWith('--'));
   if (!html || !png) {
-    process.stderr.write('Usage: npm run report:png -- <report.html> <out.png>\n');
+    io.err('Usage: npm run report:png -- <report.html> <out.png> [--hidpi]\n');
     return 2;
   }
   if (!existsSync(html)) {
-    process.stderr.write(`No such file: ${html}\n`);
+    io.err(`No such file: ${html}\n`);
     return 2;
   }
   try {
-    const layout = await renderReportPng(html, png, { scale: argv.includes('--hidpi') ? 2 : 1 });
-    process.stdout.write(`Rendered ${html} -> ${png} (${layout.width}x${layout.height} CSS px)\n`);
-    for (const o of layout.overlaps) process.stdout.write(`  ! overlapping chart labels: ${o}\n`);
-    for (const c of layout.clipped) process.stdout.write(`  ! chart label outside the chart: "${c}"\n`);
-    if (layout.horizontalOverflow) process.stdout.write('  ! the page is wider than the window\n');
+    const layout = await renderReportPng(html, png, { scale: argv.includes('--hidpi') ? 2 : 1, executablePath: chromiumPath(env) });
+    io.out(`Rendered ${html} -> ${png} (${layout.width}x${layout.height} CSS px)\n`);
+    for (const o of layout.overlaps) io.out(`  ! overlapping chart labels: ${o}\n`);
+    for (const c of layout.clipped) io.out(`  ! chart label outside the chart: "${c}"\n`);
+    if (layout.horizontalOverflow) io.out('  ! the page is wider than the window\n');
     return 0;
   } catch (err) {
     if (err instanceof ChromiumMissingError) {
-      process.stderr.write(`${err.message}\n`);
+      io.err(`${err.message}\n`);
       return 2;
     }
-    process.stderr.write(`Rendering failed: ${(err as Error).message}\n`);
+    io.err(`Rendering failed: ${(err as Error).message}\n`);
     return 1;
   }
 }
 
 if (require.main === module) {
-  void main(process.argv.slice(2)).then((code) => (process.exitCode = code));
+  void reportPngMain(process.argv.slice(2), process.env, { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) }).then((code) => (process.exitCode = code));
 }
