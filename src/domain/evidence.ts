@@ -171,6 +171,10 @@ export const AlertPayloadRecord = z.object({
   payload: z.unknown(),
 });
 export type AlertPayloadRecord = z.infer<typeof AlertPayloadRecord>;
+/** As handed over: the payload itself, or only the reference to the intake's archive (the activity reads it). */
+export const AlertPayloadInput = AlertPayloadRecord.extend({ payload: z.unknown().optional() }).refine((a) => a.payload !== undefined || !!a.ref, {
+  message: 'give the payload or the reference it was archived under',
+});
 
 /** One smoke check result (DESIGN section 4): the verdict and what was measured. */
 export const SmokeStatus = z.enum(['pass', 'degraded', 'fail', 'error']);
@@ -318,7 +322,7 @@ export function kindOfName(name: string): ArtifactKind | undefined {
 export const ArtifactInput = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('incident'), content: IncidentRecord }),
   z.object({ kind: z.literal('timeline'), content: z.array(TimelineEntry).max(5000) }),
-  z.object({ kind: z.literal('alert-payload'), key: ArtifactKey, content: AlertPayloadRecord }),
+  z.object({ kind: z.literal('alert-payload'), key: ArtifactKey, content: AlertPayloadInput }),
   z.object({ kind: z.literal('smoke'), content: SmokeRun }),
   z.object({ kind: z.literal('audit'), key: ArtifactKey, content: AuditRecord }),
   z.object({ kind: z.literal('rollback'), key: ArtifactKey, content: RollbackRecord }),
@@ -621,7 +625,7 @@ export function bundleOf(ref: PackRef, artifacts: readonly ArtifactInput[], urlO
         bundle.timeline.push(...a.content);
         break;
       case 'alert-payload':
-        bundle.alerts.push({ name, record: a.content });
+        bundle.alerts.push({ name, record: { ...a.content, payload: a.content.payload ?? null } });
         break;
       case 'smoke':
         bundle.smoke.push(a.content);
