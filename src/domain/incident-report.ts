@@ -89,12 +89,12 @@ function text(x: number, y: number, content: string, attrs = ''): string {
   return `<text x="${x.toFixed(1)}" y="${y.toFixed(1)}" ${attrs}>${esc(content)}</text>`;
 }
 
-/** Places labels left to right on as few rows as needed so none overlaps another. */
-function stack(items: { x: number; width: number }[], rows: number): number[] {
-  const ends: number[] = Array.from({ length: rows }, () => -Infinity);
+/** Places labels left to right on as few rows as needed so none overlaps another (a new row when all are taken). */
+function stack(items: { x: number; width: number }[]): number[] {
+  const ends: number[] = [];
   return items.map((it) => {
     let row = ends.findIndex((end) => it.x - it.width / 2 > end + 10);
-    if (row < 0) row = ends.indexOf(Math.min(...ends));
+    if (row < 0) row = ends.push(-Infinity) - 1;
     ends[row] = it.x + it.width / 2;
     return row;
   });
@@ -169,7 +169,7 @@ export function renderTimelineSvg(bundle: EvidenceBundle): string {
   // Milestones: a tick on the row, labels stacked above so none overlaps
   rowLabel('Key moments');
   const items = milestones.map((m) => ({ x: sc.x(m.at), width: (m.label.length + 6) * BOLD_W }));
-  const labelRows = stack(items, 5);
+  const labelRows = stack(items);
   const usedRows = Math.max(1, ...labelRows.map((r2) => r2 + 1));
   const baseY = y + 8;
   milestones.forEach((m, i) => {
@@ -216,7 +216,6 @@ export function renderTimelineSvg(bundle: EvidenceBundle): string {
     // Labels start at the marker and run right (or end at it, near the right edge).
     const rows = stack(
       marks.map((m) => ({ x: m.x + m.width / 2 > X1 ? m.x - m.width / 2 : m.x + m.width / 2, width: m.width })),
-      4,
     );
     const used = Math.max(1, ...rows.map((r2) => r2 + 1));
     marks.forEach((m, i) => {
