@@ -15,7 +15,10 @@ import { ALERT_PAYLOADS_CONTAINER } from '../../src/app/stores.js';
 import { runEvidenceCli } from '../../src/cli/evidence.js';
 import type { AzuriteInstance } from '../../src/devhost/azurite.js';
 import { Manifest, MAX_ARTIFACT_BYTES, packPrefix, type ArtifactInputIn, type PackRef } from '../../src/domain/evidence.js';
+import { createBlobServiceClient, storageTarget } from '../../src/adapters/storage.js';
+import { freePort } from '../../src/devhost/azurite.js';
 import { EvidenceStoreError } from '../../src/ports/evidence.js';
+import { TransientError } from '../../src/ports/transient.js';
 import { startTestAzurite } from '../harness/devhost.js';
 import { SAMPLE_CLIENT_SECRET, SAMPLE_FUNCTION_KEY, sampleAlertPayload, sampleArtifacts, sampleRef } from '../harness/evidence-sample.js';
 
@@ -309,6 +312,22 @@ describe('finding packs and alert payloads', () => {
     expect((await withoutTags.locate(beta.incidentId, { environment: 'Prod' })).prefixes).toEqual([]);
     // With tags (the CLI's first choice) the same pack is one query away.
     expect(await pack.locate(beta.incidentId)).toEqual({ method: 'tags', prefixes: ['Beta/2025/12/inc-beta-web-prefix/'], notes: [] });
+  });
+
+  it('storage that does not answer is a transient failure (Durable retries the activity); the CLI exits 3', async () => {
+    const port = await freePort();
+    const closed = `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=c2VjcmV0a2V5;BlobEndpoint=http://127.0.0.1:${port}/devstoreaccount1;`;
+    const offline = new EvidencePack({ store: new BlobEvidenceStore(createBlobServiceClient(storageTarget({ AzureWebJobsStorage: closed })).getContainerClient(CONTAINER)) });
+    const err = await createEvidenceActivities({ pack: offline })
+      .writeArtifacts(input(ref('inc-offline'), sampleArtifacts().slice(0, 1)))
+      .then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(TransientError);
+    expect((err as Error).message).not.toContain('c2VjcmV0a2V5');
+    let out = '';
+    const code = await runEvidenceCli(['verify', 'inc-offline'], { AzureWebJobsStorage: closed }, { out: (t) => (out += t), err: (t) => (out += t) });
+    expect(code).toBe(3);
+    expect(out).toContain('Storage error:');
+    expect(out).not.toContain('c2VjcmV0a2V5');
   });
 
   it('reports a pack that does not exist, and usage mistakes, with distinct exit codes', async () => {
