@@ -119,7 +119,7 @@ export async function runEvidenceCli(argv: readonly string[], env: NodeJS.Proces
   }
   const built = evidencePack(env, 'evidence-cli');
   if (!built.ok) {
-    io.err(`Evidence storage is not configured:\n${describeIssues(built.issues, '  ')}\n`);
+    io.err(`Evidence storage is not configured:\n${describeIssues(built.issues, '  ')}\n(The CLI reads EVIDENCE_STORAGE, else AzureWebJobsStorage; EVIDENCE_CONTAINER names the container.)\n`);
     return 2;
   }
   const pack = built.value.pack;
