@@ -1,0 +1,35 @@
+/**
+ * Composition of the evidence capability from the app settings: the pack service on the evidence
+ * container (EVIDENCE_STORAGE* or AzureWebJobsStorage*), with alert payloads read from the intake's
+ * archive container on the app's storage. Built on first use, rebuilt if the settings change
+ * (they do not in Azure; tests and the dev host may).
+ */
+import { BlobAlertPayloadSource, BlobEvidenceStore } from '../adapters/evidence-blob.js';
+import { createBlobServiceClient, storageTarget } from '../adapters/storage.js';
+import { readEvidenceSettings, type EvidenceSettings } from '../config/evidence.js';
+import type { Issue } from '../config/issues.js';
+import { MAX_ARTIFACT_BYTES } from '../domain/evidence.js';
+import { EvidencePack } from './evidence-pack.js';
+import { ALERT_PAYLOADS_CONTAINER } from './stores.js';
+
+export type Built<T> = { ok: true; value: T } | { ok: false; issues: Issue[] };
+
+let built: { key: string; value: { settings: EvidenceSettings; pack: EvidencePack } } | undefined;
+
+export function evidencePack(env: NodeJS.ProcessEnv = process.env, actor = 'incident-bot'): Built<{ settings: EvidenceSettings; pack: EvidencePack }> {
+  const s = readEvidenceSettings(env);
+  if (!s.ok) return s;
+  const key = JSON.stringify([s.settings.container, s.settings.storage.blobEndpoint, s.settings.storage.kind, env.AzureWebJobsStorage ?? '', actor]);
+  if (built?.key !== key) {
+    const store = new BlobEvidenceStore(createBlobServiceClient(s.settings.storage).getContainerClient(s.settings.container));
+    // Alert payloads stay where the intake archived them: the app's own storage account.
+    let alerts: BlobAlertPayloadSource | undefined;
+    try {
+      alerts = new BlobAlertPayloadSource(createBlobServiceClient(storageTarget(env)), ALERT_PAYLOADS_CONTAINER, MAX_ARTIFACT_BYTES);
+    } catch {
+      alerts = undefined; // no app storage configured (the CLI on a laptop): payloads by reference are refused
+    }
+    built = { key, value: { settings: s.settings, pack: new EvidencePack({ store, alerts, actor }) } };
+  }
+  return { ok: true, value: built.value };
+}

@@ -1,0 +1,97 @@
+/**
+ * The incident report rendered by headless Chromium (Debian's /usr/bin/chromium) to a PNG with the
+ * report:png tool: the page renders, and the chart's labels neither overlap nor leave the chart,
+ * and the page does not scroll sideways, for a realistic incident and for a crowded one (every
+ * key moment and action within a few minutes). Without Chromium the rendering tests are skipped
+ * (the reason is in their names) and the tool fails with a clear message.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { chromiumPath, renderReportPng, reportPngMain } from '../../src/cli/report-png.js';
+import { ArtifactInput, bundleOf, incidentMetrics, type ArtifactInputIn } from '../../src/domain/evidence.js';
+import { renderIncidentReport } from '../../src/domain/incident-report.js';
+import { sampleArtifacts, sampleRecord, sampleRef } from '../harness/evidence-sample.js';
+
+const chromium = existsSync(chromiumPath());
+const dir = mkdtempSync(path.join(tmpdir(), 'evidence-report-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function reportFile(name: string, artifacts: ArtifactInputIn[]): string {
+  const bundle = bundleOf(
+    sampleRef(),
+    artifacts.map((a) => ArtifactInput.parse(a)),
+    (n) => `https://stincidentprod.blob.core.windows.net/incident-evidence/Prod/2026/01/x/${n}`,
+  );
+  const html = renderIncidentReport({ bundle, metrics: incidentMetrics(bundle.incident!), generatedAt: '2026-01-16T10:20:00Z', dueBusinessDays: 3, location: 'incident-evidence/Prod/2026/01/x/' });
+  const file = path.join(dir, `${name}.html`);
+  writeFileSync(file, html);
+  return file;
+}
+
+function pngSize(file: string): { width: number; height: number } {
+  const png = readFileSync(file);
+  expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+  expect(png.subarray(12, 16).toString('latin1')).toBe('IHDR');
+  return { width: png.readUInt32BE(16), height: png.readUInt32BE(20) };
+}
+
+/** Everything within four minutes: the label layout has to work for it. */
+function crowded(): ArtifactInputIn[] {
+  const t = (mmss: string) => `2026-01-16T09:${mmss}Z`;
+  const base = sampleArtifacts().filter((a) => a.kind !== 'incident' && a.kind !== 'rollback');
+  const record = sampleRecord({
+    milestones: { detectedAt: t('00:10'), declaredAt: t('00:40'), acknowledgedAt: t('01:05'), decidedAt: t('01:30'), mitigatedAt: t('02:10'), recoveredAt: t('03:00'), resolvedAt: t('04:00') },
+    timeboxes: [
+      { name: 'ack', startedAt: t('00:40'), deadline: t('15:40'), metAt: t('01:05') },
+      { name: 'decision', startedAt: t('00:40'), deadline: t('10:40'), metAt: t('01:30') },
+    ],
+  });
+  const actions = ['setDeployFreeze', 'revertFlag', 'revertConfig', 'apiToLkg', 'webToLkg', 'clearDeployFreeze'].map(
+    (action, i): ArtifactInputIn => ({
+      kind: 'rollback',
+      key: `a${i}`,
+      content: { step: `contain/${action}`, action: `sql.${action}`, at: t(`0${1 + Math.floor(i / 3)}:${String(30 + (i % 3) * 5).padStart(2, '0')}`), outcome: { kind: i === 2 ? 'refused' : 'done', summary: 'x', reason: 'not-allowed', changes: [] } as never },
+    }),
+  );
+  return [{ kind: 'incident', content: record }, ...base, ...actions];
+}
+
+describe('the incident report in headless Chromium', () => {
+  it.skipIf(!chromium)('renders a realistic report to a PNG; chart labels do not overlap or leave the chart (skipped when chromium is not installed)', async () => {
+    const html = reportFile('realistic', sampleArtifacts());
+    const png = path.join(dir, 'realistic.png');
+    const layout = await renderReportPng(html, png);
+    expect(layout.overlaps).toEqual([]);
+    expect(layout.clipped).toEqual([]);
+    expect(layout.horizontalOverflow).toBe(false);
+    const size = pngSize(png);
+    expect(size.width).toBe(1280);
+    expect(size.height).toBe(layout.height);
+    expect(size.height).toBeGreaterThan(2500);
+  });
+
+  it.skipIf(!chromium)('keeps a crowded chart legible: stacked labels, no overlap (skipped when chromium is not installed)', async () => {
+    const html = reportFile('crowded', crowded());
+    const png = path.join(dir, 'crowded.png');
+    const layout = await renderReportPng(html, png, { scale: 2 });
+    expect(layout.overlaps).toEqual([]);
+    expect(layout.clipped).toEqual([]);
+    expect(layout.horizontalOverflow).toBe(false);
+    expect(pngSize(png).width).toBe(2560);
+  });
+
+  it('the report:png tool fails with a clear message when Chromium is missing', async () => {
+    const html = reportFile('missing', sampleArtifacts());
+    let err = '';
+    const code = await reportPngMain([html, path.join(dir, 'never.png')], { CHROMIUM_PATH: path.join(dir, 'no-chromium-here') }, { out: () => undefined, err: (t) => (err += t) });
+    expect(code).toBe(2);
+    expect(err).toContain(`Chromium is not installed at ${path.join(dir, 'no-chromium-here')}`);
+    expect(err).toContain('apt-get install -y chromium');
+    expect(existsSync(path.join(dir, 'never.png'))).toBe(false);
+    const usage = await reportPngMain([], {}, { out: () => undefined, err: (t) => (err += t) });
+    expect(usage).toBe(2);
+    expect(err).toContain('Usage: npm run report:png -- <report.html> <out.png>');
+  });
+});
