@@ -50,7 +50,7 @@ export const ServiceReleaseState = z.object({
 export type ServiceReleaseState = z.infer<typeof ServiceReleaseState>;
 
 export const readReleaseState = defineActivity({
-  name: 'appService.readReleaseState',
+  name: 'appService_readReleaseState',
   input: z.object({
     incidentId: IncidentId,
     env: EnvName,
@@ -80,7 +80,7 @@ const RestoreInput = (defaultService: string) =>
 
 /** API to LKG: swap the staging slot (holding LKG) into production, then verify the build ids. */
 export const apiToLkg = defineActivity({
-  name: 'appService.apiToLkg',
+  name: 'appService_apiToLkg',
   input: RestoreInput('api'),
   output: ActionOutcome,
   retry: SWAP_RETRY,
@@ -88,14 +88,14 @@ export const apiToLkg = defineActivity({
 
 /** Web to LKG: a second slot swap or the republish hook, as the web target is configured. */
 export const webToLkg = defineActivity({
-  name: 'appService.webToLkg',
+  name: 'appService_webToLkg',
   input: RestoreInput('web'),
   output: ActionOutcome,
   retry: SWAP_RETRY,
 });
 
 export const setDeployFreeze = defineActivity({
-  name: 'appService.setDeployFreeze',
+  name: 'appService_setDeployFreeze',
   input: z.object({
     incidentId: IncidentId,
     env: EnvName,
@@ -111,7 +111,7 @@ export const setDeployFreeze = defineActivity({
 
 /** Lifts a freeze this incident set; a freeze set by someone else is left alone (refused). */
 export const clearDeployFreeze = defineActivity({
-  name: 'appService.clearDeployFreeze',
+  name: 'appService_clearDeployFreeze',
   input: z.object({
     incidentId: IncidentId,
     env: EnvName,
@@ -126,7 +126,7 @@ export const clearDeployFreeze = defineActivity({
 
 /** After a clean monitoring window: record what production runs as the new LKG. */
 export const recordLkg = defineActivity({
-  name: 'appService.recordLkg',
+  name: 'appService_recordLkg',
   input: z.object({
     incidentId: IncidentId,
     env: EnvName,

@@ -100,6 +100,8 @@ export function triggerOf(metadata: FunctionMetadata): (BindingInfo & { name: st
   return undefined;
 }
 
+const VALID_FUNCTION_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,127}$/;
+
 let capturing: Registry | undefined;
 let programmingModel: ProgrammingModel | undefined;
 
@@ -109,6 +111,11 @@ const coreApi = {
   Disposable,
   registerFunction(metadata: FunctionMetadata, handler: FunctionCallback): Disposable {
     const registry = requireCapturing(`function "${metadata.name}"`);
+    // The Functions host refuses other names at start-up; refusing them here too keeps a name
+    // that works locally from failing only in Azure.
+    if (!VALID_FUNCTION_NAME.test(metadata.name)) {
+      throw new Error(`The function name "${metadata.name}" is invalid: Azure Functions names must match ${String(VALID_FUNCTION_NAME)} (letters, digits, "_" and "-", starting with a letter, at most 128).`);
+    }
     const key = metadata.name.toLowerCase();
     if (registry.functions.has(key)) {
       throw new Error(`A function with the name "${metadata.name}" has already been registered.`);

@@ -213,7 +213,7 @@ export type AuditRecord = z.infer<typeof AuditRecord>;
 /** A containment/rollback action and its outcome (execution ids: audit request ids, ARM operation ids). */
 export const RollbackRecord = z.object({
   step: z.string().min(1).max(200),
-  /** The activity that ran it, e.g. "appService.apiToLkg". */
+  /** The activity that ran it, e.g. "appService_apiToLkg". */
   action: z.string().min(1).max(200),
   at: iso,
   mode: ActionMode.default('execute'),

@@ -169,7 +169,7 @@ export function sampleArtifacts(): ArtifactInputIn[] {
       key: 'freeze',
       content: {
         step: 'contain/freeze',
-        action: 'appService.setDeployFreeze',
+        action: 'appService_setDeployFreeze',
         at: at('09:13:20'),
         outcome: { kind: 'done', summary: 'Deploys to Prod frozen: Rollback to LKG r41.', changes: [{ target: 'freeze:Prod', field: 'frozen', before: false, after: true }], executionId: 'freeze-Prod-20260116T091320Z' },
       },
@@ -179,7 +179,7 @@ export function sampleArtifacts(): ArtifactInputIn[] {
       key: 'api-to-lkg',
       content: {
         step: 'contain/api-to-lkg',
-        action: 'appService.apiToLkg',
+        action: 'appService_apiToLkg',
         at: at('09:14:40'),
         outcome: {
           kind: 'done',
@@ -194,7 +194,7 @@ export function sampleArtifacts(): ArtifactInputIn[] {
       key: 'web-to-lkg',
       content: {
         step: 'contain/web-to-lkg',
-        action: 'appService.webToLkg',
+        action: 'appService_webToLkg',
         at: at('09:14:45'),
         outcome: { kind: 'skipped', summary: 'web (Prod): production already serves LKG r41 (build w41).', reason: 'already-lkg' },
       },
