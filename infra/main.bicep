@@ -1,6 +1,6 @@
 // incident-autopilot on Azure: a Flex Consumption function app (Node 20) with a user-assigned
 // managed identity, identity-based storage (no keys in settings), Application Insights, a Key
-// Vault for the policy and Teams secrets, and an evidence container under version-level WORM.
+// Vault for the policy and Teams secrets, and a separate evidence account under version-level WORM.
 // Deploy: az deployment group create -g <rg> -f infra/main.bicep -p name=<prefix> targetResourceGroupIds='[...]'
 // (not compiled in this repository's CI: the Bicep CLI is a downloaded binary; run `az bicep build` before use)
 
@@ -20,9 +20,6 @@ param targetResourceGroupIds array = []
 @minValue(365)
 param evidenceRetentionDays int = 400
 
-@description('Lock the immutability policy (irreversible; leave false until you have tested restores).')
-param lockEvidencePolicy bool = false
-
 @description('Entra tenant and API audience for Azure Monitor secure webhooks (empty: function keys only).')
 param secureWebhookTenantId string = ''
 param secureWebhookAudience string = ''
@@ -38,12 +35,16 @@ module identity 'app/identity.bicep' = {
 
 module storage 'app/storage.bicep' = {
   name: 'storage'
+  params: { name: storageName, location: location, principalId: identity.outputs.principalId }
+}
+
+module evidence 'app/evidence-storage.bicep' = {
+  name: 'evidence'
   params: {
-    name: storageName
+    name: toLower(take('${name}ev${suffix}', 24))
     location: location
     principalId: identity.outputs.principalId
-    evidenceRetentionDays: evidenceRetentionDays
-    lockEvidencePolicy: lockEvidencePolicy
+    retentionDays: evidenceRetentionDays
   }
 }
 
@@ -65,6 +66,7 @@ module functionApp 'app/function.bicep' = {
     identityId: identity.outputs.id
     identityClientId: identity.outputs.clientId
     storageAccountName: storage.outputs.name
+    evidenceAccountName: evidence.outputs.name
     deploymentContainer: storage.outputs.deploymentContainer
     appInsightsConnectionString: monitoring.outputs.connectionString
     taskHubName: hubName
@@ -89,3 +91,4 @@ output managedIdentityPrincipalId string = identity.outputs.principalId
 output managedIdentityClientId string = identity.outputs.clientId
 output keyVaultName string = vault.outputs.name
 output storageAccountName string = storage.outputs.name
+output evidenceAccountName string = evidence.outputs.name

@@ -4,6 +4,7 @@ param location string
 param identityId string
 param identityClientId string
 param storageAccountName string
+param evidenceAccountName string
 param deploymentContainer string
 param appInsightsConnectionString string
 param taskHubName string
@@ -47,6 +48,9 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
         { name: 'AzureWebJobsStorage__clientId', value: identityClientId }
         { name: 'AZURE_CLIENT_ID', value: identityClientId }
+        { name: 'EVIDENCE_STORAGE__accountName', value: evidenceAccountName }
+        { name: 'EVIDENCE_STORAGE__credential', value: 'managedidentity' }
+        { name: 'EVIDENCE_STORAGE__clientId', value: identityClientId }
         { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsightsConnectionString }
         { name: 'TaskHubName', value: taskHubName }
         // The policy ships in the package (policy.json at the app root) or comes from Key Vault:

@@ -1,10 +1,9 @@
-// The app's storage account: Functions and Durable (blobs, queues, tables), the incident tables,
-// alert payloads and the evidence container. Shared keys are disabled: the app uses its identity.
+// The app's runtime storage account: Functions and Durable (blobs, queues, tables), the incident
+// tables, the step ledger and raw alert payloads. Shared keys are disabled: the app uses its
+// identity. No versioning here: Durable rewrites blobs constantly and versions would only cost.
 param name string
 param location string
 param principalId string
-param evidenceRetentionDays int
-param lockEvidencePolicy bool
 
 resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: name
@@ -16,8 +15,6 @@ resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
     allowSharedKeyAccess: false
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
-    // Version-level immutability (WORM) needs it enabled on the account at creation.
-    immutableStorageWithVersioning: { enabled: true }
   }
 }
 
@@ -25,43 +22,13 @@ resource blobs 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
   parent: account
   name: 'default'
   properties: {
-    isVersioningEnabled: true
-    deleteRetentionPolicy: { enabled: true, days: 30 }
-    containerDeleteRetentionPolicy: { enabled: true, days: 30 }
+    deleteRetentionPolicy: { enabled: true, days: 7 }
   }
 }
 
 resource deployment 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
   parent: blobs
   name: 'app-package'
-}
-
-// Evidence: every blob version is immutable for evidenceRetentionDays (time-based retention).
-resource evidence 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
-  parent: blobs
-  name: 'incident-evidence'
-  properties: {
-    immutableStorageWithVersioning: { enabled: true }
-  }
-}
-
-resource evidencePolicy 'Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies@2023-05-01' = {
-  parent: evidence
-  name: 'default'
-  properties: {
-    immutabilityPeriodSinceCreationInDays: evidenceRetentionDays
-    allowProtectedAppendWrites: false
-  }
-}
-
-resource lock 'Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies@2023-05-01' = if (lockEvidencePolicy) {
-  parent: evidence
-  name: 'default'
-  properties: {
-    immutabilityPeriodSinceCreationInDays: evidenceRetentionDays
-    allowProtectedAppendWrites: false
-  }
-  dependsOn: [evidencePolicy]
 }
 
 resource alertPayloads 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
