@@ -68,9 +68,16 @@ const RepublishTarget = z.object({
 export const AppServiceTarget = z.discriminatedUnion('strategy', [SlotSwapTarget, RepublishTarget]);
 
 /** A target as the policy file states it: the service entry supplies env and service. */
+const lkgService = {
+  /**
+   * The name the LKG registry knows this target by (what the deploy pipeline posts to /api/lkg).
+   * Default: the policy service name for the API, "<service>-web" for the web of the same service.
+   */
+  lkgService: ServiceName.optional(),
+};
 export const RollbackTarget = z.discriminatedUnion('strategy', [
-  SlotSwapTarget.omit({ env: true, service: true }).strict(),
-  RepublishTarget.omit({ env: true, service: true }).strict(),
+  SlotSwapTarget.omit({ env: true, service: true }).extend(lkgService).strict(),
+  RepublishTarget.omit({ env: true, service: true }).extend(lkgService).strict(),
 ]);
 export type RollbackTarget = z.infer<typeof RollbackTarget>;
 export type AppServiceTarget = z.infer<typeof AppServiceTarget>;

@@ -99,6 +99,8 @@ export const IncidentInput = z.object({
   /** The alert that declared it (absent for a manual declaration). */
   alert: AlertRecord.optional(),
   policy: PolicySnapshot,
+  /** 'plan': a drill; every action (and message) reports what it would do and changes nothing. */
+  mode: z.enum(['execute', 'plan']).optional(),
 });
 export type IncidentInput = z.infer<typeof IncidentInput>;
 

@@ -67,6 +67,8 @@ export type Command =
   | { kind: 'execute'; step: string; action: ContainmentStep; mode: 'execute' | 'plan' }
   | { kind: 'freeze'; step: string; on: boolean; reason: string }
   | { kind: 'record-lkg'; step: string }
+  /** Write the evidence pack (timeline, alerts, checks, actions, messages), the postmortem draft, and seal it. */
+  | { kind: 'archive'; step: string }
   | { kind: 'close'; step: string };
 
 export type CommandResult =
@@ -397,11 +399,13 @@ function resolve(s: RunbookState, c: RunbookConfig, now: number, by: string): Co
     const api = s.executed.find((x) => (x.action === 'api-to-lkg' || x.action === 'web-to-lkg') && (x.outcome === 'done' || x.outcome === 'skipped'));
     commands.push({ kind: 'announce', message: 'rollback-executed', step: 'announce/rollback-executed', text: api?.summary ?? 'Rolled back to the last known good release.', data: {} });
   }
-  if (s.frozen) commands.push({ kind: 'freeze', step: 'freeze/off', on: false, reason: `Incident resolved by ${by}` });
+  // The evidence first: the LKG record and the resolution message link to the sealed pack.
+  commands.push({ kind: 'archive', step: 'evidence/archive' });
   // The release that ran cleanly through the window becomes the last known good (only when no rollback happened).
   if (!s.rolledBack && s.lastVerdict?.verdict === 'green' && s.monitoringEndsAt !== null && now >= s.monitoringEndsAt) {
     commands.push({ kind: 'record-lkg', step: 'lkg/record' });
   }
+  if (s.frozen) commands.push({ kind: 'freeze', step: 'freeze/off', on: false, reason: `Incident resolved by ${by}` });
   commands.push({ kind: 'announce', message: 'resolved', step: 'announce/resolved', text: `Resolved by ${by}.`, data: { postmortemDueAt: iso(s.postmortemDueAt) } });
   commands.push({ kind: 'close', step: 'close' });
   return commands;
