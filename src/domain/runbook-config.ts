@@ -41,7 +41,7 @@ export function rollbackTargets(input: IncidentInput): AppServiceTarget[] {
   ] as const) {
     if (!target) continue;
     const { lkgService: _name, ...rest } = target;
-    out.push({ ...rest, env: input.environment, service: names[which] } as AppServiceTarget);
+    out.push({ ...rest, env: input.environment, service: names[which] });
   }
   return out;
 }
