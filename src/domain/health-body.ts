@@ -65,9 +65,9 @@ export function readHealthBody(contentType: string | null, text: string): Health
   if (Array.isArray(list)) {
     for (const [i, item] of list.entries()) {
       const rec = item !== null && typeof item === 'object' ? (item as Record<string, unknown>) : {};
-      const name = rec.name ?? rec.key ?? rec.component ?? rec.id ?? `#${i}`;
+      const name = rawText(rec.name ?? rec.key ?? rec.component ?? rec.id) ?? `#${i}`;
       const s = statusOf(item);
-      components.push({ name: String(name).slice(0, 100), status: healthState(s), raw: rawText(s) });
+      components.push({ name: name.slice(0, 100), status: healthState(s), raw: rawText(s) });
     }
   } else if (list !== null && typeof list === 'object') {
     for (const [name, item] of Object.entries(list as Record<string, unknown>)) {

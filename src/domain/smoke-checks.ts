@@ -417,3 +417,86 @@ export type Measured<R extends CheckResult = CheckResult> = R extends CheckResul
 export function checkName(check: Check): string {
   return check.name ?? check.kind;
 }
+
+/**
+ * The result of a check that was not run (refused before any request, or a probe bug): every
+ * request it would have made carries the error, so the judge reports it like an unreachable
+ * endpoint, and the outcome is `error`.
+ */
+export function notMeasured(
+  check: Check,
+  base: { target: string; baseUrl: string; requestedAt: string },
+  error: ProbeError,
+): Measured {
+  const common = { ...base, check: checkName(check), durationMs: 0 };
+  const req = (method: string, path: string): HttpMeasure => ({
+    method,
+    path,
+    status: null,
+    contentType: null,
+    headersMs: null,
+    latencyMs: null,
+    bytesRead: 0,
+    truncated: false,
+    error,
+  });
+  switch (check.kind) {
+    case 'health': {
+      const endpoints: HealthEndpointResult[] = [];
+      const rest = { bodyStatus: null, rawStatus: null, components: [], bodySample: null };
+      if (check.healthPath) endpoints.push({ ...req('GET', check.healthPath), role: 'liveness', ...rest });
+      if (check.readyPath) endpoints.push({ ...req('GET', check.readyPath), role: 'readiness', ...rest });
+      return { kind: 'health', ...common, endpoints };
+    }
+    case 'sse':
+      return {
+        kind: 'sse',
+        ...common,
+        sse: {
+          path: check.path,
+          status: null,
+          contentType: null,
+          headersMs: null,
+          ttfbMs: null,
+          ttfbSamplesMs: [],
+          events: 0,
+          comments: 0,
+          gaps: { count: 0, medianMs: null, p95Ms: null, maxMs: null },
+          largestGaps: [],
+          trailingSilenceMs: null,
+          observedMs: 0,
+          endedBy: 'error',
+          bytesRead: 0,
+          lastEventId: null,
+          error,
+        },
+      };
+    case 'contract':
+      return {
+        kind: 'contract',
+        ...common,
+        endpoints: check.endpoints.map((e) => ({
+          ...req(e.method, e.path),
+          name: e.name ?? `${e.method} ${e.path}`,
+          expectStatus: e.expectStatus,
+          statusOk: false,
+          contentTypeOk: e.expectContentType === null ? null : false,
+          jsonOk: null,
+          missingFields: [],
+          bodySample: null,
+        })),
+      };
+    case 'pages':
+      return {
+        kind: 'pages',
+        ...common,
+        pages: check.pages.map((p) => ({ ...req('GET', p.path), expectStatus: p.expectStatus, statusOk: false, marker: p.marker ?? check.marker, markerFound: false })),
+      };
+    case 'parity':
+      return {
+        kind: 'parity',
+        ...common,
+        parity: { ...req('GET', check.path), jsonOk: null, keysCompared: 0, drift: [], criticalDrift: 0, nonCriticalDrift: 0 },
+      };
+  }
+}

@@ -197,7 +197,7 @@ export function outcomeOf(r: Measured, findings: readonly Finding[]): CheckResul
 }
 
 /** Judges a measurement: the result with its findings and outcome. */
-export function judged<M extends Measured>(m: M, t: SmokeThresholds): M & Pick<CheckResult, 'outcome' | 'findings'> {
+export function judged(m: Measured, t: SmokeThresholds): CheckResult {
   const findings = judgeCheck(m, t);
   return { ...m, outcome: outcomeOf(m, findings), findings };
 }

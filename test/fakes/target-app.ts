@@ -142,7 +142,8 @@ export class TargetApp {
   readonly sseLog: SseConnectionLog[] = [];
   /** Bytes written for each huge body, by path. */
   readonly hugeBodies: { slot: Slot; path: string; bytesSent: number; done: boolean }[] = [];
-  readonly requestLog: { slot: Slot; method: string; path: string; at: number }[] = [];
+  /** Every request to a slot; `authorization` tells whether credentials came along. */
+  readonly requestLog: { slot: Slot; method: string; path: string; at: number; authorization: string | null }[] = [];
 
   private constructor(private readonly options: TargetAppOptions) {
     this.environment = options.environment ?? 'Prod';
@@ -323,7 +324,7 @@ export class TargetApp {
     // The deployment is the one in the slot when the request arrives; a swap does not move it.
     const d = this.deployments[slot];
     d.requests++;
-    this.requestLog.push({ slot, method: req.method ?? 'GET', path, at: receivedAt });
+    this.requestLog.push({ slot, method: req.method ?? 'GET', path, at: receivedAt, authorization: req.headers.authorization ?? null });
     const f = d.faults;
     req.resume();
     if (selected(f.hang, path)) return; // never answers
@@ -522,8 +523,8 @@ export class TargetApp {
         }
         if ((m = /^\/faults\/([^/]+)$/.exec(path)) && (method === 'PUT' || method === 'PATCH')) {
           const slot = slotOf(m[1]);
-          if (method === 'PUT') this.setFault(slot, body as TargetFaults);
-          else this.addFault(slot, body as TargetFaults);
+          if (method === 'PUT') this.setFault(slot, body);
+          else this.addFault(slot, body);
           return json(res, 200, this.state());
         }
         if ((m = /^\/flags\/([^/]+)$/.exec(path)) && method === 'PUT') {

@@ -33,7 +33,7 @@ function health(...endpoints: Partial<HealthEndpointResult>[]): Measured {
       bodySample: null,
       ...e,
     })),
-  } as Measured;
+  };
 }
 
 function sse(s: Partial<SseMeasure>): Measured {
@@ -222,7 +222,7 @@ describe('outcome', () => {
 });
 
 describe('smokeVerdict', () => {
-  const result = (m: Measured, target = 'api/production'): CheckResult => ({ ...judged({ ...m, target } as Measured, prod) }) as CheckResult;
+  const result = (m: Measured, target = 'api/production'): CheckResult => ({ ...judged({ ...m, target }, prod) });
 
   it('is green when every check of every target passed, and says what was checked', () => {
     const v = smokeVerdict({
