@@ -1,7 +1,8 @@
 /** The smoke activity handler: credentials from settings, probing guards, results as data. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSmokeActivities } from '../../src/activities/smoke.js';
-import { RunSmokeCheckInput } from '../../src/activities/smoke.contracts.js';
+import { callSmokeSuite, RunSmokeCheckInput, SMOKE_SUITE_ORCHESTRATION } from '../../src/activities/smoke.contracts.js';
+import type * as df from 'durable-functions';
 import { createHttpProbes } from '../../src/adapters/http-probes.js';
 import { readSmokeSettings, hostAllowed } from '../../src/config/smoke.js';
 import { startTargetApp, type TargetApp } from '../fakes/target-app.js';
@@ -85,5 +86,24 @@ describe('smoke settings', () => {
     expect(read.settings.allowedHosts).toBeNull();
     const bad = readSmokeSettings({ SMOKE_ALLOWED_HOSTS: 'ok.test,bad host' });
     expect(bad).toEqual({ ok: false, issues: [expect.objectContaining({ path: 'SMOKE_ALLOWED_HOSTS[1]' })] });
+  });
+});
+
+describe('callSmokeSuite', () => {
+  it('schedules the sub-orchestration with a validated input and parses its output', () => {
+    const calls: unknown[][] = [];
+    const task = { kind: 'task' } as unknown as df.Task;
+    const context = { df: { callSubOrchestrator: (...args: unknown[]) => (calls.push(args), task) } } as unknown as df.OrchestrationContext;
+    const gen = callSmokeSuite(context, { targets: [{ label: 'api/production', baseUrl: 'https://api.contoso.test/', checks: [{ kind: 'health' }] }] }, 'inc-1:smoke:1');
+    expect(gen.next().value).toBe(task);
+    expect(calls[0]?.[0]).toBe(SMOKE_SUITE_ORCHESTRATION);
+    expect(calls[0]?.[1]).toMatchObject({ targets: [{ baseUrl: 'https://api.contoso.test', auth: { kind: 'none' }, checks: [{ kind: 'health', timeoutMs: 5000 }] }], thresholds: { sse: { ttfbMs: 200 } } });
+    expect(calls[0]?.[2]).toBe('inc-1:smoke:1');
+    const out = { verdict: 'green', reasons: ['api/production: all 0 checks passed'], targets: [], results: [], startedAt: 'a', finishedAt: 'b' };
+    expect(gen.next(out)).toEqual({ done: true, value: out });
+    const bad = callSmokeSuite(context, { targets: [] });
+    bad.next();
+    expect(() => bad.next({ verdict: 'blue' })).toThrow();
+    expect(() => callSmokeSuite(context, { targets: [{ label: 'a', baseUrl: 'https://x.test', checks: [] }, { label: 'a', baseUrl: 'https://y.test', checks: [] }] }).next()).toThrow(/target labels must be unique/);
   });
 });

@@ -158,6 +158,8 @@ describe('SSE probe', () => {
     expect(r.sse.gaps.count).toBe(w.length - 1);
     expect(r.sse.lastEventId).toBe(String(w.length));
     expect(r.sse.endedBy).toBe('window');
+    // The probe hangs up at the end of its window.
+    await expect.poll(() => app.sseLog.at(-1)?.closedAt ?? null).not.toBeNull();
     expect(r.outcome).toBe('pass'); // 1.5 s is within Prod's 10 s heartbeat budget
     const strict = judged(r, SmokeThresholds.parse({ sse: { heartbeatMs: 500, criticalGapMs: 1000 } }));
     expect(codes(strict)).toEqual(['sse.gap']);

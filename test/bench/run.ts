@@ -5,6 +5,7 @@
  *   npm run bench -- devhost      only suites whose name contains "devhost"
  */
 import { devhostBenchmarks } from './devhost.bench.js';
+import { smokeBenchmarks } from './smoke.bench.js';
 
 export interface BenchResult {
   bench: string;
@@ -13,6 +14,7 @@ export interface BenchResult {
 
 const suites: { name: string; run: (emit: (r: BenchResult) => void) => Promise<void> }[] = [
   { name: 'devhost', run: devhostBenchmarks },
+  { name: 'smoke', run: smokeBenchmarks },
 ];
 
 async function main(): Promise<void> {
