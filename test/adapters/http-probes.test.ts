@@ -154,9 +154,11 @@ describe('SSE probe', () => {
     // The other gaps are the heartbeat.
     const median = [...serverGaps].sort((a, b) => a - b)[Math.floor(serverGaps.length / 2)] as number;
     expect(Math.abs((r.sse.gaps.medianMs as number) - median)).toBeLessThan(10);
-    expect(r.sse.events).toBe(w.length);
-    expect(r.sse.gaps.count).toBe(w.length - 1);
-    expect(r.sse.lastEventId).toBe(String(w.length));
+    // Every event the server wrote was seen, except one written as the window closed.
+    expect(r.sse.events).toBeGreaterThanOrEqual(w.length - 1);
+    expect(r.sse.events).toBeLessThanOrEqual(w.length);
+    expect(r.sse.gaps.count).toBe(r.sse.events - 1);
+    expect(r.sse.lastEventId).toBe(String(r.sse.events));
     expect(r.sse.endedBy).toBe('window');
     // The probe hangs up at the end of its window.
     await expect.poll(() => app.sseLog.at(-1)?.closedAt ?? null).not.toBeNull();
@@ -168,8 +170,10 @@ describe('SSE probe', () => {
   it('takes its heartbeat interval from config Network:SseKeepAliveSeconds', async () => {
     app.setConfig('Network:SseKeepAliveSeconds', '0.2');
     const r = (await run({ kind: 'sse', windowMs: 1300, ttfbSamples: 1 })) as unknown as SseResult;
-    expect(r.sse.gaps.medianMs).toBeGreaterThanOrEqual(199);
-    expect(r.sse.gaps.medianMs).toBeLessThan(260);
+    const w = app.sseLog.at(-1)?.writes ?? [];
+    const serverGaps = w.slice(1).map((t, i) => t - (w[i] as number)).sort((a, b) => a - b);
+    expect(serverGaps[0]).toBeGreaterThanOrEqual(199);
+    expect(Math.abs((r.sse.gaps.medianMs as number) - (serverGaps[Math.floor(serverGaps.length / 2)] as number))).toBeLessThan(10);
     expect(r.sse.events).toBeGreaterThanOrEqual(4);
   });
 
@@ -187,7 +191,7 @@ describe('SSE probe', () => {
   });
 
   it('takes the median of several first-event samples', async () => {
-    app.setConfig('Network:SseKeepAliveSeconds', '0.05');
+    app.setConfig('Network:SseKeepAliveSeconds', '1');
     app.setFault('production', { sseFirstEventDelayMs: 120 });
     const r = (await run({ kind: 'sse', windowMs: 1500, ttfbSamples: 3 })) as unknown as SseResult;
     expect(r.sse.ttfbSamplesMs).toHaveLength(3);
@@ -204,7 +208,9 @@ describe('SSE probe', () => {
       const counted = (await run({ kind: 'sse', windowMs: 500, ttfbSamples: 1 }, 'production', comments.url('production'))) as unknown as SseResult;
       expect(counted.sse.events).toBe(1);
       expect(counted.sse.comments).toBeGreaterThanOrEqual(5);
-      expect(counted.sse.gaps.count).toBe(counted.sse.comments);
+      // One heartbeat per chunk read (two comments read together are one sign of life).
+      expect(counted.sse.gaps.count).toBeGreaterThanOrEqual(1);
+      expect(counted.sse.gaps.count).toBeLessThanOrEqual(counted.sse.comments);
       const ignored = (await run({ kind: 'sse', windowMs: 500, ttfbSamples: 1, countComments: false }, 'production', comments.url('production'))) as unknown as SseResult;
       expect(ignored.sse.gaps.count).toBe(0);
       expect(ignored.sse.trailingSilenceMs).toBeGreaterThan(400);
