@@ -269,7 +269,7 @@ export function smokeVerdict(input: VerdictInput): SuiteVerdict {
   const verdict: Verdict = criticals.length ? 'red' : warnings.length ? 'degraded' : 'green';
   const reasons =
     verdict === 'green'
-      ? [...perTarget.entries()].map(([label, e]) => `${label}: all ${e.passed} checks passed`)
+      ? [...perTarget.entries()].map(([label, e]) => `${label}: ${e.passed === 1 ? 'the only check' : `all ${e.passed} checks`} passed`)
       : [...criticals, ...warnings];
   return {
     verdict,

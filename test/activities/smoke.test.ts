@@ -99,7 +99,7 @@ describe('callSmokeSuite', () => {
     expect(calls[0]?.[0]).toBe(SMOKE_SUITE_ORCHESTRATION);
     expect(calls[0]?.[1]).toMatchObject({ targets: [{ baseUrl: 'https://api.contoso.test', auth: { kind: 'none' }, checks: [{ kind: 'health', timeoutMs: 5000 }] }], thresholds: { sse: { ttfbMs: 200 } } });
     expect(calls[0]?.[2]).toBe('inc-1:smoke:1');
-    const out = { verdict: 'green', reasons: ['api/production: all 0 checks passed'], targets: [], results: [], startedAt: 'a', finishedAt: 'b' };
+    const out = { verdict: 'green', reasons: ['api/production: the only check passed'], targets: [], results: [], startedAt: 'a', finishedAt: 'b' };
     expect(gen.next(out)).toEqual({ done: true, value: out });
     const bad = callSmokeSuite(context, { targets: [] });
     bad.next();

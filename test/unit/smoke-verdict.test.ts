@@ -235,7 +235,7 @@ describe('smokeVerdict', () => {
     });
     expect(v).toEqual({
       verdict: 'green',
-      reasons: ['api/production: all 2 checks passed', 'api/staging: all 1 checks passed'],
+      reasons: ['api/production: all 2 checks passed', 'api/staging: the only check passed'],
       targets: [
         { label: 'api/production', verdict: 'green', checks: 2, passed: 2 },
         { label: 'api/staging', verdict: 'green', checks: 1, passed: 1 },
