@@ -6,6 +6,7 @@
  */
 import { alertBenchmarks } from './alerts.bench.js';
 import { devhostBenchmarks } from './devhost.bench.js';
+import { smokeBenchmarks } from './smoke.bench.js';
 import { sqlBenchmarks } from './sql.bench.js';
 import { teamsBenchmarks } from './teams.bench.js';
 
@@ -17,6 +18,7 @@ export interface BenchResult {
 const suites: { name: string; run: (emit: (r: BenchResult) => void) => Promise<void> }[] = [
   { name: 'devhost', run: devhostBenchmarks },
   { name: 'alerts', run: alertBenchmarks },
+  { name: 'smoke', run: smokeBenchmarks },
   { name: 'sql', run: sqlBenchmarks },
   { name: 'teams', run: teamsBenchmarks },
 ];

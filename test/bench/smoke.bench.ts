@@ -1,0 +1,124 @@
+/**
+ * Smoke figures:
+ *   smoke.fanout     N checks of about 200 ms each (contract checks against an endpoint with 200 ms
+ *                    of injected latency) through the smokeSuite orchestration on the dev host
+ *                    (real clock, Azurite in memory): wall time next to the slowest single check.
+ *                    The ratio is the figure of merit (1.0 = perfectly parallel).
+ *   smoke.sseTtfbError   measured first-event time minus the injected delay (and minus what the
+ *                    server actually waited, its timer being late on a busy machine), over runs.
+ *   smoke.sseGapError    measured largest gap minus the injected / actual gap.
+ */
+import { performance } from 'node:perf_hooks';
+import { probeSse } from '../../src/adapters/http-probes.js';
+import type { SmokeSuiteInput, SmokeSuiteOutput } from '../../src/activities/smoke.contracts.js';
+import { RealClock } from '../../src/devhost/clock.js';
+import { Check } from '../../src/domain/smoke-checks.js';
+import { startTargetApp, type TargetApp } from '../fakes/target-app.js';
+import { repoRoot, startTestAzurite, startTestHost, type TestHost } from '../harness/devhost.js';
+import type { BenchResult } from './run.js';
+import { round, summary } from './stats.js';
+
+const CHECK_LATENCY_MS = 200;
+
+function fanoutInput(app: TargetApp, checks: number): SmokeSuiteInput {
+  // Ten "instances" (targets) sharing the production slot, the checks dealt out over them.
+  const instances = 10;
+  const targets = Array.from({ length: instances }, (_, i) => ({
+    label: `api/instance-${String(i + 1).padStart(2, '0')}`,
+    baseUrl: app.url('production'),
+    checks: [] as SmokeSuiteInput['targets'][number]['checks'],
+  }));
+  for (let i = 0; i < checks; i++) {
+    targets[i % instances]?.checks.push({ kind: 'contract', name: `jobs-${i + 1}`, endpoints: [{ path: '/api/jobs', requiredFields: ['items', 'total'] }] });
+  }
+  return { incidentId: 'bench', targets };
+}
+
+async function runFanout(h: TestHost, input: SmokeSuiteInput): Promise<{ wallMs: number; suiteMs: number; slowestMs: number; out: SmokeSuiteOutput }> {
+  const t0 = performance.now();
+  const id = await h.start('smokeSuite', input);
+  const done = await h.waitFor(id, ['Completed', 'Failed'], 120_000);
+  const wallMs = performance.now() - t0;
+  if (done.runtimeStatus !== 'Completed') throw new Error(`smokeSuite ${done.runtimeStatus}: ${JSON.stringify(done.output)}`);
+  const out = done.output as SmokeSuiteOutput;
+  const suiteMs = Date.parse(out.finishedAt) - Date.parse(out.startedAt);
+  const slowestMs = Math.max(...out.results.map((r) => r.durationMs));
+  return { wallMs, suiteMs, slowestMs, out };
+}
+
+export async function smokeBenchmarks(emit: (r: BenchResult) => void): Promise<void> {
+  const app = await startTargetApp();
+  const azurite = await startTestAzurite();
+  const h = await startTestHost({ azurite, appRoot: repoRoot, clock: new RealClock(), logLevel: 'warning' });
+  try {
+    await runFanout(h, fanoutInput(app, 10)); // warm-up: app code loaded, storage tables created
+
+    for (const checks of [50, 100]) {
+      // The same fan-out with instant checks: what the orchestration itself costs.
+      const instant = [];
+      for (let i = 0; i < 3; i++) instant.push(await runFanout(h, fanoutInput(app, checks)));
+      app.setFault('production', { latencyMs: CHECK_LATENCY_MS, latencyPaths: ['/api/jobs'] });
+      const runs = [];
+      for (let i = 0; i < 5; i++) runs.push(await runFanout(h, fanoutInput(app, checks)));
+      app.setFault('production', {});
+      emit({
+        bench: 'smoke.fanout',
+        checks: runs[0]?.out.results.length ?? 0,
+        injectedLatencyMs: CHECK_LATENCY_MS,
+        runs: runs.length,
+        wallMs: summary(runs.map((r) => r.wallMs)),
+        slowestCheckMs: summary(runs.map((r) => r.slowestMs)),
+        ratioWallToSlowest: summary(runs.map((r) => r.wallMs / r.slowestMs)),
+        suiteMs: summary(runs.map((r) => r.suiteMs)),
+        serialWouldTakeMs: round(runs[0]?.out.results.reduce((a, r) => a + r.durationMs, 0) ?? 0),
+        instantChecksWallMs: summary(instant.map((r) => r.wallMs)),
+        verdicts: [...new Set(runs.map((r) => r.out.verdict))],
+      });
+    }
+  } finally {
+    await h.stop();
+    await azurite.stop();
+  }
+
+  try {
+    app.reset();
+    const target = { label: 'api/production', baseUrl: app.url('production'), headers: {} };
+    const errVsInjected: number[] = [];
+    const errVsServer: number[] = [];
+    const delays = [0, 50, 100, 200, 500];
+    await probeSse(target, Check.parse({ kind: 'sse', windowMs: 100, ttfbSamples: 1 }) as Extract<Check, { kind: 'sse' }>); // warm-up
+    for (let run = 0; run < 8; run++) {
+      for (const delay of delays) {
+        app.setFault('production', { sseFirstEventDelayMs: delay });
+        const m = await probeSse(target, Check.parse({ kind: 'sse', windowMs: delay + 100, ttfbSamples: 1 }) as Extract<Check, { kind: 'sse' }>);
+        const log = app.sseLog.at(-1);
+        if (m.ttfbMs === null || !log?.writes[0]) throw new Error('no first event measured');
+        errVsInjected.push(m.ttfbMs - delay);
+        errVsServer.push(m.ttfbMs - (log.writes[0] - log.receivedAt));
+      }
+    }
+    emit({
+      bench: 'smoke.sseTtfbError',
+      delaysMs: delays,
+      samples: errVsInjected.length,
+      minusInjectedMs: summary(errVsInjected),
+      minusServerActualMs: summary(errVsServer),
+    });
+
+    app.reset();
+    app.setConfig('Network:SseKeepAliveSeconds', '0.1');
+    app.setFault('production', { sseGaps: [{ afterEvent: 5, gapMs: 1500 }] });
+    const gapVsInjected: number[] = [];
+    const gapVsServer: number[] = [];
+    for (let run = 0; run < 3; run++) {
+      const m = await probeSse(target, Check.parse({ kind: 'sse', windowMs: 2300, ttfbSamples: 1 }) as Extract<Check, { kind: 'sse' }>);
+      const w = app.sseLog.at(-1)?.writes ?? [];
+      const serverMax = Math.max(...w.slice(1).map((t, i) => t - (w[i] as number)));
+      gapVsInjected.push((m.gaps.maxMs ?? NaN) - 1500);
+      gapVsServer.push((m.gaps.maxMs ?? NaN) - serverMax);
+    }
+    emit({ bench: 'smoke.sseGapError', injectedGapMs: 1500, heartbeatMs: 100, runs: 3, minusInjectedMs: summary(gapVsInjected), minusServerActualMs: summary(gapVsServer) });
+  } finally {
+    await app.stop();
+  }
+}
