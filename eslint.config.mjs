@@ -30,7 +30,7 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
-    files: ['orchestrations/**/*.ts'],
+    files: ['orchestrations/**/*.ts', 'src/durable/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -12,6 +12,7 @@ import { acceptAlert } from '../src/app/intake.js';
 import { getAlertArchive, getIncidentStore } from '../src/app/stores.js';
 import { readIntakeSettings } from '../src/config/intake.js';
 import { HttpError, jsonResponse, readJson, withEnvelope } from '../src/http/envelope.js';
+import { appNow } from '../src/app/clock.js';
 
 /** Common-schema alerts are capped at 256 KB by Azure Monitor; anything much larger is not one. */
 export const MAX_ALERT_BYTES = 512 * 1024;
@@ -35,8 +36,8 @@ app.http('alerts', {
     const body = await readJson(request, { maxBytes: MAX_ALERT_BYTES });
     const policy = policyOr503(context);
     const outcome = await orUnavailable(context, requestId, () =>
-      acceptAlert({ store: getIncidentStore(), orchestrations: orchestrations(context), archive: getAlertArchive(), policy, now: () => new Date() }, body, (hash) => {
-        const d = new Date().toISOString();
+      acceptAlert({ store: getIncidentStore(), orchestrations: orchestrations(context), archive: getAlertArchive(), policy, now: appNow }, body, (hash) => {
+        const d = appNow().toISOString();
         return `${d.slice(0, 4)}/${d.slice(5, 7)}/${d.slice(8, 10)}/${hash}.json`;
       }),
     );

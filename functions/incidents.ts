@@ -16,6 +16,7 @@ import { toIssues } from '../src/config/issues.js';
 import { SeverityLevel } from '../src/config/policy.js';
 import { ContainmentChoice, IncidentEventName, Role } from '../src/domain/incident-events.js';
 import { HttpError, jsonResponse, readJson, withEnvelope } from '../src/http/envelope.js';
+import { appNow } from '../src/app/clock.js';
 
 const MAX_BODY = 64 * 1024;
 
@@ -83,7 +84,7 @@ app.http('incidentsDeclare', {
     const actor = actorOf(request, body.actor, body.source === 'pipeline' ? 'pipeline' : 'api');
     const outcome = await orUnavailable(context, requestId, () =>
       declareIncident(
-        { store: getIncidentStore(), orchestrations: orchestrations(context), archive: getAlertArchive(), policy, now: () => new Date() },
+        { store: getIncidentStore(), orchestrations: orchestrations(context), archive: getAlertArchive(), policy, now: appNow },
         { ...body, actor, source: body.source },
       ),
     );
@@ -143,7 +144,7 @@ app.http('incidentsAction', {
     const schema = ActionBodies[action as Action];
     const body = validate(schema as z.ZodType<Record<string, unknown> & { actor?: { id: string; name?: string } }>, await optionalJson(request), `${action} body`);
     const { actor: claimed, ...fields } = body;
-    const event = { ...fields, actor: actorOf(request, claimed), at: new Date().toISOString() };
+    const event = { ...fields, actor: actorOf(request, claimed), at: appNow().toISOString() };
     const result = await orUnavailable(context, requestId, async () => {
       const o = orchestrations(context);
       const state = await o.state(id);

@@ -8,12 +8,13 @@ import { sqlReadCurrentValues, sqlReadRecentChanges, sqlSetConfigValue, sqlSetFl
 import { createSqlActivities } from '../src/activities/sql.js';
 import { getLedger } from '../src/app/ledger.js';
 import { closeSqlStores, getSqlSettings, getSqlStore } from '../src/app/sql.js';
+import { appNow } from '../src/app/clock.js';
 
 const sql = createSqlActivities({
   ledger: getLedger,
   store: (setting) => getSqlStore(setting, process.env, (message) => console.warn(`SQL: ${message}`)),
   settings: () => getSqlSettings(),
-  now: () => new Date(),
+  now: appNow,
 });
 
 registerActivity(sqlSetFlag, (input) => sql.setFlag(input));

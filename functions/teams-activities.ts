@@ -5,6 +5,7 @@ import { createTeamsActivities } from '../src/activities/teams.js';
 import { getLedger } from '../src/app/ledger.js';
 import { getTeamsPort } from '../src/app/teams.js';
 import { readApprovalSettings } from '../src/config/teams.js';
+import { appNow } from '../src/app/clock.js';
 
 const activities = createTeamsActivities({
   ledger: getLedger,
@@ -13,7 +14,7 @@ const activities = createTeamsActivities({
     const r = readApprovalSettings();
     return r.ok ? r.settings : undefined;
   },
-  now: () => new Date(),
+  now: appNow,
   warn: (m) => console.warn(m),
 });
 

@@ -1,49 +1,440 @@
 /**
- * The incident orchestration (RB-03 as code). This version declares the incident, records every
- * event (further alerts, acknowledgements, notes, decisions, rollback requests, extensions) on the
- * timeline, keeps the summary current, and waits for resolution; the runbook's timeboxes and
- * actions build on it. Its input contract and event names are final (src/domain).
+ * The incident orchestration: RB-03 and RB-02 as code. The runbook itself is a pure state machine
+ * (src/domain/runbook.ts); this file only interprets it: it feeds the machine external events
+ * (alerts, acknowledgements, decisions, rollback requests, extensions, resolution) and its own
+ * deadlines (durable timers), and carries out the commands it answers with by calling activities:
+ * Teams messages, the first-15-minutes snapshot (smoke checks, recent flag/config changes, what
+ * runs in which slot), containment steps (stored procedures, slot swaps), the deploy freeze, the
+ * evidence pack and the LKG record. Every activity is idempotent per incident + step, so a replay
+ * or a retry never acts twice. Deterministic: time from the orchestration clock only.
  */
 import * as df from 'durable-functions';
-import { callActivity } from '../src/activities/define.js';
+import { activityResult, activityTask, callActivity } from '../src/activities/define.js';
+import { readReleaseState, apiToLkg, webToLkg, setDeployFreeze, clearDeployFreeze, recordLkg } from '../src/activities/app-service.contracts.js';
+import { sealPack, writeArtifacts, writeReports, chunkArtifacts } from '../src/activities/evidence.contracts.js';
 import { closeCorrelation, recordProgress } from '../src/activities/incident.contracts.js';
-import { IncidentInput } from '../src/domain/incident.js';
-import { IncidentEventName } from '../src/domain/incident-events.js';
+import { sqlReadRecentChanges, sqlSetConfigValue, sqlSetFlag } from '../src/activities/sql.contracts.js';
+import { NotifyTeams, PostTeamsMessage, ReplyTeamsMessage } from '../src/activities/teams.contracts.js';
+import type { ActionOutcome } from '../src/domain/actions.js';
+import type { RecentChange, ReleaseState } from '../src/domain/containment.js';
+import { AlertRecord, IncidentInput, type TimelineEntry } from '../src/domain/incident.js';
+import { IncidentEventName, DecisionEvent } from '../src/domain/incident-events.js';
 import { applyEvent, declare, summaryOf, type IncidentState } from '../src/domain/incident-state.js';
+import { IncidentMessage } from '../src/domain/messages/types.js';
+import { nextWake, onEvent, onResult, onTimer, startRunbook, type Command, type CommandResult, type RunbookEvent, type RunbookState, type Snapshot, type Verdict } from '../src/domain/runbook.js';
+import { runbookConfigOf, rollbackTargets, lkgNames } from '../src/domain/runbook-config.js';
+import { emptyCollected, evidenceArtifacts, packRefOf, artifactKey, type Collected } from '../src/domain/runbook-evidence.js';
+import { buildMessage } from '../src/domain/runbook-messages.js';
+import { SMOKE_SUITE_ORCHESTRATION, type SmokeSuiteInput, SmokeSuiteOutput } from '../src/activities/smoke.contracts.js';
+import { runbookVerdictOf, smokePlanOf, smokeRunOf } from '../src/domain/smoke-plan.js';
+import type { TriggerKind } from '../src/config/policy.js';
+import { EventInbox } from '../src/durable/event-inbox.js';
 
 const EVENTS = Object.values(IncidentEventName);
-
-function customStatus(state: IncidentState): Record<string, unknown> {
-  return {
-    phase: state.phase,
-    severity: state.severity,
-    service: state.service,
-    environment: state.environment,
-    alerts: state.alerts,
-    recoverySignals: state.recoverySignals,
-    acknowledgedBy: state.acknowledged.map((a) => a.by),
-    decision: state.decision,
-    updatedAt: state.updatedAt,
-  };
-}
+const MINUTE = 60_000;
 
 df.app.orchestration('incident', function* (context: df.OrchestrationContext) {
   const input = IncidentInput.parse(context.df.getInput());
-  const declared = declare(input);
-  let state = declared.state;
-  context.df.setCustomStatus(customStatus(state));
-  yield* callActivity(context, recordProgress, { summary: summaryOf(state), timeline: declared.entries });
+  const cfg = runbookConfigOf(input);
+  const env = input.policy.environment;
+  const now = (): number => context.df.currentUtcDateTime.getTime();
+  const nowIso = (): string => context.df.currentUtcDateTime.toISOString();
+  const targets = rollbackTargets(input);
+  const names = lkgNames(input);
+  const sql = input.policy.service.sql;
+  const plan = smokePlanOf(input);
+  const triggers = new Set<TriggerKind>(input.severity.triggers);
+  const collected: Collected = emptyCollected();
+  let threadId: string | undefined;
+  let packUrl: string | undefined;
+  let smokeRuns = 0;
 
-  while (!state.resolved) {
-    const waits = EVENTS.map((name) => context.df.waitForExternalEvent(name));
-    const winner = (yield context.df.Task.any(waits)) as df.Task;
-    const name = EVENTS[waits.indexOf(winner)] ?? 'unknown';
-    const applied = applyEvent(state, name, winner.result, context.df.currentUtcDateTime.toISOString());
-    state = applied.state;
-    context.df.setCustomStatus(customStatus(state));
-    if (applied.entries.length) yield* callActivity(context, recordProgress, { summary: summaryOf(state), timeline: applied.entries });
+  const declared = declare(input);
+  let incident: IncidentState = declared.state;
+  const detected = input.alert ? Date.parse(input.alert.signal.firedAt) : Date.parse(input.declaredAt);
+  const started = startRunbook(cfg, Date.parse(input.declaredAt), Math.min(detected, Date.parse(input.declaredAt)), input.severity.level, input.summary);
+  let rb: RunbookState = started.state;
+  if (input.alert) collected.alerts.push({ dedupeKey: input.alert.dedupeKey, receivedAt: input.alert.receivedAt, ref: input.alert.payloadRef });
+
+  let pending: TimelineEntry[] = [...declared.entries];
+  let queue: Command[] = [...started.commands];
+  const note = (text: string, kind = 'runbook'): void => {
+    const e: TimelineEntry = { seq: incident.timelineSeq, at: nowIso(), kind, actor: input.policy.bot.actor, text: text.slice(0, 4000) };
+    incident = { ...incident, timelineSeq: incident.timelineSeq + 1 };
+    pending.push(e);
+  };
+  started.notes.forEach((n) => note(n));
+  if (cfg.mode === 'plan') note('Drill (plan-only): every action reports what it would do; nothing is changed and no message is sent.');
+
+  // ---- carrying out one command ---------------------------------------------------------------
+
+  const stepOf = (cmd: Command): string => cmd.step;
+  const deadlineIso = (minutes: number): string => new Date(now() + minutes * MINUTE).toISOString();
+
+  function* announce(cmd: Extract<Command, { kind: 'announce' }>): Generator<df.Task, CommandResult, unknown> {
+    const built = IncidentMessage.safeParse(buildMessage(cmd, { input, incident, rb, cfg, thresholds: env.thresholds, now: now() }));
+    if (!built.success) {
+      note(`The "${cmd.message}" message could not be built (${built.error.issues[0]?.message ?? 'invalid'}); not posted.`, 'message');
+      return { kind: 'done' };
+    }
+    const message = built.data;
+    const common = { incidentId: input.incidentId, step: `teams/${stepOf(cmd)}`, message, deadline: deadlineIso(5), mode: cfg.mode };
+    let out;
+    try {
+      out =
+        message.kind === 'declared' || !threadId
+          ? yield* callActivity(context, PostTeamsMessage, common)
+          : yield* callActivity(context, ReplyTeamsMessage, { ...common, threadId });
+    } catch (err) {
+      // The Teams activity reports delivery problems as data; this is its storage failing for good.
+      note(`Teams message "${message.kind}" not posted: ${firstLine(err)}`, 'message');
+      return { kind: 'done' };
+    }
+    if (out.kind === 'done' && message.kind === 'declared') threadId = out.threadId;
+    const text = out.kind === 'done' || out.kind === 'planned' ? out.text : out.summary;
+    collected.messages.push({
+      step: cmd.step,
+      at: nowIso(),
+      template: message.kind,
+      channel: out.kind === 'done' || out.kind === 'planned' ? out.delivery : 'none',
+      text,
+      messageId: out.kind === 'done' ? out.messageId : null,
+      delivered: out.kind === 'done',
+    });
+    if (out.kind !== 'done' && out.kind !== 'planned') note(`Teams message "${message.kind}" not delivered: ${out.summary}`, 'message');
+    const people = Array.isArray(cmd.data.notify) ? (cmd.data.notify as string[]) : [];
+    if (message.kind === 'escalation' && people.length) {
+      try {
+        const notified = yield* callActivity(context, NotifyTeams, { ...common, step: `teams/notify/${stepOf(cmd)}`, ...(threadId ? { threadId } : {}) });
+        if (notified.kind === 'refused') note(`Escalation notification not delivered: ${notified.summary}`, 'message');
+      } catch (err) {
+        note(`Escalation notification not delivered: ${firstLine(err)}`, 'message');
+      }
+    }
+    return { kind: 'done' };
   }
 
-  yield* callActivity(context, closeCorrelation, { incidentId: state.incidentId, service: state.service, environment: state.environment });
-  return summaryOf(state);
+  function recordSmoke(out: SmokeSuiteOutput, phase: string): Verdict {
+    smokeRuns += 1;
+    collected.smokeRuns.push(smokeRunOf(out, artifactKey(`${String(smokeRuns).padStart(3, '0')}-${phase}`), phase, nowIso()));
+    return runbookVerdictOf(out, now());
+  }
+
+  const noChecks = (why: string): Verdict => ({ verdict: 'degraded', reasons: [why], failing: [], sseTtfbMs: null, heartbeatMs: null, at: now() });
+
+  function smokeTask(purpose: string): df.Task | undefined {
+    if (!plan) return undefined;
+    const suite: SmokeSuiteInput = { incidentId: input.incidentId, targets: plan.targets, thresholds: plan.thresholds };
+    return context.df.callSubOrchestrator(SMOKE_SUITE_ORCHESTRATION, suite, `${input.incidentId}:smoke:${artifactKey(purpose)}`);
+  }
+
+  function* smoke(cmd: Extract<Command, { kind: 'smoke' }>): Generator<df.Task, CommandResult, unknown> {
+    const task = smokeTask(cmd.step);
+    if (!task) return { kind: 'smoke', verdict: noChecks('No smoke checks are configured for this service: recovery cannot be verified automatically.') };
+    try {
+      const out = SmokeSuiteOutput.parse(yield task);
+      return { kind: 'smoke', verdict: recordSmoke(out, cmd.purpose) };
+    } catch (err) {
+      return { kind: 'smoke', verdict: noChecks(`The smoke checks could not run: ${String((err as Error).message).slice(0, 300)}`) };
+    }
+  }
+
+  function releaseOf(s: { production: { buildId: string | null; releaseTag: string | null } | null; lkg: { releaseTag: string; buildId: string } | null } | undefined): ReleaseState | null {
+    if (!s) return null;
+    return {
+      current: s.production ? (s.production.releaseTag ?? s.production.buildId) : null,
+      lkg: s.lkg ? s.lkg.releaseTag : null,
+      deployedAt: null,
+      migrations: [],
+    };
+  }
+
+  function* snapshot(cmd: Extract<Command, { kind: 'snapshot' }>): Generator<df.Task, CommandResult, unknown> {
+    const tasks: { name: string; task: df.Task }[] = [];
+    const smokeT = smokeTask(cmd.step);
+    if (smokeT) tasks.push({ name: 'smoke', task: smokeT });
+    if (sql) {
+      tasks.push({
+        name: 'changes',
+        task: activityTask(context, sqlReadRecentChanges, { connectionSetting: sql.connectionSetting, scope: sql.scope ?? input.environment, asOf: nowIso(), hours: cmd.lookbackMinutes / 60 }),
+      });
+    }
+    if (targets.length) {
+      tasks.push({ name: 'release', task: activityTask(context, readReleaseState, { incidentId: input.incidentId, env: input.environment, services: targets.map((t) => t.service), targets }) });
+    }
+    const problems: string[] = [];
+    if (tasks.length) {
+      try {
+        yield context.df.Task.all(tasks.map((t) => t.task));
+      } catch {
+        // Read below which ones failed; a partial snapshot is still worth a proposal.
+      }
+    }
+    const result = (name: string): unknown => {
+      const t = tasks.find((x) => x.name === name)?.task;
+      if (!t) return undefined;
+      if (t.isCompleted && !t.isFaulted) return t.result;
+      problems.push(`${name}: ${t.result instanceof Error ? t.result.message.split('\n')[0] : 'did not finish'}`);
+      return undefined;
+    };
+    let verdict: Verdict | null = null;
+    const smokeOut = result('smoke');
+    if (smokeOut !== undefined) {
+      verdict = recordSmoke(SmokeSuiteOutput.parse(smokeOut), 'snapshot');
+    }
+    const changes: RecentChange[] = [];
+    const changesOut = result('changes');
+    if (changesOut !== undefined) {
+      const read = activityResult(sqlReadRecentChanges, changesOut);
+      if (read.kind === 'ok') changes.push(...read.events.flatMap((e) => recentChangeOf(e)));
+      else problems.push(`recent changes: ${read.summary}`);
+    }
+    let api: ReleaseState | null = null;
+    let web: ReleaseState | null = null;
+    const releaseOut = result('release');
+    if (releaseOut !== undefined) {
+      const read = activityResult(readReleaseState, releaseOut);
+      if (input.policy.service.rollback?.api) api = releaseOf(read.services.find((s) => s.service === names.api));
+      if (input.policy.service.rollback?.web) web = releaseOf(read.services.find((s) => s.service === names.web));
+      problems.push(...read.problems);
+    }
+    if (problems.length) note(`Snapshot incomplete: ${problems.join('; ')}`);
+    const snap: Snapshot = { verdict, changes, api, web, problems };
+    return { kind: 'snapshot', snapshot: snap };
+  }
+
+  function* action(step: string, name: string, task: df.Task, def: { output: { parse: (v: unknown) => ActionOutcome } }): Generator<df.Task, CommandResult, unknown> {
+    let outcome: ActionOutcome;
+    try {
+      outcome = def.output.parse(yield task);
+    } catch (err) {
+      // Retries are spent (the target kept failing): a refusal with the reason, for a person to act on.
+      outcome = { kind: 'refused', summary: `${name} failed after its retries: ${String((err as Error).message).split('\n')[0]?.slice(0, 500) ?? ''}`, reason: 'failed' };
+    }
+    collected.actions.push({ step, action: name, at: nowIso(), mode: cfg.mode, outcome });
+    return { kind: 'action', outcome };
+  }
+
+  function* execute(cmd: Extract<Command, { kind: 'execute' }>): Generator<df.Task, CommandResult, unknown> {
+    const a = cmd.action;
+    const base = { incidentId: input.incidentId, step: cmd.step, mode: cfg.mode };
+    switch (a.kind) {
+      case 'set-flag':
+        if (!sql) return { kind: 'action', outcome: { kind: 'refused', summary: `No SQL target is configured for ${input.service}: flag ${a.key} was not changed.`, reason: 'not-configured' } };
+        return yield* action(cmd.step, sqlSetFlag.name, activityTask(context, sqlSetFlag, { ...base, connectionSetting: sql.connectionSetting, scope: sql.scope ?? input.environment, flagKey: a.key, isEnabled: a.to, description: `Incident ${input.incidentId}: ${a.reason}`.slice(0, 400) }), sqlSetFlag);
+      case 'set-config':
+        if (!sql) return { kind: 'action', outcome: { kind: 'refused', summary: `No SQL target is configured for ${input.service}: ${a.key} was not changed.`, reason: 'not-configured' } };
+        return yield* action(
+          cmd.step,
+          sqlSetConfigValue.name,
+          activityTask(context, sqlSetConfigValue, {
+            ...base,
+            connectionSetting: sql.connectionSetting,
+            scope: sql.scope ?? input.environment,
+            configKey: a.key,
+            value: a.to,
+            description: `Incident ${input.incidentId}: ${a.reason}`.slice(0, 400),
+            ...(a.from !== null ? { expectedCurrent: a.from } : {}),
+          }),
+          sqlSetConfigValue,
+        );
+      case 'api-to-lkg':
+        return yield* action(cmd.step, apiToLkg.name, activityTask(context, apiToLkg, { ...base, env: input.environment, service: names.api, targets }), apiToLkg);
+      case 'web-to-lkg':
+        return yield* action(cmd.step, webToLkg.name, activityTask(context, webToLkg, { ...base, env: input.environment, service: names.web, targets }), webToLkg);
+    }
+  }
+
+  function* archive(): Generator<df.Task, CommandResult, unknown> {
+    const pack = packRefOf(input, rb);
+    try {
+      for (const batch of chunkArtifacts(evidenceArtifacts(input, incident, rb, cfg, { ...collected, timeline: [...collected.timeline, ...pending] }))) {
+        const written = yield* callActivity(context, writeArtifacts, { pack, artifacts: batch, mode: cfg.mode });
+        if (written.refused) note(`Evidence: ${written.summary}`, 'evidence');
+      }
+      const reports = yield* callActivity(context, writeReports, { pack, at: nowIso(), dueBusinessDays: cfg.postmortemDueBusinessDays, mode: cfg.mode });
+      const sealed = yield* callActivity(context, sealPack, { pack, at: nowIso(), mode: cfg.mode });
+      packUrl = sealed.manifest?.url;
+      note(`Evidence pack ${sealed.result}${sealed.manifest ? `: manifest SHA-256 ${sealed.manifest.sha256}` : ''}. ${reports.summary}`, 'evidence');
+    } catch (err) {
+      note(`The evidence pack could not be written: ${firstLine(err)}. Write it again with the evidence activities once storage is back.`, 'evidence');
+    }
+    return { kind: 'done' };
+  }
+
+  function* carryOut(cmd: Command): Generator<df.Task, CommandResult, unknown> {
+    switch (cmd.kind) {
+      case 'announce':
+        return yield* announce(cmd);
+      case 'snapshot':
+        return yield* snapshot(cmd);
+      case 'smoke':
+        return yield* smoke(cmd);
+      case 'execute':
+        return yield* execute(cmd);
+      case 'freeze': {
+        const def = cmd.on ? setDeployFreeze : clearDeployFreeze;
+        const task = activityTask(context, def, { incidentId: input.incidentId, env: input.environment, reason: cmd.reason, step: cmd.step, mode: cfg.mode });
+        return yield* action(cmd.step, def.name, task, def);
+      }
+      case 'record-lkg': {
+        if (!targets.length) return { kind: 'action', outcome: { kind: 'skipped', summary: 'No rollback target: no LKG to record.', reason: 'not-configured' } };
+        const evidenceUrl = packUrl && /^https?:\/\//.test(packUrl) ? packUrl : `https://${input.environment.toLowerCase()}.invalid/incidents/${input.incidentId}`;
+        return yield* action(cmd.step, recordLkg.name, activityTask(context, recordLkg, { incidentId: input.incidentId, env: input.environment, service: names.api, evidenceUrl, step: cmd.step, mode: cfg.mode, targets }), recordLkg);
+      }
+      case 'archive':
+        return yield* archive();
+      case 'close':
+        try {
+          yield* callActivity(context, closeCorrelation, { incidentId: input.incidentId, service: input.service, environment: input.environment });
+        } catch (err) {
+          // The intake closes a correlation that points at a finished incident, so this only delays that.
+          note(`Could not close the correlation: ${firstLine(err)}`);
+        }
+        return { kind: 'done' };
+    }
+  }
+
+  // ---- events from people and alerts ---------------------------------------------------------
+
+  function handleEvent(name: string, payload: unknown): void {
+    const before = incident;
+    const applied = applyEvent(incident, name, payload, nowIso());
+    incident = applied.state;
+    pending.push(...applied.entries);
+    const accepted = applied.entries.length > 0 && !applied.entries.some((e) => e.kind === 'ignored');
+    for (const e of accepted ? runbookEvents(name, payload, before, incident, now()) : []) {
+      const t = onEvent(rb, cfg, e);
+      rb = t.state;
+      t.notes.forEach((n) => note(n));
+      queue.push(...t.commands);
+    }
+    if (name === IncidentEventName.alert) {
+      const parsed = AlertRecord.safeParse(payload);
+      if (parsed.success && !before.alertKeys.includes(parsed.data.dedupeKey)) {
+        parsed.data.severity.triggers.forEach((tr) => triggers.add(tr));
+        collected.alerts.push({ dedupeKey: parsed.data.dedupeKey, receivedAt: parsed.data.receivedAt, ref: parsed.data.payloadRef });
+      }
+    }
+    if (name === IncidentEventName.decision && accepted) {
+      const d = DecisionEvent.safeParse(payload);
+      if (d.success) collected.approvals.push({ at: d.data.at, approver: d.data.actor, decision: d.data.choice, proposalId: d.data.proposalId ?? null, reason: d.data.reason ?? null });
+    }
+  }
+
+  // ---- the loop ------------------------------------------------------------------------------
+
+  const inbox = new EventInbox(context, EVENTS);
+  for (;;) {
+    while (queue.length) {
+      const cmd = queue.shift() as Command;
+      const result = yield* carryOut(cmd);
+      const t = onResult(rb, cfg, cmd, result, now(), [...triggers]);
+      rb = t.state;
+      t.notes.forEach((n) => note(n));
+      queue.push(...t.commands);
+    }
+    if (rb.resolvedAt !== null && !incident.resolved) {
+      incident = { ...incident, resolved: { by: rb.resolvedBy ?? input.policy.bot.actor, at: new Date(rb.resolvedAt).toISOString(), summary: null }, phase: 'resolved' };
+    }
+    incident = { ...incident, phase: rb.phase, severity: rb.severity, updatedAt: nowIso() };
+    if (pending.length) {
+      try {
+        yield* callActivity(context, recordProgress, { summary: summaryOf(incident), timeline: pending });
+        collected.timeline.push(...pending);
+        pending = [];
+      } catch {
+        // Storage stayed down through the retries: keep the entries and record them next time.
+      }
+    }
+    context.df.setCustomStatus(status(incident, rb, cfg.mode));
+    if (rb.done) break;
+
+    // Events that arrived while the commands ran are handled before waiting again.
+    const received = inbox.take();
+    if (received.length) {
+      for (const ev of received) handleEvent(ev.name, ev.payload);
+      continue;
+    }
+    const wake = nextWake(rb, cfg);
+    const waits = inbox.open();
+    const timer = wake === null ? undefined : context.df.createTimer(new Date(Math.max(wake, now())));
+    const winner = (yield context.df.Task.any(timer ? [...waits, timer] : waits)) as df.Task;
+    if (timer && winner === timer) {
+      const t = onTimer(rb, cfg, now());
+      rb = t.state;
+      t.notes.forEach((n) => note(n));
+      queue = t.commands;
+      continue;
+    }
+    // An event won: the next turn of the loop takes it (with any other that came with it).
+    timer?.cancel();
+  }
+  return summaryOf(incident);
 });
+
+/** Runbook events for an incident event that was accepted (validated and applied to the incident). */
+function runbookEvents(name: string, payload: unknown, before: IncidentState, after: IncidentState, at: number): RunbookEvent[] {
+  const p = (payload ?? {}) as Record<string, unknown>;
+  const who = p.actor as { id?: string; name?: string } | undefined;
+  const actor = who?.name ?? who?.id ?? 'unknown';
+  switch (name) {
+    case IncidentEventName.ack:
+      return [{ kind: 'ack', at, actor }];
+    case IncidentEventName.decision:
+      return after.decision ? [{ kind: 'decision', at, actor, choice: after.decision.choice as NonNullable<RunbookEvent['choice']>, ...(typeof p.proposalId === 'string' ? { proposalId: p.proposalId } : {}) }] : [];
+    case IncidentEventName.rollback:
+      return after.rollbackRequested ? [{ kind: 'rollback', at, actor, reason: after.rollbackRequested.reason }] : [];
+    case IncidentEventName.extend: {
+      const last = after.extensions[after.extensions.length - 1];
+      return last ? [{ kind: 'extend', at, actor, timebox: last.timebox, minutes: last.minutes }] : [];
+    }
+    case IncidentEventName.resolve:
+      return [{ kind: 'resolve', at, actor }];
+    case IncidentEventName.alert: {
+      if (after.alertKeys.length === before.alertKeys.length) return [];
+      const out: RunbookEvent[] = [{ kind: 'alert', at, actor: 'azure-monitor', condition: after.recoverySignals > before.recoverySignals ? 'Resolved' : 'Fired' }];
+      if (after.severity !== before.severity) out.push({ kind: 'severity', at, actor: 'azure-monitor', severity: after.severity });
+      return out;
+    }
+    default:
+      return [];
+  }
+}
+
+/** An audit row as the decision tree sees it (flags: "1"/"0" -> booleans). */
+function recentChangeOf(e: { at: string; actor: string; entityType: string; entityKey: string; field: string; before: string | null; after: string | null }): RecentChange[] {
+  const bool = (v: string | null): boolean | null => (v === '1' || v?.toLowerCase() === 'true' ? true : v === '0' || v?.toLowerCase() === 'false' ? false : null);
+  if (/flag/i.test(e.entityType) && /enabled/i.test(e.field)) return [{ kind: 'flag', key: e.entityKey, at: e.at, before: bool(e.before), after: bool(e.after), actor: e.actor }];
+  if (/config/i.test(e.entityType) && /^value$/i.test(e.field)) return [{ kind: 'config', key: e.entityKey, at: e.at, before: e.before, after: e.after, actor: e.actor }];
+  return [];
+}
+
+function firstLine(err: unknown): string {
+  return String(err instanceof Error ? err.message : err).split('\n')[0]?.slice(0, 300) ?? '';
+}
+
+function status(incident: IncidentState, rb: RunbookState, mode: 'execute' | 'plan'): Record<string, unknown> {
+  const at = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+  return {
+    phase: rb.phase,
+    severity: rb.severity,
+    service: incident.service,
+    environment: incident.environment,
+    mode,
+    deadlines: {
+      decision: rb.phase === 'deciding' ? at(rb.decisionDueAt) : null,
+      containment: rb.phase === 'verifying' || rb.phase === 'containing' ? at(rb.containmentDueAt) : null,
+      monitoringEnds: rb.phase === 'monitoring' ? at(rb.monitoringEndsAt) : null,
+      postmortemDue: at(rb.postmortemDueAt),
+    },
+    proposal: rb.proposal ? { id: rb.proposal.id, path: rb.proposal.path } : null,
+    decision: rb.choice ? { choice: rb.choice, by: rb.decidedBy } : null,
+    lastChecks: rb.lastVerdict ? { verdict: rb.lastVerdict.verdict, at: at(rb.lastVerdict.at), reasons: rb.lastVerdict.reasons.slice(0, 3) } : null,
+    rolledBack: rb.rolledBack,
+    frozen: rb.frozen,
+    alerts: incident.alerts,
+    acknowledgedBy: incident.acknowledged.map((a) => a.by),
+    updatedAt: incident.updatedAt,
+  };
+}

@@ -133,8 +133,11 @@ export function createTeamsActivities(ports: TeamsActivityPorts) {
     }
 
     let possibleDuplicate = false;
+    // The deadline is in application time (the orchestration's clock); the adapter's retry loop
+    // runs on the real clock, so it gets the remaining budget on that clock (equal in Azure).
+    const budget = deadline - now.getTime();
     const send = (): Promise<Delivered> => {
-      const options = { deadline };
+      const options = { deadline: Date.now() + budget };
       if (op === 'post') return teams.post(outgoing, options);
       if (op === 'reply') return teams.reply(threadId ?? '', outgoing, options);
       return teams.notify(outgoing, { ...options, ...(threadId ? { threadId } : {}) });

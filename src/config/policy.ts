@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { AzureSeverity } from '../domain/alert-schema.js';
 import { RollbackTarget } from './app-service.js';
+import { Check, TargetAuth } from '../domain/smoke-checks.js';
 import { describeIssues, formatPath, toIssues, type Issue } from './issues.js';
 
 export const SeverityLevel = z.enum(['P1', 'P2', 'P3']);
@@ -122,8 +123,13 @@ export const Endpoints = z.object({
   health: z.string().startsWith('/').default('/healthz'),
   ready: z.string().startsWith('/').default('/ready'),
   sse: z.string().startsWith('/').optional(),
-  /** Further smoke checks (contract, pages, parity) in the smoke-check format. */
-  checks: z.array(z.record(z.string(), z.unknown())).default([]),
+  /**
+   * Further smoke checks (contract, pages, parity; see the README's smoke-check section). They run
+   * against `baseUrl`, except `pages` checks, which run against `webBaseUrl` when it is set.
+   */
+  checks: z.array(Check).max(100).default([]),
+  /** Credentials for the probes, read from an app setting named SMOKE_* (never the value itself). */
+  auth: TargetAuth.optional(),
 });
 
 export const ServiceEntry = z

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { createTableClient, isDevelopmentStorage, storageTarget } from '../adapters/storage.js';
 import { applyLocalSettings, loadApp, readHostJson, type LoadedApp } from './app-loader.js';
 import { startAzurite, isListening, type AzuriteInstance } from './azurite.js';
+import { setAppClock } from '../app/clock.js';
 import { ManualClock, RealClock, type Clock } from './clock.js';
 import { Engine } from './durable/engine.js';
 import { durableClientData, handleManagement, type MgmtResponse, type WebhookUrls } from './durable/mgmt-api.js';
@@ -136,6 +137,8 @@ export class DevHost {
 
       const host = new DevHost(app, engine, clock, keys, baseUrl, server, rpcServer, timers, invoker, azurite, logger);
       ref.host = host;
+      // The app stamps times (declaredAt, message deadlines) that orchestrations compare with their own clock.
+      if (clock.kind !== 'real') setAppClock(() => clock.now());
       await invoker.runAppHooks('appStart');
       await engine.start();
       await timers.start();
@@ -162,6 +165,7 @@ export class DevHost {
     this.engine.stop();
     await Promise.all([close(this.server), close(this.rpcServer)]);
     await this.invoker.runAppHooks('appTerminate').catch(() => undefined);
+    if (this.clock.kind !== 'real') setAppClock(null);
     this.clock.dispose();
     await this.azurite?.stop();
   }

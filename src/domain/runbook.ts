@@ -61,7 +61,6 @@ export interface Snapshot {
 
 export type Command =
   | { kind: 'announce'; message: MessageKind; step: string; text: string; data: Record<string, unknown> }
-  | { kind: 'notify'; step: string; people: string[]; text: string }
   | { kind: 'snapshot'; step: string; lookbackMinutes: number }
   | { kind: 'smoke'; step: string; purpose: 'verify' | 'monitor' }
   | { kind: 'execute'; step: string; action: ContainmentStep; mode: 'execute' | 'plan' }
@@ -128,7 +127,6 @@ export interface RunbookState {
   lastUpdateAt: number;
   updates: number;
   postmortemDueAt: number | null;
-  postmortemReminded: boolean;
   extensions: Extension[];
   /** Increments for step keys that may repeat (updates, smoke runs, reminders). */
   counter: number;
@@ -175,7 +173,6 @@ export function startRunbook(c: RunbookConfig, declaredAt: number, startedAt: nu
     lastUpdateAt: declaredAt,
     updates: 0,
     postmortemDueAt: null,
-    postmortemReminded: false,
     extensions: [],
     counter: 0,
     done: false,
@@ -198,10 +195,7 @@ const next = (s: RunbookState, prefix: string): string => `${prefix}/${++s.count
 export function nextWake(s: RunbookState, c: RunbookConfig): number | null {
   if (s.done) return null;
   const times: number[] = [];
-  if (s.phase === 'closed') {
-    if (s.postmortemDueAt !== null && !s.postmortemReminded) times.push(s.postmortemDueAt);
-    return times.length ? Math.min(...times) : null;
-  }
+  if (s.phase === 'closed') return null;
   if (s.phase !== 'resolved') times.push(s.lastUpdateAt + box(s, c).updateEveryMinutes * MINUTE);
   if (s.acknowledgedAt === null) {
     for (const at of pendingEscalations(s, c)) times.push(at);
@@ -417,14 +411,7 @@ export function onTimer(prev: RunbookState, c: RunbookConfig, now: number): Tran
   const commands: Command[] = [];
   const notes: string[] = [];
   if (s.done) return { state: s, commands, notes };
-  if (s.phase === 'closed') {
-    if (s.postmortemDueAt !== null && !s.postmortemReminded && now >= s.postmortemDueAt) {
-      s.postmortemReminded = true;
-      s.done = true;
-      commands.push({ kind: 'announce', message: 'postmortem-due', step: 'announce/postmortem-due', text: 'The postmortem is due today.', data: {} });
-    }
-    return { state: s, commands, notes };
-  }
+  if (s.phase === 'closed') return { state: s, commands, notes };
 
   // Escalation of an unacknowledged incident along the chain.
   if (s.acknowledgedAt === null) {
@@ -432,7 +419,7 @@ export function onTimer(prev: RunbookState, c: RunbookConfig, now: number): Tran
       const at = s.declaredAt + (e.afterMinutes + extensionMinutes(s.extensions, 'ack')) * MINUTE;
       if (e.severities.includes(s.severity) && !s.escalationsSent.includes(i) && now >= at) {
         s.escalationsSent.push(i);
-        commands.push({ kind: 'notify', step: `escalate/ack/${i}`, people: e.notify, text: `Unacknowledged ${s.severity} incident after ${e.afterMinutes} min.` });
+        // The escalation message goes to the channel and, through the activity feed, to `notify`.
         commands.push({ kind: 'announce', message: 'escalation', step: `announce/escalation/ack/${i}`, text: `Nobody has acknowledged after ${e.afterMinutes} min: escalated to ${e.notify.join(', ')}.`, data: { notify: e.notify } });
       }
     });
@@ -517,7 +504,7 @@ export function onResult(prev: RunbookState, c: RunbookConfig, command: Command,
     const proposal = proposeContainment(facts(s, c, triggers));
     s.proposal = { ...proposal, id: `proposal-${s.counter + 1}` };
     s.counter += 1;
-    notes.push(`Proposed containment: ${proposal.path}. ${proposal.reasons.join(' ')}`);
+    notes.push(`Proposed containment: ${proposal.path} (${proposal.reasons.join('; ')}).`);
     if (s.phase === 'snapshot') {
       s.phase = 'deciding';
       s.decisionDueAt = deadline(s.declaredAt, box(s, c), 'decision', s.extensions);
@@ -604,8 +591,10 @@ export function onResult(prev: RunbookState, c: RunbookConfig, command: Command,
     return { state: s, commands, notes };
   }
   if (command.kind === 'close') {
+    // The incident ends here; the postmortem due date is in the resolution message, the status
+    // and the evidence pack (a reminder on the due date is planned, not built).
     s.phase = 'closed';
-    if (s.postmortemDueAt === null) s.done = true;
+    s.done = true;
     return { state: s, commands, notes };
   }
   return { state: s, commands, notes };

@@ -1,5 +1,5 @@
 /** The incident API on the dev host: declare, list, read, and act (events with the actor recorded). */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AzuriteInstance } from '../../src/devhost/azurite.js';
 import { testPolicyPath } from '../harness/alerts.js';
 import { repoRoot, startTestAzurite, startTestHost, type TestHost } from '../harness/devhost.js';
@@ -92,8 +92,9 @@ describe('declaring by hand', () => {
     const one = await h.json<{ summary: { phase: string }; runtime: { runtimeStatus: string; customStatus: { phase: string } }; timeline: { kind: string; actor: string }[] }>(
       `/api/incidents/${id}`,
     );
-    expect(one.body.summary.phase).toBe('declared');
-    expect(one.body.runtime).toMatchObject({ runtimeStatus: 'Running', customStatus: { phase: 'declared' } });
+    // The first-15-minutes snapshot has run: the runbook waits for the containment decision.
+    expect(one.body.summary.phase).toBe('deciding');
+    expect(one.body.runtime).toMatchObject({ runtimeStatus: 'Running', customStatus: { phase: 'deciding', deadlines: { decision: expect.stringMatching(/^2026-01-01T00:20/) as unknown } } });
     expect(one.body.timeline[0]).toMatchObject({ kind: 'declared', actor: 'deploy-pipeline' });
     expect((await h.fetch('/api/incidents/inc-nope')).status).toBe(404);
   });
@@ -117,9 +118,19 @@ describe('acting on an incident', () => {
     type Read = { summary: { acknowledgedBy: string }; timeline: { kind: string; actor: string; text: string }[] };
     const before = await incidentWhen<Read>(id, (b) => b.timeline.some((t) => t.kind === 'decision'));
     expect(before.summary.acknowledgedBy).toBe('Riley Release (riley@contoso.example)');
-    expect(before.timeline.map((t) => t.kind)).toEqual(['declared', 'ack', 'note', 'decision']);
-    expect(before.timeline[2]).toMatchObject({ actor: 'sam@contoso.example', text: 'Error envelope shows feature_disabled' });
-    expect(before.timeline[3]?.text).toBe('Containment decision: revert-config (flag flipped 20 min ago).');
+    // People's entries in order, with the runbook's own notes (kind "runbook") between them.
+    const people = before.timeline.filter((t) => t.kind !== 'runbook');
+    expect(people.map((t) => t.kind)).toEqual(['declared', 'ack', 'note', 'decision']);
+    expect(people[2]).toMatchObject({ actor: 'sam@contoso.example', text: 'Error envelope shows feature_disabled' });
+    expect(people[3]?.text).toBe('Containment decision: revert-config (flag flipped 20 min ago).');
+    const runbook = before.timeline.filter((t) => t.kind === 'runbook').map((t) => t.text);
+    // No SQL target and no release data here: the snapshot proposes the P1 default, and the
+    // decision to revert config finds nothing to revert, so nothing is changed.
+    expect(runbook).toContainEqual(expect.stringMatching(/^Proposed containment: api-to-lkg \(no clear cause/));
+    await vi.waitFor(async () => {
+      const r = await h.json<Read>(`/api/incidents/${id}`);
+      expect(r.body.timeline.map((t) => t.text)).toContainEqual(expect.stringContaining('"revert-config" has nothing to do here'));
+    });
 
     const resolved = await post(`/api/incidents/${id}/resolve`, { summary: 'Flag reverted; metrics recovered' });
     expect(resolved.status).toBe(202);
@@ -134,6 +145,20 @@ describe('acting on an incident', () => {
     const next = await post('/api/incidents', { service: 'admin-api', environment: 'Prod', summary: 'regression' });
     expect(next.status).toBe(201);
     expect(next.body.incidentId).not.toBe(id);
+  });
+
+  it('keeps every event of a burst, even those that arrive while the runbook is busy', async () => {
+    const declared = await post('/api/incidents', { service: 'platform-health', environment: 'Prod', summary: 'burst', severity: 'P2' });
+    expect(declared.status).toBe(201);
+    const id = declared.body.incidentId as string;
+    // Raised together: most of them reach the orchestration while it is still running the
+    // commands of an earlier one (its waits for them already lost a race).
+    const sent = await Promise.all(Array.from({ length: 8 }, (_, i) => post(`/api/incidents/${id}/note`, { text: `note ${i}`, actor: { id: `sre${i}@contoso.example` } })));
+    expect(sent.map((r) => r.status)).toEqual(Array(8).fill(202));
+    await post(`/api/incidents/${id}/ack`, { role: 'ic' });
+    type Read = { timeline: { kind: string; text: string }[] };
+    const read = await incidentWhen<Read>(id, (b) => b.timeline.filter((t) => t.kind === 'note').length === 8 && b.timeline.some((t) => t.kind === 'ack'));
+    expect(read.timeline.filter((t) => t.kind === 'note').map((t) => t.text).sort()).toEqual(Array.from({ length: 8 }, (_, i) => `note ${i}`));
   });
 
   it('answers 404 for an unknown incident or action, 400 for a bad body, 415 for a wrong type', async () => {

@@ -1,0 +1,120 @@
+/**
+ * From a service's policy entry to the smoke suite the incident runs, and from the suite's output
+ * back to what the runbook and the evidence pack need. Pure, so the orchestration stays thin and
+ * the mapping is tested on its own.
+ *
+ * Targets: the API's production URL gets a health/ready check (the policy's `health` and `ready`
+ * paths), an SSE check when `sse` is set, and every further check in `checks` except `pages`;
+ * `pages` checks run against `webBaseUrl` when the service has one. Staging is never a target:
+ * after a rollback swap it holds the bad build on purpose, and probing it would keep the verdict red.
+ */
+import type { Environment, Thresholds } from '../config/policy.js';
+import type { SmokeSuiteOutput } from '../activities/smoke.contracts.js';
+import type { CheckArea } from './containment.js';
+import type { SmokeRun } from './evidence.js';
+import type { IncidentInput } from './incident.js';
+import type { Verdict } from './runbook.js';
+import { Check, SmokeThresholds, type CheckResult, type SmokeTarget, type TargetAuth } from './smoke-checks.js';
+
+export interface SmokePlan {
+  targets: SmokeTarget[];
+  thresholds: SmokeThresholds;
+}
+
+type Endpoints = NonNullable<IncidentInput['policy']['service']['endpoints']>;
+
+/** The suite for this incident's service, or null when the policy names no endpoints. */
+export function smokePlanOf(input: IncidentInput): SmokePlan | null {
+  const ep = input.policy.service.endpoints;
+  if (!ep) return null;
+  return { targets: smokeTargetsOf(ep), thresholds: smokeThresholdsOf(input.policy.environment) };
+}
+
+export function smokeTargetsOf(ep: Endpoints): SmokeTarget[] {
+  const auth: TargetAuth = ep.auth ?? { kind: 'none' };
+  const extra = ep.checks.map((c) => Check.parse(c));
+  const api: Check[] = [Check.parse({ kind: 'health', healthPath: ep.health, readyPath: ep.ready })];
+  if (ep.sse) api.push(Check.parse({ kind: 'sse', path: ep.sse }));
+  const pages = extra.filter((c) => c.kind === 'pages');
+  api.push(...extra.filter((c) => c.kind !== 'pages' || !ep.webBaseUrl));
+  const targets: SmokeTarget[] = [{ label: 'api/production', baseUrl: trim(ep.baseUrl), auth, checks: api }];
+  if (ep.webBaseUrl && pages.length) targets.push({ label: 'web/production', baseUrl: trim(ep.webBaseUrl), auth, checks: pages });
+  return targets;
+}
+
+/**
+ * The environment's RB-03 thresholds in the probes' terms. An SSE first-event breach is critical
+ * where RB-03's triggers are P1 (Prod and the environments that gate it), a warning elsewhere.
+ */
+export function smokeThresholdsOf(env: Pick<Environment, 'thresholds' | 'triggerSeverity'>): SmokeThresholds {
+  const t: Thresholds = env.thresholds;
+  return SmokeThresholds.parse({
+    sse: { ttfbMs: t.sseTtfbMs, heartbeatMs: Math.min(t.heartbeatMs, t.heartbeatGapCriticalMs), criticalGapMs: t.heartbeatGapCriticalMs, ttfbBreach: env.triggerSeverity === 'P1' ? 'critical' : 'warning' },
+    http: { slowMs: t.p95JsonMs },
+  });
+}
+
+/** Which RB-02 decision-tree area a failing result belongs to. */
+export function areaOf(r: CheckResult): CheckArea {
+  if (r.target.startsWith('web/')) return 'web';
+  if (r.kind === 'health') {
+    const readyFailed = r.endpoints.some((e) => e.role === 'readiness' && (e.error !== null || e.bodyStatus === 'red' || (e.status !== null && (e.status < 200 || e.status > 299))));
+    return readyFailed ? 'ready' : 'health';
+  }
+  return r.kind;
+}
+
+/** The suite's output as the runbook judges it (failing areas and the figures the messages quote). */
+export function runbookVerdictOf(out: SmokeSuiteOutput, at: number): Verdict {
+  const failing = [...new Set(out.results.filter((r) => r.outcome === 'fail' || r.outcome === 'error').map(areaOf))];
+  let ttfb: number | null = null;
+  let gap: number | null = null;
+  for (const r of out.results) {
+    if (r.kind !== 'sse') continue;
+    if (r.sse.ttfbMs !== null) ttfb = Math.max(ttfb ?? 0, r.sse.ttfbMs);
+    const g = Math.max(r.sse.gaps.maxMs ?? 0, r.sse.trailingSilenceMs ?? 0);
+    if (r.sse.gaps.maxMs !== null || r.sse.trailingSilenceMs !== null) gap = Math.max(gap ?? 0, g);
+  }
+  return { verdict: out.verdict, reasons: out.reasons, failing, sseTtfbMs: ttfb, heartbeatMs: gap, at };
+}
+
+/** One smoke round as an evidence artifact: one line per check with its headline measurements. */
+export function smokeRunOf(out: SmokeSuiteOutput, runId: string, phase: string, at: string): SmokeRun {
+  return {
+    runId,
+    at,
+    phase,
+    results: out.results.slice(0, 500).map((r) => ({
+      check: r.check.slice(0, 64),
+      target: r.target.slice(0, 500),
+      status: r.outcome === 'warn' ? 'degraded' : r.outcome,
+      summary: (r.findings.length ? r.findings.map((f) => `${f.severity}: ${f.message}`).join('; ') : 'passed').slice(0, 2000),
+      measurements: headline(r),
+      durationMs: Math.max(0, r.durationMs),
+    })),
+  };
+}
+
+function headline(r: CheckResult): Record<string, number | string | boolean | null> {
+  switch (r.kind) {
+    case 'health': {
+      const out: Record<string, number | string | boolean | null> = {};
+      for (const e of r.endpoints) {
+        out[`${e.role}.status`] = e.status;
+        out[`${e.role}.body`] = e.rawStatus?.slice(0, 100) ?? null;
+        out[`${e.role}.latencyMs`] = e.latencyMs;
+      }
+      return out;
+    }
+    case 'sse':
+      return { status: r.sse.status, ttfbMs: r.sse.ttfbMs, events: r.sse.events, maxGapMs: r.sse.gaps.maxMs, trailingSilenceMs: r.sse.trailingSilenceMs, endedBy: r.sse.endedBy };
+    case 'contract':
+      return { endpoints: r.endpoints.length, failing: r.endpoints.filter((e) => !e.statusOk || e.contentTypeOk === false || e.jsonOk === false || e.missingFields.length > 0).length };
+    case 'pages':
+      return { pages: r.pages.length, failing: r.pages.filter((p) => !p.statusOk || !p.markerFound).length };
+    case 'parity':
+      return { status: r.parity.status, keysCompared: r.parity.keysCompared, criticalDrift: r.parity.criticalDrift, nonCriticalDrift: r.parity.nonCriticalDrift };
+  }
+}
+
+const trim = (u: string): string => u.replace(/\/+$/, '');
