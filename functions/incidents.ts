@@ -30,6 +30,8 @@ const Declare = z
     severity: SeverityLevel.optional(),
     impact: z.array(z.string().max(32)).max(10).optional(),
     source: z.enum(['manual', 'pipeline']).default('manual'),
+    /** A drill: the whole runbook runs in plan mode and reports what it would do. */
+    dryRun: z.boolean().default(false),
     actor: ClaimedActor,
   })
   .strict();
@@ -96,7 +98,7 @@ app.http('incidentsDeclare', {
         incidentId: outcome.incidentId,
       });
     }
-    return jsonResponse(201, { incidentId: outcome.incidentId, severity: outcome.severity, requestId }, requestId, {
+    return jsonResponse(201, { incidentId: outcome.incidentId, severity: outcome.severity, drill: outcome.drill, requestId }, requestId, {
       location: `/api/incidents/${outcome.incidentId}`,
     });
   }),

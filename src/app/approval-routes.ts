@@ -18,6 +18,7 @@ import { readApprovalSettings } from '../config/teams.js';
 import { withEnvelope } from '../http/envelope.js';
 import type { ApprovalUseStore } from '../ports/approvals.js';
 import { handleApproval } from './approvals.js';
+import type { ApprovalClaims } from './approval-token.js';
 import type { Principal } from './approver.js';
 
 const stores = new Map<string, ApprovalUseStore>();
@@ -34,6 +35,8 @@ export function getApprovalUses(table: string): ApprovalUseStore {
 export interface ApprovalRouteOptions {
   /** The approver policy (from the policy file); without it, the APPROVERS setting decides. */
   isApprover?: (principal: Principal) => boolean | Promise<boolean>;
+  /** The approvers of the link's incident (see ApprovalDeps.approvers). */
+  approvers?: (claims: ApprovalClaims) => Promise<string[] | null>;
 }
 
 export function registerApprovalRoutes(options: ApprovalRouteOptions = {}): void {
@@ -51,6 +54,7 @@ export function registerApprovalRoutes(options: ApprovalRouteOptions = {}): void
           uses: () => getApprovalUses(settings.ok ? settings.settings.table : 'ApprovalUses'),
           decisions: durableDecisionTarget(df.getClient(context)),
           ...(options.isApprover ? { isApprover: options.isApprover } : {}),
+          ...(options.approvers ? { approvers: options.approvers } : {}),
         },
         requestId,
       );

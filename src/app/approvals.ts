@@ -26,8 +26,13 @@ export interface ApprovalDeps {
   settings: () => ApprovalSettingsResult;
   uses: () => ApprovalUseStore;
   decisions: DecisionTarget;
-  /** The approver policy (the incident policy file); defaults to the APPROVERS list. */
+  /** A custom approver check; when given, it alone decides. */
   isApprover?: (principal: Principal) => boolean | Promise<boolean>;
+  /**
+   * The approvers for the incident the link belongs to (the policy's service, environment or
+   * global list); null when unknown (no policy, incident not found): the APPROVERS setting decides.
+   */
+  approvers?: (claims: ApprovalClaims) => Promise<string[] | null>;
   now?: () => Date;
 }
 
@@ -118,10 +123,11 @@ async function identify(request: HttpRequest, settings: ApprovalSettings, claims
   }
   const principal = p.principal;
   let allowed: boolean;
+  const list = (deps.approvers ? await deps.approvers(claims).catch(() => null) : null) ?? settings.approvers;
   if (deps.isApprover) allowed = await deps.isApprover(principal);
-  else if (settings.approvers.length === 0) {
-    throw new Refusal(403, 'forbidden', 'No approvers configured', 'No approvers are configured (APPROVERS), so nobody can approve through a link; decide through the incident API.', claimRows(claims));
-  } else allowed = inApproverList(principal, settings.approvers);
+  else if (list.length === 0) {
+    throw new Refusal(403, 'forbidden', 'No approvers configured', 'No approvers are configured for this service (policy approvers or APPROVERS), so nobody can approve through a link; decide through the incident API.', claimRows(claims));
+  } else allowed = inApproverList(principal, list);
   if (!allowed) {
     throw new Refusal(403, 'forbidden', 'Not an approver', `${principal.name ?? principal.id} is not on the approver list for containment decisions.`, claimRows(claims));
   }

@@ -9,7 +9,7 @@
  * concurrent duplicate converges on the same incident. Storage trouble is thrown (the trigger
  * answers 503 so Azure Monitor delivers again); bad input is returned as data.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { resolveService, type Policy } from '../config/policy.js';
 import { toIssues, type Issue } from '../config/issues.js';
 import { COMMON_SCHEMA_ID, CommonAlert } from '../domain/alert-schema.js';
@@ -99,6 +99,7 @@ function summaryOf(input: IncidentInput): IncidentSummary {
     resolvedAt: null,
     alerts: input.alert ? 1 : 0,
     acknowledgedBy: null,
+    drill: input.mode === 'plan',
   };
 }
 
@@ -220,10 +221,12 @@ export interface ManualDeclaration {
   impact?: string[];
   actor: Actor;
   source: 'manual' | 'pipeline';
+  /** A drill: the runbook runs in plan mode (reports what it would do, changes nothing). */
+  dryRun?: boolean;
 }
 
 export type DeclareOutcome =
-  | { kind: 'declared'; incidentId: string; severity: SeverityDecision }
+  | { kind: 'declared'; incidentId: string; severity: SeverityDecision; drill: boolean }
   | { kind: 'already-open'; incidentId: string }
   | { kind: 'unknown-service'; message: string };
 
@@ -236,33 +239,46 @@ export async function declareIncident(deps: IntakeDeps, d: ManualDeclaration): P
     return { kind: 'unknown-service', message: `The policy has no service ${d.service} in environment ${d.environment}.` };
   }
   const now = deps.now().toISOString();
-  const open = await deps.store.findOpen(entry.environment, entry.service);
-  if (open && (await deps.orchestrations.state(open)) === 'running') return { kind: 'already-open', incidentId: open };
-  if (open) await deps.store.closeIncident(entry.environment, entry.service, open);
   const level = d.severity ?? deps.policy.severity.whenUnsure;
   const severity: SeverityDecision = {
     level,
     reasons: [d.severity ? `declared as ${level} by ${d.actor.id}` : `declared by ${d.actor.id} without a severity: ${level} (when unsure, the higher severity)`],
     triggers: [],
   };
+  const makeInput = (incidentId: string): IncidentInput =>
+    IncidentInput.parse({
+      version: 1,
+      incidentId,
+      declaredAt: now,
+      source: d.source,
+      declaredBy: d.actor,
+      service: entry.service,
+      environment: entry.environment,
+      severity,
+      summary: d.summary,
+      impact: d.impact ?? entry.impact,
+      policy: policySnapshot(deps.policy, resolveService(deps.policy, entry)),
+      ...(d.dryRun ? { mode: 'plan' } : {}),
+    });
+
+  if (d.dryRun) {
+    // A drill never takes the service's open-incident slot: a real alert during a drill must open
+    // (or join) a real incident, not vanish into a run that changes nothing.
+    const incidentId = `drill-${incidentIdFor(entry.environment, entry.service, 0).slice(4, -10)}${randomBytes(5).toString('hex')}`;
+    const input = makeInput(incidentId);
+    if ((await deps.orchestrations.start(INCIDENT_ORCHESTRATION, incidentId, input)) === 'exists') return { kind: 'already-open', incidentId };
+    await deps.store.createSummary(summaryOf(input));
+    return { kind: 'declared', incidentId, severity, drill: true };
+  }
+
+  const open = await deps.store.findOpen(entry.environment, entry.service);
+  if (open && (await deps.orchestrations.state(open)) === 'running') return { kind: 'already-open', incidentId: open };
+  if (open) await deps.store.closeIncident(entry.environment, entry.service, open);
   const { incidentId, opened } = await deps.store.openIncident(entry.environment, entry.service, (n) => incidentIdFor(entry.environment, entry.service, n), now);
   if (!opened && (await deps.orchestrations.state(incidentId)) === 'running') return { kind: 'already-open', incidentId };
-  const resolved = resolveService(deps.policy, entry);
-  const input = IncidentInput.parse({
-    version: 1,
-    incidentId,
-    declaredAt: now,
-    source: d.source,
-    declaredBy: d.actor,
-    service: entry.service,
-    environment: entry.environment,
-    severity,
-    summary: d.summary,
-    impact: d.impact ?? entry.impact,
-    policy: policySnapshot(deps.policy, resolved),
-  });
+  const input = makeInput(incidentId);
   const started = await deps.orchestrations.start(INCIDENT_ORCHESTRATION, incidentId, input);
   if (started === 'exists') return { kind: 'already-open', incidentId };
   await deps.store.createSummary(summaryOf(input));
-  return { kind: 'declared', incidentId, severity };
+  return { kind: 'declared', incidentId, severity, drill: false };
 }

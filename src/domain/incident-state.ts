@@ -27,6 +27,7 @@ export interface IncidentState {
   resolved: { by: string; at: string; summary: string | null } | null;
   timelineSeq: number;
   updatedAt: string;
+  drill: boolean;
 }
 
 export interface Applied {
@@ -62,10 +63,11 @@ export function declare(input: IncidentInput): Applied {
     resolved: null,
     timelineSeq: 0,
     updatedAt: input.declaredAt,
+    drill: input.mode === 'plan',
   };
   const who = actorLabel(input.declaredBy);
   const entries = [
-    entry(state, input.declaredAt, 'declared', who, `${input.severity.level} incident declared for ${input.service} in ${input.environment}: ${input.summary}`, {
+    entry(state, input.declaredAt, 'declared', who, `${input.mode === 'plan' ? 'Drill: ' : ''}${input.severity.level} incident declared for ${input.service} in ${input.environment}: ${input.summary}`, {
       severity: input.severity.level,
       reasons: input.severity.reasons,
       source: input.source,
@@ -183,5 +185,6 @@ export function summaryOf(state: IncidentState): IncidentSummary {
     resolvedAt: state.resolved?.at ?? null,
     alerts: state.alerts,
     acknowledgedBy: state.acknowledged[0]?.by ?? null,
+    drill: state.drill,
   };
 }

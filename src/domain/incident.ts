@@ -122,6 +122,8 @@ export const IncidentSummary = z.object({
   resolvedAt: iso.nullable(),
   alerts: z.number().int().nonnegative(),
   acknowledgedBy: z.string().nullable(),
+  /** A drill (plan mode): it changes nothing and does not hold the service's open-incident slot. */
+  drill: z.boolean().default(false),
 });
 export type IncidentSummary = z.infer<typeof IncidentSummary>;
 

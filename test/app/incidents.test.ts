@@ -147,6 +147,26 @@ describe('acting on an incident', () => {
     expect(next.body.incidentId).not.toBe(id);
   });
 
+  it('runs a drill (dryRun) that changes nothing and does not hold the service: a real incident can still be declared', async () => {
+    const drill = await post('/api/incidents', { service: 'billing', environment: 'Prod', summary: 'game day', severity: 'P1', dryRun: true });
+    expect(drill.status).toBe(201);
+    expect(drill.body).toMatchObject({ drill: true, incidentId: expect.stringMatching(/^drill-prod-billing-[0-9a-f]{10}$/) as unknown });
+    const id = drill.body.incidentId as string;
+    type Read = { summary: { drill: boolean; phase: string }; timeline: { kind: string; text: string }[] };
+    const read = await incidentWhen<Read>(id, (b) => b.summary.phase === 'deciding');
+    expect(read.summary.drill).toBe(true);
+    expect(read.timeline[0]?.text).toBe('Drill: P1 incident declared for billing in Prod: game day');
+    expect(read.timeline.map((t) => t.text)).toContainEqual(expect.stringMatching(/^Drill \(plan-only\)/));
+    const real = await post('/api/incidents', { service: 'billing', environment: 'Prod', summary: 'real one' });
+    expect(real.status).toBe(201);
+    expect(real.body).toMatchObject({ drill: false });
+    expect((await post(`/api/incidents/${id}/resolve`, {})).status).toBe(202);
+    await h.waitFor(id, ['Completed']);
+    expect((await post('/api/incidents', { service: 'billing', environment: 'Prod', summary: 'again' })).status).toBe(409);
+    expect((await post(`/api/incidents/${real.body.incidentId as string}/resolve`, {})).status).toBe(202);
+    await h.waitFor(real.body.incidentId as string, ['Completed']);
+  });
+
   it('keeps every event of a burst, even those that arrive while the runbook is busy', async () => {
     const declared = await post('/api/incidents', { service: 'platform-health', environment: 'Prod', summary: 'burst', severity: 'P2' });
     expect(declared.status).toBe(201);

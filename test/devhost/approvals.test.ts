@@ -45,8 +45,8 @@ beforeEach(() => {
   delete process.env.APPROVERS;
 });
 
-async function runningIncident(): Promise<string> {
-  const id = `inc-${++seq}-${randomBytes(3).toString('hex')}`;
+async function runningIncident(prefix = 'inc'): Promise<string> {
+  const id = `${prefix}-${++seq}-${randomBytes(3).toString('hex')}`;
   await h.start('awaitDecision', null, id);
   await h.waitFor(id, ['Running']);
   return id;
@@ -200,6 +200,19 @@ describe('approval links on the dev host', () => {
       actor: { id: 'aaaaaaaa-0000-0000-0000-000000000001', name: 'dana.kim@contoso.com', via: 'approval-link' },
       choice: 'accept-proposal',
     });
+  });
+
+  it("uses the approvers the policy gives the incident's service over the APPROVERS setting", async () => {
+    process.env.APPROVAL_IDENTITY = 'entra';
+    process.env.APPROVERS = 'dana.kim@contoso.com';
+    const id = await runningIncident('inc-policy');
+    const url = pathOf(links(id).perChoice['accept-proposal']);
+    const dana = await h.fetch(url, form('accept-proposal', principal('dana.kim@contoso.com', 'aaaaaaaa-0000-0000-0000-000000000001')));
+    expect(dana.status).toBe(403);
+    expect(await recorded(id)).toEqual([]);
+    const approver = await h.fetch(url, form('accept-proposal', principal('policy.approver@contoso.com', 'cccccccc-0000-0000-0000-000000000003')));
+    expect(approver.status).toBe(200);
+    expect((await h.waitFor(id)).output).toMatchObject({ actor: { name: 'policy.approver@contoso.com' }, choice: 'accept-proposal' });
   });
 
   it('refuses with 410 when the incident automation is not running', async () => {
