@@ -83,7 +83,7 @@ export async function devhostBenchmarks(emit: (r: BenchResult) => void): Promise
           history: prefix,
           book: emptyBook(),
           now: Date.now(),
-          event,
+          events: [event],
         });
         times.push(performance.now() - t0);
       }

@@ -3,7 +3,10 @@
  * durable-functions library, each feature asserted by outputs and statuses.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { odata } from '@azure/data-tables';
+import { createTableClient, storageTarget } from '../../src/adapters/storage.js';
 import type { AzuriteInstance } from '../../src/devhost/azurite.js';
+import { EventType } from '../../src/devhost/durable/history.js';
 import { startTestAzurite, startTestHost, type InstanceStatus, type TestHost } from '../harness/devhost.js';
 
 let azurite: AzuriteInstance;
@@ -40,6 +43,35 @@ describe('activities', () => {
     expect(done.output).toBe(4950);
     // 100 x 200 ms run concurrently: far less than the 20 s they would take one after another.
     expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('delivers results that queued up together in one episode, each exactly once', async () => {
+    const id = await h.start('fanOut', { count: 60, delayMs: 0 });
+    expect((await h.waitFor(id)).output).toBe(1770);
+    const status = (await h.status(id, '?showHistory=true&showHistoryOutput=true')) as InstanceStatus;
+    const results = status.historyEvents?.filter((e) => e.EventType === 'TaskCompleted').map((e) => e.Result);
+    expect(new Set(results)).toEqual(new Set(Array.from({ length: 60 }, (_, i) => i)));
+    expect(results).toHaveLength(60);
+    // The stored history shows the episodes: one per result would be 61 (with the start).
+    const rows = createTableClient(storageTarget(process.env), `${h.host.hubName}DevHost`).listEntities<{ type: number }>({
+      queryOptions: { filter: odata`PartitionKey eq ${id} and type eq ${EventType.OrchestratorStarted}` },
+    });
+    let episodes = 0;
+    for await (const _ of rows) episodes++;
+    expect(episodes).toBeGreaterThan(1);
+    expect(episodes).toBeLessThan(30);
+  });
+
+  it('keeps retries exact when a failure and its retry timer arrive among batched completions', async () => {
+    const id = await h.start('fanOutMixed', { count: 30, flakyKey: 'mixed' });
+    await h.settle();
+    expect((await h.status(id))?.runtimeStatus).toBe('Running');
+    await h.advance(1000); // the retry timer fires: attempt 2 succeeds
+    const done = await h.waitFor(id);
+    const out = done.output as unknown[];
+    expect(out).toHaveLength(61);
+    expect(out[30]).toEqual({ attempt: 2 });
+    expect(out.filter((v, i) => i !== 30)).toEqual(Array.from({ length: 60 }, (_, i) => i));
   });
 
   it('surfaces an activity failure to the orchestrator as the Durable extension words it', async () => {

@@ -365,30 +365,35 @@ export class Engine {
     const body = work.body;
     switch (body.kind) {
       case 'start':
-        return this.episode(live, work, undefined);
+        return this.episode(live, [work], []);
       case 'event':
-        return this.episode(live, work, ev.eventRaised(now, body.name, body.input));
       case 'taskCompleted':
       case 'taskFailed':
       case 'subCompleted':
       case 'subFailed': {
-        if (!outstanding(live.history).some((e) => e.EventId === body.taskId && e.EventType !== EventType.TimerCreated)) {
-          return this.discard(live, work, `task ${body.taskId} is not outstanding (a duplicate result)`);
+        const open = new Set(outstanding(live.history).flatMap((e) => (e.EventType === EventType.TimerCreated ? [] : [e.EventId])));
+        const first = messageEvent(body, now, open);
+        if (!first) return this.discard(live, work, `task ${'taskId' in body ? body.taskId : '?'} is not outstanding (a duplicate result)`);
+        const works: Work[] = [work];
+        const events: HistoryEvent[] = [first];
+        // What queued up behind it while the previous episode ran joins this episode: fewer
+        // replays of a long history (a fan-in of 50 results is a few episodes, not 50). Only
+        // completions and raised events: failures and timers drive retries, delivered alone.
+        if (BATCHABLE.has(body.kind) && live.queue[0] === work) {
+          for (const m of live.queue.slice(1, MAX_BATCH)) {
+            if (!BATCHABLE.has(m.body.kind) || m.executionId !== s.executionId) break;
+            const next = messageEvent(m.body, now, open);
+            if (!next) break;
+            works.push(m);
+            events.push(next);
+          }
         }
-        const event =
-          body.kind === 'taskCompleted'
-            ? ev.taskCompleted(now, body.taskId, body.result)
-            : body.kind === 'taskFailed'
-              ? ev.taskFailed(now, body.taskId, body.reason, body.details)
-              : body.kind === 'subCompleted'
-                ? ev.subOrchestrationCompleted(now, body.taskId, body.result)
-                : ev.subOrchestrationFailed(now, body.taskId, body.reason, body.details);
-        return this.episode(live, work, event);
+        return this.episode(live, works, events);
       }
       case 'timer': {
         const pending = outstanding(live.history).some((e) => e.EventType === EventType.TimerCreated && e.EventId === body.timerId);
         if (!pending || s.book.canceled.includes(body.timerId)) return this.discard(live, work, `timer ${body.timerId} is not pending`);
-        return this.episode(live, work, ev.timerFired(now, body.timerId, body.fireAt));
+        return this.episode(live, [work], [ev.timerFired(now, body.timerId, body.fireAt)]);
       }
       case 'terminate':
         return this.finish(live, work, 'Terminated', JSON.stringify(body.reason), [ev.executionTerminated(now, JSON.stringify(body.reason))]);
@@ -411,13 +416,15 @@ export class Engine {
     this.consume(live, work);
   }
 
-  private committed(live: Live, work: Work, next: InstanceState, events: HistoryEvent[]): void {
-    this.consume(live, work);
+  private committed(live: Live, work: Work | Work[], next: InstanceState, events: HistoryEvent[]): void {
+    for (const w of Array.isArray(work) ? work : [work]) this.consume(live, w);
     live.history.push(...events);
     live.state = next;
   }
 
-  private async episode(live: Live, work: Work, event: HistoryEvent | undefined): Promise<void> {
+  private async episode(live: Live, works: Work[], events: HistoryEvent[]): Promise<void> {
+    const work = works[0] as Work;
+    const keys = works.flatMap((w) => (w.key ? [w.key] : []));
     const s = live.state;
     const now = this.o.clock.now();
     const reg = this.orchestratorNamed(s.name);
@@ -434,7 +441,7 @@ export class Engine {
       history: live.history,
       book: s.book,
       now,
-      event,
+      events,
     });
 
     const outcome = result.outcome;
@@ -461,16 +468,16 @@ export class Engine {
       next.book = emptyBook();
     }
     try {
-      await this.o.store.commit(next, s.historyLength, outcome.kind === 'continueAsNew' ? [] : result.appended, work.key);
+      await this.o.store.commit(next, s.historyLength, outcome.kind === 'continueAsNew' ? [] : result.appended, keys);
     } catch (err) {
       if (!(err instanceof PayloadTooLargeError) || outcome.kind === 'failed') throw err;
       // An output, custom status or input too large to store fails the orchestration, as in Azure.
       const message = `Orchestrator function '${s.name}' failed: ${err.message}`;
-      return this.finish(live, work, 'Failed', JSON.stringify(message), [ev.executionCompleted(now, 'Failed', JSON.stringify(message))]);
+      return this.finish(live, works, 'Failed', JSON.stringify(message), [ev.executionCompleted(now, 'Failed', JSON.stringify(message))]);
     }
 
     if (outcome.kind === 'continueAsNew') {
-      this.consume(live, work);
+      for (const w of works) this.consume(live, w);
       this.clearTimers(live);
       live.history = [];
       live.state = next;
@@ -480,7 +487,7 @@ export class Engine {
         .catch((err: unknown) => this.o.logger.warn('DurableTask', `Could not delete old history rows: ${errorText(err)}`));
       return;
     }
-    this.committed(live, work, next, result.appended);
+    this.committed(live, works, next, result.appended);
     for (const id of result.canceledTimers) {
       live.timers.get(id)?.cancel();
       live.timers.delete(id);
@@ -502,10 +509,11 @@ export class Engine {
   }
 
   /** Ends an instance without an episode (terminate, missing orchestrator). */
-  private async finish(live: Live, work: Work, status: RuntimeStatus, output: string, events: HistoryEvent[]): Promise<void> {
+  private async finish(live: Live, work: Work | Work[], status: RuntimeStatus, output: string, events: HistoryEvent[]): Promise<void> {
     const now = this.o.clock.now();
     const next: InstanceState = { ...live.state, status, output, lastUpdatedTime: now, historyLength: live.state.historyLength + events.length };
-    await this.o.store.commit(next, live.state.historyLength, events, work.key);
+    const keys = (Array.isArray(work) ? work : [work]).flatMap((w) => (w.key ? [w.key] : []));
+    await this.o.store.commit(next, live.state.historyLength, events, keys);
     this.committed(live, work, next, events);
     this.afterFinish(live);
   }
@@ -730,5 +738,35 @@ class Semaphore {
       this.active--;
       this.waiting.shift()?.();
     }
+  }
+}
+
+/** Message kinds that may share an episode (they consume no task numbers, see episode.ts). */
+const BATCHABLE = new Set<string>(['event', 'taskCompleted', 'subCompleted']);
+/** At most this many messages per episode: their inbox rows are deleted with the state row. */
+const MAX_BATCH = 50;
+
+/**
+ * The history event for a result or raised event, or undefined when its task is not outstanding
+ * (a duplicate). `open` holds the outstanding task ids and loses the ones answered here.
+ */
+function messageEvent(body: Work['body'], now: number, open: Set<number>): HistoryEvent | undefined {
+  switch (body.kind) {
+    case 'event':
+      return ev.eventRaised(now, body.name, body.input);
+    case 'taskCompleted':
+    case 'taskFailed':
+    case 'subCompleted':
+    case 'subFailed':
+      if (!open.delete(body.taskId)) return undefined;
+      return body.kind === 'taskCompleted'
+        ? ev.taskCompleted(now, body.taskId, body.result)
+        : body.kind === 'taskFailed'
+          ? ev.taskFailed(now, body.taskId, body.reason, body.details)
+          : body.kind === 'subCompleted'
+            ? ev.subOrchestrationCompleted(now, body.taskId, body.result)
+            : ev.subOrchestrationFailed(now, body.taskId, body.reason, body.details);
+    default:
+      return undefined;
   }
 }

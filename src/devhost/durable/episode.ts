@@ -1,5 +1,5 @@
 /**
- * One orchestrator episode: replay the committed history plus one new event through the real
+ * One orchestrator episode: replay the committed history plus the new events through the real
  * durable-functions library, then turn the actions it returns into the history events and work
  * the host must schedule.
  *
@@ -10,7 +10,9 @@
  * a reused task removed) with the id each one received; the actions past the book are new.
  * Retries (CallActivityWithRetry) also consume numbers while an event is processed, before user
  * code resumes: a failure takes one id for the retry timer, the timer firing takes one for the
- * next attempt. Delivering exactly one new event per episode keeps that order known.
+ * next attempt. So an event that takes part in a retry (a failure, a timer) is delivered alone;
+ * completions and raised events, which consume no numbers, may come several per episode (the host
+ * batches what queued up while the previous episode ran, as Azure does).
  */
 import { EventType, ev, type HistoryEvent } from './history.js';
 
@@ -131,13 +133,18 @@ export async function runEpisode(args: {
   history: readonly HistoryEvent[];
   book: Book;
   now: number;
-  /** The event this episode delivers; undefined for the first episode of an execution. */
-  event: HistoryEvent | undefined;
+  /**
+   * The events this episode delivers, in arrival order; empty for the first episode of an
+   * execution. More than one only for completions and raised events (see above).
+   */
+  events: readonly HistoryEvent[];
 }): Promise<EpisodeResult> {
-  const { instance, now, event } = args;
+  const { instance, now } = args;
+  const event = args.events.length === 1 ? args.events[0] : undefined;
   const book: Book = structuredClone(args.book);
   const appended: HistoryEvent[] = [ev.orchestratorStarted(now)];
-  appended.push(event ?? ev.executionStarted(now, instance.name, instance.input));
+  if (args.events.length) appended.push(...args.events);
+  else appended.push(ev.executionStarted(now, instance.name, instance.input));
 
   const result: EpisodeResult = {
     appended,

@@ -184,14 +184,15 @@ export class HubStore {
    * consumed inbox row. One transaction when it fits; otherwise history rows first (harmless on
    * their own: rows past the state's historyLength are ignored and overwritten), state last.
    */
-  async commit(state: InstanceState, from: number, events: readonly HistoryEvent[], consumed: string | undefined): Promise<void> {
+  /** `consumed`: the inbox rows the commit applied (at most 50: they travel with the state row). */
+  async commit(state: InstanceState, from: number, events: readonly HistoryEvent[], consumed: string | readonly string[] | undefined): Promise<void> {
     const rows: TransactionAction[] = events.map((event, i) => {
       const e: Record<string, unknown> = { partitionKey: state.instanceId, rowKey: historyKey(from + i), type: event.EventType };
       putText(e, 'ev', JSON.stringify(event), 'A history event');
       return ['upsert', e as TableEntity, 'Replace'];
     });
     const final: TransactionAction[] = [['update', HubStore.stateEntity(state), 'Replace', { etag: state.etag ?? '*' }]];
-    if (consumed) final.push(['delete', { partitionKey: state.instanceId, rowKey: consumed }]);
+    for (const key of typeof consumed === 'string' ? [consumed] : (consumed ?? [])) final.push(['delete', { partitionKey: state.instanceId, rowKey: key }]);
 
     const batches: TransactionAction[][] = [];
     let current: TransactionAction[] = [];
