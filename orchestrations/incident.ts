@@ -187,7 +187,7 @@ df.app.orchestration('incident', function* (context: df.OrchestrationContext) {
     if (changesOut !== undefined) {
       const read = activityResult(sqlReadRecentChanges, changesOut);
       if (read.kind === 'ok') changes.push(...read.events.flatMap((e) => recentChangeOf(e)));
-      else problems.push(`recent changes: ${read.summary}`);
+      else problems.push(`recent changes: ${read.summary.replace(/\.$/, '')} (${read.reason.replace(/\s*\n\s*/g, ' ').slice(0, 300)})`);
     }
     let api: ReleaseState | null = null;
     let web: ReleaseState | null = null;
@@ -197,6 +197,8 @@ df.app.orchestration('incident', function* (context: df.OrchestrationContext) {
       if (input.policy.service.rollback?.api) api = releaseOf(read.services.find((s) => s.service === names.api));
       if (input.policy.service.rollback?.web) web = releaseOf(read.services.find((s) => s.service === names.web));
       problems.push(...read.problems);
+      // A slot whose build could not be read makes "what runs where" unknown: say why.
+      for (const svc of read.services) for (const slot of [svc.production, svc.staging]) if (slot?.error) problems.push(`release of ${svc.service}: ${firstLine(slot.error)}`);
     }
     if (problems.length) note(`Snapshot incomplete: ${problems.join('; ')}`);
     const snap: Snapshot = { verdict, changes, api, web, problems };

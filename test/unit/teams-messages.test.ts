@@ -103,6 +103,9 @@ describe('runbook templates, filled', () => {
     const noLinks = renderMessage(samples['containment-proposed'], { reference: ctx.reference });
     expect(noLinks.card.actions).toBeUndefined();
     expect(noLinks.text).toContain('Approval links are not available');
+    // An LKG nobody recorded yet is not named as if it were a release.
+    const unknown = renderMessage({ ...samples['containment-proposed'], releases: { current: 'unknown', previous: 'unknown' } } as IncidentMessageInput, ctx);
+    expect(unknown.headline).toContain('if nobody answers, the automation rolls back to the last known good release (');
   });
 
   it('keeps text from alerts from turning into Markdown links in the card', () => {
