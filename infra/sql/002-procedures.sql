@@ -15,10 +15,32 @@
   Reads (sp_Feature_List, sp_Config_List, sp_Audit_Recent, sp_Audit_ByRequestId) return one
   result set each, with the column names the automation reads.
 
-  CREATE OR ALTER replaces a procedure's code and nothing else (no data is touched).
+  CREATE OR ALTER replaces a procedure's code and nothing else (no data is touched). It only ever
+  replaces procedures this script created: each one carries the extended property
+  incident_autopilot_reference. If the database already has a procedure of one of these names
+  that lacks it (the target's own), the script stops before changing anything: keep yours (it must
+  take the same parameters and return the same columns) and run only 003-permissions.sql.
+  Run with sqlcmd -b (or in a tool that stops at the first error) as well.
 */
 SET ANSI_NULLS ON;
 SET QUOTED_IDENTIFIER ON;
+GO
+
+-- Add-only: never overwrite a procedure the target wrote itself. SET NOEXEC ON lasts for the rest
+-- of the session, so every batch below is compiled but none runs.
+IF EXISTS (
+    SELECT 1
+    FROM sys.procedures AS p
+    WHERE p.schema_id = SCHEMA_ID(N'dbo')
+      AND p.name IN (N'sp_Feature_Set', N'sp_Config_SetValue', N'sp_Feature_List',
+                     N'sp_Config_List', N'sp_Audit_Recent', N'sp_Audit_ByRequestId')
+      AND NOT EXISTS (SELECT 1 FROM sys.extended_properties AS ep
+                      WHERE ep.class = 1 AND ep.major_id = p.object_id AND ep.minor_id = 0
+                        AND ep.name = N'incident_autopilot_reference'))
+BEGIN
+    RAISERROR (N'dbo already has its own procedure with one of the reference names; nothing was changed. Keep yours and run only 003-permissions.sql.', 16, 1);
+    SET NOEXEC ON;
+END;
 GO
 
 CREATE OR ALTER PROCEDURE dbo.sp_Feature_Set
@@ -244,4 +266,25 @@ BEGIN
     WHERE RequestId = @RequestId
     ORDER BY AuditId;
 END;
+GO
+
+-- Mark the procedures as this script's, so a later run may update them (and only them).
+DECLARE @name sysname;
+DECLARE procs CURSOR LOCAL FAST_FORWARD FOR
+    SELECT v.name FROM (VALUES (N'sp_Feature_Set'), (N'sp_Config_SetValue'), (N'sp_Feature_List'),
+                               (N'sp_Config_List'), (N'sp_Audit_Recent'), (N'sp_Audit_ByRequestId')) AS v(name);
+OPEN procs;
+FETCH NEXT FROM procs INTO @name;
+WHILE @@FETCH_STATUS = 0
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM sys.fn_listextendedproperty(N'incident_autopilot_reference', N'SCHEMA', N'dbo', N'PROCEDURE', @name, NULL, NULL))
+        EXEC sys.sp_addextendedproperty @name = N'incident_autopilot_reference', @value = N'infra/sql/002-procedures.sql',
+             @level0type = N'SCHEMA', @level0name = N'dbo', @level1type = N'PROCEDURE', @level1name = @name;
+    FETCH NEXT FROM procs INTO @name;
+END;
+CLOSE procs;
+DEALLOCATE procs;
+GO
+
+SET NOEXEC OFF;
 GO
