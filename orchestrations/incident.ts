@@ -139,13 +139,14 @@ df.app.orchestration('incident', function* (context: df.OrchestrationContext) {
     }
   }
 
-  function releaseOf(s: { production: { buildId: string | null; releaseTag: string | null } | null; lkg: { releaseTag: string; buildId: string } | null } | undefined): ReleaseState | null {
+  function releaseOf(s: { production: { buildId: string | null; releaseTag: string | null; deployedAt?: string | null | undefined; migrations?: string[] | undefined } | null; lkg: { releaseTag: string; buildId: string } | null } | undefined): ReleaseState | null {
     if (!s) return null;
     return {
       current: s.production ? (s.production.releaseTag ?? s.production.buildId) : null,
       lkg: s.lkg ? s.lkg.releaseTag : null,
-      deployedAt: null,
-      migrations: [],
+      // What the deploy wrote next to the build (APP_DEPLOYED_AT / APP_MIGRATIONS, or /version).
+      deployedAt: s.production?.deployedAt ?? null,
+      migrations: s.production?.migrations ?? [],
     };
   }
 

@@ -10,7 +10,7 @@
 import { z } from 'zod';
 import { ActionMode, ActionOutcome } from '../domain/actions.js';
 import { AppServiceTarget } from '../config/app-service.js';
-import { EnvName, LkgRecord, RecordActor, ServiceName } from '../domain/release.js';
+import { EnvName, LkgRecord, MAX_MIGRATIONS, RecordActor, ServiceName } from '../domain/release.js';
 import { defineActivity, type RetryPolicy } from './define.js';
 
 const IncidentId = z.string().trim().min(1).max(128);
@@ -32,6 +32,8 @@ const SlotBuildOut = z.object({
   buildId: z.string().nullable(),
   releaseTag: z.string().nullable(),
   error: z.string().nullable(),
+  deployedAt: z.string().nullable().optional(),
+  migrations: z.array(z.string().max(200)).max(MAX_MIGRATIONS).optional(),
 });
 
 export const ServiceReleaseState = z.object({

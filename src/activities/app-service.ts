@@ -100,7 +100,8 @@ function requireReadable(builds: SlotBuilds, what: string): void {
 }
 
 function strip(b: SlotBuild & { transient?: boolean }): SlotBuild {
-  return { slot: b.slot, buildId: b.buildId, releaseTag: b.releaseTag, error: b.error };
+  const meta = { ...(b.deployedAt ? { deployedAt: b.deployedAt } : {}), ...(b.migrations?.length ? { migrations: b.migrations } : {}) };
+  return { slot: b.slot, buildId: b.buildId, releaseTag: b.releaseTag, error: b.error, ...meta };
 }
 
 export function createAppServiceActivities(p: AppServicePorts): AppServiceActivities {

@@ -4,7 +4,7 @@
  * is configured.
  */
 import type { AppServiceTarget, BuildSource, RepublishTarget, SlotSwapTarget } from '../config/app-service.js';
-import type { LkgRecord, SlotBuild } from '../domain/release.js';
+import { releaseMetaOf, type LkgRecord, type SlotBuild } from '../domain/release.js';
 import type { AppServicePort, RestoreContext, RestoreResult, SlotBuilds } from '../ports/app-service.js';
 import { TransientError } from '../ports/transient.js';
 import { ArmRequestError, type ArmAppService } from './arm.js';
@@ -49,7 +49,7 @@ export class AppServiceAdapter implements AppServicePort {
         const buildId = clean(settings[source.name]);
         const releaseTag = source.releaseName ? clean(settings[source.releaseName]) : null;
         if (!buildId) return unknown(slot, `app setting ${source.name} is not set in slot ${slot}`, false);
-        return { slot, buildId, releaseTag, error: null, transient: false };
+        return { slot, buildId, releaseTag, error: null, transient: false, ...releaseMetaOf(settings[source.deployedAtName], settings[source.migrationsName]) };
       }
       const url = slot === 'production' ? source.productionUrl : source.stagingUrl;
       if (!url) return unknown(slot, `no /version URL configured for slot ${slot}`, false);
@@ -86,7 +86,7 @@ export class AppServiceAdapter implements AppServicePort {
     const buildId = clean(pick(doc, source.field));
     if (!buildId) return unknown(slot, `${safeUrl(url)} has no "${source.field}" string`, false);
     const releaseTag = source.releaseField ? clean(pick(doc, source.releaseField)) : null;
-    return { slot, buildId, releaseTag, error: null, transient: false };
+    return { slot, buildId, releaseTag, error: null, transient: false, ...releaseMetaOf(pick(doc, source.deployedAtField), pick(doc, source.migrationsField)) };
   }
 
   async restoreLkg(target: AppServiceTarget, lkg: LkgRecord, context: RestoreContext): Promise<RestoreResult> {

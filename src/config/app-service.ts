@@ -21,6 +21,14 @@ export const BuildSource = z.discriminatedUnion('from', [
     name: settingName.default('APP_BUILD_ID'),
     /** Optional non-sticky setting with the release tag. */
     releaseName: settingName.optional(),
+    /**
+     * Non-sticky settings the deploy may set with the build: when it was deployed (ISO 8601) and
+     * the database migrations it shipped (comma-separated). Read when present; the decision tree
+     * uses them (a flag changed after the deploy points at the flag; a failing release with
+     * migrations is rolled back app-only, with a forward fix).
+     */
+    deployedAtName: settingName.default('APP_DEPLOYED_AT'),
+    migrationsName: settingName.default('APP_MIGRATIONS'),
   }),
   z.object({
     /** A GET endpoint of the app answering JSON (or plain text: the build id). */
@@ -31,6 +39,9 @@ export const BuildSource = z.discriminatedUnion('from', [
     /** JSON field (dot path) holding the build id. */
     field: z.string().min(1).default('buildId'),
     releaseField: z.string().min(1).optional(),
+    /** JSON fields (dot paths) with the deploy time and the migrations list (array or comma-separated). */
+    deployedAtField: z.string().min(1).default('deployedAt'),
+    migrationsField: z.string().min(1).default('migrations'),
   }),
 ]);
 export type BuildSource = z.infer<typeof BuildSource>;
@@ -51,7 +62,7 @@ const SlotSwapTarget = z.object({
   stagingSlot: z.string().regex(/^[A-Za-z0-9-]{1,59}$/, 'must be a slot name').default('staging'),
   /** Keep VNet integration with the slot (ARM's `preserveVnet`). */
   preserveVnet: z.boolean().default(true),
-  build: BuildSource.default({ from: 'setting', name: 'APP_BUILD_ID' }),
+  build: BuildSource.prefault({ from: 'setting', name: 'APP_BUILD_ID' }),
 });
 
 const RepublishTarget = z.object({

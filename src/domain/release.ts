@@ -96,11 +96,42 @@ export interface SlotBuild {
   buildId: string | null;
   releaseTag: string | null;
   error: string | null;
+  /** When the build was deployed (ISO 8601, UTC), when the deploy says so. */
+  deployedAt?: string | null;
+  /** Database migrations the build shipped, when the deploy says so. */
+  migrations?: string[];
+}
+
+/** At most this many migration names are kept per build (a list, not a changelog). */
+export const MAX_MIGRATIONS = 50;
+
+/**
+ * Release metadata as a deploy writes it (an app setting or a /version field): a deploy time that
+ * must parse as a date, and migrations as a JSON array or a comma/semicolon/whitespace separated
+ * list. Anything else is ignored, never guessed at.
+ */
+export function releaseMetaOf(deployedAt: unknown, migrations: unknown): { deployedAt: string | null; migrations: string[] } {
+  let at: string | null = null;
+  if (typeof deployedAt === 'string' && deployedAt.trim()) {
+    const ms = Date.parse(deployedAt.trim());
+    if (Number.isFinite(ms)) at = new Date(ms).toISOString();
+  }
+  const names = Array.isArray(migrations) ? migrations : typeof migrations === 'string' ? migrations.split(/[\s,;]+/) : [];
+  const list = names
+    .filter((m): m is string => typeof m === 'string')
+    .map((m) => m.trim())
+    .filter((m) => m.length > 0 && m.length <= 200);
+  return { deployedAt: at, migrations: [...new Set(list)].slice(0, MAX_MIGRATIONS) };
 }
 
 export function describeBuild(b: SlotBuild): string {
   if (!b.buildId) return `an unknown build (${b.error ?? 'no build id'})`;
-  return b.releaseTag ? `${b.releaseTag} (build ${b.buildId})` : `build ${b.buildId}`;
+  const meta = [
+    ...(b.deployedAt ? [`deployed ${b.deployedAt.slice(0, 16).replace('T', ' ')} UTC`] : []),
+    ...(b.migrations?.length ? [`migrations ${b.migrations.join(', ')}`] : []),
+  ];
+  const id = b.releaseTag ? `${b.releaseTag} (build ${b.buildId}${meta.length ? `; ${meta.join('; ')}` : ''})` : `build ${b.buildId}${meta.length ? ` (${meta.join('; ')})` : ''}`;
+  return id;
 }
 
 export function describeLkg(lkg: LkgRecord): string {

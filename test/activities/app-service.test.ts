@@ -67,6 +67,8 @@ class WebHost {
 
 /** A simulated API whose /version follows whatever the ARM fake swapped (the `onSwap` hook). */
 const apiApp = { production: 'b42', staging: 'b41' };
+/** Extra /version fields of the production slot (what a deploy may report next to the build). */
+let apiMeta: Record<string, unknown> = {};
 let apiServer: http.Server;
 let apiUrl = '';
 
@@ -133,7 +135,7 @@ beforeAll(async () => {
   apiServer = http.createServer((req, res) => {
     const m = /^\/web\/(production|staging)\/version$/.exec(req.url ?? '');
     res.writeHead(m ? 200 : 404, { 'content-type': 'application/json' });
-    res.end(m ? JSON.stringify({ buildId: apiApp[m[1] as 'production' | 'staging'] }) : '{}');
+    res.end(m ? JSON.stringify({ buildId: apiApp[m[1] as 'production' | 'staging'], ...(m[1] === 'production' ? apiMeta : {}) }) : '{}');
   });
   await new Promise<void>((r) => apiServer.listen(0, '127.0.0.1', r));
   apiUrl = `http://127.0.0.1:${(apiServer.address() as AddressInfo).port}`;
@@ -164,6 +166,7 @@ beforeEach(() => {
   fake.addSite({ subscriptionId: SUB, resourceGroup: 'rg-prod', name: 'web-prod', slots: { production: {}, staging: {} } });
   apiApp.production = 'b42';
   apiApp.staging = 'b41';
+  apiMeta = {};
   web.served = { buildId: 'w42', releaseTag: 'web-42' };
   web.hookCalls = [];
   web.hookStatus = 202;
@@ -458,5 +461,18 @@ describe('release snapshot (first 15 minutes)', () => {
       'api (Prod): production runs r42 (build b42); staging runs r41 (build b41); LKG r41 (build b41) is in staging: a swap restores it.',
     );
     expect(fake.swapRequests()).toHaveLength(0);
+  });
+
+  it('carries what the deploy wrote next to the build: when, and which migrations (app setting or /version)', async () => {
+    await lkg.record(lkgInput('Prod', 'api', 'r41', 'b41'), '2026-01-01T00:00:00.000Z');
+    fake.deploy('api-prod', 'production', { APP_BUILD_ID: 'b42', APP_RELEASE_TAG: 'r42', APP_DEPLOYED_AT: '2026-01-16T08:40:00+01:00', APP_MIGRATIONS: '20260116_jobs_index, 20260116_backfill;20260116_jobs_index' });
+    apiMeta = { deployedAt: 'yesterday', migrations: ['20260115_web_prefs', 42, ''] };
+    const snap = await acts.readReleaseState({ incidentId: inc, env: 'Prod' });
+    const [api, webState] = snap.services;
+    expect(api?.production).toEqual({ slot: 'production', buildId: 'b42', releaseTag: 'r42', error: null, deployedAt: '2026-01-16T07:40:00.000Z', migrations: ['20260116_jobs_index', '20260116_backfill'] });
+    expect(api?.staging).toEqual({ slot: 'staging', buildId: 'b41', releaseTag: 'r41', error: null });
+    expect(api?.summary).toContain('production runs r42 (build b42; deployed 2026-01-16 07:40 UTC; migrations 20260116_jobs_index, 20260116_backfill)');
+    // An unreadable deploy time is dropped, not guessed; only string migration names count.
+    expect(webState?.production).toEqual({ slot: 'production', buildId: 'b42', releaseTag: null, error: null, migrations: ['20260115_web_prefs'] });
   });
 });
