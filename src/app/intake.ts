@@ -206,8 +206,14 @@ export async function acceptAlert(deps: IntakeDeps, body: unknown, payloadName: 
       await deps.store.closeIncident(environment, service, incidentId);
       continue;
     }
-    const kind = result === 'started' ? 'declared' : 'correlated';
-    await deps.store.markDelivered(dedupeHash, incidentId, kind, now);
+    // A claim that was not fresh is this same alert delivered concurrently (or again after a
+    // delivery that stopped half-way): raising it was harmless (the orchestration drops alerts it
+    // has seen), and the answer says what it is, a duplicate, not a new alert for the incident.
+    // The delivery that claimed the alert records its outcome; a concurrent one leaves that record
+    // alone (if the claimer died half-way, the record stays pending and the next delivery takes
+    // this same safe path again).
+    const kind = result === 'started' ? 'declared' : claim.fresh ? 'correlated' : 'duplicate';
+    if (kind !== 'duplicate') await deps.store.markDelivered(dedupeHash, incidentId, kind, now);
     return { kind, incidentId, ...base };
   }
   throw new Error(`Could not deliver alert ${signal.alertId}: the open incident for ${service}@${environment} kept finishing.`);

@@ -73,6 +73,8 @@ describe('deduplication and correlation', () => {
     const alertsBefore = open[0] ? (await h.json<{ summary: { alerts: number } }>(`/api/incidents/${open[0].instanceId}`)).body.summary.alerts : 0;
     const answers = await Promise.all(Array.from({ length: 25 }, () => postAlert(h, doc)));
     expect(answers.every((a) => a.status === 200 || a.status === 202)).toBe(true);
+    // One delivery declares (or joins an incident already open); every other one is a duplicate.
+    expect(answers.filter((a) => a.body.kind !== 'duplicate').map((a) => a.body.kind)).toHaveLength(1);
     const ids = new Set(answers.map((a) => a.body.incidentId));
     expect(ids.size).toBe(1);
     const [id] = [...ids];
