@@ -25,8 +25,12 @@ const suites: { name: string; run: (emit: (r: BenchResult) => void) => Promise<v
 
 async function main(): Promise<void> {
   const filter = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+  // Standard output carries the figures only, one JSON line each: whatever the app under test
+  // prints (the Teams local sink shows every message it would post) goes to standard error.
+  const stdout = process.stdout.write.bind(process.stdout);
+  process.stdout.write = process.stderr.write.bind(process.stderr);
   const emit = (r: BenchResult): void => {
-    process.stdout.write(JSON.stringify(r) + '\n');
+    stdout(JSON.stringify(r) + '\n');
   };
   for (const suite of suites) {
     if (filter.length && !filter.some((f) => suite.name.includes(f))) continue;
