@@ -42,6 +42,8 @@ df.app.orchestration('incident', function* (context: df.OrchestrationContext) {
   const targets = rollbackTargets(input);
   const names = lkgNames(input);
   const sql = input.policy.service.sql;
+  // The bot's one name: on the timeline, in the target's audit rows, on freezes and LKG records.
+  const bot = input.policy.bot.actor;
   const plan = smokePlanOf(input);
   const triggers = new Set<TriggerKind>(input.severity.triggers);
   const collected: Collected = emptyCollected();
@@ -224,7 +226,7 @@ df.app.orchestration('incident', function* (context: df.OrchestrationContext) {
     switch (a.kind) {
       case 'set-flag':
         if (!sql) return { kind: 'action', outcome: { kind: 'refused', summary: `No SQL target is configured for ${input.service}: flag ${a.key} was not changed.`, reason: 'not-configured' } };
-        return yield* action(cmd.step, sqlSetFlag.name, activityTask(context, sqlSetFlag, { ...base, connectionSetting: sql.connectionSetting, scope: sql.scope ?? input.environment, flagKey: a.key, isEnabled: a.to, description: `Incident ${input.incidentId}: ${a.reason}`.slice(0, 400) }), sqlSetFlag);
+        return yield* action(cmd.step, sqlSetFlag.name, activityTask(context, sqlSetFlag, { ...base, actor: bot, connectionSetting: sql.connectionSetting, scope: sql.scope ?? input.environment, flagKey: a.key, isEnabled: a.to, description: `Incident ${input.incidentId}: ${a.reason}`.slice(0, 400) }), sqlSetFlag);
       case 'set-config':
         if (!sql) return { kind: 'action', outcome: { kind: 'refused', summary: `No SQL target is configured for ${input.service}: ${a.key} was not changed.`, reason: 'not-configured' } };
         return yield* action(
@@ -232,6 +234,7 @@ df.app.orchestration('incident', function* (context: df.OrchestrationContext) {
           sqlSetConfigValue.name,
           activityTask(context, sqlSetConfigValue, {
             ...base,
+            actor: bot,
             connectionSetting: sql.connectionSetting,
             scope: sql.scope ?? input.environment,
             configKey: a.key,
@@ -277,13 +280,13 @@ df.app.orchestration('incident', function* (context: df.OrchestrationContext) {
         return yield* execute(cmd);
       case 'freeze': {
         const def = cmd.on ? setDeployFreeze : clearDeployFreeze;
-        const task = activityTask(context, def, { incidentId: input.incidentId, env: input.environment, reason: cmd.reason, step: cmd.step, mode: cfg.mode });
+        const task = activityTask(context, def, { incidentId: input.incidentId, env: input.environment, reason: cmd.reason, actor: { id: bot, name: 'incident-autopilot' }, step: cmd.step, mode: cfg.mode });
         return yield* action(cmd.step, def.name, task, def);
       }
       case 'record-lkg': {
         if (!targets.length) return { kind: 'action', outcome: { kind: 'skipped', summary: 'No rollback target: no LKG to record.', reason: 'not-configured' } };
         const evidenceUrl = packUrl && /^https?:\/\//.test(packUrl) ? packUrl : `https://${input.environment.toLowerCase()}.invalid/incidents/${input.incidentId}`;
-        return yield* action(cmd.step, recordLkg.name, activityTask(context, recordLkg, { incidentId: input.incidentId, env: input.environment, service: names.api, evidenceUrl, step: cmd.step, mode: cfg.mode, targets }), recordLkg);
+        return yield* action(cmd.step, recordLkg.name, activityTask(context, recordLkg, { incidentId: input.incidentId, env: input.environment, service: names.api, evidenceUrl, actor: { id: bot }, step: cmd.step, mode: cfg.mode, targets }), recordLkg);
       }
       case 'archive':
         return yield* archive();

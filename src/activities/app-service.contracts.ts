@@ -137,6 +137,8 @@ export const recordLkg = defineActivity({
     evidenceUrl: z.url({ protocol: /^https?$/ }).max(2048),
     /** Default: the release tag production reports (releaseName / releaseField of the target). */
     releaseTag: z.string().trim().min(1).max(128).optional(),
+    /** Default: the incident bot. */
+    actor: RecordActor.optional(),
     mode: ActionMode.default('execute'),
     step: Step,
     targets: Targets,

@@ -376,7 +376,7 @@ export function createAppServiceActivities(p: AppServicePorts): AppServiceActivi
       if (!target) {
         return refused(Reason.notConfigured, `${who(input.env, input.service)}: no App Service target is configured for it, so its build cannot be read; no LKG recorded.`);
       }
-      const recordedBy = { id: BOT_ACTOR.id, name: `incident ${input.incidentId}` };
+      const recordedBy = { id: input.actor?.id ?? BOT_ACTOR.id, name: `incident ${input.incidentId}` };
       const decide = async () => {
         const [current, builds] = await Promise.all([p.lkg.current(input.env, target.service), p.appService.readBuilds(target)]);
         if (builds.production.transient) throw new TransientError(`${who(input.env, target.service)}: reading production's build failed: ${builds.production.error ?? ''}`);

@@ -25,6 +25,8 @@ const Step = {
   step: z.string().min(1).max(200),
   mode: ActionMode.default('execute'),
   connectionSetting: ConnectionSetting,
+  /** Written as @Actor (the bot's name in the policy, `bot.actor`); default: the SQL_ACTOR setting. */
+  actor: z.string().trim().min(1).max(128).optional(),
 };
 
 const Scope = z.string().min(1).max(50);

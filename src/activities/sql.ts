@@ -162,7 +162,7 @@ export function createSqlActivities(ports: SqlActivityPorts) {
         };
       }
 
-      const actor = ports.settings().actor;
+      const actor = input.actor ?? ports.settings().actor;
       const reconcile = async (): Promise<ActionOutcome | undefined> => {
         const audit = await store.auditByRequestId(requestId);
         if (audit.length) return doneOutcome(audit, undefined, requestId, `${verb}d flag ${input.flagKey} in ${input.scope}`, store.name);
@@ -261,7 +261,7 @@ export function createSqlActivities(ports: SqlActivityPorts) {
         };
       }
 
-      const actor = ports.settings().actor;
+      const actor = input.actor ?? ports.settings().actor;
       const reconcile = async (): Promise<ActionOutcome | undefined> => {
         const audit = await store.auditByRequestId(requestId);
         if (audit.length) return doneOutcome(audit, undefined, requestId, `Set config ${input.configKey} in ${input.scope} to ${quoted(input.value)}`, store.name);

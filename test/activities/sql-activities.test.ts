@@ -97,6 +97,15 @@ describe('sqlSetFlag / sqlSetConfigValue', () => {
     expect(await ledger.get({ incidentId: id, step: 'contain/flag/EnableLegacyHttpSse@Prod' })).toMatchObject({ state: 'done', outcome: { kind: 'done' } });
   });
 
+  it('writes the name the orchestration gives (the policy bot) as @Actor, over the SQL_ACTOR default', async () => {
+    const id = incident();
+    await sql.setFlag(disableFlag(id, { actor: 'incident-bot' }));
+    await sql.setConfigValue(revertConfig(id, { actor: 'incident-bot' }));
+    expect(fake.callsOf('dbo.sp_Feature_Set')[0]?.params.Actor).toBe('incident-bot');
+    expect(fake.callsOf('dbo.sp_Config_SetValue')[0]?.params.Actor).toBe('incident-bot');
+    expect(fake.db.audit.map((a) => a.actor)).toEqual(['incident-bot', 'incident-bot']);
+  });
+
   it('reverts a config value to the previous one (keeping its type and tags)', async () => {
     const outcome = await sql.setConfigValue(revertConfig(incident()));
     expect(outcome).toMatchObject({
