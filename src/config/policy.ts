@@ -117,9 +117,22 @@ export type TriggerRule = z.infer<typeof TriggerRule>;
 export const Endpoints = z.object({
   /** Production base URL of the API (https://...). */
   baseUrl: https,
-  /** Base URL of the staging slot, to read its build before a swap. */
+  /**
+   * Base URL of the staging slot. Never probed (after a rollback swap it holds the bad build on
+   * purpose); kept so a policy can say where staging is. Builds are read per rollback target.
+   */
   stagingBaseUrl: https.optional(),
   webBaseUrl: https.optional(),
+  /**
+   * Further production instances of the API with their own URL (a second region, a per-instance
+   * host name behind Front Door): each gets the same checks as `baseUrl`, in the same fan-out, and
+   * a failure on any one is a failure of the service.
+   */
+  instances: z
+    .array(z.object({ name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$/, 'must be a short name (letters, digits, . _ -)'), baseUrl: https }).strict())
+    .max(20)
+    .default([])
+    .refine((list) => new Set(list.map((i) => i.name.toLowerCase())).size === list.length, 'instance names must be unique'),
   health: z.string().startsWith('/').default('/healthz'),
   ready: z.string().startsWith('/').default('/ready'),
   sse: z.string().startsWith('/').optional(),

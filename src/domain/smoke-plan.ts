@@ -5,7 +5,8 @@
  *
  * Targets: the API's production URL gets a health/ready check (the policy's `health` and `ready`
  * paths), an SSE check when `sse` is set, and every further check in `checks` except `pages`;
- * `pages` checks run against `webBaseUrl` when the service has one. Staging is never a target:
+ * `pages` checks run against `webBaseUrl` when the service has one; every further production
+ * instance the policy lists (`instances`) gets the API's checks too. Staging is never a target:
  * after a rollback swap it holds the bad build on purpose, and probing it would keep the verdict red.
  */
 import type { Environment, Thresholds } from '../config/policy.js';
@@ -38,6 +39,7 @@ export function smokeTargetsOf(ep: Endpoints): SmokeTarget[] {
   const pages = extra.filter((c) => c.kind === 'pages');
   api.push(...extra.filter((c) => c.kind !== 'pages' || !ep.webBaseUrl));
   const targets: SmokeTarget[] = [{ label: 'api/production', baseUrl: trim(ep.baseUrl), auth, checks: api }];
+  for (const instance of ep.instances) targets.push({ label: `api/${instance.name}`, baseUrl: trim(instance.baseUrl), auth, checks: api });
   if (ep.webBaseUrl && pages.length) targets.push({ label: 'web/production', baseUrl: trim(ep.webBaseUrl), auth, checks: pages });
   return targets;
 }

@@ -37,6 +37,29 @@ describe('smoke targets from the policy', () => {
     expect(targets.every((t) => t.auth.kind === 'setting')).toBe(true);
   });
 
+  it('fans the API checks out across every production instance the policy lists', () => {
+    const targets = smokeTargetsOf(
+      endpointsOf({
+        baseUrl: 'https://api-weu.contoso.test',
+        sse: '/events',
+        instances: [
+          { name: 'neu', baseUrl: 'https://api-neu.contoso.test/' },
+          { name: 'instance-2', baseUrl: 'https://api-2.contoso.test' },
+        ],
+        webBaseUrl: 'https://admin.contoso.test',
+        checks: [{ kind: 'pages', marker: 'root' }],
+      }),
+    );
+    expect(targets.map((t) => [t.label, t.baseUrl, t.checks.map((c) => c.kind)])).toEqual([
+      ['api/production', 'https://api-weu.contoso.test', ['health', 'sse']],
+      ['api/neu', 'https://api-neu.contoso.test', ['health', 'sse']],
+      ['api/instance-2', 'https://api-2.contoso.test', ['health', 'sse']],
+      ['web/production', 'https://admin.contoso.test', ['pages']],
+    ]);
+    const dup = ServiceEntry.safeParse({ service: 'a', environment: 'Prod', endpoints: { baseUrl: 'https://a.test', instances: [{ name: 'x', baseUrl: 'https://b.test' }, { name: 'X', baseUrl: 'https://c.test' }] } });
+    expect(dup.error?.issues[0]).toMatchObject({ path: ['endpoints', 'instances'], message: 'instance names must be unique' });
+  });
+
   it('runs pages checks against the API when the service has no web URL', () => {
     const targets = smokeTargetsOf(endpointsOf({ baseUrl: 'https://api.contoso.test', checks: [{ kind: 'pages', marker: 'root' }] }));
     expect(targets.map((t) => [t.label, t.checks.map((c) => c.kind)])).toEqual([['api/production', ['health', 'pages']]]);
