@@ -108,8 +108,12 @@ export class DevHost {
     });
     const maxBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST;
     let routes: HttpRoute[] = [];
-    const server = http.createServer((req, res) => void opened.then((host) => (host ? host.track(host.handle(req, res, maxBytes, routes)) : unavailable(res))));
-    const rpcServer = http.createServer((req, res) => void opened.then((host) => (host ? host.handleRpc(req, res, maxBytes) : unavailable(res))));
+    const server = http.createServer((req, res) => {
+      void opened.then((host) => (host ? host.track(host.handle(req, res, maxBytes, routes)) : unavailable(res)));
+    });
+    const rpcServer = http.createServer((req, res) => {
+      void opened.then((host) => (host ? host.handleRpc(req, res, maxBytes) : unavailable(res)));
+    });
     let engine: Engine | undefined;
     let clockKeeper: ClockKeeper | undefined;
     try {
@@ -153,7 +157,9 @@ export class DevHost {
 
       const host = new DevHost(app, engine, clock, keys, baseUrl, server, rpcServer, timers, invoker, azurite, logger, clockKeeper);
       // Every function that declares a Durable client input gets one (HTTP, timer, activity), as in Azure.
-      const client = (): { string: string } => ({ string: JSON.stringify(durableClientData(host.engine, host.webhookUrls, `http://127.0.0.1:${rpcPort}`)) });
+      const client = (): { string: string } => ({
+        string: JSON.stringify(durableClientData(host.engine, host.webhookUrls, `http://127.0.0.1:${rpcPort}`)),
+      });
       invoker.supplyInput('durableClient', client);
       invoker.supplyInput('orchestrationClient', client);
       // The app stamps times (declaredAt, message deadlines) that orchestrations compare with their own clock.
@@ -206,7 +212,7 @@ export class DevHost {
     void work.finally(() => this.inflight.delete(work));
   }
 
-  get webhookUrls(): WebhookUrls {
+  private get webhookUrls(): WebhookUrls {
     return { origin: this.baseUrl, systemKey: this.keys.masterKey, connectionName: 'Storage' };
   }
 
