@@ -1,13 +1,48 @@
 // ESLint (typescript-eslint, type-checked). The override for orchestrations/** keeps orchestrator
 // code deterministic: replay re-runs it, so it must not read the clock, randomness, the process,
 // Node built-ins or any SDK/adapter; time comes from context.df.currentUtcDateTime and ids from
-// context.df.newGuid.
+// context.df.newGuid. Pure domain code (src/domain, which orchestrators import) is held to the same
+// clock/randomness/process rules: it takes time and ids as parameters.
 import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 import { builtinModules } from 'node:module';
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
+
+/**
+ * What replayed and pure code must not reach: the clock (Date.now, new Date(), Date(),
+ * performance), randomness (Math.random, crypto), the process, timers, I/O. globalThis/global are
+ * refused as a whole: through them every one of these is reachable (globalThis.Date.now()).
+ */
+function determinism(advice) {
+  return {
+    'no-restricted-globals': [
+      'error',
+      { name: 'process', message: advice.process },
+      { name: 'setTimeout', message: advice.timer },
+      { name: 'setInterval', message: advice.timer },
+      { name: 'setImmediate', message: advice.timer },
+      { name: 'queueMicrotask', message: advice.timer },
+      { name: 'fetch', message: advice.io },
+      { name: 'require', message: 'Use static imports of deterministic modules only.' },
+      { name: 'performance', message: `performance reads the clock. ${advice.time}` },
+      { name: 'crypto', message: `crypto is randomness. ${advice.random}` },
+      { name: 'globalThis', message: 'globalThis reaches the clock, randomness and the process: refused here.' },
+      { name: 'global', message: 'global reaches the clock, randomness and the process: refused here.' },
+    ],
+    'no-restricted-properties': [
+      'error',
+      { object: 'Date', property: 'now', message: advice.time },
+      { object: 'Math', property: 'random', message: advice.random },
+    ],
+    'no-restricted-syntax': [
+      'error',
+      { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: `new Date() reads the clock. ${advice.time}` },
+      { selector: "CallExpression[callee.name='Date']", message: `Date() reads the clock (whatever its arguments). ${advice.time}` },
+    ],
+  };
+}
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.azurite/**', 'test/fixtures/**/*.js'] },
@@ -47,29 +82,25 @@ export default tseslint.config(
           ],
         },
       ],
-      'no-restricted-globals': [
-        'error',
-        { name: 'process', message: 'Orchestrators must not read the process or its environment: pass settings in the input.' },
-        { name: 'setTimeout', message: 'Use context.df.createTimer.' },
-        { name: 'setInterval', message: 'Use context.df.createTimer.' },
-        { name: 'setImmediate', message: 'Orchestrators must not schedule work outside the Durable runtime.' },
-        { name: 'fetch', message: 'Orchestrators must not do I/O: call an activity.' },
-        { name: 'require', message: 'Use static imports of deterministic modules only.' },
-      ],
-      'no-restricted-properties': [
-        'error',
-        { object: 'Date', property: 'now', message: 'Use context.df.currentUtcDateTime.' },
-        { object: 'Math', property: 'random', message: 'Use context.df.newGuid.' },
-        { object: 'crypto', property: 'randomUUID', message: 'Use context.df.newGuid.' },
-      ],
-      'no-restricted-syntax': [
-        'error',
-        {
-          selector: "NewExpression[callee.name='Date'][arguments.length=0]",
-          message: 'new Date() reads the clock: use context.df.currentUtcDateTime.',
-        },
-      ],
+      ...determinism({
+        time: 'Use context.df.currentUtcDateTime.',
+        random: 'Use context.df.newGuid.',
+        process: 'Orchestrators must not read the process or its environment: pass settings in the input.',
+        timer: 'Use context.df.createTimer.',
+        io: 'Orchestrators must not do I/O: call an activity.',
+      }),
     },
+  },
+  {
+    // Pure domain code (imported by orchestrators) takes time, ids and settings as parameters.
+    files: ['src/domain/**/*.ts'],
+    rules: determinism({
+      time: 'Domain code takes the time as a parameter.',
+      random: 'Domain code takes ids and random values as parameters.',
+      process: 'Domain code takes settings as parameters: read the process in src/config or src/app.',
+      timer: 'Domain code does not schedule work.',
+      io: 'Domain code does no I/O.',
+    }),
   },
   {
     files: ['**/*.mjs', '**/*.cjs', '**/*.js'],

@@ -50,6 +50,38 @@ export function isListening(port: number, host = '127.0.0.1', timeoutMs = 500): 
   });
 }
 
+/** Azurite's fixed ports, which UseDevelopmentStorage=true points at. */
+export const DEVELOPMENT_STORAGE_PORTS = { blob: 10000, queue: 10001, table: 10002 } as const;
+
+/**
+ * What to do for UseDevelopmentStorage=true: use the Azurite already listening ('running': its
+ * blob and table ports answer, the two the dev host uses), or start one ('start': all three ports
+ * are free). Anything else means some other program holds one of the ports, and an Azurite started
+ * on them would fail: that is an error naming the port and the ways out.
+ */
+export async function developmentStoragePlan(
+  ports: { blob: number; queue: number; table: number } = DEVELOPMENT_STORAGE_PORTS,
+): Promise<'running' | 'start'> {
+  const named = [
+    { name: 'blob', port: ports.blob },
+    { name: 'queue', port: ports.queue },
+    { name: 'table', port: ports.table },
+  ];
+  const busy = await Promise.all(named.map((p) => isListening(p.port)));
+  const [blob, , table] = busy;
+  if (blob && table) return 'running';
+  if (!busy.some(Boolean)) return 'start';
+  const taken = named.filter((_, i) => busy[i]).map((p) => `${p.port} (${p.name})`);
+  const free = named.filter((_, i) => !busy[i]).map((p) => `${p.port} (${p.name})`);
+  throw new Error(
+    `AzureWebJobsStorage is UseDevelopmentStorage=true, but ${taken.length > 1 ? 'ports' : 'port'} ${taken.join(' and ')} ` +
+      `${taken.length > 1 ? 'are' : 'is'} in use while ${free.join(' and ')} ` +
+      `${free.length > 1 ? 'are' : 'is'} free: that is not a complete Azurite, and an embedded one cannot start on those ports. ` +
+      `Stop the program that listens on ${taken.map((t) => t.split(' ')[0]).join(' and ')}, or run with --azurite off and set ` +
+      `AzureWebJobsStorage in local.settings.json to a storage account or an Azurite on other ports.`,
+  );
+}
+
 export async function startAzurite(options: AzuriteOptions): Promise<AzuriteInstance> {
   const entry = createRequire(__filename).resolve('azurite/dist/src/azurite.js');
   for (let attempt = 1; ; attempt++) {

@@ -45,7 +45,8 @@ async function main(): Promise<void> {
   const azurite = values.azurite ?? 'memory';
   if (azurite !== 'memory' && azurite !== 'disk' && azurite !== 'off') throw new Error(`--azurite must be memory, disk or off`);
   let clock: Clock = new RealClock();
-  if (values['manual-clock']) clock = new ManualClock(Date.now());
+  // Scaled and manual clocks continue from the time the last run reached (see clock-keeper.ts).
+  if (values['manual-clock']) clock = new ManualClock(Date.now(), 'stored');
   else if (values['time-scale']) {
     const scale = Number(values['time-scale']);
     if (!(scale > 0)) throw new Error(`--time-scale must be a positive number, got ${values['time-scale']}`);

@@ -13,6 +13,11 @@ export interface Clock {
   now(): number;
   /** Calls `fn` once the clock reaches `at` (epoch ms); immediately (async) if already past. */
   at(at: number, fn: () => void): TimerHandle;
+  /**
+   * Continues from a reading an earlier run of the host persisted (see clock-keeper.ts), before any
+   * timer is armed. Wall-based clocks never go back: they move forward to the reading if it is ahead.
+   */
+  resumeFrom?(reading: number): void;
   dispose(): void;
 }
 
@@ -74,7 +79,7 @@ export class ScaledClock extends WallBasedClock {
   private readonly wallStart = Date.now();
   constructor(
     readonly scale: number,
-    private readonly virtualStart: number = Date.now(),
+    private virtualStart: number = Date.now(),
   ) {
     super();
     if (!(scale > 0)) throw new Error(`The time scale must be positive, got ${scale}.`);
@@ -84,6 +89,11 @@ export class ScaledClock extends WallBasedClock {
   }
   protected realDelay(virtualDelay: number): number {
     return Math.ceil(virtualDelay / this.scale);
+  }
+  /** The later of the reading and this clock's time (which started at wall time). */
+  resumeFrom(reading: number): void {
+    const ahead = reading - this.now();
+    if (ahead > 0) this.virtualStart += ahead;
   }
 }
 
@@ -99,8 +109,21 @@ export class ManualClock implements Clock {
   private seq = 0;
   private timers: ManualTimer[] = [];
 
-  constructor(start: number | Date = Date.UTC(2026, 0, 1)) {
+  /**
+   * `onResume`: 'later' (tests that choose their start time) moves to a persisted reading only if it
+   * is ahead of `start`; 'stored' (the CLI's --manual-clock, started at wall time) takes the reading
+   * as it is, since manual time moves only when told to.
+   */
+  constructor(
+    start: number | Date = Date.UTC(2026, 0, 1),
+    private readonly onResume: 'later' | 'stored' = 'later',
+  ) {
     this.current = typeof start === 'number' ? start : start.getTime();
+  }
+
+  resumeFrom(reading: number): void {
+    if (this.timers.length) throw new Error('A manual clock resumes before any timer is armed.');
+    if (this.onResume === 'stored' || reading > this.current) this.current = reading;
   }
 
   now(): number {

@@ -9,8 +9,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createTableClient, isDevelopmentStorage, storageTarget } from '../adapters/storage.js';
 import { applyLocalSettings, loadApp, readHostJson, type LoadedApp } from './app-loader.js';
-import { startAzurite, isListening, type AzuriteInstance } from './azurite.js';
+import { developmentStoragePlan, DEVELOPMENT_STORAGE_PORTS, startAzurite, type AzuriteInstance } from './azurite.js';
 import { setAppClock } from '../app/clock.js';
+import { ClockKeeper } from './clock-keeper.js';
 import { ManualClock, RealClock, type Clock } from './clock.js';
 import { Engine } from './durable/engine.js';
 import { durableClientData, handleManagement, type MgmtResponse, type WebhookUrls } from './durable/mgmt-api.js';
@@ -39,8 +40,13 @@ export interface DevHostOptions {
 const WEBHOOK_PREFIX = '/runtime/webhooks/durabletask';
 const DEFAULT_MAX_REQUEST = 100 * 1024 * 1024;
 const HUB_NAME = /^[A-Za-z][A-Za-z0-9]{2,44}$/;
+/** How long a stop waits for running requests (one may be raising an event) before cutting them off. */
+const DRAIN_MS = 5000;
 
 export class DevHost {
+  /** Requests being handled, so a stop lets them finish. */
+  private readonly inflight = new Set<Promise<void>>();
+
   private constructor(
     readonly app: LoadedApp,
     readonly engine: Engine,
@@ -53,6 +59,7 @@ export class DevHost {
     private readonly invoker: Invoker,
     private readonly azurite: AzuriteInstance | undefined,
     private readonly logger: Logger,
+    private readonly clockKeeper: ClockKeeper | undefined,
   ) {}
 
   get port(): number {
@@ -80,19 +87,35 @@ export class DevHost {
       env.AzureWebJobsStorage = 'UseDevelopmentStorage=true';
     }
     if (isDevelopmentStorage(env.AzureWebJobsStorage) && mode !== 'off') {
-      const running = (await isListening(10000)) && (await isListening(10002));
-      if (running) {
+      if ((await developmentStoragePlan()) === 'running') {
         logger.info('Host', 'Using the Azurite already listening on 127.0.0.1:10000-10002.');
       } else {
         azurite = await startAzurite({
           mode,
-          ports: { blob: 10000, queue: 10001, table: 10002 },
+          ports: { ...DEVELOPMENT_STORAGE_PORTS },
           ...(options.azuriteLocation ? { location: options.azuriteLocation } : {}),
         });
         logger.info('Host', `Started Azurite (${mode}) on 127.0.0.1:10000-10002.`);
       }
     }
 
+    // Requests that arrive while the host starts wait until the engine has loaded its instances.
+    let open: (host: DevHost) => void = () => undefined;
+    let refuse: () => void = () => undefined;
+    const opened = new Promise<DevHost | undefined>((resolve) => {
+      open = resolve;
+      refuse = () => resolve(undefined);
+    });
+    const maxBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST;
+    let routes: HttpRoute[] = [];
+    const server = http.createServer((req, res) => {
+      void opened.then((host) => (host ? host.track(host.handle(req, res, maxBytes, routes)) : unavailable(res)));
+    });
+    const rpcServer = http.createServer((req, res) => {
+      void opened.then((host) => (host ? host.handleRpc(req, res, maxBytes) : unavailable(res)));
+    });
+    let engine: Engine | undefined;
+    let clockKeeper: ClockKeeper | undefined;
     try {
       const loaded = await loadApp(options.appRoot);
       // host.json is read on every start: its %Setting% references may resolve differently.
@@ -103,9 +126,10 @@ export class DevHost {
       }
       const store = new HubStore(createTableClient(storageTarget(env), `${hub}DevHost`), hub);
       await store.init();
+      clockKeeper = await ClockKeeper.resume(clock, store, logger);
 
       const invoker = new Invoker(app.registry, logger);
-      const engine = new Engine({
+      engine = new Engine({
         store,
         registry: app.registry,
         invoker,
@@ -122,25 +146,27 @@ export class DevHost {
       if (keys.enforce && keys.functionKeys.length === 0) keys.functionKeys.push(randomBytes(24).toString('base64url'));
 
       const timers = new TimerTriggers(app.registry.byTrigger('timerTrigger'), invoker, clock, store, logger);
-      const routes = buildRoutes(app.registry.byTrigger('httpTrigger'));
-      const maxBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST;
+      routes = buildRoutes(app.registry.byTrigger('httpTrigger'));
 
-      const ref: { host?: DevHost } = {};
-      const server = http.createServer((req, res) => void ref.host?.handle(req, res, maxBytes, routes));
-      const rpcServer = http.createServer((req, res) => void ref.host?.handleRpc(req, res, maxBytes));
       const port = await listen(server, options.port ?? 7071);
-      await listen(rpcServer, 0);
+      const rpcPort = await listen(rpcServer, 0);
       const baseUrl = `http://127.0.0.1:${port}`;
       // durable-functions rewrites webhook URLs to localhost:7071 unless WEBSITE_HOSTNAME is set.
       env.WEBSITE_HOSTNAME = `127.0.0.1:${port}`;
       env.NO_PROXY = [env.NO_PROXY, '127.0.0.1', 'localhost'].filter(Boolean).join(',');
 
-      const host = new DevHost(app, engine, clock, keys, baseUrl, server, rpcServer, timers, invoker, azurite, logger);
-      ref.host = host;
+      const host = new DevHost(app, engine, clock, keys, baseUrl, server, rpcServer, timers, invoker, azurite, logger, clockKeeper);
+      // Every function that declares a Durable client input gets one (HTTP, timer, activity), as in Azure.
+      const client = (): { string: string } => ({
+        string: JSON.stringify(durableClientData(host.engine, host.webhookUrls, `http://127.0.0.1:${rpcPort}`)),
+      });
+      invoker.supplyInput('durableClient', client);
+      invoker.supplyInput('orchestrationClient', client);
       // The app stamps times (declaredAt, message deadlines) that orchestrations compare with their own clock.
       if (clock.kind !== 'real') setAppClock(() => clock.now());
       await invoker.runAppHooks('appStart');
       await engine.start();
+      open(host);
       await timers.start();
       logger.info('Host', `Functions: ${[...app.registry.functions.values()].map((f) => f.metadata.name).join(', ')}`);
       for (const r of routes) {
@@ -150,6 +176,11 @@ export class DevHost {
       logger.info('Host', `Dev host listening on ${baseUrl} (task hub ${hub}, ${clock.kind} clock).`);
       return host;
     } catch (err) {
+      refuse();
+      engine?.stop();
+      await clockKeeper?.stop();
+      await Promise.all([close(server), close(rpcServer)]);
+      if (clock.kind !== 'real') setAppClock(null);
       await azurite?.stop();
       throw err;
     }
@@ -160,14 +191,25 @@ export class DevHost {
     return this.engine.idle();
   }
 
+  /**
+   * Stops in the order that loses nothing: no new requests, running ones finish (one may be raising
+   * an event), then the engine stops and the Durable client's RPC port closes.
+   */
   async stop(): Promise<void> {
     this.timers.stop();
+    await drain(this.server, this.inflight, DRAIN_MS);
     this.engine.stop();
-    await Promise.all([close(this.server), close(this.rpcServer)]);
+    await close(this.rpcServer);
+    await this.clockKeeper?.stop();
     await this.invoker.runAppHooks('appTerminate').catch(() => undefined);
     if (this.clock.kind !== 'real') setAppClock(null);
     this.clock.dispose();
     await this.azurite?.stop();
+  }
+
+  private track(work: Promise<void>): void {
+    this.inflight.add(work);
+    void work.finally(() => this.inflight.delete(work));
   }
 
   private get webhookUrls(): WebhookUrls {
@@ -188,7 +230,7 @@ export class DevHost {
         if (!authorized('system', this.keys, ex)) return send(res, unauthorized());
         return send(res, mgmtToOutgoing(await this.management(ex, path.slice(WEBHOOK_PREFIX.length))));
       }
-      if (path.startsWith('/admin/')) return send(res, this.admin(ex));
+      if (path.startsWith('/admin/')) return send(res, await this.admin(ex));
       const prefix = this.app.hostJson.routePrefix;
       const rel = prefix === '' ? path : path.toLowerCase().startsWith(`/${prefix.toLowerCase()}/`) ? path.slice(prefix.length + 1) : undefined;
       if (rel === undefined) return send(res, notFound());
@@ -196,16 +238,8 @@ export class DevHost {
       if (!found) return send(res, notFound());
       if (found === 'methodNotAllowed') return send(res, { status: 405, headers: [], body: Buffer.alloc(0) });
       if (!authorized(found.route.authLevel, this.keys, ex)) return send(res, unauthorized());
-      const clientData = durableClientData(this.engine, this.webhookUrls, this.rpcOrigin);
       const started = Date.now();
-      const out = await invokeHttp(
-        this.invoker,
-        found.route,
-        ex,
-        found.params,
-        { durableClient: { string: JSON.stringify(clientData) }, orchestrationClient: { string: JSON.stringify(clientData) } },
-        this.app.hostJson.functionTimeoutMs,
-      ).catch((err: unknown) => {
+      const out = await invokeHttp(this.invoker, found.route, ex, found.params, this.app.hostJson.functionTimeoutMs).catch((err: unknown) => {
         this.logger.error(`Function.${found.route.reg.metadata.name}`, `Failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
         return { status: 500, headers: [], body: Buffer.alloc(0) } satisfies OutgoingResponse;
       });
@@ -242,7 +276,7 @@ export class DevHost {
   }
 
   /** A few of the host's admin endpoints: status, run a timer function now, move a manual clock. */
-  private admin(ex: IncomingExchange): OutgoingResponse {
+  private async admin(ex: IncomingExchange): Promise<OutgoingResponse> {
     if (!authorized('admin', this.keys, ex)) return unauthorized();
     const path = ex.url.pathname;
     if (path === '/admin/host/status' && ex.method === 'GET') {
@@ -260,6 +294,8 @@ export class DevHost {
       const ms = Number(ex.url.searchParams.get('advanceMs') ?? NaN);
       if (!Number.isFinite(ms) || ms < 0) return jsonResponse(400, { message: 'advanceMs must be a non-negative number.' });
       this.clock.advance(ms);
+      // Stored before the answer: a host killed right after still resumes at the new time.
+      await this.clockKeeper?.save();
       return jsonResponse(200, { now: new Date(this.clock.now()).toISOString() });
     }
     return notFound();
@@ -280,10 +316,26 @@ function listen(server: http.Server, port: number): Promise<number> {
   });
 }
 
-function close(server: http.Server): Promise<void> {
+/** Stops accepting, lets running requests finish for up to `graceMs`, then closes every connection. */
+async function drain(server: http.Server, inflight: Set<Promise<void>>, graceMs: number): Promise<void> {
+  const closed = close(server, false);
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.allSettled([...inflight]), new Promise((r) => (timer = setTimeout(r, graceMs)))]);
+  clearTimeout(timer);
+  server.closeAllConnections();
+  await closed;
+}
+
+function unavailable(res: http.ServerResponse): void {
+  send(res, { status: 503, headers: [['retry-after', '5']], body: Buffer.from('The dev host failed to start.') });
+}
+
+function close(server: http.Server, cutOff = true): Promise<void> {
+  if (!server.listening) return Promise.resolve();
   return new Promise((resolve) => {
     server.close(() => resolve());
-    server.closeAllConnections();
+    if (cutOff) server.closeAllConnections();
+    else server.closeIdleConnections();
   });
 }
 

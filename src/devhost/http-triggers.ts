@@ -149,12 +149,10 @@ export async function invokeHttp(
   route: HttpRoute,
   ex: IncomingExchange,
   params: Record<string, string>,
-  extraInputs: Record<string, RpcTypedData>,
   timeoutMs: number | undefined,
 ): Promise<OutgoingResponse> {
   const { returnValue } = await invoker.invoke(route.reg, {
     trigger: toRpcHttp(ex, params),
-    extraInputs,
     wantResponse: true,
     ...(timeoutMs ? { timeoutMs } : {}),
   });

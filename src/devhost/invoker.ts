@@ -42,6 +42,8 @@ export class FunctionTimeoutError extends Error {
 export class Invoker {
   /** Shared by every hook invocation of this app, like the worker's appHookData. */
   private readonly appHookData: Record<string, unknown> = {};
+  /** Extra input values the host supplies to any function that declares them, by binding type. */
+  private readonly supplied = new Map<string, () => RpcTypedData>();
 
   constructor(
     private readonly registry: Registry,
@@ -54,6 +56,11 @@ export class Invoker {
     }
   }
 
+  /** Supplies an extra input (the Durable client) to every invocation whose function declares one of `type`. */
+  supplyInput(type: string, value: () => RpcTypedData): void {
+    this.supplied.set(type, value);
+  }
+
   async invoke(reg: Registration, request: InvokeRequest): Promise<InvokeResult> {
     const metadata = reg.metadata;
     const trigger = triggerOf(metadata);
@@ -62,7 +69,7 @@ export class Invoker {
     const inputData: { name: string; data: RpcTypedData }[] = [{ name: trigger.name, data: request.trigger }];
     for (const [name, binding] of Object.entries(metadata.bindings)) {
       if (name === trigger.name || binding.direction === 'out') continue;
-      const value = request.extraInputs?.[binding.type];
+      const value = request.extraInputs?.[binding.type] ?? this.supplied.get(binding.type)?.();
       if (value) inputData.push({ name, data: value });
     }
     const coreCtx: CoreInvocationContext = {

@@ -56,3 +56,26 @@ describe('GET /api/health', () => {
     expect(invalid.checks.policy.problems.map((p) => p.path)).toEqual(expect.arrayContaining(['version', 'services']));
   });
 });
+
+describe('GET /api/health while storage is down', () => {
+  let own: AzuriteInstance | undefined;
+  let host: TestHost | undefined;
+  afterAll(async () => {
+    await host?.stop();
+    await own?.stop();
+  });
+
+  it('answers 503 over HTTP with the storage check failed, never a 500', async () => {
+    own = await startTestAzurite();
+    host = await startTestHost({ azurite: own, appRoot: repoRoot, env: { POLICY_PATH: testPolicyPath } });
+    expect((await host.json('/api/health')).status).toBe(200);
+    await own.stop(); // the storage account becomes unreachable under the running app
+
+    const res = await host.json<{ status: string; checks: { settings: { ok: boolean }; storage: { ok: boolean; error: string | null } } }>('/api/health');
+    expect(res.status).toBe(503);
+    expect(res.headers.get('content-type')).toContain('application/json');
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.body).toMatchObject({ status: 'unhealthy', checks: { settings: { ok: true }, storage: { ok: false } } });
+    expect(res.body.checks.storage.error).toBeTruthy();
+  });
+});

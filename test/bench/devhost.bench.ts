@@ -4,7 +4,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { RealClock } from '../../src/devhost/clock.js';
-import { runEpisode, emptyBook } from '../../src/devhost/durable/episode.js';
+import { runEpisode } from '../../src/devhost/durable/episode.js';
 import { EventType, type HistoryEvent } from '../../src/devhost/durable/history.js';
 import { Invoker } from '../../src/devhost/invoker.js';
 import { Logger } from '../../src/devhost/logger.js';
@@ -74,14 +74,20 @@ export async function devhostBenchmarks(emit: (r: BenchResult) => void): Promise
       const lastStart = history.map((e) => e.EventType).lastIndexOf(EventType.OrchestratorStarted);
       const prefix = history.slice(0, lastStart);
       const event = history[lastStart + 1] as HistoryEvent;
+      // The book as the last episode found it: that episode (the final result) schedules nothing,
+      // so the completed instance's book is the one it started with. An empty book would make every
+      // replayed action look new and overstate how the cost grows with the history.
+      if (!found) throw new Error(`instance ${id} missing`);
+      const book = found.state.book;
+      if (book.actions.length !== steps) throw new Error(`expected a book of ${steps} actions, got ${book.actions.length}`);
       const times: number[] = [];
       for (let i = 0; i < 30; i++) {
         const t0 = performance.now();
         await runEpisode({
           invoke: async (payload) => (await invoker.invoke(reg, { trigger: { string: JSON.stringify(payload) } })).result,
-          instance: { instanceId: id, name: 'chain', input: found?.state.input, parentInstanceId: undefined },
+          instance: { instanceId: id, name: 'chain', input: found.state.input, parentInstanceId: undefined },
           history: prefix,
-          book: emptyBook(),
+          book,
           now: Date.now(),
           events: [event],
         });

@@ -44,6 +44,8 @@ describe('dev host CLI', () => {
       }
       await new Promise((r) => setTimeout(r, 100));
     }
+    // Recorded, not asserted (timings belong in test/bench): the must-show is "within a few seconds".
+    console.log(`dev host CLI: GET /api/health -> ${status} ${Date.now() - started} ms after spawn`);
     expect(status, output).toBe(200);
     expect(body).toMatchObject({ status: 'ok', checks: { policy: { ok: true } } });
     expect(output).toContain('using local.settings.sample.json');

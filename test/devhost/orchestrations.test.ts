@@ -135,6 +135,12 @@ describe('timers and events', () => {
     expect(await h.raise(id, 'go', 'early bird')).toBe(202);
     const done = await h.waitFor(id);
     expect(done.output).toEqual({ first: 1, go: 'early bird' });
+    // The orchestrator starts waiting only once the activity's result is in: the event must be
+    // in the history before that result, or this test did not exercise the early case.
+    const types = ((await h.status(id, '?showHistory=true')) as InstanceStatus).historyEvents?.map((e) => e.EventType) ?? [];
+    expect(types.filter((t) => t === 'EventRaised')).toHaveLength(1);
+    expect(types.indexOf('TaskCompleted')).toBeGreaterThan(-1);
+    expect(types.indexOf('EventRaised')).toBeLessThan(types.indexOf('TaskCompleted'));
   });
 
   it('shows custom status while running and after completion', async () => {
@@ -258,7 +264,7 @@ describe('suspend, resume and purging by filter', () => {
   });
 });
 
-describe('the real DurableClient inside HTTP triggers', () => {
+describe('the real DurableClient inside HTTP triggers, activities and timer functions', () => {
   it('starts, queries, raises and terminates through df.getClient and the check-status URLs', async () => {
     const started = await h.json<Record<string, string>>('/api/orchestrators/statusReporter/client-made', { method: 'POST', body: '' });
     expect(started.status).toBe(202);
@@ -291,5 +297,11 @@ describe('the real DurableClient inside HTTP triggers', () => {
     await h.waitFor('client-forever', ['Terminated']);
     const purge = await h.json<{ instancesDeleted: number }>('/api/client/client-forever', { method: 'DELETE' });
     expect(purge.body.instancesDeleted).toBe(1);
+  });
+
+  it('gives an activity that declares a durableClient input a working df.getClient', async () => {
+    const id = await h.start('signalsItself');
+    const done = await h.waitFor(id);
+    expect(done.output).toEqual({ seen: 'Running', signal: { from: 'clientActivity' } });
   });
 });

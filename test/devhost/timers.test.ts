@@ -9,6 +9,7 @@ interface Tick {
   name: string;
   isPastDue: boolean;
   last?: string;
+  instanceId?: string;
 }
 
 let azurite: AzuriteInstance;
@@ -68,6 +69,20 @@ describe('timer triggers on the dev host', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect((await h.json<{ ticks: Tick[] }>('/api/probe')).body.ticks.length).toBe(before + 1);
     expect((await h.fetch('/admin/functions/nope', { method: 'POST' })).status).toBe(404);
+    await h.stop();
+  });
+
+  it('gives a timer function that declares a durableClient input a working df.getClient', async () => {
+    const h = await startTestHost({ azurite });
+    expect((await h.fetch('/admin/functions/clientTimer', { method: 'POST' })).status).toBe(202);
+    let tick: Tick | undefined;
+    for (let i = 0; i < 500 && !tick; i++) {
+      tick = (await h.json<{ ticks: Tick[] }>('/api/probe')).body.ticks.find((t) => t.name === 'clientTimer');
+      if (!tick) await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(tick?.instanceId).toBeTruthy();
+    expect((await h.waitFor(tick?.instanceId ?? '')).output).toEqual(['Hello from-timer']);
+    expect(h.logs.filter((l) => l.category === 'Function.clientTimer' && l.level === 'error')).toEqual([]);
     await h.stop();
   });
 });

@@ -2,6 +2,7 @@
  * Test harness: Azurite on free ports, the dev host in-process on a free port with a manual
  * clock and its own task hub, and small helpers to drive and observe orchestrations.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { startAzurite, type AzuriteInstance } from '../../src/devhost/azurite.js';
@@ -39,6 +40,8 @@ export interface TestHostOptions {
   enforceKeys?: boolean;
   env?: Record<string, string>;
   logLevel?: LogLevel;
+  /** A fixed port (default: a free one). */
+  port?: number;
 }
 
 export class TestHost {
@@ -150,7 +153,7 @@ export async function startTestHost(options: TestHostOptions): Promise<TestHost>
   });
   const host = await DevHost.start({
     appRoot: options.appRoot ?? conformanceApp,
-    port: 0,
+    port: options.port ?? 0,
     clock: options.clock ?? new ManualClock(Date.UTC(2026, 0, 1)),
     enforceKeys: options.enforceKeys ?? false,
     azurite: 'off',
@@ -158,4 +161,49 @@ export async function startTestHost(options: TestHostOptions): Promise<TestHost>
     logger,
   });
   return new TestHost(host, hubName, logs);
+}
+
+/**
+ * Starts the dev host CLI (dist/) as a separate process on the conformance app and resolves once
+ * it answers GET /admin/host/status. `args` are extra CLI options (e.g. --time-scale 600).
+ */
+export function startHostProcess(options: { port: number; hubName: string; azurite: AzuriteInstance; args?: string[] }): Promise<ChildProcess> {
+  const cli = path.join(repoRoot, 'dist', 'src', 'devhost', 'cli.js');
+  const proc = spawn(
+    process.execPath,
+    [cli, '--app', conformanceApp, '--port', String(options.port), '--azurite', 'off', '--log-level', 'warning', ...(options.args ?? [])],
+    {
+      env: { ...process.env, AzureWebJobsStorage: options.azurite.connectionString, TaskHubName: options.hubName },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
+  let stderr = '';
+  proc.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve, reject) => {
+    const deadline = Date.now() + 20_000;
+    const poll = async (): Promise<void> => {
+      if (proc.exitCode !== null) return reject(new Error(`dev host exited with ${proc.exitCode}: ${stderr}`));
+      try {
+        const res = await fetch(`http://127.0.0.1:${options.port}/admin/host/status`);
+        if (res.ok) return resolve(proc);
+      } catch {
+        // not up yet
+      }
+      if (Date.now() > deadline) {
+        proc.kill('SIGKILL');
+        return reject(new Error(`dev host did not start: ${stderr}`));
+      }
+      setTimeout(() => void poll(), 50);
+    };
+    void poll();
+  });
+}
+
+/** Stops a dev host process with SIGTERM (a clean stop) and resolves with its exit code. */
+export function stopHostProcess(proc: ChildProcess): Promise<number | null> {
+  if (proc.exitCode !== null) return Promise.resolve(proc.exitCode);
+  return new Promise((resolve) => {
+    proc.once('exit', (code) => resolve(code));
+    proc.kill('SIGTERM');
+  });
 }

@@ -6,11 +6,25 @@ import { describe, expect, it } from 'vitest';
 const root = path.join(__dirname, '..', '..');
 const eslint = new ESLint({ cwd: root });
 
-async function problems(code: string): Promise<string[]> {
-  // Linted as the text of an existing orchestrator file, so the type-aware rules have a project.
-  const [result] = await eslint.lintText(code, { filePath: path.join(root, 'orchestrations', 'incident.ts') });
+async function problems(code: string, file = path.join('orchestrations', 'incident.ts')): Promise<string[]> {
+  // Linted as the text of an existing file, so the type-aware rules have a project.
+  const [result] = await eslint.lintText(code, { filePath: path.join(root, file) });
   return (result?.messages ?? []).map((m) => `${m.ruleId ?? 'parse'}: ${m.message}`);
 }
+
+/** Ways to read the clock or randomness that once slipped past the rules: each must be refused on its own. */
+const sneaky: [string, RegExp][] = [
+  ['export const t = Date();', /Date\(\) reads the clock/],
+  ["export const t = Date('ignored');", /Date\(\) reads the clock/],
+  ['export const t = globalThis.Date.now();', /globalThis reaches the clock/],
+  ['export const t = new globalThis.Date();', /globalThis reaches the clock/],
+  ['export const t = global.Date.now();', /global reaches the clock/],
+  ['export const t = performance.now();', /performance reads the clock/],
+  ['export const id = crypto.randomUUID();', /crypto is randomness/],
+  ['export const id = globalThis.crypto.randomUUID();', /globalThis reaches the clock/],
+  ['export const bytes = crypto.getRandomValues(new Uint8Array(4));', /crypto is randomness/],
+  ['const { now } = Date;\nexport const t = now();', /no-restricted-properties/],
+];
 
 describe('orchestrator determinism rules', () => {
   it('refuses clocks, randomness, the process, timers, Node built-ins, SDKs and adapters', async () => {
@@ -44,6 +58,46 @@ df.app.orchestration('ok', function* (context: df.OrchestrationContext) {
   return yield* callActivity(context, recordProgress, { summary: {} as never, timeline: [] });
 });
 `);
+    expect(found).toEqual([]);
+  });
+
+  it.each(sneaky)('refuses %s in an orchestrator', async (code, expected) => {
+    const found = await problems(code);
+    expect(found.join('\n')).toMatch(expected);
+  });
+});
+
+describe('pure domain code rules', () => {
+  const domainFile = path.join('src', 'domain', 'severity.ts');
+
+  it('refuses the clock, randomness and the process in src/domain', async () => {
+    const found = (
+      await problems(
+        `export const bad = [Date.now(), new Date(), Math.random(), process.env.X, performance.now(), crypto.randomUUID(), globalThis.Date.now(), Date()];`,
+        domainFile,
+      )
+    ).join('\n');
+    expect(found).toContain('Domain code takes the time as a parameter');
+    expect(found).toContain('new Date() reads the clock');
+    expect(found).toContain('Domain code takes ids and random values as parameters');
+    expect(found).toContain('Domain code takes settings as parameters');
+    expect(found).toContain('performance reads the clock');
+    expect(found).toContain('crypto is randomness');
+    expect(found).toContain('globalThis reaches the clock');
+    expect(found).toContain('Date() reads the clock');
+  });
+
+  it.each(sneaky)('refuses %s in src/domain', async (code, expected) => {
+    expect((await problems(code, domainFile)).join('\n')).toMatch(expected);
+  });
+
+  it('accepts domain code that takes the time as a parameter', async () => {
+    const found = await problems(
+      `export const deadline = (startedAt: number, minutes: number): string => new Date(startedAt + minutes * 60_000).toISOString();
+export const parsed = (iso: string): number => Date.parse(iso);
+`,
+      domainFile,
+    );
     expect(found).toEqual([]);
   });
 });

@@ -29,6 +29,29 @@ describe('ManualClock', () => {
   });
 });
 
+describe('resuming from a persisted reading', () => {
+  it('moves a manual clock forward to a later reading, never back, unless told to take the reading as it is', () => {
+    const later = new ManualClock(1000);
+    later.resumeFrom(5000);
+    expect(later.now()).toBe(5000);
+    later.resumeFrom(2000);
+    expect(later.now()).toBe(5000);
+    const stored = new ManualClock(9000, 'stored');
+    stored.resumeFrom(5000);
+    expect(stored.now()).toBe(5000);
+  });
+
+  it('moves a scaled clock forward to a reading ahead of it, and ignores one behind it', () => {
+    const ahead = new ScaledClock(60, Date.UTC(2026, 0, 1));
+    ahead.resumeFrom(Date.UTC(2026, 0, 2));
+    expect(ahead.now()).toBeGreaterThanOrEqual(Date.UTC(2026, 0, 2));
+    expect(ahead.now()).toBeLessThan(Date.UTC(2026, 0, 2, 1));
+    const behind = new ScaledClock(60, Date.UTC(2026, 0, 1));
+    behind.resumeFrom(Date.UTC(2025, 0, 1));
+    expect(behind.now()).toBeGreaterThanOrEqual(Date.UTC(2026, 0, 1));
+  });
+});
+
 describe('ScaledClock', () => {
   let clock: ScaledClock | undefined;
   afterEach(() => clock?.dispose());

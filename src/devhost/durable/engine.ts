@@ -70,6 +70,10 @@ export class Engine {
   private outstandingWork = 0;
   private idleWaiters: (() => void)[] = [];
   private stopped = false;
+  /** Loading at start-up; client operations wait for it (an inbox read before they stored a message would miss it). */
+  private starting: Promise<void> | undefined;
+  /** Instances being created: a message for one waits until it is live. */
+  private readonly creating = new Map<string, Promise<void>>();
 
   constructor(private readonly o: EngineOptions) {
     this.slots = new Semaphore(o.maxConcurrentActivities);
@@ -80,7 +84,12 @@ export class Engine {
   }
 
   /** Loads every unfinished instance and resumes its work. */
-  async start(): Promise<void> {
+  start(): Promise<void> {
+    this.starting ??= this.load();
+    return this.starting;
+  }
+
+  private async load(): Promise<void> {
     const states = await this.o.store.allStates(NON_TERMINAL);
     for (const state of states) {
       const [history, inbox] = await Promise.all([
@@ -122,6 +131,7 @@ export class Engine {
   async startNew(name: string, instanceId: string | undefined, input: string | undefined): Promise<InstanceState> {
     const reg = this.orchestratorNamed(name);
     if (!reg) throw new BadRequestError(`The function '${name}' doesn't exist, is disabled, or is not an orchestrator function.`);
+    await this.starting?.catch(() => undefined);
     const id = instanceId ?? randomUUID().replace(/-/g, '');
     validateInstanceId(id);
     if (input !== undefined && input.length > MAX_TEXT) {
@@ -192,7 +202,21 @@ export class Engine {
     return { state, history, queue: [...inbox], busy: false, timers: new Map(), retryAt: undefined, failures: 0 };
   }
 
-  private async createOrReplace(state: InstanceState): Promise<void> {
+  private createOrReplace(state: InstanceState): Promise<void> {
+    const id = state.instanceId;
+    const creating = this.doCreateOrReplace(state);
+    const settled = creating.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.creating.set(id, settled);
+    void settled.then(() => {
+      if (this.creating.get(id) === settled) this.creating.delete(id);
+    });
+    return creating;
+  }
+
+  private async doCreateOrReplace(state: InstanceState): Promise<void> {
     const id = state.instanceId;
     if (this.live.has(id)) throw new InstanceExistsError(`An orchestration instance with the ID '${id}' is already running.`);
     const existing = await this.o.store.getState(id);
@@ -216,27 +240,56 @@ export class Engine {
     this.kick(live);
   }
 
+  /**
+   * A client's message for an instance. 410 ("gone") only for a finished one: an instance that is
+   * running in storage but not loaded here (the engine is stopping, or it is being created) gets
+   * the message stored in its inbox, which the engine that runs it next applies.
+   */
   private async deliverFromClient(instanceId: string, body: InboxBody): Promise<Delivery> {
-    const live = this.live.get(instanceId);
-    if (!live) {
+    await this.starting?.catch(() => undefined);
+    for (;;) {
+      const live = this.live.get(instanceId);
+      if (live) {
+        await this.enqueue(live, live.state.executionId, body);
+        return 'accepted';
+      }
+      const creating = this.creating.get(instanceId);
+      if (creating) {
+        await creating;
+        continue;
+      }
       const state = await this.o.store.getState(instanceId);
-      return state ? 'gone' : 'notFound';
+      if (!state) return 'notFound';
+      if (TERMINAL.has(state.status)) return 'gone';
+      if (this.live.has(instanceId) || this.creating.has(instanceId)) continue;
+      const msg: InboxMessage = { key: this.newKey(), executionId: state.executionId, body };
+      await this.o.store.addInbox(instanceId, msg);
+      // Loaded meanwhile (a start in this process): hand it the message as well.
+      const now = this.live.get(instanceId);
+      if (now && now.state.executionId === msg.executionId && !now.queue.some((m) => m.key === msg.key)) {
+        now.queue.push(msg);
+        this.kick(now);
+      }
+      return 'accepted';
     }
-    await this.enqueue(live, live.state.executionId, body);
-    return 'accepted';
   }
 
   /** Persists a message to the instance's inbox, then queues it. */
   private async enqueue(live: Live, executionId: string, body: InboxBody): Promise<void> {
     const msg: InboxMessage = { key: this.newKey(), executionId, body };
-    await this.o.store.addInbox(live.state.instanceId, msg);
-    if (this.live.get(live.state.instanceId) !== live) {
-      // The instance finished meanwhile: the message will never be applied.
-      await this.o.store.deleteRow(live.state.instanceId, msg.key);
+    const id = live.state.instanceId;
+    await this.o.store.addInbox(id, msg);
+    const current = this.live.get(id);
+    if (current === live || (current && current.state.executionId === executionId)) {
+      // The same instance, or its copy reloaded from storage (which may have read the row already).
+      if (!current.queue.some((m) => m.key === msg.key)) current.queue.push(msg);
+      this.kick(current);
       return;
     }
-    live.queue.push(msg);
-    this.kick(live);
+    // Stopped meanwhile: the row stays, and the next start applies it.
+    if (this.stopped) return;
+    // The instance finished meanwhile: the message will never be applied.
+    await this.o.store.deleteRow(id, msg.key);
   }
 
   /** Inbox keys sort in arrival order within and across runs of the host. */
