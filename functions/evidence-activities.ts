@@ -34,6 +34,12 @@ function refused(name: string, kind: ArtifactKind, problems: string): ArtifactOu
   };
 }
 
+registerActivity(c.locatePack, async (input, context) => {
+  const a = activities(context);
+  if ('problems' in a) return { links: null, summary: `The evidence pack cannot be located: the evidence settings of the function app are invalid (${a.problems.replace(/\n/g, '; ')}).` };
+  return a.locate(input);
+});
+
 registerActivity(c.writeArtifacts, async (input, context) => {
   const a = activities(context);
   if ('problems' in a) {

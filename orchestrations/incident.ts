@@ -11,17 +11,17 @@
 import * as df from 'durable-functions';
 import { activityResult, activityTask, callActivity } from '../src/activities/define.js';
 import { readReleaseState, apiToLkg, webToLkg, setDeployFreeze, clearDeployFreeze, recordLkg } from '../src/activities/app-service.contracts.js';
-import { sealPack, writeArtifacts, writeReports, chunkArtifacts } from '../src/activities/evidence.contracts.js';
+import { locatePack, sealPack, writeArtifacts, writeReports, chunkArtifacts } from '../src/activities/evidence.contracts.js';
 import { closeCorrelation, recordProgress } from '../src/activities/incident.contracts.js';
 import { sqlReadRecentChanges, sqlSetConfigValue, sqlSetFlag } from '../src/activities/sql.contracts.js';
-import { NotifyTeams, PostTeamsMessage, ReplyTeamsMessage } from '../src/activities/teams.contracts.js';
+import { NotifyTeams, PostTeamsMessage, ReplyTeamsMessage, type TeamsOutcome } from '../src/activities/teams.contracts.js';
 import type { ActionOutcome } from '../src/domain/actions.js';
 import type { RecentChange, ReleaseState } from '../src/domain/containment.js';
-import { AlertRecord, IncidentInput, type TimelineEntry } from '../src/domain/incident.js';
+import { AlertRecord, IncidentInput, type EvidenceLinks, type TimelineEntry } from '../src/domain/incident.js';
 import { IncidentEventName, DecisionEvent } from '../src/domain/incident-events.js';
 import { applyEvent, declare, summaryOf, type IncidentState } from '../src/domain/incident-state.js';
 import { IncidentMessage } from '../src/domain/messages/types.js';
-import { nextWake, onEvent, onResult, onTimer, startRunbook, type Command, type CommandResult, type RunbookEvent, type RunbookState, type Snapshot, type Verdict } from '../src/domain/runbook.js';
+import { messageDeadline, nextWake, onEvent, onResult, onTimer, startRunbook, type Command, type CommandResult, type RunbookEvent, type RunbookState, type Snapshot, type Verdict } from '../src/domain/runbook.js';
 import { runbookConfigOf, rollbackTargets, lkgNames } from '../src/domain/runbook-config.js';
 import { emptyCollected, evidenceArtifacts, packRefOf, artifactKey, type Collected } from '../src/domain/runbook-evidence.js';
 import { buildMessage } from '../src/domain/runbook-messages.js';
@@ -31,7 +31,6 @@ import type { TriggerKind } from '../src/config/policy.js';
 import { EventInbox } from '../src/durable/event-inbox.js';
 
 const EVENTS = Object.values(IncidentEventName);
-const MINUTE = 60_000;
 
 df.app.orchestration('incident', function* (context: df.OrchestrationContext) {
   const input = IncidentInput.parse(context.df.getInput());
@@ -48,7 +47,10 @@ df.app.orchestration('incident', function* (context: df.OrchestrationContext) {
   const triggers = new Set<TriggerKind>(input.severity.triggers);
   const collected: Collected = emptyCollected();
   let threadId: string | undefined;
-  let packUrl: string | undefined;
+  /** The declaration while it has not been delivered: each later message tries it again first, so the incident keeps one thread. */
+  let undelivered: { message: IncidentMessage; attempts: number } | undefined;
+  /** The evidence pack's links (undefined: not located yet; null: cannot be). */
+  let links: EvidenceLinks | null | undefined;
   let smokeRuns = 0;
 
   const declared = declare(input);
@@ -71,49 +73,84 @@ df.app.orchestration('incident', function* (context: df.OrchestrationContext) {
   // ---- carrying out one command ---------------------------------------------------------------
 
   const stepOf = (cmd: Command): string => cmd.step;
-  const deadlineIso = (minutes: number): string => new Date(now() + minutes * MINUTE).toISOString();
+
+  /**
+   * Sends one message: a reply in the incident's thread once there is one, else a new post. The
+   * first post delivered starts the thread (normally the declaration). `record` names the message
+   * in the evidence pack (a repeated declaration gets its own name; its Teams step, and so its
+   * ledger entry and reference, stay the same, so a post that did go through is found, not repeated).
+   */
+  function* send(step: string, record: string, message: IncidentMessage, deadline: string): Generator<df.Task, TeamsOutcome | undefined, unknown> {
+    const common = { incidentId: input.incidentId, step: `teams/${step}`, message, deadline, mode: cfg.mode };
+    let out: TeamsOutcome;
+    try {
+      out = message.kind === 'declared' || !threadId ? yield* callActivity(context, PostTeamsMessage, common) : yield* callActivity(context, ReplyTeamsMessage, { ...common, threadId });
+    } catch (err) {
+      // The Teams activity reports delivery problems as data; this is its storage failing for good.
+      note(`Teams message "${message.kind}" not posted: ${firstLine(err)}`, 'message');
+      return undefined;
+    }
+    collected.messages.push({
+      step: record,
+      at: nowIso(),
+      template: message.kind,
+      channel: out.kind === 'done' || out.kind === 'planned' ? out.delivery : 'none',
+      text: out.kind === 'done' || out.kind === 'planned' ? out.text : out.summary,
+      messageId: out.kind === 'done' ? out.messageId : null,
+      delivered: out.kind === 'done',
+    });
+    if (out.kind !== 'done' && out.kind !== 'planned') note(`Teams message "${message.kind}" not delivered: ${out.summary}`, 'message');
+    if (out.kind === 'done' && !threadId) {
+      threadId = out.threadId;
+      incident = { ...incident, teamsThreadId: threadId };
+      if (message.kind !== 'declared') note(`The declaration could not be posted; this "${message.kind}" message starts the incident's Teams thread instead.`, 'message');
+    }
+    return out;
+  }
 
   function* announce(cmd: Extract<Command, { kind: 'announce' }>): Generator<df.Task, CommandResult, unknown> {
-    const built = IncidentMessage.safeParse(buildMessage(cmd, { input, incident, rb, cfg, thresholds: env.thresholds, now: now() }));
+    const evidence = cmd.message === 'resolved' || cmd.message === 'postmortem-due' ? yield* locate() : null;
+    const built = IncidentMessage.safeParse(buildMessage(cmd, { input, incident, rb, cfg, thresholds: env.thresholds, now: now(), evidence }));
     if (!built.success) {
       note(`The "${cmd.message}" message could not be built (${built.error.issues[0]?.message ?? 'invalid'}); not posted.`, 'message');
       return { kind: 'done' };
     }
     const message = built.data;
-    const common = { incidentId: input.incidentId, step: `teams/${stepOf(cmd)}`, message, deadline: deadlineIso(5), mode: cfg.mode };
-    let out;
-    try {
-      out =
-        message.kind === 'declared' || !threadId
-          ? yield* callActivity(context, PostTeamsMessage, common)
-          : yield* callActivity(context, ReplyTeamsMessage, { ...common, threadId });
-    } catch (err) {
-      // The Teams activity reports delivery problems as data; this is its storage failing for good.
-      note(`Teams message "${message.kind}" not posted: ${firstLine(err)}`, 'message');
-      return { kind: 'done' };
+    // Retry-After and 5xx waits stay inside the current timebox (between 1 and 5 minutes).
+    const deadline = new Date(messageDeadline(rb, cfg, now())).toISOString();
+    if (undelivered && !threadId && message.kind !== 'declared') {
+      undelivered.attempts += 1;
+      const again = yield* send('announce/declared', `announce/declared/attempt-${undelivered.attempts}`, undelivered.message, deadline);
+      if (again?.kind === 'done') undelivered = undefined;
     }
-    if (out.kind === 'done' && message.kind === 'declared') threadId = out.threadId;
-    const text = out.kind === 'done' || out.kind === 'planned' ? out.text : out.summary;
-    collected.messages.push({
-      step: cmd.step,
-      at: nowIso(),
-      template: message.kind,
-      channel: out.kind === 'done' || out.kind === 'planned' ? out.delivery : 'none',
-      text,
-      messageId: out.kind === 'done' ? out.messageId : null,
-      delivered: out.kind === 'done',
-    });
-    if (out.kind !== 'done' && out.kind !== 'planned') note(`Teams message "${message.kind}" not delivered: ${out.summary}`, 'message');
+    const out = yield* send(stepOf(cmd), cmd.step, message, deadline);
+    if (message.kind === 'declared' && cfg.mode === 'execute' && out?.kind !== 'done') undelivered = { message, attempts: 1 };
     const people = Array.isArray(cmd.data.notify) ? (cmd.data.notify as string[]) : [];
     if (message.kind === 'escalation' && people.length) {
+      const common = { incidentId: input.incidentId, step: `teams/notify/${stepOf(cmd)}`, message, deadline, mode: cfg.mode };
       try {
-        const notified = yield* callActivity(context, NotifyTeams, { ...common, step: `teams/notify/${stepOf(cmd)}`, ...(threadId ? { threadId } : {}) });
+        const notified = yield* callActivity(context, NotifyTeams, { ...common, ...(threadId ? { threadId } : {}) });
         if (notified.kind === 'refused') note(`Escalation notification not delivered: ${notified.summary}`, 'message');
       } catch (err) {
         note(`Escalation notification not delivered: ${firstLine(err)}`, 'message');
       }
     }
     return { kind: 'done' };
+  }
+
+  /** The evidence pack's address and links, known before it is written (once per incident). */
+  function* locate(): Generator<df.Task, EvidenceLinks | null, unknown> {
+    if (links !== undefined) return links;
+    try {
+      const out = yield* callActivity(context, locatePack, { pack: packRefOf(input, rb) });
+      links = out.links;
+      if (!links) note(out.summary, 'evidence');
+    } catch (err) {
+      links = null;
+      note(`The evidence pack could not be located: ${firstLine(err)}`, 'evidence');
+    }
+    if (links) incident = { ...incident, evidence: links };
+    return links;
   }
 
   function recordSmoke(out: SmokeSuiteOutput, phase: string): Verdict {
@@ -260,7 +297,6 @@ df.app.orchestration('incident', function* (context: df.OrchestrationContext) {
       }
       const reports = yield* callActivity(context, writeReports, { pack, at: nowIso(), dueBusinessDays: cfg.postmortemDueBusinessDays, mode: cfg.mode });
       const sealed = yield* callActivity(context, sealPack, { pack, at: nowIso(), mode: cfg.mode });
-      packUrl = sealed.manifest?.url;
       note(`Evidence pack ${sealed.result}${sealed.manifest ? `: manifest SHA-256 ${sealed.manifest.sha256}` : ''}. ${reports.summary}`, 'evidence');
     } catch (err) {
       note(`The evidence pack could not be written: ${firstLine(err)}. Write it again with the evidence activities once storage is back.`, 'evidence');
@@ -285,7 +321,9 @@ df.app.orchestration('incident', function* (context: df.OrchestrationContext) {
       }
       case 'record-lkg': {
         if (!targets.length) return { kind: 'action', outcome: { kind: 'skipped', summary: 'No rollback target: no LKG to record.', reason: 'not-configured' } };
-        const evidenceUrl = packUrl && /^https?:\/\//.test(packUrl) ? packUrl : `https://${input.environment.toLowerCase()}.invalid/incidents/${input.incidentId}`;
+        // The pack's manifest, by the address it is sealed under a few steps later (RB-03: the pack holds this record too).
+        const manifestUrl = (yield* locate())?.manifestUrl;
+        const evidenceUrl = manifestUrl && /^https?:\/\//.test(manifestUrl) ? manifestUrl : `https://${input.environment.toLowerCase()}.invalid/incidents/${input.incidentId}`;
         return yield* action(cmd.step, recordLkg.name, activityTask(context, recordLkg, { incidentId: input.incidentId, env: input.environment, service: names.api, evidenceUrl, actor: { id: bot }, step: cmd.step, mode: cfg.mode, targets }), recordLkg);
       }
       case 'archive':
@@ -343,7 +381,7 @@ df.app.orchestration('incident', function* (context: df.OrchestrationContext) {
     if (rb.resolvedAt !== null && !incident.resolved) {
       incident = { ...incident, resolved: { by: rb.resolvedBy ?? input.policy.bot.actor, at: new Date(rb.resolvedAt).toISOString(), summary: null }, phase: 'resolved' };
     }
-    incident = { ...incident, phase: rb.phase, severity: rb.severity, updatedAt: nowIso() };
+    incident = { ...incident, phase: rb.phase, severity: rb.severity, updatedAt: nowIso(), postmortemDueAt: rb.postmortemDueAt === null ? null : new Date(rb.postmortemDueAt).toISOString() };
     if (pending.length) {
       try {
         yield* callActivity(context, recordProgress, { summary: summaryOf(incident), timeline: pending });

@@ -5,7 +5,7 @@
  * different content `refused` (both hashes reported), never overwritten.
  *
  * Typical close of an incident:
- *   writeArtifacts (incident record, timeline, alerts by reference, smoke runs, audit diffs,
+ *   locate (links for the LKG record and the resolution message) -> writeArtifacts (incident record, timeline, alerts by reference, smoke runs, audit diffs,
  *   actions, messages, approvals; in batches under MAX_EVIDENCE_INPUT_BYTES: `chunkArtifacts`)
  *   -> writeReports -> seal (record the manifest's SHA-256 on the timeline).
  * Smoke runs and actions may also be written as they happen; names are deterministic, so a replay
@@ -14,6 +14,7 @@
 import { z } from 'zod';
 import { ActionMode } from '../domain/actions.js';
 import { ArtifactInput, ArtifactOutcome, IncidentMetrics, PackRef, SealOutcome, type ArtifactInputIn } from '../domain/evidence.js';
+import { EvidenceLinks } from '../domain/incident.js';
 import { defineActivity, type RetryPolicy } from './define.js';
 
 /** Inputs cross Durable's queues and history: keep each call under this (chunk larger sets). */
@@ -75,6 +76,18 @@ export const writeReports = defineActivity({
     postmortemDue: z.string().nullable(),
     summary: z.string(),
   }),
+  retry: STORAGE_RETRY,
+});
+
+/**
+ * Where the pack is and the links of its manifest, postmortem draft and report, before anything
+ * is written: the close links to them (LKG record, resolution message) and only then archives and
+ * seals, so those records are in the sealed pack. Reads settings only; null links when they are invalid.
+ */
+export const locatePack = defineActivity({
+  name: 'evidence_locate',
+  input: z.object({ pack: PackRef }),
+  output: z.object({ links: EvidenceLinks.nullable(), summary: z.string() }),
   retry: STORAGE_RETRY,
 });
 

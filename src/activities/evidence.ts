@@ -10,16 +10,17 @@
 import type { z } from 'zod';
 import type { EvidencePack } from '../app/evidence-pack.js';
 import type { ArtifactOutcome, PackRef } from '../domain/evidence.js';
-import { artifactName, incidentMetrics, packPrefix, serializeJson } from '../domain/evidence.js';
+import { artifactName, incidentMetrics, MANIFEST_NAME, packPrefix, serializeJson } from '../domain/evidence.js';
 import { renderIncidentReport } from '../domain/incident-report.js';
 import { renderPostmortem } from '../domain/postmortem.js';
 import { postmortemDue } from '../domain/report-format.js';
-import type { sealPack, writeArtifacts, writeReports } from './evidence.contracts.js';
+import type { locatePack, sealPack, writeArtifacts, writeReports } from './evidence.contracts.js';
 
 type In<D extends { input: z.ZodType }> = z.output<D['input']>;
 type Out<D extends { output: z.ZodType }> = z.input<D['output']>;
 
 export interface EvidenceActivities {
+  locate(input: In<typeof locatePack>): Promise<Out<typeof locatePack>>;
   writeArtifacts(input: In<typeof writeArtifacts>): Promise<Out<typeof writeArtifacts>>;
   writeReports(input: In<typeof writeReports>): Promise<Out<typeof writeReports>>;
   seal(input: In<typeof sealPack>): Promise<Out<typeof sealPack>>;
@@ -47,6 +48,13 @@ export function createEvidenceActivities(p: EvidencePorts): EvidenceActivities {
   const where = (ref: PackRef) => `${p.pack.container}/${packPrefix(ref)}`;
 
   return {
+    locate(input) {
+      const location = where(input.pack);
+      const url = (name: string) => p.pack.url(input.pack, name);
+      const links = { location, manifestUrl: url(MANIFEST_NAME), postmortemUrl: url(artifactName('postmortem')), reportUrl: url(artifactName('report')) };
+      return Promise.resolve({ links, summary: `Evidence pack at ${location}.` });
+    },
+
     async writeArtifacts(input) {
       const outcomes = await p.pack.writeArtifacts(input.pack, input.artifacts, input.mode);
       const s = summarise(outcomes, input.mode === 'plan');

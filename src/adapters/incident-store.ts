@@ -2,12 +2,15 @@
  * IncidentStore in Azure Table storage (one table, partitions by purpose):
  *   PartitionKey "d:<hash>"        RowKey ""             alert delivery (dedupe) records
  *   PartitionKey "c"               RowKey "<env>|<svc>"  correlation: sequence + open incident (etag CAS)
- *   PartitionKey "<incidentId>"    RowKey "summary"      the summary the API lists
+ *   PartitionKey "<incidentId>"    RowKey "summary"      the summary the API lists (with a
+ *                                                        `reminderAt` column while a postmortem
+ *                                                        reminder is pending, for the sweep)
  *   PartitionKey "<incidentId>"    RowKey "t<seq>"       timeline entries
  * Concurrency is handled by the service: insert-if-absent (409) and If-Match (412).
  */
 import type { TableClient, TableEntity } from '@azure/data-tables';
 import { IncidentSummary, TimelineEntry } from '../domain/incident.js';
+import { reminderCheckAt } from '../domain/postmortem-reminder.js';
 import type { DeliveryRecord, IncidentStore, SummaryQuery } from '../ports/incident-store.js';
 import { odataFilter } from './odata.js';
 import { restStatus } from './storage.js';
@@ -136,7 +139,11 @@ export class TableIncidentStore implements IncidentStore {
   }
 
   private static summaryEntity(s: IncidentSummary): TableEntity {
-    return { partitionKey: tableKey(s.incidentId), rowKey: SUMMARY, doc: JSON.stringify(s), environment: s.environment.toLowerCase(), service: s.service.toLowerCase(), status: s.status, declaredAt: s.declaredAt };
+    const entity: TableEntity = { partitionKey: tableKey(s.incidentId), rowKey: SUMMARY, doc: JSON.stringify(s), environment: s.environment.toLowerCase(), service: s.service.toLowerCase(), status: s.status, declaredAt: s.declaredAt };
+    // Only rows with a pending reminder carry the column, so the sweep's query skips the rest.
+    const reminderAt = reminderCheckAt(s);
+    if (reminderAt !== null) entity.reminderAt = reminderAt;
+    return entity;
   }
 
   async createSummary(summary: IncidentSummary): Promise<void> {
@@ -162,6 +169,44 @@ export class TableIncidentStore implements IncidentStore {
       if (restStatus(err) === 404) return undefined;
       throw err;
     }
+  }
+
+  async updateSummary(incidentId: string, change: (current: IncidentSummary) => IncidentSummary | undefined): Promise<IncidentSummary | undefined> {
+    await this.init();
+    for (let attempt = 0; attempt < 20; attempt++) {
+      let row: { doc: string; etag?: string };
+      try {
+        row = await this.table.getEntity<{ doc: string }>(tableKey(incidentId), SUMMARY);
+      } catch (err) {
+        if (restStatus(err) === 404) return undefined;
+        throw err;
+      }
+      const next = change(IncidentSummary.parse(JSON.parse(row.doc)));
+      if (!next) return undefined;
+      if (next.incidentId !== incidentId) throw new Error(`updateSummary(${incidentId}) was given the summary of ${next.incidentId}.`);
+      try {
+        await this.table.updateEntity(TableIncidentStore.summaryEntity(next), 'Replace', { etag: row.etag ?? '*' });
+        return next;
+      } catch (err) {
+        if (restStatus(err) !== 412) throw err;
+      }
+    }
+    throw new Error(`Could not update the summary of ${incidentId}: too much contention.`);
+  }
+
+  async listRemindersDue(at: string, limit: number): Promise<IncidentSummary[]> {
+    await this.init();
+    const filter = odataFilter([
+      ['RowKey', 'eq', SUMMARY],
+      ['status', 'eq', 'resolved'],
+      ['reminderAt', 'le', at],
+    ]);
+    const out: IncidentSummary[] = [];
+    for await (const row of this.table.listEntities<{ doc: string }>({ queryOptions: { filter } })) {
+      out.push(IncidentSummary.parse(JSON.parse(row.doc)));
+      if (out.length >= limit) break;
+    }
+    return out;
   }
 
   async listSummaries(query: SummaryQuery): Promise<IncidentSummary[]> {

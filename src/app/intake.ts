@@ -100,6 +100,9 @@ function summaryOf(input: IncidentInput): IncidentSummary {
     alerts: input.alert ? 1 : 0,
     acknowledgedBy: null,
     drill: input.mode === 'plan',
+    teamsThreadId: null,
+    evidence: null,
+    postmortem: null,
   };
 }
 

@@ -4,7 +4,7 @@
  * Every change appends a timeline entry, so the story can be told later without guessing.
  */
 import type { SeverityLevel } from '../config/policy.js';
-import { AlertRecord, type IncidentInput, type IncidentSummary, type TimelineEntry } from './incident.js';
+import { AlertRecord, type EvidenceLinks, type IncidentInput, type IncidentSummary, type TimelineEntry } from './incident.js';
 import { AckEvent, DecisionEvent, ExtendEvent, IncidentEventName, NoteEvent, ResolveEvent, RollbackEvent, type Actor } from './incident-events.js';
 import { higher, isHigher } from './severity.js';
 
@@ -28,6 +28,11 @@ export interface IncidentState {
   timelineSeq: number;
   updatedAt: string;
   drill: boolean;
+  /** Recorded by the orchestration as it goes, for the summary (the postmortem reminder reads them). */
+  teamsThreadId: string | null;
+  evidence: EvidenceLinks | null;
+  postmortemDueAt: string | null;
+  postmortemDueBusinessDays: number;
 }
 
 export interface Applied {
@@ -64,6 +69,10 @@ export function declare(input: IncidentInput): Applied {
     timelineSeq: 0,
     updatedAt: input.declaredAt,
     drill: input.mode === 'plan',
+    teamsThreadId: null,
+    evidence: null,
+    postmortemDueAt: null,
+    postmortemDueBusinessDays: input.policy.postmortemDueBusinessDays,
   };
   const who = actorLabel(input.declaredBy);
   const entries = [
@@ -186,5 +195,8 @@ export function summaryOf(state: IncidentState): IncidentSummary {
     alerts: state.alerts,
     acknowledgedBy: state.acknowledged[0]?.by ?? null,
     drill: state.drill,
+    teamsThreadId: state.teamsThreadId,
+    evidence: state.evidence,
+    postmortem: state.postmortemDueAt ? { dueAt: state.postmortemDueAt, dueBusinessDays: state.postmortemDueBusinessDays, reminder: null } : null,
   };
 }

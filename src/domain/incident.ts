@@ -107,6 +107,28 @@ export type IncidentInput = z.infer<typeof IncidentInput>;
 export const IncidentStatus = z.enum(['open', 'resolved']);
 export type IncidentStatus = z.infer<typeof IncidentStatus>;
 
+/** The postmortem reminder as the sweep records it (src/domain/postmortem-reminder.ts). */
+export const ReminderRecord = z.object({
+  /** sending: claimed by a sweep (a lease); retry: a delivery was refused, tried again later; sent; failed: given up. */
+  state: z.enum(['sending', 'retry', 'sent', 'failed']),
+  at: iso,
+  attempts: z.number().int().nonnegative(),
+  messageId: z.string().nullable(),
+  summary: z.string().max(1000),
+  nextAttemptAt: iso.nullable(),
+});
+export type ReminderRecord = z.infer<typeof ReminderRecord>;
+
+/** The evidence pack's address and links, known before it is sealed. */
+export const EvidenceLinks = z.object({
+  /** "<container>/<env>/<yyyy>/<mm>/<incidentId>/" */
+  location: z.string(),
+  manifestUrl: z.string(),
+  postmortemUrl: z.string(),
+  reportUrl: z.string(),
+});
+export type EvidenceLinks = z.infer<typeof EvidenceLinks>;
+
 /** The row GET /api/incidents lists (a projection kept by the orchestration). */
 export const IncidentSummary = z.object({
   incidentId: z.string(),
@@ -124,6 +146,20 @@ export const IncidentSummary = z.object({
   acknowledgedBy: z.string().nullable(),
   /** A drill (plan mode): it changes nothing and does not hold the service's open-incident slot. */
   drill: z.boolean().default(false),
+  /** The incident's Teams thread (the declaration's message id), once posted. */
+  teamsThreadId: z.string().nullable().default(null),
+  /** Where the evidence pack is, once the close has located it. */
+  evidence: EvidenceLinks.nullable().default(null),
+  /** Set at resolution: when the postmortem is due, and the reminder's progress. */
+  postmortem: z
+    .object({
+      dueAt: iso,
+      /** The rule behind dueAt: business days (Monday to Friday, UTC) after the resolution. */
+      dueBusinessDays: z.number().int().positive(),
+      reminder: ReminderRecord.nullable(),
+    })
+    .nullable()
+    .default(null),
 });
 export type IncidentSummary = z.infer<typeof IncidentSummary>;
 

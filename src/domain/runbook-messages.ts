@@ -5,10 +5,11 @@
  */
 import type { Thresholds } from '../config/policy.js';
 import type { ContainmentStep } from './containment.js';
-import type { IncidentInput } from './incident.js';
+import type { EvidenceLinks, IncidentInput } from './incident.js';
 import type { IncidentState } from './incident-state.js';
 import type { ContainmentChoice } from './incident-events.js';
 import type { IncidentMessageInput } from './messages/types.js';
+import { postmortemOverdue } from './postmortem-reminder.js';
 import type { Command, RunbookConfig, RunbookState, Verdict } from './runbook.js';
 
 export interface MessageContext {
@@ -18,7 +19,12 @@ export interface MessageContext {
   cfg: RunbookConfig;
   thresholds: Thresholds;
   now: number;
+  /** The evidence pack's links, once located (the resolution message links the postmortem draft). */
+  evidence?: EvidenceLinks | null;
 }
+
+/** The draft's link, when the pack is located at an address people can open. */
+const draftUrl = (c: MessageContext): string | undefined => (c.evidence && /^https?:\/\//.test(c.evidence.postmortemUrl) ? c.evidence.postmortemUrl : undefined);
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 const clip = (text: string, max: number): string => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
@@ -224,16 +230,21 @@ export function buildMessage(cmd: Extract<Command, { kind: 'announce' }>, c: Mes
         solution: clip(done.length ? done.map((x) => x.summary).join(' ') : 'No change was needed; the checks stayed green through the monitoring window.', 1000),
         followUps: (c.rb.proposal?.actionItems ?? []).map((a) => clip(a.title, 300)).slice(0, 20),
         metrics: metricsOf(c.rb),
+        ...(c.rb.postmortemDueAt !== null ? { postmortemDueAt: iso(c.rb.postmortemDueAt), postmortemDueBusinessDays: c.cfg.postmortemDueBusinessDays } : {}),
+        ...(draftUrl(c) ? { postmortemUrl: draftUrl(c) } : {}),
       };
     }
-    case 'postmortem-due':
+    case 'postmortem-due': {
+      const dueAt = iso(c.rb.postmortemDueAt ?? c.now);
       return {
         ...h,
         kind: 'postmortem-due',
         resolvedAt: iso(c.rb.resolvedAt ?? c.now),
-        dueAt: iso(c.rb.postmortemDueAt ?? c.now),
-        overdue: true,
+        dueAt,
+        ...(draftUrl(c) ? { draftUrl: draftUrl(c) } : {}),
+        overdue: postmortemOverdue(dueAt, c.now),
       };
+    }
   }
 }
 

@@ -13,7 +13,8 @@
  *   - decision: nobody decides -> P1 rolls back ("if in doubt, roll back"), P2/P3 escalate and remind;
  *   - containment (from its start): not green in time -> roll back to LKG; already rolled back -> escalate;
  *   - monitoring window (after recovery): a regression re-opens containment, a flapping alert extends it;
- *   - status updates on the severity's cadence until resolved; a postmortem reminder when it is due.
+ *   - status updates on the severity's cadence until resolved (the postmortem reminder, days later,
+ *     is not the machine's: src/app/postmortem-reminders.ts sends it from the incident summary).
  */
 import type { SeverityLevel, Timebox } from '../config/policy.js';
 import type { ActionOutcome } from './actions.js';
@@ -190,6 +191,38 @@ export function startRunbook(c: RunbookConfig, declaredAt: number, startedAt: nu
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 const next = (s: RunbookState, prefix: string): string => `${prefix}/${++s.counter}`;
+
+/** A message waits for Teams (throttling, outages) at least this long... */
+export const MESSAGE_WAIT_MIN_MS = MINUTE;
+/** ...and at most this long: the runbook carries out one command at a time, so a throttled Teams must not hold a containment step for long. */
+export const MESSAGE_WAIT_MAX_MS = 5 * MINUTE;
+
+/** The deadline of the current phase: the decision, containment (or recovery), or the monitoring window; null once resolved. */
+export function phaseDeadline(s: RunbookState, c: RunbookConfig): number | null {
+  switch (s.phase) {
+    case 'declared':
+    case 'snapshot':
+    case 'deciding':
+      return s.decisionDueAt ?? deadline(s.declaredAt, box(s, c), 'decision', s.extensions);
+    case 'containing':
+    case 'verifying':
+      return s.containmentDueAt;
+    case 'monitoring':
+      return s.monitoringEndsAt;
+    default:
+      return null;
+  }
+}
+
+/**
+ * Until when a message may be retried (Retry-After, 5xx backoff): the current phase's deadline, so
+ * the waits stay inside the incident's timebox, but at least MESSAGE_WAIT_MIN_MS (a message due
+ * just before a deadline still gets a chance) and at most MESSAGE_WAIT_MAX_MS.
+ */
+export function messageDeadline(s: RunbookState, c: RunbookConfig, now: number): number {
+  const due = phaseDeadline(s, c) ?? now + MESSAGE_WAIT_MAX_MS;
+  return Math.min(now + MESSAGE_WAIT_MAX_MS, Math.max(now + MESSAGE_WAIT_MIN_MS, due));
+}
 
 /** When the machine next wants to be woken up if nothing happens (null: only events). */
 export function nextWake(s: RunbookState, c: RunbookConfig): number | null {
@@ -393,14 +426,17 @@ function resolve(s: RunbookState, c: RunbookConfig, now: number, by: string): Co
     const api = s.executed.find((x) => (x.action === 'api-to-lkg' || x.action === 'web-to-lkg') && (x.outcome === 'done' || x.outcome === 'skipped'));
     commands.push({ kind: 'announce', message: 'rollback-executed', step: 'announce/rollback-executed', text: api?.summary ?? 'Rolled back to the last known good release.', data: {} });
   }
-  // The evidence first: the LKG record and the resolution message link to the sealed pack.
-  commands.push({ kind: 'archive', step: 'evidence/archive' });
-  // The release that ran cleanly through the window becomes the last known good (only when no rollback happened).
+  // Everything the close does comes before the archive, so the sealed pack holds the whole story
+  // (RB-03 section 9): the LKG record and the resolution message link to the pack by its address,
+  // which is known before it is sealed.
+  // The release that ran cleanly through the window becomes the last known good (only when no
+  // rollback happened), recorded before the freeze lifts so no deploy can slip in between.
   if (!s.rolledBack && s.lastVerdict?.verdict === 'green' && s.monitoringEndsAt !== null && now >= s.monitoringEndsAt) {
     commands.push({ kind: 'record-lkg', step: 'lkg/record' });
   }
   if (s.frozen) commands.push({ kind: 'freeze', step: 'freeze/off', on: false, reason: `Incident resolved by ${by}` });
   commands.push({ kind: 'announce', message: 'resolved', step: 'announce/resolved', text: `Resolved by ${by}.`, data: { postmortemDueAt: iso(s.postmortemDueAt) } });
+  commands.push({ kind: 'archive', step: 'evidence/archive' });
   commands.push({ kind: 'close', step: 'close' });
   return commands;
 }
@@ -591,8 +627,9 @@ export function onResult(prev: RunbookState, c: RunbookConfig, command: Command,
     return { state: s, commands, notes };
   }
   if (command.kind === 'close') {
-    // The incident ends here; the postmortem due date is in the resolution message, the status
-    // and the evidence pack (a reminder on the due date is planned, not built).
+    // The incident ends here. The postmortem due date is in the resolution message, the status,
+    // the incident summary and the evidence pack; the reminder on the due date is sent by the
+    // postmortem-reminder sweep (src/app/postmortem-reminders.ts), which reads the summary.
     s.phase = 'closed';
     s.done = true;
     return { state: s, commands, notes };

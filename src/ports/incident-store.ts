@@ -38,6 +38,15 @@ export interface IncidentStore {
   createSummary(summary: IncidentSummary): Promise<void>;
   putSummary(summary: IncidentSummary): Promise<void>;
   getSummary(incidentId: string): Promise<IncidentSummary | undefined>;
+  /**
+   * Changes a summary under optimistic concurrency: `change` gets the stored summary and returns
+   * the new one, or undefined to leave it. A concurrent writer makes it read and decide again, so
+   * of two callers claiming the same thing exactly one succeeds. Returns what was written, or
+   * undefined (no such summary, or `change` declined).
+   */
+  updateSummary(incidentId: string, change: (current: IncidentSummary) => IncidentSummary | undefined): Promise<IncidentSummary | undefined>;
+  /** Resolved incidents whose postmortem reminder needs a look at `at` or before (see src/domain/postmortem-reminder.ts). */
+  listRemindersDue(at: string, limit: number): Promise<IncidentSummary[]>;
   listSummaries(query: SummaryQuery): Promise<IncidentSummary[]>;
   appendTimeline(incidentId: string, entries: TimelineEntry[]): Promise<void>;
   getTimeline(incidentId: string): Promise<TimelineEntry[]>;

@@ -23,10 +23,11 @@ interface Outcome {
   reason?: string;
 }
 interface DrillOutput {
+  located: { links: { location: string; manifestUrl: string; postmortemUrl: string; reportUrl: string } | null };
   batches: number;
   writes: { written: number; unchanged: number; refused: number }[];
   reports: { outcomes: Outcome[]; postmortemDue: string };
-  sealed: { result: string; manifest: { artifacts: number; sha256: string } };
+  sealed: { result: string; manifest: { artifacts: number; sha256: string; url: string } };
   again: { outcomes: Outcome[] };
   resealed: { result: string; manifest: { sha256: string } };
 }
@@ -63,10 +64,10 @@ function manyArtifacts(): ArtifactInputIn[] {
 }
 
 describe('evidence activities on the dev host', () => {
-  it('registers the three activities in the app (names Azure accepts: letters, digits, "_")', () => {
+  it('registers the evidence activities in the app (names Azure accepts: letters, digits, "_")', () => {
     const names = [...h.host.app.registry.functions.values()].map((r) => r.metadata.name);
     for (const n of names) expect(n).toMatch(/^[A-Za-z][A-Za-z0-9_-]{0,127}$/);
-    expect(names).toEqual(expect.arrayContaining(['evidence_writeArtifacts', 'evidence_writeReports', 'evidence_seal']));
+    expect(names).toEqual(expect.arrayContaining(['evidence_locate', 'evidence_writeArtifacts', 'evidence_writeReports', 'evidence_seal']));
   });
 
   it('writes a pack in batches, renders the reports, seals it; replayed writes are unchanged, late ones refused; the CLI verifies it', async () => {
@@ -88,6 +89,9 @@ describe('evidence activities on the dev host', () => {
       ['messages/zz-late.json', 'refused', 'sealed'],
     ]);
     expect(out.resealed).toMatchObject({ result: 'already-sealed', manifest: { sha256: out.sealed.manifest.sha256 } });
+    // Located before anything was written, at the address the pack was then sealed under.
+    expect(out.located.links).toMatchObject({ location: `incident-evidence/${packPrefix(pack)}`, manifestUrl: out.sealed.manifest.url });
+    expect(out.located.links?.postmortemUrl).toBe(out.sealed.manifest.url.replace(/manifest\.json$/, 'postmortem.md'));
 
     // The drill's clock (the dev host's manual clock) is in the manifest and the documents.
     const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient('incident-evidence');

@@ -6,6 +6,9 @@ import { describe, expect, it } from 'vitest';
 import type { SeverityLevel, Timebox } from '../../src/config/policy.js';
 import type { ActionOutcome } from '../../src/domain/actions.js';
 import {
+  MESSAGE_WAIT_MAX_MS,
+  MESSAGE_WAIT_MIN_MS,
+  messageDeadline,
   nextWake,
   onEvent,
   onResult,
@@ -178,6 +181,17 @@ describe('runbook', () => {
     expect(nextWake(d.state, config)).toBeNull();
   });
 
+  it('closes so that the sealed pack holds the whole story: rollback executed, freeze lifted, resolved, then the archive', () => {
+    const d = new Driver(apiWorld(['green']));
+    d.event({ kind: 'rollback', actor: 'riley', reason: 'customers failing' });
+    d.advanceTo(d.now);
+    expect(d.state.phase).toBe('monitoring');
+    const before = d.log.length;
+    d.event({ kind: 'resolve', actor: 'riley' });
+    const close = d.log.slice(before).map((c) => (c.kind === 'announce' ? `announce:${c.message}` : c.kind === 'freeze' ? `freeze:${c.on ? 'on' : 'off'}` : c.kind));
+    expect(close).toEqual(['announce:rollback-executed', 'freeze:off', 'announce:resolved', 'archive', 'close']);
+  });
+
   it('config revert that re-stabilises: no app rollback, and the release becomes the new LKG after the window', () => {
     const world: World = {
       snapshot: {
@@ -203,6 +217,23 @@ describe('runbook', () => {
     expect(d.state.phase).toBe('closed');
     expect(d.log.some((c) => c.kind === 'record-lkg')).toBe(true);
     expect(d.messages()).not.toContain('rollback-executed');
+    // The LKG record and the resolution come before the archive, so both are in the sealed pack.
+    const tail = d.log.slice(d.log.findIndex((c) => c.kind === 'record-lkg')).map((c) => (c.kind === 'announce' ? `announce:${c.message}` : c.kind));
+    expect(tail).toEqual(['record-lkg', 'announce:resolved', 'archive', 'close']);
+  });
+
+  it("gives a message until the current phase's deadline to get through, between 1 and 5 minutes", () => {
+    const d = new Driver(apiWorld(['green']));
+    // Deciding: the decision is due at T0 + 10 min.
+    expect(messageDeadline(d.state, config, T0)).toBe(T0 + MESSAGE_WAIT_MAX_MS);
+    expect(messageDeadline(d.state, config, T0 + 7 * MIN)).toBe(T0 + 10 * MIN);
+    expect(messageDeadline(d.state, config, T0 + 9.9 * MIN)).toBe(T0 + 9.9 * MIN + MESSAGE_WAIT_MIN_MS);
+    // Containing a rollback (recovery timebox 30 min): bounded by the maximum.
+    d.event({ kind: 'rollback', actor: 'riley', reason: 'customers failing' });
+    expect(messageDeadline(d.state, config, d.now)).toBe(d.now + MESSAGE_WAIT_MAX_MS);
+    // Resolved: no timebox left, the maximum.
+    d.event({ kind: 'resolve', actor: 'riley' });
+    expect(messageDeadline(d.state, config, d.now)).toBe(d.now + MESSAGE_WAIT_MAX_MS);
   });
 
   it('rolls back when a config revert does not re-stabilise within 15 minutes', () => {

@@ -81,6 +81,14 @@ describe('runbook templates, filled', () => {
     );
   });
 
+  it('resolved: the postmortem due date (UTC) with its business-day rule, and the draft link', () => {
+    const r = renderMessage(samples.resolved, ctx);
+    expect(r.text).toContain('Postmortem due: 2026-01-20 (Tue), 3 business days after resolution (Mon–Fri, UTC)');
+    expect(r.text).toContain('Open postmortem: https://wiki.example.net/postmortems/inc-prod-api-7f3a2c');
+    const { postmortemUrl: _u, ...noDraft } = samples.resolved as Extract<IncidentMessageInput, { kind: 'resolved' }>;
+    expect(renderMessage(noDraft, ctx).text).toContain('Postmortem: Draft to follow; due 2026-01-20 (Tue).');
+  });
+
   it('never claims recovery the figures do not show', () => {
     const base = samples['rollback-executed'] as Extract<IncidentMessageInput, { kind: 'rollback-executed' }>;
     const r = renderMessage({ ...base, metricsRecovered: false, evidenceUrl: undefined, health: { healthz: true, ready: false, sse: { ttfbMs: 350, heartbeatS: 12 } } }, ctx);

@@ -327,12 +327,16 @@ function resolved(m: ResolvedMessage): Model {
       ['Time to acknowledge', metric(m.metrics.timeToAcknowledgeMin)],
       ['Time to mitigate', metric(m.metrics.timeToMitigateMin)],
       ['Time to recover', metric(m.metrics.timeToRecoverMin)],
+      ['Postmortem due', m.postmortemDueAt ? `${utcDate(m.postmortemDueAt)}${m.postmortemDueBusinessDays ? `, ${m.postmortemDueBusinessDays} business days after resolution (Mon–Fri, UTC)` : ''}` : undefined],
     ],
     sections: [
       { heading: 'Solution', lines: [m.solution] },
       { heading: 'Root cause', lines: [m.rootCause ?? 'To be established in the postmortem.'] },
       ...(m.followUps.length ? [{ heading: 'Follow-up', lines: m.followUps, bullets: true }] : []),
-      { heading: 'Postmortem', lines: [m.postmortemUrl ?? 'Draft to follow; due within 3 business days.'] },
+      {
+        heading: 'Postmortem',
+        lines: [m.postmortemUrl ?? `Draft to follow; due ${m.postmortemDueAt ? utcDate(m.postmortemDueAt) : `within ${m.postmortemDueBusinessDays ?? 3} business days`}.`],
+      },
     ],
     actions: m.postmortemUrl ? [{ title: 'Open postmortem', url: m.postmortemUrl, style: 'default' }] : [],
   };

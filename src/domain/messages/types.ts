@@ -167,7 +167,12 @@ export const ResolvedMessage = IncidentHeader.extend({
   solution: text(1000),
   rootCause: z.string().trim().max(1000).optional(),
   followUps: z.array(text(300)).max(20).default([]),
+  /** The postmortem draft (postmortem.md in the evidence pack). */
   postmortemUrl: url.optional(),
+  /** When the postmortem is due (RB-03 section 11: business days after the resolution). */
+  postmortemDueAt: at.optional(),
+  /** The rule behind the due date: this many business days (Monday to Friday, UTC) after the resolution. */
+  postmortemDueBusinessDays: z.number().int().min(1).max(30).optional(),
   /** Incident metrics (minutes), as far as known. */
   metrics: z
     .object({
@@ -199,7 +204,7 @@ export const PostmortemDueMessage = IncidentHeader.extend({
   dueAt: at,
   owner: Person.optional(),
   draftUrl: url.optional(),
-  /** True for the reminder sent when the due date is reached. */
+  /** The due date (UTC) has passed: the reminder came late (see postmortemOverdue in src/domain/postmortem-reminder.ts). */
   overdue: z.boolean().default(false),
 });
 

@@ -1,0 +1,31 @@
+/**
+ * The postmortem reminder (DESIGN section 3 step 9): every 15 minutes (NCRONTAB, UTC), resolved
+ * incidents whose postmortem is due get a "postmortem due" reply in their Teams thread with a
+ * link to the draft. The logic is in src/app/postmortem-reminders.ts.
+ */
+import { app, type InvocationContext, type Timer } from '@azure/functions';
+import { sweepPostmortemReminders } from '../src/app/postmortem-reminders.js';
+import { appNow } from '../src/app/clock.js';
+import { loadPolicy } from '../src/app/policy-source.js';
+import { getIncidentStore } from '../src/app/stores.js';
+import { appTeamsActivities } from '../src/app/teams-activities.js';
+
+function botActor(): string {
+  try {
+    return loadPolicy().bot.actor;
+  } catch {
+    return 'incident-bot'; // the policy's own default; a broken policy must not stop reminders
+  }
+}
+
+app.timer('postmortemReminders', {
+  schedule: '0 */15 * * * *',
+  handler: async (_timer: Timer, context: InvocationContext) => {
+    const report = await sweepPostmortemReminders({ store: getIncidentStore(), teams: appTeamsActivities(), now: appNow, actor: botActor() });
+    for (const line of report.lines) context.log(line);
+    const line = `Postmortem reminders: ${report.due} due, ${report.sent.length} sent, ${report.refused.length} refused (tried again later), ${report.skipped.length} skipped.`;
+    // Every run says it ran; at information level only when there was something to do.
+    if (report.due) context.log(line);
+    else context.debug(line);
+  },
+});

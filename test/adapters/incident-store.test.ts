@@ -1,0 +1,76 @@
+/** The incident store's summary updates (optimistic concurrency) and the reminder query, against Azurite. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TableIncidentStore } from '../../src/adapters/incident-store.js';
+import { createTableClient, storageTarget } from '../../src/adapters/storage.js';
+import type { AzuriteInstance } from '../../src/devhost/azurite.js';
+import { IncidentSummary } from '../../src/domain/incident.js';
+import { claimReminder, recordReminder } from '../../src/domain/postmortem-reminder.js';
+import { startTestAzurite, uniqueHubName } from '../harness/devhost.js';
+
+let azurite: AzuriteInstance;
+let store: TableIncidentStore;
+
+beforeAll(async () => {
+  azurite = await startTestAzurite();
+  store = new TableIncidentStore(createTableClient(storageTarget({ AzureWebJobsStorage: azurite.connectionString }), uniqueHubName('Incidents')));
+});
+afterAll(async () => {
+  await azurite?.stop();
+});
+
+const DUE = '2026-11-25T10:00:00.000Z';
+
+function summary(incidentId: string, over: Partial<IncidentSummary> = {}): IncidentSummary {
+  return IncidentSummary.parse({
+    incidentId,
+    service: 'admin-api',
+    environment: 'Prod',
+    severity: 'P1',
+    status: 'resolved',
+    phase: 'closed',
+    summary: '5xx after release',
+    source: 'alert',
+    declaredAt: '2026-11-20T08:00:00.000Z',
+    updatedAt: '2026-11-20T10:00:00.000Z',
+    resolvedAt: '2026-11-20T10:00:00.000Z',
+    alerts: 1,
+    acknowledgedBy: null,
+    postmortem: { dueAt: DUE, dueBusinessDays: 3, reminder: null },
+    ...over,
+  });
+}
+
+describe('TableIncidentStore', () => {
+  it('lists only resolved real incidents whose reminder is due by then', async () => {
+    const sent = recordReminder(claimReminder(summary('inc-sent'), Date.parse(DUE)) as IncidentSummary, { kind: 'sent', messageId: 'm', summary: 'ok' }, Date.parse(DUE));
+    for (const s of [
+      summary('inc-due'),
+      summary('inc-later', { postmortem: { dueAt: '2026-11-30T10:00:00.000Z', dueBusinessDays: 3, reminder: null } }),
+      summary('inc-open', { status: 'open', resolvedAt: null, postmortem: null }),
+      summary('inc-drill', { drill: true }),
+      summary('inc-none', { postmortem: null }),
+      sent,
+    ]) {
+      await store.putSummary(s);
+    }
+    const ids = async (at: string) => (await store.listRemindersDue(at, 50)).map((s) => s.incidentId).sort();
+    expect(await ids('2026-11-24T23:59:59.999Z')).toEqual([]);
+    expect(await ids('2026-11-25T00:00:00.000Z')).toEqual(['inc-due']);
+    expect(await ids('2026-12-31T00:00:00.000Z')).toEqual(['inc-due', 'inc-later']);
+    expect(await store.listRemindersDue('2026-12-31T00:00:00.000Z', 1)).toHaveLength(1);
+  });
+
+  it('updates a summary so that of concurrent claims exactly one wins, and the row leaves the query once claimed', async () => {
+    await store.putSummary(summary('inc-race'));
+    const at = Date.parse('2026-11-25T00:15:00Z');
+    const results = await Promise.all(Array.from({ length: 8 }, () => store.updateSummary('inc-race', (s) => claimReminder(s, at))));
+    expect(results.filter((r) => r !== undefined)).toHaveLength(1);
+    expect((await store.getSummary('inc-race'))?.postmortem?.reminder).toMatchObject({ state: 'sending', attempts: 1 });
+    // Claimed: back in the query only when the claim's lease has run out (a sweep that died).
+    const due = async (iso: string) => (await store.listRemindersDue(iso, 50)).map((s) => s.incidentId);
+    expect(await due('2026-11-25T00:20:00.000Z')).not.toContain('inc-race');
+    expect(await due('2026-11-25T00:25:00.000Z')).toContain('inc-race');
+    expect(await store.updateSummary('inc-missing', (s) => s)).toBeUndefined();
+    expect(await store.updateSummary('inc-race', () => undefined)).toBeUndefined();
+  });
+});
