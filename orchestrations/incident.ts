@@ -231,15 +231,22 @@ df.app.orchestration('incident', function* (context: df.OrchestrationContext) {
     }
     let api: ReleaseState | null = null;
     let web: ReleaseState | null = null;
+    // What the snapshot found goes on the timeline: the first thing an SRE reads (RB-03 section 12).
+    const seen: string[] = [];
+    if (verdict) seen.push(`smoke checks ${verdict.verdict}${verdict.reasons.length ? ` (${verdict.reasons.slice(0, 3).join('; ')})` : ''}`);
+    if (changesOut !== undefined && changes.length === 0 && problems.length === 0) seen.push(`no flag/config change in the last ${cmd.lookbackMinutes / 60} h`);
+    for (const c of changes.slice(0, 5)) seen.push(`${c.kind} ${c.key} changed ${String(c.before)} -> ${String(c.after)} at ${c.at}${c.actor ? ` by ${c.actor}` : ''}`);
     const releaseOut = result('release');
     if (releaseOut !== undefined) {
       const read = activityResult(readReleaseState, releaseOut);
+      seen.push(...read.services.map((s) => s.summary.replace(/\.$/, '')));
       if (input.policy.service.rollback?.api) api = releaseOf(read.services.find((s) => s.service === names.api));
       if (input.policy.service.rollback?.web) web = releaseOf(read.services.find((s) => s.service === names.web));
       problems.push(...read.problems);
       // A slot whose build could not be read makes "what runs where" unknown: say why.
       for (const svc of read.services) for (const slot of [svc.production, svc.staging]) if (slot?.error) problems.push(`release of ${svc.service}: ${firstLine(slot.error)}`);
     }
+    if (seen.length) note(`Snapshot: ${seen.join('; ')}.`);
     if (problems.length) note(`Snapshot incomplete: ${problems.join('; ')}`);
     const snap: Snapshot = { verdict, changes, api, web, problems };
     return { kind: 'snapshot', snapshot: snap };
@@ -368,16 +375,8 @@ df.app.orchestration('incident', function* (context: df.OrchestrationContext) {
 
   // ---- the loop ------------------------------------------------------------------------------
 
-  const inbox = new EventInbox(context, EVENTS);
-  for (;;) {
-    while (queue.length) {
-      const cmd = queue.shift() as Command;
-      const result = yield* carryOut(cmd);
-      const t = onResult(rb, cfg, cmd, result, now(), [...triggers]);
-      rb = t.state;
-      t.notes.forEach((n) => note(n));
-      queue.push(...t.commands);
-    }
+  /** Records the timeline entries so far, the summary and the custom status. */
+  function* flush(): Generator<df.Task, void, unknown> {
     if (rb.resolvedAt !== null && !incident.resolved) {
       incident = { ...incident, resolved: { by: rb.resolvedBy ?? input.policy.bot.actor, at: new Date(rb.resolvedAt).toISOString(), summary: null }, phase: 'resolved' };
     }
@@ -392,6 +391,22 @@ df.app.orchestration('incident', function* (context: df.OrchestrationContext) {
       }
     }
     context.df.setCustomStatus(status(incident, rb, cfg.mode));
+  }
+
+  const inbox = new EventInbox(context, EVENTS);
+  for (;;) {
+    while (queue.length) {
+      const cmd = queue.shift() as Command;
+      // A containment step can take minutes (a swap, then Durable's retries of it): the decision,
+      // the freeze and the phase are shown before it starts, not once every step has finished.
+      if (cmd.kind === 'execute') yield* flush();
+      const result = yield* carryOut(cmd);
+      const t = onResult(rb, cfg, cmd, result, now(), [...triggers]);
+      rb = t.state;
+      t.notes.forEach((n) => note(n));
+      queue.push(...t.commands);
+    }
+    yield* flush();
     if (rb.done) break;
 
     // Events that arrived while the commands ran are handled before waiting again.

@@ -18,6 +18,7 @@ import { readApprovalSettings } from '../config/teams.js';
 import { withEnvelope } from '../http/envelope.js';
 import type { ApprovalUseStore } from '../ports/approvals.js';
 import { handleApproval } from './approvals.js';
+import { appNow } from './clock.js';
 import type { ApprovalClaims } from './approval-token.js';
 import type { Principal } from './approver.js';
 
@@ -53,6 +54,8 @@ export function registerApprovalRoutes(options: ApprovalRouteOptions = {}): void
           settings: () => settings,
           uses: () => getApprovalUses(settings.ok ? settings.settings.table : 'ApprovalUses'),
           decisions: durableDecisionTarget(df.getClient(context)),
+          // A link expires at the decision deadline, which is orchestration time: compare on the app clock.
+          now: appNow,
           ...(options.isApprover ? { isApprover: options.isApprover } : {}),
           ...(options.approvers ? { approvers: options.approvers } : {}),
         },

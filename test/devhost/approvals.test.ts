@@ -58,7 +58,8 @@ function links(incidentId: string, o: { expiresAt?: string; title?: string; choi
       incidentId,
       proposalId: 'prop-1',
       choices: o.choices ?? ['accept-proposal', 'monitor-only'],
-      expiresAt: o.expiresAt ?? new Date(Date.now() + 10 * 60_000).toISOString(),
+      // Links expire at the decision deadline, in application time (the dev host's manual clock).
+      expiresAt: o.expiresAt ?? new Date(h.clock.now() + 10 * 60_000).toISOString(),
       title: o.title ?? 'Roll back API to LKG v2.3.9 by slot swap',
       environment: 'Prod',
       severity: 'P1',
@@ -123,7 +124,7 @@ describe('approval links on the dev host', () => {
     expect(await post.text()).toContain('Decision recorded');
     const done = await h.waitFor(id);
     expect(done.output).toMatchObject({ actor: { id: 'approval-link', name: 'teams', via: 'approval-link' }, choice: 'accept-proposal', proposalId: 'prop-1' });
-    expect(Date.parse((done.output as { at: string }).at)).toBeGreaterThan(Date.now() - 60_000);
+    expect((done.output as { at: string }).at).toBe(new Date(h.clock.now()).toISOString());
     expect(await recorded(id)).toMatchObject([{ proposalId: 'prop-1', choice: 'accept-proposal', actorId: 'approval-link', state: 'raised' }]);
   });
 
@@ -155,7 +156,7 @@ describe('approval links on the dev host', () => {
 
   it('refuses an expired link with 410 and records nothing', async () => {
     const id = await runningIncident();
-    const l = links(id, { expiresAt: new Date(Date.now() - 60_000).toISOString() });
+    const l = links(id, { expiresAt: new Date(h.clock.now() - 60_000).toISOString() });
     const r = await h.fetch(pathOf(l.perChoice['accept-proposal']), form('accept-proposal'));
     expect(r.status).toBe(410);
     expect(await r.text()).toContain('Approval link expired');

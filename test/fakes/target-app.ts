@@ -94,6 +94,11 @@ export interface TargetAppOptions {
   hugeBodyBytes?: number;
   /** Start the HTTP control API. */
   control?: boolean;
+  /**
+   * Where flags are read from, when not from this app's own table (e.g. the SQL fake, as the real
+   * app reads them from its database); undefined for a flag falls back to the own table.
+   */
+  flagSource?: (name: string) => boolean | undefined;
   host?: string;
 }
 
@@ -234,8 +239,13 @@ export class TargetApp {
     this.flags[name] = enabled;
   }
 
+  /** Every known flag with the value in force (`flagSource` first). */
+  effectiveFlags(): Record<string, boolean> {
+    return Object.fromEntries(Object.keys(this.flags).map((k) => [k, this.flag(k)]));
+  }
+
   flag(name: string): boolean {
-    return this.flags[name] ?? false;
+    return this.options.flagSource?.(name) ?? this.flags[name] ?? false;
   }
 
   setConfig(key: string, value: string | null): void {
@@ -274,7 +284,7 @@ export class TargetApp {
       environment: this.environment,
       build: { ...d.build, slot },
       config: { ...this.config },
-      features: { ...this.flags },
+      features: this.effectiveFlags(),
     };
   }
 
@@ -380,7 +390,7 @@ export class TargetApp {
         this.sse(slot, d, res, receivedAt);
         return;
       case '/api/flags': {
-        const items = Object.entries(this.flags).map(([key, enabled]) => ({ key, enabled, scope: this.environment }));
+        const items = Object.entries(this.effectiveFlags()).map(([key, enabled]) => ({ key, enabled, scope: this.environment }));
         json(res, 200, f.wrongContract ? { data: items } : { items, total: items.length });
         return;
       }

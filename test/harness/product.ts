@@ -1,0 +1,321 @@
+/**
+ * The product app (dist/, as Azure loads it) on the dev host, wired to every fake it talks to, for
+ * end-to-end tests of the real `incident` orchestration:
+ *
+ *   - a simulated target app (test/fakes/target-app.ts) with production and staging slots, whose
+ *     URLs are the service's smoke endpoints;
+ *   - the ARM fake (real @azure/arm-appservice SDK, managed-identity token endpoint) holding the
+ *     site of the service's `rollback.api` slot swap; a completed swap also swaps the target
+ *     app's slots, so the smoke checks see the build the swap put into production;
+ *   - the TDS fake (real mssql driver) as the service's SQL target; the target app reads its
+ *     feature flags from it, as the real app reads them from its database;
+ *   - Teams through the local sink (a JSON-lines file), approval links signed with a test key,
+ *     App Service Authentication simulated with the client-principal headers;
+ *   - Azurite for Durable, the incident tables, the LKG registry, the freeze and the evidence.
+ *
+ * The policy is written by the test world (no unknown keys: the policy schema is strict) with the
+ * runbook's timeboxes. Time is the dev host's manual clock; the TDS fake and the target app read
+ * the same clock where they stamp times.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { expect } from 'vitest';
+import { LocalSinkTeams, type SinkRecord } from '../../src/adapters/teams-sink.js';
+import type { AzuriteInstance } from '../../src/devhost/azurite.js';
+import { ManualClock } from '../../src/devhost/clock.js';
+import { ArmFake } from '../fakes/arm-server.js';
+import { DEFAULT_FLAGS, TargetApp, type Build, type TargetFaults } from '../fakes/target-app.js';
+import { TdsFake } from '../fakes/tds-server.js';
+import { alertFixture, withAlertId } from './alerts.js';
+import { repoRoot, startTestAzurite, startTestHost, uniqueHubName, type TestHost } from './devhost.js';
+
+export const SUB = '00000000-0000-4000-8000-0000000000aa';
+export const SITE = 'admin-api-prod';
+export const SERVICE = 'admin-api';
+export const ENV = 'Prod';
+export const BOT = 'incident-bot';
+export const APPROVER = { upn: 'dana.kim@contoso.example', oid: 'aaaaaaaa-0000-4000-8000-000000000001' };
+export const LEGACY_FLAG = 'EnableLegacyHttpSse';
+/** The release that broke (in production) and the last known good one (in staging). */
+export const BAD: Build = { buildId: 'b42', releaseTag: 'r42' };
+export const LKG: Build = { buildId: 'b41', releaseTag: 'r41' };
+/** The clock starts just after the fixture alert fired (metric-5xx-fired.json: 10:15:30Z). */
+export const START = Date.UTC(2026, 10, 20, 10, 16, 0);
+export const MINUTE = 60_000;
+
+export interface TimelineEntry {
+  seq: number;
+  at: string;
+  kind: string;
+  actor: string;
+  text: string;
+}
+
+export interface IncidentRead {
+  summary: { incidentId: string; status: string; phase: string; severity: string; drill: boolean; resolvedAt: string | null };
+  runtime: {
+    runtimeStatus: string;
+    customStatus: {
+      phase: string;
+      proposal: { id: string; path: string } | null;
+      decision: { choice: string; by: string } | null;
+      lastChecks: { verdict: string; reasons: string[] } | null;
+      rolledBack: boolean;
+      frozen: boolean;
+      deadlines: Record<string, string | null>;
+    } | null;
+  };
+  timeline: TimelineEntry[];
+}
+
+export interface WorldOptions {
+  /**
+   * Also a config-parity smoke check of the flags production must run with (EnableLegacyHttpSse
+   * off is critical), besides health/ready and the /api/jobs contract. Deterministic, unlike a
+   * timing check, so it cannot flake on a loaded machine.
+   */
+  flagParity?: boolean;
+}
+
+function policy(target: TargetApp, o: WorldOptions): unknown {
+  const checks: unknown[] = [{ kind: 'contract', endpoints: [{ path: '/api/jobs', requiredFields: ['items', 'page'] }] }];
+  if (o.flagParity) checks.push({ kind: 'parity', path: '/config/effective', select: 'features', expected: { ...DEFAULT_FLAGS }, critical: [LEGACY_FLAG] });
+  return {
+    version: 1,
+    bot: { actor: BOT },
+    environments: { [ENV]: { triggerSeverity: 'P1' } },
+    triggers: [{ trigger: 'error-rate', match: { metricPattern: '5xx' }, unit: 'percent' }],
+    timeboxes: {
+      // RB-03: decide within 10 min, re-stabilise within 15, watch 30-60 min after recovery.
+      P1: { ackMinutes: 15, decisionMinutes: 10, noDecision: 'rollback', containmentMinutes: 15, recoveryMinutes: 30, monitoringMinutes: 30, updateEveryMinutes: 15 },
+      P2: { ackMinutes: 30, decisionMinutes: 20, noDecision: 'escalate', containmentMinutes: 30, recoveryMinutes: 30, monitoringMinutes: 30, updateEveryMinutes: 30 },
+      P3: { ackMinutes: 120, decisionMinutes: 120, noDecision: 'escalate', containmentMinutes: 240, recoveryMinutes: 60, monitoringMinutes: 30, updateEveryMinutes: 120 },
+    },
+    approvers: [APPROVER.upn],
+    escalation: [{ afterMinutes: 15, notify: ['sre-deputy@contoso.example'], severities: ['P1'] }],
+    services: [
+      {
+        service: SERVICE,
+        environment: ENV,
+        impact: ['api', 'sse'],
+        match: { properties: { service: SERVICE, environment: ENV } },
+        rollback: {
+          api: {
+            strategy: 'slot-swap',
+            subscriptionId: SUB,
+            resourceGroup: 'rg-admin-prod',
+            site: SITE,
+            stagingSlot: 'staging',
+            build: { from: 'setting', name: 'APP_BUILD_ID', releaseName: 'APP_RELEASE_TAG' },
+          },
+        },
+        endpoints: { baseUrl: target.url('production'), health: '/healthz', ready: '/ready', checks },
+        sql: { connectionSetting: 'SQL_CONNECTION_ADMIN_PROD', scope: ENV },
+        flags: [LEGACY_FLAG],
+        configKeys: ['Network:SseKeepAliveSeconds'],
+      },
+    ],
+  };
+}
+
+const settingsOf = (b: Build): Record<string, string> => ({ APP_BUILD_ID: b.buildId, APP_RELEASE_TAG: b.releaseTag });
+
+/** What App Service Authentication passes to the app for a signed-in person. */
+export function principal(upn: string, oid: string): Record<string, string> {
+  const claims = [
+    { typ: 'http://schemas.microsoft.com/identity/claims/objectidentifier', val: oid },
+    { typ: 'preferred_username', val: upn },
+  ];
+  return {
+    'x-ms-client-principal': Buffer.from(JSON.stringify({ auth_typ: 'aad', claims, name_typ: 'name', role_typ: 'roles' })).toString('base64'),
+    'x-ms-client-principal-id': oid,
+    'x-ms-client-principal-name': upn,
+    'x-ms-client-principal-idp': 'aad',
+  };
+}
+
+/**
+ * The thread of a rolled-back incident (status updates and escalations left out): every message
+ * once, opened by the declaration and the proposal, closed by the resolution.
+ */
+export function expectRollbackThread(kinds: string[]): void {
+  expect([...kinds].sort()).toEqual(['containment-proposed', 'declared', 'resolved', 'rollback-executed', 'rollback-started', 'stabilized']);
+  expect(kinds.slice(0, 2)).toEqual(['declared', 'containment-proposed']);
+  expect(kinds.indexOf('rollback-started')).toBeLessThan(kinds.indexOf('stabilized'));
+  expect(kinds.at(-1)).toBe('resolved');
+}
+
+export class ProductWorld {
+  host!: TestHost;
+  private alerts = 0;
+
+  private constructor(
+    readonly azurite: AzuriteInstance,
+    readonly target: TargetApp,
+    readonly arm: ArmFake,
+    readonly sql: TdsFake,
+    readonly dir: string,
+    readonly hubName: string,
+    private readonly env: Record<string, string>,
+    private readonly clockRef: { now: () => number },
+  ) {}
+
+  static async start(o: WorldOptions = {}): Promise<ProductWorld> {
+    const clockRef = { now: () => START };
+    const swapped: { target?: TargetApp } = {};
+    // A completed swap routes production to the other deployment: the target app swaps too.
+    const arm = new ArmFake({ onSwap: () => void swapped.target?.swap() });
+    // Azurite first: it binds ports it picked as free, which a server listening meanwhile could take.
+    const azurite = await startTestAzurite();
+    const [sql] = await Promise.all([TdsFake.start({ now: () => new Date(clockRef.now()) }), arm.start()]);
+    const target = await TargetApp.start({
+      builds: { production: BAD, staging: LKG },
+      // Flags live in the environment's database: the target app reads them from the SQL fake.
+      flagSource: (name) => sql.db.flag(name, ENV)?.isEnabled,
+    });
+    arm.addSite({ subscriptionId: SUB, resourceGroup: 'rg-admin-prod', name: SITE, slots: { production: settingsOf(BAD), staging: settingsOf(LKG) } });
+    swapped.target = target;
+    const dir = mkdtempSync(path.join(tmpdir(), 'e2e-'));
+    const policyPath = path.join(dir, 'policy.json');
+    writeFileSync(policyPath, JSON.stringify(policy(target, o), null, 2));
+    const caFile = path.join(dir, 'arm-ca.pem');
+    writeFileSync(caFile, arm.ca);
+    const env: Record<string, string> = {
+      POLICY_PATH: policyPath,
+      SMOKE_ALLOWED_HOSTS: '127.0.0.1',
+      APPSERVICE_ARM_ENDPOINT: arm.armUrl,
+      APPSERVICE_ARM_CA_FILE: caFile,
+      APPSERVICE_MANAGED_IDENTITY_CLIENT_ID: '11111111-2222-4333-8444-555555555555',
+      APPSERVICE_POLL_INTERVAL_MS: '10',
+      IDENTITY_ENDPOINT: arm.identityEndpoint,
+      IDENTITY_HEADER: arm.identityHeader,
+      SQL_CONNECTION_ADMIN_PROD: sql.connectionString(),
+      SQL_ACTOR: BOT,
+      TEAMS_DELIVERY: 'local',
+      TEAMS_SINK_FILE: path.join(dir, 'teams-outbox.jsonl'),
+      APPROVAL_SIGNING_KEY: randomBytes(32).toString('base64'),
+      APPROVAL_IDENTITY: 'entra',
+    };
+    const world = new ProductWorld(azurite, target, arm, sql, dir, uniqueHubName('E2e'), env, clockRef);
+    await world.startHost(new ManualClock(START));
+    sql.db.seedFlag({ flagKey: LEGACY_FLAG, scope: ENV, isEnabled: false });
+    sql.db.seedConfig({ configKey: 'Network:SseKeepAliveSeconds', scope: ENV, value: '10' });
+    return world;
+  }
+
+  private async startHost(clock: ManualClock): Promise<void> {
+    this.host = await startTestHost({ azurite: this.azurite, appRoot: repoRoot, hubName: this.hubName, clock, env: this.env, logLevel: 'warning' });
+    this.clockRef.now = () => clock.now();
+  }
+
+  /** Stops the dev host and starts a new one on the same storage and task hub, at the same time. */
+  async restart(): Promise<void> {
+    const at = this.host.clock.now();
+    await this.host.stop();
+    await this.startHost(new ManualClock(at));
+  }
+
+  async stop(): Promise<void> {
+    await this.host?.stop();
+    await Promise.all([this.target.stop(), this.arm.stop(), this.sql.stop()]);
+    await this.azurite.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  now(): number {
+    return this.host.clock.now();
+  }
+
+  /** Back to a bad release in production and the LKG in staging, no faults, flags off. */
+  reset(): void {
+    this.target.reset();
+    this.arm.deploy(SITE, 'production', settingsOf(BAD));
+    this.arm.deploy(SITE, 'staging', settingsOf(LKG));
+    this.arm.clearFaults();
+    this.sql.db.seedFlag({ flagKey: LEGACY_FLAG, scope: ENV, isEnabled: false });
+    this.sql.db.audit.length = 0;
+    // Counts at the fakes are per scenario.
+    this.arm.requests.length = 0;
+    this.sql.calls.length = 0;
+  }
+
+  /** The bad release: the production slot's readiness is red and its jobs API answers 500. */
+  breakProduction(extra: TargetFaults = {}): void {
+    this.target.setFault('production', { readyRed: true, errorRate: 1, errorPaths: ['/api/jobs'], ...extra });
+  }
+
+  post<T = Record<string, unknown>>(p: string, body: unknown, headers: Record<string, string> = {}) {
+    return this.host.json<T>(p, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  }
+
+  /** What a deploy pipeline records after a good release. */
+  recordLkg(b: Build = LKG) {
+    return this.post('/api/lkg', { env: ENV, service: SERVICE, releaseTag: b.releaseTag, buildId: b.buildId, evidenceUrl: `https://evidence.contoso.example/${b.releaseTag}/`, recordedBy: { id: 'pipeline:api-release' } });
+  }
+
+  /** The fixture 5xx alert (Sev2, 2.7 % over 5 min: a P1 trigger), with its own id, fired 30 s ago. */
+  async fireAlert(): Promise<{ status: number; body: { kind?: string; incidentId?: string; severity?: { level: string } } }> {
+    const doc = withAlertId(alertFixture('metric-5xx-fired.json'), `e2e-${++this.alerts}`, { firedDateTime: new Date(this.now() - 30_000).toISOString() });
+    return this.post('/api/alerts', doc);
+  }
+
+  async incident(id: string): Promise<IncidentRead> {
+    return (await this.host.json<IncidentRead>(`/api/incidents/${id}`)).body;
+  }
+
+  /**
+   * Lets the app finish its work and reads the incident until `ready` holds. Raised events and
+   * activity results can land just after an idle point, so this settles and reads again rather
+   * than trusting one settle; the limit is a safety net, not a timing assertion.
+   */
+  async until(id: string, ready: (r: IncidentRead) => boolean, what = 'the expected state'): Promise<IncidentRead> {
+    const deadline = Date.now() + 20_000;
+    let read: IncidentRead | undefined;
+    while (Date.now() < deadline) {
+      await this.host.settle();
+      read = await this.incident(id);
+      if (ready(read)) return read;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error(`incident ${id} did not reach ${what}: ${JSON.stringify(read?.runtime.customStatus)}\n${read?.timeline.map((t) => `${t.at} ${t.kind} ${t.actor}: ${t.text}`).join('\n')}`);
+  }
+
+  /** Reads the incident once it is resolved (its resolution steps: evidence, freeze, message, done). */
+  resolved(id: string): Promise<IncidentRead> {
+    return this.until(id, (r) => r.summary.status === 'resolved', 'resolved');
+  }
+
+  /** Moves the manual clock in steps (each step's timers and the work they start finish first). */
+  async advance(totalMs: number, stepMs = 5 * MINUTE): Promise<void> {
+    for (let done = 0; done < totalMs; done += stepMs) await this.host.advance(Math.min(stepMs, totalMs - done));
+    await this.host.settle();
+  }
+
+  /** Teams messages of one incident, in the order they were delivered. */
+  async teams(incidentId: string): Promise<SinkRecord[]> {
+    return (await LocalSinkTeams.readAll(this.env.TEAMS_SINK_FILE ?? '')).filter((r) => r.incidentId === incidentId);
+  }
+
+  /** The URL path of the proposal card's button for `title`. */
+  async approvalPath(incidentId: string, title: string): Promise<string> {
+    const proposal = (await this.teams(incidentId)).find((r) => r.kind === 'containment-proposed');
+    const actions = (proposal?.card as { actions?: { title: string; url: string }[] } | undefined)?.actions ?? [];
+    const url = actions.find((a) => a.title === title)?.url;
+    if (!url) throw new Error(`no "${title}" button on the proposal card; buttons: ${actions.map((a) => a.title).join(', ')}`);
+    return new URL(url).pathname;
+  }
+
+  async freeze(): Promise<{ frozen: boolean; incidentId?: string | null }> {
+    return (await this.host.json<{ frozen: boolean; incidentId?: string | null }>(`/api/freeze/${ENV}`)).body;
+  }
+
+  swaps(): number {
+    return this.arm.swapRequests().length;
+  }
+
+  sqlWrites(): number {
+    return this.sql.callsOf('dbo.sp_Feature_Set').length + this.sql.callsOf('dbo.sp_Config_SetValue').length;
+  }
+}
