@@ -1,4 +1,7 @@
-/** Registers the Teams activities (src/activities/teams.ts); adapters are built on first use. */
+/**
+ * Registers the Teams activities (src/activities/teams.ts), and announces deploy freezes in Teams
+ * (src/app/freeze-announcer.ts); adapters are built on first use.
+ */
 import { registerActivity } from '../src/activities/define.js';
 import { NotifyTeams, PostTeamsMessage, ReplyTeamsMessage } from '../src/activities/teams.contracts.js';
 import { createTeamsActivities } from '../src/activities/teams.js';
@@ -6,6 +9,8 @@ import { getLedger } from '../src/app/ledger.js';
 import { getTeamsPort } from '../src/app/teams.js';
 import { readApprovalSettings } from '../src/config/teams.js';
 import { appNow } from '../src/app/clock.js';
+import { useFreezeAnnouncer } from '../src/app/app-service.js';
+import { teamsFreezeAnnouncer } from '../src/app/freeze-announcer.js';
 
 const activities = createTeamsActivities({
   ledger: getLedger,
@@ -21,3 +26,6 @@ const activities = createTeamsActivities({
 registerActivity(PostTeamsMessage, (input) => activities.post(input));
 registerActivity(ReplyTeamsMessage, (input) => activities.reply(input));
 registerActivity(NotifyTeams, (input) => activities.notify(input));
+
+// Freezes set by hand, by pipelines and by incidents are announced in the environment's channel.
+useFreezeAnnouncer((log) => teamsFreezeAnnouncer(log));
