@@ -14,7 +14,7 @@ import { readReleaseState, apiToLkg, webToLkg, setDeployFreeze, clearDeployFreez
 import { sealPack, writeArtifacts, writeReports, chunkArtifacts } from '../src/activities/evidence.contracts.js';
 import { closeCorrelation, recordProgress } from '../src/activities/incident.contracts.js';
 import { sqlReadRecentChanges, sqlSetConfigValue, sqlSetFlag } from '../src/activities/sql.contracts.js';
-import { NotifyTeams, PostTeamsMessage, ReplyTeamsMessage } from '../src/activities/teams.contracts.js';
+import { NotifyTeams, PostTeamsMessage, ReplyTeamsMessage, type NotifyTeamsInput } from '../src/activities/teams.contracts.js';
 import type { ActionOutcome } from '../src/domain/actions.js';
 import type { RecentChange, ReleaseState } from '../src/domain/containment.js';
 import { AlertRecord, IncidentInput, type TimelineEntry } from '../src/domain/incident.js';
@@ -27,6 +27,7 @@ import { emptyCollected, evidenceArtifacts, packRefOf, artifactKey, type Collect
 import { buildMessage } from '../src/domain/runbook-messages.js';
 import { SMOKE_SUITE_ORCHESTRATION, type SmokeSuiteInput, SmokeSuiteOutput } from '../src/activities/smoke.contracts.js';
 import { runbookVerdictOf, smokePlanOf, smokeRunOf } from '../src/domain/smoke-plan.js';
+import { channelOf, pagesOnCall, recipientsOf, type ChannelRef } from '../src/domain/teams-routing.js';
 import type { TriggerKind } from '../src/config/policy.js';
 import { EventInbox } from '../src/durable/event-inbox.js';
 
@@ -46,6 +47,13 @@ df.app.orchestration('incident', function* (context: df.OrchestrationContext) {
   const triggers = new Set<TriggerKind>(input.severity.triggers);
   const collected: Collected = emptyCollected();
   let threadId: string | undefined;
+  // The policy's Teams destination for this incident (else the app's configured channel); the
+  // thread's replies follow the channel the declaration actually went to.
+  const route = channelOf(input.policy.teams, `The Teams destination of ${input.service}@${input.environment}`);
+  let threadDestination: ChannelRef | undefined = route.destination;
+  const onCall = recipientsOf(input.policy.teams.notify);
+  let declaredCmd: Extract<Command, { kind: 'announce' }> | undefined;
+  let pagedOnCall = false;
   let packUrl: string | undefined;
   let smokeRuns = 0;
 
@@ -65,6 +73,8 @@ df.app.orchestration('incident', function* (context: df.OrchestrationContext) {
   };
   started.notes.forEach((n) => note(n));
   if (cfg.mode === 'plan') note('Drill (plan-only): every action reports what it would do; nothing is changed and no message is sent.');
+  if (route.problem) note(`${route.problem}: messages go to the app's configured Teams channel (TEAMS_TEAM_ID / TEAMS_CHANNEL_ID).`, 'message');
+  if (onCall.invalid.length) note(`Not paged (neither an Entra object id nor a UPN): ${onCall.invalid.join(', ')}.`, 'message');
 
   // ---- carrying out one command ---------------------------------------------------------------
 
@@ -79,18 +89,24 @@ df.app.orchestration('incident', function* (context: df.OrchestrationContext) {
     }
     const message = built.data;
     const common = { incidentId: input.incidentId, step: `teams/${stepOf(cmd)}`, message, deadline: deadlineIso(5), mode: cfg.mode };
+    const where = (d: ChannelRef | undefined) => (d ? { destination: d } : {});
+    if (message.kind === 'declared') declaredCmd = cmd;
     let out;
     try {
       out =
         message.kind === 'declared' || !threadId
-          ? yield* callActivity(context, PostTeamsMessage, common)
-          : yield* callActivity(context, ReplyTeamsMessage, { ...common, threadId });
+          ? yield* callActivity(context, PostTeamsMessage, { ...common, ...where(route.destination) })
+          : yield* callActivity(context, ReplyTeamsMessage, { ...common, threadId, ...where(threadDestination) });
     } catch (err) {
       // The Teams activity reports delivery problems as data; this is its storage failing for good.
       note(`Teams message "${message.kind}" not posted: ${firstLine(err)}`, 'message');
+      if (message.kind === 'declared') yield* pageOnCall();
       return { kind: 'done' };
     }
-    if (out.kind === 'done' && message.kind === 'declared') threadId = out.threadId;
+    if (out.kind === 'done' && message.kind === 'declared') {
+      threadId = out.threadId;
+      threadDestination = out.destination ?? route.destination;
+    }
     const text = out.kind === 'done' || out.kind === 'planned' ? out.text : out.summary;
     collected.messages.push({
       step: cmd.step,
@@ -102,16 +118,45 @@ df.app.orchestration('incident', function* (context: df.OrchestrationContext) {
       delivered: out.kind === 'done',
     });
     if (out.kind !== 'done' && out.kind !== 'planned') note(`Teams message "${message.kind}" not delivered: ${out.summary}`, 'message');
-    const people = Array.isArray(cmd.data.notify) ? (cmd.data.notify as string[]) : [];
-    if (message.kind === 'escalation' && people.length) {
-      try {
-        const notified = yield* callActivity(context, NotifyTeams, { ...common, step: `teams/notify/${stepOf(cmd)}`, ...(threadId ? { threadId } : {}) });
-        if (notified.kind === 'refused') note(`Escalation notification not delivered: ${notified.summary}`, 'message');
-      } catch (err) {
-        note(`Escalation notification not delivered: ${firstLine(err)}`, 'message');
-      }
+    if (message.kind === 'declared') yield* pageOnCall();
+    const people = recipientsOf(Array.isArray(cmd.data.notify) ? (cmd.data.notify as string[]) : []);
+    if (message.kind === 'escalation' && people.invalid.length) note(`Escalation: not paged (neither an Entra object id nor a UPN): ${people.invalid.join(', ')}.`, 'message');
+    if (message.kind === 'escalation' && people.valid.length) {
+      // Exactly the people the escalation names, through the activity feed (app-only).
+      yield* page('Escalation', { ...common, step: `teams/notify/${stepOf(cmd)}`, recipients: people.valid, ...where(threadDestination), ...(threadId ? { threadId } : {}) });
     }
     return { kind: 'done' };
+  }
+
+  function* page(what: string, request: NotifyTeamsInput): Generator<df.Task, void, unknown> {
+    try {
+      const out = yield* callActivity(context, NotifyTeams, request);
+      if (out.kind === 'refused') note(`${what} notification not delivered: ${out.summary}`, 'message');
+      else note(`${what}: ${out.summary}`, 'message');
+    } catch (err) {
+      note(`${what} notification not delivered: ${firstLine(err)}`, 'message');
+    }
+  }
+
+  /**
+   * A P1 pages the destination's on-call (`teams.notify`) once: at the declaration, or when a
+   * later alert raises the incident to P1. Lower severities reach people through the escalation chain.
+   */
+  function* pageOnCall(): Generator<df.Task, void, unknown> {
+    if (pagedOnCall || !declaredCmd || !pagesOnCall(rb.severity) || !onCall.valid.length) return;
+    pagedOnCall = true;
+    const built = IncidentMessage.safeParse(buildMessage(declaredCmd, { input, incident, rb, cfg, thresholds: env.thresholds, now: now() }));
+    if (!built.success) return;
+    yield* page(`On-call (${rb.severity})`, {
+      incidentId: input.incidentId,
+      step: 'teams/notify/on-call',
+      message: built.data,
+      deadline: deadlineIso(5),
+      mode: cfg.mode,
+      recipients: onCall.valid,
+      ...(threadDestination ? { destination: threadDestination } : {}),
+      ...(threadId ? { threadId } : {}),
+    });
   }
 
   function recordSmoke(out: SmokeSuiteOutput, phase: string): Verdict {
@@ -336,6 +381,8 @@ df.app.orchestration('incident', function* (context: df.OrchestrationContext) {
       t.notes.forEach((n) => note(n));
       queue.push(...t.commands);
     }
+    // Raised to P1 by a later alert: on-call is paged now.
+    yield* pageOnCall();
     if (rb.resolvedAt !== null && !incident.resolved) {
       incident = { ...incident, resolved: { by: rb.resolvedBy ?? input.policy.bot.actor, at: new Date(rb.resolvedAt).toISOString(), summary: null }, phase: 'resolved' };
     }

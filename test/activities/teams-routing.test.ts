@@ -75,7 +75,7 @@ function activities(port: TeamsPort, ledger = new MemoryStepLedger()) {
 
 /** The sample messages as another incident in another environment. */
 function as(incidentId: string, environment: string, m: IncidentMessageInput): IncidentMessageInput {
-  return { ...m, incidentId, environment } as IncidentMessageInput;
+  return { ...m, incidentId, environment };
 }
 
 const fallback = (m: { attachments: unknown }) => (JSON.parse((m.attachments as { content: string }[])[0]?.content ?? '{}') as { fallbackText: string }).fallbackText;
