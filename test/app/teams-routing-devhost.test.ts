@@ -133,4 +133,23 @@ describe('Teams routing from the policy (local sink)', () => {
     expect(page).toMatchObject({ kind: 'declared', recipients: ['sre-oncall@contoso.example'], destination: PROD });
     expect(page?.headline).toMatch(/^🚨 P1 INCIDENT — Prod/);
   });
+
+  it('says on the timeline when the policy destination is unusable, and posts in the configured channel', async () => {
+    const lab = await declare('Lab', 'P3');
+    await vi.waitFor(
+      async () => {
+        await h.settle();
+        expect((await of(lab)).some((r) => r.op === 'post' && r.kind === 'declared')).toBe(true);
+      },
+      { timeout: 20_000, interval: 100 },
+    );
+    expect((await of(lab)).find((r) => r.op === 'post')?.destination).toBeNull();
+    const read = await h.json<{ timeline: { kind: string; text: string }[] }>(`/api/incidents/${lab}`);
+    expect(read.body.timeline).toContainEqual(
+      expect.objectContaining({
+        kind: 'message',
+        text: "The Teams destination of admin-api@Lab names a Teams teamId that must be the team (group) GUID: messages go to the app's configured Teams channel (TEAMS_TEAM_ID / TEAMS_CHANNEL_ID).",
+      }),
+    );
+  });
 });
