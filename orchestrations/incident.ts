@@ -14,7 +14,7 @@ import { readReleaseState, apiToLkg, webToLkg, setDeployFreeze, clearDeployFreez
 import { locatePack, sealPack, writeArtifacts, writeReports, chunkArtifacts } from '../src/activities/evidence.contracts.js';
 import { closeCorrelation, recordProgress } from '../src/activities/incident.contracts.js';
 import { sqlReadRecentChanges, sqlSetConfigValue, sqlSetFlag } from '../src/activities/sql.contracts.js';
-import { NotifyTeams, PostTeamsMessage, ReplyTeamsMessage, type TeamsOutcome } from '../src/activities/teams.contracts.js';
+import { NotifyTeams, PostTeamsMessage, ReplyTeamsMessage, type NotifyTeamsInput, type TeamsOutcome } from '../src/activities/teams.contracts.js';
 import type { ActionOutcome } from '../src/domain/actions.js';
 import type { RecentChange, ReleaseState } from '../src/domain/containment.js';
 import { AlertRecord, IncidentInput, type EvidenceLinks, type TimelineEntry } from '../src/domain/incident.js';
@@ -27,6 +27,7 @@ import { emptyCollected, evidenceArtifacts, packRefOf, artifactKey, type Collect
 import { buildMessage } from '../src/domain/runbook-messages.js';
 import { SMOKE_SUITE_ORCHESTRATION, type SmokeSuiteInput, SmokeSuiteOutput } from '../src/activities/smoke.contracts.js';
 import { runbookVerdictOf, smokePlanOf, smokeRunOf } from '../src/domain/smoke-plan.js';
+import { channelOf, pagesOnCall, recipientsOf, type ChannelRef } from '../src/domain/teams-routing.js';
 import type { TriggerKind } from '../src/config/policy.js';
 import { EventInbox } from '../src/durable/event-inbox.js';
 
@@ -51,6 +52,13 @@ df.app.orchestration('incident', function* (context: df.OrchestrationContext) {
   let undelivered: { message: IncidentMessage; attempts: number } | undefined;
   /** The evidence pack's links (undefined: not located yet; null: cannot be). */
   let links: EvidenceLinks | null | undefined;
+  // The policy's Teams destination for this incident (else the app's configured channel); the
+  // thread's replies follow the channel the thread was actually started in.
+  const route = channelOf(input.policy.teams, `The Teams destination of ${input.service}@${input.environment}`);
+  let threadDestination: ChannelRef | undefined = route.destination;
+  const onCall = recipientsOf(input.policy.teams.notify);
+  let declaredCmd: Extract<Command, { kind: 'announce' }> | undefined;
+  let pagedOnCall = false;
   let smokeRuns = 0;
 
   const declared = declare(input);
@@ -69,6 +77,8 @@ df.app.orchestration('incident', function* (context: df.OrchestrationContext) {
   };
   started.notes.forEach((n) => note(n));
   if (cfg.mode === 'plan') note('Drill (plan-only): every action reports what it would do; nothing is changed and no message is sent.');
+  if (route.problem) note(`${route.problem}: messages go to the app's configured Teams channel (TEAMS_TEAM_ID / TEAMS_CHANNEL_ID).`, 'message');
+  if (onCall.invalid.length) note(`Not paged (neither an Entra object id nor a UPN): ${onCall.invalid.join(', ')}.`, 'message');
 
   // ---- carrying out one command ---------------------------------------------------------------
 
@@ -84,7 +94,10 @@ df.app.orchestration('incident', function* (context: df.OrchestrationContext) {
     const common = { incidentId: input.incidentId, step: `teams/${step}`, message, deadline, mode: cfg.mode };
     let out: TeamsOutcome;
     try {
-      out = message.kind === 'declared' || !threadId ? yield* callActivity(context, PostTeamsMessage, common) : yield* callActivity(context, ReplyTeamsMessage, { ...common, threadId });
+      out =
+        message.kind === 'declared' || !threadId
+          ? yield* callActivity(context, PostTeamsMessage, { ...common, ...(route.destination ? { destination: route.destination } : {}) })
+          : yield* callActivity(context, ReplyTeamsMessage, { ...common, threadId, ...(threadDestination ? { destination: threadDestination } : {}) });
     } catch (err) {
       // The Teams activity reports delivery problems as data; this is its storage failing for good.
       note(`Teams message "${message.kind}" not posted: ${firstLine(err)}`, 'message');
@@ -102,7 +115,8 @@ df.app.orchestration('incident', function* (context: df.OrchestrationContext) {
     if (out.kind !== 'done' && out.kind !== 'planned') note(`Teams message "${message.kind}" not delivered: ${out.summary}`, 'message');
     if (out.kind === 'done' && !threadId) {
       threadId = out.threadId;
-      incident = { ...incident, teamsThreadId: threadId };
+      threadDestination = out.destination ?? route.destination;
+      incident = { ...incident, teamsThreadId: threadId, teamsDestination: threadDestination ?? null };
       if (message.kind !== 'declared') note(`The declaration could not be posted; this "${message.kind}" message starts the incident's Teams thread instead.`, 'message');
     }
     return out;
@@ -118,6 +132,7 @@ df.app.orchestration('incident', function* (context: df.OrchestrationContext) {
     const message = built.data;
     // Retry-After and 5xx waits stay inside the current timebox (between 1 and 5 minutes).
     const deadline = new Date(messageDeadline(rb, cfg, now())).toISOString();
+    if (message.kind === 'declared') declaredCmd = cmd;
     if (undelivered && !threadId && message.kind !== 'declared') {
       undelivered.attempts += 1;
       const again = yield* send('announce/declared', `announce/declared/attempt-${undelivered.attempts}`, undelivered.message, deadline);
@@ -125,15 +140,14 @@ df.app.orchestration('incident', function* (context: df.OrchestrationContext) {
     }
     const out = yield* send(stepOf(cmd), cmd.step, message, deadline);
     if (message.kind === 'declared' && cfg.mode === 'execute' && out?.kind !== 'done') undelivered = { message, attempts: 1 };
-    const people = Array.isArray(cmd.data.notify) ? (cmd.data.notify as string[]) : [];
-    if (message.kind === 'escalation' && people.length) {
-      const common = { incidentId: input.incidentId, step: `teams/notify/${stepOf(cmd)}`, message, deadline, mode: cfg.mode };
-      try {
-        const notified = yield* callActivity(context, NotifyTeams, { ...common, ...(threadId ? { threadId } : {}) });
-        if (notified.kind === 'refused') note(`Escalation notification not delivered: ${notified.summary}`, 'message');
-      } catch (err) {
-        note(`Escalation notification not delivered: ${firstLine(err)}`, 'message');
-      }
+    // On-call is paged for a P1 whether or not the channel post went through.
+    if (message.kind === 'declared') yield* pageOnCall();
+    const people = recipientsOf(Array.isArray(cmd.data.notify) ? (cmd.data.notify as string[]) : []);
+    if (message.kind === 'escalation' && people.invalid.length) note(`Escalation: not paged (neither an Entra object id nor a UPN): ${people.invalid.join(', ')}.`, 'message');
+    if (message.kind === 'escalation' && people.valid.length) {
+      // Exactly the people the escalation names, through the activity feed (app-only).
+      const request = { incidentId: input.incidentId, step: `teams/notify/${stepOf(cmd)}`, message, deadline, mode: cfg.mode, recipients: people.valid };
+      yield* page('Escalation', { ...request, ...(threadDestination ? { destination: threadDestination } : {}), ...(threadId ? { threadId } : {}) });
     }
     return { kind: 'done' };
   }
@@ -151,6 +165,37 @@ df.app.orchestration('incident', function* (context: df.OrchestrationContext) {
     }
     if (links) incident = { ...incident, evidence: links };
     return links;
+  }
+
+  function* page(what: string, request: NotifyTeamsInput): Generator<df.Task, void, unknown> {
+    try {
+      const out = yield* callActivity(context, NotifyTeams, request);
+      if (out.kind === 'refused') note(`${what} notification not delivered: ${out.summary}`, 'message');
+      else note(`${what}: ${out.summary}`, 'message');
+    } catch (err) {
+      note(`${what} notification not delivered: ${firstLine(err)}`, 'message');
+    }
+  }
+
+  /**
+   * A P1 pages the destination's on-call (`teams.notify`) once: at the declaration, or when a
+   * later alert raises the incident to P1. Lower severities reach people through the escalation chain.
+   */
+  function* pageOnCall(): Generator<df.Task, void, unknown> {
+    if (pagedOnCall || !declaredCmd || !pagesOnCall(rb.severity) || !onCall.valid.length) return;
+    pagedOnCall = true;
+    const built = IncidentMessage.safeParse(buildMessage(declaredCmd, { input, incident, rb, cfg, thresholds: env.thresholds, now: now() }));
+    if (!built.success) return;
+    yield* page(`On-call (${rb.severity})`, {
+      incidentId: input.incidentId,
+      step: 'teams/notify/on-call',
+      message: built.data,
+      deadline: new Date(messageDeadline(rb, cfg, now())).toISOString(),
+      mode: cfg.mode,
+      recipients: onCall.valid,
+      ...(threadDestination ? { destination: threadDestination } : {}),
+      ...(threadId ? { threadId } : {}),
+    });
   }
 
   function recordSmoke(out: SmokeSuiteOutput, phase: string): Verdict {
@@ -406,6 +451,8 @@ df.app.orchestration('incident', function* (context: df.OrchestrationContext) {
       t.notes.forEach((n) => note(n));
       queue.push(...t.commands);
     }
+    // Raised to P1 by a later alert: on-call is paged now.
+    yield* pageOnCall();
     yield* flush();
     if (rb.done) break;
 

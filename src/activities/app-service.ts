@@ -244,7 +244,8 @@ export function createAppServiceActivities(p: AppServicePorts): AppServiceActivi
 
   async function announce(env: string, frozen: boolean, at: string, actor: { id: string; name?: string }, reason: string, incidentId: string): Promise<string> {
     try {
-      await p.announcer.announce({ env, frozen, at, by: actor, reason, incidentId });
+      const r = await p.announcer.announce({ env, frozen, at, by: actor, reason, incidentId });
+      if (r?.pending) return `Announcement via ${p.announcer.channel} still pending${typeof r.summary === 'string' ? `: ${r.summary}` : '.'}`;
       return `Announced via ${p.announcer.channel}.`;
     } catch (err) {
       log(`Announcing the freeze change of ${env} via ${p.announcer.channel} failed: ${(err as Error).message}`);

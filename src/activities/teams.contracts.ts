@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { ActionMode } from '../domain/actions.js';
 import { IncidentMessage } from '../domain/messages/types.js';
+import { ChannelRef, Recipient } from '../domain/teams-routing.js';
 import { defineActivity } from './define.js';
 
 const at = z.iso.datetime({ offset: true });
@@ -24,7 +25,14 @@ const common = {
   /** Give up by then (throttling, outages): the current timebox of the runbook. */
   deadline: at,
   mode: ActionMode.default('execute'),
+  /**
+   * The channel (the policy's destination for the incident; for replies, the thread's channel).
+   * Absent: the app's configured channel (TEAMS_TEAM_ID / TEAMS_CHANNEL_ID).
+   */
+  destination: ChannelRef.optional(),
 };
+
+const Unreached = z.object({ recipient: z.string(), reason: z.string() });
 
 export const TeamsOutcome = z.discriminatedUnion('kind', [
   /** Plan-only: exactly what would be posted; nothing was sent. */
@@ -36,6 +44,9 @@ export const TeamsOutcome = z.discriminatedUnion('kind', [
     headline: z.string(),
     text: z.string(),
     card: z.record(z.string(), z.unknown()),
+    destination: ChannelRef.optional(),
+    /** Notifications: who would be paged (absent: the configured recipients). */
+    recipients: z.array(z.string()).optional(),
   }),
   z.object({
     kind: z.literal('done'),
@@ -59,6 +70,11 @@ export const TeamsOutcome = z.discriminatedUnion('kind', [
     webUrl: z.string().optional(),
     recipients: z.number().int().nonnegative().optional(),
     undelivered: z.number().int().nonnegative().optional(),
+    /** The channel it went to (channel mode; the sink when a destination was named). */
+    destination: ChannelRef.optional(),
+    /** Notifications to named people: who was reached and who was not (with Graph's answer). */
+    notified: z.array(z.string()).optional(),
+    unreached: z.array(Unreached).optional(),
     /** Approval links were embedded (containment proposals), expiring at this time. */
     approvalLinksExpireAt: at.optional(),
   }),
@@ -90,10 +106,15 @@ export const ReplyTeamsMessage = defineActivity({
   retry: { firstRetryMs: 5_000, maxAttempts: 3, backoff: 2 },
 });
 
-/** Activity-feed notification (escalations, decision requests to approvers). */
+/** Activity-feed notification (escalations, on-call for a P1, decision requests to approvers). */
 export const NotifyTeams = defineActivity({
   name: 'teamsNotify',
-  input: z.object({ ...common, threadId: z.string().min(1).max(300).optional() }),
+  input: z.object({
+    ...common,
+    threadId: z.string().min(1).max(300).optional(),
+    /** Exactly these people (Entra object ids or UPNs); absent: the configured recipients (TEAMS_ACTIVITY_RECIPIENTS). */
+    recipients: z.array(Recipient).min(1).max(100).optional(),
+  }),
   output: TeamsOutcome,
   retry: { firstRetryMs: 5_000, maxAttempts: 3, backoff: 2 },
 });

@@ -86,10 +86,19 @@ export function prepareMessage(message: IncidentMessage, incidentId: string, ste
 
 const WHAT: Record<Op, string> = { post: 'Posted', reply: 'Replied', notify: 'Notified' };
 
+function people(d: Delivered): string {
+  if (!d.notified) return '';
+  const missed = d.unreached?.length ? `; not reached: ${d.unreached.map((u) => `${u.recipient} (${u.reason})`).join(', ')}` : '';
+  return ` to ${d.notified.length ? d.notified.join(', ') : 'nobody'}${missed}`;
+}
+
 function where(d: Delivered, op: Op): string {
-  if (d.mode === 'local') return 'to the local sink (Graph is not configured)';
-  if (d.mode === 'activity') return `through the activity feed (${d.recipients ?? 0} recipient call(s)${d.undelivered ? `, ${d.undelivered} refused` : ''})`;
-  return op === 'reply' ? `in the incident thread ${d.threadId} of the Teams channel` : 'to the Teams channel';
+  const channel = d.destination ? `channel ${d.destination.channelId}` : 'the configured channel';
+  if (d.mode === 'local') return `to the local sink (Graph is not configured)${op === 'notify' ? (d.notified ? people(d) : ' to the configured recipients') : `, for ${channel}`}`;
+  if (d.mode === 'activity') {
+    return d.notified ? `through the activity feed${people(d)}` : `through the activity feed (${d.recipients ?? 0} recipient call(s)${d.undelivered ? `, ${d.undelivered} refused` : ''})`;
+  }
+  return op === 'reply' ? `in the incident thread ${d.threadId} of the Teams ${channel}` : `to the Teams ${channel}`;
 }
 
 export function createTeamsActivities(ports: TeamsActivityPorts) {
@@ -113,6 +122,8 @@ export function createTeamsActivities(ports: TeamsActivityPorts) {
     }
     const { reference, rendered, outgoing, links } = prepareMessage(input.message, input.incidentId, input.step, approvals);
     const threadId = 'threadId' in input ? input.threadId : undefined;
+    const destination = input.destination;
+    const recipients = op === 'notify' && 'recipients' in input ? input.recipients : undefined;
 
     if (input.mode === 'plan') {
       return {
@@ -122,11 +133,16 @@ export function createTeamsActivities(ports: TeamsActivityPorts) {
         headline: rendered.headline,
         text: rendered.text,
         card: rendered.card as unknown as Record<string, unknown>,
-        summary: `Would ${op === 'reply' ? 'reply in the incident thread' : op === 'notify' ? 'notify' : 'post'} (${teams.mode}): ${rendered.headline}`,
+        ...(destination ? { destination } : {}),
+        ...(recipients ? { recipients } : {}),
+        summary:
+          `Would ${op === 'reply' ? 'reply in the incident thread' : op === 'notify' ? `notify ${recipients ? recipients.join(', ') : 'the configured recipients'}` : 'post'}` +
+          `${op !== 'notify' && destination ? ` in channel ${destination.channelId}` : ''} (${teams.mode}): ${rendered.headline}`,
       };
     }
     if (op === 'notify' && !teams.canNotify) {
-      return { kind: 'skipped', reason: 'not-configured', summary: 'No activity-feed notifier is configured (TEAMS_APP_CLIENT_ID); the channel messages carry the information.' };
+      const who = recipients ? `${recipients.join(', ')} not paged` : 'nobody paged';
+      return { kind: 'skipped', reason: 'not-configured', summary: `No activity-feed notifier is configured (TEAMS_APP_CLIENT_ID): ${who}; the channel messages carry the information.` };
     }
     if (now.getTime() >= deadline) {
       return { kind: 'refused', reason: 'deadline', summary: `Not sent: the deadline ${input.deadline} had passed when the step ran.`, attempts: 0, throttled: 0 };
@@ -137,10 +153,10 @@ export function createTeamsActivities(ports: TeamsActivityPorts) {
     // runs on the real clock, so it gets the remaining budget on that clock (equal in Azure).
     const budget = deadline - now.getTime();
     const send = (): Promise<Delivered> => {
-      const options = { deadline: Date.now() + budget };
+      const options = { deadline: Date.now() + budget, ...(destination ? { destination } : {}) };
       if (op === 'post') return teams.post(outgoing, options);
       if (op === 'reply') return teams.reply(threadId ?? '', outgoing, options);
-      return teams.notify(outgoing, { ...options, ...(threadId ? { threadId } : {}) });
+      return teams.notify(outgoing, { ...options, ...(threadId ? { threadId } : {}), ...(recipients ? { recipients } : {}) });
     };
     const done = (d: Delivered, reconciled: boolean): Extract<TeamsOutcome, { kind: 'done' }> => ({
       kind: 'done',
@@ -157,6 +173,8 @@ export function createTeamsActivities(ports: TeamsActivityPorts) {
       ...(d.webUrl ? { webUrl: d.webUrl } : {}),
       ...(d.recipients !== undefined ? { recipients: d.recipients } : {}),
       ...(d.undelivered !== undefined ? { undelivered: d.undelivered } : {}),
+      ...(d.destination ? { destination: d.destination } : {}),
+      ...(d.notified ? { notified: d.notified, unreached: d.unreached ?? [] } : {}),
       ...(links ? { approvalLinksExpireAt: links.expiresAt } : {}),
       summary: reconciled
         ? `Found the ${rendered.kind} message ${d.messageId} from an interrupted attempt ${where(d, op)}; not posted again.`
@@ -173,10 +191,17 @@ export function createTeamsActivities(ports: TeamsActivityPorts) {
         now: now.toISOString(),
         act: async () => done(await send(), false),
         reconcile: async () => {
-          const found = await teams.find(reference, op === 'reply' ? threadId : undefined).catch((err: unknown) => {
-            ports.warn?.(`Could not search Teams for ${reference}: ${(err as Error).message}`);
-            return 'unknown' as const;
-          });
+          // Searched where this attempt would post: the destination's channel (per destination, so
+          // a message of another incident's channel is never taken for this one).
+          // Activity-feed notifications cannot be listed back (in channel mode they are not in the
+          // channel either): only the local sink can tell whether one went out.
+          const searchable = op !== 'notify' || teams.mode === 'local';
+          const found = !searchable
+            ? ('unknown' as const)
+            : await teams.find(reference, op === 'reply' ? threadId : undefined, destination).catch((err: unknown) => {
+                ports.warn?.(`Could not search Teams for ${reference}: ${(err as Error).message}`);
+                return 'unknown' as const;
+              });
           if (found === 'unknown') {
             possibleDuplicate = true;
             return undefined;

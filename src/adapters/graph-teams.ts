@@ -7,7 +7,7 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { z } from 'zod';
 import { CARD_CONTENT_TYPE } from '../domain/messages/adaptive-card.js';
-import type { ActivitySettings } from '../config/teams.js';
+import { channelDeepLink, type ActivitySettings } from '../config/teams.js';
 import {
   DeadlineExceededError,
   type DeliveryQueue,
@@ -17,7 +17,16 @@ import {
   type RunResult,
 } from './graph-delivery.js';
 import { graphFailure } from './graph-client.js';
-import { TeamsDeliveryError, type Delivered, type DeliveryOptions, type FindResult, type OutgoingMessage, type TeamsPort } from '../ports/teams.js';
+import {
+  TeamsDeliveryError,
+  type ChannelDestination,
+  type Delivered,
+  type DeliveryOptions,
+  type FindResult,
+  type NotifyOptions,
+  type OutgoingMessage,
+  type TeamsPort,
+} from '../ports/teams.js';
 
 /** Errors a credential throws when it cannot produce a token at all (not worth retrying). */
 const AUTH_ERROR_NAMES = new Set(['DelegatedAuthError', 'AuthenticationError', 'CredentialUnavailableError', 'AggregateAuthenticationError']);
@@ -99,7 +108,8 @@ export class GraphChannelTeams implements TeamsPort {
 
   constructor(
     private readonly deps: GraphTeamsDeps,
-    private readonly target: { teamId: string; channelId: string },
+    /** The app's configured channel: where a message without a destination goes. */
+    private readonly target: ChannelDestination,
     /** Activity-feed notifier for `notify`, when app-only settings are present too. */
     private readonly notifier?: TeamsPort,
   ) {
@@ -110,35 +120,39 @@ export class GraphChannelTeams implements TeamsPort {
     return this.notifier !== undefined;
   }
 
-  private get channelPath(): string {
-    return `/teams/${encodeURIComponent(this.target.teamId)}/channels/${encodeURIComponent(this.target.channelId)}`;
-  }
-
-  private get lane(): string {
-    return `channel:${this.target.teamId}/${this.target.channelId}`;
+  /** The channel a call addresses: its Graph path, and its delivery lane (one FIFO per real channel). */
+  private channel(destination: ChannelDestination | undefined): { target: ChannelDestination; path: string; lane: string } {
+    const target = destination ?? this.target;
+    return {
+      target,
+      path: `/teams/${encodeURIComponent(target.teamId)}/channels/${encodeURIComponent(target.channelId)}`,
+      lane: `channel:${target.teamId}/${target.channelId}`,
+    };
   }
 
   post(message: OutgoingMessage, options: DeliveryOptions): Promise<Delivered> {
-    return this.send(`${this.channelPath}/messages`, message, options, undefined);
+    return this.send(message, options, undefined);
   }
 
   reply(threadId: string, message: OutgoingMessage, options: DeliveryOptions): Promise<Delivered> {
-    return this.send(`${this.channelPath}/messages/${encodeURIComponent(threadId)}/replies`, message, options, threadId);
+    return this.send(message, options, threadId);
   }
 
-  notify(message: OutgoingMessage, options: DeliveryOptions & { threadId?: string }): Promise<Delivered> {
+  notify(message: OutgoingMessage, options: NotifyOptions): Promise<Delivered> {
     if (!this.notifier) {
       return Promise.reject(new TeamsDeliveryError('not-configured', 'Activity-feed notifications are not configured (TEAMS_APP_CLIENT_ID).'));
     }
     return this.notifier.notify(message, options);
   }
 
-  private async send(path: string, message: OutgoingMessage, options: DeliveryOptions, threadId: string | undefined): Promise<Delivered> {
+  private async send(message: OutgoingMessage, options: DeliveryOptions, threadId: string | undefined): Promise<Delivered> {
     const what = threadId ? `Reply in thread ${threadId}` : 'Channel message';
+    const ch = this.channel(options.destination);
+    const path = threadId ? `${ch.path}/messages/${encodeURIComponent(threadId)}/replies` : `${ch.path}/messages`;
     let result: RunResult<ChatMessage>;
     try {
       result = await this.deps.queue.run(
-        this.lane,
+        ch.lane,
         async ({ signal }) => ChatMessage.parse(await this.deps.client.api(path).option('signal', signal).post(chatMessageBody(message))),
         {
           deadline: options.deadline,
@@ -146,7 +160,7 @@ export class GraphChannelTeams implements TeamsPort {
           tenantGate: true,
           classify: (err) => classifyGraphError(err, this.now()),
           reconcile: async () => {
-            const found = await this.search(message.reference, threadId).catch(() => 'unknown' as const);
+            const found = await this.search(message.reference, threadId, ch.target).catch(() => 'unknown' as const);
             return typeof found === 'object' ? found : undefined;
           },
         },
@@ -161,19 +175,26 @@ export class GraphChannelTeams implements TeamsPort {
       threadId: threadId ?? m.replyToId ?? m.id,
       attempts: result.attempts,
       throttled: result.throttled,
+      destination: ch.target,
       ...(m.webUrl ? { webUrl: m.webUrl } : {}),
     };
   }
 
-  find(reference: string, threadId?: string): Promise<FindResult> {
-    return this.search(reference, threadId).then(
-      (found) => (found === 'unknown' ? 'unknown' : found ? { mode: 'channel' as const, messageId: found.id, threadId: threadId ?? found.id, attempts: 0, throttled: 0, ...(found.webUrl ? { webUrl: found.webUrl } : {}) } : undefined),
+  find(reference: string, threadId?: string, destination?: ChannelDestination): Promise<FindResult> {
+    const target = this.channel(destination).target;
+    return this.search(reference, threadId, target).then((found) =>
+      found === 'unknown'
+        ? 'unknown'
+        : found
+          ? { mode: 'channel' as const, messageId: found.id, threadId: threadId ?? found.id, attempts: 0, throttled: 0, destination: target, ...(found.webUrl ? { webUrl: found.webUrl } : {}) }
+          : undefined,
     );
   }
 
   /** One page of the most recent messages (or replies): bounded, enough right after an attempt. */
-  private async search(reference: string, threadId: string | undefined): Promise<ChatMessage | undefined | 'unknown'> {
-    const path = threadId ? `${this.channelPath}/messages/${encodeURIComponent(threadId)}/replies` : `${this.channelPath}/messages`;
+  private async search(reference: string, threadId: string | undefined, target: ChannelDestination): Promise<ChatMessage | undefined | 'unknown'> {
+    const base = this.channel(target).path;
+    const path = threadId ? `${base}/messages/${encodeURIComponent(threadId)}/replies` : `${base}/messages`;
     try {
       const page = ChatMessageList.parse(
         await this.deps.client.api(path).query({ $top: '50' }).option('signal', AbortSignal.timeout(this.deps.timeoutMs)).get(),
@@ -213,9 +234,11 @@ export class GraphActivityTeams implements TeamsPort {
     return Promise.resolve('unknown');
   }
 
-  private body(message: OutgoingMessage, recipient: Record<string, unknown> | undefined): Record<string, unknown> {
+  private body(message: OutgoingMessage, recipient: Record<string, unknown> | undefined, destination: ChannelDestination | undefined): Record<string, unknown> {
+    // What the notification opens: the message's own link (an approval page), else the incident's channel.
+    const webUrl = message.link ?? (destination ? channelDeepLink(this.settings.tenantId, destination.teamId, destination.channelId) : this.settings.webUrl);
     return {
-      topic: { source: 'text', value: `Incident ${message.incidentId}`.slice(0, 100), webUrl: message.link ?? this.settings.webUrl },
+      topic: { source: 'text', value: (message.topic ?? `Incident ${message.incidentId}`).slice(0, 100), webUrl },
       activityType: 'systemDefault',
       previewText: { content: message.preview },
       templateParameters: [{ name: 'systemDefaultText', value: message.shortTitle }],
@@ -224,39 +247,35 @@ export class GraphActivityTeams implements TeamsPort {
     };
   }
 
-  private calls(message: OutgoingMessage): { path: string; body: Record<string, unknown> }[] {
-    const r = this.settings.recipients;
-    const team = encodeURIComponent(this.settings.teamId ?? '');
-    if (r.kind === 'team') {
-      return [
-        {
-          path: `/teams/${team}/sendActivityNotification`,
-          body: this.body(message, { '@odata.type': 'microsoft.graph.teamMembersNotificationRecipient', teamId: this.settings.teamId }),
-        },
-      ];
+  /** One call per person (Graph takes an object id or a UPN in the path), or one for a team/channel. */
+  private calls(message: OutgoingMessage, options: NotifyOptions): { path: string; body: Record<string, unknown>; user?: string }[] {
+    const people = options.recipients ?? (this.settings.recipients.kind === 'users' ? this.settings.recipients.users : undefined);
+    if (people) {
+      return people.map((user) => ({
+        path: `/users/${encodeURIComponent(user)}/teamwork/sendActivityNotification`,
+        body: this.body(message, undefined, options.destination),
+        user,
+      }));
     }
-    if (r.kind === 'channel') {
-      return [
-        {
-          path: `/teams/${team}/sendActivityNotification`,
-          body: this.body(message, {
-            '@odata.type': 'microsoft.graph.channelMembersNotificationRecipient',
-            teamId: this.settings.teamId,
-            channelId: this.settings.channelId,
-          }),
-        },
-      ];
-    }
-    return r.users.map((user) => ({ path: `/users/${encodeURIComponent(user)}/teamwork/sendActivityNotification`, body: this.body(message, undefined) }));
+    // The incident's destination replaces the configured team/channel.
+    const teamId = options.destination?.teamId ?? this.settings.teamId;
+    const channelId = options.destination?.channelId ?? this.settings.channelId;
+    const path = `/teams/${encodeURIComponent(teamId ?? '')}/sendActivityNotification`;
+    const recipient =
+      this.settings.recipients.kind === 'channel'
+        ? { '@odata.type': 'microsoft.graph.channelMembersNotificationRecipient', teamId, channelId }
+        : { '@odata.type': 'microsoft.graph.teamMembersNotificationRecipient', teamId };
+    return [{ path, body: this.body(message, recipient, options.destination) }];
   }
 
-  async notify(message: OutgoingMessage, options: DeliveryOptions & { threadId?: string }): Promise<Delivered> {
-    const calls = this.calls(message);
+  async notify(message: OutgoingMessage, options: NotifyOptions): Promise<Delivered> {
+    const calls = this.calls(message, options);
     let attempts = 0;
     let throttled = 0;
-    let delivered = 0;
+    const notified: string[] = [];
+    const unreached: { recipient: string; reason: string }[] = [];
     let firstError: TeamsDeliveryError | undefined;
-    for (const call of calls) {
+    for (const [i, call] of calls.entries()) {
       try {
         const r = await this.deps.queue.run(
           'activity',
@@ -267,26 +286,33 @@ export class GraphActivityTeams implements TeamsPort {
         );
         attempts += r.attempts;
         throttled += r.throttled;
-        delivered++;
+        notified.push(call.user ?? call.path);
       } catch (err) {
         const e = toDeliveryError(err, `Activity notification (${call.path})`);
         attempts += e.details.attempts ?? 0;
         throttled += e.details.throttled ?? 0;
         firstError ??= e;
+        if (call.user) unreached.push({ recipient: call.user, reason: e.details.status ? `HTTP ${e.details.status}${e.details.code ? ` ${e.details.code}` : ''}` : e.failure });
         // Out of time, or the app cannot send at all: the other recipients would fail the same way.
-        if (e.failure === 'deadline' || e.failure === 'auth') break;
+        if (e.failure === 'deadline' || e.failure === 'auth') {
+          for (const rest of calls.slice(i + 1)) if (rest.user) unreached.push({ recipient: rest.user, reason: `not tried (${e.failure})` });
+          break;
+        }
       }
     }
-    if (delivered === 0 && firstError) throw firstError;
+    if (notified.length === 0 && firstError) throw firstError;
     const messageId = `activity:${message.reference}`;
+    const named = calls.some((c) => c.user !== undefined);
     return {
       mode: 'activity',
       messageId,
       threadId: options.threadId ?? messageId,
       attempts,
       throttled,
-      recipients: delivered,
-      ...(delivered < calls.length ? { undelivered: calls.length - delivered } : {}),
+      recipients: notified.length,
+      ...(notified.length < calls.length ? { undelivered: calls.length - notified.length } : {}),
+      ...(named ? { notified, unreached } : {}),
+      ...(options.destination ? { destination: options.destination } : {}),
     };
   }
 }

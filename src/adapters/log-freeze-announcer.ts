@@ -1,7 +1,8 @@
 /**
- * The default freeze announcer: writes the announcement to the function's log (Application
- * Insights in Azure). A Teams announcer replaces it through `useFreezeAnnouncer` in
- * src/app/app-service.ts; until then nobody is messaged, and outcomes say "via log".
+ * The fallback freeze announcer: writes the announcement to the function's log (Application
+ * Insights in Azure). The product replaces it with the Teams announcer (src/app/freeze-announcer.ts,
+ * wired through `useFreezeAnnouncer` in functions/teams-activities.ts), which writes this same line
+ * to the log before posting.
  */
 import type { FreezeAnnouncement, FreezeAnnouncer } from '../ports/release-registry.js';
 

@@ -5,7 +5,7 @@
  */
 import { appendFile, mkdir, open, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Delivered, DeliveryOptions, FindResult, OutgoingMessage, TeamsPort } from '../ports/teams.js';
+import type { ChannelDestination, Delivered, DeliveryOptions, FindResult, NotifyOptions, OutgoingMessage, TeamsPort } from '../ports/teams.js';
 
 export interface SinkRecord {
   at: string;
@@ -20,6 +20,10 @@ export interface SinkRecord {
   headline: string;
   text: string;
   link?: string;
+  /** The channel it would be posted in; null: the app's configured channel (TEAMS_TEAM_ID / TEAMS_CHANNEL_ID). */
+  destination: ChannelDestination | null;
+  /** Notifications: the people it would page; null: the configured recipients (TEAMS_ACTIVITY_RECIPIENTS). */
+  recipients?: string[] | null;
   card: unknown;
 }
 
@@ -36,10 +40,11 @@ export class LocalSinkTeams implements TeamsPort {
     private readonly o: { console?: (text: string) => void; now?: () => Date } = {},
   ) {}
 
-  private async write(op: SinkRecord['op'], message: OutgoingMessage, threadId: string | undefined): Promise<Delivered> {
+  private async write(op: SinkRecord['op'], message: OutgoingMessage, threadId: string | undefined, options: NotifyOptions): Promise<Delivered> {
     this.ready ??= mkdir(path.dirname(this.file), { recursive: true });
     await this.ready;
     const messageId = `local:${message.reference}`;
+    const recipients = op === 'notify' ? (options.recipients ? [...options.recipients] : null) : undefined;
     const record: SinkRecord = {
       at: (this.o.now?.() ?? new Date()).toISOString(),
       op,
@@ -53,25 +58,41 @@ export class LocalSinkTeams implements TeamsPort {
       headline: message.headline,
       text: message.text,
       ...(message.link ? { link: message.link } : {}),
+      destination: options.destination ?? null,
+      ...(recipients !== undefined ? { recipients } : {}),
       card: message.card,
     };
     await appendFile(this.file, `${JSON.stringify(record)}\n`, 'utf8');
-    const where = op === 'reply' ? `reply in ${record.threadId}` : op === 'notify' ? 'activity notification' : 'new thread';
+    const channel = options.destination ? `channel ${options.destination.channelId} of team ${options.destination.teamId}` : 'the configured channel';
+    const where =
+      op === 'reply'
+        ? `reply in ${record.threadId}, ${channel}`
+        : op === 'notify'
+          ? `activity notification to ${recipients ? recipients.join(', ') : 'the configured recipients'}`
+          : `new thread in ${channel}`;
     const print = this.o.console ?? ((t: string) => process.stdout.write(`${t}\n`));
     print(`── Teams (local sink: ${where}) ${'─'.repeat(20)}\n${message.text}\n${'─'.repeat(50)}`);
-    return { mode: 'local', messageId, threadId: record.threadId, attempts: 1, throttled: 0 };
+    return {
+      mode: 'local',
+      messageId,
+      threadId: record.threadId,
+      attempts: 1,
+      throttled: 0,
+      ...(options.destination ? { destination: options.destination } : {}),
+      ...(recipients ? { recipients: recipients.length, notified: recipients, unreached: [] } : {}),
+    };
   }
 
-  post(message: OutgoingMessage, _options: DeliveryOptions): Promise<Delivered> {
-    return this.write('post', message, undefined);
+  post(message: OutgoingMessage, options: DeliveryOptions): Promise<Delivered> {
+    return this.write('post', message, undefined, options);
   }
 
-  reply(threadId: string, message: OutgoingMessage, _options: DeliveryOptions): Promise<Delivered> {
-    return this.write('reply', message, threadId);
+  reply(threadId: string, message: OutgoingMessage, options: DeliveryOptions): Promise<Delivered> {
+    return this.write('reply', message, threadId, options);
   }
 
-  notify(message: OutgoingMessage, options: DeliveryOptions & { threadId?: string }): Promise<Delivered> {
-    return this.write('notify', message, options.threadId);
+  notify(message: OutgoingMessage, options: NotifyOptions): Promise<Delivered> {
+    return this.write('notify', message, options.threadId, options);
   }
 
   async find(reference: string): Promise<FindResult> {
@@ -95,7 +116,9 @@ export class LocalSinkTeams implements TeamsPort {
       if (!line.includes(reference)) continue;
       try {
         const r = JSON.parse(line) as SinkRecord;
-        if (r.reference === reference) return { mode: 'local', messageId: r.messageId, threadId: r.threadId, attempts: 0, throttled: 0 };
+        if (r.reference === reference) {
+          return { mode: 'local', messageId: r.messageId, threadId: r.threadId, attempts: 0, throttled: 0, ...(r.destination ? { destination: r.destination } : {}) };
+        }
       } catch {
         // A line cut by the tail bound, or by a crash mid-write.
       }

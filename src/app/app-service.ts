@@ -79,8 +79,8 @@ export function appServicePorts(env: NodeJS.ProcessEnv = process.env): Built<App
 
 /**
  * Where freeze announcements go. Default: the invocation's log. The Teams capability plugs in
- * here: `useFreezeAnnouncer((log) => new TeamsFreezeAnnouncer(...))`, called once at module load
- * of a functions/ file (before any invocation).
+ * here: functions/teams-activities.ts calls `useFreezeAnnouncer((log) => teamsFreezeAnnouncer(log))`
+ * at module load (before any invocation).
  */
 export type FreezeAnnouncerFactory = (log: (line: string) => void) => FreezeAnnouncer;
 

@@ -101,6 +101,7 @@ function summaryOf(input: IncidentInput): IncidentSummary {
     acknowledgedBy: null,
     drill: input.mode === 'plan',
     teamsThreadId: null,
+    teamsDestination: null,
     evidence: null,
     postmortem: null,
   };

@@ -74,7 +74,9 @@ async function remind(d: ReminderDeps, incidentId: string): Promise<{ result: 's
 
   const message = IncidentMessage.parse(reminderMessage(claimed, claimedAt));
   const input = { incidentId, step: REMINDER_STEP, message, deadline: new Date(claimedAt + REMINDER_SEND_MS).toISOString(), mode: 'execute' as const };
-  const out = claimed.teamsThreadId ? await d.teams.reply({ ...input, threadId: claimed.teamsThreadId }) : await d.teams.post(input);
+  // The reply goes to the channel the incident's thread is in (the policy's destination, if any).
+  const where = claimed.teamsDestination ? { destination: claimed.teamsDestination } : {};
+  const out = claimed.teamsThreadId ? await d.teams.reply({ ...input, ...where, threadId: claimed.teamsThreadId }) : await d.teams.post({ ...input, ...where });
   const delivery: ReminderDelivery = out.kind === 'done' ? { kind: 'sent', messageId: out.messageId, summary: out.summary } : { kind: 'refused', summary: out.summary };
 
   // The timeline first: if recording the outcome then fails, the next sweep finds the message in

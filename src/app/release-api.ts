@@ -3,7 +3,8 @@
  *   POST /api/lkg                     record a last-known-good release (201; 200 when already current)
  *   GET  /api/lkg/{env}/{service}     the current LKG and its history (404 when none)
  *   GET  /api/freeze/{env}            is the environment frozen? (never frozen = 200 frozen:false)
- *   POST /api/freeze/{env}            freeze / unfreeze with reason and actor (announced)
+ *   POST /api/freeze/{env}            freeze / unfreeze with reason and actor (announced; the answer
+ *                                     says whether the announcement went out)
  * Errors use the envelope of src/http/envelope.ts: 400 (naming the field), 404, 409, 413, 415,
  * 503 (storage unreachable or registry not configured, with Retry-After).
  */
@@ -12,7 +13,7 @@ import { z } from 'zod';
 import { toIssues } from '../config/issues.js';
 import { EnvName, FreezeRequest, LkgInput, ServiceName } from '../domain/release.js';
 import { HttpError, jsonResponse, readJson } from '../http/envelope.js';
-import { LkgConflictError, type FreezeAnnouncer } from '../ports/release-registry.js';
+import { LkgConflictError, type FreezeAnnouncement, type FreezeAnnouncer, type FreezeStore } from '../ports/release-registry.js';
 import type { Built, RegistryPorts } from './app-service.js';
 
 const MAX_BODY_BYTES = 16 * 1024;
@@ -80,6 +81,15 @@ async function body<T>(request: HttpRequest, schema: z.ZodType<T>, what: string)
   return parsed.data;
 }
 
+/** When the state before the current one began (for "frozen for 42 min"); null when unknown. */
+async function previousSince(freeze: FreezeStore, env: string): Promise<string | null> {
+  try {
+    return (await freeze.history(env, 2))[1]?.since ?? null;
+  } catch {
+    return null;
+  }
+}
+
 export function createReleaseApi(deps: ReleaseApiDeps) {
   const now = deps.now ?? (() => new Date().toISOString());
 
@@ -130,12 +140,27 @@ export function createReleaseApi(deps: ReleaseApiDeps) {
       const result = await storage(context, 'changing the freeze', () =>
         freeze.set(env, { frozen, actor: input.actor, reason: input.reason, incidentId: input.incidentId ?? null, at }),
       );
-      let announcement: { channel: string; ok: boolean; error?: string } | null = null;
-      if (result.changed) {
-        const announcer = deps.announcer((line) => context.log(line));
+      let announcement: Record<string, unknown> | null = null;
+      const announcer = deps.announcer((line) => context.log(line));
+      // A retried request (the state already is what was asked) re-announces the current record
+      // when the announcer is idempotent: what an earlier attempt could not post goes out, once.
+      const record = result.state;
+      const retried = !result.changed && announcer.idempotent === true && record.frozen === frozen && record.since !== null;
+      if (result.changed || retried) {
         try {
-          await announcer.announce({ env, frozen, at, by: input.actor, reason: input.reason, incidentId: input.incidentId ?? null });
-          announcement = { channel: announcer.channel, ok: true };
+          const a: FreezeAnnouncement = result.changed
+            ? { env, frozen, at, by: input.actor, reason: input.reason, incidentId: input.incidentId ?? null, previousSince: result.previous.since }
+            : {
+                env,
+                frozen,
+                at: record.since ?? at,
+                by: record.by ?? input.actor,
+                reason: record.reason ?? input.reason,
+                incidentId: record.incidentId,
+                previousSince: await previousSince(freeze, env),
+              };
+          const receipt = (await announcer.announce(a)) ?? {};
+          announcement = { channel: announcer.channel, ok: receipt.pending !== true, ...receipt };
         } catch (err) {
           // The freeze itself stands: pipelines read the record, not the announcement.
           context.warn(`Announcing the freeze change of ${env} via ${announcer.channel} failed: ${(err as Error).message}`);

@@ -4,7 +4,8 @@
  * valid (warnings are printed), 1 when invalid (every problem with its path), 2 on usage errors.
  */
 import { readFileSync } from 'node:fs';
-import { checkPolicy } from '../config/policy.js';
+import { checkPolicy, resolveService, type Policy } from '../config/policy.js';
+import { channelOf, freezeChannel, recipientsOf } from '../domain/teams-routing.js';
 
 function main(argv: string[]): number {
   const file = argv.find((a) => !a.startsWith('-'));
@@ -61,9 +62,41 @@ function main(argv: string[]): number {
     ].filter(Boolean);
     lines.push(`    ${s.service}@${s.environment}: matched by ${how.join(', ') || 'nothing'}; can do ${can.join(', ') || 'nothing automatically'}`);
   }
-  for (const w of result.warnings) lines.push(`  ! ${w}`);
+  const teams = teamsLines(p);
+  lines.push(...teams.lines);
+  for (const w of [...result.warnings, ...teams.warnings]) lines.push(`  ! ${w}`);
   process.stdout.write(lines.join('\n') + '\n');
   return 0;
+}
+
+/** Where each service's incident thread goes, who is paged, and where freezes are announced. */
+function teamsLines(p: Policy): { lines: string[]; warnings: string[] } {
+  const configured = "the app's configured channel (TEAMS_TEAM_ID / TEAMS_CHANNEL_ID)";
+  const warnings = new Set<string>();
+  const unusable = (list: readonly string[], where: string) => {
+    const { invalid } = recipientsOf(list);
+    if (invalid.length) warnings.add(`${where}: not an Entra object id or UPN, nobody is paged for ${invalid.join(', ')}`);
+  };
+  const lines = ['  Teams (incident thread; on-call paged when the incident is P1):'];
+  for (const s of p.services) {
+    const t = resolveService(p, s).teams;
+    const c = channelOf(t, `the Teams destination of ${s.service}@${s.environment}`);
+    if (c.problem) warnings.add(`${c.problem}: its messages go to ${configured}`);
+    unusable(t.notify, `the on-call of ${s.service}@${s.environment}`);
+    const where = c.destination ? `channel ${c.destination.channelId} of team ${c.destination.teamId}` : configured;
+    const onCall = recipientsOf(t.notify).valid;
+    lines.push(`    ${s.service}@${s.environment}: ${where}; on-call: ${onCall.length ? onCall.join(', ') : 'nobody named'}`);
+  }
+  p.escalation.forEach((e, i) => {
+    unusable(e.notify, `escalation[${i}]`);
+    lines.push(`    escalation after ${e.afterMinutes} min unacknowledged (${e.severities.join(', ')}): ${recipientsOf(e.notify).valid.join(', ') || 'nobody'}`);
+  });
+  const freezes = Object.keys(p.environments).map((env) => {
+    const f = freezeChannel(p, env);
+    return `${env} -> ${f.destination ? f.destination.channelId : 'configured channel'}`;
+  });
+  lines.push(`  deploy-freeze announcements: ${freezes.join(', ')}`);
+  return { lines, warnings: [...warnings] };
 }
 
 process.exitCode = main(process.argv.slice(2));

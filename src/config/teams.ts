@@ -13,10 +13,11 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { toIssues, type Issue } from './issues.js';
+import { CHANNEL_ID_PATTERN, RECIPIENT_PATTERN, TEAM_ID_PATTERN } from '../domain/teams-routing.js';
 
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : typeof v === 'string' ? v.trim() : v);
 const opt = <T extends z.ZodType>(schema: T) => z.preprocess(blankToUndefined, schema.optional());
-const guid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a GUID');
+const guid = z.string().regex(TEAM_ID_PATTERN, 'must be a GUID');
 const tenant = z.string().regex(/^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[a-z0-9.-]+\.[a-z]{2,})$/i, 'must be a tenant GUID or domain');
 const intSetting = (min: number, max: number) => z.preprocess((v) => (typeof v === 'string' && v.trim() !== '' ? Number(v) : v), z.number().int().min(min).max(max));
 
@@ -34,7 +35,7 @@ const schema = z.object({
   TEAMS_DELIVERY: opt(z.enum(['channel', 'activity', 'local'])),
   TEAMS_TENANT_ID: opt(tenant),
   TEAMS_TEAM_ID: opt(guid),
-  TEAMS_CHANNEL_ID: opt(z.string().regex(/^19:[A-Za-z0-9_.@-]+$/, 'must be a channel id such as 19:abc...@thread.tacv2')),
+  TEAMS_CHANNEL_ID: opt(z.string().regex(CHANNEL_ID_PATTERN, 'must be a channel id such as 19:abc...@thread.tacv2')),
   /** Graph root; only https (the Graph client sends tokens to https hosts only). */
   TEAMS_GRAPH_URL: opt(z.url({ protocol: /^https$/ })),
   TEAMS_GRAPH_TIMEOUT_MS: opt(intSetting(1000, 120_000)),
@@ -143,7 +144,7 @@ function activitySettings(s: Parsed, issues: Issue[], required: boolean): Activi
   if (raw === 'team' || raw === 'channel') recipients = { kind: raw };
   else {
     const users = raw.split(/[\s,;]+/).filter(Boolean);
-    const bad = users.filter((u) => !/^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[^@\s/]+@[^@\s/]+)$/i.test(u));
+    const bad = users.filter((u) => !RECIPIENT_PATTERN.test(u));
     if (bad.length) issues.push({ path: 'TEAMS_ACTIVITY_RECIPIENTS', code: 'invalid', message: `"team", "channel" or user object ids / UPNs; ${bad.length} entr(y/ies) are neither` });
     if (users.length > 100) issues.push({ path: 'TEAMS_ACTIVITY_RECIPIENTS', code: 'too_big', message: 'at most 100 users' });
     recipients = { kind: 'users', users };

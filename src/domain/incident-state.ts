@@ -7,6 +7,7 @@ import type { SeverityLevel } from '../config/policy.js';
 import { AlertRecord, type EvidenceLinks, type IncidentInput, type IncidentSummary, type TimelineEntry } from './incident.js';
 import { AckEvent, DecisionEvent, ExtendEvent, IncidentEventName, NoteEvent, ResolveEvent, RollbackEvent, type Actor } from './incident-events.js';
 import { higher, isHigher } from './severity.js';
+import type { ChannelRef } from './teams-routing.js';
 
 export interface IncidentState {
   incidentId: string;
@@ -30,6 +31,7 @@ export interface IncidentState {
   drill: boolean;
   /** Recorded by the orchestration as it goes, for the summary (the postmortem reminder reads them). */
   teamsThreadId: string | null;
+  teamsDestination: ChannelRef | null;
   evidence: EvidenceLinks | null;
   postmortemDueAt: string | null;
   postmortemDueBusinessDays: number;
@@ -70,6 +72,7 @@ export function declare(input: IncidentInput): Applied {
     updatedAt: input.declaredAt,
     drill: input.mode === 'plan',
     teamsThreadId: null,
+    teamsDestination: null,
     evidence: null,
     postmortemDueAt: null,
     postmortemDueBusinessDays: input.policy.postmortemDueBusinessDays,
@@ -196,6 +199,7 @@ export function summaryOf(state: IncidentState): IncidentSummary {
     acknowledgedBy: state.acknowledged[0]?.by ?? null,
     drill: state.drill,
     teamsThreadId: state.teamsThreadId,
+    teamsDestination: state.teamsDestination,
     evidence: state.evidence,
     postmortem: state.postmortemDueAt ? { dueAt: state.postmortemDueAt, dueBusinessDays: state.postmortemDueBusinessDays, reminder: null } : null,
   };

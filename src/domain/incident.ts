@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { Environment, EscalationStep, ServiceEntry, SeverityLevel, TeamsDestination, Timebox, TriggerKind } from '../config/policy.js';
 import { AzureSeverity } from './alert-schema.js';
 import { Actor } from './incident-events.js';
+import { ChannelRef } from './teams-routing.js';
 
 const iso = z.iso.datetime({ offset: true });
 
@@ -148,6 +149,8 @@ export const IncidentSummary = z.object({
   drill: z.boolean().default(false),
   /** The incident's Teams thread (the declaration's message id), once posted. */
   teamsThreadId: z.string().nullable().default(null),
+  /** The channel that thread is in (null: the app's configured channel). */
+  teamsDestination: ChannelRef.nullable().default(null),
   /** Where the evidence pack is, once the close has located it. */
   evidence: EvidenceLinks.nullable().default(null),
   /** Set at resolution: when the postmortem is due, and the reminder's progress. */

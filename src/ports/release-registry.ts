@@ -48,14 +48,31 @@ export interface FreezeStore {
 export interface FreezeAnnouncement {
   env: string;
   frozen: boolean;
+  /** When the state began: the freeze record's `since` (with `env` and `frozen`, the record's identity). */
   at: string;
   by: RecordActor;
   reason: string;
   incidentId: string | null;
+  /** When the state this one ends began (a lifted freeze: when it was set), if known. */
+  previousSince?: string | null;
+}
+
+/** What an announcer tells about one announcement, for the freeze API's answer and the outcomes. */
+export interface AnnouncementReceipt {
+  /** It had gone out before (a retried request): nothing was posted now. */
+  previously?: boolean;
+  [detail: string]: unknown;
 }
 
 export interface FreezeAnnouncer {
-  /** Describes where announcements go ("log", "teams:..."), for outcomes and responses. */
+  /** Describes where announcements go ("log", "teams"), for outcomes and responses. */
   readonly channel: string;
-  announce(a: FreezeAnnouncement): Promise<void>;
+  /**
+   * True when `announce` is idempotent per freeze record (it records what it announced). The
+   * freeze API then announces on a retried request too, even though the state did not change,
+   * so an announcement an earlier attempt could not make still goes out, once.
+   */
+  readonly idempotent?: boolean;
+  /** Throws when the announcement did not go out (the freeze itself stands). */
+  announce(a: FreezeAnnouncement): Promise<AnnouncementReceipt | void>;
 }

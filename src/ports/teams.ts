@@ -6,6 +6,10 @@
  * not configured.
  */
 import type { AdaptiveCard } from '../domain/messages/adaptive-card.js';
+import type { ChannelRef } from '../domain/teams-routing.js';
+
+/** A Teams channel (team GUID + channel id). */
+export type ChannelDestination = ChannelRef;
 
 export type DeliveryMode = 'channel' | 'activity' | 'local';
 
@@ -30,11 +34,25 @@ export interface OutgoingMessage {
   importance: 'normal' | 'high';
   /** What an activity-feed notification opens (e.g. the approval page); a channel link otherwise. */
   link?: string;
+  /** The activity-feed topic line; default "Incident <incidentId>". */
+  topic?: string;
 }
 
 export interface DeliveryOptions {
   /** Epoch ms: give up (throttling, outages) once this passes; the incident's timebox. */
   deadline: number;
+  /**
+   * The channel of the thread (post, reply): the policy's destination. Absent: the app's
+   * configured channel (TEAMS_TEAM_ID / TEAMS_CHANNEL_ID). In activity mode: whose members a
+   * team/channel notification reaches.
+   */
+  destination?: ChannelDestination;
+}
+
+export interface NotifyOptions extends DeliveryOptions {
+  threadId?: string;
+  /** Exactly these people (Entra object ids or UPNs); absent: the configured recipients (TEAMS_ACTIVITY_RECIPIENTS). */
+  recipients?: readonly string[];
 }
 
 export interface Delivered {
@@ -52,6 +70,11 @@ export interface Delivered {
   recipients?: number;
   /** Notifications: recipient calls Graph refused (the others went through). */
   undelivered?: number;
+  /** The channel the message went to (channel mode, and the sink when one was named). */
+  destination?: ChannelDestination;
+  /** Notifications to named people: who was reached, and who Graph refused (with why). */
+  notified?: string[];
+  unreached?: { recipient: string; reason: string }[];
 }
 
 export type FindResult = Delivered | undefined | 'unknown';
@@ -64,14 +87,14 @@ export interface TeamsPort {
   post(message: OutgoingMessage, options: DeliveryOptions): Promise<Delivered>;
   /** Replies in the thread `post` started; keeps the order of calls per channel. */
   reply(threadId: string, message: OutgoingMessage, options: DeliveryOptions): Promise<Delivered>;
-  /** An activity-feed notification to the configured people or team. */
-  notify(message: OutgoingMessage, options: DeliveryOptions & { threadId?: string }): Promise<Delivered>;
+  /** An activity-feed notification to the named people, else the configured people or team. */
+  notify(message: OutgoingMessage, options: NotifyOptions): Promise<Delivered>;
   /**
    * Finds a message sent earlier with this reference: in the thread when given, else among the
-   * channel's recent root messages. 'unknown' when the target cannot be searched (no permission to
-   * read, or notifications, which cannot be listed).
+   * channel's recent root messages (of `destination`, else the configured channel). 'unknown' when
+   * the target cannot be searched (no permission to read, or notifications, which cannot be listed).
    */
-  find(reference: string, threadId?: string): Promise<FindResult>;
+  find(reference: string, threadId?: string, destination?: ChannelDestination): Promise<FindResult>;
 }
 
 export type DeliveryFailure =

@@ -214,4 +214,26 @@ describe('postmortem reminder sweep (channel mode, Graph fake)', () => {
     expect(JSON.stringify(root[0]?.replies[0]?.attachments)).toContain('Postmortem due 2026-11-25 (Wed)');
     expect((await store.getSummary(s.incidentId))?.postmortem?.reminder).toMatchObject({ state: 'sent', messageId: root[0]?.replies[0]?.id });
   });
+
+  it("replies in the channel the incident's thread is in (the policy's destination), not the app's channel", async () => {
+    const appChannel = '19:app-default@thread.tacv2';
+    const prodChannel = '19:prod-incidents@thread.tacv2';
+    const r = readTeamsSettings({
+      TEAMS_DELIVERY: 'channel',
+      TEAMS_GRAPH_URL: fake.url,
+      TEAMS_TENANT_ID: '00000000-0000-0000-0000-0000000000aa',
+      TEAMS_TEAM_ID: TEAM,
+      TEAMS_CHANNEL_ID: appChannel,
+      TEAMS_CLIENT_ID: '11111111-0000-0000-0000-000000000001',
+      TEAMS_TOKEN_FILE: path.join(tmp, 'unused.json'),
+    });
+    if (!r.ok) throw new Error(JSON.stringify(r.issues));
+    const port = createTeamsPort(r.settings, { delegatedCredential: testCredential(DELEGATED_CLAIMS), fetchOptions: trust.options });
+    const threadId = fake.seed(TEAM, prodChannel, { attachmentId: 'declared-prod' });
+    const s = await resolvedIncident({ teamsThreadId: threadId, teamsDestination: { teamId: TEAM, channelId: prodChannel } });
+    await sweepPostmortemReminders(deps(port, () => ON_THE_DAY));
+    expect(fake.channel(TEAM, prodChannel)[0]?.replies).toHaveLength(1);
+    expect(fake.channel(TEAM, appChannel)).toHaveLength(0);
+    expect((await store.getSummary(s.incidentId))?.postmortem?.reminder).toMatchObject({ state: 'sent' });
+  });
 });

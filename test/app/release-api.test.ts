@@ -3,9 +3,17 @@
  * happy paths, history and superseding, validation errors naming the field, 404, 409, 413, 415,
  * and function keys.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalSinkTeams } from '../../src/adapters/teams-sink.js';
 import type { AzuriteInstance } from '../../src/devhost/azurite.js';
 import { repoRoot, startTestAzurite, startTestHost, type TestHost } from '../harness/devhost.js';
+
+const sinkFile = path.join(mkdtempSync(path.join(tmpdir(), 'release-api-')), 'teams-outbox.jsonl');
+const policyPath = path.join(repoRoot, 'test', 'fixtures', 'policy', 'teams-routing-policy.json');
+const PROD = { teamId: '00000000-0000-0000-0000-0000000000f1', channelId: '19:prod-incidents@thread.tacv2' };
 
 let azurite: AzuriteInstance;
 let h: TestHost;
@@ -35,7 +43,12 @@ const record = {
 
 beforeAll(async () => {
   azurite = await startTestAzurite();
-  h = await startTestHost({ azurite, appRoot: repoRoot, enforceKeys: true, env: { DEVHOST_FUNCTION_KEYS: KEY, LKG_TABLE: 'LkgApiTest', FREEZE_TABLE: 'FreezeApiTest' } });
+  h = await startTestHost({
+    azurite,
+    appRoot: repoRoot,
+    enforceKeys: true,
+    env: { DEVHOST_FUNCTION_KEYS: KEY, LKG_TABLE: 'LkgApiTest', FREEZE_TABLE: 'FreezeApiTest', TEAMS_DELIVERY: 'local', TEAMS_SINK_FILE: sinkFile, POLICY_PATH: policyPath },
+  });
 });
 afterAll(async () => {
   await h?.stop();
@@ -127,7 +140,7 @@ describe('GET and POST /api/freeze/{env}', () => {
     expect(res.body).toEqual({ env: 'Alpha', frozen: false, since: null, by: null, reason: null, incidentId: null });
   });
 
-  it('freezes (announced), reports it to pipelines, ignores a repeat, unfreezes, keeps history', async () => {
+  it('freezes (announced in the environment channel), reports it to pipelines, ignores a repeat, unfreezes, keeps history', async () => {
     const actor = { id: 'sre@contoso.com', name: 'On-call SRE' };
     const frozen = await post<{ changed: boolean; state: Record<string, unknown>; announcement: unknown }>('/api/freeze/Prod', {
       action: 'freeze',
@@ -139,7 +152,8 @@ describe('GET and POST /api/freeze/{env}', () => {
     expect(frozen.body).toMatchObject({
       changed: true,
       state: { env: 'Prod', frozen: true, by: actor, reason: 'Rollback of r42 in progress', incidentId: 'inc-77', since: expect.any(String) as unknown },
-      announcement: { channel: 'log', ok: true },
+      // Announced in Teams (here the local sink) in Prod's channel from the policy.
+      announcement: { channel: 'teams', ok: true, delivery: 'local', destination: PROD, source: 'environment', previously: false },
     });
     expect(h.logs.some((l) => l.message.includes('Deploy freeze: deploys to Prod are FROZEN for incident inc-77'))).toBe(true);
 
@@ -147,7 +161,8 @@ describe('GET and POST /api/freeze/{env}', () => {
     expect(pipeline.body).toMatchObject({ frozen: true, incidentId: 'inc-77', by: { id: 'sre@contoso.com' } });
 
     const repeat = await post<{ changed: boolean; announcement: unknown }>('/api/freeze/Prod', { action: 'freeze', reason: 'again', actor });
-    expect(repeat.body).toMatchObject({ changed: false, announcement: null, state: { reason: 'Rollback of r42 in progress' } });
+    // A repeat changes nothing and posts nothing: the record's announcement went out before.
+    expect(repeat.body).toMatchObject({ changed: false, announcement: { channel: 'teams', ok: true, previously: true }, state: { reason: 'Rollback of r42 in progress' } });
 
     const lifted = await post<{ changed: boolean; state: { frozen: boolean } }>('/api/freeze/Prod', { action: 'unfreeze', reason: 'Stable 60 min', actor });
     expect(lifted.body).toMatchObject({ changed: true, state: { frozen: false } });
@@ -156,6 +171,13 @@ describe('GET and POST /api/freeze/{env}', () => {
       [false, 'Stable 60 min'],
       [true, 'Rollback of r42 in progress'],
     ]);
+    const sink = (await LocalSinkTeams.readAll(sinkFile)).filter((r) => r.kind.startsWith('deploy-'));
+    expect(sink.map((r) => [r.op, r.kind, r.destination])).toEqual([
+      ['post', 'deploy-freeze', PROD],
+      ['post', 'deploy-unfreeze', PROD],
+    ]);
+    expect(sink[0]?.headline).toBe('🧊 DEPLOY FREEZE — Prod: deploys are frozen by On-call SRE (sre@contoso.com). Reason: Rollback of r42 in progress.');
+    expect(sink[1]?.text).toContain('Frozen for:');
   });
 
   it('names invalid fields (400)', async () => {

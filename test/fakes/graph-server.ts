@@ -5,7 +5,10 @@
  *   POST /v1.0/teams/{team}/channels/{channel}/messages/{id}/replies (reply)
  *   GET  the same two (list, $top)
  *   POST /v1.0/teams/{team}/sendActivityNotification
- *   POST /v1.0/users/{user}/teamwork/sendActivityNotification
+ *   POST /v1.0/users/{user}/teamwork/sendActivityNotification  ({user}: object id or UPN, as in Graph)
+ * Channels are kept apart by team + channel id (a reply to a thread of another channel is a 404),
+ * and each notification records its recipient. With a user directory (`users`), a notification to
+ * someone not in it answers Graph's 404, and the post records whom the id or UPN resolved to.
  * It checks tokens the way Graph does for these calls, as far as a test can tell token kinds
  * apart (test tokens are unsigned JWTs; delegated ones carry `scp`, app-only ones `roles`):
  * channel posts need a delegated token with ChannelMessage.Send (app-only gets Graph's 401
@@ -32,6 +35,8 @@ export interface RecordedPost {
   channelId?: string;
   threadId?: string;
   userId?: string;
+  /** The directory entry `userId` resolved to (when the fake has a user directory). */
+  user?: FakeUser;
   /** Assigned message id (channel posts). */
   id?: string;
   body: Record<string, unknown>;
@@ -54,6 +59,11 @@ export interface Fault {
   retryAfter?: string;
   /** Process the request normally, but answer only after this long (the client times out first). */
   delayAfterProcessingMs?: number;
+}
+
+export interface FakeUser {
+  id: string;
+  upn: string;
 }
 
 interface StoredMessage {
@@ -110,6 +120,8 @@ export class GraphFake {
   readonly posts: RecordedPost[] = [];
   readonly requests: RequestLog[] = [];
   readonly faults: Fault[] = [];
+  /** Entra users (object id + UPN) notifications may reach; undefined: anyone. */
+  users: FakeUser[] | undefined;
   private readonly channels = new Map<string, StoredMessage[]>();
   private seq = 0;
   private nextId = 1_700_000_000_000;
@@ -264,7 +276,10 @@ export class GraphFake {
       }
       const problem = activityProblem(body, userId === undefined);
       if (problem) return this.error(res, log, 400, 'BadRequest', problem);
-      this.posts.push({ seq, at, kind, path: url.pathname, teamId, userId, body, claims });
+      // Graph resolves /users/{id | userPrincipalName} case-insensitively.
+      const user = userId !== undefined && this.users ? this.users.find((u) => u.id.toLowerCase() === userId.toLowerCase() || u.upn.toLowerCase() === userId.toLowerCase()) : undefined;
+      if (userId !== undefined && this.users && !user) return this.error(res, log, 404, 'Request_ResourceNotFound', `Resource '${userId}' does not exist or one of its queried reference-property objects are not present.`);
+      this.posts.push({ seq, at, kind, path: url.pathname, teamId, userId, ...(user ? { user } : {}), body, claims });
       return this.send(res, log, 204);
     }
 

@@ -2,3 +2,4 @@
 export * from './types.js';
 export * from './render.js';
 export { AdaptiveCard, CARD_CONTENT_TYPE, CARD_VERSION } from './adaptive-card.js';
+export * from './freeze.js';

@@ -62,14 +62,15 @@ export interface RenderedMessage {
 
 type ContainerStyle = 'default' | 'emphasis' | 'good' | 'attention' | 'warning' | 'accent';
 
-interface Section {
+export interface Section {
   /** Omitted for a plain paragraph. */
   heading?: string;
   lines: string[];
   bullets?: boolean;
 }
 
-interface Model {
+/** What a message says, before it becomes a card and plain text (shared with the freeze messages). */
+export interface Model {
   style: ContainerStyle;
   shortTitle: string;
   sentence: string;
@@ -467,14 +468,10 @@ function toCard(model: Model, foot: string, fallbackText: string): AdaptiveCard 
   return AdaptiveCard.parse(card);
 }
 
-/** Validates the message input (zod) and renders it. Throws a ZodError for invalid input. */
-export function renderMessage(input: IncidentMessageInput | IncidentMessage, ctx: RenderContext): RenderedMessage {
-  const message = IncidentMessage.parse(input);
-  const model = modelOf(message, ctx);
-  const foot = footer(message, ctx);
+/** A model as a card with the same content as plain text (its fallback), a headline and a preview. */
+export function renderModel(model: Model, foot: string): Omit<RenderedMessage, 'kind'> {
   const text = toText(model, foot);
   return {
-    kind: message.kind,
     headline: oneLine(model.sentence),
     shortTitle: model.shortTitle,
     preview: truncate(oneLine(model.sentence), PREVIEW_MAX),
@@ -482,4 +479,10 @@ export function renderMessage(input: IncidentMessageInput | IncidentMessage, ctx
     card: toCard(model, foot, text),
     importance: model.importance,
   };
+}
+
+/** Validates the message input (zod) and renders it. Throws a ZodError for invalid input. */
+export function renderMessage(input: IncidentMessageInput | IncidentMessage, ctx: RenderContext): RenderedMessage {
+  const message = IncidentMessage.parse(input);
+  return { kind: message.kind, ...renderModel(modelOf(message, ctx), footer(message, ctx)) };
 }
