@@ -62,6 +62,19 @@ const ListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
 
+/**
+ * Incident ids as this app makes them (inc-prod-admin-api-3f9a2c1b7e, drill-...). Anything else
+ * names no incident and is answered 404 without asking storage (a blank id would otherwise reach
+ * the Durable client as "list every instance").
+ */
+const INCIDENT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+function incidentIdOf(request: HttpRequest): string {
+  const id = request.params.id ?? '';
+  if (!INCIDENT_ID.test(id)) throw new HttpError(404, 'not_found', `No incident ${id.slice(0, 80)}.`);
+  return id;
+}
+
 function validate<T extends z.ZodType>(schema: T, value: unknown, what: string): z.output<T> {
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw new HttpError(400, 'validation_failed', `The ${what} is not valid: ${parsed.error.issues[0]?.message ?? ''}`, toIssues(parsed.error));
@@ -121,7 +134,7 @@ app.http('incidentsGet', {
   authLevel: 'function',
   extraInputs: [df.input.durableClient()],
   handler: withEnvelope(async (request, context, requestId) => {
-    const id = request.params.id ?? '';
+    const id = incidentIdOf(request);
     const result = await orUnavailable(context, requestId, async () => {
       const store = getIncidentStore();
       const [summary, timeline, runtime] = await Promise.all([store.getSummary(id), store.getTimeline(id), orchestrations(context).describe(id)]);
@@ -138,9 +151,10 @@ app.http('incidentsAction', {
   authLevel: 'function',
   extraInputs: [df.input.durableClient()],
   handler: withEnvelope(async (request, context, requestId) => {
-    const id = request.params.id ?? '';
+    const id = incidentIdOf(request);
     const action = request.params.action ?? '';
-    if (!(action in ActionBodies)) {
+    // An own-property check: `in` would also accept what every object inherits (toString, constructor).
+    if (!Object.hasOwn(ActionBodies, action)) {
       throw new HttpError(404, 'not_found', `Unknown action "${action.slice(0, 40)}"; use one of ${Object.keys(ActionBodies).join(', ')}.`);
     }
     const schema = ActionBodies[action as Action];

@@ -201,7 +201,7 @@ export const Policy = z
   .superRefine((policy, ctx) => {
     const seen = new Map<string, number>();
     policy.services.forEach((s, i) => {
-      if (!(s.environment in policy.environments)) {
+      if (!Object.hasOwn(policy.environments, s.environment)) {
         ctx.addIssue({
           code: 'custom',
           path: ['services', i, 'environment'],
@@ -278,7 +278,7 @@ export function resolveService(policy: Policy, entry: ServiceEntry): {
   teams: TeamsDestination;
   approvers: string[];
 } {
-  const environment = policy.environments[entry.environment] ?? Environment.parse({});
+  const environment = (Object.hasOwn(policy.environments, entry.environment) ? policy.environments[entry.environment] : undefined) ?? Environment.parse({});
   return {
     entry,
     environment,

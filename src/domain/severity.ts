@@ -68,7 +68,8 @@ export function detectTriggers(signal: Signal, rules: readonly TriggerRule[]): {
   const out = new Map<TriggerKind, TriggerRule | undefined>();
   for (const rule of rules) if (ruleMatches(rule, signal) && !out.has(rule.trigger)) out.set(rule.trigger, rule);
   const tagged = property(signal, 'trigger')?.toLowerCase();
-  if (tagged && tagged in describeTrigger && !out.has(tagged as TriggerKind)) out.set(tagged as TriggerKind, undefined);
+  // Own keys only: the property is the alert author's text, and `in` would accept "constructor".
+  if (tagged && Object.hasOwn(describeTrigger, tagged) && !out.has(tagged as TriggerKind)) out.set(tagged as TriggerKind, undefined);
   if (signal.kind === 'activity-security' && !out.has('security-exposure')) out.set('security-exposure', undefined);
   if (signal.kind === 'resource-health' && signal.activity?.healthStatus?.toLowerCase() === 'unavailable' && !out.has('availability-down')) {
     out.set('availability-down', undefined);

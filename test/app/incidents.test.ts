@@ -183,9 +183,21 @@ describe('acting on an incident', () => {
 
   it('answers 404 for an unknown incident or action, 400 for a bad body, 415 for a wrong type', async () => {
     expect((await post('/api/incidents/inc-missing/ack', {})).status).toBe(404);
+    // Ids no incident can have (blank ones would reach the Durable client as "list everything").
+    for (const bad of ['%20', '%09', 'a%20b', '%C3%A9']) {
+      const read = await h.json<{ error: { code: string } }>(`/api/incidents/${bad}`);
+      expect([bad, read.status, read.body.error.code]).toEqual([bad, 404, 'not_found']);
+      expect((await post(`/api/incidents/${bad}/note`, { text: 'x' })).status).toBe(404);
+    }
     const declared = await post('/api/incidents', { service: 'billing', environment: 'Prod', summary: 'budget' });
     const id = declared.body.incidentId as string;
     expect((await post(`/api/incidents/${id}/dance`, {})).status).toBe(404);
+    // Names every object inherits are not actions either: never a 500.
+    for (const inherited of ['toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf', '__defineGetter__', 'isPrototypeOf']) {
+      const answer = await post(`/api/incidents/${id}/${inherited}`, {});
+      expect(answer.status, inherited).toBe(404);
+      expect(answer.body.error).toMatchObject({ code: 'not_found', message: expect.stringContaining('Unknown action') as unknown, requestId: expect.any(String) as unknown });
+    }
     const extend = await post(`/api/incidents/${id}/extend`, { timebox: 'decision', minutes: 1000 });
     expect(extend.status).toBe(400);
     expect(extend.body.error?.details).toEqual([expect.objectContaining({ path: 'minutes' })]);
