@@ -21,7 +21,7 @@ export const BuildSource = z.discriminatedUnion('from', [
     name: settingName.default('APP_BUILD_ID'),
     /** Optional non-sticky setting with the release tag. */
     releaseName: settingName.optional(),
-  }),
+  }).strict(),
   z.object({
     /** A GET endpoint of the app answering JSON (or plain text: the build id). */
     from: z.literal('version'),
@@ -31,7 +31,7 @@ export const BuildSource = z.discriminatedUnion('from', [
     /** JSON field (dot path) holding the build id. */
     field: z.string().min(1).default('buildId'),
     releaseField: z.string().min(1).optional(),
-  }),
+  }).strict(),
 ]);
 export type BuildSource = z.infer<typeof BuildSource>;
 

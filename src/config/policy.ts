@@ -39,7 +39,7 @@ export const Thresholds = z.object({
   heartbeatGapCriticalMs: z.number().positive().default(15_000),
   flapCount: z.number().int().positive().default(3),
   flapWindowMinutes: minutes.default(10),
-});
+}).strict();
 export type Thresholds = z.infer<typeof Thresholds>;
 
 export const TeamsDestination = z.object({
@@ -47,7 +47,7 @@ export const TeamsDestination = z.object({
   channelId: z.string().min(1).optional(),
   /** People (Entra object ids or UPNs) notified through the activity feed. */
   notify: z.array(upnOrId).default([]),
-});
+}).strict();
 export type TeamsDestination = z.infer<typeof TeamsDestination>;
 
 export const Environment = z.object({
@@ -56,7 +56,7 @@ export const Environment = z.object({
   thresholds: Thresholds.default(Thresholds.parse({})),
   teams: TeamsDestination.optional(),
   approvers: z.array(upnOrId).optional(),
-});
+}).strict();
 export type Environment = z.infer<typeof Environment>;
 
 export const Timebox = z.object({
@@ -74,7 +74,7 @@ export const Timebox = z.object({
   monitoringMinutes: minutes,
   /** Status update cadence in Teams. */
   updateEveryMinutes: minutes,
-});
+}).strict();
 export type Timebox = z.infer<typeof Timebox>;
 
 export const TriggerKind = z.enum([
@@ -105,8 +105,9 @@ export const TriggerRule = z
         rulePattern: regexText.optional(),
         metricPattern: regexText.optional(),
         monitoringService: z.string().optional(),
-        property: z.object({ name: z.string().min(1), value: z.string() }).optional(),
+        property: z.object({ name: z.string().min(1), value: z.string() }).strict().optional(),
       })
+      .strict()
       .refine((m) => Object.values(m).some((v) => v !== undefined), 'give at least one of rulePattern, metricPattern, monitoringService, property'),
     /** Unit of the alert's measured value, for comparison with the thresholds. */
     unit: z.enum(['ms', 's', 'percent', 'count']).optional(),
@@ -130,7 +131,7 @@ export const Endpoints = z.object({
   checks: z.array(Check).max(100).default([]),
   /** Credentials for the probes, read from an app setting named SMOKE_* (never the value itself). */
   auth: TargetAuth.optional(),
-});
+}).strict();
 
 export const ServiceEntry = z
   .object({
@@ -147,6 +148,7 @@ export const ServiceEntry = z
         /** Custom properties on the alert rule or action group, e.g. { "service": "admin-api", "environment": "Prod" }. */
         properties: z.record(z.string(), z.string()).default({}),
       })
+      .strict()
       .default({ targetResourceIds: [], rulePatterns: [], properties: {} }),
     /**
      * How to put this service back on its last known good release: the API by slot swap, the web
@@ -161,6 +163,7 @@ export const ServiceEntry = z
         /** @Scope passed to the stored procedures (defaults to the environment name). */
         scope: z.string().min(1).optional(),
       })
+      .strict()
       .optional(),
     /** Feature flags and config keys the automation may change for this service. */
     flags: z.array(z.string().min(1)).default([]),
@@ -175,12 +178,12 @@ export const EscalationStep = z.object({
   afterMinutes: minutes,
   notify: z.array(upnOrId).min(1),
   severities: z.array(SeverityLevel).default(['P1', 'P2']),
-});
+}).strict();
 
 export const Policy = z
   .object({
     version: z.literal(1),
-    bot: z.object({ actor: z.string().min(1).max(128).default('incident-bot') }).default({ actor: 'incident-bot' }),
+    bot: z.object({ actor: z.string().min(1).max(128).default('incident-bot') }).strict().default({ actor: 'incident-bot' }),
     environments: z.record(name, Environment).refine((e) => Object.keys(e).length > 0, 'declare at least one environment'),
     severity: z
       .object({
@@ -188,13 +191,14 @@ export const Policy = z
         /** For alerts without an Azure severity or whose context could not be read ("when unsure, higher"). */
         whenUnsure: SeverityLevel.default('P2'),
       })
+      .strict()
       .default({ azure: { Sev0: 'P1', Sev1: 'P1', Sev2: 'P2', Sev3: 'P3', Sev4: 'P3' }, whenUnsure: 'P2' }),
     triggers: z.array(TriggerRule).default([]),
-    timeboxes: z.object({ P1: Timebox, P2: Timebox, P3: Timebox }),
+    timeboxes: z.object({ P1: Timebox, P2: Timebox, P3: Timebox }).strict(),
     teams: TeamsDestination.default({ notify: [] }),
     approvers: z.array(upnOrId).default([]),
     escalation: z.array(EscalationStep).default([]),
-    postmortem: z.object({ dueBusinessDays: z.number().int().min(1).max(30).default(3) }).default({ dueBusinessDays: 3 }),
+    postmortem: z.object({ dueBusinessDays: z.number().int().min(1).max(30).default(3) }).strict().default({ dueBusinessDays: 3 }),
     services: z.array(ServiceEntry),
   })
   .strict()
@@ -222,10 +226,23 @@ export type Policy = z.infer<typeof Policy>;
 
 export type PolicyCheck = { ok: true; policy: Policy; warnings: string[] } | { ok: false; issues: Issue[] };
 
+/**
+ * Every object in the policy is strict, so a misspelt key is refused rather than ignored (an
+ * ignored `error5xxPercnt` would silently leave the default threshold in force). zod reports
+ * unknown keys at the object holding them; here each one is named at its own path.
+ */
+function policyIssues(error: z.ZodError): Issue[] {
+  return error.issues.flatMap((i) =>
+    i.code === 'unrecognized_keys'
+      ? i.keys.map((key) => ({ path: formatPath([...i.path, key]), code: i.code, message: `Unrecognized key "${key}": not a setting here (check the spelling)` }))
+      : toIssues(new z.ZodError([i])),
+  );
+}
+
 /** Validates a parsed policy document; warnings are advice that does not stop it loading. */
 export function checkPolicy(document: unknown): PolicyCheck {
   const parsed = Policy.safeParse(document);
-  if (!parsed.success) return { ok: false, issues: toIssues(parsed.error) };
+  if (!parsed.success) return { ok: false, issues: policyIssues(parsed.error) };
   const policy = parsed.data;
   const warnings: string[] = [];
   policy.services.forEach((s, i) => {
