@@ -53,14 +53,19 @@ const ActionBodies = {
 } as const;
 type Action = keyof typeof ActionBodies;
 
-const ListQuery = z.object({
-  environment: z.string().max(64).optional(),
-  service: z.string().max(64).optional(),
-  status: z.enum(['open', 'resolved']).optional(),
-  from: z.iso.datetime({ offset: true }).optional(),
-  to: z.iso.datetime({ offset: true }).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-});
+/** Any ISO 8601 instant, as UTC ISO: the store compares times as text, so offsets must not reach it. */
+const Instant = z.iso.datetime({ offset: true }).transform((s) => new Date(s).toISOString());
+
+const ListQuery = z
+  .object({
+    environment: z.string().max(64).optional(),
+    service: z.string().max(64).optional(),
+    status: z.enum(['open', 'resolved']).optional(),
+    from: Instant.optional(),
+    to: Instant.optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+  })
+  .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'from must not be later than to', path: ['from'] });
 
 /**
  * Incident ids as this app makes them (inc-prod-admin-api-3f9a2c1b7e, drill-...). Anything else
