@@ -96,6 +96,14 @@ export const TriggerKind = z.enum([
 ]);
 export type TriggerKind = z.infer<typeof TriggerKind>;
 
+/** The units a trigger's measured value can come in; triggers not listed are not measured. */
+const UNITS_OF: Partial<Record<TriggerKind, { what: string; units: string[] }>> = {
+  'error-rate': { what: 'a share of requests', units: ['percent', 'ratio'] },
+  'latency-p95': { what: 'a time', units: ['ms', 's'] },
+  'sse-ttfb': { what: 'a time', units: ['ms', 's'] },
+  'heartbeat-gap': { what: 'a time', units: ['ms', 's'] },
+};
+
 export const TriggerRule = z
   .object({
     trigger: TriggerKind,
@@ -109,10 +117,20 @@ export const TriggerRule = z
       })
       .strict()
       .refine((m) => Object.values(m).some((v) => v !== undefined), 'give at least one of rulePattern, metricPattern, monitoringService, property'),
-    /** Unit of the alert's measured value, for comparison with the thresholds. */
-    unit: z.enum(['ms', 's', 'percent', 'count']).optional(),
+    /**
+     * Unit of the alert's measured value, for comparison with the thresholds. Without one, the
+     * value is taken in the trigger's own unit: percent for error-rate, ms for the times.
+     * "ratio" is a fraction (0.027 = 2.7 %).
+     */
+    unit: z.enum(['ms', 's', 'percent', 'ratio', 'count']).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((rule, ctx) => {
+    const fits = UNITS_OF[rule.trigger];
+    if (rule.unit && fits && !fits.units.includes(rule.unit)) {
+      ctx.addIssue({ code: 'custom', path: ['unit'], message: `${rule.trigger} measures ${fits.what} (${fits.units.map((u) => `"${u}"`).join(' or ')}), not "${rule.unit}"` });
+    }
+  });
 export type TriggerRule = z.infer<typeof TriggerRule>;
 
 export const Endpoints = z.object({

@@ -93,4 +93,54 @@ describe('classifySeverity', () => {
     expect(unknown.level).toBe('P2');
     expect(unknown.reasons.join(' ')).toContain('could not be read');
   });
+
+  describe('units of the measured value', () => {
+    const withRule = (rule: TriggerRule) => ({ ...sev, triggers: [rule] });
+    const unitless: TriggerRule = { trigger: 'error-rate', match: { metricPattern: '5xx' } };
+
+    it('reads a value without a unit in the trigger\'s own unit (percent for the 5xx rate), never as a fraction', () => {
+      // 0.5 means 0.5 %: within Prod's 1 %, so no P1 (it used to be taken for 50 %).
+      const half = classifySeverity(metricSignal({ value: 0.5 }, { azureSeverity: 'Sev3' }), prod, withRule(unitless));
+      expect(half.level).toBe('P3');
+      expect(half.triggers).toEqual([]);
+      expect(half.reasons).toContain('5xx rate: 0.5 % is within 1 % (read as %: the trigger rule names no unit), not an RB-03 trigger');
+      const over = classifySeverity(metricSignal({ value: 2.7 }, { azureSeverity: 'Sev3' }), prod, withRule(unitless));
+      expect(over.level).toBe('P1');
+      expect(over.reasons[0]).toBe('5xx rate: 2.7 % > 1 % over 5 min (read as %: the trigger rule names no unit): RB-03 P1 trigger');
+    });
+
+    it('scales a fraction only when the rule says "ratio"', () => {
+      const d = classifySeverity(metricSignal({ value: 0.027 }, { azureSeverity: 'Sev3' }), prod, withRule({ ...unitless, unit: 'ratio' }));
+      expect(d.level).toBe('P1');
+      expect(d.reasons[0]).toBe('5xx rate: 2.7 % > 1 % over 5 min: RB-03 P1 trigger');
+      const small = classifySeverity(metricSignal({ value: 0.005 }, { azureSeverity: 'Sev3' }), prod, withRule({ ...unitless, unit: 'ratio' }));
+      expect(small.level).toBe('P3');
+    });
+
+    it('reads a latency without a unit in milliseconds, and seconds when the rule says "s"', () => {
+      const p95: TriggerRule = { trigger: 'latency-p95', match: { metricPattern: 'duration' } };
+      const latency = (value: number) => metricSignal({ name: 'HttpResponseTime duration p95', value, windowMinutes: 10 }, { azureSeverity: 'Sev3' });
+      expect(classifySeverity(latency(0.75), prod, withRule(p95)).level).toBe('P3');
+      expect(classifySeverity(latency(750), prod, withRule(p95)).reasons[0]).toBe(
+        'p95 JSON latency: 750 ms > 600 ms over 10 min (read as ms: the trigger rule names no unit): RB-03 P1 trigger',
+      );
+      expect(classifySeverity(latency(0.75), prod, withRule({ ...p95, unit: 's' })).level).toBe('P1');
+    });
+
+    it('refuses, in the policy, a unit that cannot measure the trigger', () => {
+      const doc = JSON.parse(readFileSync(path.join(__dirname, '..', 'fixtures', 'policy', 'test-policy.json'), 'utf8')) as { triggers: unknown[] };
+      doc.triggers = [
+        { trigger: 'error-rate', match: { metricPattern: '5xx' }, unit: 'ms' },
+        { trigger: 'heartbeat-gap', match: { rulePattern: 'heartbeat' }, unit: 'percent' },
+        { trigger: 'latency-p95', match: { rulePattern: 'p95' }, unit: 'ratio' },
+      ];
+      const r = Policy.safeParse(doc);
+      expect(r.success).toBe(false);
+      expect(r.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual([
+        'triggers.0.unit: error-rate measures a share of requests ("percent" or "ratio"), not "ms"',
+        'triggers.1.unit: heartbeat-gap measures a time ("ms" or "s"), not "percent"',
+        'triggers.2.unit: latency-p95 measures a time ("ms" or "s"), not "ratio"',
+      ]);
+    });
+  });
 });
