@@ -159,6 +159,23 @@ describe('deduplication and correlation', () => {
   });
 });
 
+describe('contexts that fit no variant', () => {
+  it('accepts an alert whose context is not an object, or whose window overflows, instead of failing (was 503)', async () => {
+    const odd: [string, (doc: { data: { alertContext: { condition: { windowSize: string } } } }) => void][] = [
+      ['a number', (d) => ((d.data as Record<string, unknown>).alertContext = 42)],
+      ['an array', (d) => ((d.data as Record<string, unknown>).alertContext = [1, 2])],
+      ['an overflowing window', (d) => (d.data.alertContext.condition.windowSize = `P${'9'.repeat(400)}D`)],
+    ];
+    for (const [what, edit] of odd) {
+      const doc = withAlertId(alertFixture('metric-5xx-fired.json'), `odd-${what}`) as unknown as Parameters<(typeof odd)[number][1]>[0];
+      edit(doc);
+      const answer = await postAlert(h, doc);
+      expect([what, answer.status, answer.body.error]).toEqual([what, 202, undefined]);
+      expect(answer.body).toMatchObject({ service: 'admin-api', environment: 'Prod' });
+    }
+  });
+});
+
 describe('refusals', () => {
   it('answers 415, 413 and 400 with the envelope and starts nothing', async () => {
     const before = (await incidentInstances(h)).length;
