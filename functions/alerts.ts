@@ -28,7 +28,8 @@ app.http('alerts', {
     if (settings.secureWebhook) {
       const webhook = settings.secureWebhook;
       const check = await verifySecureWebhookToken(request.headers.get('authorization'), webhook).catch((err: unknown) => {
-        if (err instanceof KeySetUnavailableError) throw new HttpError(503, 'storage_unavailable', err.message, null, { 'retry-after': '10' });
+        // Not a refusal: Entra's key service is out of reach. 503 makes Azure Monitor deliver again.
+        if (err instanceof KeySetUnavailableError) throw new HttpError(503, 'key_service_unavailable', err.message, null, { 'retry-after': '10' });
         throw err;
       });
       if (!check.ok) throw new HttpError(401, 'unauthorized', `Secure webhook token refused: ${check.reason}.`);

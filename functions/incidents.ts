@@ -53,14 +53,32 @@ const ActionBodies = {
 } as const;
 type Action = keyof typeof ActionBodies;
 
-const ListQuery = z.object({
-  environment: z.string().max(64).optional(),
-  service: z.string().max(64).optional(),
-  status: z.enum(['open', 'resolved']).optional(),
-  from: z.iso.datetime({ offset: true }).optional(),
-  to: z.iso.datetime({ offset: true }).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-});
+/** Any ISO 8601 instant, as UTC ISO: the store compares times as text, so offsets must not reach it. */
+const Instant = z.iso.datetime({ offset: true }).transform((s) => new Date(s).toISOString());
+
+const ListQuery = z
+  .object({
+    environment: z.string().max(64).optional(),
+    service: z.string().max(64).optional(),
+    status: z.enum(['open', 'resolved']).optional(),
+    from: Instant.optional(),
+    to: Instant.optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+  })
+  .refine((q) => !q.from || !q.to || q.from <= q.to, { message: 'from must not be later than to', path: ['from'] });
+
+/**
+ * Incident ids as this app makes them (inc-prod-admin-api-3f9a2c1b7e, drill-...). Anything else
+ * names no incident and is answered 404 without asking storage (a blank id would otherwise reach
+ * the Durable client as "list every instance").
+ */
+const INCIDENT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+function incidentIdOf(request: HttpRequest): string {
+  const id = request.params.id ?? '';
+  if (!INCIDENT_ID.test(id)) throw new HttpError(404, 'not_found', `No incident ${id.slice(0, 80)}.`);
+  return id;
+}
 
 function validate<T extends z.ZodType>(schema: T, value: unknown, what: string): z.output<T> {
   const parsed = schema.safeParse(value);
@@ -121,7 +139,7 @@ app.http('incidentsGet', {
   authLevel: 'function',
   extraInputs: [df.input.durableClient()],
   handler: withEnvelope(async (request, context, requestId) => {
-    const id = request.params.id ?? '';
+    const id = incidentIdOf(request);
     const result = await orUnavailable(context, requestId, async () => {
       const store = getIncidentStore();
       const [summary, timeline, runtime] = await Promise.all([store.getSummary(id), store.getTimeline(id), orchestrations(context).describe(id)]);
@@ -138,9 +156,10 @@ app.http('incidentsAction', {
   authLevel: 'function',
   extraInputs: [df.input.durableClient()],
   handler: withEnvelope(async (request, context, requestId) => {
-    const id = request.params.id ?? '';
+    const id = incidentIdOf(request);
     const action = request.params.action ?? '';
-    if (!(action in ActionBodies)) {
+    // An own-property check: `in` would also accept what every object inherits (toString, constructor).
+    if (!Object.hasOwn(ActionBodies, action)) {
       throw new HttpError(404, 'not_found', `Unknown action "${action.slice(0, 40)}"; use one of ${Object.keys(ActionBodies).join(', ')}.`);
     }
     const schema = ActionBodies[action as Action];

@@ -1,9 +1,9 @@
 /**
  * Validates Azure Monitor "secure webhook" tokens: signature against the tenant's published keys
  * (cached, fetched with a timeout), then issuer, audience, expiry, the calling app (azp, or appid
- * in v1 tokens: Azure Monitor's first-party app) and the ActionGroupsSecureWebhook role.
+ * in v1 tokens: Azure Monitor's first-party app) and the app role (ActionGroupsSecureWebhook unless renamed).
  */
-import { SECURE_WEBHOOK_ROLE, type SecureWebhookSettings } from '../config/intake.js';
+import type { SecureWebhookSettings } from '../config/intake.js';
 import { lazy } from './lazy.js';
 // jose is ESM-only; Node 20.19+ can require() it, and the type import says which resolution to use.
 import type * as JoseModule from 'jose' with { 'resolution-mode': 'import' };
@@ -53,6 +53,6 @@ export async function verifySecureWebhookToken(authorization: string | null, set
   const appId = typeof payload.azp === 'string' ? payload.azp : typeof payload.appid === 'string' ? payload.appid : undefined;
   if (!appId || !settings.appIds.includes(appId)) return { ok: false, reason: `the token was issued to app ${appId ?? '(none)'}, not Azure Monitor's webhook app` };
   const roles = Array.isArray(payload.roles) ? payload.roles : [];
-  if (!roles.includes(SECURE_WEBHOOK_ROLE)) return { ok: false, reason: `the token lacks the ${SECURE_WEBHOOK_ROLE} role` };
+  if (!roles.includes(settings.role)) return { ok: false, reason: `the token lacks the ${settings.role} role` };
   return { ok: true, appId, subject: typeof payload.sub === 'string' ? payload.sub : undefined };
 }

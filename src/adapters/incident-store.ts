@@ -24,12 +24,49 @@ const corrKey = (environment: string, service: string): string => tableKey(`${en
 /** Delivered alerts remembered in memory: a delivered record never changes, so it is safe to cache. */
 const DELIVERED_CACHE = 20_000;
 
+export interface TableIncidentStoreOptions {
+  /** Rows per page when listing summaries (Table storage serves at most 1000). */
+  pageSize?: number;
+}
+
+interface ListedRow {
+  declaredAt: string;
+  incidentId: string;
+  doc: string;
+}
+
+/** Newest first; the same instant in incident id order, so pages of equal times are stable. */
+const newerFirst = (a: ListedRow, b: ListedRow): number =>
+  a.declaredAt > b.declaredAt ? -1 : a.declaredAt < b.declaredAt ? 1 : a.incidentId < b.incidentId ? -1 : a.incidentId > b.incidentId ? 1 : 0;
+
+/** Inserts `row` into `kept` (sorted by newerFirst) when it is among the newest `limit`. */
+function keepNewest(kept: ListedRow[], row: ListedRow, limit: number): void {
+  const last = kept[kept.length - 1];
+  if (kept.length >= limit && last && newerFirst(row, last) >= 0) return;
+  let lo = 0;
+  let hi = kept.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (newerFirst(kept[mid] as ListedRow, row) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  kept.splice(lo, 0, row);
+  if (kept.length > limit) kept.pop();
+}
+
 export class TableIncidentStore implements IncidentStore {
   private ready: Promise<void> | undefined;
   // Alert storms are mostly redeliveries of a few alerts: answer those without a storage round trip.
   private readonly delivered = new Map<string, DeliveryRecord>();
 
-  constructor(private readonly table: TableClient) {}
+  private readonly pageSize: number;
+
+  constructor(
+    private readonly table: TableClient,
+    options: TableIncidentStoreOptions = {},
+  ) {
+    this.pageSize = options.pageSize ?? 1000;
+  }
 
   private init(): Promise<void> {
     this.ready ??= this.table.createTable().catch((err: unknown) => {
@@ -139,7 +176,16 @@ export class TableIncidentStore implements IncidentStore {
   }
 
   private static summaryEntity(s: IncidentSummary): TableEntity {
-    const entity: TableEntity = { partitionKey: tableKey(s.incidentId), rowKey: SUMMARY, doc: JSON.stringify(s), environment: s.environment.toLowerCase(), service: s.service.toLowerCase(), status: s.status, declaredAt: s.declaredAt };
+    const entity: TableEntity = {
+      partitionKey: tableKey(s.incidentId),
+      rowKey: SUMMARY,
+      doc: JSON.stringify(s),
+      environment: s.environment.toLowerCase(),
+      service: s.service.toLowerCase(),
+      status: s.status,
+      // Always UTC ISO with milliseconds: the list filters compare it as text with `from` / `to`.
+      declaredAt: new Date(s.declaredAt).toISOString(),
+    };
     // Only rows with a pending reminder carry the column, so the sweep's query skips the rest.
     const reminderAt = reminderCheckAt(s);
     if (reminderAt !== null) entity.reminderAt = reminderAt;
@@ -217,13 +263,16 @@ export class TableIncidentStore implements IncidentStore {
     if (query.status) clauses.push(['status', 'eq', query.status]);
     if (query.from) clauses.push(['declaredAt', 'ge', query.from]);
     if (query.to) clauses.push(['declaredAt', 'le', query.to]);
-    const out: IncidentSummary[] = [];
-    for await (const row of this.table.listEntities<{ doc: string }>({ queryOptions: { filter: odataFilter(clauses) } })) {
-      out.push(IncidentSummary.parse(JSON.parse(row.doc)));
-      if (out.length >= 5000) break;
+    // Table storage answers in key order, not time order: every matching page is read and only the
+    // newest `limit` rows are kept, so the newest are never missed and memory is bounded by the limit.
+    const kept: ListedRow[] = [];
+    const pages = this.table
+      .listEntities<{ doc: string; declaredAt: string }>({ queryOptions: { filter: odataFilter(clauses), select: ['PartitionKey', 'declaredAt', 'doc'] } })
+      .byPage({ maxPageSize: this.pageSize });
+    for await (const page of pages) {
+      for (const row of page) keepNewest(kept, { declaredAt: String(row.declaredAt), incidentId: String(row.partitionKey), doc: row.doc }, query.limit);
     }
-    // Newest first, then the limit (Table storage returns key order, not time order).
-    return out.sort((a, b) => (a.declaredAt < b.declaredAt ? 1 : a.declaredAt > b.declaredAt ? -1 : 0)).slice(0, query.limit);
+    return kept.map((r) => IncidentSummary.parse(JSON.parse(r.doc)));
   }
 
   async appendTimeline(incidentId: string, entries: TimelineEntry[]): Promise<void> {

@@ -12,7 +12,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { resolveService, type Policy } from '../config/policy.js';
 import { toIssues, type Issue } from '../config/issues.js';
-import { COMMON_SCHEMA_ID, CommonAlert } from '../domain/alert-schema.js';
+import { COMMON_SCHEMA_ID, CommonAlert, type ContextKind } from '../domain/alert-schema.js';
 import { IncidentInput, type AlertRecord, type IncidentSummary, type PolicySnapshot } from '../domain/incident.js';
 import { IncidentEventName, type Actor } from '../domain/incident-events.js';
 import { routeSignal } from '../domain/routing.js';
@@ -32,6 +32,8 @@ export type IntakeOutcome =
       environment: string | null;
       severity: SeverityDecision | null;
       reasons: string[];
+      /** How the payload was read: its alertContext variant and monitoring service. */
+      signal: { kind: ContextKind; monitoringService: string | null };
     };
 
 export interface IntakeDeps {
@@ -141,6 +143,7 @@ export async function acceptAlert(deps: IntakeDeps, body: unknown, payloadName: 
   if (!parsed.ok) return { kind: 'invalid', message: parsed.message, issues: parsed.issues };
   const { signal } = parsed;
   const now = deps.now().toISOString();
+  const read = { kind: signal.kind, monitoringService: signal.monitoringService };
 
   const route = routeSignal(signal, deps.policy.services);
   const dedupeKey = `${signal.alertId}|${signal.condition}`;
@@ -154,12 +157,13 @@ export async function acceptAlert(deps: IntakeDeps, body: unknown, payloadName: 
       environment: route.matched ? route.entry.environment : null,
       severity: null,
       reasons: [`alert ${signal.alertId} (${signal.condition}) was delivered before (${claim.existing.outcome ?? 'handled'})`],
+      signal: read,
     };
   }
 
   if (!route.matched) {
     await deps.store.markDelivered(dedupeHash, null, 'unmatched', now);
-    return { kind: 'unmatched', incidentId: null, service: null, environment: null, severity: null, reasons: [route.reason] };
+    return { kind: 'unmatched', incidentId: null, service: null, environment: null, severity: null, reasons: [route.reason], signal: read };
   }
   const resolved = resolveService(deps.policy, route.entry);
   const severity = classifySeverity(signal, resolved.environment, {
@@ -169,7 +173,7 @@ export async function acceptAlert(deps: IntakeDeps, body: unknown, payloadName: 
   });
   const reasons = [route.reason, ...(route.alsoMatched.length ? [`also matched: ${route.alsoMatched.join(', ')} (first one wins)`] : []), ...severity.reasons];
   const { service, environment } = route.entry;
-  const base = { service, environment, severity, reasons };
+  const base = { service, environment, severity, reasons, signal: read };
 
   const payloadRef = await deps.archive.put(payloadName(dedupeHash), body);
   const alert: AlertRecord = { dedupeKey, receivedAt: now, signal, severity, payloadRef };

@@ -29,7 +29,7 @@ export const BuildSource = z.discriminatedUnion('from', [
      */
     deployedAtName: settingName.default('APP_DEPLOYED_AT'),
     migrationsName: settingName.default('APP_MIGRATIONS'),
-  }),
+  }).strict(),
   z.object({
     /** A GET endpoint of the app answering JSON (or plain text: the build id). */
     from: z.literal('version'),
@@ -42,7 +42,7 @@ export const BuildSource = z.discriminatedUnion('from', [
     /** JSON fields (dot paths) with the deploy time and the migrations list (array or comma-separated). */
     deployedAtField: z.string().min(1).default('deployedAt'),
     migrationsField: z.string().min(1).default('migrations'),
-  }),
+  }).strict(),
 ]);
 export type BuildSource = z.infer<typeof BuildSource>;
 

@@ -7,6 +7,7 @@ import { toIssues, type Issue } from './issues.js';
 
 /** "AZNS AAD Webhook": the first-party app that Azure Monitor's secure webhook tokens come from. */
 export const AZURE_MONITOR_WEBHOOK_APP_ID = '461e8683-5575-4561-ac7f-899cc907d62a';
+/** The app role Microsoft's setup script creates; the role is the customer's own, so it can be renamed. */
 export const SECURE_WEBHOOK_ROLE = 'ActionGroupsSecureWebhook';
 
 const blankToUndefined = (v: unknown): unknown => (typeof v === 'string' && v.trim() === '' ? undefined : v);
@@ -25,6 +26,8 @@ const schema = z
     /** Override of the accepted issuers (comma-separated; default: the tenant's v2 and v1 issuers). */
     SECURE_WEBHOOK_ISSUERS: list,
     SECURE_WEBHOOK_APP_IDS: list,
+    /** The app role (its value) assigned to Azure Monitor's app on the API registration. */
+    SECURE_WEBHOOK_ROLE: z.preprocess(blankToUndefined, z.string().trim().regex(/^[A-Za-z0-9._-]{1,120}$/, 'must be an app role value (letters, digits, ".", "_", "-")').optional()),
   })
   .superRefine((v, ctx) => {
     if (!!v.SECURE_WEBHOOK_TENANT_ID !== !!v.SECURE_WEBHOOK_AUDIENCE) {
@@ -42,6 +45,8 @@ export interface SecureWebhookSettings {
   jwksUri: string;
   issuers: string[];
   appIds: string[];
+  /** The role the token must carry. */
+  role: string;
 }
 
 export type IntakeSettings = { ok: true; secureWebhook: SecureWebhookSettings | undefined } | { ok: false; issues: Issue[] };
@@ -60,6 +65,7 @@ export function readIntakeSettings(env: NodeJS.ProcessEnv = process.env): Intake
       jwksUri: v.SECURE_WEBHOOK_JWKS_URI ?? `https://login.microsoftonline.com/${tid}/discovery/v2.0/keys`,
       issuers: v.SECURE_WEBHOOK_ISSUERS ?? [`https://login.microsoftonline.com/${tid}/v2.0`, `https://sts.windows.net/${tid}/`],
       appIds: v.SECURE_WEBHOOK_APP_IDS ?? [AZURE_MONITOR_WEBHOOK_APP_ID],
+      role: v.SECURE_WEBHOOK_ROLE ?? SECURE_WEBHOOK_ROLE,
     },
   };
 }

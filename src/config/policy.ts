@@ -39,7 +39,7 @@ export const Thresholds = z.object({
   heartbeatGapCriticalMs: z.number().positive().default(15_000),
   flapCount: z.number().int().positive().default(3),
   flapWindowMinutes: minutes.default(10),
-});
+}).strict();
 export type Thresholds = z.infer<typeof Thresholds>;
 
 export const TeamsDestination = z.object({
@@ -47,7 +47,7 @@ export const TeamsDestination = z.object({
   channelId: z.string().min(1).optional(),
   /** People (Entra object ids or UPNs) notified through the activity feed. */
   notify: z.array(upnOrId).default([]),
-});
+}).strict();
 export type TeamsDestination = z.infer<typeof TeamsDestination>;
 
 export const Environment = z.object({
@@ -56,7 +56,7 @@ export const Environment = z.object({
   thresholds: Thresholds.default(Thresholds.parse({})),
   teams: TeamsDestination.optional(),
   approvers: z.array(upnOrId).optional(),
-});
+}).strict();
 export type Environment = z.infer<typeof Environment>;
 
 export const Timebox = z.object({
@@ -74,7 +74,7 @@ export const Timebox = z.object({
   monitoringMinutes: minutes,
   /** Status update cadence in Teams. */
   updateEveryMinutes: minutes,
-});
+}).strict();
 export type Timebox = z.infer<typeof Timebox>;
 
 export const TriggerKind = z.enum([
@@ -96,6 +96,14 @@ export const TriggerKind = z.enum([
 ]);
 export type TriggerKind = z.infer<typeof TriggerKind>;
 
+/** The units a trigger's measured value can come in; triggers not listed are not measured. */
+const UNITS_OF: Partial<Record<TriggerKind, { what: string; units: string[] }>> = {
+  'error-rate': { what: 'a share of requests', units: ['percent', 'ratio'] },
+  'latency-p95': { what: 'a time', units: ['ms', 's'] },
+  'sse-ttfb': { what: 'a time', units: ['ms', 's'] },
+  'heartbeat-gap': { what: 'a time', units: ['ms', 's'] },
+};
+
 export const TriggerRule = z
   .object({
     trigger: TriggerKind,
@@ -105,13 +113,24 @@ export const TriggerRule = z
         rulePattern: regexText.optional(),
         metricPattern: regexText.optional(),
         monitoringService: z.string().optional(),
-        property: z.object({ name: z.string().min(1), value: z.string() }).optional(),
+        property: z.object({ name: z.string().min(1), value: z.string() }).strict().optional(),
       })
+      .strict()
       .refine((m) => Object.values(m).some((v) => v !== undefined), 'give at least one of rulePattern, metricPattern, monitoringService, property'),
-    /** Unit of the alert's measured value, for comparison with the thresholds. */
-    unit: z.enum(['ms', 's', 'percent', 'count']).optional(),
+    /**
+     * Unit of the alert's measured value, for comparison with the thresholds. Without one, the
+     * value is taken in the trigger's own unit: percent for error-rate, ms for the times.
+     * "ratio" is a fraction (0.027 = 2.7 %).
+     */
+    unit: z.enum(['ms', 's', 'percent', 'ratio', 'count']).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((rule, ctx) => {
+    const fits = UNITS_OF[rule.trigger];
+    if (rule.unit && fits && !fits.units.includes(rule.unit)) {
+      ctx.addIssue({ code: 'custom', path: ['unit'], message: `${rule.trigger} measures ${fits.what} (${fits.units.map((u) => `"${u}"`).join(' or ')}), not "${rule.unit}"` });
+    }
+  });
 export type TriggerRule = z.infer<typeof TriggerRule>;
 
 export const Endpoints = z.object({
@@ -143,7 +162,7 @@ export const Endpoints = z.object({
   checks: z.array(Check).max(100).default([]),
   /** Credentials for the probes, read from an app setting named SMOKE_* (never the value itself). */
   auth: TargetAuth.optional(),
-});
+}).strict();
 
 export const ServiceEntry = z
   .object({
@@ -160,6 +179,7 @@ export const ServiceEntry = z
         /** Custom properties on the alert rule or action group, e.g. { "service": "admin-api", "environment": "Prod" }. */
         properties: z.record(z.string(), z.string()).default({}),
       })
+      .strict()
       .default({ targetResourceIds: [], rulePatterns: [], properties: {} }),
     /**
      * How to put this service back on its last known good release: the API by slot swap, the web
@@ -174,6 +194,7 @@ export const ServiceEntry = z
         /** @Scope passed to the stored procedures (defaults to the environment name). */
         scope: z.string().min(1).optional(),
       })
+      .strict()
       .optional(),
     /** Feature flags and config keys the automation may change for this service. */
     flags: z.array(z.string().min(1)).default([]),
@@ -188,12 +209,12 @@ export const EscalationStep = z.object({
   afterMinutes: minutes,
   notify: z.array(upnOrId).min(1),
   severities: z.array(SeverityLevel).default(['P1', 'P2']),
-});
+}).strict();
 
 export const Policy = z
   .object({
     version: z.literal(1),
-    bot: z.object({ actor: z.string().min(1).max(128).default('incident-bot') }).default({ actor: 'incident-bot' }),
+    bot: z.object({ actor: z.string().min(1).max(128).default('incident-bot') }).strict().default({ actor: 'incident-bot' }),
     environments: z.record(name, Environment).refine((e) => Object.keys(e).length > 0, 'declare at least one environment'),
     severity: z
       .object({
@@ -201,20 +222,21 @@ export const Policy = z
         /** For alerts without an Azure severity or whose context could not be read ("when unsure, higher"). */
         whenUnsure: SeverityLevel.default('P2'),
       })
+      .strict()
       .default({ azure: { Sev0: 'P1', Sev1: 'P1', Sev2: 'P2', Sev3: 'P3', Sev4: 'P3' }, whenUnsure: 'P2' }),
     triggers: z.array(TriggerRule).default([]),
-    timeboxes: z.object({ P1: Timebox, P2: Timebox, P3: Timebox }),
+    timeboxes: z.object({ P1: Timebox, P2: Timebox, P3: Timebox }).strict(),
     teams: TeamsDestination.default({ notify: [] }),
     approvers: z.array(upnOrId).default([]),
     escalation: z.array(EscalationStep).default([]),
-    postmortem: z.object({ dueBusinessDays: z.number().int().min(1).max(30).default(3) }).default({ dueBusinessDays: 3 }),
+    postmortem: z.object({ dueBusinessDays: z.number().int().min(1).max(30).default(3) }).strict().default({ dueBusinessDays: 3 }),
     services: z.array(ServiceEntry),
   })
   .strict()
   .superRefine((policy, ctx) => {
     const seen = new Map<string, number>();
     policy.services.forEach((s, i) => {
-      if (!(s.environment in policy.environments)) {
+      if (!Object.hasOwn(policy.environments, s.environment)) {
         ctx.addIssue({
           code: 'custom',
           path: ['services', i, 'environment'],
@@ -235,10 +257,23 @@ export type Policy = z.infer<typeof Policy>;
 
 export type PolicyCheck = { ok: true; policy: Policy; warnings: string[] } | { ok: false; issues: Issue[] };
 
+/**
+ * Every object in the policy is strict, so a misspelt key is refused rather than ignored (an
+ * ignored `error5xxPercnt` would silently leave the default threshold in force). zod reports
+ * unknown keys at the object holding them; here each one is named at its own path.
+ */
+function policyIssues(error: z.ZodError): Issue[] {
+  return error.issues.flatMap((i) =>
+    i.code === 'unrecognized_keys'
+      ? i.keys.map((key) => ({ path: formatPath([...i.path, key]), code: i.code, message: `Unrecognized key "${key}": not a setting here (check the spelling)` }))
+      : toIssues(new z.ZodError([i])),
+  );
+}
+
 /** Validates a parsed policy document; warnings are advice that does not stop it loading. */
 export function checkPolicy(document: unknown): PolicyCheck {
   const parsed = Policy.safeParse(document);
-  if (!parsed.success) return { ok: false, issues: toIssues(parsed.error) };
+  if (!parsed.success) return { ok: false, issues: policyIssues(parsed.error) };
   const policy = parsed.data;
   const warnings: string[] = [];
   policy.services.forEach((s, i) => {
@@ -291,7 +326,7 @@ export function resolveService(policy: Policy, entry: ServiceEntry): {
   teams: TeamsDestination;
   approvers: string[];
 } {
-  const environment = policy.environments[entry.environment] ?? Environment.parse({});
+  const environment = (Object.hasOwn(policy.environments, entry.environment) ? policy.environments[entry.environment] : undefined) ?? Environment.parse({});
   return {
     entry,
     environment,

@@ -78,6 +78,26 @@ export const MetricContext = z.looseObject({
   condition: MetricCondition,
 });
 
+/** Dynamic thresholds: the criterion always names its metric and how many periods failed. */
+const DynamicCriterion = MetricCriterion.extend({
+  metricName: z.string().min(1),
+  failingPeriods: z.looseObject({ numberOfEvaluationPeriods: numberish, minFailingPeriodsToAlert: numberish }).nullable().optional(),
+  ignoreDataBefore: nullableString,
+});
+
+export const DynamicMetricContext = MetricContext.extend({
+  conditionType: z.literal('DynamicThresholdCriteria'),
+  condition: MetricCondition.extend({ allOf: z.array(DynamicCriterion).min(1) }),
+});
+
+/** Availability tests: the criterion names the web test (its metric name may be generic or absent). */
+const AvailabilityCriterion = MetricCriterion.extend({ webTestName: z.string().min(1) });
+
+export const AvailabilityContext = MetricContext.extend({
+  conditionType: z.literal('WebtestLocationAvailabilityCriteria'),
+  condition: MetricCondition.extend({ allOf: z.array(AvailabilityCriterion).min(1) }),
+});
+
 const LogCriterion = z.looseObject({
   searchQuery: nullableString,
   metricMeasureColumn: nullableString,
@@ -152,6 +172,32 @@ export const ActivityLogContext = z.looseObject({
   submissionTimestamp: nullableString,
 });
 
+/** Service Health: the event is described by its properties (title, service, region, tracking id). */
+export const ServiceHealthContext = ActivityLogContext.extend({
+  properties: z.looseObject({
+    title: nullableString,
+    service: nullableString,
+    region: nullableString,
+    incidentType: nullableString,
+    trackingId: nullableString,
+    stage: nullableString,
+    communication: nullableString,
+    impactStartTime: nullableString,
+  }),
+});
+
+/** Resource Health: the current status decides whether the resource is down. */
+export const ResourceHealthContext = ActivityLogContext.extend({
+  properties: z.looseObject({
+    title: nullableString,
+    details: nullableString,
+    currentHealthStatus: nullableString,
+    previousHealthStatus: nullableString,
+    type: nullableString,
+    cause: nullableString,
+  }),
+});
+
 export const SmartDetectorContext = z.looseObject({
   DetectionSummary: nullableString,
   FormattedOccurrenceTime: nullableString,
@@ -222,7 +268,9 @@ const norm = (s: string | null | undefined): string => (s ?? '').toLowerCase().r
 /** Reads `alertContext` by its declared variant; falls back to raw with the reasons it did not fit. */
 export function parseContext(essentials: Essentials, alertContext: unknown): ParsedContext {
   const service = norm(essentials.monitoringService);
-  const raw = (alertContext ?? {}) as Record<string, unknown>;
+  // Any JSON may arrive here (a number, an array): only an object has fields to look at.
+  const raw: Record<string, unknown> = alertContext !== null && typeof alertContext === 'object' && !Array.isArray(alertContext) ? (alertContext as Record<string, unknown>) : {};
+  const has = (key: string): boolean => Object.hasOwn(raw, key);
   const conditionType = typeof raw.conditionType === 'string' ? raw.conditionType : undefined;
   const attempt = <T>(schema: z.ZodType<T>): { ok: true; value: T } | { ok: false; problems: string[] } => {
     const r = schema.safeParse(alertContext);
@@ -235,7 +283,10 @@ export function parseContext(essentials: Essentials, alertContext: unknown): Par
     if (r.ok) return { kind: 'log-v2', context: r.value };
     problems = r.problems;
   } else if (conditionType !== undefined || service === 'platform') {
-    const r = attempt(MetricContext);
+    // The variants the Signal reads more from are checked by their own, tighter schemas.
+    const r = attempt<MetricContext>(
+      conditionType === 'DynamicThresholdCriteria' ? DynamicMetricContext : conditionType === 'WebtestLocationAvailabilityCriteria' ? AvailabilityContext : MetricContext,
+    );
     if (r.ok) {
       const kind =
         r.value.conditionType === 'SingleResourceMultipleMetricCriteria' || r.value.conditionType === 'MultipleResourceMultipleMetricCriteria'
@@ -249,16 +300,16 @@ export function parseContext(essentials: Essentials, alertContext: unknown): Par
     }
     problems = r.problems;
     // Log V1 alerts may arrive with monitoringService "Platform" too (documented sample).
-    if ('SearchQuery' in raw) {
+    if (has('SearchQuery')) {
       const v1 = attempt(LogV1Context);
       if (v1.ok) return { kind: 'log-v1', context: v1.value };
     }
-  } else if (service === 'loganalytics' || service === 'applicationinsights' || 'SearchQuery' in raw) {
+  } else if (service === 'loganalytics' || service === 'applicationinsights' || has('SearchQuery')) {
     const r = attempt(LogV1Context);
     if (r.ok) return { kind: 'log-v1', context: r.value };
     problems = r.problems;
   } else if (service.startsWith('activitylog') || service === 'servicehealth' || service === 'resourcehealth') {
-    const r = attempt(ActivityLogContext);
+    const r = attempt<ActivityLogContext>(service === 'servicehealth' ? ServiceHealthContext : service === 'resourcehealth' ? ResourceHealthContext : ActivityLogContext);
     if (r.ok) {
       const kind =
         service === 'servicehealth'
@@ -277,11 +328,11 @@ export function parseContext(essentials: Essentials, alertContext: unknown): Par
       return { kind, context: r.value };
     }
     problems = r.problems;
-  } else if (service === 'smartdetector' || 'SmartDetectorId' in raw) {
+  } else if (service === 'smartdetector' || has('SmartDetectorId')) {
     const r = attempt(SmartDetectorContext);
     if (r.ok) return { kind: 'smart-detector', context: r.value };
     problems = r.problems;
-  } else if (service === 'prometheus' || 'expression' in raw) {
+  } else if (service === 'prometheus' || has('expression')) {
     const r = attempt(PrometheusContext);
     if (r.ok) return { kind: 'prometheus', context: r.value };
     problems = r.problems;

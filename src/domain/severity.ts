@@ -68,7 +68,8 @@ export function detectTriggers(signal: Signal, rules: readonly TriggerRule[]): {
   const out = new Map<TriggerKind, TriggerRule | undefined>();
   for (const rule of rules) if (ruleMatches(rule, signal) && !out.has(rule.trigger)) out.set(rule.trigger, rule);
   const tagged = property(signal, 'trigger')?.toLowerCase();
-  if (tagged && tagged in describeTrigger && !out.has(tagged as TriggerKind)) out.set(tagged as TriggerKind, undefined);
+  // Own keys only: the property is the alert author's text, and `in` would accept "constructor".
+  if (tagged && Object.hasOwn(describeTrigger, tagged) && !out.has(tagged as TriggerKind)) out.set(tagged as TriggerKind, undefined);
   if (signal.kind === 'activity-security' && !out.has('security-exposure')) out.set('security-exposure', undefined);
   if (signal.kind === 'resource-health' && signal.activity?.healthStatus?.toLowerCase() === 'unavailable' && !out.has('availability-down')) {
     out.set('availability-down', undefined);
@@ -76,10 +77,14 @@ export function detectTriggers(signal: Signal, rules: readonly TriggerRule[]): {
   return [...out].map(([trigger, rule]) => ({ trigger, rule }));
 }
 
-/** Converts a measured value to the unit the thresholds use (ms, percent). */
+/**
+ * Converts a measured value to the unit the thresholds use (ms, percent). A value without a unit
+ * is already in that unit: it is never rescaled by its size (0.5 on a 5xx rate is 0.5 %, not a
+ * fraction meaning 50 %, which would page someone for a P1 that is not there).
+ */
 function inUnit(value: number, unit: TriggerRule['unit'] | undefined, want: 'ms' | 'percent'): number {
   if (want === 'ms' && unit === 's') return value * 1000;
-  if (want === 'percent' && unit === undefined && value > 0 && value < 1) return value * 100;
+  if (want === 'percent' && unit === 'ratio') return value * 100;
   return value;
 }
 
@@ -89,18 +94,21 @@ interface Assessment {
   detail: string;
 }
 
-function assess(trigger: TriggerKind, metric: MetricReading | undefined, unit: TriggerRule['unit'], t: Environment['thresholds']): Assessment {
+function assess(trigger: TriggerKind, metric: MetricReading | undefined, rule: TriggerRule | undefined, t: Environment['thresholds']): Assessment {
   const value = metric?.value ?? null;
   const window = metric?.windowMinutes ?? null;
+  const unit = rule?.unit;
   const compare = (limit: number, limitText: string, needMinutes: number | undefined, want: 'ms' | 'percent'): Assessment => {
     if (value === null) return { verdict: 'unknown', detail: `no measured value (limit ${limitText})` };
     const v = inUnit(value, unit, want);
     const shown = want === 'ms' ? `${Math.round(v)} ms` : `${Math.round(v * 100) / 100} %`;
-    if (!(v > limit)) return { verdict: 'under', detail: `${shown} is within ${limitText}` };
+    // Say so when the unit was assumed: a wrong assumption is then visible in the reasons.
+    const assumed = unit ? '' : ` (read as ${want === 'ms' ? 'ms' : '%'}: ${rule ? 'the trigger rule names no unit' : 'no trigger rule gives a unit'})`;
+    if (!(v > limit)) return { verdict: 'under', detail: `${shown} is within ${limitText}${assumed}` };
     if (needMinutes !== undefined && window !== null && window < needMinutes) {
-      return { verdict: 'short', detail: `${shown} > ${limitText}, but over ${window} min (RB-03 asks ${needMinutes} min)` };
+      return { verdict: 'short', detail: `${shown} > ${limitText}, but over ${window} min (RB-03 asks ${needMinutes} min)${assumed}` };
     }
-    return { verdict: 'over', detail: `${shown} > ${limitText}${window !== null ? ` over ${window} min` : ''}` };
+    return { verdict: 'over', detail: `${shown} > ${limitText}${window !== null ? ` over ${window} min` : ''}${assumed}` };
   };
   switch (trigger) {
     case 'error-rate':
@@ -140,7 +148,7 @@ export function classifySeverity(signal: Signal, environment: Environment, polic
 
   for (const { trigger, rule } of detectTriggers(signal, policy.triggers)) {
     const metric = signal.metrics.find((m) => !rule?.match.metricPattern || (m.name !== null && new RegExp(rule.match.metricPattern, 'i').test(m.name))) ?? signal.metrics[0];
-    const a = assess(trigger, metric, rule?.unit, environment.thresholds);
+    const a = assess(trigger, metric, rule, environment.thresholds);
     const what = describeTrigger[trigger];
     const p1 = P1_TRIGGERS.has(trigger);
     let target: SeverityLevel | undefined;

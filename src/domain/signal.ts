@@ -59,7 +59,9 @@ export function durationMinutes(value: string | null | undefined): number | null
   const m = /^P(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/i.exec(value.trim());
   if (!m || value.trim().toUpperCase() === 'P' || value.trim().toUpperCase() === 'PT') return null;
   const [, d, h, min, s] = m;
-  return Number(d ?? 0) * 1440 + Number(h ?? 0) * 60 + Number(min ?? 0) + Number(s ?? 0) / 60;
+  const minutes = Number(d ?? 0) * 1440 + Number(h ?? 0) * 60 + Number(min ?? 0) + Number(s ?? 0) / 60;
+  // "P999...9D" parses to Infinity, which no window is (and JSON cannot carry).
+  return Number.isFinite(minutes) ? minutes : null;
 }
 
 function flatProperties(...sources: unknown[]): Record<string, string> {
@@ -74,16 +76,22 @@ function flatProperties(...sources: unknown[]): Record<string, string> {
   return out;
 }
 
-/** The largest AggregatedValue in embedded log search results, if any. */
+const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * The largest AggregatedValue in embedded log search results, if any. The results are the query's
+ * own data (any shape): what is not a table of rows is skipped, never a reason to fail the alert.
+ */
 function aggregatedValue(results: unknown): number | null {
-  const tables = (results as { tables?: unknown } | null | undefined)?.tables;
+  const tables = isRecord(results) ? results.tables : undefined;
   if (!Array.isArray(tables)) return null;
   let best: number | null = null;
-  for (const t of tables as { columns?: { name?: unknown }[]; rows?: unknown[][] }[]) {
-    const col = t.columns?.findIndex((c) => c.name === 'AggregatedValue') ?? -1;
+  for (const t of tables) {
+    if (!isRecord(t) || !Array.isArray(t.columns) || !Array.isArray(t.rows)) continue;
+    const col = t.columns.findIndex((c) => isRecord(c) && c.name === 'AggregatedValue');
     if (col < 0) continue;
-    for (const row of t.rows ?? []) {
-      const v = num(row[col]);
+    for (const row of t.rows) {
+      const v = Array.isArray(row) ? num(row[col]) : null;
       if (v !== null && (best === null || v > best)) best = v;
     }
   }

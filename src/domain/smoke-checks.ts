@@ -58,7 +58,7 @@ export const HealthCheck = z.object({
   headers: StaticHeaders,
   timeoutMs: TimeoutMs.default(5_000),
   maxBytes: MaxBytes.default(64 * KiB),
-});
+}).strict();
 
 export const SseCheck = z.object({
     kind: z.literal('sse'),
@@ -81,7 +81,7 @@ export const SseCheck = z.object({
     countComments: z.boolean().default(true),
     /** Bound on the bytes read from the observed stream; the observation stops there. */
     maxBytes: MaxBytes.default(1 * MiB),
-  });
+  }).strict();
 
 const HttpMethod = z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 const StatusList = z
@@ -107,7 +107,7 @@ export const ContractEndpoint = z.object({
    * "items[0].id"). A field that is present with the value null counts as present.
    */
   requiredFields: z.array(z.string().min(1).max(300)).max(100).default([]),
-});
+}).strict();
 export type ContractEndpoint = z.output<typeof ContractEndpoint>;
 
 export const ContractCheck = z.object({
@@ -116,7 +116,7 @@ export const ContractCheck = z.object({
   endpoints: z.array(ContractEndpoint).min(1).max(50),
   timeoutMs: TimeoutMs.default(10_000),
   maxBytes: MaxBytes.default(1 * MiB),
-});
+}).strict();
 
 export const DEFAULT_PAGE_ROUTES = ['/config', '/flags', '/jobs', '/evidence', '/dashboard'] as const;
 
@@ -126,7 +126,7 @@ export const PagesCheck = z.object({
   /** Text every page must contain (e.g. the SPA root element), unless a page names its own. */
   marker: z.string().min(1).max(1000),
   pages: z
-    .array(z.object({ path: ProbePath, marker: z.string().min(1).max(1000).optional(), expectStatus: StatusList.default([200]) }))
+    .array(z.object({ path: ProbePath, marker: z.string().min(1).max(1000).optional(), expectStatus: StatusList.default([200]) }).strict())
     .min(1)
     .max(50)
     .default(DEFAULT_PAGE_ROUTES.map((path) => ({ path, expectStatus: [200] }))),
@@ -134,7 +134,7 @@ export const PagesCheck = z.object({
   timeoutMs: TimeoutMs.default(10_000),
   /** The marker must appear within this many bytes; reading stops at the bound (or at the marker). */
   maxBytes: MaxBytes.default(2 * MiB),
-});
+}).strict();
 
 export const ParityCheck = z.object({
   kind: z.literal('parity'),
@@ -157,7 +157,7 @@ export const ParityCheck = z.object({
   headers: StaticHeaders,
   timeoutMs: TimeoutMs.default(10_000),
   maxBytes: MaxBytes.default(1 * MiB),
-});
+}).strict();
 
 /** One smoke check. The policy file embeds these (input form: defaults filled in on parse). */
 export const Check = z.discriminatedUnion('kind', [HealthCheck, SseCheck, ContractCheck, PagesCheck, ParityCheck]);
@@ -171,7 +171,7 @@ export type CheckKind = Check['kind'];
  * so a policy cannot send the storage connection string or another secret to a probed host.
  */
 export const TargetAuth = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('none') }),
+  z.object({ kind: z.literal('none') }).strict(),
   z.object({
     kind: z.literal('setting'),
     setting: z.string().regex(/^SMOKE_[A-Z0-9_]{1,64}$/, 'must be an app setting named SMOKE_*'),
@@ -185,7 +185,7 @@ export const TargetAuth = z.discriminatedUnion('kind', [
       .regex(/^[A-Za-z0-9-]{1,30}$/)
       .nullable()
       .default('Bearer'),
-  }),
+  }).strict(),
 ]);
 export type TargetAuth = z.output<typeof TargetAuth>;
 

@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'storage_unavailable'
+  | 'key_service_unavailable'
   | 'not_configured'
   | 'internal_error';
 

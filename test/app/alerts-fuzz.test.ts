@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AzuriteInstance } from '../../src/devhost/azurite.js';
-import { alertFixture, incidentInstances, testPolicyPath } from '../harness/alerts.js';
+import { alertFixture, incidentInstances, postAlert, testPolicyPath, withAlertId } from '../harness/alerts.js';
 import { repoRoot, startTestAzurite, startTestHost, type TestHost } from '../harness/devhost.js';
 
 let azurite: AzuriteInstance;
@@ -125,4 +125,33 @@ describe('POST /api/alerts under fuzzing', () => {
     }
     expect(await incidentInstances(h)).toEqual([]);
   });
+
+  // Last: unlike the payloads above, these are valid alerts and may open incidents.
+  it('accepts valid alerts whose rule names and custom properties are inherited JavaScript names, never a 5xx', async () => {
+    const inherited = [...Object.getOwnPropertyNames(Object.prototype), ...Object.getOwnPropertyNames(Function.prototype), 'prototype'];
+    const hostile = fc.oneof(fc.constantFrom(...inherited), fc.constantFrom(...inherited.map((n) => n.toLowerCase())), fc.string({ maxLength: 12 }));
+    const routed = fc.constantFrom(
+      {},
+      { service: 'admin-api', environment: 'Beta' },
+      { BudgetName: 'admin-prod' },
+    );
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(routed, fc.dictionary(fc.oneof(fc.constantFrom('trigger', 'service', 'environment'), hostile), hostile, { maxKeys: 4 }), hostile, async (route, props, rule) => {
+        const doc = withAlertId(valid, `hostile-${n++}`, { alertRule: rule }) as { data: { customProperties: Record<string, unknown> } };
+        doc.data.customProperties = { ...props, ...route };
+        const answer = await postAlert(h, doc);
+        expect([200, 202], JSON.stringify({ props, rule, answer: answer.body })).toContain(answer.status);
+      }),
+      { numRuns: 150, seed: 20261125 },
+    );
+    // The cases that used to slip through `name in object`, by name.
+    for (const trigger of ['constructor', '__proto__', 'tostring', 'hasownproperty']) {
+      const doc = withAlertId(valid, `trigger-${trigger}`) as { data: { customProperties: Record<string, unknown> } };
+      doc.data.customProperties = { service: 'admin-api', environment: 'Beta', trigger };
+      const answer = await postAlert(h, doc);
+      expect([trigger, answer.status]).toEqual([trigger, 202]);
+      expect(answer.body.severity?.triggers).not.toContain(trigger);
+    }
+  }, 120_000);
 });

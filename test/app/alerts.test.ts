@@ -23,17 +23,55 @@ afterAll(async () => {
 });
 
 describe('every Azure Monitor payload variant', () => {
-  const files = readdirSync(path.join(fixturesDir, 'azure-monitor')).filter((f) => f.endsWith('.json') && f !== 'budget-legacy-schema.json');
+  const files = readdirSync(path.join(fixturesDir, 'azure-monitor'))
+    .filter((f) => f.endsWith('.json') && f !== 'budget-legacy-schema.json')
+    .sort();
 
-  it.each(files)('accepts and classifies %s', async (file) => {
+  /**
+   * What each payload must become, delivered in file order to a fresh task hub: the first alert
+   * for admin-api@Prod (autoscale) declares its incident and the later ones join it. The kind and
+   * monitoring service are how the payload was read (its alertContext variant).
+   */
+  const expected: Record<string, { outcome: string; at: string; level: string; kind: string; monitoringService: string }> = {
+    // Microsoft's published samples (copied from the shared fixtures).
+    'activity-log-administrative-fired.json': { outcome: 'declared', at: 'docs-vm@Lab', level: 'P3', kind: 'activity-administrative', monitoringService: 'Activity Log - Administrative' },
+    'log-v2-fired.json': { outcome: 'declared', at: 'docs-logs@Lab', level: 'P3', kind: 'log-v2', monitoringService: 'Log Alerts V2' },
+    'metric-dynamic-fired.json': { outcome: 'declared', at: 'docs-storage@Lab', level: 'P3', kind: 'metric-dynamic', monitoringService: 'Platform' },
+    // Resolved with nothing open: a recovery signal for nobody, never a new incident.
+    'metric-static-resolved.json': { outcome: 'no-open-incident', at: 'docs-cpu@Lab', level: 'P3', kind: 'metric-static', monitoringService: 'Platform' },
+    // Written from the documented shapes.
+    'activity-log-autoscale-fired.json': { outcome: 'declared', at: 'admin-api@Prod', level: 'P3', kind: 'activity-autoscale', monitoringService: 'Activity Log - Autoscale' },
+    'activity-log-policy-fired.json': { outcome: 'correlated', at: 'admin-api@Prod', level: 'P3', kind: 'activity-policy', monitoringService: 'Activity Log - Policy' },
+    'activity-log-security-fired.json': { outcome: 'correlated', at: 'admin-api@Prod', level: 'P1', kind: 'activity-security', monitoringService: 'Activity Log - Security' },
+    'cost-budget-fired.json': { outcome: 'declared', at: 'billing@Prod', level: 'P2', kind: 'cost', monitoringService: 'CostAlerts' },
+    'log-v1-metric-measurement-fired.json': { outcome: 'correlated', at: 'admin-api@Prod', level: 'P1', kind: 'log-v1', monitoringService: 'Log Analytics' },
+    'log-v1-platform-quirk-fired.json': { outcome: 'declared', at: 'admin-api@RTM', level: 'P2', kind: 'log-v1', monitoringService: 'Platform' },
+    'metric-5xx-fired.json': { outcome: 'correlated', at: 'admin-api@Prod', level: 'P1', kind: 'metric-static', monitoringService: 'Platform' },
+    'metric-availability-fired.json': { outcome: 'correlated', at: 'admin-api@Prod', level: 'P1', kind: 'metric-availability', monitoringService: 'Platform' },
+    'prometheus-fired.json': { outcome: 'declared', at: 'admin-api@Beta', level: 'P2', kind: 'prometheus', monitoringService: 'Prometheus' },
+    'resource-health-fired.json': { outcome: 'correlated', at: 'admin-api@Prod', level: 'P1', kind: 'resource-health', monitoringService: 'Resource Health' },
+    'service-health-fired.json': { outcome: 'declared', at: 'platform-health@Prod', level: 'P2', kind: 'service-health', monitoringService: 'ServiceHealth' },
+    'smart-detector-fired.json': { outcome: 'correlated', at: 'admin-api@Prod', level: 'P3', kind: 'smart-detector', monitoringService: 'SmartDetector' },
+    // An unknown service is kept raw and rated "when unsure, higher".
+    'unknown-service-fired.json': { outcome: 'correlated', at: 'admin-api@Prod', level: 'P2', kind: 'unknown', monitoringService: 'Future Telemetry Service' },
+  };
+
+  it('has an expectation for every fixture', () => {
+    expect(Object.keys(expected).sort()).toEqual(files);
+  });
+
+  it.each(files)('accepts, reads, routes and rates %s', async (file) => {
+    const want = expected[file];
     const answer = await postAlert(h, withAlertId(alertFixture(file), `variant-${file}`));
     expect(answer.status).toBe(202);
-    expect(['declared', 'correlated', 'no-open-incident', 'unmatched']).toContain(answer.body.kind);
-    if (answer.body.kind === 'declared' || answer.body.kind === 'correlated') {
-      expect(answer.body.incidentId).toMatch(/^inc-/);
-      expect(['P1', 'P2', 'P3']).toContain(answer.body.severity?.level);
-      expect(answer.body.reasons?.length).toBeGreaterThan(0);
+    expect({ outcome: answer.body.kind, at: `${answer.body.service}@${answer.body.environment}`, level: answer.body.severity?.level, ...answer.body.signal }).toEqual(want);
+    if (want?.outcome === 'declared' || want?.outcome === 'correlated') {
+      const [service, environment] = want.at.split('@') as [string, string];
+      expect(answer.body.incidentId).toMatch(new RegExp(`^inc-${environment.toLowerCase()}-${service}-[0-9a-f]{10}$`));
+    } else {
+      expect(answer.body.incidentId).toBeNull();
     }
+    expect(answer.body.reasons?.[0]).toMatch(new RegExp(`^${want?.at ?? '?'}: `));
   });
 
   it('routes and rates the runbook examples as expected', async () => {
@@ -120,6 +158,23 @@ describe('deduplication and correlation', () => {
     expect(answer.body).toMatchObject({ kind: 'unmatched', incidentId: null });
     expect(answer.body.reasons?.[0]).toContain('no service in the policy matches');
     expect((await incidentInstances(h)).length).toBe(before);
+  });
+});
+
+describe('contexts that fit no variant', () => {
+  it('accepts an alert whose context is not an object, or whose window overflows, instead of failing (was 503)', async () => {
+    const odd: [string, (doc: { data: { alertContext: { condition: { windowSize: string } } } }) => void][] = [
+      ['a number', (d) => ((d.data as Record<string, unknown>).alertContext = 42)],
+      ['an array', (d) => ((d.data as Record<string, unknown>).alertContext = [1, 2])],
+      ['an overflowing window', (d) => (d.data.alertContext.condition.windowSize = `P${'9'.repeat(400)}D`)],
+    ];
+    for (const [what, edit] of odd) {
+      const doc = withAlertId(alertFixture('metric-5xx-fired.json'), `odd-${what}`) as unknown as Parameters<(typeof odd)[number][1]>[0];
+      edit(doc);
+      const answer = await postAlert(h, doc);
+      expect([what, answer.status, answer.body.error]).toEqual([what, 202, undefined]);
+      expect(answer.body).toMatchObject({ service: 'admin-api', environment: 'Prod' });
+    }
   });
 });
 

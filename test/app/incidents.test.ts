@@ -100,6 +100,52 @@ describe('declaring by hand', () => {
   });
 });
 
+/** The same instant written with another UTC offset (minutes east of UTC), e.g. 01:00:00.000+01:00. */
+function withOffset(iso: string, offsetMinutes: number, shiftMs = 0): string {
+  const local = new Date(Date.parse(iso) + shiftMs + offsetMinutes * 60_000).toISOString().slice(0, 23);
+  const a = Math.abs(offsetMinutes);
+  return `${local}${offsetMinutes < 0 ? '-' : '+'}${String(Math.floor(a / 60)).padStart(2, '0')}:${String(a % 60).padStart(2, '0')}`;
+}
+
+describe('listing', () => {
+  type Item = { incidentId: string; service: string; environment: string; declaredAt: string };
+  const list = async (query: Record<string, string>): Promise<string[]> => {
+    const res = await h.json<{ items: Item[] }>(`/api/incidents?${new URLSearchParams(query).toString()}`);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    return res.body.items.map((i) => i.incidentId);
+  };
+
+  it('filters by service (case-insensitively) and by environment', async () => {
+    const vm = (await post('/api/incidents', { service: 'docs-vm', environment: 'Lab', summary: 'disk full' })).body.incidentId as string;
+    const logs = (await post('/api/incidents', { service: 'docs-logs', environment: 'Lab', summary: 'ingestion stopped' })).body.incidentId as string;
+    const byService = await h.json<{ items: Item[] }>('/api/incidents?service=DOCS-VM');
+    expect(byService.body.items.map((i) => i.incidentId)).toEqual([vm]);
+    expect(byService.body.items[0]).toMatchObject({ service: 'docs-vm', environment: 'Lab' });
+    expect((await list({ environment: 'lab' })).sort()).toEqual([vm, logs].sort());
+    expect(await list({ environment: 'Lab', service: 'docs-logs', status: 'open' })).toEqual([logs]);
+    expect(await list({ service: 'docs-nothing' })).toEqual([]);
+  });
+
+  it('filters by time, whatever UTC offset from and to are written in (both inclusive)', async () => {
+    const id = (await post('/api/incidents', { service: 'docs-cpu', environment: 'Lab', summary: 'CPU pegged' })).body.incidentId as string;
+    const { declaredAt } = (await h.json<{ summary: { declaredAt: string } }>(`/api/incidents/${id}`)).body.summary;
+    const at = (q: Record<string, string>): Promise<boolean> => list({ service: 'docs-cpu', ...q }).then((ids) => ids.includes(id));
+    // The same instant, in UTC without milliseconds and in other offsets: included.
+    expect(await at({ from: declaredAt.replace('.000Z', 'Z') })).toBe(true);
+    expect(await at({ from: withOffset(declaredAt, 60) })).toBe(true);
+    expect(await at({ to: withOffset(declaredAt, -300) })).toBe(true);
+    expect(await at({ from: withOffset(declaredAt, 330), to: withOffset(declaredAt, -480) })).toBe(true);
+    // One millisecond off either side, written with an offset: excluded.
+    expect(await at({ to: withOffset(declaredAt, 60, -1) })).toBe(false);
+    expect(await at({ from: withOffset(declaredAt, -300, 1) })).toBe(false);
+    const reversed = await h.json<{ error: { details: { path: string }[] } }>(
+      `/api/incidents?from=${encodeURIComponent(withOffset(declaredAt, 0, 1))}&to=${encodeURIComponent(declaredAt)}`,
+    );
+    expect(reversed.status).toBe(400);
+    expect(reversed.body.error.details.map((d) => d.path)).toEqual(['from']);
+  });
+});
+
 describe('acting on an incident', () => {
   it('records ack, note and decision with their actors, resolves, and then refuses more', async () => {
     const declared = await post('/api/incidents', { service: 'admin-api', environment: 'Prod', summary: '5xx after release 2026.11.3', severity: 'P1' });
@@ -183,9 +229,21 @@ describe('acting on an incident', () => {
 
   it('answers 404 for an unknown incident or action, 400 for a bad body, 415 for a wrong type', async () => {
     expect((await post('/api/incidents/inc-missing/ack', {})).status).toBe(404);
+    // Ids no incident can have (blank ones would reach the Durable client as "list everything").
+    for (const bad of ['%20', '%09', 'a%20b', '%C3%A9']) {
+      const read = await h.json<{ error: { code: string } }>(`/api/incidents/${bad}`);
+      expect([bad, read.status, read.body.error.code]).toEqual([bad, 404, 'not_found']);
+      expect((await post(`/api/incidents/${bad}/note`, { text: 'x' })).status).toBe(404);
+    }
     const declared = await post('/api/incidents', { service: 'billing', environment: 'Prod', summary: 'budget' });
     const id = declared.body.incidentId as string;
     expect((await post(`/api/incidents/${id}/dance`, {})).status).toBe(404);
+    // Names every object inherits are not actions either: never a 500.
+    for (const inherited of ['toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf', '__defineGetter__', 'isPrototypeOf']) {
+      const answer = await post(`/api/incidents/${id}/${inherited}`, {});
+      expect(answer.status, inherited).toBe(404);
+      expect(answer.body.error).toMatchObject({ code: 'not_found', message: expect.stringContaining('Unknown action') as unknown, requestId: expect.any(String) as unknown });
+    }
     const extend = await post(`/api/incidents/${id}/extend`, { timebox: 'decision', minutes: 1000 });
     expect(extend.status).toBe(400);
     expect(extend.body.error?.details).toEqual([expect.objectContaining({ path: 'minutes' })]);

@@ -13,7 +13,7 @@ import { RealClock } from '../../src/devhost/clock.js';
 import { alertFixture, incidentInstances, postAlert, withAlertId } from '../harness/alerts.js';
 import { repoRoot, startTestAzurite, startTestHost } from '../harness/devhost.js';
 import type { BenchResult } from './run.js';
-import { summary } from './stats.js';
+import { outcomeOf, summary, tally } from './stats.js';
 
 function stormPolicy(services: number): string {
   const base = JSON.parse(JSON.stringify({
@@ -71,8 +71,8 @@ export async function alertBenchmarks(emit: (r: BenchResult) => void): Promise<v
           const s = performance.now();
           const answer = await postAlert(h, doc);
           latencies.push(performance.now() - s);
-          statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
-          kinds.set(answer.body.kind ?? `error:${answer.body.error?.code ?? '?'}`, (kinds.get(answer.body.kind ?? '?') ?? 0) + 1);
+          tally(statuses, answer.status);
+          tally(kinds, outcomeOf(answer.body));
         }
       }),
     );

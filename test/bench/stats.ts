@@ -12,3 +12,13 @@ export function summary(values: number[]): { n: number; mean: number; p50: numbe
   const mean = values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
   return { n: values.length, mean: round(mean), p50: round(percentile(values, 50)), p99: round(percentile(values, 99)), max: round(Math.max(...values)) };
 }
+
+/** Counts one more `key` in `counts`. */
+export function tally<K>(counts: Map<K, number>, key: K): void {
+  counts.set(key, (counts.get(key) ?? 0) + 1);
+}
+
+/** What one alert delivery came to: its outcome, or the error code it was refused with. */
+export function outcomeOf(body: { kind?: string; error?: { code?: string } }): string {
+  return body.kind ?? `error:${body.error?.code ?? '?'}`;
+}

@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { formatPath } from '../../src/config/issues.js';
 import { checkPolicy } from '../../src/config/policy.js';
 
 const root = path.join(__dirname, '..', '..');
@@ -54,6 +55,56 @@ describe('policy', () => {
     const r = checkPolicy(doc);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.issues[0]?.message).toMatch(/Unrecognized key/);
+  });
+
+  const checks = ['services', 0, 'endpoints', 'checks'];
+  it.each([
+    ['thresholds', ['environments', 'Prod', 'thresholds', 'error5xxPercnt'], 2],
+    ['an environment', ['environments', 'Prod', 'triggerSeverty'], 'P2'],
+    ['a Teams destination', ['environments', 'Prod', 'teams', 'channel'], '19:x'],
+    ['the top-level Teams destination', ['teams', 'notfy'], []],
+    ['a timebox', ['timeboxes', 'P1', 'ackMinuts'], 5],
+    ['the timeboxes', ['timeboxes', 'P4'], {}],
+    ['an escalation step', ['escalation', 0, 'afterMins'], 5],
+    ['the severity mapping', ['severity', 'whenUnsur'], 'P1'],
+    ['a trigger match', ['triggers', 0, 'match', 'rulePatern'], 'x'],
+    ['a trigger property match', ['triggers', 0, 'match', 'property'], { name: 'a', value: 'b', vale: 'c' }, 'triggers[0].match.property.vale'],
+    ['the bot', ['bot', 'actr'], 'x'],
+    ['the postmortem', ['postmortem', 'dueDays'], 2],
+    ['service endpoints', ['services', 0, 'endpoints', 'stagingUrl'], 'https://x.example'],
+    ['a service match', ['services', 0, 'match', 'targetResourceId'], []],
+    ['a service SQL target', ['services', 0, 'sql', 'connectionString'], 'Server=x'],
+    ['a rollback build source', ['services', 0, 'rollback', 'api', 'build', 'nme'], 'X'],
+    ['a smoke check', checks, [{ kind: 'sse', path: '/s', windowMS: 20000 }], 'services[0].endpoints.checks[0].windowMS'],
+    ['a contract endpoint', checks, [{ kind: 'contract', endpoints: [{ path: '/a', expectedStatus: 200 }] }], 'services[0].endpoints.checks[0].endpoints[0].expectedStatus'],
+    ['a page', checks, [{ kind: 'pages', marker: 'm', pages: [{ path: '/a', markr: 'x' }] }], 'services[0].endpoints.checks[0].pages[0].markr'],
+    ['probe auth', ['services', 0, 'endpoints', 'auth'], { kind: 'setting', setting: 'SMOKE_T', schema: 'Bearer' }, 'services[0].endpoints.auth.schema'],
+  ] as [string, (string | number)[], unknown, string?][])('refuses a misspelt key in %s, naming its exact path', (_what, at, value, where) => {
+    const doc = sample();
+    let node = doc as Record<string | number, unknown>;
+    for (const key of at.slice(0, -1)) node = node[key] as Record<string | number, unknown>;
+    node[at[at.length - 1] as string | number] = value;
+    const r = checkPolicy(doc);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.issues).toEqual([
+      { path: where ?? formatPath(at), code: 'unrecognized_keys', message: expect.stringMatching(/^Unrecognized key ".+": not a setting here/) as unknown },
+    ]);
+  });
+
+  it('refuses a service in an environment named like an Object member', () => {
+    const doc = sample();
+    (doc.services as Record<string, unknown>[]).push({ service: 'ghost', environment: 'constructor', match: { rulePatterns: ['^ghost'] } });
+    const r = checkPolicy(doc);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.issues.map((i) => `${i.path}: ${i.message}`)).toContainEqual(expect.stringMatching(/^services\[5\]\.environment: unknown environment "constructor"/));
+  });
+
+  it('accepts every policy the tests use', () => {
+    for (const file of [path.join(root, 'test', 'fixtures', 'policy', 'test-policy.json')]) {
+      const r = checkPolicy(JSON.parse(readFileSync(file, 'utf8')));
+      expect(r.ok ? [] : r.issues, file).toEqual([]);
+    }
   });
 
   it('policy:check explains a valid file and lists every problem of an invalid one (exit 1)', () => {

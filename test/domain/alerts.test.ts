@@ -108,6 +108,70 @@ describe('common alert schema', () => {
     expect(parseAlert(null).ok).toBe(false);
   });
 
+  describe('variants whose fields the Signal relies on are typed', () => {
+    type Doc = { data: { alertContext: Record<string, unknown> & { condition?: { allOf: Record<string, unknown>[] }; properties?: Record<string, unknown> } } };
+    const read = (name: string, edit: (c: Doc['data']['alertContext']) => void) => {
+      const doc = load(name) as Doc;
+      edit(doc.data.alertContext);
+      const r = parseAlert(doc);
+      if (!r.ok) throw new Error(r.message);
+      return r.signal;
+    };
+    const criterion = (c: Doc['data']['alertContext']): Record<string, unknown> => c.condition?.allOf[0] as Record<string, unknown>;
+    type Edit = Doc['data']['alertContext'];
+
+    it.each([
+      ['metric-dynamic-fired.json', 'a dynamic criterion without its metric', (c: Edit) => {
+        delete criterion(c).metricName;
+      }, 'condition.allOf.0.metricName'],
+      ['metric-dynamic-fired.json', 'failing periods that are not counts', (c: Edit) => {
+        criterion(c).failingPeriods = { numberOfEvaluationPeriods: [3] };
+      }, 'condition.allOf.0.failingPeriods.numberOfEvaluationPeriods'],
+      ['metric-dynamic-fired.json', 'a sensitivity that is not text', (c: Edit) => {
+        criterion(c).alertSensitivity = 3;
+      }, 'condition.allOf.0.alertSensitivity'],
+      ['metric-dynamic-fired.json', 'no criteria', (c: Edit) => {
+        c.condition!.allOf = [];
+      }, 'condition.allOf'],
+      ['metric-availability-fired.json', 'an availability criterion without its web test', (c: Edit) => {
+        delete criterion(c).webTestName;
+      }, 'condition.allOf.0.webTestName'],
+      ['service-health-fired.json', 'Service Health without its properties', (c: Edit) => {
+        delete c.properties;
+      }, 'properties'],
+      ['service-health-fired.json', 'a Service Health title that is not text', (c: Edit) => {
+        c.properties!.title = { en: 'x' };
+      }, 'properties.title'],
+      ['resource-health-fired.json', 'a health status that is not text', (c: Edit) => {
+        c.properties!.currentHealthStatus = 0;
+      }, 'properties.currentHealthStatus'],
+    ] as const)('%s: %s is kept raw, with the field named', (file, _what, edit, where) => {
+      const s = read(file, edit);
+      expect(s.kind).toBe('unknown');
+      expect(s.contextProblems.join('\n')).toContain(`${where}: `);
+    });
+
+    it('keeps unknown fields of these variants and reads what the Signal needs', () => {
+      const dynamic = load('metric-dynamic-fired.json') as Doc;
+      Object.assign(criterion(dynamic.data.alertContext), { futureField: 1 });
+      const r = parseAlert(dynamic);
+      expect(r.ok && r.signal.kind).toBe('metric-dynamic');
+      const health = read('resource-health-fired.json', (c) => Object.assign(c.properties!, { recommendedActions: [{ action: 'x' }] }));
+      expect(health).toMatchObject({ kind: 'resource-health', activity: { healthStatus: 'Unavailable', title: 'The app is unavailable' } });
+      expect(signalOf('service-health-fired.json')).toMatchObject({ kind: 'service-health', activity: { title: 'App Service - West Europe - Degraded' } });
+      expect(signalOf('metric-availability-fired.json').metrics[0]).toMatchObject({ name: 'Failed Location', value: 5, windowMinutes: 5 });
+    });
+
+    it('keeps a context that is not an object raw instead of failing on it', () => {
+      for (const context of [42, 'text', [1, 2], true]) {
+        const doc = load('metric-5xx-fired.json') as { data: { alertContext: unknown } };
+        doc.data.alertContext = context;
+        const r = parseAlert(doc);
+        expect(r.ok && r.signal.kind).toBe('unknown');
+      }
+    });
+  });
+
   it('reads ISO 8601 durations', () => {
     expect(durationMinutes('PT5M')).toBe(5);
     expect(durationMinutes('PT1H')).toBe(60);
@@ -115,5 +179,7 @@ describe('common alert schema', () => {
     expect(durationMinutes('PT30S')).toBe(0.5);
     expect(durationMinutes('5 minutes')).toBeNull();
     expect(durationMinutes('PT')).toBeNull();
+    // Too large to be a window (it would be Infinity, which JSON cannot carry).
+    expect(durationMinutes(`P${'9'.repeat(400)}D`)).toBeNull();
   });
 });

@@ -27,6 +27,7 @@ export interface AlertAnswer {
     environment?: string | null;
     severity?: { level: string; reasons: string[]; triggers: string[] } | null;
     reasons?: string[];
+    signal?: { kind: string; monitoringService: string | null };
     error?: { code: string; message: string; requestId: string; details: unknown };
   };
   headers: Headers;

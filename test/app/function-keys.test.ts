@@ -1,0 +1,71 @@
+/**
+ * Function keys in front of POST /api/alerts and the incident API, on a dev host that enforces
+ * them as Azure does: no key or a wrong key is refused before the app runs, the key is accepted
+ * from `?code=` (what an action group URL carries) or the x-functions-key header.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AzuriteInstance } from '../../src/devhost/azurite.js';
+import { alertFixture, postAlert, testPolicyPath, withAlertId } from '../harness/alerts.js';
+import { repoRoot, startTestAzurite, startTestHost, type TestHost } from '../harness/devhost.js';
+
+const FUNCTION_KEY = 'alerts-fn-key';
+const MASTER_KEY = 'alerts-master-key';
+let azurite: AzuriteInstance;
+let h: TestHost;
+
+beforeAll(async () => {
+  azurite = await startTestAzurite();
+  h = await startTestHost({
+    azurite,
+    appRoot: repoRoot,
+    enforceKeys: true,
+    env: { POLICY_PATH: testPolicyPath, DEVHOST_FUNCTION_KEYS: FUNCTION_KEY, DEVHOST_MASTER_KEY: MASTER_KEY },
+  });
+});
+afterAll(async () => {
+  await h?.stop();
+  await azurite?.stop();
+});
+
+/** Incident instances, read with the master key (the management API needs it here). */
+async function incidents(): Promise<string[]> {
+  const res = await h.json<{ instanceId: string; name: string }[]>(`/runtime/webhooks/durabletask/instances?top=1000&code=${MASTER_KEY}`);
+  expect(res.status).toBe(200);
+  return res.body.filter((i) => i.name === 'incident').map((i) => i.instanceId);
+}
+
+const alert = (suffix: string): Record<string, unknown> => withAlertId(alertFixture('prometheus-fired.json'), `keys-${suffix}`);
+
+describe('function keys', () => {
+  it('refuses an alert without a key or with a wrong one (401), starting nothing', async () => {
+    for (const path of ['/api/alerts', '/api/alerts?code=wrong', `/api/alerts?code=${FUNCTION_KEY}x`]) {
+      const res = await h.fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(alert('refused')) });
+      expect([path, res.status]).toEqual([path, 401]);
+    }
+    await h.settle();
+    expect(await incidents()).toEqual([]);
+  });
+
+  it('accepts an alert with the function key, from the query or the header', async () => {
+    const byQuery = await h.json<{ kind: string; incidentId: string; service: string; environment: string }>(`/api/alerts?code=${FUNCTION_KEY}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(alert('refused')),
+    });
+    // The same alert as the refused deliveries: those were never recorded, so this one declares.
+    expect(byQuery.status).toBe(202);
+    expect(byQuery.body).toMatchObject({ kind: 'declared', service: 'admin-api', environment: 'Beta' });
+    expect(await incidents()).toEqual([byQuery.body.incidentId]);
+    const byHeader = await postAlert(h, alert('header'), { 'x-functions-key': FUNCTION_KEY });
+    expect(byHeader.status).toBe(202);
+    expect(byHeader.body).toMatchObject({ kind: 'correlated', incidentId: byQuery.body.incidentId });
+  });
+
+  it('guards the incident API the same way', async () => {
+    expect((await h.fetch('/api/incidents')).status).toBe(401);
+    expect((await h.fetch('/api/incidents', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(401);
+    const listed = await h.json<{ items: unknown[] }>('/api/incidents', { headers: { 'x-functions-key': FUNCTION_KEY } });
+    expect(listed.status).toBe(200);
+    expect(listed.body.items).toHaveLength(1);
+  });
+});

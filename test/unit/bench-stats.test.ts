@@ -1,0 +1,12 @@
+/** The benchmark's tallies: every delivery counted once, under its outcome or its error code. */
+import { describe, expect, it } from 'vitest';
+import { outcomeOf, tally } from '../bench/stats.js';
+
+describe('alert storm tallies', () => {
+  it('counts refusals under their error code, each one', () => {
+    const answers = [{ kind: 'declared' }, { kind: 'duplicate' }, { error: { code: 'storage_unavailable' } }, { error: { code: 'storage_unavailable' } }, { kind: 'duplicate' }, {}];
+    const kinds = new Map<string, number>();
+    for (const a of answers) tally(kinds, outcomeOf(a));
+    expect(Object.fromEntries(kinds)).toEqual({ declared: 1, duplicate: 2, 'error:storage_unavailable': 2, 'error:?': 1 });
+  });
+});
