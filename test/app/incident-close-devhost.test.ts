@@ -178,7 +178,9 @@ describe('closing an incident: the sealed pack holds the whole story', () => {
     // The resolution message went out in the thread the declaration started.
     const sent = await sink(id);
     expect(sent.map((r) => [r.op, r.kind])).toContainEqual(['reply', 'resolved']);
-    expect(new Set(sent.map((r) => r.threadId))).toEqual(new Set([summary.teamsThreadId]));
+    // (The freeze and its lift are posted on their own in the environment's channel.)
+    expect(new Set(sent.filter((r) => !r.kind.startsWith('deploy-')).map((r) => r.threadId))).toEqual(new Set([summary.teamsThreadId]));
+    expect(sent.filter((r) => r.kind.startsWith('deploy-')).map((r) => [r.op, r.kind])).toEqual([['post', 'deploy-freeze'], ['post', 'deploy-unfreeze']]);
 
     const v = verify(id);
     expect(v.err).toBe('');

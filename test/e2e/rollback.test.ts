@@ -101,7 +101,11 @@ describe('bad release, a person approves the rollback', () => {
     expectRollbackThread(kinds.filter((k) => k !== 'update'));
     expect(kinds.filter((k) => k === 'update').length).toBeGreaterThanOrEqual(1);
     expect(thread.find((m) => m.kind === 'resolved')?.headline).toMatch(/^✅ RESOLVED .* Prod — admin-api/);
-    expect(thread.slice(1).every((m) => m.op === 'reply' && m.threadId === thread[0]?.messageId)).toBe(true);
+    // Everything of the incident replies in its thread; the freeze and its lift are the
+    // environment's news, posted on their own in the channel.
+    const [freezes, incidentThread] = [thread.filter((m) => m.kind.startsWith('deploy-')), thread.filter((m) => !m.kind.startsWith('deploy-'))];
+    expect(freezes.map((m) => [m.op, m.kind])).toEqual([['post', 'deploy-freeze'], ['post', 'deploy-unfreeze']]);
+    expect(incidentThread.slice(1).every((m) => m.op === 'reply' && m.threadId === incidentThread[0]?.messageId)).toBe(true);
     expect(new Set(thread.map((m) => m.reference)).size).toBe(thread.length);
 
     // The pack verifies with the built CLI, and it names the approver.
@@ -146,15 +150,17 @@ describe('nobody answers', () => {
     expect(thread.map((m) => [m.op, m.kind])).toEqual([
       ['post', 'declared'],
       ['reply', 'containment-proposed'],
+      ['post', 'deploy-freeze'],
       ['reply', 'rollback-started'],
       ['reply', 'stabilized'],
       ['reply', 'escalation'],
       ['notify', 'escalation'],
     ]);
     expect(thread[1]?.text).toContain('if nobody answers, the automation rolls back to LKG r41');
-    expect(thread[2]?.text).toContain('nobody decided within the timebox. Reverting to LKG r41 now.');
-    expect(thread[2]?.text).toContain('Deploy freeze: in place for Prod');
-    expect(thread[4]?.text).toContain('Nobody has acknowledged after 15 min: escalated to sre-deputy@contoso.example');
+    expect(thread[2]?.text).toMatch(/Prod/);
+    expect(thread[3]?.text).toContain('nobody decided within the timebox. Reverting to LKG r41 now.');
+    expect(thread[3]?.text).toContain('Deploy freeze: in place for Prod');
+    expect(thread[5]?.text).toContain('Nobody has acknowledged after 15 min: escalated to sre-deputy@contoso.example');
 
     // A person closes it; the freeze this incident set is lifted.
     expect((await w.post(`/api/incidents/${id}/resolve`, { summary: 'rolled back to r41' }, principal(APPROVER.upn, APPROVER.oid))).status).toBe(202);
