@@ -66,6 +66,10 @@ export function createEvidenceActivities(p: EvidencePorts): EvidenceActivities {
       const prefix = packPrefix(input.pack);
       const { bundle, notes } = await p.pack.read(prefix, input.pack);
       for (const n of notes) log(`${where(input.pack)}: ${n}`);
+      if (!bundle.incident && input.mode === 'plan') {
+        // A drill writes no incident record, so there is nothing to render yet: say what would be.
+        return { outcomes: [], metrics: null, postmortemDue: null, summary: `Plan: ${artifactName('metrics')}, ${artifactName('postmortem')} and ${artifactName('report')} would be rendered from the incident record; nothing written.` };
+      }
       if (!bundle.incident) {
         const refuse = (kind: 'metrics' | 'postmortem' | 'report'): ArtifactOutcome => ({
           result: 'refused',

@@ -238,6 +238,8 @@ export class EvidencePack {
     if (existing) return this.alreadySealed(manifestName, existing);
     const blobs = (await this.store.list(prefix)).filter((b) => b.name !== manifestName).sort((a, b) => (a.name < b.name ? -1 : 1));
     if (blobs.length === 0) {
+      // A drill wrote nothing (plan mode), so an empty pack is what it expects, not a refusal.
+      if (mode === 'plan') return { result: 'planned', reason: null, summary: `Plan: seal ${this.container}/${prefix} once its artifacts are written; nothing is stored there now.`, manifest: null, excluded: [] };
       return { result: 'refused', reason: 'empty', summary: `Nothing to seal: no artifact is stored under ${this.container}/${prefix}.`, manifest: null, excluded: [] };
     }
     const artifacts: ManifestEntry[] = [];

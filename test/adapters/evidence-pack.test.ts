@@ -211,7 +211,10 @@ describe('a full evidence pack', () => {
     const planned = await activities.writeArtifacts(input(r, sampleArtifacts(), 'plan'));
     expect(planned.outcomes.every((o) => o.result === 'planned' && o.existing === 'none')).toBe(true);
     expect(planned.summary).toBe('Plan: 22 artifact(s) checked, nothing written.');
-    expect((await activities.seal({ pack: r, at: AT, mode: 'plan' })).result).toBe('refused'); // nothing to seal
+    // A drill writes nothing: nothing to seal or render yet is the plan, not a refusal.
+    expect(await activities.seal({ pack: r, at: AT, mode: 'plan' })).toMatchObject({ result: 'planned', manifest: null, summary: expect.stringMatching(/^Plan: seal .* once its artifacts are written/) as string });
+    const reports = await activities.writeReports({ pack: r, at: AT, dueBusinessDays: 3, mode: 'plan' });
+    expect(reports).toMatchObject({ outcomes: [], metrics: null, summary: 'Plan: metrics.json, postmortem.md and report.html would be rendered from the incident record; nothing written.' });
     expect(await names(packPrefix(r))).toEqual([]);
     await activities.writeArtifacts(input(r, sampleArtifacts().slice(0, 1)));
     const again = await activities.writeArtifacts(input(r, sampleArtifacts().slice(0, 2), 'plan'));

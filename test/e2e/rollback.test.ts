@@ -193,6 +193,8 @@ describe('drill', () => {
     const story = texts(await w.incident(id));
     expect(story).toContainEqual(expect.stringMatching(/^set-flag: planned: Plan: .*EnableLegacyHttpSse/));
     expect(story).toContainEqual(expect.stringMatching(/^Plan: .*freeze/i));
+    // The evidence pack is planned too, not "refused" (a drill writes nothing to seal).
+    expect(story.filter((t) => t.startsWith('Evidence pack'))).toEqual([expect.stringMatching(/^Evidence pack planned\. Plan: /)]);
     expect(story).toContainEqual('api-to-lkg: planned: Plan: admin-api (Prod): swap admin-api-prod/staging into production: production r42 (build b42) -> LKG r41 (build b41).');
     // Every action of the drill reported "planned": none was done, skipped or refused.
     const outcomes = story.flatMap((t) => /^(set-flag|set-config|api-to-lkg|web-to-lkg): (\w+):/.exec(t)?.[2] ?? []);
