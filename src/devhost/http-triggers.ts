@@ -91,8 +91,11 @@ export function toRpcHttp(ex: IncomingExchange, params: Record<string, string>):
   for (const [k, v] of Object.entries(ex.headers)) {
     if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
   }
-  const query: Record<string, string> = {};
-  for (const [k, v] of ex.url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
+  // A Map, then own properties: a parameter named like an Object member (constructor, __proto__)
+  // is an ordinary parameter, never merged with or assigned onto the prototype.
+  const merged = new Map<string, string>();
+  for (const [k, v] of ex.url.searchParams) merged.set(k, merged.has(k) ? `${merged.get(k)},${v}` : v);
+  const query: Record<string, string> = Object.fromEntries(merged);
   const http: Record<string, unknown> = {
     method: ex.method.toUpperCase(),
     url: ex.url.toString(),

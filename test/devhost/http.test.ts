@@ -52,6 +52,12 @@ describe('HTTP triggers without key enforcement (like Core Tools)', () => {
     expect(await res.json()).toEqual({ method: 'PUT', query: { env: 'Prod,RTM', x: '1' }, contentType: 'text/plain', body: 'payload ✓' });
   });
 
+  it('passes query parameters named like Object members through as ordinary parameters', async () => {
+    const res = await h.fetch('/api/echo?constructor=a&toString=b&toString=c&__proto__=d', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' });
+    expect(res.status).toBe(201);
+    expect(((await res.json()) as { query: unknown }).query).toEqual({ constructor: 'a', toString: 'b,c', ['__proto__']: 'd' });
+  });
+
   it('answers 500 when a handler throws, and when it exceeds functionTimeout', async () => {
     expect((await h.fetch('/api/crash')).status).toBe(500);
     const started = Date.now();
