@@ -192,6 +192,27 @@ export function startRunbook(c: RunbookConfig, declaredAt: number, startedAt: nu
 const iso = (ms: number): string => new Date(ms).toISOString();
 const next = (s: RunbookState, prefix: string): string => `${prefix}/${++s.counter}`;
 
+/**
+ * The open proposal posted again with the new decision deadline. Approval links expire at the
+ * deadline they were minted for, so when it moves later (an extension, a P2/P3 reminder, no rollback
+ * target) the buttons already posted would answer "expired" while the decision is still open: the
+ * card is reissued with links that last until the new deadline. Its proposal id is the same, so
+ * the first decision still wins.
+ */
+function reissueProposal(s: RunbookState, why: string): Command[] {
+  if (s.phase !== 'deciding' || !s.proposal || s.decisionDueAt === null) return [];
+  const p = s.proposal;
+  return [
+    {
+      kind: 'announce',
+      message: 'proposal',
+      step: next(s, `announce/proposal/${p.id}`),
+      text: `${why} ${p.reasons.join(' ')}`,
+      data: { proposalId: p.id, path: p.path, steps: p.steps, decisionDueAt: iso(s.decisionDueAt), actionItems: p.actionItems },
+    },
+  ];
+}
+
 /** A message waits for Teams (throttling, outages) at least this long... */
 export const MESSAGE_WAIT_MIN_MS = MINUTE;
 /** ...and at most this long: the runbook carries out one command at a time, so a throttled Teams must not hold a containment step for long. */
@@ -353,7 +374,10 @@ export function onEvent(prev: RunbookState, c: RunbookConfig, e: RunbookEvent): 
     case 'extend': {
       const minutes = e.minutes ?? 0;
       s.extensions.push({ timebox: e.timebox ?? '', minutes });
-      if (e.timebox === 'decision' && s.decisionDueAt !== null) s.decisionDueAt += minutes * MINUTE;
+      if (e.timebox === 'decision' && s.decisionDueAt !== null) {
+        s.decisionDueAt += minutes * MINUTE;
+        commands.push(...reissueProposal(s, `Decision timebox extended by ${minutes} min by ${e.actor}.`));
+      }
       if (e.timebox === 'containment' && s.containmentDueAt !== null) s.containmentDueAt += minutes * MINUTE;
       if (e.timebox === 'monitoring' && s.monitoringEndsAt !== null) s.monitoringEndsAt += minutes * MINUTE;
       break;
@@ -472,11 +496,13 @@ export function onTimer(prev: RunbookState, c: RunbookConfig, now: number): Tran
       } else {
         s.decisionDueAt = now + box(s, c).decisionMinutes * MINUTE;
         commands.push(escalate(s, c, 'Nobody decided in time and this service has no rollback target: decide by hand.'));
+        commands.push(...reissueProposal(s, 'Nobody decided in time and there is no rollback target: decide by hand.'));
       }
     } else {
       s.decisionReminders += 1;
       s.decisionDueAt = now + box(s, c).decisionMinutes * MINUTE;
       commands.push(escalate(s, c, `No containment decision yet (reminder ${s.decisionReminders}); the proposal stands: ${s.proposal?.path ?? 'none'}.`));
+      commands.push(...reissueProposal(s, `Reminder ${s.decisionReminders}: no containment decision yet.`));
     }
   }
 

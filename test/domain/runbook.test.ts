@@ -170,6 +170,34 @@ describe('runbook', () => {
     expect(d.messages().filter((m) => m === 'update').length).toBeGreaterThanOrEqual(4);
   });
 
+  it('reissues the proposal with links for the new deadline when a person extends the decision timebox', () => {
+    const d = new Driver(apiWorld(['green']));
+    d.advanceTo(T0 + 8 * MIN);
+    d.event({ kind: 'extend', actor: 'riley', timebox: 'decision', minutes: 5 });
+    expect(d.state.decisionDueAt).toBe(T0 + 15 * MIN);
+    const proposals = d.log.filter((c): c is Extract<Command, { kind: 'announce' }> => c.kind === 'announce' && c.message === 'proposal');
+    expect(proposals.map((c) => c.data.decisionDueAt)).toEqual([new Date(T0 + 10 * MIN).toISOString(), new Date(T0 + 15 * MIN).toISOString()]);
+    expect(proposals.map((c) => c.data.proposalId)).toEqual(['proposal-1', 'proposal-1']);
+    expect(new Set(proposals.map((c) => c.step)).size).toBe(2);
+    expect(proposals[1]?.text).toMatch(/^Decision timebox extended by 5 min by riley\./);
+    // The old deadline no longer rolls back; the new one does.
+    d.advanceTo(T0 + 14 * MIN);
+    expect(d.executed()).toEqual([]);
+    d.advanceTo(T0 + 15 * MIN);
+    expect(d.executed()).toEqual(['api-to-lkg']);
+  });
+
+  it('P2 reminder: escalates and reissues the proposal with links for the next deadline', () => {
+    const d = new Driver(apiWorld(['green']), 'P2');
+    const due = d.state.decisionDueAt ?? 0;
+    d.advanceTo(due);
+    expect(d.executed()).toEqual([]);
+    expect(d.messages().slice(-2)).toEqual(['escalation', 'proposal']);
+    const last = d.log.filter((c): c is Extract<Command, { kind: 'announce' }> => c.kind === 'announce' && c.message === 'proposal').at(-1);
+    expect(last?.data.decisionDueAt).toBe(new Date(d.state.decisionDueAt ?? 0).toISOString());
+    expect(d.state.decisionDueAt).toBeGreaterThan(due);
+  });
+
   it('sets the postmortem due date 3 business days after the resolution (skipping the weekend) and ends', () => {
     const d = new Driver(apiWorld(['green']));
     d.event({ kind: 'resolve', actor: 'riley' });
