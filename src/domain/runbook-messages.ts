@@ -194,7 +194,8 @@ export function buildMessage(cmd: Extract<Command, { kind: 'announce' }>, c: Mes
         kind: 'rollback-executed',
         completedAt: iso(c.now),
         startedAt: iso(c.rb.containmentStartedAt ?? c.rb.declaredAt),
-        reason: clip(cmd.text, 500),
+        // RB-03: "Rolled back to {tag_prev} due to {reason}": the symptom, then what triggered the rollback.
+        reason: clip(`${c.input.summary}: ${cmd.text}`, 500),
         releases: releases(c),
         health: healthFigures(c.rb.lastVerdict, c.thresholds),
         metricsRecovered: c.rb.lastVerdict?.verdict === 'green',

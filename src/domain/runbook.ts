@@ -116,6 +116,8 @@ export interface RunbookState {
   pendingSteps: ContainmentStep[];
   executed: StepRecord[];
   rolledBack: boolean;
+  /** Why the first app rollback began (a decision, the timebox, a request): the "due to" of "rollback executed". */
+  rollbackReason: string | null;
   frozen: boolean;
   lastVerdict: Verdict | null;
   nextCheckAt: number | null;
@@ -162,6 +164,7 @@ export function startRunbook(c: RunbookConfig, declaredAt: number, startedAt: nu
     pendingSteps: [],
     executed: [],
     rolledBack: false,
+    rollbackReason: null,
     frozen: false,
     lastVerdict: null,
     nextCheckAt: null,
@@ -324,6 +327,7 @@ function beginContainment(s: RunbookState, c: RunbookConfig, now: number, steps:
   // Containment must re-stabilise within its timebox; a rollback gets the rollback target.
   s.containmentDueAt = now + (appRollback ? box(s, c).recoveryMinutes : box(s, c).containmentMinutes) * MINUTE + extensionMinutes(s.extensions, 'containment') * MINUTE;
   if (appRollback) {
+    s.rollbackReason ??= why;
     if (!s.frozen) commands.push({ kind: 'freeze', step: 'freeze/on', on: true, reason: `Rollback in progress (${why})` });
     commands.push({
       kind: 'announce',
@@ -448,7 +452,7 @@ function resolve(s: RunbookState, c: RunbookConfig, now: number, by: string): Co
   const commands: Command[] = [];
   if (s.rolledBack) {
     const api = s.executed.find((x) => (x.action === 'api-to-lkg' || x.action === 'web-to-lkg') && (x.outcome === 'done' || x.outcome === 'skipped'));
-    commands.push({ kind: 'announce', message: 'rollback-executed', step: 'announce/rollback-executed', text: api?.summary ?? 'Rolled back to the last known good release.', data: {} });
+    commands.push({ kind: 'announce', message: 'rollback-executed', step: 'announce/rollback-executed', text: s.rollbackReason ?? api?.summary ?? 'a rollback to the last known good release', data: {} });
   }
   // Everything the close does comes before the archive, so the sealed pack holds the whole story
   // (RB-03 section 9): the LKG record and the resolution message link to the pack by its address,
