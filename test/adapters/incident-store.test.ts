@@ -3,9 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TableIncidentStore } from '../../src/adapters/incident-store.js';
 import { createTableClient, storageTarget } from '../../src/adapters/storage.js';
 import type { AzuriteInstance } from '../../src/devhost/azurite.js';
-import { IncidentSummary } from '../../src/domain/incident.js';
+import type { IncidentSummary } from '../../src/domain/incident.js';
 import { claimReminder, recordReminder } from '../../src/domain/postmortem-reminder.js';
 import { startTestAzurite, uniqueHubName } from '../harness/devhost.js';
+import { RESOLVED_DUE, resolvedSummary } from '../harness/summaries.js';
 
 let azurite: AzuriteInstance;
 let store: TableIncidentStore;
@@ -18,27 +19,9 @@ afterAll(async () => {
   await azurite?.stop();
 });
 
-const DUE = '2026-11-25T10:00:00.000Z';
+const DUE = RESOLVED_DUE;
 
-function summary(incidentId: string, over: Partial<IncidentSummary> = {}): IncidentSummary {
-  return IncidentSummary.parse({
-    incidentId,
-    service: 'admin-api',
-    environment: 'Prod',
-    severity: 'P1',
-    status: 'resolved',
-    phase: 'closed',
-    summary: '5xx after release',
-    source: 'alert',
-    declaredAt: '2026-11-20T08:00:00.000Z',
-    updatedAt: '2026-11-20T10:00:00.000Z',
-    resolvedAt: '2026-11-20T10:00:00.000Z',
-    alerts: 1,
-    acknowledgedBy: null,
-    postmortem: { dueAt: DUE, dueBusinessDays: 3, reminder: null },
-    ...over,
-  });
-}
+const summary = (incidentId: string, over: Partial<IncidentSummary> = {}): IncidentSummary => resolvedSummary(incidentId, over);
 
 describe('TableIncidentStore', () => {
   it('lists only resolved real incidents whose reminder is due by then', async () => {

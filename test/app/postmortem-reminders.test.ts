@@ -16,16 +16,16 @@ import { sweepPostmortemReminders, type ReminderDeps } from '../../src/app/postm
 import { createTeamsPort } from '../../src/app/teams.js';
 import { readTeamsSettings } from '../../src/config/teams.js';
 import type { AzuriteInstance } from '../../src/devhost/azurite.js';
-import { IncidentSummary } from '../../src/domain/incident.js';
+import type { IncidentSummary } from '../../src/domain/incident.js';
 import { claimReminder, reminderMessage, REMINDER_RETRY_MS, REMINDER_STEP } from '../../src/domain/postmortem-reminder.js';
 import { IncidentMessage } from '../../src/domain/messages/types.js';
 import { TeamsDeliveryError, type TeamsPort } from '../../src/ports/teams.js';
 import { DELEGATED_CLAIMS, GraphFake, testCredential } from '../fakes/graph-server.js';
 import { startTestAzurite, uniqueHubName } from '../harness/devhost.js';
+import { resolvedSummary } from '../harness/summaries.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'reminders-'));
 const TEAM = '5b7a2c1e-0000-4000-8000-00000000c0de';
-const DUE = '2026-11-25T10:00:00.000Z';
 const ON_THE_DAY = new Date('2026-11-25T00:15:00Z');
 
 let azurite: AzuriteInstance;
@@ -49,32 +49,8 @@ afterAll(async () => {
   await azurite?.stop();
 });
 
-function summary(incidentId: string, over: Partial<IncidentSummary> = {}): IncidentSummary {
-  return IncidentSummary.parse({
-    incidentId,
-    service: 'admin-api',
-    environment: 'Prod',
-    severity: 'P1',
-    status: 'resolved',
-    phase: 'closed',
-    summary: '5xx after release',
-    source: 'alert',
-    declaredAt: '2026-11-20T08:00:00.000Z',
-    updatedAt: '2026-11-20T10:00:00.000Z',
-    resolvedAt: '2026-11-20T10:00:00.000Z',
-    alerts: 1,
-    acknowledgedBy: null,
-    teamsThreadId: `local:thread-${incidentId}`,
-    evidence: {
-      location: `incident-evidence/Prod/2026/11/${incidentId}/`,
-      manifestUrl: `http://127.0.0.1:10000/devstoreaccount1/incident-evidence/Prod/2026/11/${incidentId}/manifest.json`,
-      postmortemUrl: `http://127.0.0.1:10000/devstoreaccount1/incident-evidence/Prod/2026/11/${incidentId}/postmortem.md`,
-      reportUrl: `http://127.0.0.1:10000/devstoreaccount1/incident-evidence/Prod/2026/11/${incidentId}/report.html`,
-    },
-    postmortem: { dueAt: DUE, dueBusinessDays: 3, reminder: null },
-    ...over,
-  });
-}
+const summary = (incidentId: string, over: Partial<IncidentSummary> = {}): IncidentSummary =>
+  resolvedSummary(incidentId, { teamsThreadId: `local:thread-${incidentId}`, ...over }, 'http://127.0.0.1:10000/devstoreaccount1');
 
 /** A resolved incident as the orchestration leaves it: summary and a timeline. */
 async function resolvedIncident(over: Partial<IncidentSummary> = {}): Promise<IncidentSummary> {
@@ -187,8 +163,8 @@ describe('postmortem reminder sweep (local sink)', () => {
 });
 
 describe('postmortem reminder sweep (channel mode, Graph fake)', () => {
-  it("replies in the incident's thread in the channel, once", async () => {
-    const channel = '19:reminders@thread.tacv2';
+  /** The real Graph client, delegated, posting to `channel` of the fake unless a message names its destination. */
+  function channelPort(channel: string): TeamsPort {
     const r = readTeamsSettings({
       TEAMS_DELIVERY: 'channel',
       TEAMS_GRAPH_URL: fake.url,
@@ -199,7 +175,12 @@ describe('postmortem reminder sweep (channel mode, Graph fake)', () => {
       TEAMS_TOKEN_FILE: path.join(tmp, 'unused.json'),
     });
     if (!r.ok) throw new Error(JSON.stringify(r.issues));
-    const port = createTeamsPort(r.settings, { delegatedCredential: testCredential(DELEGATED_CLAIMS), fetchOptions: trust.options });
+    return createTeamsPort(r.settings, { delegatedCredential: testCredential(DELEGATED_CLAIMS), fetchOptions: trust.options });
+  }
+
+  it("replies in the incident's thread in the channel, once", async () => {
+    const channel = '19:reminders@thread.tacv2';
+    const port = channelPort(channel);
     // The declaration the runbook posted days before.
     const threadId = fake.seed(TEAM, channel, { attachmentId: 'declared-ref' });
     const s = await resolvedIncident({ teamsThreadId: threadId });
@@ -218,17 +199,7 @@ describe('postmortem reminder sweep (channel mode, Graph fake)', () => {
   it("replies in the channel the incident's thread is in (the policy's destination), not the app's channel", async () => {
     const appChannel = '19:app-default@thread.tacv2';
     const prodChannel = '19:prod-incidents@thread.tacv2';
-    const r = readTeamsSettings({
-      TEAMS_DELIVERY: 'channel',
-      TEAMS_GRAPH_URL: fake.url,
-      TEAMS_TENANT_ID: '00000000-0000-0000-0000-0000000000aa',
-      TEAMS_TEAM_ID: TEAM,
-      TEAMS_CHANNEL_ID: appChannel,
-      TEAMS_CLIENT_ID: '11111111-0000-0000-0000-000000000001',
-      TEAMS_TOKEN_FILE: path.join(tmp, 'unused.json'),
-    });
-    if (!r.ok) throw new Error(JSON.stringify(r.issues));
-    const port = createTeamsPort(r.settings, { delegatedCredential: testCredential(DELEGATED_CLAIMS), fetchOptions: trust.options });
+    const port = channelPort(appChannel);
     const threadId = fake.seed(TEAM, prodChannel, { attachmentId: 'declared-prod' });
     const s = await resolvedIncident({ teamsThreadId: threadId, teamsDestination: { teamId: TEAM, channelId: prodChannel } });
     await sweepPostmortemReminders(deps(port, () => ON_THE_DAY));

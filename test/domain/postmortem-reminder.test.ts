@@ -15,37 +15,13 @@ import {
   REMINDER_MAX_ATTEMPTS,
   REMINDER_RETRY_MS,
 } from '../../src/domain/postmortem-reminder.js';
+import { RESOLVED_DUE, resolvedSummary } from '../harness/summaries.js';
 
 const MIN = 60_000;
 // Resolved Friday 2026-11-20 10:00 UTC -> due Wednesday 2026-11-25 (3 business days).
-const DUE = '2026-11-25T10:00:00.000Z';
+const DUE = RESOLVED_DUE;
 
-function summary(over: Partial<IncidentSummary> = {}): IncidentSummary {
-  return IncidentSummary.parse({
-    incidentId: 'inc-prod-admin-api-1',
-    service: 'admin-api',
-    environment: 'Prod',
-    severity: 'P1',
-    status: 'resolved',
-    phase: 'closed',
-    summary: '5xx after release',
-    source: 'alert',
-    declaredAt: '2026-11-20T08:00:00.000Z',
-    updatedAt: '2026-11-20T10:00:00.000Z',
-    resolvedAt: '2026-11-20T10:00:00.000Z',
-    alerts: 1,
-    acknowledgedBy: null,
-    teamsThreadId: '1700000000001',
-    evidence: {
-      location: 'incident-evidence/Prod/2026/11/inc-prod-admin-api-1/',
-      manifestUrl: 'https://evidence.blob.core.windows.net/incident-evidence/Prod/2026/11/inc-prod-admin-api-1/manifest.json',
-      postmortemUrl: 'https://evidence.blob.core.windows.net/incident-evidence/Prod/2026/11/inc-prod-admin-api-1/postmortem.md',
-      reportUrl: 'https://evidence.blob.core.windows.net/incident-evidence/Prod/2026/11/inc-prod-admin-api-1/report.html',
-    },
-    postmortem: { dueAt: DUE, dueBusinessDays: 3, reminder: null },
-    ...over,
-  });
-}
+const summary = (over: Partial<IncidentSummary> = {}): IncidentSummary => resolvedSummary('inc-prod-admin-api-1', over);
 
 describe('when a reminder is due', () => {
   it('from 00:00 UTC of the due date, for resolved real incidents with a due date only', () => {
