@@ -63,13 +63,9 @@ export interface PreparedMessage {
   links: ApprovalLinks | undefined;
 }
 
-/** Renders a step's message with its reference and, for proposals, signed approval links. */
-export function prepareMessage(message: IncidentMessage, incidentId: string, step: string, approvals: ApprovalSettings | undefined): PreparedMessage {
-  const reference = messageReference(incidentId, step);
-  const links = approvalLinksFor(message, incidentId, approvals);
-  const ctx: RenderContext = { reference, ...(links ? { approvalLinks: links.perChoice } : {}) };
-  const rendered = renderMessage(message, ctx);
-  const outgoing: OutgoingMessage = {
+/** A rendered message (an incident template or a freeze announcement) as the Teams port sends it. */
+export function outgoingOf(rendered: Omit<RenderedMessage, 'kind'> & { kind: string }, reference: string, incidentId: string): OutgoingMessage {
+  return {
     reference,
     kind: rendered.kind,
     incidentId,
@@ -79,8 +75,16 @@ export function prepareMessage(message: IncidentMessage, incidentId: string, ste
     text: rendered.text,
     card: rendered.card,
     importance: rendered.importance,
-    ...(links ? { link: links.all } : {}),
   };
+}
+
+/** Renders a step's message with its reference and, for proposals, signed approval links. */
+export function prepareMessage(message: IncidentMessage, incidentId: string, step: string, approvals: ApprovalSettings | undefined): PreparedMessage {
+  const reference = messageReference(incidentId, step);
+  const links = approvalLinksFor(message, incidentId, approvals);
+  const ctx: RenderContext = { reference, ...(links ? { approvalLinks: links.perChoice } : {}) };
+  const rendered = renderMessage(message, ctx);
+  const outgoing: OutgoingMessage = { ...outgoingOf(rendered, reference, incidentId), ...(links ? { link: links.all } : {}) };
   return { reference, rendered, outgoing, links };
 }
 

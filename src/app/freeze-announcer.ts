@@ -10,7 +10,7 @@
  * Teams for longer than `budgetMs`: past that the answer says the announcement is still pending
  * (it goes on in the background, and a later retry finds or finishes it).
  */
-import { messageReference } from '../activities/teams.js';
+import { messageReference, outgoingOf } from '../activities/teams.js';
 import { renderFreezeAnnouncement } from '../adapters/log-freeze-announcer.js';
 import type { Policy } from '../config/policy.js';
 import { readTeamsSettings } from '../config/teams.js';
@@ -96,18 +96,7 @@ export class TeamsFreezeAnnouncer implements FreezeAnnouncer {
       { kind: 'deploy-freeze', environment: a.env, frozen: a.frozen, at: a.at, by: a.by, reason: a.reason, incidentId: a.incidentId, previousSince: a.previousSince ?? null },
       { reference },
     );
-    const outgoing: OutgoingMessage = {
-      reference,
-      kind: rendered.kind,
-      incidentId: a.incidentId ?? key.incidentId,
-      topic: `Deploy freeze ${a.env}`,
-      shortTitle: rendered.shortTitle,
-      headline: rendered.headline,
-      preview: rendered.preview,
-      text: rendered.text,
-      card: rendered.card,
-      importance: rendered.importance,
-    };
+    const outgoing: OutgoingMessage = { ...outgoingOf(rendered, reference, a.incidentId ?? key.incidentId), topic: `Deploy freeze ${a.env}` };
     const receipt = (d: Delivered, reconciled: boolean): FreezeReceipt => ({
       delivery: d.mode,
       destination: d.destination ?? route.destination ?? null,
