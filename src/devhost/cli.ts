@@ -3,6 +3,7 @@
  * `npm start` / `node dist/src/devhost/cli.js [options]`: runs the app in this folder (or --app)
  * on the dev host until Ctrl-C.
  */
+import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { ManualClock, RealClock, ScaledClock, type Clock } from './clock.js';
 import { DevHost } from './host.js';
@@ -52,8 +53,15 @@ async function main(): Promise<void> {
     if (!(scale > 0)) throw new Error(`--time-scale must be a positive number, got ${values['time-scale']}`);
     clock = new ScaledClock(scale);
   }
+  const appRoot = values.app ?? process.cwd();
+  // /api/health reports the commit (APP_COMMIT, set by the deploy pipeline in Azure); locally it is
+  // the checkout's, when there is one.
+  if (!process.env.APP_COMMIT?.trim()) {
+    const commit = localCommit(appRoot);
+    if (commit) process.env.APP_COMMIT = commit;
+  }
   const host = await DevHost.start({
-    appRoot: values.app ?? process.cwd(),
+    appRoot,
     port,
     clock,
     azurite,
@@ -72,6 +80,17 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+
+/** The checkout's commit (with "-dirty" when it has uncommitted changes), or undefined outside git. */
+function localCommit(cwd: string): string | undefined {
+  try {
+    const git = (...args: string[]): string => execFileSync('git', args, { cwd, timeout: 2000, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const head = git('rev-parse', '--short=12', 'HEAD');
+    return git('status', '--porcelain', '--untracked-files=no') ? `${head}-dirty` : head;
+  } catch {
+    return undefined;
+  }
 }
 
 main().catch((err: unknown) => {
