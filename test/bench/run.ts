@@ -5,6 +5,7 @@
  *   npm run bench -- devhost      only suites whose name contains "devhost"
  */
 import { alertBenchmarks } from './alerts.bench.js';
+import { coldImportBenchmarks } from './cold-import.bench.js';
 import { devhostBenchmarks } from './devhost.bench.js';
 import { smokeBenchmarks } from './smoke.bench.js';
 import { sqlBenchmarks } from './sql.bench.js';
@@ -21,6 +22,7 @@ const suites: { name: string; run: (emit: (r: BenchResult) => void) => Promise<v
   { name: 'smoke', run: smokeBenchmarks },
   { name: 'sql', run: sqlBenchmarks },
   { name: 'teams', run: teamsBenchmarks },
+  { name: 'coldImport', run: coldImportBenchmarks },
 ];
 
 async function main(): Promise<void> {
