@@ -8,9 +8,32 @@ export function percentile(values: number[], p: number): number {
 
 export const round = (n: number, digits = 2): number => Math.round(n * 10 ** digits) / 10 ** digits;
 
-export function summary(values: number[]): { n: number; mean: number; p50: number; p99: number; max: number } {
+export function summary(values: number[]): { n: number; mean: number; min: number; p50: number; p90: number; p99: number; max: number } {
   const mean = values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
-  return { n: values.length, mean: round(mean), p50: round(percentile(values, 50)), p99: round(percentile(values, 99)), max: round(Math.max(...values)) };
+  return {
+    n: values.length,
+    mean: round(mean),
+    min: round(Math.min(...values)),
+    p50: round(percentile(values, 50)),
+    p90: round(percentile(values, 90)),
+    p99: round(percentile(values, 99)),
+    max: round(Math.max(...values)),
+  };
+}
+
+/** Total length of the union of `intervals` (time during which at least one was open). */
+export function unionMs(intervals: { start: number; end: number }[]): number {
+  const sorted = [...intervals].sort((a, b) => a.start - b.start);
+  let total = 0;
+  let open: { start: number; end: number } | undefined;
+  for (const i of sorted) {
+    if (open && i.start <= open.end) open.end = Math.max(open.end, i.end);
+    else {
+      if (open) total += open.end - open.start;
+      open = { ...i };
+    }
+  }
+  return total + (open ? open.end - open.start : 0);
 }
 
 /** Counts one more `key` in `counts`. */

@@ -6,7 +6,8 @@
  * no Teams message is posted twice.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { APPROVER, LKG, MINUTE, ProductWorld, SITE, expectRollbackThread, principal } from '../harness/product.js';
+import { APPROVER, LKG, MINUTE, ProductWorld, SITE, principal } from '../harness/product.js';
+import { expectRollbackThread } from '../harness/product-thread.js';
 
 let w: ProductWorld;
 

@@ -8,7 +8,8 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { repoRoot } from '../harness/devhost.js';
-import { APPROVER, BAD, LEGACY_FLAG, LKG, MINUTE, ProductWorld, SITE, expectRollbackThread, principal } from '../harness/product.js';
+import { APPROVER, BAD, LEGACY_FLAG, LKG, MINUTE, ProductWorld, SITE, principal } from '../harness/product.js';
+import { expectRollbackThread } from '../harness/product-thread.js';
 
 let w: ProductWorld;
 

@@ -23,6 +23,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { createTlsIdentity } from './tls.js';
 
 export interface ArmRequestRecord {
@@ -59,6 +60,8 @@ interface Operation {
   site: SiteState;
   slot: string;
   pollsLeft: number;
+  /** performance.now() before which the operation is still running. */
+  runsUntil: number;
   outcome: 'running' | 'succeeded' | 'failed';
   error: { code: string; message: string } | null;
   failWith: { code: string; message: string } | null;
@@ -110,6 +113,11 @@ export class ArmFake {
     return `${this.sideUrl}/msi/token`;
   }
   readonly identityHeader = 'fake-identity-header';
+  /**
+   * Real time a swap takes from now on (default 0): its polls answer "running" until it has
+   * passed, as Azure's do while it warms the slot up and switches routing (minutes in production).
+   */
+  swapMs = 0;
 
   versionUrl(site: string, slot: string): string {
     return `${this.sideUrl}/sites/${site}/${slot}/version`;
@@ -280,6 +288,7 @@ export class ArmFake {
         site,
         slot,
         pollsLeft: this.o.pollsBeforeDone ?? 2,
+        runsUntil: performance.now() + this.swapMs,
         outcome: 'running',
         error: null,
         failWith: site.nextFailure,
@@ -305,8 +314,8 @@ export class ArmFake {
       if (!op) return armError(404, 'NotFound', `Operation ${poll[2]} was not found.`);
       const kind = poll[1]!.toLowerCase();
       if (op.outcome === 'running') {
-        if (op.pollsLeft > 0) {
-          op.pollsLeft--;
+        if (op.pollsLeft > 0 || performance.now() < op.runsUntil) {
+          op.pollsLeft = Math.max(0, op.pollsLeft - 1);
           if (kind === 'operationstatus') return send(200, { id: op.id, name: op.id, status: 'InProgress' });
           return send(202, undefined, { location: `${this.armUrl}${url.pathname}${url.search}` });
         }

@@ -21,7 +21,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { expect } from 'vitest';
 import { LocalSinkTeams, type SinkRecord } from '../../src/adapters/teams-sink.js';
 import type { AzuriteInstance } from '../../src/devhost/azurite.js';
 import { ManualClock } from '../../src/devhost/clock.js';
@@ -134,21 +133,6 @@ export function principal(upn: string, oid: string): Record<string, string> {
     'x-ms-client-principal-name': upn,
     'x-ms-client-principal-idp': 'aad',
   };
-}
-
-/**
- * The Teams messages of a rolled-back incident (status updates and escalations left out): every
- * message once, opened by the declaration and the proposal, closed by the resolution; the deploy
- * freeze it set is announced in the environment's channel before the rollback starts, and its lift
- * before the resolution.
- */
-export function expectRollbackThread(kinds: string[]): void {
-  expect([...kinds].sort()).toEqual(['containment-proposed', 'declared', 'deploy-freeze', 'deploy-unfreeze', 'resolved', 'rollback-executed', 'rollback-started', 'stabilized']);
-  expect(kinds.slice(0, 2)).toEqual(['declared', 'containment-proposed']);
-  expect(kinds.indexOf('deploy-freeze')).toBeLessThan(kinds.indexOf('rollback-started'));
-  expect(kinds.indexOf('rollback-started')).toBeLessThan(kinds.indexOf('stabilized'));
-  expect(kinds.indexOf('deploy-unfreeze')).toBeLessThan(kinds.indexOf('resolved'));
-  expect(kinds.at(-1)).toBe('resolved');
 }
 
 export class ProductWorld {

@@ -1,0 +1,24 @@
+/**
+ * Importing the app costs the framework and the app's own code, nothing more: the SDKs that
+ * activities use are loaded on first use (src/adapters/lazy.ts), not when the Functions worker
+ * loads the entry files. Each load runs in a fresh process (the compiled app in dist/).
+ */
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { coldImport, lazySdksIn } from '../harness/cold-import.js';
+import { repoRoot } from '../harness/devhost.js';
+
+describe('cold import of the app', () => {
+  it('registers every function without loading any SDK an activity loads lazily', async () => {
+    const app = await coldImport('app');
+    expect(app.functions).toBeGreaterThan(20);
+    expect(app.packages).toEqual(expect.arrayContaining(['@azure/functions', 'durable-functions', 'zod']));
+    expect(lazySdksIn(app.packages)).toEqual([]);
+  });
+
+  it('the probe sees an SDK imported at the top of a function file', async () => {
+    const eager = await coldImport('app', path.join(repoRoot, 'test', 'fixtures', 'cold-import', 'eager-app'));
+    expect(eager.functions).toBe(1);
+    expect(lazySdksIn(eager.packages)).toEqual(['@azure/core-rest-pipeline', '@azure/storage-blob']);
+  });
+});

@@ -1,0 +1,41 @@
+/**
+ * Cold import: the framework floor (@azure/functions and durable-functions, with the dev host's
+ * @azure/functions-core stand-in) next to the product app (every entry file of package.json
+ * "main", loaded as the dev host loads it, registrations captured), each in a fresh `node`
+ * process, alternating so that machine load hits both alike. `importMs` is the import measured
+ * inside the child; `processMs` adds Node's own start-up and exit. Also: what the app loads
+ * beyond the floor, and which of the lazily loaded SDKs the import pulled in (the right answer
+ * is none).
+ */
+import { coldImport, type ColdImport, lazySdksIn } from '../harness/cold-import.js';
+import type { BenchResult } from './run.js';
+import { round, summary } from './stats.js';
+
+const RUNS = 15;
+
+export async function coldImportBenchmarks(emit: (r: BenchResult) => void): Promise<void> {
+  // Warm-up: the OS file cache, so the first measured run does not read the disk.
+  await coldImport('floor');
+  await coldImport('app');
+  const floor: ColdImport[] = [];
+  const app: ColdImport[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    floor.push(await coldImport('floor'));
+    app.push(await coldImport('app'));
+  }
+  const first = (runs: ColdImport[]): ColdImport => runs[0] as ColdImport;
+  const { p50: floorP50 } = summary(floor.map((r) => r.ms));
+  const { p50: appP50 } = summary(app.map((r) => r.ms));
+  const floorPackages = new Set(first(floor).packages);
+  emit({
+    bench: 'coldImport',
+    runs: RUNS,
+    floor: { what: '@azure/functions + durable-functions (functions-core stand-in)', importMs: summary(floor.map((r) => r.ms)), processMs: summary(floor.map((r) => r.processMs)), modules: first(floor).modules },
+    app: { what: 'package.json "main" entry files via the dev host loader', importMs: summary(app.map((r) => r.ms)), processMs: summary(app.map((r) => r.processMs)), modules: first(app).modules },
+    ratioP50: round(appP50 / floorP50),
+    overFloorP50Ms: round(appP50 - floorP50),
+    functionsRegistered: first(app).functions,
+    packagesBeyondFloor: first(app).packages.filter((p) => !floorPackages.has(p)),
+    lazySdksLoaded: [...new Set(app.flatMap((r) => lazySdksIn(r.packages)))],
+  });
+}
