@@ -24,6 +24,7 @@ import {
   type TargetConfigStore,
 } from '../ports/target-config.js';
 import { lazy } from './lazy.js';
+import { sqlEntraCredential } from './sql-entra.js';
 
 const mssql = lazy(() => require('mssql') as typeof import('mssql'));
 const tedious = lazy(() => require('tedious') as typeof import('tedious'));
@@ -321,10 +322,11 @@ export class SqlTargetConfigStore implements TargetConfigStore {
     if (t.encrypt === true && typeof (tedious().Connection.prototype as unknown as Record<string, unknown>).performTlsNegotiation !== 'function') {
       throw new TargetConfigError('config', `${this.name}: this tedious version cannot be checked for TLS downgrade; set Encrypt=strict.`);
     }
+    // Entra: the token may take most of the connect timeout; the rest is for the login around it.
     const authentication: MssqlConfig['authentication'] =
       t.auth.kind === 'sql-login'
         ? { type: 'default', options: { userName: t.auth.user, password: t.auth.password } }
-        : { type: 'azure-active-directory-default', options: t.auth.clientId ? { clientId: t.auth.clientId } : {} };
+        : { type: 'token-credential', options: { credential: sqlEntraCredential(t.auth, Math.floor(t.connectTimeoutMs * 0.8)) } };
     const config: MssqlConfig = {
       server: t.server,
       port: t.port,
