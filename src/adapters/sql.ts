@@ -296,7 +296,16 @@ export class SqlTargetConfigStore implements TargetConfigStore {
     const where = `${this.name} (${this.target.server}/${this.target.database})`;
     const sql = c.number !== undefined ? ` SQL error ${c.number}:` : '';
     const schema = c.number !== undefined && SCHEMA_ERRORS.has(c.number) ? ' The target lacks this procedure or signature: see infra/sql/.' : '';
-    return new TargetConfigError(c.kind, `${what} on ${where} failed:${sql} ${c.message}${note ? ` (${note})` : ''}${schema}`, c.number, { cause });
+    const identity = c.kind === 'login' && c.number !== undefined ? this.entraIdentity() : '';
+    return new TargetConfigError(c.kind, `${what} on ${where} failed:${sql} ${c.message}${identity}${note ? ` (${note})` : ''}${schema}`, c.number, { cause });
+  }
+
+  /** Who an Entra login was for: Azure SQL's refusal names only '<token-identified principal>'. */
+  private entraIdentity(): string {
+    const a = this.target.auth;
+    if (a.kind === 'sql-login') return '';
+    const who = a.clientId ? `the identity with client id ${a.clientId}` : a.kind === 'entra-default' ? 'DefaultAzureCredential' : 'the system-assigned managed identity';
+    return ` (Entra login as ${who})`;
   }
 
   private async execute(proc: string, params: Param[]): Promise<IResult<Record<string, unknown>>> {

@@ -364,7 +364,7 @@ describe('SqlTargetConfigStore: Entra login with a managed identity (FEDAUTH)', 
     const err = await rejection(s.listFlags({ scope: 'Prod' }));
     expect(err.kind).toBe('login');
     expect(err.sqlNumber).toBe(18456);
-    expect(err.message).toContain("Login failed for user '<token-identified principal>'");
+    expect(err.message).toContain(`Login failed for user '<token-identified principal>'. (Entra login as the identity with client id ${clientId})`);
     expect(err.message).toContain('SQL_CONNECTION_MI');
     expect(fake.loginAttempts.slice(logins)).toEqual([expect.objectContaining({ fedAuth: true, refused: 'the token is for https://management.azure.com/, not https://database.windows.net/' })]);
     expect(fake.callsOf('dbo.sp_Feature_List')).toHaveLength(0);
