@@ -24,6 +24,7 @@ import {
   type TargetConfigStore,
 } from '../ports/target-config.js';
 import { lazy } from './lazy.js';
+import { sqlEntraCredential } from './sql-entra.js';
 
 const mssql = lazy(() => require('mssql') as typeof import('mssql'));
 const tedious = lazy(() => require('tedious') as typeof import('tedious'));
@@ -295,7 +296,16 @@ export class SqlTargetConfigStore implements TargetConfigStore {
     const where = `${this.name} (${this.target.server}/${this.target.database})`;
     const sql = c.number !== undefined ? ` SQL error ${c.number}:` : '';
     const schema = c.number !== undefined && SCHEMA_ERRORS.has(c.number) ? ' The target lacks this procedure or signature: see infra/sql/.' : '';
-    return new TargetConfigError(c.kind, `${what} on ${where} failed:${sql} ${c.message}${note ? ` (${note})` : ''}${schema}`, c.number, { cause });
+    const identity = c.kind === 'login' && c.number !== undefined ? this.entraIdentity() : '';
+    return new TargetConfigError(c.kind, `${what} on ${where} failed:${sql} ${c.message}${identity}${note ? ` (${note})` : ''}${schema}`, c.number, { cause });
+  }
+
+  /** Who an Entra login was for: Azure SQL's refusal names only '<token-identified principal>'. */
+  private entraIdentity(): string {
+    const a = this.target.auth;
+    if (a.kind === 'sql-login') return '';
+    const who = a.clientId ? `the identity with client id ${a.clientId}` : a.kind === 'entra-default' ? 'DefaultAzureCredential' : 'the system-assigned managed identity';
+    return ` (Entra login as ${who})`;
   }
 
   private async execute(proc: string, params: Param[]): Promise<IResult<Record<string, unknown>>> {
@@ -321,10 +331,11 @@ export class SqlTargetConfigStore implements TargetConfigStore {
     if (t.encrypt === true && typeof (tedious().Connection.prototype as unknown as Record<string, unknown>).performTlsNegotiation !== 'function') {
       throw new TargetConfigError('config', `${this.name}: this tedious version cannot be checked for TLS downgrade; set Encrypt=strict.`);
     }
+    // Entra: the token may take most of the connect timeout; the rest is for the login around it.
     const authentication: MssqlConfig['authentication'] =
       t.auth.kind === 'sql-login'
         ? { type: 'default', options: { userName: t.auth.user, password: t.auth.password } }
-        : { type: 'azure-active-directory-default', options: t.auth.clientId ? { clientId: t.auth.clientId } : {} };
+        : { type: 'token-credential', options: { credential: sqlEntraCredential(t.auth, Math.floor(t.connectTimeoutMs * 0.8)) } };
     const config: MssqlConfig = {
       server: t.server,
       port: t.port,

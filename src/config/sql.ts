@@ -7,6 +7,7 @@
  *
  *   Server=tcp:myserver.database.windows.net,1433;Database=app;Authentication=Active Directory Default
  *   Server=tcp:myserver.database.windows.net,1433;Database=app;Authentication=Active Directory Default;User Id=<client id of a user-assigned identity>
+ *   Server=tcp:myserver.database.windows.net,1433;Database=app;Authentication=Active Directory Managed Identity;User Id=<client id>
  *   Server=tcp:10.0.0.4,1433;Database=app;User Id=autopilot;Password=...;Encrypt=true
  */
 import { z } from 'zod';
@@ -19,7 +20,13 @@ export const SQL_CONNECTION_SETTING = /^SQL_CONNECTION_[A-Z0-9_]{1,64}$/;
 export type SqlAuth =
   | { kind: 'sql-login'; user: string; password: string }
   /** Entra: DefaultAzureCredential (managed identity in Azure), optionally a user-assigned identity's client id. */
-  | { kind: 'entra-default'; clientId: string | undefined };
+  | { kind: 'entra-default'; clientId: string | undefined }
+  /**
+   * Entra: the managed identity only (ManagedIdentityCredential), as SqlClient does for
+   * "Active Directory Managed Identity" / "Active Directory MSI": no environment or developer
+   * credentials are tried, so the database never sees another principal than the app's identity.
+   */
+  | { kind: 'entra-managed-identity'; clientId: string | undefined };
 
 export interface SqlTarget {
   /** The setting name, used in every message instead of the connection string. */
@@ -194,7 +201,7 @@ export function readSqlTarget(env: NodeJS.ProcessEnv, setting: string): SqlTarge
   const method = (v.authentication ?? '').trim().toLowerCase().replace(/\s+/g, ' ');
   if (method === 'active directory default' || method === 'active directory managed identity' || method === 'active directory msi') {
     if (v.password) issues.push({ path: `${setting}.Password`, code: 'unexpected', message: 'must not be set with Entra authentication' });
-    auth = { kind: 'entra-default', clientId: v.user?.trim() || undefined };
+    auth = { kind: method === 'active directory default' ? 'entra-default' : 'entra-managed-identity', clientId: v.user?.trim() || undefined };
   } else if (method === '' || method === 'sql password' || method === 'sqlpassword') {
     if (!v.user || !v.password) {
       issues.push({

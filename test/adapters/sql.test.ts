@@ -1,22 +1,28 @@
 /**
  * The SQL adapter with the real mssql/tedious driver against the TDS fake on 127.0.0.1: procedure
  * calls with typed parameters, the audit trail's before -> after, and every injected fault handled
- * as designed (retry what is safe to retry, never send a write again before reading back).
+ * as designed (retry what is safe to retry, never send a write again before reading back), and
+ * Entra logins with a managed identity whose token comes from the ARM fake's App Service
+ * managed-identity endpoint (IDENTITY_ENDPOINT, set for those tests only).
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SqlTargetConfigStore } from '../../src/adapters/sql.js';
 import { readSqlTarget, type SqlTarget } from '../../src/config/sql.js';
 import { TargetConfigError } from '../../src/ports/target-config.js';
+import { ArmFake } from '../fakes/arm-server.js';
 import { TdsFake } from '../fakes/tds-server.js';
 
 let fake: TdsFake;
+let arm: ArmFake;
 const stores: SqlTargetConfigStore[] = [];
 
 beforeAll(async () => {
-  fake = await TdsFake.start();
+  arm = await new ArmFake().start();
+  // The SQL fake trusts what the managed-identity endpoint issued, as Azure SQL trusts Entra.
+  fake = await TdsFake.start({ entra: { tokens: (token) => arm.issuedToken(token) } });
 });
 afterAll(async () => {
-  await fake?.stop();
+  await Promise.all([fake?.stop(), arm?.stop()]);
 });
 
 beforeEach(() => {
@@ -277,19 +283,147 @@ describe('SqlTargetConfigStore: faults', () => {
     // No LOGIN7 (and so no password) was sent.
     expect(fake.loginAttempts.length).toBe(before);
   });
+});
 
-  it('asks for an Entra (FEDAUTH) login with Authentication=Active Directory Default', async () => {
-    const read = readSqlTarget(
-      { SQL_CONNECTION_MI: `Server=tcp:127.0.0.1,${fake.port};Database=autopilot;Authentication=Active Directory Default;Encrypt=false;Connect Timeout=5` },
-      'SQL_CONNECTION_MI',
-    );
-    if (!read.ok) throw new Error('invalid');
-    const s = new SqlTargetConfigStore(read.target, { maxAttempts: 1 });
+/** Settings the Azure SDK's credentials read; the Entra tests control every one of them. */
+const IDENTITY_ENV = [
+  'IDENTITY_ENDPOINT',
+  'IDENTITY_HEADER',
+  'IDENTITY_SERVER_THUMBPRINT',
+  'IMDS_ENDPOINT',
+  'MSI_ENDPOINT',
+  'MSI_SECRET',
+  'AZURE_CLIENT_ID',
+  'AZURE_TENANT_ID',
+  'AZURE_CLIENT_SECRET',
+  'AZURE_CLIENT_CERTIFICATE_PATH',
+  'AZURE_FEDERATED_TOKEN_FILE',
+  'AZURE_USERNAME',
+  'AZURE_PASSWORD',
+  'AZURE_TOKEN_CREDENTIALS',
+];
+
+describe('SqlTargetConfigStore: Entra login with a managed identity (FEDAUTH)', () => {
+  const saved: Record<string, string | undefined> = {};
+  beforeEach(() => {
+    arm.clearFaults();
+    for (const k of IDENTITY_ENV) {
+      saved[k] = process.env[k];
+      delete process.env[k];
+    }
+    // As on App Service: the credential finds the identity endpoint through these two settings.
+    process.env.IDENTITY_ENDPOINT = arm.identityEndpoint;
+    process.env.IDENTITY_HEADER = arm.identityHeader;
+  });
+  afterEach(() => {
+    for (const k of IDENTITY_ENV) {
+      if (saved[k] === undefined) delete process.env[k];
+      else process.env[k] = saved[k];
+    }
+  });
+
+  // Client ids differ per test: the SDK caches tokens per identity for the whole process.
+  function entraStore(authentication: string, extra: Record<string, string> = {}): SqlTargetConfigStore {
+    const parts = { Server: `tcp:127.0.0.1,${fake.port}`, Database: 'autopilot', Authentication: authentication, Encrypt: 'false', ...extra };
+    const text = Object.entries(parts)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(';');
+    const read = readSqlTarget({ SQL_CONNECTION_MI: text }, 'SQL_CONNECTION_MI');
+    if (!read.ok) throw new Error(JSON.stringify(read.issues));
+    const s = new SqlTargetConfigStore(read.target, { maxAttempts: 3, backoffMs: 20, warn: () => undefined });
     stores.push(s);
-    const before = fake.loginAttempts.length;
+    return s;
+  }
+
+  it.each([
+    ['Active Directory Default', undefined],
+    ['Active Directory Default', '0b0b0b0b-1111-4222-8333-00000000000b'],
+    ['Active Directory Managed Identity', '0c0c0c0c-1111-4222-8333-00000000000c'],
+  ])('logs in with Authentication=%s (User Id %s), reads flags and disables one through dbo.sp_Feature_Set as that identity', async (authentication, clientId) => {
+    const logins = fake.loginAttempts.length;
+    const tokens = arm.tokenRequests.length;
+    const s = entraStore(authentication, clientId ? { 'User Id': clientId } : {});
+    expect(await s.listFlags({ scope: 'Prod' })).toEqual([expect.objectContaining({ flagKey: 'EnableLegacyHttpSse', isEnabled: true })]);
+    const audit = await s.setFlag(disable(`r-entra-${clientId ?? 'system'}`));
+    expect(audit.map((a) => [a.field, a.before, a.after, a.actor])).toEqual([['IsEnabled', '1', '0', 'rollback-bot']]);
+    expect(fake.callsOf('dbo.sp_Feature_Set').map((c) => c.result)).toEqual(['ok']);
+
+    // The token came from the identity endpoint, for Azure SQL, for the identity asked for.
+    expect(arm.tokenRequests.slice(tokens)).toEqual([{ resource: 'https://database.windows.net', clientId: clientId ?? null, header: arm.identityHeader }]);
+    // LOGIN7 carried no user name or password, and the fake saw the Entra identity log in.
+    const seen = fake.loginAttempts.slice(logins);
+    expect(seen.length).toBeGreaterThanOrEqual(1);
+    for (const attempt of seen) expect(attempt).toEqual({ userName: '', fedAuth: true, database: 'autopilot', entra: arm.identity(clientId) });
+  });
+
+  it('refuses a token for another resource with 18456, reported as a login problem and not retried', async () => {
+    const clientId = '0d0d0d0d-1111-4222-8333-00000000000d';
+    arm.failNextToken('wrong-resource', { clientId });
+    const logins = fake.loginAttempts.length;
+    const s = entraStore('Active Directory Managed Identity', { 'User Id': clientId });
     const err = await rejection(s.listFlags({ scope: 'Prod' }));
-    // The fake has no Entra: it refuses the FEDAUTH login, which proves the client asked for one.
     expect(err.kind).toBe('login');
-    expect(fake.loginAttempts.slice(before)).toEqual([expect.objectContaining({ fedAuth: true, userName: '' })]);
+    expect(err.sqlNumber).toBe(18456);
+    expect(err.message).toContain(`Login failed for user '<token-identified principal>'. (Entra login as the identity with client id ${clientId})`);
+    expect(err.message).toContain('SQL_CONNECTION_MI');
+    expect(fake.loginAttempts.slice(logins)).toEqual([expect.objectContaining({ fedAuth: true, refused: 'the token is for https://management.azure.com/, not https://database.windows.net/' })]);
+    expect(fake.callsOf('dbo.sp_Feature_List')).toHaveLength(0);
+  });
+
+  it('refuses an expired token the same way; the next call logs in with a fresh one', async () => {
+    const clientId = '0e0e0e0e-1111-4222-8333-00000000000e';
+    arm.failNextToken('expired', { clientId });
+    const logins = fake.loginAttempts.length;
+    const s = entraStore('Active Directory Managed Identity', { 'User Id': clientId });
+    const err = await rejection(s.listFlags({ scope: 'Prod' }));
+    expect(err.kind).toBe('login');
+    expect(err.sqlNumber).toBe(18456);
+    expect(fake.loginAttempts.slice(logins)).toEqual([expect.objectContaining({ fedAuth: true, refused: expect.stringMatching(/^the token expired at /) as string })]);
+    // The SDK does not reuse an expired token: the caller's next attempt gets a new one.
+    expect(await s.listFlags({ scope: 'Prod' })).toHaveLength(1);
+    expect(fake.loginAttempts.at(-1)).toMatchObject({ entra: arm.identity(clientId) });
+  });
+
+  it.each([
+    ['Active Directory Managed Identity', '02020202-1111-4222-8333-000000000020', {}],
+    // DefaultAzureCredential limited to its non-developer credentials, as one would in Azure: its
+    // failure lists every credential it tried; the managed identity's reason is the one reported.
+    ['Active Directory Default', '03030303-1111-4222-8333-000000000030', { AZURE_TOKEN_CREDENTIALS: 'prod' }],
+  ])('reports a User Id that is not an identity of the app (%s) with the endpoint\'s reason', async (authentication, clientId, env) => {
+    Object.assign(process.env, env);
+    arm.failNextToken('unknown-identity', { clientId });
+    const s = entraStore(authentication, { 'User Id': clientId });
+    const err = await rejection(s.listFlags({ scope: 'Prod' }));
+    expect(err.kind).toBe('login');
+    expect(err.message).toContain(`(${authentication === 'Active Directory Default' ? 'managed identity ' : ''}client id ${clientId}) gave no token for https://database.windows.net/.default: ManagedIdentityCredential: Authentication failed.`);
+    expect(err.message).toContain('No managed identity found for specified ClientId');
+    expect(arm.tokenRequests.at(-1)).toMatchObject({ clientId });
+  });
+
+  it('reports an identity endpoint that is down as a login problem naming the identity, within the connect timeout', async () => {
+    const logins = fake.loginAttempts.length;
+    const s = entraStore('Active Directory Managed Identity', { 'User Id': '0f0f0f0f-1111-4222-8333-00000000000f', 'Connect Timeout': '5' });
+    const bringBack = await arm.takeSideDown();
+    const started = Date.now();
+    const err = await rejection(s.listFlags({ scope: 'Prod' })).finally(bringBack);
+    // Whether the SDK's retries end first ("Network unreachable") or the token deadline does,
+    // it is reported before tedious' own connect timeout, which would read as transient.
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(err.kind).toBe('login');
+    expect(err.message).toContain('the managed identity (client id 0f0f0f0f-1111-4222-8333-00000000000f) gave no token for https://database.windows.net/.default');
+    // One LOGIN7, abandoned after FEDAUTHINFO: no retry loop.
+    expect(fake.loginAttempts.slice(logins)).toEqual([{ userName: '', fedAuth: true, database: 'autopilot' }]);
+  });
+
+  it('reports an identity endpoint that never answers before tedious would time the connection out', async () => {
+    const clientId = '01010101-1111-4222-8333-000000000010';
+    arm.failNextToken('hang', { clientId });
+    const logins = fake.loginAttempts.length;
+    const s = entraStore('Active Directory Managed Identity', { 'User Id': clientId, 'Connect Timeout': '3' });
+    const err = await rejection(s.listFlags({ scope: 'Prod' }));
+    // Not tedious' "Failed to connect in 3000ms" (transient, retried): the token step's own deadline.
+    expect(err.kind).toBe('login');
+    expect(err.message).toContain('gave no token for https://database.windows.net/.default within 2.4 s');
+    expect(fake.loginAttempts.slice(logins)).toHaveLength(1);
   });
 });

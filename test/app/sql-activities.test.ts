@@ -2,7 +2,8 @@
  * The SQL activities as the product app registers them (functions/sql-activities.ts, built into
  * dist/), running on the dev host: invoked through the Functions programming model exactly as the
  * dev host's Durable engine invokes an activity, with the real mssql driver against the TDS fake
- * and the app's own step ledger in Azurite. Needs `npm run build` first.
+ * and the app's own step ledger in Azurite (and, for the Entra case, a managed-identity token from
+ * the ARM fake's identity endpoint). Needs `npm run build` first.
  */
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,9 +12,11 @@ import { Invoker } from '../../src/devhost/invoker.js';
 import { Logger } from '../../src/devhost/logger.js';
 import { testPolicyPath } from '../harness/alerts.js';
 import { repoRoot, startTestAzurite, startTestHost, type TestHost } from '../harness/devhost.js';
+import { ArmFake } from '../fakes/arm-server.js';
 import { TdsFake } from '../fakes/tds-server.js';
 
 let azurite: AzuriteInstance;
+let arm: ArmFake;
 let fake: TdsFake;
 let h: TestHost;
 let invoker: Invoker;
@@ -22,7 +25,8 @@ const loadedModules = (): string[] => Object.keys(createRequire(__filename).cach
 const mssqlLoaded = (): boolean => loadedModules().some((m) => /[\\/]node_modules[\\/](mssql|tedious)[\\/]/.test(m));
 
 beforeAll(async () => {
-  [azurite, fake] = await Promise.all([startTestAzurite(), TdsFake.start()]);
+  arm = await new ArmFake().start();
+  [azurite, fake] = await Promise.all([startTestAzurite(), TdsFake.start({ entra: { tokens: (token) => arm.issuedToken(token) } })]);
   delete process.env.SQL_CONNECTION_DEVHOST;
   h = await startTestHost({ azurite, appRoot: repoRoot, env: { SQL_ACTOR: 'incident-bot', POLICY_PATH: testPolicyPath } });
   invoker = new Invoker(h.host.app.registry, new Logger('warning', () => undefined));
@@ -30,7 +34,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await h?.stop();
-  await Promise.all([fake?.stop(), azurite?.stop()]);
+  await Promise.all([fake?.stop(), azurite?.stop(), arm?.stop()]);
 });
 
 /** What the dev host's engine does for a scheduled activity: the input as JSON on the activity trigger. */
@@ -79,6 +83,29 @@ describe('SQL activities in the product app', () => {
   it('reads recent changes through the registered activity', async () => {
     const out = await runActivity('sqlReadRecentChanges', { connectionSetting: 'SQL_CONNECTION_DEVHOST', asOf: new Date().toISOString(), scope: 'Prod' });
     expect(out).toMatchObject({ kind: 'ok', events: [{ entityKey: 'EnableLegacyHttpSse', before: '1', after: '0', actor: 'incident-bot' }] });
+  });
+
+  it('logs in with the managed identity when the connection setting says Authentication=Active Directory Managed Identity', async () => {
+    const clientId = '0a0a0a0a-1111-4222-8333-00000000000a';
+    const saved = { endpoint: process.env.IDENTITY_ENDPOINT, header: process.env.IDENTITY_HEADER };
+    // What App Service sets for an app with a managed identity.
+    process.env.IDENTITY_ENDPOINT = arm.identityEndpoint;
+    process.env.IDENTITY_HEADER = arm.identityHeader;
+    process.env.SQL_CONNECTION_ENTRA = `Server=tcp:127.0.0.1,${fake.port};Database=autopilot;Authentication=Active Directory Managed Identity;User Id=${clientId};Encrypt=false`;
+    try {
+      fake.db.seedFlag({ flagKey: 'EnableNewCheckout', scope: 'Prod', isEnabled: true });
+      const out = await runActivity('sqlSetFlag', { ...disable, incidentId: 'inc-devhost-entra', step: 'contain/flag/EnableNewCheckout@Prod', connectionSetting: 'SQL_CONNECTION_ENTRA', flagKey: 'EnableNewCheckout' });
+      expect(out).toMatchObject({ kind: 'done', changes: [{ target: 'flag:EnableNewCheckout@Prod', field: 'IsEnabled', before: true, after: false }] });
+      expect(arm.tokenRequests.at(-1)).toEqual({ resource: 'https://database.windows.net', clientId, header: arm.identityHeader });
+      expect(fake.loginAttempts.at(-1)).toEqual({ userName: '', fedAuth: true, database: 'autopilot', entra: arm.identity(clientId) });
+      expect(fake.db.auditFor('inc-devhost-entra/contain/flag/EnableNewCheckout@Prod')).toEqual([expect.objectContaining({ actor: 'incident-bot', afterValue: '0' })]);
+    } finally {
+      for (const [k, v] of [['IDENTITY_ENDPOINT', saved.endpoint], ['IDENTITY_HEADER', saved.header]] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+      delete process.env.SQL_CONNECTION_ENTRA;
+    }
   });
 
   it('rejects an input that does not match the contract (e.g. a setting outside SQL_CONNECTION_*)', async () => {

@@ -12,14 +12,18 @@
  * TLS with a certificate made at start (`ca` is what clients must trust). A second, plain http
  * port serves what lives outside ARM: each slot's `/version` endpoint (the build it runs) and an
  * App Service managed-identity token endpoint (IDENTITY_ENDPOINT), so DefaultAzureCredential can
- * be exercised in-process.
+ * be exercised in-process. The endpoint plays Entra too: it remembers every token it issued (for
+ * which resource, which identity, until when), so a resource server such as the TDS fake can
+ * validate a token as Entra-issued (`issuedToken`); `failNextToken` makes it issue a token for
+ * another resource, an expired one, answer as for a client id the app has no identity for, or
+ * never answer.
  *
  * A swap exchanges the slots' non-sticky app settings (the build id setting moves with the build)
  * when its operation completes; a failing warm-up ends the operation failed and leaves the slots
  * unchanged, as Azure does when it reverts. `onSwap(site, slot)` lets a test move whatever a
  * simulated target app serves. Every ARM request is recorded.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -79,6 +83,21 @@ export interface ArmFakeOptions {
   releaseSetting?: string;
 }
 
+/** A token the managed-identity endpoint issued: what Entra would put in its aud, appid, oid and exp claims. */
+export interface IssuedToken {
+  resource: string;
+  /** The identity's client id (appid): the user-assigned one asked for, or the system-assigned identity's. */
+  appId: string;
+  /** The identity's object id (oid) in Entra. */
+  objectId: string;
+  expiresOnMs: number;
+}
+
+export type TokenFault = 'wrong-resource' | 'expired' | 'hang' | 'unknown-identity';
+
+/** The app's system-assigned identity, as the fake endpoint knows it. */
+export const SYSTEM_ASSIGNED_CLIENT_ID = '5ca1ab1e-0000-4000-8000-000000000001';
+
 type Fault = { method: string; path: RegExp; status: number; times: number; body?: unknown } | { method: string; path: RegExp; drop: true; times: number; afterAccept: boolean };
 
 const SITE = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Web\/sites\/([^/]+)(\/.*)?$/i;
@@ -90,6 +109,8 @@ export class ArmFake {
   private readonly sites = new Map<string, SiteState>();
   private readonly operations = new Map<string, Operation>();
   private readonly faults: Fault[] = [];
+  private readonly tokenFaults: { fault: TokenFault; clientId: string | undefined }[] = [];
+  private readonly issued = new Map<string, IssuedToken>();
   private armServer: https.Server | undefined;
   private sideServer: http.Server | undefined;
   private armPort = 0;
@@ -133,6 +154,19 @@ export class ArmFake {
 
   async stop(): Promise<void> {
     await Promise.all([close(this.armServer), close(this.sideServer)]);
+  }
+
+  /**
+   * Takes the plain http side (identity endpoint, /version) down, so connecting is refused, until
+   * the returned function brings it back on the same port. (The Azure SDK keeps the identity
+   * endpoint it first found for the life of the process, so a test cannot point it elsewhere.)
+   */
+  async takeSideDown(): Promise<() => Promise<void>> {
+    await close(this.sideServer);
+    return async () => {
+      this.sideServer = http.createServer((req, res) => this.handleSide(req, res));
+      await listen(this.sideServer, this.sidePort);
+    };
   }
 
   addSite(def: FakeSite): void {
@@ -192,6 +226,28 @@ export class ArmFake {
 
   clearFaults(): void {
     this.faults.length = 0;
+    this.tokenFaults.length = 0;
+  }
+
+  /**
+   * The next `times` token requests (for `clientId` only, when given: the SDK may still be
+   * retrying another test's request) get `fault` instead of a good token.
+   */
+  failNextToken(fault: TokenFault, o: { clientId?: string; times?: number } = {}): void {
+    for (let i = 0; i < (o.times ?? 1); i++) this.tokenFaults.push({ fault, clientId: o.clientId });
+  }
+
+  /** What the endpoint issued as `token`, or undefined when it never did. */
+  issuedToken(token: string): IssuedToken | undefined {
+    const t = this.issued.get(token);
+    return t && { ...t };
+  }
+
+  /** The Entra identity (client id and object id) the endpoint issues tokens to for `clientId` (none: system-assigned). */
+  identity(clientId?: string): { appId: string; objectId: string } {
+    const appId = clientId ?? SYSTEM_ASSIGNED_CLIENT_ID;
+    const h = createHash('sha256').update(appId).digest('hex');
+    return { appId, objectId: `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}` };
   }
 
   /** Completes every running operation now (time passes in Azure without anyone polling). */
@@ -361,14 +417,20 @@ export class ArmFake {
       res.end(JSON.stringify(body));
     };
     if (url.pathname === '/msi/token') {
-      this.tokenRequests.push({ resource: url.searchParams.get('resource'), clientId: url.searchParams.get('client_id'), header: (req.headers['x-identity-header'] as string) ?? null });
+      const resource = url.searchParams.get('resource');
+      const clientId = url.searchParams.get('client_id');
+      this.tokenRequests.push({ resource, clientId, header: (req.headers['x-identity-header'] as string) ?? null });
       if (req.headers['x-identity-header'] !== this.identityHeader) return json(401, { error: 'invalid identity header' });
-      return json(200, {
-        access_token: `fake-mi-token-${this.tokenRequests.length}`,
-        expires_on: String(Math.floor(Date.now() / 1000) + 3600),
-        resource: url.searchParams.get('resource'),
-        token_type: 'Bearer',
-      });
+      const i = this.tokenFaults.findIndex((f) => f.clientId === undefined || f.clientId === clientId);
+      const fault = i < 0 ? undefined : this.tokenFaults.splice(i, 1)[0]?.fault;
+      // No answer at all; stop() closes the connection.
+      if (fault === 'hang') return;
+      if (fault === 'unknown-identity') return json(400, { statusCode: 400, message: 'No managed identity found for specified ClientId/ResourceId/PrincipalId.', correlationId: randomUUID() });
+      const token = `fake-mi-token-${this.tokenRequests.length}`;
+      const expiresOnMs = Date.now() + (fault === 'expired' ? -300_000 : 3_600_000);
+      const { appId, objectId } = this.identity(clientId ?? undefined);
+      this.issued.set(token, { resource: fault === 'wrong-resource' ? 'https://management.azure.com/' : (resource ?? ''), appId, objectId, expiresOnMs });
+      return json(200, { access_token: token, expires_on: String(Math.floor(expiresOnMs / 1000)), resource, token_type: 'Bearer', client_id: appId });
     }
     const v = /^\/sites\/([^/]+)\/([^/]+)\/version$/.exec(url.pathname);
     if (v) {
@@ -389,10 +451,10 @@ function readBody(req: http.IncomingMessage): Promise<string> {
   });
 }
 
-function listen(server: http.Server | https.Server): Promise<number> {
+function listen(server: http.Server | https.Server, port = 0): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+    server.listen(port, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
   });
 }
 

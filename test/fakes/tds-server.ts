@@ -1,6 +1,7 @@
 /**
  * A SQL Server that speaks just enough TDS 7.4 ([MS-TDS]) on 127.0.0.1 for the real mssql 12 /
- * tedious 19 client: PRELOGIN without encryption, LOGIN7 with a SQL login, SQL batches (the
+ * tedious 19 client: PRELOGIN without encryption, LOGIN7 with a SQL login or an Entra token
+ * (below), SQL batches (the
  * client's session SET statements and `SELECT 1`), RPC calls to the stored procedures of
  * ./sql-target.ts (and sp_executesql `SELECT 1;`, which is how mssql validates a pooled
  * connection), result sets, return status, errors, and ATTENTION (request cancel).
@@ -10,6 +11,15 @@
  * dropped mid-request; each optionally after the procedure's effect was applied, which is what
  * makes a timeout or a dropped connection ambiguous for a write. Login can be made to fail.
  *
+ * Entra (with `entra`): LOGIN7 asks for FEDAUTH with the MSAL workflow and carries no
+ * credential; the fake answers FEDAUTHINFO (STS URL, SPN), the client gets a token for
+ * `<SPN>/.default` from its credential and sends it in a FEDAUTH_TOKEN message, and the fake
+ * accepts it only when its issuer (`entra.tokens`, the managed-identity endpoint of
+ * ./arm-server.ts) issued it, for the SPN, and it has not expired; then LOGINACK and a
+ * FEATUREEXTACK for FEDAUTH. Anything else gets 18456 with Azure SQL's wording (which does not say
+ * why) and the reason in `loginAttempts[].refused`. The identity (appid, oid) that logged in is
+ * recorded in `loginAttempts[].entra`.
+ *
  * Tedious is configured with `encrypt: false` against it: the fake answers PRELOGIN with
  * ENCRYPT_NOT_SUP and never starts TLS (tedious only negotiates TLS when the server answers ON
  * or REQ, see Connection#performTlsNegotiation).
@@ -18,7 +28,7 @@ import net from 'node:net';
 import { FakeSqlTarget, SqlError, type Column, type ResultSet, type SqlValue } from './sql-target.js';
 
 /** [MS-TDS] 2.2.3.1.1 packet types. */
-const PKT = { SQL_BATCH: 0x01, RPC: 0x03, TABULAR_RESULT: 0x04, ATTENTION: 0x06, LOGIN7: 0x10, PRELOGIN: 0x12 } as const;
+const PKT = { SQL_BATCH: 0x01, RPC: 0x03, TABULAR_RESULT: 0x04, ATTENTION: 0x06, FEDAUTH_TOKEN: 0x08, LOGIN7: 0x10, PRELOGIN: 0x12 } as const;
 /** [MS-TDS] 2.2.3.1.2 packet status bits. */
 const STATUS_EOM = 0x01;
 const STATUS_IGNORE = 0x02;
@@ -28,8 +38,10 @@ const TOKEN = {
   COLMETADATA: 0x81,
   ERROR: 0xaa,
   LOGINACK: 0xad,
+  FEATUREEXTACK: 0xae,
   ROW: 0xd1,
   ENVCHANGE: 0xe3,
+  FEDAUTHINFO: 0xee,
   DONE: 0xfd,
   DONEPROC: 0xfe,
   DONEINPROC: 0xff,
@@ -40,6 +52,14 @@ const DONE = { FINAL: 0x00, MORE: 0x01, ERROR: 0x02, COUNT: 0x10, ATTN: 0x20 } a
 const TYPE = { INTN: 0x26, DATETIME2N: 0x2a, DATETIMEOFFSETN: 0x2b, BITN: 0x68, NVARCHAR: 0xe7, NCHAR: 0xef } as const;
 
 const TDS_7_4 = 0x74000004;
+/** Azure SQL's FEDAUTHINFO: the Entra authority of its tenant and its resource id. */
+export const AZURE_SQL_SPN = 'https://database.windows.net/';
+const STS_URL = 'https://login.microsoftonline.com/72f988bf-0000-4000-8000-0000000000aa';
+/** [MS-TDS] 2.2.6.4 FeatureExt: FEDAUTH and its MSAL (ADAL) library. */
+const FEATURE_FEDAUTH = 0x02;
+const FEDAUTH_LIBRARY_MSAL = 0x02;
+/** Azure SQL's message for any Entra login it refuses. */
+const ENTRA_LOGIN_FAILED = "Login failed for user '<token-identified principal>'.";
 const PACKET_SIZE = 4096;
 /** SQL_Latin1_General_CP1_CI_AS as the 5-byte collation of [MS-TDS] 2.2.5.1.2. */
 const COLLATION = Buffer.from([0x09, 0x04, 0xd0, 0x00, 0x34]);
@@ -64,11 +84,40 @@ export interface RpcCall {
   result: 'ok' | 'error' | 'hang' | 'drop';
 }
 
+/** What the token's issuer vouches for: Entra's aud, appid, oid and exp. */
+export interface EntraTokenInfo {
+  resource: string;
+  appId: string;
+  objectId: string;
+  expiresOnMs: number;
+}
+
+export interface TdsEntraOptions {
+  /** Looks a received token up at its issuer; undefined = not issued there. */
+  tokens: (token: string) => EntraTokenInfo | undefined;
+  /** Named in FEDAUTHINFO and required as the token's resource (default Azure SQL's). */
+  spn?: string;
+}
+
 export interface TdsFakeOptions {
   user?: string;
   password?: string;
   database?: string;
   now?: () => Date;
+  /** Accept Entra (FEDAUTH) logins with tokens from this issuer; without it only SQL logins work. */
+  entra?: TdsEntraOptions;
+}
+
+export interface LoginAttempt {
+  /** LOGIN7's user name (empty for Entra). */
+  userName: string;
+  /** LOGIN7 asked for Entra (FEDAUTH) authentication. */
+  fedAuth: boolean;
+  database: string;
+  /** The Entra identity that logged in. */
+  entra?: { appId: string; objectId: string };
+  /** Why the fake refused the login (what the server keeps to itself). */
+  refused?: string;
 }
 
 interface InjectedFault {
@@ -88,8 +137,8 @@ export class TdsFake {
   readonly calls: RpcCall[] = [];
   /** Successful logins so far (a new pooled connection logs in again). */
   logins = 0;
-  /** Every LOGIN7 seen: who, and whether it asked for Entra (FEDAUTH) authentication. */
-  readonly loginAttempts: { userName: string; fedAuth: boolean; database: string }[] = [];
+  /** Every LOGIN7 seen: who, whether it asked for Entra (FEDAUTH) authentication, and how it ended. */
+  readonly loginAttempts: LoginAttempt[] = [];
   readonly batches: string[] = [];
   private readonly faults: InjectedFault[] = [];
   private readonly denied = new Set<string>();
@@ -100,8 +149,9 @@ export class TdsFake {
   private constructor(
     private readonly server: net.Server,
     readonly port: number,
-    readonly options: Required<Omit<TdsFakeOptions, 'now'>>,
+    readonly options: Required<Omit<TdsFakeOptions, 'now' | 'entra'>>,
     db: FakeSqlTarget,
+    readonly entra: TdsEntraOptions | undefined,
   ) {
     this.db = db;
   }
@@ -116,7 +166,7 @@ export class TdsFake {
       server.listen(0, '127.0.0.1', () => resolve());
     });
     const port = (server.address() as net.AddressInfo).port;
-    ref.fake = new TdsFake(server, port, opts, db);
+    ref.fake = new TdsFake(server, port, opts, db, options.entra);
     return ref.fake;
   }
 
@@ -213,7 +263,9 @@ function normaliseProc(name: string): string {
 class Session {
   private buffer = Buffer.alloc(0);
   private message: { type: number; parts: Buffer[] } | undefined;
-  private state: 'prelogin' | 'login' | 'ready' = 'prelogin';
+  private state: 'prelogin' | 'login' | 'fedauth' | 'ready' = 'prelogin';
+  /** An Entra login waiting for its FEDAUTH_TOKEN message. */
+  private pending: { login: Login7; attempt: LoginAttempt } | undefined;
   private packetId = 1;
   /** A request that the fake is deliberately not answering (fault "hang"). */
   private hung = false;
@@ -258,6 +310,7 @@ class Session {
     try {
       if (this.state === 'prelogin' && type === PKT.PRELOGIN) return this.onPrelogin();
       if (this.state === 'login' && type === PKT.LOGIN7) return this.onLogin(payload);
+      if (this.state === 'fedauth' && type === PKT.FEDAUTH_TOKEN) return this.onFedAuthToken(payload);
       if (this.state === 'ready' && type === PKT.SQL_BATCH) return this.onBatch(payload);
       if (this.state === 'ready' && type === PKT.RPC) return this.onRpc(payload);
       this.socket.destroy();
@@ -293,24 +346,65 @@ class Session {
     this.sendMessage(Buffer.concat([head, ...options.map(([, d]) => d)]));
   }
 
-  /** [MS-TDS] 2.2.6.4 LOGIN7: checks the SQL login, answers ENVCHANGEs, LOGINACK and DONE. */
+  /**
+   * [MS-TDS] 2.2.6.4 LOGIN7: checks a SQL login and answers ENVCHANGEs, LOGINACK and DONE; an
+   * Entra login gets FEDAUTHINFO and goes on in onFedAuthToken.
+   */
   private onLogin(payload: Buffer): void {
     const login = parseLogin7(payload);
-    this.fake.loginAttempts.push({ userName: login.userName, fedAuth: login.fedAuth, database: login.database });
+    const attempt: LoginAttempt = { userName: login.userName, fedAuth: login.fedAuth !== undefined, database: login.database };
+    this.fake.loginAttempts.push(attempt);
     const failure = this.fake.takeLoginFailure();
-    const { user, password, database } = this.fake.options;
-    const refusal =
-      failure ??
-      (login.fedAuth
-        ? { number: 18456, message: 'Login failed: the fake TDS server supports SQL logins only.' }
-        : login.userName !== user || login.password !== password
-          ? { number: 18456, message: `Login failed for user '${login.userName}'.` }
-          : login.database && login.database.toLowerCase() !== database.toLowerCase()
-            ? { number: 4060, message: `Cannot open database "${login.database}" requested by the login. The login failed.` }
-            : undefined);
-    if (refusal) {
-      this.send([errorToken(new SqlError(refusal.number, refusal.message, 14, 1), ''), done(TOKEN.DONE, DONE.ERROR)]);
-      return;
+    if (failure) return this.refuse(attempt, failure.number, failure.message, 'injected');
+    if (login.fedAuth) {
+      if (!this.fake.entra) return this.refuse(attempt, 18456, 'Login failed: the fake TDS server supports SQL logins only.', 'Entra is not configured');
+      if (login.fedAuth.library !== FEDAUTH_LIBRARY_MSAL) return this.refuse(attempt, 18456, ENTRA_LOGIN_FAILED, `FEDAUTH library ${login.fedAuth.library}: the fake supports the MSAL workflow only`);
+      this.pending = { login, attempt };
+      this.state = 'fedauth';
+      return this.send([fedAuthInfo(STS_URL, this.fake.entra.spn ?? AZURE_SQL_SPN)]);
+    }
+    const { user, password } = this.fake.options;
+    if (login.userName !== user || login.password !== password) return this.refuse(attempt, 18456, `Login failed for user '${login.userName}'.`, 'wrong user name or password');
+    this.loggedIn(login, attempt, false);
+  }
+
+  /**
+   * [MS-TDS] 2.2.6.3 FEDAUTH_TOKEN: DataLen, then the token's byte length and the token (UCS-2).
+   * Validated as Azure SQL does: issued by Entra (here: by the issuer), for the SPN, not expired.
+   */
+  private onFedAuthToken(payload: Buffer): void {
+    const pending = this.pending;
+    const entra = this.fake.entra;
+    this.pending = undefined;
+    this.state = 'login';
+    if (!pending || !entra) return void this.socket.destroy();
+    const r = new Reader(payload);
+    r.skip(4);
+    const token = r.take(r.take(4).readUInt32LE(0)).toString('ucs2');
+    const info = entra.tokens(token);
+    const spn = entra.spn ?? AZURE_SQL_SPN;
+    const same = (a: string, b: string) => a.replace(/\/+$/, '').toLowerCase() === b.replace(/\/+$/, '').toLowerCase();
+    const why = !info
+      ? 'the token was not issued by the identity endpoint'
+      : !same(info.resource, spn)
+        ? `the token is for ${info.resource}, not ${spn}`
+        : info.expiresOnMs <= Date.now()
+          ? `the token expired at ${new Date(info.expiresOnMs).toISOString()}`
+          : undefined;
+    if (why || !info) return this.refuse(pending.attempt, 18456, ENTRA_LOGIN_FAILED, why);
+    pending.attempt.entra = { appId: info.appId, objectId: info.objectId };
+    this.loggedIn(pending.login, pending.attempt, true);
+  }
+
+  private refuse(attempt: LoginAttempt, number: number, message: string, why: string | undefined): void {
+    attempt.refused = why ?? message;
+    this.send([errorToken(new SqlError(number, message, 14, 1), ''), done(TOKEN.DONE, DONE.ERROR)]);
+  }
+
+  private loggedIn(login: Login7, attempt: LoginAttempt, fedAuth: boolean): void {
+    const { database } = this.fake.options;
+    if (login.database && login.database.toLowerCase() !== database.toLowerCase()) {
+      return this.refuse(attempt, 4060, `Cannot open database "${login.database}" requested by the login. The login failed.`, 'no such database');
     }
     this.fake.logins++;
     this.state = 'ready';
@@ -318,6 +412,7 @@ class Session {
       envChangeText(1, database, 'master'),
       envChangeBytes(7, COLLATION),
       loginAck(),
+      ...(fedAuth ? [featureExtAckFedAuth()] : []),
       envChangeText(4, String(PACKET_SIZE), String(PACKET_SIZE)),
       done(TOKEN.DONE, DONE.FINAL),
     ]);
@@ -423,7 +518,8 @@ interface Login7 {
   userName: string;
   password: string;
   database: string;
-  fedAuth: boolean;
+  /** The FEDAUTH feature, when LOGIN7 asks for Entra authentication. */
+  fedAuth: { library: number; workflow: number | undefined } | undefined;
 }
 
 /**
@@ -447,23 +543,29 @@ function parseLogin7(buf: Buffer): Login7 {
     userName: field(40).toString('ucs2'),
     password: scrambled.toString('ucs2'),
     database: field(68).toString('ucs2'),
-    fedAuth: requestsFedAuth(buf),
+    fedAuth: fedAuthFeature(buf),
   };
 }
 
 /**
  * With fExtension set in OptionFlags3 (byte 27, bit 0x10), ibExtension (offset 56) points at a
  * DWORD holding the offset of the FeatureExt block: (FeatureId, DWORD length, data)* then 0xFF.
- * FeatureId 0x02 is FEDAUTH, which an Entra login (tedious' azure-active-directory-*) requests.
+ * FeatureId 0x02 is FEDAUTH, which an Entra login requests: its first byte is the library
+ * (bits 1-7: 0x01 security token inline, 0x02 MSAL/ADAL) and the echo bit; with MSAL a workflow
+ * byte follows (tedious sends 0x02, "integrated", for every credential-based type).
  */
-function requestsFedAuth(buf: Buffer): boolean {
-  if ((buf.readUInt8(27) & 0x10) === 0) return false;
+function fedAuthFeature(buf: Buffer): Login7['fedAuth'] {
+  if ((buf.readUInt8(27) & 0x10) === 0) return undefined;
   let at = buf.readUInt32LE(buf.readUInt16LE(56));
   while (at < buf.length && buf.readUInt8(at) !== 0xff) {
-    if (buf.readUInt8(at) === 0x02) return true;
-    at += 5 + buf.readUInt32LE(at + 1);
+    const length = buf.readUInt32LE(at + 1);
+    if (buf.readUInt8(at) === FEATURE_FEDAUTH) {
+      const library = buf.readUInt8(at + 5) >> 1;
+      return { library, workflow: library === FEDAUTH_LIBRARY_MSAL && length >= 2 ? buf.readUInt8(at + 6) : undefined };
+    }
+    at += 5 + length;
   }
-  return false;
+  return undefined;
 }
 
 interface Rpc {
@@ -618,6 +720,41 @@ function loginAck(): Buffer {
   const version = Buffer.alloc(4);
   version.writeUInt32BE(TDS_7_4);
   return lengthPrefixed(TOKEN.LOGINACK, Buffer.concat([Buffer.from([1]), version, bVarchar('Microsoft SQL Server'), Buffer.from([16, 0, 0x10, 0x00])]));
+}
+
+/**
+ * [MS-TDS] 2.2.7.12 FEDAUTHINFO: DWORD length, CountOfInfoIDs, then per info its id (0x01 STS
+ * URL, 0x02 SPN), data length and data offset (from CountOfInfoIDs), then the UCS-2 data.
+ */
+function fedAuthInfo(stsUrl: string, spn: string): Buffer {
+  const infos: [number, Buffer][] = [
+    [0x01, Buffer.from(stsUrl, 'ucs2')],
+    [0x02, Buffer.from(spn, 'ucs2')],
+  ];
+  const head = Buffer.alloc(4 + infos.length * 9);
+  head.writeUInt32LE(infos.length, 0);
+  let offset = head.length;
+  infos.forEach(([id, data], i) => {
+    head.writeUInt8(id, 4 + i * 9);
+    head.writeUInt32LE(data.length, 5 + i * 9);
+    head.writeUInt32LE(offset, 9 + i * 9);
+    offset += data.length;
+  });
+  const body = Buffer.concat([head, ...infos.map(([, d]) => d)]);
+  const prefix = Buffer.alloc(5);
+  prefix.writeUInt8(TOKEN.FEDAUTHINFO, 0);
+  prefix.writeUInt32LE(body.length, 1);
+  return Buffer.concat([prefix, body]);
+}
+
+/** [MS-TDS] 2.2.7.11 FEATUREEXTACK for FEDAUTH with the MSAL library: no data (no nonce was exchanged), then the terminator. */
+function featureExtAckFedAuth(): Buffer {
+  const b = Buffer.alloc(7);
+  b.writeUInt8(TOKEN.FEATUREEXTACK, 0);
+  b.writeUInt8(FEATURE_FEDAUTH, 1);
+  b.writeUInt32LE(0, 2);
+  b.writeUInt8(0xff, 6);
+  return b;
 }
 
 /** [MS-TDS] 2.2.7.10 ERROR: number, state, class, message, server, procedure, line. */

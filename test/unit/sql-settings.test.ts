@@ -30,7 +30,7 @@ describe('readSqlTarget', () => {
 
   it('takes a user-assigned identity client id from User Id, and reads SQL logins, strict encryption and limits', () => {
     const mi = readSqlTarget({ SQL_CONNECTION_A: 'Server=db;Database=d;Authentication=Active Directory Managed Identity;User Id=0000-client' }, 'SQL_CONNECTION_A');
-    expect(mi.ok && mi.target.auth).toEqual({ kind: 'entra-default', clientId: '0000-client' });
+    expect(mi.ok && mi.target.auth).toEqual({ kind: 'entra-managed-identity', clientId: '0000-client' });
     const login = readSqlTarget(
       { SQL_CONNECTION_B: "Data Source=10.0.0.4,14333;Database=d;UID=bot;PWD='p;w=d''s';Encrypt=strict;Command Timeout=5;Max Pool Size=3" },
       'SQL_CONNECTION_B',

@@ -1,0 +1,87 @@
+/**
+ * The Entra credential the SQL adapter hands tedious (authentication type 'token-credential').
+ *
+ * The login (tedious 19, [MS-TDS] 2.2.6.4 and 2.2.7.12): LOGIN7 asks for federated
+ * authentication in its FeatureExt (FEDAUTH, MSAL/ADAL library, "integrated" workflow) without a
+ * token; the server answers FEDAUTHINFO with its STS URL and SPN; tedious asks the credential for
+ * a token for `<SPN>/.default` (Azure SQL: https://database.windows.net/.default) and sends it in
+ * a FEDAUTH_TOKEN message; the server validates it and answers LOGINACK plus a FEATUREEXTACK for
+ * FEDAUTH, or error 18456.
+ *
+ * The adapter builds the credential itself instead of naming tedious' own Entra types so that:
+ *  - "Active Directory Managed Identity" means the managed identity only, as in SqlClient
+ *    (DefaultAzureCredential would also try environment and developer credentials);
+ *  - a token that does not come is reported as such, naming the identity, before tedious' connect
+ *    timeout turns it into an anonymous "Failed to connect" (which reads as transient and would be
+ *    retried).
+ */
+import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/identity';
+import type { SqlAuth } from '../config/sql.js';
+import { lazy } from './lazy.js';
+
+const identitySdk = lazy(() => require('@azure/identity') as typeof import('@azure/identity'));
+
+export type EntraSqlAuth = Exclude<SqlAuth, { kind: 'sql-login' }>;
+
+/** `budgetMs`: how long the token may take; keep it under the connect timeout. */
+export function sqlEntraCredential(auth: EntraSqlAuth, budgetMs: number): TokenCredential {
+  const sdk = identitySdk();
+  if (auth.kind === 'entra-managed-identity') {
+    const inner = new sdk.ManagedIdentityCredential(auth.clientId ? { clientId: auth.clientId } : {});
+    return new BoundedCredential(inner, `the managed identity (${auth.clientId ? `client id ${auth.clientId}` : 'system-assigned'})`, budgetMs);
+  }
+  const inner = new sdk.DefaultAzureCredential(auth.clientId ? { managedIdentityClientId: auth.clientId } : {});
+  return new BoundedCredential(inner, `DefaultAzureCredential${auth.clientId ? ` (managed identity client id ${auth.clientId})` : ''}`, budgetMs);
+}
+
+class BoundedCredential implements TokenCredential {
+  constructor(
+    private readonly inner: TokenCredential,
+    private readonly who: string,
+    private readonly budgetMs: number,
+  ) {}
+
+  async getToken(scopes: string | string[], options: GetTokenOptions = {}): Promise<AccessToken> {
+    const scope = Array.isArray(scopes) ? scopes.join(' ') : scopes;
+    const stop = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        stop.abort();
+        reject(new Error(`${this.who} gave no token for ${scope} within ${this.budgetMs / 1000} s${hint()}`));
+      }, this.budgetMs);
+    });
+    options.abortSignal?.addEventListener('abort', () => stop.abort(), { once: true });
+    const attempt = this.inner.getToken(scopes, { ...options, abortSignal: stop.signal }).then(
+      (token) => token ?? Promise.reject(new Error(`${this.who} returned no token for ${scope}`)),
+      (err: unknown) => Promise.reject(new Error(`${this.who} gave no token for ${scope}: ${reason(err)}${hint()}`, { cause: err })),
+    );
+    try {
+      return await Promise.race([attempt, deadline]);
+    } finally {
+      clearTimeout(timer);
+      // The loser of the race must not surface later as an unhandled rejection.
+      attempt.catch(() => undefined);
+    }
+  }
+}
+
+function firstLine(err: unknown): string {
+  const m = err instanceof Error ? err.message : String(err);
+  return (m.split('\n')[0] ?? '').trim();
+}
+
+/** DefaultAzureCredential fails with one error per credential it tried; in Azure the managed identity's is the one that matters. */
+function reason(err: unknown): string {
+  const errors = (err as { errors?: unknown } | null)?.errors;
+  if (Array.isArray(errors)) {
+    const mi = (errors as unknown[]).map(firstLine).find((m) => m.startsWith('ManagedIdentityCredential'));
+    if (mi) return mi;
+  }
+  return firstLine(err);
+}
+
+/** Without IDENTITY_ENDPOINT the SDK falls back to the VM metadata endpoint, which a Function App does not have. */
+function hint(): string {
+  return process.env.IDENTITY_ENDPOINT ? '' : ' (IDENTITY_ENDPOINT is not set: is a managed identity enabled on the app?)';
+}
