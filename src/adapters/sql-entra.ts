@@ -12,8 +12,11 @@
  *  - "Active Directory Managed Identity" means the managed identity only, as in SqlClient
  *    (DefaultAzureCredential would also try environment and developer credentials);
  *  - a token that does not come is reported as such, naming the identity, before tedious' connect
- *    timeout turns it into an anonymous "Failed to connect" (which reads as transient and would be
- *    retried).
+ *    timeout turns it into an anonymous "Failed to connect";
+ *  - the failure says which kind it is: the identity endpoint refusing (an unknown client id, no
+ *    identity: a setup problem, reported as a login problem) or not answering in time or at all
+ *    (an outage: `TOKEN_UNAVAILABLE`, which the adapter treats as transient, so the step is retried
+ *    within its timebox instead of being refused for good).
  */
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/identity';
 import type { SqlAuth } from '../config/sql.js';
@@ -22,6 +25,34 @@ import { lazy } from './lazy.js';
 const identitySdk = lazy(() => require('@azure/identity') as typeof import('@azure/identity'));
 
 export type EntraSqlAuth = Exclude<SqlAuth, { kind: 'sql-login' }>;
+
+/** The `name` of a token failure that is an outage of the identity endpoint (worth retrying). */
+export const TOKEN_UNAVAILABLE = 'EntraTokenUnavailable';
+
+function failure(message: string, transient: boolean, cause?: unknown): Error {
+  const err = new Error(message, cause === undefined ? undefined : { cause });
+  if (transient) err.name = TOKEN_UNAVAILABLE;
+  return err;
+}
+
+/**
+ * The endpoint answered and said no (4xx: an unknown client id, no identity on the app): a setup
+ * problem, retrying will not help. The SDK wraps it (a CredentialUnavailableError, or one per
+ * credential for DefaultAzureCredential) around MSAL's error, which carries the HTTP status.
+ */
+function refusedByEndpoint(err: unknown): boolean {
+  type E = { errors?: unknown[]; cause?: unknown; status?: unknown; statusCode?: unknown } | null | undefined;
+  const seen: E[] = [err as E];
+  for (let i = 0; i < seen.length && seen.length < 12; i++) {
+    const e = seen[i];
+    if (Array.isArray(e?.errors)) seen.push(...(e.errors as E[]));
+    if (e?.cause) seen.push(e.cause);
+  }
+  return seen.some((e) => {
+    const status = typeof e?.status === 'number' ? e.status : typeof e?.statusCode === 'number' ? e.statusCode : undefined;
+    return status !== undefined && status >= 400 && status < 500;
+  });
+}
 
 /** `budgetMs`: how long the token may take; keep it under the connect timeout. */
 export function sqlEntraCredential(auth: EntraSqlAuth, budgetMs: number): TokenCredential {
@@ -48,13 +79,13 @@ class BoundedCredential implements TokenCredential {
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         stop.abort();
-        reject(new Error(`${this.who} gave no token for ${scope} within ${this.budgetMs / 1000} s${hint()}`));
+        reject(failure(`${this.who} gave no token for ${scope} within ${this.budgetMs / 1000} s${hint()}`, true));
       }, this.budgetMs);
     });
     options.abortSignal?.addEventListener('abort', () => stop.abort(), { once: true });
     const attempt = this.inner.getToken(scopes, { ...options, abortSignal: stop.signal }).then(
-      (token) => token ?? Promise.reject(new Error(`${this.who} returned no token for ${scope}`)),
-      (err: unknown) => Promise.reject(new Error(`${this.who} gave no token for ${scope}: ${reason(err)}${hint()}`, { cause: err })),
+      (token) => token ?? Promise.reject(failure(`${this.who} returned no token for ${scope}`, false)),
+      (err: unknown) => Promise.reject(failure(`${this.who} gave no token for ${scope}: ${reason(err)}${hint()}`, !refusedByEndpoint(err), err)),
     );
     try {
       return await Promise.race([attempt, deadline]);

@@ -24,7 +24,7 @@ import {
   type TargetConfigStore,
 } from '../ports/target-config.js';
 import { lazy } from './lazy.js';
-import { sqlEntraCredential } from './sql-entra.js';
+import { sqlEntraCredential, TOKEN_UNAVAILABLE } from './sql-entra.js';
 
 const mssql = lazy(() => require('mssql') as typeof import('mssql'));
 const tedious = lazy(() => require('tedious') as typeof import('tedious'));
@@ -95,7 +95,8 @@ export function classifySqlError(err: unknown, write: boolean, loginNumber?: num
   if (number !== undefined) return { kind: kindOf(number), number, message };
   if (isConnection) {
     if (code === 'ELOGIN') return { kind: loginNumber !== undefined && TRANSIENT_SQL_ERRORS.has(loginNumber) ? 'transient' : 'login', number: loginNumber, message };
-    if (code === 'EFEDAUTH') return { kind: 'login', number: undefined, message };
+    // The identity endpoint down or too slow is an outage (retried); a refusal is a setup problem.
+    if (code === 'EFEDAUTH') return { kind: chain.some((c) => c.name === TOKEN_UNAVAILABLE) ? 'transient' : 'login', number: undefined, message };
     if (code === 'EENCRYPT' || code === 'EINVALIDCONFIG') return { kind: 'config', number: undefined, message };
     if (code && CONNECT_CODES.has(code)) return { kind: 'transient', number: undefined, message };
   }
