@@ -32,6 +32,8 @@ import type { TriggerKind } from '../src/config/policy.js';
 import { EventInbox } from '../src/durable/event-inbox.js';
 
 const EVENTS = Object.values(IncidentEventName);
+/** How many times the on-call page of a P1 is tried before the escalation chain is left to reach people. */
+const ON_CALL_ATTEMPTS = 3;
 
 df.app.orchestration('incident', function* (context: df.OrchestrationContext) {
   const input = IncidentInput.parse(context.df.getInput());
@@ -59,10 +61,13 @@ df.app.orchestration('incident', function* (context: df.OrchestrationContext) {
   const onCall = recipientsOf(input.policy.teams.notify);
   let declaredCmd: Extract<Command, { kind: 'announce' }> | undefined;
   let pagedOnCall = false;
+  let onCallAttempts = 0;
   let smokeRuns = 0;
 
   const declared = declare(input);
-  let incident: IncidentState = declared.state;
+  // Where the thread will be (the policy's destination, else the app's channel): known from the
+  // start, so a reminder days later goes to the service's channel even if every post failed.
+  let incident: IncidentState = { ...declared.state, teamsDestination: route.destination ?? null };
   const detected = input.alert ? Date.parse(input.alert.signal.firedAt) : Date.parse(input.declaredAt);
   const started = startRunbook(cfg, Date.parse(input.declaredAt), Math.min(detected, Date.parse(input.declaredAt)), input.severity.level, input.summary);
   let rb: RunbookState = started.state;
@@ -138,10 +143,8 @@ df.app.orchestration('incident', function* (context: df.OrchestrationContext) {
       const again = yield* send('announce/declared', `announce/declared/attempt-${undelivered.attempts}`, undelivered.message, deadline);
       if (again?.kind === 'done') undelivered = undefined;
     }
-    const out = yield* send(stepOf(cmd), cmd.step, message, deadline);
-    if (message.kind === 'declared' && cfg.mode === 'execute' && out?.kind !== 'done') undelivered = { message, attempts: 1 };
-    // On-call is paged for a P1 whether or not the channel post went through.
-    if (message.kind === 'declared') yield* pageOnCall();
+    // An escalation pages its people first: the activity feed is another API (app-only) than channel
+    // posts, so a channel outage that eats the message's time must not also keep them from being paged.
     const people = recipientsOf(Array.isArray(cmd.data.notify) ? (cmd.data.notify as string[]) : []);
     if (message.kind === 'escalation' && people.invalid.length) note(`Escalation: not paged (neither an Entra object id nor a UPN): ${people.invalid.join(', ')}.`, 'message');
     if (message.kind === 'escalation' && people.valid.length) {
@@ -149,6 +152,11 @@ df.app.orchestration('incident', function* (context: df.OrchestrationContext) {
       const request = { incidentId: input.incidentId, step: `teams/notify/${stepOf(cmd)}`, message, deadline, mode: cfg.mode, recipients: people.valid };
       yield* page('Escalation', { ...request, ...(threadDestination ? { destination: threadDestination } : {}), ...(threadId ? { threadId } : {}) });
     }
+    const out = yield* send(stepOf(cmd), cmd.step, message, deadline);
+    if (message.kind === 'declared' && cfg.mode === 'execute' && out?.kind !== 'done') undelivered = { message, attempts: 1 };
+    // On-call is paged for a P1 whether or not the channel post went through, within the same
+    // deadline as the post: the decision timebox runs from the declaration.
+    if (message.kind === 'declared') yield* pageOnCall(deadline);
     return { kind: 'done' };
   }
 
@@ -167,30 +175,42 @@ df.app.orchestration('incident', function* (context: df.OrchestrationContext) {
     return links;
   }
 
-  function* page(what: string, request: NotifyTeamsInput): Generator<df.Task, void, unknown> {
+  /** Pages people through the activity feed; false when it did not go out. */
+  function* page(what: string, request: NotifyTeamsInput): Generator<df.Task, boolean, unknown> {
     try {
       const out = yield* callActivity(context, NotifyTeams, request);
-      if (out.kind === 'refused') note(`${what} notification not delivered: ${out.summary}`, 'message');
-      else note(`${what}: ${out.summary}`, 'message');
+      if (out.kind === 'refused') {
+        note(`${what} notification not delivered: ${out.summary}`, 'message');
+        return false;
+      }
+      note(`${what}: ${out.summary}`, 'message');
+      return true;
     } catch (err) {
       note(`${what} notification not delivered: ${firstLine(err)}`, 'message');
+      return false;
     }
   }
 
   /**
    * A P1 pages the destination's on-call (`teams.notify`) once: at the declaration, or when a
-   * later alert raises the incident to P1. Lower severities reach people through the escalation chain.
+   * later alert raises the incident to P1. Lower severities reach people through the escalation
+   * chain. A page that did not go out (Graph down, throttled past its deadline) is tried again at
+   * the next turns of the loop, at most ON_CALL_ATTEMPTS times in all (a refusal is not recorded in
+   * the step ledger, so the same step sends again).
    */
-  function* pageOnCall(): Generator<df.Task, void, unknown> {
-    if (pagedOnCall || !declaredCmd || !pagesOnCall(rb.severity) || !onCall.valid.length) return;
-    pagedOnCall = true;
+  function* pageOnCall(deadline?: string): Generator<df.Task, void, unknown> {
+    if (pagedOnCall || onCallAttempts >= ON_CALL_ATTEMPTS || !declaredCmd || !pagesOnCall(rb.severity) || !onCall.valid.length) return;
+    onCallAttempts += 1;
     const built = IncidentMessage.safeParse(buildMessage(declaredCmd, { input, incident, rb, cfg, thresholds: env.thresholds, now: now() }));
-    if (!built.success) return;
-    yield* page(`On-call (${rb.severity})`, {
+    if (!built.success) {
+      pagedOnCall = true;
+      return;
+    }
+    pagedOnCall = yield* page(`On-call (${rb.severity})`, {
       incidentId: input.incidentId,
       step: 'teams/notify/on-call',
       message: built.data,
-      deadline: new Date(messageDeadline(rb, cfg, now())).toISOString(),
+      deadline: deadline ?? new Date(messageDeadline(rb, cfg, now())).toISOString(),
       mode: cfg.mode,
       recipients: onCall.valid,
       ...(threadDestination ? { destination: threadDestination } : {}),

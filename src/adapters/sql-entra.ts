@@ -50,8 +50,14 @@ function refusedByEndpoint(err: unknown): boolean {
   }
   return seen.some((e) => {
     const status = typeof e?.status === 'number' ? e.status : typeof e?.statusCode === 'number' ? e.statusCode : undefined;
-    return status !== undefined && status >= 400 && status < 500;
+    // 408 and 429 are the endpoint busy, not saying no.
+    return status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429;
   });
+}
+
+/** No managed identity on this app at all: App Service sets IDENTITY_ENDPOINT once one is enabled. */
+function noManagedIdentity(): boolean {
+  return !process.env.IDENTITY_ENDPOINT && !process.env.MSI_ENDPOINT;
 }
 
 /** `budgetMs`: how long the token may take; keep it under the connect timeout. */
@@ -85,7 +91,8 @@ class BoundedCredential implements TokenCredential {
     options.abortSignal?.addEventListener('abort', () => stop.abort(), { once: true });
     const attempt = this.inner.getToken(scopes, { ...options, abortSignal: stop.signal }).then(
       (token) => token ?? Promise.reject(failure(`${this.who} returned no token for ${scope}`, false)),
-      (err: unknown) => Promise.reject(failure(`${this.who} gave no token for ${scope}: ${reason(err)}${hint()}`, !refusedByEndpoint(err), err)),
+      // A setup problem (the endpoint said no, or there is no managed identity to ask) is not retried.
+      (err: unknown) => Promise.reject(failure(`${this.who} gave no token for ${scope}: ${reason(err)}${hint()}`, !refusedByEndpoint(err) && !noManagedIdentity(), err)),
     );
     try {
       return await Promise.race([attempt, deadline]);

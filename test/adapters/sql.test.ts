@@ -419,6 +419,16 @@ describe('SqlTargetConfigStore: Entra login with a managed identity (FEDAUTH)', 
     expect(new Set(attempts.map((a) => JSON.stringify(a)))).toEqual(new Set([JSON.stringify({ userName: '', fedAuth: true, database: 'autopilot' })]));
   });
 
+  it('treats a throttled identity endpoint (429) as busy, not as a refusal: the bounded retry logs in', async () => {
+    const clientId = '04040404-1111-4222-8333-000000000040';
+    // Throttled twice: the adapter's bounded retry (3 attempts here) gets in on the third.
+    arm.failNextToken('throttled', { clientId, times: 2 });
+    const s = entraStore('Active Directory Managed Identity', { 'User Id': clientId, 'Connect Timeout': '5' });
+    const flags = await s.listFlags({ scope: 'Prod' });
+    expect(flags.length).toBeGreaterThan(0);
+    expect(arm.tokenRequests.filter((r) => r.clientId === clientId).length).toBeGreaterThan(1);
+  });
+
   it('cuts an identity endpoint that does not answer at the token deadline, and logs in on the bounded retry', async () => {
     const clientId = '01010101-1111-4222-8333-000000000010';
     arm.failNextToken('hang', { clientId });

@@ -93,7 +93,7 @@ export interface IssuedToken {
   expiresOnMs: number;
 }
 
-export type TokenFault = 'wrong-resource' | 'expired' | 'hang' | 'unknown-identity';
+export type TokenFault = 'wrong-resource' | 'expired' | 'hang' | 'unknown-identity' | 'throttled';
 
 /** The app's system-assigned identity, as the fake endpoint knows it. */
 export const SYSTEM_ASSIGNED_CLIENT_ID = '5ca1ab1e-0000-4000-8000-000000000001';
@@ -425,6 +425,7 @@ export class ArmFake {
       const fault = i < 0 ? undefined : this.tokenFaults.splice(i, 1)[0]?.fault;
       // No answer at all; stop() closes the connection.
       if (fault === 'hang') return;
+      if (fault === 'throttled') return json(429, { statusCode: 429, message: 'Too many requests to the identity endpoint.', correlationId: randomUUID() });
       if (fault === 'unknown-identity') return json(400, { statusCode: 400, message: 'No managed identity found for specified ClientId/ResourceId/PrincipalId.', correlationId: randomUUID() });
       const token = `fake-mi-token-${this.tokenRequests.length}`;
       const expiresOnMs = Date.now() + (fault === 'expired' ? -300_000 : 3_600_000);
