@@ -99,6 +99,21 @@ export class TableIncidentStore implements IncidentStore {
     };
   }
 
+  async releaseDelivery(key: string): Promise<void> {
+    await this.init();
+    const pk = `d:${key}`;
+    try {
+      const row = await this.table.getEntity<Record<string, unknown>>(pk, '');
+      // Only a pending claim: a delivery that did go through keeps its record.
+      if (row.state !== 'pending') return;
+      await this.table.deleteEntity(pk, '', { etag: row.etag });
+    } catch (err) {
+      // Gone already, or changed meanwhile (another delivery finished it): nothing to give up.
+      if (restStatus(err) === 404 || restStatus(err) === 412) return;
+      throw err;
+    }
+  }
+
   async markDelivered(key: string, incidentId: string | null, outcome: string, at: string): Promise<void> {
     await this.init();
     const entity: Record<string, unknown> = { partitionKey: `d:${key}`, rowKey: '', state: 'delivered', outcome, at };

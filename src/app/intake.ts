@@ -138,6 +138,12 @@ async function deliver(deps: IntakeDeps, incidentId: string, makeInput: () => In
   return raised === 'raised' ? 'raised' : 'finished';
 }
 
+/**
+ * A delivery takes well under this (Azure Monitor itself gives up after 10 s); a claim still pending
+ * after it belongs to a delivery that died (a crash: a failure releases its claim).
+ */
+const CLAIM_STALE_MS = 2 * 60_000;
+
 export async function acceptAlert(deps: IntakeDeps, body: unknown, payloadName: (dedupeHash: string) => string): Promise<IntakeOutcome> {
   const parsed = parseAlert(body);
   if (!parsed.ok) return { kind: 'invalid', message: parsed.message, issues: parsed.issues };
@@ -161,70 +167,80 @@ export async function acceptAlert(deps: IntakeDeps, body: unknown, payloadName: 
     };
   }
 
-  if (!route.matched) {
-    await deps.store.markDelivered(dedupeHash, null, 'unmatched', now);
-    return { kind: 'unmatched', incidentId: null, service: null, environment: null, severity: null, reasons: [route.reason], signal: read };
+  // The claimer of the alert (or whoever finds its claim abandoned) records the outcome.
+  const owner = claim.fresh || Date.parse(now) - Date.parse(claim.existing.at) > CLAIM_STALE_MS;
+  try {
+    return await deliverClaimed();
+  } catch (err) {
+    // Storage or the orchestration client failed half-way (answered 503): give the claim up, so
+    // Azure Monitor's redelivery is handled as the first delivery, not as a duplicate of this one.
+    if (claim.fresh) await deps.store.releaseDelivery(dedupeHash).catch(() => undefined);
+    throw err;
   }
-  const resolved = resolveService(deps.policy, route.entry);
-  const severity = classifySeverity(signal, resolved.environment, {
-    azure: deps.policy.severity.azure,
-    whenUnsure: deps.policy.severity.whenUnsure,
-    triggers: deps.policy.triggers,
-  });
-  const reasons = [route.reason, ...(route.alsoMatched.length ? [`also matched: ${route.alsoMatched.join(', ')} (first one wins)`] : []), ...severity.reasons];
-  const { service, environment } = route.entry;
-  const base = { service, environment, severity, reasons, signal: read };
 
-  const payloadRef = await deps.archive.put(payloadName(dedupeHash), body);
-  const alert: AlertRecord = { dedupeKey, receivedAt: now, signal, severity, payloadRef };
-
-  if (signal.condition === 'Resolved') {
-    // A recovery signal for the open incident, never a reason to open one.
-    const open = await deps.store.findOpen(environment, service);
-    if (!open) {
-      await deps.store.markDelivered(dedupeHash, null, 'no-open-incident', now);
-      return { kind: 'no-open-incident', incidentId: null, ...base, reasons: [...reasons, `no incident is open for ${service}@${environment}`] };
+  async function deliverClaimed(): Promise<IntakeOutcome> {
+    if (!route.matched) {
+      await deps.store.markDelivered(dedupeHash, null, 'unmatched', now);
+      return { kind: 'unmatched', incidentId: null, service: null, environment: null, severity: null, reasons: [route.reason], signal: read };
     }
-    const delivered = await deps.orchestrations.raise(open, IncidentEventName.alert, alert);
-    await deps.store.markDelivered(dedupeHash, open, 'recovery-signal', now);
-    return { kind: delivered === 'raised' ? 'recovery-signal' : 'no-open-incident', incidentId: open, ...base };
-  }
+    const resolved = resolveService(deps.policy, route.entry);
+    const severity = classifySeverity(signal, resolved.environment, {
+      azure: deps.policy.severity.azure,
+      whenUnsure: deps.policy.severity.whenUnsure,
+      triggers: deps.policy.triggers,
+    });
+    const reasons = [route.reason, ...(route.alsoMatched.length ? [`also matched: ${route.alsoMatched.join(', ')} (first one wins)`] : []), ...severity.reasons];
+    const { service, environment } = route.entry;
+    const base = { service, environment, severity, reasons, signal: read };
 
-  const declaredBy: Actor = { id: signal.rule ?? 'azure-monitor', via: 'alert' };
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const { incidentId } = await deps.store.openIncident(environment, service, (n) => incidentIdFor(environment, service, n), now);
-    const makeInput = (): IncidentInput =>
-      IncidentInput.parse({
-        version: 1,
-        incidentId,
-        declaredAt: now,
-        source: 'alert',
-        declaredBy,
-        service,
-        environment,
-        severity,
-        summary: describeSignal(signal),
-        impact: route.entry.impact,
-        alert,
-        policy: policySnapshot(deps.policy, resolved),
-      });
-    const result = await deliver(deps, incidentId, makeInput, alert);
-    if (result === 'finished') {
-      // The correlation still pointed at an incident that has ended: close it and open a new one.
-      await deps.store.closeIncident(environment, service, incidentId);
-      continue;
+    const payloadRef = await deps.archive.put(payloadName(dedupeHash), body);
+    const alert: AlertRecord = { dedupeKey, receivedAt: now, signal, severity, payloadRef };
+
+    if (signal.condition === 'Resolved') {
+      // A recovery signal for the open incident, never a reason to open one.
+      const open = await deps.store.findOpen(environment, service);
+      if (!open) {
+        await deps.store.markDelivered(dedupeHash, null, 'no-open-incident', now);
+        return { kind: 'no-open-incident', incidentId: null, ...base, reasons: [...reasons, `no incident is open for ${service}@${environment}`] };
+      }
+      const delivered = await deps.orchestrations.raise(open, IncidentEventName.alert, alert);
+      await deps.store.markDelivered(dedupeHash, open, 'recovery-signal', now);
+      return { kind: delivered === 'raised' ? 'recovery-signal' : 'no-open-incident', incidentId: open, ...base };
     }
-    // A claim that was not fresh is this same alert delivered concurrently (or again after a
-    // delivery that stopped half-way): raising it was harmless (the orchestration drops alerts it
-    // has seen), and the answer says what it is, a duplicate, not a new alert for the incident.
-    // The delivery that claimed the alert records its outcome; a concurrent one leaves that record
-    // alone (if the claimer died half-way, the record stays pending and the next delivery takes
-    // this same safe path again).
-    const kind = result === 'started' ? 'declared' : claim.fresh ? 'correlated' : 'duplicate';
-    if (kind !== 'duplicate') await deps.store.markDelivered(dedupeHash, incidentId, kind, now);
-    return { kind, incidentId, ...base };
+
+    const declaredBy: Actor = { id: signal.rule ?? 'azure-monitor', via: 'alert' };
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const { incidentId } = await deps.store.openIncident(environment, service, (n) => incidentIdFor(environment, service, n), now);
+      const makeInput = (): IncidentInput =>
+        IncidentInput.parse({
+          version: 1,
+          incidentId,
+          declaredAt: now,
+          source: 'alert',
+          declaredBy,
+          service,
+          environment,
+          severity,
+          summary: describeSignal(signal),
+          impact: route.entry.impact,
+          alert,
+          policy: policySnapshot(deps.policy, resolved),
+        });
+      const result = await deliver(deps, incidentId, makeInput, alert);
+      if (result === 'finished') {
+        // The correlation still pointed at an incident that has ended: close it and open a new one.
+        await deps.store.closeIncident(environment, service, incidentId);
+        continue;
+      }
+      // A claim held by another delivery that is still running is this same alert delivered
+      // concurrently: raising it was harmless (the orchestration drops alerts it has seen), and the
+      // answer says what it is, a duplicate; that delivery records the outcome.
+      const kind = result === 'started' ? 'declared' : owner ? 'correlated' : 'duplicate';
+      if (kind !== 'duplicate') await deps.store.markDelivered(dedupeHash, incidentId, kind, now);
+      return { kind, incidentId, ...base };
+    }
+    throw new Error(`Could not deliver alert ${signal.alertId}: the open incident for ${service}@${environment} kept finishing.`);
   }
-  throw new Error(`Could not deliver alert ${signal.alertId}: the open incident for ${service}@${environment} kept finishing.`);
 }
 
 export interface ManualDeclaration {

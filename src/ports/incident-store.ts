@@ -25,6 +25,8 @@ export interface IncidentStore {
   /** Records a delivery; `existing` when this alertId+condition was seen before (even concurrently). */
   claimDelivery(key: string, at: string): Promise<{ fresh: true } | { fresh: false; existing: DeliveryRecord }>;
   markDelivered(key: string, incidentId: string | null, outcome: string, at: string): Promise<void>;
+  /** Gives up a claim that is still pending (its delivery failed), so a redelivery starts afresh. */
+  releaseDelivery(key: string): Promise<void>;
   /**
    * The open incident for service@environment, opening one (with the id `makeId(sequence)`) when
    * none is open. Safe under concurrency: every caller gets the same incident.

@@ -143,6 +143,20 @@ describe('timers and events', () => {
     expect(types.indexOf('EventRaised')).toBeLessThan(types.indexOf('TaskCompleted'));
   });
 
+  it('two concurrent starts of one id make one instance, and an event raised meanwhile reaches it', async () => {
+    const id = `concurrent-${Date.now()}`;
+    const first = h.start('approval', { timeoutMs: 600_000 }, id);
+    const second = h.start('approval', { timeoutMs: 600_000 }, id);
+    // The loser settles first: the raise then comes while the winner is still being created.
+    await second.catch(() => undefined);
+    const raised = h.raise(id, 'approve', 'yes');
+    const starts = await Promise.allSettled([first, second]);
+    expect(starts.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect(await raised).toBe(202);
+    const done = await h.waitFor(id);
+    expect(done.output).toEqual({ decision: 'yes', after: 'Hello after-approval' });
+  });
+
   it('shows custom status while running and after completion', async () => {
     const id = await h.start('statusReporter');
     await h.settle();

@@ -204,7 +204,12 @@ export class Engine {
 
   private createOrReplace(state: InstanceState): Promise<void> {
     const id = state.instanceId;
-    const creating = this.doCreateOrReplace(state);
+    // A second start for an id that is being created waits for the first (it then finds the
+    // instance and is refused), so the guard that holds client messages back lasts until both have
+    // settled; replacing it would let a raise slip into the stored inbox of an instance that went
+    // live with an empty queue.
+    const prior = this.creating.get(id);
+    const creating = prior ? prior.then(() => this.doCreateOrReplace(state)) : this.doCreateOrReplace(state);
     const settled = creating.then(
       () => undefined,
       () => undefined,
