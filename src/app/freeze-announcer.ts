@@ -133,7 +133,9 @@ export function freezeAnnouncementBudgetMs(env: NodeJS.ProcessEnv = process.env)
 /** The app's freeze announcer (wired with `useFreezeAnnouncer` in functions/teams-activities.ts). */
 export function teamsFreezeAnnouncer(log: (line: string) => void, env: NodeJS.ProcessEnv = process.env): TeamsFreezeAnnouncer {
   return new TeamsFreezeAnnouncer({
-    teams: () => getTeamsPort(env, log),
+    // The Teams port is built once per process: its warnings go to the console, not to the log of
+    // the request that happened to build it.
+    teams: () => getTeamsPort(env, (m) => console.warn(m)),
     ledger: getLedger,
     policy: () => loadPolicy(env),
     log,

@@ -71,6 +71,12 @@ async function remind(d: ReminderDeps, incidentId: string): Promise<{ result: 's
   const claimed = await d.store.updateSummary(incidentId, (s) => claimReminder(s, claimedAt));
   if (!claimed) return { result: 'skipped', line: 'not due, or another sweep has it.' };
   const claim = claimed.postmortem?.reminder;
+  if (claim?.state === 'failed') {
+    // Earlier sweeps kept failing before they could record an outcome: given up, said once.
+    const entry = reminderEntry(claimed, await d.store.getTimeline(incidentId), d.now().getTime(), d.actor);
+    if (entry) await d.store.appendTimeline(incidentId, [entry]);
+    return { result: 'refused', line: claim.summary };
+  }
 
   const message = IncidentMessage.parse(reminderMessage(claimed, claimedAt));
   const input = { incidentId, step: REMINDER_STEP, message, deadline: new Date(claimedAt + REMINDER_SEND_MS).toISOString(), mode: 'execute' as const };

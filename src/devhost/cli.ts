@@ -54,12 +54,6 @@ async function main(): Promise<void> {
     clock = new ScaledClock(scale);
   }
   const appRoot = values.app ?? process.cwd();
-  // /api/health reports the commit (APP_COMMIT, set by the deploy pipeline in Azure); locally it is
-  // the checkout's, when there is one.
-  if (!process.env.APP_COMMIT?.trim()) {
-    const commit = localCommit(appRoot);
-    if (commit) process.env.APP_COMMIT = commit;
-  }
   const host = await DevHost.start({
     appRoot,
     port,
@@ -69,6 +63,12 @@ async function main(): Promise<void> {
     enforceKeys: values['enforce-keys'] ?? false,
     logLevel: parseLogLevel(values['log-level'], 'information'),
   });
+  // /api/health reports the commit (APP_COMMIT, set by the deploy pipeline in Azure); locally,
+  // unless local.settings.json (applied by the start) names one, it is the checkout's.
+  if (!process.env.APP_COMMIT?.trim()) {
+    const commit = localCommit(appRoot);
+    if (commit) process.env.APP_COMMIT = commit;
+  }
   let stopping = false;
   const stop = (): void => {
     if (stopping) process.exit(1);

@@ -53,6 +53,12 @@ export function claimReminder(s: IncidentSummary, now: number): IncidentSummary 
   const at = reminderCheckAt(s);
   if (at === null || Date.parse(at) > now || !s.postmortem) return undefined;
   const attempts = (s.postmortem.reminder?.attempts ?? 0) + 1;
+  // A claim whose sweep threw (storage, a message that would not build) is claimed again after the
+  // lease: that counts as an attempt too, so it gives up like a refusal does, not never.
+  if (attempts > REMINDER_MAX_ATTEMPTS) {
+    const failed: ReminderRecord = { state: 'failed', at: iso(now), attempts: attempts - 1, messageId: null, summary: `Gave up after ${attempts - 1} attempts that did not finish.`, nextAttemptAt: null };
+    return { ...s, postmortem: { ...s.postmortem, reminder: failed } };
+  }
   const reminder: ReminderRecord = { state: 'sending', at: iso(now), attempts, messageId: null, summary: `Sending the postmortem reminder (attempt ${attempts}).`, nextAttemptAt: null };
   return { ...s, postmortem: { ...s.postmortem, reminder } };
 }

@@ -44,6 +44,19 @@ describe('when a reminder is due', () => {
     expect(claimReminder(claimed as IncidentSummary, at + REMINDER_LEASE_MS)?.postmortem?.reminder).toMatchObject({ state: 'sending', attempts: 2 });
   });
 
+  it('gives up on a reminder whose sweeps keep dying before they record anything (claims count as attempts)', () => {
+    let s = summary();
+    let at = Date.parse('2026-11-25T00:00:00Z');
+    for (let i = 1; i <= REMINDER_MAX_ATTEMPTS; i++) {
+      s = claimReminder(s, at) as IncidentSummary;
+      expect(s.postmortem?.reminder).toMatchObject({ state: 'sending', attempts: i });
+      at += REMINDER_LEASE_MS; // the sweep died: its lease runs out
+    }
+    const last = claimReminder(s, at);
+    expect(last?.postmortem?.reminder).toMatchObject({ state: 'failed', attempts: REMINDER_MAX_ATTEMPTS });
+    expect(reminderCheckAt(last as IncidentSummary)).toBeNull();
+  });
+
   it('is never claimed again once sent; a refusal is retried hourly, then given up', () => {
     const at = Date.parse('2026-11-25T00:15:00Z');
     const sent = recordReminder(claimReminder(summary(), at) as IncidentSummary, { kind: 'sent', messageId: 'm-1', summary: 'Replied.' }, at);
