@@ -32,6 +32,8 @@ export interface FreezeReceipt extends AnnouncementReceipt {
   messageId: string;
   /** Found in the channel after an interrupted attempt, not posted again. */
   reconciled: boolean;
+  /** Posted again after an interrupted attempt that could not be looked for (no permission to read the channel): it may show twice. */
+  possibleDuplicate?: boolean;
 }
 
 export interface TeamsFreezeAnnouncerDeps {
@@ -108,19 +110,23 @@ export class TeamsFreezeAnnouncer implements FreezeAnnouncer {
     const ledger = this.deps.ledger();
     const startedAt = this.now();
     const claim = await ledger.start<FreezeReceipt>(key, new Date(startedAt).toISOString());
+    let unsearchable = false;
     if (!claim.fresh) {
       if (claim.existing.state === 'done') return { ...claim.existing.outcome, previously: true };
       const since = Date.parse(claim.existing.startedAt);
-      if (startedAt - since < this.deps.budgetMs) {
-        // An earlier attempt is within its own time bound: posting now could post twice.
-        return { pending: true, summary: `An earlier attempt started at ${claim.existing.startedAt} may still be posting it; retry in ${Math.ceil((since + this.deps.budgetMs - startedAt) / 1000)} s.` };
+      // An earlier attempt may post until its deadline (budgetMs) and a request sent just before it
+      // may take one more request timeout (the same figure): posting before both pass could post twice.
+      const settledAt = since + 2 * this.deps.budgetMs;
+      if (startedAt < settledAt) {
+        return { pending: true, summary: `An earlier attempt started at ${claim.existing.startedAt} may still be posting it; retry in ${Math.ceil((settledAt - startedAt) / 1000)} s.` };
       }
       const found = await teams.find(reference, undefined, route.destination).catch(() => 'unknown' as const);
       if (found && found !== 'unknown') return ledger.finish(key, receipt(found, true), new Date(this.now()).toISOString());
+      unsearchable = found === 'unknown';
     }
     // A delivery failure is thrown before anything is recorded: the next attempt tries again.
     const d = await teams.post(outgoing, { deadline: startedAt + this.deps.budgetMs, ...(route.destination ? { destination: route.destination } : {}) });
-    return ledger.finish(key, receipt(d, false), new Date(this.now()).toISOString());
+    return ledger.finish(key, { ...receipt(d, false), ...(unsearchable ? { possibleDuplicate: true } : {}) }, new Date(this.now()).toISOString());
   }
 }
 

@@ -188,11 +188,13 @@ export function buildMessage(cmd: Extract<Command, { kind: 'announce' }>, c: Mes
         deployFreeze: c.rb.frozen,
       };
     }
-    case 'rollback-executed':
+    case 'rollback-executed': {
+      // Posted at the close (with the evidence), but it completed when the app was back on LKG.
+      const restored = c.rb.executed.find((x) => (x.action === 'api-to-lkg' || x.action === 'web-to-lkg') && (x.outcome === 'done' || x.outcome === 'skipped'));
       return {
         ...h,
         kind: 'rollback-executed',
-        completedAt: iso(c.now),
+        completedAt: iso(restored?.at ?? c.now),
         startedAt: iso(c.rb.containmentStartedAt ?? c.rb.declaredAt),
         // RB-03: "Rolled back to {tag_prev} due to {reason}": the symptom, then what triggered the rollback.
         reason: clip(`${c.input.summary}: ${cmd.text}`, 500),
@@ -200,6 +202,7 @@ export function buildMessage(cmd: Extract<Command, { kind: 'announce' }>, c: Mes
         health: healthFigures(c.rb.lastVerdict, c.thresholds),
         metricsRecovered: c.rb.lastVerdict?.verdict === 'green',
       };
+    }
     case 'stabilized':
       return {
         ...h,

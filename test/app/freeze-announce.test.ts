@@ -154,8 +154,9 @@ describe('freeze announcements in Teams', () => {
     expect(await freeze.get('Prod')).toMatchObject({ frozen: true, incidentId: 'inc-77', since: answer.state.since });
     expect(announced()).toHaveLength(before);
 
-    // Teams is back; the earlier attempt's time bound has passed: the retry announces, once.
-    await new Promise((r) => setTimeout(r, BUDGET_MS));
+    // Teams is back; the earlier attempt's time bound (its deadline plus one request timeout) has
+    // passed: the retry announces, once.
+    await new Promise((r) => setTimeout(r, 2 * BUDGET_MS));
     const retry = await call('Prod', body);
     expect(retry).toMatchObject({ changed: false, announcement: { ok: true, previously: false, reconciled: false } });
     expect(await call('Prod', body)).toMatchObject({ announcement: { ok: true, previously: true } });

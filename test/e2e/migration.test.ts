@@ -54,5 +54,7 @@ describe('the bad release shipped a migration', () => {
     // "Rollback executed" says why: the symptom, then what triggered it.
     const executed = (await w.teams(id)).find((m) => m.kind === 'rollback-executed');
     expect(executed?.headline).toMatch(/^↩️ Rolled back to r41 due to .*: decision by dana\.kim@contoso\.example: accept-proposal/);
+    // Posted at the close, 30 min later, but it says when the rollback completed (the swap).
+    expect(executed?.text).toContain('Completed: 2026-11-20 10:16 UTC');
   }, 60_000);
 });
