@@ -45,7 +45,9 @@ export class ClockKeeper {
    * will have reached by the next one: after a kill the clock resumes a little ahead, never behind.
    */
   save(exact = false): Promise<void> {
-    if (this.writing) return this.writing;
+    // A write under way carries an older reading: an exact save (the clock was just moved) waits
+    // for it and writes its own; the periodic one skips, so slow writes never queue up.
+    if (this.writing) return exact ? this.writing.then(() => this.save(exact)) : this.writing;
     const lead = !exact && this.clock instanceof ScaledClock ? INTERVAL_MS * this.clock.scale : 0;
     const reading = Math.ceil(this.clock.now() + lead);
     if (reading === this.saved) return Promise.resolve();

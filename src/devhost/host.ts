@@ -295,7 +295,7 @@ export class DevHost {
       if (!Number.isFinite(ms) || ms < 0) return jsonResponse(400, { message: 'advanceMs must be a non-negative number.' });
       this.clock.advance(ms);
       // Stored before the answer: a host killed right after still resumes at the new time.
-      await this.clockKeeper?.save();
+      await this.clockKeeper?.save(true);
       return jsonResponse(200, { now: new Date(this.clock.now()).toISOString() });
     }
     return notFound();
