@@ -128,7 +128,7 @@ df.app.orchestration('incident', function* (context: df.OrchestrationContext) {
   }
 
   function* announce(cmd: Extract<Command, { kind: 'announce' }>): Generator<df.Task, CommandResult, unknown> {
-    const evidence = cmd.message === 'resolved' || cmd.message === 'postmortem-due' ? yield* locate() : null;
+    const evidence = cmd.message === 'resolved' ? yield* locate() : null;
     const built = IncidentMessage.safeParse(buildMessage(cmd, { input, incident, rb, cfg, thresholds: env.thresholds, now: now(), evidence }));
     if (!built.success) {
       note(`The "${cmd.message}" message could not be built (${built.error.issues[0]?.message ?? 'invalid'}); not posted.`, 'message');

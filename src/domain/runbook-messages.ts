@@ -9,7 +9,6 @@ import type { EvidenceLinks, IncidentInput } from './incident.js';
 import type { IncidentState } from './incident-state.js';
 import type { ContainmentChoice } from './incident-events.js';
 import type { IncidentMessageInput } from './messages/types.js';
-import { postmortemOverdue } from './postmortem-reminder.js';
 import type { Command, RunbookConfig, RunbookState, Verdict } from './runbook.js';
 
 export interface MessageContext {
@@ -236,17 +235,6 @@ export function buildMessage(cmd: Extract<Command, { kind: 'announce' }>, c: Mes
         metrics: metricsOf(c.rb),
         ...(c.rb.postmortemDueAt !== null ? { postmortemDueAt: iso(c.rb.postmortemDueAt), postmortemDueBusinessDays: c.cfg.postmortemDueBusinessDays } : {}),
         ...(draftUrl(c) ? { postmortemUrl: draftUrl(c) } : {}),
-      };
-    }
-    case 'postmortem-due': {
-      const dueAt = iso(c.rb.postmortemDueAt ?? c.now);
-      return {
-        ...h,
-        kind: 'postmortem-due',
-        resolvedAt: iso(c.rb.resolvedAt ?? c.now),
-        dueAt,
-        ...(draftUrl(c) ? { draftUrl: draftUrl(c) } : {}),
-        overdue: postmortemOverdue(dueAt, c.now),
       };
     }
   }

@@ -39,8 +39,9 @@ export type MessageKind =
   | 'rollback-executed'
   | 'stabilized'
   | 'escalation'
-  | 'resolved'
-  | 'postmortem-due';
+  | 'resolved';
+// "postmortem due" is not a runbook message: the incident has ended by then; the reminder sweep
+// sends it (src/app/postmortem-reminders.ts, src/domain/postmortem-reminder.ts).
 
 export interface Verdict {
   verdict: 'green' | 'degraded' | 'red';
