@@ -18,6 +18,7 @@ import { LocalSinkTeams } from '../../src/adapters/teams-sink.js';
 import type { ContainmentChoice } from '../../src/domain/incident-events.js';
 import { samples, updateNo } from '../fixtures/teams/messages.js';
 import { repoRoot, startTestAzurite, startTestHost, uniqueHubName, type TestHost } from '../harness/devhost.js';
+import { principal } from '../harness/product.js';
 
 const app = path.join(repoRoot, 'test', 'fixtures', 'approvals-app');
 const sinkFile = path.join(mkdtempSync(path.join(tmpdir(), 'approvals-')), 'teams-outbox.jsonl');
@@ -89,19 +90,6 @@ async function recorded(incidentId: string): Promise<Record<string, unknown>[]> 
 async function stillWaiting(id: string): Promise<void> {
   await h.settle();
   expect((await h.status(id))?.runtimeStatus).toBe('Running');
-}
-
-function principal(upn: string, oid: string): Record<string, string> {
-  const claims = [
-    { typ: 'http://schemas.microsoft.com/identity/claims/objectidentifier', val: oid },
-    { typ: 'preferred_username', val: upn },
-  ];
-  return {
-    'x-ms-client-principal': Buffer.from(JSON.stringify({ auth_typ: 'aad', claims, name_typ: 'name', role_typ: 'roles' })).toString('base64'),
-    'x-ms-client-principal-id': oid,
-    'x-ms-client-principal-name': upn,
-    'x-ms-client-principal-idp': 'aad',
-  };
 }
 
 describe('approval links on the dev host', () => {
