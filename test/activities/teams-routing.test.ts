@@ -4,22 +4,18 @@
  * configured channel as the fallback, idempotency per destination, one delivery lane per real
  * channel, and notifications to exactly the named people (object ids and UPNs, as Graph takes them).
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTeamsActivities, messageReference } from '../../src/activities/teams.js';
 import { NotifyTeams, PostTeamsMessage, ReplyTeamsMessage } from '../../src/activities/teams.contracts.js';
 import type { DeliveryEvent } from '../../src/adapters/graph-delivery.js';
 import { createTeamsPort } from '../../src/app/teams.js';
-import { readTeamsSettings } from '../../src/config/teams.js';
 import type { IncidentMessageInput } from '../../src/domain/messages/types.js';
 import type { TeamsPort } from '../../src/ports/teams.js';
 import { APP_CLAIMS, DELEGATED_CLAIMS, GraphFake, testCredential } from '../fakes/graph-server.js';
 import { MemoryStepLedger } from '../fakes/memory-ledger.js';
 import { samples, updateNo } from '../fixtures/teams/messages.js';
+import { fakeGraphSettings } from '../harness/teams.js';
 
-const tmp = mkdtempSync(path.join(tmpdir(), 'teams-routing-'));
 const NOW = new Date('2026-01-15T14:30:05Z');
 const DEADLINE = new Date(Math.max(Date.now(), NOW.getTime()) + 15 * 60_000).toISOString();
 const TENANT = '00000000-0000-0000-0000-0000000000aa';
@@ -48,19 +44,15 @@ beforeEach(() => {
 /** Channel mode (delegated) with app-only settings for notifications; TEAMS_ACTIVITY_RECIPIENTS=team. */
 function graphPort(o: { channelId?: string; events?: DeliveryEvent[]; delivery?: 'channel' | 'activity'; recipients?: string } = {}): { port: TeamsPort; channelId: string } {
   const channelId = o.channelId ?? `19:settings${++seq}@thread.tacv2`;
-  const r = readTeamsSettings({
+  const settings = fakeGraphSettings(fake.url, {
     TEAMS_DELIVERY: o.delivery ?? 'channel',
-    TEAMS_GRAPH_URL: fake.url,
     TEAMS_TENANT_ID: TENANT,
     TEAMS_TEAM_ID: SETTINGS_TEAM,
     TEAMS_CHANNEL_ID: channelId,
-    TEAMS_CLIENT_ID: '11111111-0000-0000-0000-000000000001',
-    TEAMS_TOKEN_FILE: path.join(tmp, 'unused.json'),
     TEAMS_APP_CLIENT_ID: '22222222-0000-0000-0000-000000000002',
     TEAMS_ACTIVITY_RECIPIENTS: o.recipients ?? 'team',
   });
-  if (!r.ok) throw new Error(JSON.stringify(r.issues));
-  const port = createTeamsPort(r.settings, {
+  const port = createTeamsPort(settings, {
     delegatedCredential: testCredential(DELEGATED_CLAIMS),
     appCredential: testCredential(APP_CLAIMS),
     fetchOptions: trust.options,

@@ -13,11 +13,12 @@ import { PostTeamsMessage, ReplyTeamsMessage, NotifyTeams, type PostTeamsMessage
 import { LocalSinkTeams } from '../../src/adapters/teams-sink.js';
 import { verifyApprovalToken } from '../../src/app/approval-token.js';
 import { createTeamsPort } from '../../src/app/teams.js';
-import { readTeamsSettings, type ApprovalSettings } from '../../src/config/teams.js';
+import type { ApprovalSettings } from '../../src/config/teams.js';
 import type { TeamsPort } from '../../src/ports/teams.js';
 import { APP_CLAIMS, DELEGATED_CLAIMS, GraphFake, testCredential } from '../fakes/graph-server.js';
 import { MemoryStepLedger } from '../fakes/memory-ledger.js';
 import { INCIDENT, samples, updateNo } from '../fixtures/teams/messages.js';
+import { fakeGraphSettings } from '../harness/teams.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'teams-activities-'));
 // The activity's clock (ledger times, the deadline pre-check) is fixed at the incident; Graph
@@ -45,18 +46,8 @@ function sink(): LocalSinkTeams {
 }
 
 function graphPort(mode: 'channel' | 'activity', channelId = `19:act${++fileNo}@thread.tacv2`): TeamsPort {
-  const r = readTeamsSettings({
-    TEAMS_DELIVERY: mode,
-    TEAMS_GRAPH_URL: fake.url,
-    TEAMS_TENANT_ID: '00000000-0000-0000-0000-0000000000aa',
-    TEAMS_TEAM_ID: TEAM,
-    TEAMS_CHANNEL_ID: channelId,
-    TEAMS_CLIENT_ID: '11111111-0000-0000-0000-000000000001',
-    TEAMS_TOKEN_FILE: path.join(tmp, 'unused.json'),
-    TEAMS_APP_CLIENT_ID: '22222222-0000-0000-0000-000000000002',
-  });
-  if (!r.ok) throw new Error(JSON.stringify(r.issues));
-  return createTeamsPort(r.settings, { delegatedCredential: testCredential(DELEGATED_CLAIMS), appCredential: testCredential(APP_CLAIMS), fetchOptions: trust.options });
+  const settings = fakeGraphSettings(fake.url, { TEAMS_DELIVERY: mode, TEAMS_TEAM_ID: TEAM, TEAMS_CHANNEL_ID: channelId, TEAMS_APP_CLIENT_ID: '22222222-0000-0000-0000-000000000002' });
+  return createTeamsPort(settings, { delegatedCredential: testCredential(DELEGATED_CLAIMS), appCredential: testCredential(APP_CLAIMS), fetchOptions: trust.options });
 }
 
 function activities(teams: TeamsPort | (() => TeamsPort), ledger = new MemoryStepLedger(), extra: Partial<TeamsActivityPorts> = {}) {

@@ -14,7 +14,6 @@ import { TableStepLedger } from '../../src/adapters/table-ledger.js';
 import { LocalSinkTeams } from '../../src/adapters/teams-sink.js';
 import { sweepPostmortemReminders, type ReminderDeps } from '../../src/app/postmortem-reminders.js';
 import { createTeamsPort } from '../../src/app/teams.js';
-import { readTeamsSettings } from '../../src/config/teams.js';
 import type { AzuriteInstance } from '../../src/devhost/azurite.js';
 import type { IncidentSummary } from '../../src/domain/incident.js';
 import { claimReminder, reminderMessage, REMINDER_RETRY_MS, REMINDER_STEP } from '../../src/domain/postmortem-reminder.js';
@@ -23,6 +22,7 @@ import { TeamsDeliveryError, type TeamsPort } from '../../src/ports/teams.js';
 import { DELEGATED_CLAIMS, GraphFake, testCredential } from '../fakes/graph-server.js';
 import { startTestAzurite, uniqueHubName } from '../harness/devhost.js';
 import { resolvedSummary } from '../harness/summaries.js';
+import { fakeGraphSettings } from '../harness/teams.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'reminders-'));
 const TEAM = '5b7a2c1e-0000-4000-8000-00000000c0de';
@@ -165,17 +165,7 @@ describe('postmortem reminder sweep (local sink)', () => {
 describe('postmortem reminder sweep (channel mode, Graph fake)', () => {
   /** The real Graph client, delegated, posting to `channel` of the fake unless a message names its destination. */
   function channelPort(channel: string): TeamsPort {
-    const r = readTeamsSettings({
-      TEAMS_DELIVERY: 'channel',
-      TEAMS_GRAPH_URL: fake.url,
-      TEAMS_TENANT_ID: '00000000-0000-0000-0000-0000000000aa',
-      TEAMS_TEAM_ID: TEAM,
-      TEAMS_CHANNEL_ID: channel,
-      TEAMS_CLIENT_ID: '11111111-0000-0000-0000-000000000001',
-      TEAMS_TOKEN_FILE: path.join(tmp, 'unused.json'),
-    });
-    if (!r.ok) throw new Error(JSON.stringify(r.issues));
-    return createTeamsPort(r.settings, { delegatedCredential: testCredential(DELEGATED_CLAIMS), fetchOptions: trust.options });
+    return createTeamsPort(fakeGraphSettings(fake.url, { TEAMS_TEAM_ID: TEAM, TEAMS_CHANNEL_ID: channel }), { delegatedCredential: testCredential(DELEGATED_CLAIMS), fetchOptions: trust.options });
   }
 
   it("replies in the incident's thread in the channel, once", async () => {

@@ -7,18 +7,16 @@
  *   - refused twice: the next message starts the thread itself, and the later ones reply to it.
  */
 import { BlobServiceClient } from '@azure/storage-blob';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { TeamsPortOptions } from '../../src/app/teams.js';
-import { readTeamsSettings } from '../../src/config/teams.js';
 import type { AzuriteInstance } from '../../src/devhost/azurite.js';
 import { packPrefix } from '../../src/domain/evidence.js';
 import type { IncidentSummary, TimelineEntry } from '../../src/domain/incident.js';
 import { DELEGATED_CLAIMS, GraphFake, testCredential } from '../fakes/graph-server.js';
 import { testPolicyPath } from '../harness/alerts.js';
 import { repoRoot, startTestAzurite, startTestHost, type TestHost } from '../harness/devhost.js';
+import { fakeGraphSettings } from '../harness/teams.js';
 
 const TEAM = '5b7a2c1e-0000-4000-8000-00000000c0de';
 const PORT = Symbol.for('incident-autopilot.test.teams-port');
@@ -45,17 +43,7 @@ afterAll(async () => {
 /** A fresh channel per test, reached through the real Graph client (the fixture builds the port). */
 function useChannel(): string {
   const channel = `19:thread${++channelNo}@thread.tacv2`;
-  const r = readTeamsSettings({
-    TEAMS_DELIVERY: 'channel',
-    TEAMS_GRAPH_URL: fake.url,
-    TEAMS_TENANT_ID: '00000000-0000-0000-0000-0000000000aa',
-    TEAMS_TEAM_ID: TEAM,
-    TEAMS_CHANNEL_ID: channel,
-    TEAMS_CLIENT_ID: '11111111-0000-0000-0000-000000000001',
-    TEAMS_TOKEN_FILE: path.join(mkdtempSync(path.join(tmpdir(), 'teams-thread-')), 'unused.json'),
-  });
-  if (!r.ok) throw new Error(JSON.stringify(r.issues));
-  (globalThis as Record<symbol, unknown>)[PORT] = { settings: r.settings, options: { delegatedCredential: testCredential(DELEGATED_CLAIMS), fetchOptions: trust.options } satisfies TeamsPortOptions };
+  (globalThis as Record<symbol, unknown>)[PORT] = { settings: fakeGraphSettings(fake.url, { TEAMS_TEAM_ID: TEAM, TEAMS_CHANNEL_ID: channel }), options: { delegatedCredential: testCredential(DELEGATED_CLAIMS), fetchOptions: trust.options } satisfies TeamsPortOptions };
   return channel;
 }
 
