@@ -67,10 +67,11 @@ export function runBicep(args: string[]): BicepRun {
 }
 
 /** Compiles a .bicep file to an ARM template (JSON), failing on any error or warning. */
-export function compileBicep(file: string, outFile: string): { run: BicepRun; template: unknown } {
+export function compileBicep(file: string, outFile: string, options: { allowWarnings?: boolean } = {}): { run: BicepRun; template: unknown } {
   mkdirSync(path.dirname(outFile), { recursive: true });
   const run = runBicep(['build', file, '--outfile', outFile]);
-  if (run.status !== 0 || run.diagnostics.length > 0) throw new Error(`${run.command} failed:\n${run.output}`);
+  const errors = run.diagnostics.filter((l) => options.allowWarnings !== true || /\) : Error /.test(l));
+  if (run.status !== 0 || errors.length > 0) throw new Error(`${run.command} failed:\n${run.output}`);
   return { run, template: JSON.parse(readFileSync(outFile, 'utf8')) as unknown };
 }
 

@@ -34,14 +34,14 @@ resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
 }
 
 // Identity-based connections: `<prefix>__accountName`, `__credential`, `__clientId` (Functions
-// docs, "Connecting to host storage with an identity"); the app's own readers understand the same
-// shape (src/adapters/storage.ts).
+// docs, "Connecting to host storage with an identity"). The app's own readers take the same shape
+// (src/adapters/storage.ts) but no `__credential`: the evidence account, which only the app reads,
+// needs just the account and the identity.
 var storageSettings = [
   { name: 'AzureWebJobsStorage__accountName', value: storageAccountName }
   { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
   { name: 'AzureWebJobsStorage__clientId', value: identityClientId }
   { name: 'EVIDENCE_STORAGE__accountName', value: evidenceAccountName }
-  { name: 'EVIDENCE_STORAGE__credential', value: 'managedidentity' }
   { name: 'EVIDENCE_STORAGE__clientId', value: identityClientId }
   { name: 'EVIDENCE_CONTAINER', value: evidenceContainer }
 ]
