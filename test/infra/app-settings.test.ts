@@ -20,7 +20,7 @@ import { policyLocation } from '../../src/app/policy-source.js';
 import { deploy, type Deployment } from '../harness/arm.js';
 import { compileMain, readJson, repoRoot, skipWithoutBicep } from '../harness/bicep.js';
 import { readmeBlock, settingsTable } from '../../tools/settings-docs.js';
-import { settingsOf } from './checks.js';
+import { checkSettingsAgainstCatalogue, settingsOf } from './checks.js';
 
 interface Entry {
   readBy: ('app' | 'host' | 'sdk')[];
@@ -130,8 +130,9 @@ describe.skipIf(skipWithoutBicep)(`the template sets the catalogue's settings, a
   const expectedFor = (kinds: Entry['azure'][]) => names.filter((n) => kinds.includes(catalogue.settings[n]!.azure)).sort();
 
   it('sets exactly the settings the catalogue marks infra (and infra-dts with the Durable Task Scheduler)', () => {
-    expect([...settingsOf(storage).keys()].sort()).toEqual(expectedFor(['infra']));
-    expect([...settingsOf(scheduler).keys()].sort()).toEqual(expectedFor(['infra', 'infra-dts']));
+    expect(checkSettingsAgainstCatalogue(storage, false)).toEqual([]);
+    expect(checkSettingsAgainstCatalogue(scheduler, true)).toEqual([]);
+    expect(expectedFor(['infra']).length).toBeGreaterThan(10);
   });
 
   it('every setting it sets is read: by our code, or by the Functions host or an Azure SDK', () => {

@@ -262,3 +262,15 @@ export function checkAlertArchiveLifecycle(d: Deployment): string[] {
 }
 
 export { isRuntime };
+
+/** The settings the template sets against the catalogue's `infra` entries (and `infra-dts` with the scheduler). */
+export function checkSettingsAgainstCatalogue(d: Deployment, withScheduler: boolean): string[] {
+  const catalogue = readJson<{ settings: Record<string, { azure: string }> }>('infra', 'app-settings.json').settings;
+  const kinds = withScheduler ? ['infra', 'infra-dts'] : ['infra'];
+  const want = Object.keys(catalogue).filter((n) => kinds.includes(catalogue[n]!.azure));
+  const set = [...settingsOf(d).keys()];
+  return [
+    ...set.filter((n) => !want.includes(n)).map((n) => `${n} is set but the catalogue does not say infra sets it (is it read at all?)`),
+    ...want.filter((n) => !set.includes(n)).map((n) => `${n} is not set, though the catalogue says infra sets it`),
+  ];
+}

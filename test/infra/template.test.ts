@@ -18,6 +18,7 @@ import {
   checkNames,
   checkNode22,
   checkRoles,
+  checkSettingsAgainstCatalogue,
   functionApp,
   roleAssignments,
   settingsOf,
@@ -171,6 +172,13 @@ const BREAKS: { check: string; file: string; from: string | RegExp; to: string; 
     from: 'immutabilityPeriodSinceCreationInDays: retentionDays',
     to: 'immutabilityPeriodSinceCreationInDays: 30',
     run: (t) => checkEvidencePolicy(deploy(t, base), deploy(t, { ...base, evidencePolicyLocked: true })),
+  },
+  {
+    check: 'settings: KEY_VAULT_URI set where the code reads TEAMS_TOKEN_KEYVAULT_URL (the bug this catalogue ended)',
+    file: 'app/function.bicep',
+    from: "{ name: 'TEAMS_TOKEN_KEYVAULT_URL', value: keyVaultUri }",
+    to: "{ name: 'KEY_VAULT_URI', value: keyVaultUri }",
+    run: (t) => checkSettingsAgainstCatalogue(deploy(t, base), false),
   },
   {
     check: 'lifecycle: the rule aimed at another prefix',
