@@ -75,6 +75,16 @@ export function compileBicep(file: string, outFile: string, options: { allowWarn
   return { run, template: JSON.parse(readFileSync(outFile, 'utf8')) as unknown };
 }
 
+/**
+ * Compiles every main.bicep under `dir` (one folder per copy) in one compiler process, each to the
+ * main.json beside it; warnings are allowed (the copies are deliberately broken), errors are not.
+ */
+export function compileCopies(dir: string): BicepRun {
+  const run = runBicep(['build', '--pattern', path.join(dir, '*', 'main.bicep')]);
+  if (run.status !== 0 || run.diagnostics.some((l) => /\) : Error /.test(l))) throw new Error(`${run.command} failed:\n${run.output}`);
+  return run;
+}
+
 function main(): number {
   const main = path.join('infra', 'main.bicep');
   const out = path.join('.tools', 'infra', 'main.json');

@@ -6,7 +6,7 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { bicepPath, compileBicep, hasDotnet, repoRoot } from '../../tools/infra-build.js';
+import { bicepPath, compileBicep, compileCopies, hasDotnet, repoRoot } from '../../tools/infra-build.js';
 import type { ArmTemplate } from './arm.js';
 
 export const bicepAvailable = existsSync(bicepPath()) || hasDotnet();
@@ -22,6 +22,12 @@ export const skipWithoutBicep = !bicepAvailable && !bicepRequired;
 export function compileMain(infraDir = path.join(repoRoot, 'infra'), options: { allowWarnings?: boolean } = {}): ArmTemplate {
   const out = path.join(mkdtempSync(path.join(tmpdir(), 'bicep-')), 'main.json');
   return compileBicep(path.join(infraDir, 'main.bicep'), out, options).template as ArmTemplate;
+}
+
+/** Compiles the main.bicep of each copy of infra/ in `dir/<name>/` at once; returns the templates by name. */
+export function compileMainCopies(dir: string, names: string[]): Map<string, ArmTemplate> {
+  compileCopies(dir);
+  return new Map(names.map((n) => [n, JSON.parse(readFileSync(path.join(dir, n, 'main.json'), 'utf8')) as ArmTemplate]));
 }
 
 export function readJson<T>(...parts: string[]): T {
