@@ -36,7 +36,7 @@ export function ensureBicep(log: (line: string) => void = () => {}): string {
   const exe = bicepPath();
   if (!existsSync(exe)) {
     const args = ['restore', project, '--packages', path.join(toolsDir, 'nuget'), `-p:MSBuildProjectExtensionsPath=${path.join(toolsDir, 'obj')}/`, '--verbosity', 'quiet'];
-    log(`$ dotnet ${args.join(' ')}`);
+    log(`$ dotnet ${args.map((a) => a.split(repoRoot + path.sep).join('')).join(' ')}`);
     execFileSync('dotnet', args, { cwd: repoRoot, env: quietDotnet, stdio: ['ignore', 'inherit', 'inherit'] });
     if (!existsSync(exe)) throw new Error(`dotnet restore finished but ${exe} is missing`);
   }

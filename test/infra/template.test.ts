@@ -105,10 +105,20 @@ describe.skipIf(skipWithoutBicep)(`the ARM template compiled from infra/main.bic
     const service = /^services:\s*\n\s+([A-Za-z0-9-]+):/m.exec(yaml)?.[1];
     expect(service).toBeTruthy();
     expect((functionApp(d).resource.tags as Record<string, string>)['azd-service-name']).toBe(service);
-    // main.parameters.json names only parameters the template has, and covers the required ones.
-    const params = readJson<{ parameters: Record<string, unknown> }>('infra', 'main.parameters.json').parameters;
-    for (const name of Object.keys(params)) expect(template.parameters).toHaveProperty(name);
-    for (const [name, def] of Object.entries(template.parameters ?? {})) if (!('defaultValue' in def)) expect(params).toHaveProperty(name);
+    // main.parameters.json, after azd's substitution (raw text, then JSON: arrays and booleans are
+    // left unquoted so that their values arrive typed), names only parameters the template has,
+    // with values of their types, and covers the required ones.
+    const raw = readFileSync(path.join(repoRoot, 'infra', 'main.parameters.json'), 'utf8');
+    const substitute = (env: Record<string, string>) =>
+      JSON.parse(raw.replace(/\$\{([A-Z_]+)(?:=([^}]*))?\}/g, (_, name: string, def?: string) => env[name] ?? def ?? '')) as { parameters: Record<string, { value: unknown }> };
+    const typeOf = (v: unknown) => (Array.isArray(v) ? 'array' : typeof v === 'boolean' ? 'bool' : typeof v === 'number' ? 'int' : typeof v);
+    const envs: Record<string, string>[] = [{ AZURE_ENV_NAME: 'prod', AZURE_LOCATION: 'westeurope' }, { AZURE_ENV_NAME: 'prod', AZURE_LOCATION: 'westeurope', TARGET_SITE_IDS: JSON.stringify([SITE]), EVIDENCE_POLICY_LOCKED: 'true' }];
+    for (const env of envs) {
+      const params = substitute(env).parameters;
+      for (const [name, p] of Object.entries(params)) expect(typeOf(p.value), name).toBe(template.parameters?.[name]?.type.toLowerCase());
+      for (const [name, def] of Object.entries(template.parameters ?? {})) if (!('defaultValue' in def)) expect(params).toHaveProperty(name);
+      expect(() => deploy(template, Object.fromEntries(Object.entries(params).map(([k, p]) => [k, p.value])))).not.toThrow();
+    }
   });
 });
 
