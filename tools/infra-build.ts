@@ -35,6 +35,7 @@ const quietDotnet = { ...process.env, DOTNET_NOLOGO: '1', DOTNET_CLI_TELEMETRY_O
 export function ensureBicep(log: (line: string) => void = () => {}): string {
   const exe = bicepPath();
   if (!existsSync(exe)) {
+    if (!hasDotnet()) throw new Error('the .NET SDK (dotnet) is needed to restore the Bicep compiler from NuGet (tools/bicep/bicep.csproj), and it is not on PATH');
     const args = ['restore', project, '--packages', path.join(toolsDir, 'nuget'), `-p:MSBuildProjectExtensionsPath=${path.join(toolsDir, 'obj')}/`, '--verbosity', 'quiet'];
     log(`$ dotnet ${args.map((a) => a.split(repoRoot + path.sep).join('')).join(' ')}`);
     execFileSync('dotnet', args, { cwd: repoRoot, env: quietDotnet, stdio: ['ignore', 'inherit', 'inherit'] });
