@@ -208,11 +208,14 @@ export interface CliIo {
 }
 
 export async function reportPngMain(argv: readonly string[], env: NodeJS.ProcessEnv, io: CliIo): Promise<number> {
-  const [html, png] = argv.filter((a) => !a.startsWith('--'));
-  if (!html || !png) {
+  // npm runs scripts in the package's folder; relative paths mean the folder the command was typed in.
+  const base = env.INIT_CWD ?? process.cwd();
+  const [htmlArg, pngArg] = argv.filter((a) => !a.startsWith('--'));
+  if (!htmlArg || !pngArg) {
     io.err('Usage: npm run report:png -- <report.html> <out.png> [--hidpi]\n');
     return 2;
   }
+  const [html, png] = [path.resolve(base, htmlArg), path.resolve(base, pngArg)];
   if (!existsSync(html)) {
     io.err(`No such file: ${html}\n`);
     return 2;
