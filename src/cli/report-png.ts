@@ -82,7 +82,10 @@ export interface RenderOptions {
  * it, every character's glyph (tofu), and whether the page scrolls sideways.
  */
 const LAYOUT_CHECK = `(() => {
-  const shown = (el) => el.getClientRects().length > 0;
+  // What a closed <details> holds is not on the page (asking the browser for its boxes is slow).
+  const folded = new Set();
+  for (const d of document.querySelectorAll('details:not([open])')) for (const c of d.children) if (c.tagName !== 'SUMMARY') folded.add(c);
+  const shown = (el) => { for (let e = el; e; e = e.parentElement) if (folded.has(e)) return false; return true; };
   const boxes = [...document.querySelectorAll('svg text')].filter(shown).map((el) => ({ text: (el.textContent || '').trim(), r: el.getBoundingClientRect(), svg: el.closest('svg').getBoundingClientRect() }));
   const overlaps = [];
   const clipped = [];
@@ -98,8 +101,8 @@ const LAYOUT_CHECK = `(() => {
   }
   const describe = (el) => el.tagName.toLowerCase() + (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : '') + ' "' + (el.textContent || '').trim().replace(/\\s+/g, ' ').slice(0, 60) + '"';
   const overflow = [];
-  for (const el of document.querySelectorAll('body *')) {
-    if (el.closest('svg') || !shown(el)) continue;
+  for (const el of document.querySelectorAll('body *:not(svg, svg *)')) {
+    if (!shown(el)) continue;
     const cs = getComputedStyle(el);
     if (cs.display === 'inline' || cs.display === 'contents') continue;
     const wide = el.scrollWidth > el.clientWidth + 1 && el.clientWidth > 0;

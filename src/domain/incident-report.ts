@@ -573,14 +573,33 @@ const ICONS: Record<SymbolName, string> = {
   'dot-green': '<circle cx="8" cy="8" r="6" fill="#2e7d32"/>',
 };
 
-const CHEVRON = '<svg class="chev" viewBox="0 0 10 10" aria-hidden="true"><path d="M3 1.5 L7 5 L3 8.5" stroke="currentColor" stroke-width="1.6" fill="none" stroke-linecap="round" stroke-linejoin="round"/></svg>';
+/** The disclosure mark before a folded section's summary (drawn, not a font's triangle). */
+const CHEVRON_SVG = '<path d="M3 1.5 L7 5 L3 8.5" stroke="#0b5cad" stroke-width="1.6" fill="none" stroke-linecap="round" stroke-linejoin="round"/>';
+const CHEVRON = '<span class="chev" aria-hidden="true"></span>';
+
+/**
+ * An SVG picture as a CSS image (the page's policy allows data: images). A span with a background
+ * costs the browser far less than an inline SVG, and a long report can hold thousands of them.
+ */
+function cssImage(viewBox: string, body: string): string {
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="${viewBox}">${body}</svg>`;
+  return `url("data:image/svg+xml,${svg.replace(/"/g, "'").replace(/[#<>%]/g, (c) => encodeURIComponent(c))}")`;
+}
+
+/** CSS rules for the symbols and the disclosure mark. */
+function symbolStyles(): string {
+  return [
+    `.chev { background-image: ${cssImage('0 0 10 10', CHEVRON_SVG)}; }`,
+    ...(Object.keys(ICONS) as SymbolName[]).map((name) => `.sym.${name} { background-image: ${cssImage('0 0 16 16', ICONS[name])}; }`),
+  ].join('\n  ');
+}
 
 /** Incident text as HTML: escaped, with symbols the reader's fonts may lack drawn as pictures. */
 function rich(text: string): string {
   return portablePieces(text)
     .map((p) => {
       if (p.kind === 'text') return esc(p.text);
-      if (p.kind === 'symbol') return `<svg class="sym" viewBox="0 0 16 16" role="img" aria-label="${esc(p.name)}">${ICONS[p.name]}</svg>`;
+      if (p.kind === 'symbol') return `<span class="sym ${p.name}" role="img" aria-label="${esc(p.name)}"></span>`;
       return `<span class="cp">${esc(p.label)}</span>`;
     })
     .join('');
@@ -772,10 +791,11 @@ export function renderIncidentReport(input: ReportInput): string {
   details.more, details.more > summary { display: inline; }
   details.more > summary { font-size: 13px; white-space: nowrap; }
   details.more[open] > .full { display: block; }
-  .chev { width: 10px; height: 10px; margin-right: 6px; vertical-align: 0; }
+  .chev { display: inline-block; width: 10px; height: 10px; margin-right: 6px; vertical-align: 0; background: no-repeat center / contain; }
   details[open] > summary .chev { transform: rotate(90deg); }
   .full { white-space: pre-wrap; overflow-wrap: anywhere; font-size: 13px; background: #f8f9fa; border-radius: 6px; padding: 8px 10px; margin-top: 4px; }
-  .sym { width: 1.05em; height: 1.05em; vertical-align: -0.18em; }
+  .sym { display: inline-block; width: 1.05em; height: 1.05em; vertical-align: -0.18em; background: no-repeat center / contain; }
+  ${symbolStyles()}
   .cp { font: 11px/1.2 'Liberation Mono', 'DejaVu Sans Mono', monospace; border: 1px solid #c5ccd3; border-radius: 3px; padding: 0 3px; color: var(--muted); }
   dl.files { margin-top: 10px; }
   footer { color: var(--muted); font-size: 13px; margin-top: 22px; }

@@ -143,11 +143,12 @@ export function portablePieces(text: string): TextPiece[] {
   };
   for (const ch of text) {
     const c = ch.codePointAt(0)!;
+    // Before the letters: variation selectors are marks (\p{M}) too.
+    if (isEmojiPart(c)) continue;
     if (isPortable(c) || LETTER_OR_DIGIT.test(ch)) {
       run += ch;
       continue;
     }
-    if (isEmojiPart(c)) continue;
     flush();
     const known = KNOWN[ch];
     out.push(known ? { kind: 'symbol', name: known, char: ch } : { kind: 'codepoint', label: `U+${c.toString(16).toUpperCase().padStart(4, '0')}` });
