@@ -256,18 +256,18 @@ export function renderTimelineSvg(bundle: EvidenceBundle): string {
       return;
     }
     if (wName <= room) {
-      line(y + 12, name);
+      line(y + 11, name);
       if (sub) body.push(`<text class="sub" x="20" y="${(y + 25).toFixed(1)}">${esc(sub)}</text>`);
       return;
     }
     // Two lines of the name, broken after the last separator that lets the first line fit.
-    const small = SIZE.sub + 1;
+    const small = SIZE.sub;
     let cut = -1;
     for (let i = 0; i < name.length; i++) if (/[-_. /]/.test(name[i]!) && textWidth(name.slice(0, i + 1), small, true) <= room) cut = i + 1;
     const [first, second] = cut > 0 ? [name.slice(0, cut).trim(), name.slice(cut).trim()] : [name, ''];
     const size = Math.min(small, Math.floor((small * room) / Math.max(textWidth(first, small, true), textWidth(second, small, true), 1)));
     const saved = body.length;
-    line(y + 12, first, Math.max(8, size));
+    line(y + 11, first, Math.max(8, size));
     if (second) line(y + 25, second, Math.max(8, size));
     body.splice(saved, body.length - saved, tip(body.slice(saved).join('')));
   };
@@ -859,9 +859,9 @@ export function renderIncidentReport(input: ReportInput): string {
     [
       { head: 'Time (UTC)', width: '10%' },
       { head: 'Action', width: '20%' },
-      { head: 'Outcome', width: '10%' },
-      { head: 'Execution id', width: '20%' },
-      { head: 'Summary', width: '40%' },
+      { head: 'Outcome', width: '13%' },
+      { head: 'Execution id', width: '19%' },
+      { head: 'Summary', width: '38%' },
     ],
     bundle.rollback.map((a) => [
       time(a.at),
@@ -879,11 +879,11 @@ export function renderIncidentReport(input: ReportInput): string {
   ${foldedTable(
     [
       { head: 'Check', width: '13%' },
-      { head: 'Target', width: '20%' },
-      { head: 'Result', width: '10%' },
+      { head: 'Target', width: '18%' },
+      { head: 'Result', width: '14%' },
       { head: 'When (UTC)', width: '11%' },
       { head: 'Phase', width: '11%' },
-      { head: 'Details', width: '35%' },
+      { head: 'Details', width: '33%' },
     ],
     [...latestByCheck.entries()].map(([key, x]) => [clip(key.split('\u0000')[0]!, 32), clip(x.target, 40), pill(x.status, x.status), time(x.at), clip(x.phase, 24), clip(x.summary, 70)]),
     { ...TABLE_LIMITS.smoke, what: 'checks', where: 'smoke/ in the pack' },
@@ -931,8 +931,8 @@ export function renderIncidentReport(input: ReportInput): string {
     [
       { head: 'Time (UTC)', width: '11%' },
       { head: 'Message', width: '17%' },
-      { head: 'Text', width: '62%' },
-      { head: 'Delivered', width: '10%' },
+      { head: 'Text', width: '60%' },
+      { head: 'Delivered', width: '12%' },
     ],
     bundle.messages.map((m) => [time(m.at), `<div><b>${clip(m.template, 32)}</b></div><div class="muted">${clip(m.channel, 24)}</div>`, messageText(m.text), m.delivered ? pill('done', 'yes') : pill('refused', 'no')]),
     { ...TABLE_LIMITS.messages, what: 'messages', where: 'messages/ in the pack', ats: bundle.messages.map((m) => m.at), when },

@@ -97,6 +97,9 @@ describe('the incident report in headless Chromium', () => {
     const layout = await renderReportPng(html, png, { scale: 2 });
     expectReadable(layout);
     expect(pngSize(png).width).toBe(2560);
+    // In a narrow window (a laptop beside the incident channel) nothing overlaps, clips or spills either.
+    const narrow = await renderReportPng(html, path.join(dir, 'crowded-800.png'), { width: 800 });
+    expect(describeProblems(narrow)).toEqual([]);
   });
 
   it.skipIf(!chromium && !required)(`keeps the largest incident readable and within ${PAGE_HEIGHT_BOUND} px: long tables folded, long texts cut with the rest one click away (skipped when chromium is not installed, outside CI)`, async () => {
