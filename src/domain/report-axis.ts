@@ -97,6 +97,9 @@ export function tickLabel(t: number, step: TickStep): string {
     case 'week':
       return dayMonth(t);
     case 'month':
+      // Monthly ticks name each month once a year (January says the year); every 2, 3 or 6 months
+      // a name comes round again within a dozen ticks, so each says its year.
+      if (step.count > 1) return `${MONTHS[d.getUTCMonth()]!} ${d.getUTCFullYear()}`;
       return d.getUTCMonth() === 0 ? String(d.getUTCFullYear()) : MONTHS[d.getUTCMonth()]!;
     case 'year':
       return String(d.getUTCFullYear());
@@ -149,7 +152,7 @@ export function ticksOf(t0: number, t1: number, step: TickStep): number[] {
 
 /** The widest label `step` can produce (a template of its longest form), in px. */
 function labelWidth(step: TickStep): number {
-  const sample = { second: '00:00:00', minute: '30 Nov', hour: '30 Nov', day: '30 Nov', week: '30 Nov', month: '2026', year: '2026' }[step.unit];
+  const sample = { second: '00:00:00', minute: '30 Nov', hour: '30 Nov', day: '30 Nov', week: '30 Nov', month: step.count > 1 ? 'May 2026' : '2026', year: '2026' }[step.unit];
   return textWidth(sample, TICK_FONT) + 2;
 }
 
