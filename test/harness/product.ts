@@ -25,6 +25,7 @@ import { LocalSinkTeams, type SinkRecord } from '../../src/adapters/teams-sink.j
 import { ACCESS_ROLES } from '../../src/app/access.js';
 import type { AzuriteInstance } from '../../src/devhost/azurite.js';
 import { ManualClock } from '../../src/devhost/clock.js';
+import type { LogLevel } from '../../src/devhost/logger.js';
 import { ArmFake } from '../fakes/arm-server.js';
 import { DEFAULT_FLAGS, TargetApp, type Build, type TargetFaults } from '../fakes/target-app.js';
 import { TdsFake } from '../fakes/tds-server.js';
@@ -77,6 +78,8 @@ export interface WorldOptions {
    * timing check, so it cannot flake on a loaded machine.
    */
   flagParity?: boolean;
+  /** What the dev host keeps in `host.logs` (default: warnings and errors). */
+  logLevel?: LogLevel;
 }
 
 function policy(target: TargetApp, o: WorldOptions): unknown {
@@ -156,6 +159,7 @@ export class ProductWorld {
     readonly hubName: string,
     private readonly env: Record<string, string>,
     private readonly clockRef: { now: () => number },
+    private readonly logLevel: LogLevel,
   ) {}
 
   static async start(o: WorldOptions = {}): Promise<ProductWorld> {
@@ -196,7 +200,7 @@ export class ProductWorld {
       // App Service Authentication in front of the app: the principal headers tests send are believed.
       WEBSITE_AUTH_ENABLED: 'True',
     };
-    const world = new ProductWorld(azurite, target, arm, sql, dir, uniqueHubName('E2e'), env, clockRef);
+    const world = new ProductWorld(azurite, target, arm, sql, dir, uniqueHubName('E2e'), env, clockRef, o.logLevel ?? 'warning');
     await world.startHost(new ManualClock(START));
     sql.db.seedFlag({ flagKey: LEGACY_FLAG, scope: ENV, isEnabled: false });
     sql.db.seedConfig({ configKey: 'Network:SseKeepAliveSeconds', scope: ENV, value: '10' });
@@ -204,7 +208,7 @@ export class ProductWorld {
   }
 
   private async startHost(clock: ManualClock): Promise<void> {
-    this.host = await startTestHost({ azurite: this.azurite, appRoot: repoRoot, hubName: this.hubName, clock, env: this.env, logLevel: 'warning' });
+    this.host = await startTestHost({ azurite: this.azurite, appRoot: repoRoot, hubName: this.hubName, clock, env: this.env, logLevel: this.logLevel });
     this.clockRef.now = () => clock.now();
   }
 
