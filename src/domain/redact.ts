@@ -293,7 +293,9 @@ function redactValue(value: unknown, counts: RedactionCounts, depth: number): un
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
     const key = redactText(k, counts);
-    out[key] = redactField(k, v, counts, depth);
+    // Defined, not assigned: JSON.parse makes "__proto__" an own key, and `out[key] = v` would
+    // make the value the copy's prototype instead of copying it.
+    Object.defineProperty(out, key, { value: redactField(k, v, counts, depth), enumerable: true, writable: true, configurable: true });
   }
   return out;
 }
