@@ -16,7 +16,7 @@ import { z } from 'zod';
 import { KeySetUnavailableError, verifySecureWebhookToken } from '../src/adapters/entra-token.js';
 import { admit } from '../src/app/access.js';
 import { orchestrations, orUnavailable, policyUnavailable } from '../src/app/http-context.js';
-import { acceptAlert, keepUnrouted, type IntakeOutcome } from '../src/app/intake.js';
+import { acceptAlert, keepUnrouted, MAX_ALERT_BYTES, type IntakeOutcome } from '../src/app/intake.js';
 import { loadPolicy } from '../src/app/policy-source.js';
 import { getAlertArchive, getIncidentStore, getUnmatchedAlerts } from '../src/app/stores.js';
 import { toIssues } from '../src/config/issues.js';
@@ -25,9 +25,6 @@ import { PolicyError, type Policy } from '../src/config/policy.js';
 import { redactJson } from '../src/domain/redact.js';
 import { HttpError, jsonResponse, readJson, withEnvelope } from '../src/http/envelope.js';
 import { appNow } from '../src/app/clock.js';
-
-/** Common-schema alerts are capped at 256 KB by Azure Monitor; anything much larger is not one. */
-export const MAX_ALERT_BYTES = 512 * 1024;
 
 /** Archive blob names: by day, then the delivery key's hash (the same alert, the same blob). */
 function payloadName(hash: string): string {

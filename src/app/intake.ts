@@ -29,6 +29,9 @@ import { describeFailure, isTransientFailure } from './failures.js';
 
 export const INCIDENT_ORCHESTRATION = 'incident';
 
+/** Common-schema alerts are capped at 256 KB by Azure Monitor; anything much larger is not one. */
+export const MAX_ALERT_BYTES = 512 * 1024;
+
 export type IntakeOutcome =
   | { kind: 'invalid'; message: string; issues: Issue[] }
   | {

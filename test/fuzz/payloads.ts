@@ -12,6 +12,7 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
+import { MAX_ALERT_BYTES } from '../../src/app/intake.js';
 import { MAX_JSON_DEPTH } from '../../src/domain/json-fields.js';
 import { alertFixture, fixturesDir } from '../harness/alerts.js';
 
@@ -59,7 +60,10 @@ export const mutatedContext: fc.Arbitrary<{ file: string; context: Json }> = fc.
     .array(fc.tuple(fc.constantFrom(...paths), fc.option(oddValue, { nil: undefined })), { minLength: 1, maxLength: 4 })
     .map((edits) => {
       let copy = structuredClone(context);
-      for (const [at, value] of edits) {
+      // Values are copied in: constants are shared between samples, and an edit below one that
+      // was inserted earlier would otherwise change (and could close a cycle in) the constant.
+      for (const [at, shared] of edits) {
+        const value = shared === undefined ? undefined : structuredClone(shared);
         if (at.length === 0) {
           copy = value ?? null;
           continue;
@@ -146,13 +150,13 @@ export const malformedPayloads: fc.Arbitrary<Payload> = fc.oneof(
   fc.integer({ min: 1000, max: 50_000 }).map((d) => refused('deep array', '['.repeat(d) + ']'.repeat(d))),
   fc
     .tuple(fc.integer({ min: MAX_JSON_DEPTH, max: 20_000 }), fc.constantFrom('"alertContext":{', '"customProperties":{', '"data":{'))
-    .map(([d, at]) => refused(`deep in ${at.slice(1, -3)}`, baseText.replace(at, `${at}"deep":${nested(d)},`))),
+    .map(([d, at]) => refused(`deep in ${at.slice(1, -3)}`, baseText.replace(at, () => `${at}"deep":${nested(d)},`))),
   // Wrong content types around a valid body.
   fc.constantFrom('text/plain', 'application/xml', 'multipart/form-data; boundary=x', 'application/x-www-form-urlencoded').map((t) => refused(`type ${t}`, baseText, t)),
 );
 
 /** Larger than the intake takes (512 KB): refused with 413 before it is parsed. Kept apart: costly to send. */
-export const oversizedPayloads: fc.Arbitrary<Payload> = fc.integer({ min: 512 * 1024 + 1, max: 700 * 1024 }).map((size) => refused('oversized', `{"schemaId":"${'x'.repeat(size)}"}`));
+export const oversizedPayloads: fc.Arbitrary<Payload> = fc.integer({ min: MAX_ALERT_BYTES + 1, max: 700 * 1024 }).map((size) => refused('oversized', `{"schemaId":"${'x'.repeat(size)}"}`));
 
 // ---- accepted -------------------------------------------------------------------------------
 
@@ -162,9 +166,9 @@ const exotic = fc.oneof(
   fc.constantFrom('\u0000', '\u202e\u202d', 'ﷺ', '𝕴𝖓𝖈𝖎𝖉𝖊𝖓𝖙', '\ud800', '\udfff', 'a\u0301'.repeat(50), "'; DROP TABLE Incidents;--", '${jndi:ldap://x}', '%00%2F..%2F'),
   fc.constantFrom(...inheritedNames),
 );
-const huge = fc.integer({ min: 1_000, max: 120_000 }).chain((n) => fc.constantFrom('x', 'é', '🚨', 'ab ').map((c) => c.repeat(Math.ceil(n / c.length)).slice(0, n)));
+const huge = fc.integer({ min: 1_000, max: 50_000 }).chain((n) => fc.constantFrom('x', 'é', '🚨', 'ab ').map((c) => c.repeat(Math.ceil(n / c.length)).slice(0, n)));
 const anyName = fc.oneof({ weight: 3, arbitrary: exotic }, { weight: 1, arbitrary: huge });
-const propertyValue = fc.oneof(anyName, fc.integer(), fc.boolean(), fc.constant(null), fc.jsonValue({ maxDepth: 2 }));
+const propertyValue = fc.oneof(exotic, fc.integer(), fc.boolean(), fc.constant(null), fc.jsonValue({ maxDepth: 2 }));
 
 export interface AcceptedOptions {
   /** `service@environment` that routed payloads name in customProperties (the policy must route it). */
@@ -210,11 +214,15 @@ export function acceptedPayloads(o: AcceptedOptions): fc.Arbitrary<Payload> {
       else if (typeof props.service === 'string' || typeof props.environment === 'string') delete props.service;
       doc.data.customProperties = props;
       let body = JSON.stringify(doc);
+      // Inserted with a function: a replacement string would read "$'" in the values as a pattern.
+      const insert = (text: string): string => body.replace('"data":{', () => `"data":{${text},`);
       // JSON.parse makes "__proto__" an own property: the app must treat it as data.
-      if (g.extra) body = body.replace('"data":{', `"data":{${JSON.stringify(g.extra[0])}:${JSON.stringify(g.extra[1])},`);
-      if (g.depth) body = body.replace('"data":{', `"data":{"x-nested":${nested(g.depth)},`);
+      if (g.extra) body = insert(`${JSON.stringify(g.extra[0])}:${JSON.stringify(g.extra[1])}`);
+      if (g.depth) body = insert(`"x-nested":${nested(g.depth)}`);
       if (g.rule !== null && g.rule.length > 256) labels.push('long rule');
-      return { label: `accepted: ${labels.join(', ')}`, expect: 'accepted' as const, contentType: json, body };
+      // Huge strings add up: a body past the intake's limit is refused (413) like any other.
+      const over = Buffer.byteLength(body) > MAX_ALERT_BYTES;
+      return { label: `${over ? 'oversized alert' : 'accepted'}: ${labels.join(', ')}`, expect: over ? ('refused' as const) : ('accepted' as const), contentType: json, body };
     });
 }
 
