@@ -26,6 +26,7 @@ export interface DevHostOptions {
   /** Port for HTTP triggers and webhooks; 0 picks a free one. Default 7071. */
   port?: number;
   clock?: Clock;
+  /** Check function keys (default: when DEVHOST_FUNCTION_KEYS is set). */
   enforceKeys?: boolean;
   /** Start an embedded Azurite when AzureWebJobsStorage=UseDevelopmentStorage=true and none runs. */
   azurite?: 'memory' | 'disk' | 'off';
@@ -139,7 +140,8 @@ export class DevHost {
         activityTimeoutMs: app.hostJson.functionTimeoutMs,
       });
       const keys: Keys = {
-        enforce: options.enforceKeys ?? false,
+        // Keys someone configured are meant to be checked: without the flag, they are when set.
+        enforce: options.enforceKeys ?? !!env.DEVHOST_FUNCTION_KEYS?.trim(),
         ...parseFunctionKeys(env.DEVHOST_FUNCTION_KEYS),
         masterKey: env.DEVHOST_MASTER_KEY?.trim() || randomBytes(24).toString('base64url'),
       };
@@ -172,7 +174,10 @@ export class DevHost {
       for (const r of routes) {
         logger.info('Host', `  ${r.reg.metadata.name}: [${r.methods?.join(',') ?? 'ALL'}] ${baseUrl}/${prefixed(app, r.route.template)}`);
       }
-      if (keys.enforce) logger.info('Host', `Function keys enforced. Function key: ${keys.functionKeys[0] ?? ''}`);
+      if (keys.enforce) {
+        const scoped = [...(keys.perFunction?.keys() ?? [])];
+        logger.info('Host', `Function keys enforced.${keys.functionKeys[0] ? ` Function key: ${keys.functionKeys[0]}` : ''}${scoped.length ? ` Keys of their own for: ${scoped.join(', ')}` : ''}`);
+      }
       logger.info('Host', `Dev host listening on ${baseUrl} (task hub ${hub}, ${clock.kind} clock).`);
       return host;
     } catch (err) {

@@ -24,7 +24,7 @@ afterAll(async () => {
 
 describe('npm run fuzz (in small)', () => {
   it('answers every payload as it must, with no 5xx and no incident from an invalid payload', async () => {
-    const report = await runFuzz({ n: 400, seed: 20261214, url: h.baseUrl, concurrency: 4, route: 'admin-api@Beta', idPool: 10 });
+    const report = await runFuzz({ n: 300, seed: 20261214, url: h.baseUrl, concurrency: 4, route: 'admin-api@Beta', idPool: 10 });
     const lines: string[] = [];
     printReport(report, (l) => lines.push(l));
     expect(failed(report), lines.join('\n')).toBe(false);
