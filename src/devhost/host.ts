@@ -340,7 +340,7 @@ function close(server: http.Server, cutOff = true): Promise<void> {
 }
 
 /** Reads the request; undefined when its body exceeds `maxBytes` (the caller answers 413). */
-async function readExchange(req: http.IncomingMessage, maxBytes: number, origin: string): Promise<IncomingExchange | undefined> {
+export async function readExchange(req: http.IncomingMessage, maxBytes: number, origin: string): Promise<IncomingExchange | undefined> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > maxBytes) {
     req.resume();
@@ -364,7 +364,7 @@ async function readExchange(req: http.IncomingMessage, maxBytes: number, origin:
   };
 }
 
-function send(res: http.ServerResponse, out: OutgoingResponse): void {
+export function send(res: http.ServerResponse, out: OutgoingResponse): void {
   const grouped = new Map<string, string[]>();
   for (const [k, v] of out.headers) grouped.set(k.toLowerCase(), [...(grouped.get(k.toLowerCase()) ?? []), v]);
   for (const [k, v] of grouped) res.setHeader(k, k === 'set-cookie' ? v : v.join(', '));
