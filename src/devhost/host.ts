@@ -15,6 +15,7 @@ import { ClockKeeper } from './clock-keeper.js';
 import { ManualClock, RealClock, type Clock } from './clock.js';
 import { Engine } from './durable/engine.js';
 import { durableClientData, handleManagement, type MgmtResponse, type WebhookUrls } from './durable/mgmt-api.js';
+import type { LongTimerLimits } from './durable/episode.js';
 import { HubStore } from './durable/store.js';
 import { authorized, buildRoutes, findRoute, invokeHttp, type HttpRoute, type IncomingExchange, type Keys, type OutgoingResponse } from './http-triggers.js';
 import { Invoker } from './invoker.js';
@@ -35,6 +36,8 @@ export interface DevHostOptions {
   /** Copy local.settings.json Values into the environment first (default true). */
   loadLocalSettings?: boolean;
   maxRequestBytes?: number;
+  /** Long-timer limits (default: the Azure Storage provider's); tests scale them down. */
+  longTimers?: LongTimerLimits;
 }
 
 const WEBHOOK_PREFIX = '/runtime/webhooks/durabletask';
@@ -137,6 +140,7 @@ export class DevHost {
         logger,
         maxConcurrentActivities: app.hostJson.maxConcurrentActivityFunctions,
         activityTimeoutMs: app.hostJson.functionTimeoutMs,
+        ...(options.longTimers ? { longTimers: options.longTimers } : {}),
       });
       const keys: Keys = {
         enforce: options.enforceKeys ?? false,

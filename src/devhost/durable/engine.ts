@@ -13,7 +13,7 @@ import type { Clock, TimerHandle } from '../clock.js';
 import type { Registration, Registry } from '../core-api.js';
 import type { Invoker } from '../invoker.js';
 import type { Logger } from '../logger.js';
-import { emptyBook, runEpisode, type ScheduledActivity, type ScheduledSub } from './episode.js';
+import { emptyBook, runEpisode, type LongTimerLimits, type ScheduledActivity, type ScheduledSub } from './episode.js';
 import { EventType, ev, outstanding, type HistoryEvent } from './history.js';
 import {
   ConcurrencyError,
@@ -35,6 +35,8 @@ export interface EngineOptions {
   logger: Logger;
   maxConcurrentActivities: number;
   activityTimeoutMs: number | undefined;
+  /** The long-timer limits the orchestrator library is told (default: Azure Storage's, 6 days / 3 days). */
+  longTimers?: LongTimerLimits;
 }
 
 type Work = InboxMessage | { key: undefined; executionId: string; body: { kind: 'start' } | { kind: 'timer'; timerId: number; fireAt: string } };
@@ -500,6 +502,7 @@ export class Engine {
       book: s.book,
       now,
       events,
+      ...(this.o.longTimers ? { longTimers: this.o.longTimers } : {}),
     });
 
     const outcome = result.outcome;

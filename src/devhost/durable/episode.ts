@@ -97,8 +97,15 @@ export interface EpisodeResult {
  */
 export type OrchestratorInvoker = (payload: Record<string, unknown>) => Promise<unknown>;
 
-/** Large enough that the library never splits a timer (the host waits any length itself). */
-const MAX_SHORT_TIMER = '36500.00:00:00';
+/**
+ * The Durable extension's long-timer limits on the Azure Storage provider: a timer further away than
+ * `maximumMs` is split by the JS library into chunks of `intervalMs` (each chunk its own task id).
+ */
+export interface LongTimerLimits {
+  maximumMs: number;
+  intervalMs: number;
+}
+export const AZURE_STORAGE_TIMERS: LongTimerLimits = { maximumMs: 6 * 24 * 3600_000, intervalMs: 3 * 24 * 3600_000 };
 const CUSTOM_STATUS_LIMIT = 16 * 1024;
 const OUT_OF_PROC_MARKER = '$OutOfProcData$:';
 
@@ -138,6 +145,8 @@ export async function runEpisode(args: {
    * execution. More than one only for completions and raised events (see above).
    */
   events: readonly HistoryEvent[];
+  /** Default: the Azure Storage provider's (6 days, 3-day chunks). */
+  longTimers?: LongTimerLimits;
 }): Promise<EpisodeResult> {
   const { instance, now } = args;
   const event = args.events.length === 1 ? args.events[0] : undefined;
@@ -174,8 +183,8 @@ export async function runEpisode(args: {
     parentInstanceId: instance.parentInstanceId ?? '',
     upperSchemaVersion: 1,
     upperSchemaVersionNew: 2,
-    longRunningTimerIntervalDuration: '3.00:00:00',
-    maximumShortTimerDuration: MAX_SHORT_TIMER,
+    longRunningTimerIntervalDuration: dotnetTimeSpan((args.longTimers ?? AZURE_STORAGE_TIMERS).intervalMs),
+    maximumShortTimerDuration: dotnetTimeSpan((args.longTimers ?? AZURE_STORAGE_TIMERS).maximumMs),
     defaultHttpAsyncRequestSleepTimeMillseconds: 30000,
   };
 
@@ -386,6 +395,16 @@ function flatten(actions: LibraryAction[][]): LibraryAction[] {
 function encodeInput(input: unknown): string | undefined {
   if (input === undefined) return undefined;
   return typeof input === 'string' ? input : JSON.stringify(input);
+}
+
+/** A .NET TimeSpan text ("6.00:00:00", "00:00:03.500"), as the extension writes them. */
+export function dotnetTimeSpan(ms: number): string {
+  const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
+  const days = Math.floor(ms / 86_400_000);
+  const rest = ms % 86_400_000;
+  const hms = `${pad(Math.floor(rest / 3_600_000))}:${pad(Math.floor((rest % 3_600_000) / 60_000))}:${pad(Math.floor((rest % 60_000) / 1000))}`;
+  const frac = rest % 1000 ? `.${pad(rest % 1000, 3)}` : '';
+  return `${days ? `${days}.` : ''}${hms}${frac}`;
 }
 
 function toMs(value: Date | string | undefined): number {

@@ -98,7 +98,12 @@ export class RealHost {
     invoker.supplyInput('durableClient', client);
     invoker.supplyInput('orchestrationClient', client);
     await invoker.runAppHooks('appStart');
-    await host.startEngine();
+    try {
+      await host.startEngine();
+    } catch (err) {
+      await host.stop();
+      throw err;
+    }
     return host;
   }
 
@@ -137,12 +142,12 @@ export class RealHost {
     this.engine = proc;
     let stderr = '';
     proc.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-    const line = await new Promise<string>((resolve, reject) => {
+    const ready = new Promise<string>((resolve, reject) => {
       let out = '';
       const timer = setTimeout(() => reject(new Error(`the conformance host did not start in 120 s: ${stderr}`)), 120_000);
       proc.stdout?.on('data', (d: Buffer) => {
         out += d.toString();
-        const m = /^CONFORMANCE_READY (.*)$/m.exec(out);
+        const m = /^CONFORMANCE_READY (.*)\r?\n/m.exec(out);
         if (m?.[1]) {
           clearTimeout(timer);
           resolve(m[1]);
@@ -153,12 +158,18 @@ export class RealHost {
         reject(new Error(`the conformance host exited with ${code}: ${stderr}\n(log: ${this.extensionLog})`));
       });
     });
-    // Keep draining stdout (the extension's own event lines) so the child never blocks on a full pipe.
-    proc.stdout?.resume();
-    this.clientJson = line;
-    const data = JSON.parse(line) as { rpcBaseUrl?: string };
-    if (!data.rpcBaseUrl) throw new Error(`The Durable client data has no rpcBaseUrl: ${line}`);
-    this.rpcBase = data.rpcBaseUrl;
+    try {
+      const line = await ready;
+      // Keep draining stdout (the extension's own event lines) so the child never blocks on a full pipe.
+      proc.stdout?.resume();
+      const data = JSON.parse(line) as { rpcBaseUrl?: string };
+      if (!data.rpcBaseUrl) throw new Error(`The Durable client data has no rpcBaseUrl: ${line}`);
+      this.clientJson = line;
+      this.rpcBase = data.rpcBaseUrl;
+    } catch (err) {
+      await this.stopEngine();
+      throw err;
+    }
   }
 
   private async stopEngine(): Promise<void> {

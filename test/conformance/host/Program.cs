@@ -53,6 +53,7 @@ public static class Program
                 l.AddFilter("Host.Triggers.DurableTask", LogLevel.Information);
                 l.AddFilter("DurableTask.AzureStorage", LogLevel.Warning);
                 l.AddFilter("DurableTask.Core", LogLevel.Warning);
+                l.AddFilter("Azure", LogLevel.Warning);
                 if (logFile is { Length: > 0 }) l.AddProvider(new FileLoggerProvider(logFile));
             })
             .ConfigureWebJobs(b => b.AddDurableTask())
