@@ -48,11 +48,12 @@ const dotnet = dotnetAvailable();
 export const realEngineAvailable = dotnet || Boolean(process.env.CI);
 /** The hosts a conformance test runs on, with the reason in the name when one is skipped. */
 export const hostKinds: { kind: HostKind; name: string; skip: boolean }[] = [
-  { kind: 'dev host', name: 'dev host', skip: false },
+  { kind: 'dev host' as const, name: 'dev host', skip: false },
   realEngineAvailable
-    ? { kind: 'real extension', name: 'real Durable extension', skip: false }
-    : { kind: 'real extension', name: 'real Durable extension (skipped: no .NET SDK here and CI is not set)', skip: true },
-];
+    ? { kind: 'real extension' as const, name: 'real Durable extension', skip: false }
+    : { kind: 'real extension' as const, name: 'real Durable extension (skipped: no .NET SDK here and CI is not set)', skip: true },
+  // CONFORMANCE_ONLY=dev or =real narrows a local run to one host (never set in CI).
+].filter((h) => !process.env.CONFORMANCE_ONLY || h.kind.startsWith(process.env.CONFORMANCE_ONLY));
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
