@@ -129,6 +129,38 @@ describe.each(kinds)('%s: the incident runbook when nobody answers', (kind) => {
   }, 300_000);
 });
 
+describe.each(kinds)('%s: a restart in the middle of an incident, and two alerts at once', (kind) => {
+  it('carries on after the host restarts while the incident waits for the decision: one swap, every message once', async () => {
+    const w = await worldOn(kind);
+    w.reset();
+    w.breakProduction();
+    const id = (await w.fireAlert()).body.incidentId as string;
+    await w.until(id, (r) => r.runtime.customStatus?.phase === 'deciding', 'the decision', 60_000);
+    await w.restart();
+    const read = await passUntil(w, id, (r) => r.summary.status === 'resolved' && r.runtime.runtimeStatus === 'Completed', 'resolved');
+    expect(read.runtime.customStatus).toMatchObject({ decision: { choice: 'api-to-lkg', by: 'incident-bot (timebox)' }, rolledBack: true });
+    expect(w.swaps()).toBe(1);
+    const thread = await w.teams(id);
+    expect(new Set(thread.map((m) => m.reference)).size).toBe(thread.length);
+    expect(thread.filter((m) => m.kind === 'declared')).toHaveLength(1);
+  }, 300_000);
+
+  it('two alerts for one service at the same moment open one incident (the second start finds the first)', async () => {
+    const w = await worldOn(kind);
+    w.reset();
+    w.breakProduction();
+    const [a, b] = await Promise.all([w.fireAlert(), w.fireAlert()]);
+    expect([a.status, b.status]).toEqual([202, 202]);
+    expect(a.body.incidentId).toBe(b.body.incidentId);
+    const id = a.body.incidentId as string;
+    await w.until(id, (r) => r.runtime.customStatus?.phase === 'deciding', 'the decision', 60_000);
+    expect((await w.teams(id)).filter((m) => m.kind === 'declared')).toHaveLength(1);
+    const read = await passUntil(w, id, (r) => r.summary.status === 'resolved' && r.runtime.runtimeStatus === 'Completed', 'resolved');
+    expect(read.timeline.filter((t) => t.kind === 'alert').length).toBeLessThanOrEqual(2);
+    expect(w.swaps()).toBe(1);
+  }, 300_000);
+});
+
 describe.skipIf(!real || real.skip || kinds.length < 2)(`the two hosts compared${real?.skip ? ' (skipped: no .NET SDK here and CI is not set)' : ''}`, () => {
   it('tell the same story: the same timeline, the same Teams thread, the same evidence pack', () => {
     const dev = outcomes.get('dev host');
