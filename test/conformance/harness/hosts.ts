@@ -21,6 +21,8 @@ export interface TargetOptions {
   env?: Record<string, string>;
   /** The long-timer limits (Azure: 6 days, 3-day chunks), scaled down on both hosts alike. */
   timerScale?: { maximumMs: number; intervalMs: number };
+  /** Real engine only: how long a running activity's message stays invisible (Azure: 5 min). */
+  workItemVisibilityMs?: number;
 }
 
 export interface Target {
@@ -40,6 +42,8 @@ export interface Target {
   elapse(ms: number): Promise<void>;
   /** Stops the host and starts it again on the same storage and task hub. */
   restart(): Promise<void>;
+  /** How often the host stopped by itself and was started again (a function timeout on the real engine). */
+  restarts(): number;
   stop(): Promise<void>;
 }
 
@@ -127,6 +131,7 @@ export async function startTarget(kind: HostKind, o: TargetOptions): Promise<Tar
         await host.stop();
         host = await startDev({ ...o, hubName: host.hubName }, new ManualClock(at));
       },
+      restarts: () => 0,
       stop: () => host.stop(),
     } satisfies Target;
     return target;
@@ -136,6 +141,7 @@ export async function startTarget(kind: HostKind, o: TargetOptions): Promise<Tar
     ...common(kind, host, () => Promise.resolve()),
     elapse: (ms: number) => sleep(ms),
     restart: () => host.restart(),
+    restarts: () => host.restarts,
     stop: () => host.stop(),
   } satisfies Target;
 }

@@ -39,6 +39,8 @@ export interface RealHostOptions {
   maxPollMs?: number;
   /** A scale model of the Azure Storage provider's long-timer limits (6 days; 3-day chunks). */
   timerScale?: { maximumMs: number; intervalMs: number };
+  /** How long a running activity's message stays invisible (Azure: 5 min): when an aborted one runs again. */
+  workItemVisibilityMs?: number;
 }
 
 const WEBHOOKS = '/runtime/webhooks/durabletask';
@@ -51,6 +53,9 @@ export class RealHost {
   private rpcBase = '';
   /** Handler invocations in progress (a test can wait for the app to go quiet). */
   private running = 0;
+  private stopping = false;
+  /** Times the extension's host stopped by itself and was started again, as the Functions host does. */
+  restarts = 0;
 
   private constructor(
     readonly logs: LogRecord[],
@@ -134,6 +139,7 @@ export class RealHost {
     if (this.app.hostJson.functionTimeoutMs) env.CONFORMANCE_FUNCTION_TIMEOUT = formatTimeSpan(this.app.hostJson.functionTimeoutMs);
     const states = overridableStates(this.app.root);
     if (states) env.CONFORMANCE_OVERRIDABLE_STATES = states;
+    if (this.options.workItemVisibilityMs) env.CONFORMANCE_WORKITEM_VISIBILITY_MS = String(this.options.workItemVisibilityMs);
     if (this.options.timerScale) {
       env.CONFORMANCE_TIMER_SCALE = `${formatTimeSpan(this.options.timerScale.maximumMs)};${formatTimeSpan(this.options.timerScale.intervalMs)}`;
     }
@@ -170,9 +176,21 @@ export class RealHost {
       await this.stopEngine();
       throw err;
     }
+    // The JobHost stops itself when an invocation outlives functionTimeout; the Functions host then
+    // starts again (with a new worker). So does this one.
+    proc.once('exit', () => {
+      if (this.engine !== proc || this.stopping) return;
+      this.restarts++;
+      this.logger.warn('Worker', `The extension's host stopped by itself (a function timeout?): starting it again.`);
+      this.engine = undefined;
+      this.restarting = this.startEngine().catch((err: unknown) => this.logger.error('Worker', `Restart failed: ${String(err)}`));
+    });
   }
 
+  private restarting: Promise<void> | undefined;
+
   private async stopEngine(): Promise<void> {
+    await this.restarting;
     const proc = this.engine;
     this.engine = undefined;
     if (!proc || proc.exitCode !== null) return;
@@ -188,7 +206,9 @@ export class RealHost {
 
   /** Stops the extension's host (a clean shutdown, as on a deployment) and starts a new one on the same task hub. */
   async restart(): Promise<void> {
+    this.stopping = true;
     await this.stopEngine();
+    this.stopping = false;
     await this.startEngine();
   }
 
@@ -218,6 +238,7 @@ export class RealHost {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     await this.stopEngine();
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());

@@ -72,6 +72,10 @@ public static class Program
                     // Azure polls an idle queue at most every 30 s; the tests make it shorter so they wait less.
                     if (int.TryParse(Environment.GetEnvironmentVariable("CONFORMANCE_MAX_POLL_MS"), out var pollMs))
                         o.StorageProvider["maxQueuePollingInterval"] = TimeSpan.FromMilliseconds(pollMs);
+                    // How long an activity message stays invisible while it runs (Azure: 5 min); an activity
+                    // aborted by a host restart runs again after it.
+                    if (int.TryParse(Environment.GetEnvironmentVariable("CONFORMANCE_WORKITEM_VISIBILITY_MS"), out var visMs))
+                        o.StorageProvider["workItemQueueVisibilityTimeout"] = TimeSpan.FromMilliseconds(visMs);
                 });
                 if (Environment.GetEnvironmentVariable("CONFORMANCE_FUNCTION_TIMEOUT") is { Length: > 0 } timeout)
                 {
