@@ -37,7 +37,7 @@ describe.each(hostKinds)('$name', ({ kind, skip }) => {
     if (kind === 'dev host') {
       // (The dev host enforces functionTimeout in real time, as the Functions host does.)
       const s = await t.waitFor('slow-1', ['Completed']);
-      expect(s.output).toEqual({ error: "Activity function 'slow' failed:  Timeout value of 00:00:05 was exceeded by function: Functions.slow" });
+      expect(s.output).toEqual({ error: "Activity function 'slow' failed:  Timeout value of 00:00:05 was exceeded by function: Functions.slow " });
       expect(calls.of('slow') - before).toBe(1);
     } else {
       const deadline = Date.now() + 90_000;
