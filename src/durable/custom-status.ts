@@ -81,7 +81,7 @@ function shrink(slot: Slot): boolean {
   }
   if (Array.isArray(v)) {
     const marker = typeof v.at(-1) === 'string' && /^\(\d+ more\)$/.test(v.at(-1) as string);
-    const items = marker ? v.slice(0, -1) : v;
+    const items: unknown[] = marker ? v.slice(0, -1) : v;
     const before = marker ? Number(/\d+/.exec(v.at(-1) as string)?.[0] ?? 0) : 0;
     if (items.length <= 1) return false;
     const keep = Math.floor(items.length / 2);

@@ -9,7 +9,7 @@
  * first. The dev host's clock moves in 1 s steps, the real engine waits in 1 s steps.
  */
 import { BlobServiceClient } from '@azure/storage-blob';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { SinkRecord } from '../../src/adapters/teams-sink.js';
 import { devHostStarter, LKG, ProductWorld, type IncidentRead, type WorldHost } from '../harness/product.js';
 import { hostKinds, type HostKind } from './harness/hosts.js';
@@ -174,7 +174,7 @@ describe.skipIf(!real || real.skip || kinds.length < 2)(`the two hosts compared$
     expect(names(eng)).toEqual(names(dev));
     expect(story(dev).length).toBeGreaterThan(10);
     const pick = (o: Outcome): unknown => {
-      const { release, containment, severity, service, environment } = o.incidentJson as Record<string, unknown>;
+      const { release, containment, severity, service, environment } = o.incidentJson;
       return JSON.parse(normal(JSON.stringify({ release, containment, severity, service, environment }), o.id)) as unknown;
     };
     expect(pick(eng)).toEqual(pick(dev));

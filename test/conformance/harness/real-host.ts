@@ -85,10 +85,11 @@ export class RealHost {
     });
     const invoker = new Invoker(app.registry, logger);
     const routes = buildRoutes(app.registry.byTrigger('httpTrigger'));
-    let self: RealHost | undefined;
+    // Until the host object exists, requests are answered 503.
+    const ready: { host?: RealHost } = {};
     const server = http.createServer((req, res) => {
-      if (!self) return send(res, { status: 503, headers: [], body: Buffer.alloc(0) });
-      void self.handle(req, res);
+      if (!ready.host) return send(res, { status: 503, headers: [], body: Buffer.alloc(0) });
+      void ready.host.handle(req, res);
     });
     const port = await new Promise<number>((resolve, reject) => {
       server.once('error', reject);
@@ -98,7 +99,7 @@ export class RealHost {
     process.env.WEBSITE_HOSTNAME = `127.0.0.1:${port}`;
     process.env.NO_PROXY = [process.env.NO_PROXY, '127.0.0.1', 'localhost'].filter(Boolean).join(',');
     const host = new RealHost(logs, app, hubName, options, server, baseUrl, invoker, routes, logger, dll);
-    self = host;
+    ready.host = host;
     const client = (): { string: string } => ({ string: host.clientJson });
     invoker.supplyInput('durableClient', client);
     invoker.supplyInput('orchestrationClient', client);
