@@ -14,7 +14,9 @@ export interface RealWorldHost extends WorldHost {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export const realEngineStarter: HostStarter<RealWorldHost> = async (w) => {
-  const real = await RealHost.start({ azurite: w.azurite, appRoot: repoRoot, hubName: w.hubName, env: w.env });
+  // An episode or activity cut off by a restart runs again once its queue message reappears: 5 min
+  // in Azure, 1 min here (the extension's least for control queues).
+  const real = await RealHost.start({ azurite: w.azurite, appRoot: repoRoot, hubName: w.hubName, env: w.env, controlVisibilityMs: 60_000, workItemVisibilityMs: 60_000 });
   const host: RealWorldHost = {
     real,
     get baseUrl() {

@@ -41,6 +41,8 @@ export interface RealHostOptions {
   timerScale?: { maximumMs: number; intervalMs: number };
   /** How long a running activity's message stays invisible (Azure: 5 min): when an aborted one runs again. */
   workItemVisibilityMs?: number;
+  /** The same for control-queue messages (Azure: 5 min): when an episode cut off by a stop runs again. */
+  controlVisibilityMs?: number;
 }
 
 const WEBHOOKS = '/runtime/webhooks/durabletask';
@@ -141,6 +143,7 @@ export class RealHost {
     const states = overridableStates(this.app.root);
     if (states) env.CONFORMANCE_OVERRIDABLE_STATES = states;
     if (this.options.workItemVisibilityMs) env.CONFORMANCE_WORKITEM_VISIBILITY_MS = String(this.options.workItemVisibilityMs);
+    if (this.options.controlVisibilityMs) env.CONFORMANCE_CONTROL_VISIBILITY_MS = String(this.options.controlVisibilityMs);
     if (this.options.timerScale) {
       env.CONFORMANCE_TIMER_SCALE = `${formatTimeSpan(this.options.timerScale.maximumMs)};${formatTimeSpan(this.options.timerScale.intervalMs)}`;
     }

@@ -74,6 +74,10 @@ public static class Program
                         o.StorageProvider["maxQueuePollingInterval"] = TimeSpan.FromMilliseconds(pollMs);
                     // How long an activity message stays invisible while it runs (Azure: 5 min); an activity
                     // aborted by a host restart runs again after it.
+                    // The same for an orchestration's control-queue messages (Azure: 5 min; the extension accepts
+                    // 1 to 60 min): an episode cut off by a host stop is processed again after it.
+                    if (int.TryParse(Environment.GetEnvironmentVariable("CONFORMANCE_CONTROL_VISIBILITY_MS"), out var ctlMs))
+                        o.StorageProvider["controlQueueVisibilityTimeout"] = TimeSpan.FromMilliseconds(ctlMs);
                     if (int.TryParse(Environment.GetEnvironmentVariable("CONFORMANCE_WORKITEM_VISIBILITY_MS"), out var visMs))
                         o.StorageProvider["workItemQueueVisibilityTimeout"] = TimeSpan.FromMilliseconds(visMs);
                 });
@@ -90,7 +94,16 @@ public static class Program
             });
 
         using var host = builder.Build();
-        await host.StartAsync();
+        try
+        {
+            await host.StartAsync();
+        }
+        catch (Exception e)
+        {
+            // Exit at once: threads the half-started host left behind would keep the process alive.
+            Console.Error.WriteLine($"The conformance host failed to start: {e}");
+            Environment.Exit(2);
+        }
         ApplyTimerScale(host.Services);
 
         var jobHost = host.Services.GetRequiredService<IJobHost>();
