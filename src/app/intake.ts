@@ -14,6 +14,8 @@ import { resolveService, type Policy } from '../config/policy.js';
 import { toIssues, type Issue } from '../config/issues.js';
 import { COMMON_SCHEMA_ID, CommonAlert, type ContextKind } from '../domain/alert-schema.js';
 import { IncidentInput, type AlertRecord, type IncidentSummary, type PolicySnapshot } from '../domain/incident.js';
+import { applyEvent, declaredEvent } from '../domain/incident-record.js';
+import { summaryOf as incidentSummaryOf } from '../domain/incident-status.js';
 import { IncidentEventName, type Actor } from '../domain/incident-events.js';
 import { routeSignal } from '../domain/routing.js';
 import { classifySeverity, type SeverityDecision } from '../domain/severity.js';
@@ -86,27 +88,9 @@ export function policySnapshot(policy: Policy, entry: ReturnType<typeof resolveS
   };
 }
 
+/** The first summary row, written before the orchestration runs: the same projection of the same record (its declaration). */
 function summaryOf(input: IncidentInput): IncidentSummary {
-  return {
-    incidentId: input.incidentId,
-    service: input.service,
-    environment: input.environment,
-    severity: input.severity.level,
-    status: 'open',
-    phase: 'declared',
-    summary: input.summary,
-    source: input.source,
-    declaredAt: input.declaredAt,
-    updatedAt: input.declaredAt,
-    resolvedAt: null,
-    alerts: input.alert ? 1 : 0,
-    acknowledgedBy: null,
-    drill: input.mode === 'plan',
-    teamsThreadId: null,
-    teamsDestination: null,
-    evidence: null,
-    postmortem: null,
-  };
+  return incidentSummaryOf(applyEvent(null, { ...declaredEvent(input), seq: 0 }));
 }
 
 export function describeSignal(signal: Signal): string {

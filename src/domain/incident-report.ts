@@ -6,7 +6,7 @@
  * rather look than read. Pure; every piece of incident text is escaped.
  */
 import type { EvidenceBundle, IncidentMetrics, Phase, SmokeRun, SmokeStatus, TimeboxRecord } from './evidence.js';
-import { phasesOf, smokeVerdict, timeboxVerdict } from './evidence.js';
+import { smokeVerdict } from './evidence.js';
 import { releaseLine, timelineRows } from './postmortem.js';
 import { clock, day, draftActionItems, escapeHtml as esc, humanDuration, postmortemDue, safeUrl, tickStepMs, timeboxLabel, utc } from './report-format.js';
 
@@ -123,11 +123,10 @@ function milestonesOf(bundle: EvidenceBundle): Milestone[] {
 export function renderTimelineSvg(bundle: EvidenceBundle): string {
   const sc = scaleFor(bundle);
   const r = bundle.incident;
-  const phases = r ? phasesOf(r.milestones) : [];
+  const phases = r?.phases ?? [];
   const milestones = milestonesOf(bundle);
   const timeboxes = r?.timeboxes ?? [];
   const checks = [...new Set(bundle.smoke.flatMap((s) => s.results.map((x) => x.check)))];
-  const closed = r?.milestones.resolvedAt ?? null;
 
   let y = 0;
 
@@ -190,7 +189,7 @@ export function renderTimelineSvg(bundle: EvidenceBundle): string {
   if (timeboxes.length) {
     sectionLabel('Timeboxes');
     for (const t of timeboxes) {
-      body.push(...timeboxRow(t, sc, y, closed, rowLabel));
+      body.push(...timeboxRow(t, sc, y, rowLabel));
       y += ROW + 2;
     }
   }
@@ -322,21 +321,21 @@ function cross(x: number, y: number, color: string): string {
   );
 }
 
-function timeboxRow(t: TimeboxRecord, sc: Scale, y: number, closed: string | null, rowLabel: (l: string, s?: string) => void): string[] {
+function timeboxRow(t: TimeboxRecord, sc: Scale, y: number, rowLabel: (l: string, s?: string) => void): string[] {
   const out: string[] = [];
   const minutes = Math.round((Date.parse(t.deadline) - Date.parse(t.startedAt)) / 60_000);
   rowLabel(timeboxLabel(t.name), `${minutes} min${t.extendedMinutes ? ` (+${t.extendedMinutes})` : ''}`);
   const xa = sc.x(t.startedAt);
   const xd = sc.x(t.deadline);
   const cy = y + ROW / 2;
-  const verdict = timeboxVerdict(t, closed);
+  const verdict = t.verdict;
   const tip = `${timeboxLabel(t.name)}: started ${utc(t.startedAt)}, deadline ${utc(t.deadline)}${t.extendedMinutes ? ` (extended by ${t.extendedMinutes} min)` : ''}; ${verdict}${t.metAt ? ` at ${utc(t.metAt)}` : ''}`;
   out.push(`<g><title>${esc(tip)}</title>`);
   out.push(`<rect x="${xa.toFixed(1)}" y="${(cy - 6).toFixed(1)}" width="${Math.max(xd - xa, 2).toFixed(1)}" height="12" rx="3" class="tb"/>`);
   out.push(`<line x1="${xd.toFixed(1)}" x2="${xd.toFixed(1)}" y1="${(y + 1).toFixed(1)}" y2="${(y + ROW - 1).toFixed(1)}" class="deadline"/>`);
   out.push(`<path d="${diamond(xd, cy, 6)}" fill="${COLORS.deadline}"/>`);
   const labelX = xd + 10;
-  if (t.metAt) {
+  if (t.metAt && (verdict === 'met' || verdict === 'missed')) {
     const xm = sc.x(t.metAt);
     out.push(verdict === 'met' ? check(xm, cy, COLORS.green) : cross(xm, cy, COLORS.red));
   } else if (verdict === 'missed') {
@@ -444,7 +443,7 @@ export function renderIncidentReport(input: ReportInput): string {
   .pill { display: inline-block; white-space: nowrap; border-radius: 999px; padding: 1px 10px; font-size: 13px; font-weight: 600; border: 1px solid currentColor; }
   .pill.resolved, .pill.done, .pill.green, .pill.met, .pill.pass { color: ${COLORS.green}; }
   .pill.open, .pill.degraded, .pill.planned, .pill.skipped { color: #a86b00; }
-  .pill.refused, .pill.red, .pill.fail, .pill.error, .pill.missed { color: ${COLORS.red}; }
+  .pill.refused, .pill.failed, .pill.red, .pill.fail, .pill.error, .pill.missed { color: ${COLORS.red}; }
   .cards { display: grid; grid-template-columns: repeat(5, 1fr); gap: 14px; margin: 18px 0; }
   .card { background: #fff; border-radius: 10px; padding: 14px 16px; box-shadow: 0 1px 2px rgba(0,0,0,.06); }
   .card .label { color: var(--muted); font-size: 13px; font-weight: 600; text-transform: uppercase; letter-spacing: .03em; }
@@ -485,7 +484,7 @@ export function renderIncidentReport(input: ReportInput): string {
 </header>
 
 <div class="cards">
-  ${metricCard('Time to declare', metrics.timeToDeclare, 'detection not recorded')}
+  ${metricCard('Time to declare', metrics.timeToDeclare, r?.detection?.note ? `not computed: the alert ${r.detection.note}` : 'detection not recorded')}
   ${metricCard('Time to acknowledge', metrics.timeToAcknowledge, 'not acknowledged')}
   ${metricCard('Time to mitigate', metrics.timeToMitigate, 'not mitigated')}
   ${metricCard('Time to recover', metrics.timeToRecover, 'not recovered')}

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { Environment, EscalationStep, ServiceEntry, SeverityLevel, TeamsDestination, Timebox, TriggerKind } from '../config/policy.js';
 import { AzureSeverity } from './alert-schema.js';
-import { Actor } from './incident-events.js';
+import { Actor } from './actor.js';
 import { ChannelRef } from './teams-routing.js';
 
 const iso = z.iso.datetime({ offset: true });
@@ -153,6 +153,21 @@ export const IncidentSummary = z.object({
   teamsDestination: ChannelRef.nullable().default(null),
   /** Where the evidence pack is, once the close has located it. */
   evidence: EvidenceLinks.nullable().default(null),
+  /**
+   * The incident's figures in seconds (time to declare, acknowledge, mitigate, recover; impact;
+   * open), as the incident record derived them: the same as in Teams, the report and the postmortem.
+   */
+  metrics: z
+    .object({
+      timeToDeclare: z.number().nullable(),
+      timeToAcknowledge: z.number().nullable(),
+      timeToMitigate: z.number().nullable(),
+      timeToRecover: z.number().nullable(),
+      impact: z.number().nullable(),
+      open: z.number().nullable(),
+    })
+    .nullable()
+    .default(null),
   /** Set at resolution: when the postmortem is due, and the reminder's progress. */
   postmortem: z
     .object({
