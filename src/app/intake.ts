@@ -13,7 +13,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { resolveService, type Policy } from '../config/policy.js';
 import { toIssues, type Issue } from '../config/issues.js';
 import { COMMON_SCHEMA_ID, CommonAlert, type ContextKind } from '../domain/alert-schema.js';
-import { IncidentInput, type AlertRecord, type IncidentSummary, type PolicySnapshot } from '../domain/incident.js';
+import { INCIDENT_INPUT_VERSION, IncidentInput, type AlertRecord, type IncidentSummary, type PolicySnapshot } from '../domain/incident.js';
 import { applyEvent, declaredEvent } from '../domain/incident-record.js';
 import { summaryOf as incidentSummaryOf } from '../domain/incident-status.js';
 import { IncidentEventName, type Actor } from '../domain/incident-events.js';
@@ -197,7 +197,7 @@ export async function acceptAlert(deps: IntakeDeps, body: unknown, payloadName: 
       const { incidentId } = await deps.store.openIncident(environment, service, (n) => incidentIdFor(environment, service, n), now);
       const makeInput = (): IncidentInput =>
         IncidentInput.parse({
-          version: 1,
+          version: INCIDENT_INPUT_VERSION,
           incidentId,
           declaredAt: now,
           source: 'alert',
@@ -261,7 +261,7 @@ export async function declareIncident(deps: IntakeDeps, d: ManualDeclaration): P
   };
   const makeInput = (incidentId: string): IncidentInput =>
     IncidentInput.parse({
-      version: 1,
+      version: INCIDENT_INPUT_VERSION,
       incidentId,
       declaredAt: now,
       source: d.source,

@@ -86,8 +86,15 @@ export const PolicySnapshot = z.object({
 });
 export type PolicySnapshot = z.infer<typeof PolicySnapshot>;
 
+/**
+ * The input this release starts incidents with. Version 1 inputs belong to incidents started by an
+ * earlier release (the runbook before the incident record): their history cannot be replayed by
+ * this code, so the orchestration hands them over (`resumedAfterUpgrade`, see orchestrations/incident.ts).
+ */
+export const INCIDENT_INPUT_VERSION = 2;
+
 export const IncidentInput = z.object({
-  version: z.literal(1),
+  version: z.union([z.literal(1), z.literal(INCIDENT_INPUT_VERSION)]),
   incidentId: z.string().min(1).max(128),
   declaredAt: iso,
   source: z.enum(['alert', 'manual', 'pipeline']),
@@ -102,6 +109,11 @@ export const IncidentInput = z.object({
   policy: PolicySnapshot,
   /** 'plan': a drill; every action (and message) reports what it would do and changes nothing. */
   mode: z.enum(['execute', 'plan']).optional(),
+  /**
+   * Started again after an upgrade while it was running: this run does not know what the earlier one
+   * did, so it takes no decision and no rollback on its own (people do; see the README's Limits).
+   */
+  resumedAfterUpgrade: z.boolean().optional(),
 });
 export type IncidentInput = z.infer<typeof IncidentInput>;
 

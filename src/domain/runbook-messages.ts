@@ -146,6 +146,7 @@ function options(s: Incident, c: RunbookConfig): { choice: ContainmentChoice }[]
  */
 function ifNoAnswerDetail(s: Incident, c: RunbookConfig): string | undefined {
   const box = c.boxes[s.severity];
+  if (!c.automatic) return 'the automation escalates: it was restarted by an upgrade during this incident and decides nothing on its own';
   if (box.noDecision !== 'rollback') return undefined;
   if (!c.canRollBackApi && !c.canRollBackWeb) return 'the automation cannot roll back (this service has no rollback target): it escalates, and a person must decide';
   if (releaseOf(s).lkg !== null) return undefined;
@@ -231,7 +232,7 @@ export function buildMessage(cmd: AnnounceCommand, m: MessageContext): IncidentM
         changes: steps.length ? steps.map((x) => clip(describeStep(x), 300)).slice(0, 20) : ['No change: keep watching the checks.'],
         options: options(s, m.cfg),
         decisionDeadline: iso(decisionDueAt(s, m.cfg)),
-        ifNoAnswer: box.noDecision,
+        ifNoAnswer: m.cfg.automatic ? box.noDecision : 'escalate',
         ...(detail ? { ifNoAnswerDetail: detail } : {}),
         ...(s.snapshot?.api || s.snapshot?.web ? { releases: releases(s) } : {}),
       };

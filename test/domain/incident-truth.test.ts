@@ -18,7 +18,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ActionOutcome } from '../../src/domain/actions.js';
 import { ArtifactInput, bundleOf, IncidentRecord, type IncidentMetrics } from '../../src/domain/evidence.js';
-import { IncidentInput, type IncidentSummary } from '../../src/domain/incident.js';
+import { INCIDENT_INPUT_VERSION, IncidentInput, type IncidentSummary } from '../../src/domain/incident.js';
 import type { Inbound } from '../../src/domain/incident-events.js';
 import { deriveIncident, metricsOf, momentsOf, timeboxesOf, type CheckFacts, type Duration, type ProbeState } from '../../src/domain/incident-record.js';
 import { IncidentRun } from '../../src/domain/incident-run.js';
@@ -155,7 +155,7 @@ function inputOf(h: History): IncidentInput {
       ? undefined
       : { dedupeKey: 'alert-1|Fired', receivedAt: at(T0), signal: signal('Fired', T0 - h.firedBeforeMs), severity: { level: h.severity, reasons: ['5xx'], triggers: ['error-rate'] }, payloadRef: 'alerts/1.json' };
   return IncidentInput.parse({
-    version: 1,
+    version: INCIDENT_INPUT_VERSION,
     incidentId: 'inc-prod-admin-api-0000000001',
     declaredAt: at(T0),
     source: alert ? 'alert' : 'manual',

@@ -366,6 +366,7 @@ const ESCALATION_TITLES: Record<EscalationReason, string> = {
   'not-recovered': 'not recovered in time',
   regression: 'regression during monitoring',
   'no-rollback-target': 'no rollback target',
+  resumed: 'automation restarted after an upgrade',
 };
 
 export function escalationTitle(why: EscalationReason): string {
