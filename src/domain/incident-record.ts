@@ -610,7 +610,8 @@ export interface TimeboxView {
   note: string | null;
 }
 
-const extended = (s: Incident, name: ExtendableTimebox): number => s.extensions.filter((x) => x.timebox === name).reduce((sum, x) => sum + x.minutes, 0);
+/** Minutes people added to a timebox (`extend` requests). */
+export const extendedMinutes = (s: Pick<Incident, 'extensions'>, name: ExtendableTimebox): number => s.extensions.filter((x) => x.timebox === name).reduce((sum, x) => sum + x.minutes, 0);
 
 /**
  * The runbook's timeboxes and their verdicts, as of the last event. Met: what it waited for came in
@@ -629,11 +630,11 @@ export function timeboxesOf(s: Incident): TimeboxView[] {
   };
   const out: TimeboxView[] = [];
 
-  const ackExt = extended(s, 'ack');
+  const ackExt = extendedMinutes(s, 'ack');
   const ackDeadline = s.declaredAt + (box.ackMinutes + ackExt) * MINUTE;
   out.push({ name: 'ack', startedAt: s.declaredAt, deadline: ackDeadline, metAt: s.engagedAt, extendedMinutes: ackExt, verdict: judge(ackDeadline, s.engagedAt, ended), note: null });
 
-  const decExt = extended(s, 'decision');
+  const decExt = extendedMinutes(s, 'decision');
   const decDeadline = s.declaredAt + (box.decisionMinutes + decExt) * MINUTE;
   const personDecided = s.approvals[0]?.at ?? null;
   if (s.decision?.automatic && personDecided === null) {
@@ -643,13 +644,13 @@ export function timeboxesOf(s: Incident): TimeboxView[] {
     out.push({ name: 'decision', startedAt: s.declaredAt, deadline: decDeadline, metAt: personDecided, extendedMinutes: decExt, verdict: judge(decDeadline, personDecided, endedAt), note: null });
   }
 
-  const contExt = extended(s, 'containment');
+  const contExt = extendedMinutes(s, 'containment');
   for (const c of s.containments) {
     const endedAt = c.supersededAt ?? ended;
     out.push({ name: c.timebox, startedAt: c.startedAt, deadline: c.dueAt, metAt: c.recoveredAt, extendedMinutes: contExt, verdict: judge(c.dueAt, c.recoveredAt, endedAt), note: c.supersededAt !== null ? 'a later containment took over' : null });
   }
 
-  const monExt = extended(s, 'monitoring');
+  const monExt = extendedMinutes(s, 'monitoring');
   for (const w of s.windows) {
     if (w.regressedAt !== null) {
       out.push({ name: 'monitoring', startedAt: w.startedAt, deadline: w.endsAt, metAt: null, extendedMinutes: monExt, verdict: 'missed', note: 'a regression re-opened containment' });

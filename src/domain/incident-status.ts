@@ -5,6 +5,7 @@
  * they compute none. Pure.
  */
 import { actorLabel } from './actor.js';
+import { clip } from './failures.js';
 import type { IncidentSummary } from './incident.js';
 import { metricsOf, momentsOf, timeboxesOf, type Duration, type Incident } from './incident-record.js';
 import { decisionDueAt, phaseDeadline, type Plan, type RunbookConfig } from './runbook.js';
@@ -18,7 +19,6 @@ export const MAX_STATUS_CHARS = 6000;
 
 const at = (ms: number | null): string | null => (ms === null ? null : iso(ms));
 const secs = (d: Duration | null): number | null => (d ? Math.round(d.seconds) : null);
-const clip = (text: string, max: number): string => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
 
 /** The figures the API, Teams and the report share (seconds, rounded). */
 export function figuresOf(s: Incident): { timeToDeclare: number | null; timeToAcknowledge: number | null; timeToMitigate: number | null; timeToRecover: number | null; impact: number | null; open: number | null } {

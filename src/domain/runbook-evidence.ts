@@ -46,7 +46,8 @@ export function incidentRecordOf(s: Incident): IncidentRecordInput {
   const dec = s.decision;
   return {
     summary: summaryOf(s),
-    impact: { affected: s.impact, users: null, description: s.summary },
+    // Who and what was affected, in words, is the team's to write (the summary is in `summary`).
+    impact: { affected: s.impact, users: null, description: null },
     release: { current: rel.current, lkg: rel.lkg, restored: rel.restored, recorded: rel.recorded },
     roles: rolesOf(s),
     milestones: { detectedAt: at(m.detected), declaredAt: iso(m.declared), acknowledgedAt: at(m.acknowledged), decidedAt: at(m.decided), mitigatedAt: at(m.mitigated), recoveredAt: at(m.recovered), resolvedAt: at(m.resolved) },

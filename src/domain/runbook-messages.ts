@@ -8,11 +8,11 @@
 import type { Thresholds } from '../config/policy.js';
 import { actorLabel, type Actor } from './actor.js';
 import type { ContainmentStep } from './containment.js';
-import { describeFailure } from './failures.js';
+import { clip, describeFailure } from './failures.js';
 import type { ContainmentChoice } from './incident-events.js';
 import { detectionOf, didNotWork, metricsOf, releaseOf, rolesOf, type CheckFacts, type Incident } from './incident-record.js';
 import type { HealthFigures, IncidentMessageInput } from './messages/types.js';
-import { decisionDueAt, phaseDeadline, type AnnounceCommand, type Plan, type RunbookConfig } from './runbook.js';
+import { decisionDueAt, mayRollBack, phaseDeadline, type AnnounceCommand, type Plan, type RunbookConfig } from './runbook.js';
 import { hhmm, iso } from './time-format.js';
 
 export interface MessageContext {
@@ -24,7 +24,6 @@ export interface MessageContext {
   now: number;
 }
 
-const clip = (text: string, max: number): string => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
 const at = (ms: number): string => `${hhmm(ms)} UTC`;
 
 const IMPACT: Record<string, string> = { api: 'API', web: 'Web', jobs: 'Jobs', sse: 'SSE streams', db: 'Database' };
@@ -72,7 +71,14 @@ export function describeStep(step: ContainmentStep): string {
   }
 }
 
-function statusOf(s: Incident): 'investigating' | 'identified' | 'containing' | 'recovering' | 'monitoring' {
+/** The containment under way did not go through: every change it tried was refused or failed. */
+function blocked(s: Incident): boolean {
+  const c = s.containments.at(-1);
+  return !!c && c.steps.length > 0 && c.steps.every((x) => x.outcome !== null && x.outcome !== 'done' && x.outcome !== 'skipped') && c.steps.some((x) => x.outcome === 'refused' || x.outcome === 'failed');
+}
+
+function statusOf(s: Incident): 'investigating' | 'identified' | 'containing' | 'recovering' | 'monitoring' | 'blocked' {
+  if (s.phase === 'verifying' && blocked(s)) return 'blocked';
   switch (s.phase) {
     case 'deciding':
       return 'identified';
@@ -123,8 +129,12 @@ function nextSteps(s: Incident, p: Plan, c: RunbookConfig): string {
       const left = s.containments.at(-1)?.steps.filter((x) => x.outcome === null).length ?? 0;
       return `Apply the containment steps (${left} left), then verify.`;
     }
-    case 'verifying':
-      return `Smoke checks until green; containment timebox ends ${due === null ? '?' : at(due)}${s.onLkg ? '' : c.canRollBackApi || c.canRollBackWeb ? ', then roll back' : ', then a person must act'}.`;
+    case 'verifying': {
+      const box = s.containments.at(-1)?.timebox === 'recovery' ? 'recovery' : 'containment';
+      const then = mayRollBack(s, c) && (c.canRollBackApi || c.canRollBackWeb) ? 'the runbook rolls back' : 'people are paged again (the runbook will not roll back on its own)';
+      if (blocked(s)) return `The containment did not go through: a person decides what to do (a rollback request, another decision, or by hand). Smoke checks continue; at ${due === null ? '?' : at(due)} ${then}.`;
+      return `Smoke checks until green; the ${box} timebox ends ${due === null ? '?' : at(due)}; if still not green, ${then}.`;
+    }
     case 'monitoring':
       return `Watch the checks until ${due === null ? '?' : at(due)}; a regression re-opens containment.`;
     default:
@@ -201,7 +211,7 @@ export function buildMessage(cmd: AnnounceCommand, m: MessageContext): IncidentM
         actions: clip(`Snapshotting health, SSE and recent flag/config changes; containment decision due by ${at(decisionDueAt(s, m.cfg))}.`, 500),
         nextUpdateAt: nextUpdate,
         roles: roles(s),
-        ...(a && a.firedAt !== null ? { alert: { rule: clip(a.rule, 200), firedAt: iso(a.firedAt), signal: clip(s.summary, 300), ...(d.note ? { timeNote: clip(d.note, 200) } : {}) } } : {}),
+        ...(a && a.firedAt !== null ? { alert: { rule: clip(a.rule, 200), firedAt: iso(a.firedAt), signal: clip(s.summary, 300), ...(d.note ? { timeNote: clip(`${d.note}: not used for time to declare`, 200) } : {}) } } : {}),
       };
     }
     case 'update': {
@@ -245,7 +255,8 @@ export function buildMessage(cmd: AnnounceCommand, m: MessageContext): IncidentM
         ...h,
         kind: 'rollback-started',
         startedAt: iso(c?.startedAt ?? m.now),
-        reason: clip(c?.why ?? 'a rollback to the last known good release', 500),
+        // RB-02: "Current release {tag} failing due to {reason}": the symptom, then what started the rollback.
+        reason: clip(`${s.summary}; rollback: ${c?.why ?? 'requested'}`, 500),
         releases: releases(s),
         targets: targets.length ? targets : ['api'],
         roles: roles(s),

@@ -30,6 +30,7 @@ import {
   alertFacts,
   applyEvent,
   didNotWork,
+  extendedMinutes,
   type CheckFacts,
   type EscalationReason,
   type Incident,
@@ -158,7 +159,6 @@ export class Turn {
   }
 }
 
-const extensionMinutes = (s: Incident, name: string): number => s.extensions.filter((x) => x.timebox === name).reduce((sum, x) => sum + x.minutes, 0);
 const isOver = (s: Incident): boolean => s.phase === 'resolved' || s.phase === 'closed';
 
 export function newPlan(declaredAt: number): Plan {
@@ -192,7 +192,7 @@ function pageOnCall(t: Turn): void {
 
 /** The current decision deadline: the open proposal's, else the decision timebox from the declaration. */
 export function decisionDueAt(s: Incident, c: RunbookConfig): number {
-  return s.proposal?.decisionDueAt ?? s.declaredAt + (c.boxes[s.severity].decisionMinutes + extensionMinutes(s, 'decision')) * MINUTE;
+  return s.proposal?.decisionDueAt ?? s.declaredAt + (c.boxes[s.severity].decisionMinutes + extendedMinutes(s, 'decision')) * MINUTE;
 }
 
 /** When the current containment is judged: its deadline, or a later look after the deadline was handled. */
@@ -232,7 +232,7 @@ export function messageDeadline(s: Incident, p: Plan, c: RunbookConfig, now: num
 function pendingEscalations(s: Incident, p: Plan, c: RunbookConfig): { i: number; at: number; step: RunbookConfig['escalation'][number] }[] {
   if (s.engagedAt !== null || isOver(s)) return [];
   return c.escalation
-    .map((step, i) => ({ i, step, at: s.declaredAt + (step.afterMinutes + extensionMinutes(s, 'ack')) * MINUTE }))
+    .map((step, i) => ({ i, step, at: s.declaredAt + (step.afterMinutes + extendedMinutes(s, 'ack')) * MINUTE }))
     .filter(({ i, step }) => step.severities.includes(s.severity) && !p.escalationsSent.includes(i));
 }
 
@@ -306,7 +306,7 @@ function beginContainment(t: Turn, choice: ContainmentChoice, steps: Containment
   const { s, c, now } = t;
   const rollback = steps.some((x) => x.kind === 'api-to-lkg' || x.kind === 'web-to-lkg');
   // Containment must re-stabilise within its timebox; a rollback gets the rollback target (RB-02).
-  const minutes = (rollback ? t.box.recoveryMinutes : t.box.containmentMinutes) + extensionMinutes(s, 'containment');
+  const minutes = (rollback ? t.box.recoveryMinutes : t.box.containmentMinutes) + extendedMinutes(s, 'containment');
   const keyed = steps.map((action) => ({ step: t.next(`contain/${action.kind}/${'key' in action ? action.key : 'lkg'}`), action }));
   t.emit({ type: 'containment-started', choice, steps: keyed, why, rollback, dueAt: now + minutes * MINUTE, timebox: rollback ? 'recovery' : 'containment' });
   if (rollback) {
@@ -325,7 +325,7 @@ function beginContainment(t: Turn, choice: ContainmentChoice, steps: Containment
  * itself; a person can ask for it again with a rollback request), and not when it may not act on
  * its own at all (resumed after an upgrade).
  */
-function mayRollBack(s: Incident, c: RunbookConfig): boolean {
+export function mayRollBack(s: Incident, c: RunbookConfig): boolean {
   return c.automatic && !s.onLkg && !s.actions.some((a) => (a.action === 'api-to-lkg' || a.action === 'web-to-lkg') && didNotWork(a));
 }
 
@@ -367,7 +367,7 @@ export function onInbound(t: Turn, e: Inbound | { name: string; invalid: string 
       for (const x of alertEvents(s, a)) t.emit(x);
       if (s.severity !== before) {
         // Raised: the clocks follow the new severity; a P1 pages its on-call now.
-        const due = s.declaredAt + (t.box.decisionMinutes + extensionMinutes(s, 'decision')) * MINUTE;
+        const due = s.declaredAt + (t.box.decisionMinutes + extendedMinutes(s, 'decision')) * MINUTE;
         if (s.proposal && due < s.proposal.decisionDueAt) reissueProposal(t, due, `Severity raised to ${s.severity}: decision due earlier.`);
         if (s.severity === 'P1' && c.onCall.length) t.p.onCall.due = true;
       }
@@ -468,13 +468,13 @@ export function onTimer(t: Turn): void {
   for (const e of pendingEscalations(s, p, c)) {
     if (now < e.at) continue;
     p.escalationsSent.push(e.i);
-    const text = `Nobody has acknowledged after ${e.step.afterMinutes + extensionMinutes(s, 'ack')} min: escalated to ${e.step.notify.join(', ')}.`;
+    const text = `Nobody has acknowledged after ${e.step.afterMinutes + extendedMinutes(s, 'ack')} min: escalated to ${e.step.notify.join(', ')}.`;
     t.emit({ type: 'escalated', reason: 'no-ack', text, people: e.step.notify });
     t.command({ kind: 'announce', step: `announce/escalation/ack/${e.i}`, message: 'escalation', reason: 'no-ack', text, people: e.step.notify });
   }
 
   if (s.phase === 'deciding' && now >= decisionDueAt(s, c)) {
-    const minutes = t.box.decisionMinutes + extensionMinutes(s, 'decision');
+    const minutes = t.box.decisionMinutes + extendedMinutes(s, 'decision');
     if (t.box.noDecision === 'rollback' && c.automatic) {
       const steps = rollbackSteps(s, c, `no decision within ${minutes} min (${s.severity}: if in doubt, roll back)`);
       if (steps.length) {
@@ -590,7 +590,7 @@ function onChecks(t: Turn, cmd: Command, checks: ChecksOutcome): void {
   t.emit({ type: 'checks-run', purpose, ...checks });
   if (s.phase === 'verifying') {
     if (checks.verdict === 'green') {
-      const minutes = t.box.monitoringMinutes + extensionMinutes(s, 'monitoring');
+      const minutes = t.box.monitoringMinutes + extendedMinutes(s, 'monitoring');
       t.emit({ type: 'monitoring-started', endsAt: now + minutes * MINUTE });
       p.nextCheckAt = now + MONITOR_EVERY_MS;
       t.command({ kind: 'announce', step: t.next('announce/stabilized'), message: 'stabilized' });

@@ -30,10 +30,7 @@ describe('nobody decides and there is no last known good release', () => {
   let report: string;
 
   beforeAll(async () => {
-    w.reset();
-    w.breakProduction();
-    const id = await x.start();
-    await w.until(id, (r) => r.runtime.customStatus?.phase === 'deciding', 'the decision');
+    const id = await x.deciding();
     // Nobody decides: the automatic rollback is refused (nothing to roll back to); nobody acknowledges either.
     await w.advance(10 * MINUTE, MINUTE);
     await w.until(id, (r) => texts(r).some((t) => /^api-to-lkg: refused/.test(t)), 'the refused rollback');
@@ -82,10 +79,7 @@ describe('a last known good release recorded during the incident', () => {
   let record: { release: { lkg: string | null; restored: string | null } };
 
   beforeAll(async () => {
-    w.reset();
-    w.breakProduction();
-    const id = await x.start();
-    await w.until(id, (r) => r.runtime.customStatus?.phase === 'deciding', 'the decision');
+    const id = await x.deciding();
     // The deploy pipeline records r41 after the snapshot; then a person asks for the rollback.
     expect((await w.recordLkg()).status).toBe(201);
     expect((await w.post(`/api/incidents/${id}/rollback`, { reason: 'customers failing' }, who())).status).toBe(202);

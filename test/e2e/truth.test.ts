@@ -75,10 +75,7 @@ describe('nobody answers: the runbook rolls back and resolves by itself', () => 
   let postmortem: string;
 
   beforeAll(async () => {
-    w.reset();
-    w.breakProduction();
-    const id = await x.start();
-    await w.until(id, (r) => r.runtime.customStatus?.phase === 'deciding', 'the decision');
+    const id = await x.deciding();
     await w.advance(10 * MINUTE, MINUTE);
     await w.until(id, (r) => r.runtime.customStatus?.phase === 'monitoring', 'monitoring after the automatic rollback');
     await w.advance(35 * MINUTE);
@@ -122,10 +119,7 @@ describe('a monitoring window without regression, resolved by a person after it 
   let report: string;
 
   beforeAll(async () => {
-    w.reset();
-    w.breakProduction();
-    const id = await x.start();
-    await w.until(id, (r) => r.runtime.customStatus?.phase === 'deciding', 'the decision');
+    const id = await x.deciding();
     expect((await w.post(`/api/incidents/${id}/decision`, { choice: 'api-to-lkg' }, who())).status).toBe(202);
     await w.until(id, (r) => r.runtime.customStatus?.phase === 'monitoring', 'monitoring after the rollback');
     // A blip that is no regression: /ready says Degraded from +25 min, so the runbook waits for green; a person resolves at +35.
@@ -152,10 +146,7 @@ describe('an alert that fired 16 days before it reached us (the README quick-sta
   let postmortem: string;
 
   beforeAll(async () => {
-    w.reset();
-    w.breakProduction();
-    const id = await x.start({ firedDateTime: new Date(w.now() - 16 * 24 * 60 * MINUTE).toISOString() });
-    await w.until(id, (r) => r.runtime.customStatus?.phase === 'deciding', 'the decision');
+    const id = await x.deciding({}, { firedDateTime: new Date(w.now() - 16 * 24 * 60 * MINUTE).toISOString() });
     expect((await w.post(`/api/incidents/${id}/resolve`, {}, who())).status).toBe(202);
     await w.resolved(id);
     declared = (await w.teams(id)).find((m) => m.kind === 'declared');
@@ -181,10 +172,7 @@ describe('liveness and readiness both red, a person chooses to keep watching', (
   let update: SinkRecord | undefined;
 
   beforeAll(async () => {
-    w.reset();
-    w.breakProduction({ healthRed: true });
-    const id = await x.start();
-    await w.until(id, (r) => r.runtime.customStatus?.phase === 'deciding', 'the decision');
+    const id = await x.deciding({ healthRed: true });
     await w.advance(2 * MINUTE, MINUTE);
     expect((await w.post(`/api/incidents/${id}/decision`, { choice: 'monitor-only' }, who())).status).toBe(202);
     // Checks every 2 minutes; the status update at +15 min, before the containment timebox (15 min from the decision) ends.

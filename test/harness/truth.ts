@@ -5,6 +5,7 @@
  */
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { alertFixture, withAlertId } from './alerts.js';
+import type { TargetFaults } from '../fakes/target-app.js';
 import { APPROVER, principal, type ProductWorld } from './product.js';
 
 export const approver = (): Record<string, string> => principal(APPROVER.upn, APPROVER.oid);
@@ -33,6 +34,15 @@ export class Scenarios {
     if (alert.status !== 202 || !alert.body.incidentId) throw new Error(`the alert was not accepted: ${alert.status} ${JSON.stringify(alert.body)}`);
     this.current = alert.body.incidentId;
     return this.current;
+  }
+
+  /** A bad release in production (plus `faults`), the alert, and the incident waiting for its containment decision. */
+  async deciding(faults: TargetFaults = {}, patch: Record<string, unknown> = {}): Promise<string> {
+    this.w.reset();
+    this.w.breakProduction(faults);
+    const id = await this.start(patch);
+    await this.w.until(id, (r) => r.runtime.customStatus?.phase === 'deciding', 'the decision');
+    return id;
   }
 
   /** Resolves the scenario's incident if it is still open (a failed scenario must not swallow the next alert). */

@@ -107,6 +107,7 @@ const STATUS_LABELS: Record<StatusUpdateMessage['status'], string> = {
   containing: 'Containment in progress',
   recovering: 'Recovering',
   monitoring: 'Monitoring',
+  blocked: 'Blocked: the containment did not go through, a person must act',
 };
 
 function person(p: Person | undefined): string | undefined {
@@ -163,7 +164,8 @@ function declared(m: DeclaredMessage): Model {
     facts: [
       ...commonFacts(m),
       ['Declared', utcDateTime(m.declaredAt)],
-      ['Alert', m.alert ? `${m.alert.rule} (fired ${utcDateTime(m.alert.firedAt)}${m.alert.timeNote ? `: ${m.alert.timeNote}; not used for time to declare` : ''})` : undefined],
+      ['Alert', m.alert ? `${m.alert.rule} (fired ${utcDateTime(m.alert.firedAt)})` : undefined],
+      ['Fired time', m.alert?.timeNote ? `not believed: ${m.alert.timeNote}` : undefined],
       ['Signal', m.alert?.signal],
       ['Release', m.release ? (m.release.sha ? `${m.release.tag} (${m.release.sha})` : m.release.tag) : undefined],
       ['IC', person(m.roles.ic) ?? 'unassigned'],

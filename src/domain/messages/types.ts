@@ -100,7 +100,8 @@ export const StatusUpdateMessage = IncidentHeader.extend({
   at,
   /** Update number within the incident (1, 2, ...). */
   sequence: z.number().int().min(1).max(10_000),
-  status: z.enum(['investigating', 'identified', 'containing', 'recovering', 'monitoring']),
+  /** blocked: the containment under way did not go through (refused, failed) and a person must act. */
+  status: z.enum(['investigating', 'identified', 'containing', 'recovering', 'monitoring', 'blocked']),
   progress: text(1000),
   nextSteps: text(1000),
   /** Expected resolution, in words ("within 30 minutes") or a time. */
