@@ -110,7 +110,9 @@ function progress(s: Incident): string {
       ? `waiting for a containment decision (proposal: ${s.proposal?.path ?? 'none'})`
       : s.phase === 'containing'
         ? `applying the containment (${c?.choice ?? ''})`
-        : s.phase === 'verifying'
+        : s.phase === 'verifying' && blocked(s)
+          ? 'the containment did not go through'
+          : s.phase === 'verifying'
           ? `verifying recovery${s.onLkg ? ' after the rollback' : c?.choice === 'monitor-only' ? ' (no containment: keep watching)' : ''}`
           : s.phase === 'monitoring' && w
             ? `monitoring until ${at(w.endsAt)}`
@@ -211,7 +213,7 @@ export function buildMessage(cmd: AnnounceCommand, m: MessageContext): IncidentM
         actions: clip(`Snapshotting health, SSE and recent flag/config changes; containment decision due by ${at(decisionDueAt(s, m.cfg))}.`, 500),
         nextUpdateAt: nextUpdate,
         roles: roles(s),
-        ...(a && a.firedAt !== null ? { alert: { rule: clip(a.rule, 200), firedAt: iso(a.firedAt), signal: clip(s.summary, 300), ...(d.note ? { timeNote: clip(`${d.note}: not used for time to declare`, 200) } : {}) } } : {}),
+        ...(a && a.firedAt !== null ? { alert: { rule: clip(a.rule, 200), firedAt: iso(a.firedAt), signal: clip(s.summary, 300), ...(d.note ? { timeNote: clip(d.note, 200) } : {}) } } : {}),
       };
     }
     case 'update': {

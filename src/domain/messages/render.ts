@@ -165,7 +165,7 @@ function declared(m: DeclaredMessage): Model {
       ...commonFacts(m),
       ['Declared', utcDateTime(m.declaredAt)],
       ['Alert', m.alert ? `${m.alert.rule} (fired ${utcDateTime(m.alert.firedAt)})` : undefined],
-      ['Fired time', m.alert?.timeNote ? `not believed: ${m.alert.timeNote}` : undefined],
+      ['Fired time', m.alert?.timeNote ? `not believed (${m.alert.timeNote}); not used for time to declare` : undefined],
       ['Signal', m.alert?.signal],
       ['Release', m.release ? (m.release.sha ? `${m.release.tag} (${m.release.sha})` : m.release.tag) : undefined],
       ['IC', person(m.roles.ic) ?? 'unassigned'],
