@@ -13,12 +13,18 @@ import { iso } from './time-format.js';
 
 /**
  * The custom status is stored with the instance and the real engine refuses more than 16 KB of
- * UTF-16 (8,192 characters of JSON); this keeps it well under, dropping detail first.
+ * UTF-16 (8,192 characters of JSON); every field of it is bounded so that it stays under this.
  */
 export const MAX_STATUS_CHARS = 6000;
 
 const at = (ms: number | null): string | null => (ms === null ? null : iso(ms));
 const secs = (d: Duration | null): number | null => (d ? Math.round(d.seconds) : null);
+
+function latestTimeboxes(s: Incident): ReturnType<typeof timeboxesOf> {
+  const all = timeboxesOf(s);
+  const last = (names: string[]) => all.filter((t) => names.includes(t.name)).slice(-1);
+  return [...all.filter((t) => t.name === 'ack' || t.name === 'decision'), ...last(['containment', 'recovery']), ...last(['monitoring'])];
+}
 
 /** The figures the API, Teams and the report share (seconds, rounded). */
 export function figuresOf(s: Incident): { timeToDeclare: number | null; timeToAcknowledge: number | null; timeToMitigate: number | null; timeToRecover: number | null; impact: number | null; open: number | null } {
@@ -59,8 +65,8 @@ export function customStatusOf(s: Incident, p: Plan, c: RunbookConfig, bot: stri
     phase: s.phase,
     status: s.resolution ? 'resolved' : 'open',
     severity: s.severity,
-    service: s.service,
-    environment: s.environment,
+    service: clip(s.service, 128),
+    environment: clip(s.environment, 128),
     mode: c.mode,
     deadlines: {
       decision: s.phase === 'deciding' || s.phase === 'declared' ? at(decisionDueAt(s, c)) : null,
@@ -69,7 +75,7 @@ export function customStatusOf(s: Incident, p: Plan, c: RunbookConfig, bot: stri
       postmortemDue: at(s.resolution?.postmortemDueAt ?? null),
     },
     proposal: s.proposal ? { id: s.proposal.id, path: s.proposal.path } : null,
-    decision: s.decision ? { choice: s.decision.choice, by: s.decision.by ? (s.decision.by.name ?? s.decision.by.id) : `${bot} (timebox)`, automatic: s.decision.automatic } : null,
+    decision: s.decision ? { choice: s.decision.choice, by: clip(s.decision.by ? (s.decision.by.name ?? s.decision.by.id) : `${bot} (timebox)`, 200), automatic: s.decision.automatic } : null,
     lastChecks: last
       ? {
           verdict: last.verdict,
@@ -86,12 +92,12 @@ export function customStatusOf(s: Incident, p: Plan, c: RunbookConfig, bot: stri
     acknowledgedBy: s.engagedBy ? clip(actorLabel(s.engagedBy), 200) : null,
     moments: { detected: at(m.detected), declared: at(m.declared), acknowledged: at(m.acknowledged), decided: at(m.decided), mitigated: at(m.mitigated), recovered: at(m.recovered), resolved: at(m.resolved) },
     metrics: figuresOf(s),
-    timeboxes: timeboxesOf(s).map((t) => ({ name: t.name, deadline: at(t.deadline), verdict: t.verdict })),
+    // The acknowledgement and decision timeboxes and the latest containment and monitoring window
+    // (a flapping service opens many; every one is in the evidence pack's incident.json).
+    timeboxes: latestTimeboxes(s).map((t) => ({ name: t.name, deadline: at(t.deadline), verdict: t.verdict })),
     updatedAt: at(s.updatedAt),
   };
-  // Bounded: the timeboxes list and the check findings go first (the timeline and the pack have them).
-  if (JSON.stringify(status).length > MAX_STATUS_CHARS) status.timeboxes = timeboxesOf(s).slice(-5).map((t) => ({ name: t.name, verdict: t.verdict }));
-  if (JSON.stringify(status).length > MAX_STATUS_CHARS && last) status.lastChecks = { verdict: last.verdict, at: at(last.at), health: last.liveness, ready: last.readiness, reasons: [] };
-  if (JSON.stringify(status).length > MAX_STATUS_CHARS) delete status.timeboxes;
+  // Bounded by construction (names and findings clipped, at most four timeboxes): no need to measure
+  // it on every turn of a replay; test/domain/incident-record.test.ts holds it to MAX_STATUS_CHARS.
   return status;
 }
