@@ -45,7 +45,7 @@ function determinism(advice) {
 }
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.azurite/**', 'test/fixtures/**/*.js'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.azurite/**', '.deploy/**', '.tools/**', 'test/fixtures/**/*.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -18,7 +18,8 @@ const usage = `Usage: npm start -- [options]
   --azurite-location <dir>  Azurite's folder in disk mode (default: .azurite)
   --time-scale <n>      run orchestration time n times faster than the wall clock
   --manual-clock        time moves only via POST /admin/devhost/clock?advanceMs=<ms>
-  --enforce-keys        require function keys (DEVHOST_FUNCTION_KEYS, DEVHOST_MASTER_KEY)
+  --enforce-keys        require function keys (DEVHOST_FUNCTION_KEYS, DEVHOST_MASTER_KEY); on
+                        without the flag when DEVHOST_FUNCTION_KEYS is set
   --log-level <level>   trace | debug | information | warning | error (default: information)
   --help`;
 
@@ -54,13 +55,28 @@ async function main(): Promise<void> {
     clock = new ScaledClock(scale);
   }
   const appRoot = values.app ?? process.cwd();
-  const host = await DevHost.start({
+  // Signals are handled from here on: a stop asked for while the host is still starting (or while
+  // the commit is read below) waits for the start and then stops cleanly, instead of the default
+  // action killing the process with the task hub half-written.
+  const running: { host?: DevHost } = {};
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping && running.host) process.exit(1);
+    stopping = true;
+    running.host?.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  running.host = await DevHost.start({
     appRoot,
     port,
     clock,
     azurite,
     ...(values['azurite-location'] ? { azuriteLocation: values['azurite-location'] } : {}),
-    enforceKeys: values['enforce-keys'] ?? false,
+    ...(values['enforce-keys'] ? { enforceKeys: true } : {}),
     logLevel: parseLogLevel(values['log-level'], 'information'),
   });
   // /api/health reports the commit (APP_COMMIT, set by the deploy pipeline in Azure); locally,
@@ -69,17 +85,11 @@ async function main(): Promise<void> {
     const commit = localCommit(appRoot);
     if (commit) process.env.APP_COMMIT = commit;
   }
-  let stopping = false;
-  const stop = (): void => {
-    if (stopping) process.exit(1);
-    stopping = true;
-    host.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  if (stopping) {
+    // A signal came during the start: stop now that there is a host to stop.
+    stopping = false;
+    stop();
+  }
 }
 
 /** The checkout's commit (with "-dirty" when it has uncommitted changes), or undefined outside git. */

@@ -9,11 +9,13 @@ export const Actor = z.object({
   via: z.enum(['api', 'approval-link', 'alert', 'pipeline', 'automation']),
   /** True when the platform authenticated the person (App Service Authentication); false when claimed by a key holder. */
   verified: z.boolean().optional(),
+  /** What let the caller act: a sign-in App Service Authentication vouched for, or a function key. */
+  auth: z.enum(['easy-auth', 'function-key']).optional(),
 });
 export type Actor = z.infer<typeof Actor>;
 
-/** "Dana Kim (dana@contoso.example)", or the id alone. */
-export const actorLabel = (a: Actor): string => (a.name && a.name !== a.id ? `${a.name} (${a.id})` : a.id);
+/** "Dana Kim (dana@contoso.example)", or the id alone; an identity nobody vouched for (stated by a function key holder) says so. */
+export const actorLabel = (a: Actor): string => `${a.name && a.name !== a.id ? `${a.name} (${a.id})` : a.id}${a.verified === false ? ' (unverified)' : ''}`;
 
 /**
  * A person (through the incident API or an approval link), as opposed to the automation, an alert

@@ -155,7 +155,8 @@ export async function startTestHost(options: TestHostOptions): Promise<TestHost>
     appRoot: options.appRoot ?? conformanceApp,
     port: options.port ?? 0,
     clock: options.clock ?? new ManualClock(Date.UTC(2026, 0, 1)),
-    enforceKeys: options.enforceKeys ?? false,
+    // Unset: as the CLI does (keys are checked when DEVHOST_FUNCTION_KEYS is set).
+    ...(options.enforceKeys !== undefined ? { enforceKeys: options.enforceKeys } : {}),
     azurite: 'off',
     loadLocalSettings: false,
     logger,
@@ -201,7 +202,8 @@ export function startHostProcess(options: { port: number; hubName: string; azuri
 
 /** Stops a dev host process with SIGTERM (a clean stop) and resolves with its exit code. */
 export function stopHostProcess(proc: ChildProcess): Promise<number | null> {
-  if (proc.exitCode !== null) return Promise.resolve(proc.exitCode);
+  // Already gone: by its own exit (exitCode) or by a signal (signalCode, exitCode stays null).
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve(proc.exitCode);
   return new Promise((resolve) => {
     proc.once('exit', (code) => resolve(code));
     proc.kill('SIGTERM');
