@@ -15,7 +15,7 @@ import { SMOKE_SUITE_ORCHESTRATION, SmokeSuiteOutput, type SmokeSuiteInput } fro
 import { sqlReadRecentChanges, sqlSetConfigValue, sqlSetFlag } from '../src/activities/sql.contracts.js';
 import { NotifyTeams, PostTeamsMessage, ReplyTeamsMessage, type NotifyTeamsInput, type TeamsOutcome } from '../src/activities/teams.contracts.js';
 import type { ActionOutcome } from '../src/domain/actions.js';
-import { firstLine } from '../src/domain/failures.js';
+import { failureSummary } from '../src/durable/failure-text.js';
 import type { IncidentInput } from '../src/domain/incident.js';
 import type { NewEvent, RecordedOutcome } from '../src/domain/incident-record.js';
 import type { IncidentRun } from '../src/domain/incident-run.js';
@@ -93,7 +93,7 @@ export class Steps {
           return { kind: 'done', problem: null };
         } catch (err) {
           // The intake closes a correlation that points at a finished incident, so this only delays that.
-          return { kind: 'done', problem: `Could not close the correlation: ${firstLine(err)}` };
+          return { kind: 'done', problem: `Could not close the correlation: ${failureSummary(err)}` };
         }
     }
   }
@@ -115,7 +115,7 @@ export class Steps {
           : yield* callActivity(this.context, ReplyTeamsMessage, { ...common, threadId: this.thread.id, ...(this.thread.destination ? { destination: this.thread.destination } : {}) });
     } catch (err) {
       // The Teams activity reports delivery problems as data; this is its storage failing for good.
-      out.push({ type: 'noted', by: null, topic: 'message', text: `Teams message "${message.kind}" not posted: ${firstLine(err)}` });
+      out.push({ type: 'noted', by: null, topic: 'message', text: `Teams message "${message.kind}" not posted: ${failureSummary(err)}` });
       return false;
     }
     const delivered = o.kind === 'done';
@@ -144,7 +144,7 @@ export class Steps {
       const o = yield* callActivity(this.context, NotifyTeams, request);
       out.push({ type: 'paged', step: request.step, who, delivered: o.kind !== 'refused', summary: o.summary });
     } catch (err) {
-      out.push({ type: 'paged', step: request.step, who, delivered: false, summary: firstLine(err) });
+      out.push({ type: 'paged', step: request.step, who, delivered: false, summary: failureSummary(err) });
     }
   }
 
@@ -212,7 +212,7 @@ export class Steps {
     try {
       return this.checksOf(yield task, purpose);
     } catch (err) {
-      return { ...uncheckedFacts(`The smoke checks could not run: ${firstLine(err)}`), run: null };
+      return { ...uncheckedFacts(`The smoke checks could not run: ${failureSummary(err)}`), run: null };
     }
   }
 
@@ -235,11 +235,11 @@ export class Steps {
     }
     const read = <T>(t: df.Task | undefined, parse: (raw: unknown) => T): Read<T> => {
       if (!t) return null;
-      if (!t.isCompleted || t.isFaulted) return { ok: false, problem: t.result instanceof Error ? firstLine(t.result) : 'did not finish' };
+      if (!t.isCompleted || t.isFaulted) return { ok: false, problem: t.result instanceof Error ? failureSummary(t.result) : 'did not finish' };
       try {
         return { ok: true, value: parse(t.result) };
       } catch (err) {
-        return { ok: false, problem: firstLine(err) };
+        return { ok: false, problem: failureSummary(err) };
       }
     };
     const reads: SnapshotReads = {
@@ -259,8 +259,9 @@ export class Steps {
     try {
       outcome = def.output.parse(yield task);
     } catch (err) {
+      // People get the first line without the engine's frame; the evidence keeps the whole text.
       const raw = String(err instanceof Error ? err.message : err);
-      outcome = { kind: 'failed', summary: `${def.name} failed after its retries: ${firstLine(raw, 300)}`, error: raw.slice(0, 4000) };
+      outcome = { kind: 'failed', summary: `${def.name} failed after its retries: ${failureSummary(err, 300)}`, error: raw.slice(0, 4000) };
     }
     return { kind: 'action', activity: def.name, outcome };
   }
@@ -321,7 +322,7 @@ export class Steps {
       const out = yield* callActivity(this.context, locatePack, { pack: this.run.packRef() });
       return { kind: 'located', links: out.links, problem: out.links ? null : out.summary };
     } catch (err) {
-      return { kind: 'located', links: null, problem: `The evidence pack could not be located: ${firstLine(err)}` };
+      return { kind: 'located', links: null, problem: `The evidence pack could not be located: ${failureSummary(err)}` };
     }
   }
 
@@ -338,7 +339,7 @@ export class Steps {
       const summary = `Evidence pack ${sealed.result}${sealed.manifest ? `: manifest SHA-256 ${sealed.manifest.sha256}` : ''}. ${reports.summary}${refused.length ? ` ${refused.join(' ')}` : ''}`;
       return { kind: 'archived', sealed: sealed.result === 'sealed' || sealed.result === 'already-sealed', manifestSha256: sealed.manifest?.sha256 ?? null, summary };
     } catch (err) {
-      return { kind: 'archived', sealed: false, manifestSha256: null, summary: `The evidence pack could not be written: ${firstLine(err)}. Write it again with the evidence activities once storage is back.` };
+      return { kind: 'archived', sealed: false, manifestSha256: null, summary: `The evidence pack could not be written: ${failureSummary(err)}. Write it again with the evidence activities once storage is back.` };
     }
   }
 }

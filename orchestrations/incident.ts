@@ -15,6 +15,7 @@ import { recordProgress } from '../src/activities/incident.contracts.js';
 import { INCIDENT_INPUT_VERSION, IncidentInput } from '../src/domain/incident.js';
 import { INCIDENT_EVENT_NAMES, parseInbound } from '../src/domain/incident-events.js';
 import { IncidentRun } from '../src/domain/incident-run.js';
+import { boundCustomStatus } from '../src/durable/custom-status.js';
 import { EventInbox } from '../src/durable/event-inbox.js';
 import { Steps } from './incident-steps.js';
 
@@ -42,7 +43,8 @@ df.app.orchestration('incident', function* (context: df.OrchestrationContext) {
     } catch {
       // Storage stayed down through the retries: the entries stay pending and go next time.
     }
-    context.df.setCustomStatus(run.customStatus());
+    // Bounded by construction; the engine's limit (16 KB of UTF-16) is checked once more all the same.
+    context.df.setCustomStatus(boundCustomStatus(run.customStatus()).value);
   }
 
   for (;;) {
