@@ -17,6 +17,9 @@ export type Actor = z.infer<typeof Actor>;
 /** "Dana Kim (dana@contoso.example)", or the id alone; an identity nobody vouched for (stated by a function key holder) says so. */
 export const actorLabel = (a: Actor): string => `${a.name && a.name !== a.id ? `${a.name} (${a.id})` : a.id}${a.verified === false ? ' (unverified)' : ''}`;
 
+/** The short name a sentence uses ("decision by dana@contoso.example"): the name, else the id. */
+export const actorName = (a: Actor): string => a.name ?? a.id;
+
 /**
  * A person (through the incident API or an approval link), as opposed to the automation, an alert
  * rule or a pipeline: what a person does to an incident shows someone is on it (an acknowledgement).

@@ -20,7 +20,7 @@
  *     is not the machine's: src/app/postmortem-reminders.ts sends it from the incident summary).
  */
 import type { SeverityLevel, Timebox } from '../config/policy.js';
-import { actorLabel, type Actor } from './actor.js';
+import { actorName, type Actor } from './actor.js';
 import { proposeContainment, type ContainmentFacts, type ContainmentStep, type RecentChange, type ReleaseState } from './containment.js';
 import { describeFailure } from './failures.js';
 import type { ContainmentChoice, Inbound } from './incident-events.js';
@@ -387,7 +387,7 @@ export function onInbound(t: Turn, e: Inbound | { name: string; invalid: string 
       break;
     case 'decision': {
       const d = e.payload;
-      const who = actorLabel(d.actor);
+      const who = actorName(d.actor);
       if (s.phase !== 'deciding' && s.phase !== 'declared') {
         t.emit({ type: 'decided', by: d.actor, choice: d.choice, proposalId: d.proposalId ?? null, reason: d.reason ?? null, why: `recorded only: it arrived while ${s.phase === 'resolved' ? 'the incident was being closed' : 'containment was already under way'}` });
         break;
@@ -403,7 +403,7 @@ export function onInbound(t: Turn, e: Inbound | { name: string; invalid: string 
     }
     case 'rollback': {
       const r = e.payload;
-      const who = actorLabel(r.actor);
+      const who = actorName(r.actor);
       if (isOver(s)) {
         t.emit({ type: 'ignored', what: `the rollback request by ${who}`, why: 'the incident is being closed', by: who });
         break;
@@ -425,12 +425,12 @@ export function onInbound(t: Turn, e: Inbound | { name: string; invalid: string 
       const x = e.payload;
       t.emit({ type: 'timebox-extended', timebox: x.timebox, minutes: x.minutes, by: x.actor, reason: x.reason ?? null });
       if (x.timebox === 'decision' && s.phase === 'deciding' && s.proposal) {
-        reissueProposal(t, s.proposal.decisionDueAt + x.minutes * MINUTE, `Decision timebox extended by ${x.minutes} min by ${actorLabel(x.actor)}.`);
+        reissueProposal(t, s.proposal.decisionDueAt + x.minutes * MINUTE, `Decision timebox extended by ${x.minutes} min by ${actorName(x.actor)}.`);
       }
       break;
     }
     case 'resolve':
-      resolve(t, e.payload.actor, e.payload.summary ?? null, `resolved by ${actorLabel(e.payload.actor)}`);
+      resolve(t, e.payload.actor, e.payload.summary ?? null, `resolved by ${actorName(e.payload.actor)}`);
       break;
   }
   pageOnCall(t);
