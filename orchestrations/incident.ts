@@ -12,7 +12,7 @@
 import * as df from 'durable-functions';
 import { callActivity } from '../src/activities/define.js';
 import { recordProgress } from '../src/activities/incident.contracts.js';
-import { INCIDENT_INPUT_VERSION, IncidentInput } from '../src/domain/incident.js';
+import { IncidentInput } from '../src/domain/incident.js';
 import { INCIDENT_EVENT_NAMES, parseInbound } from '../src/domain/incident-events.js';
 import { IncidentRun } from '../src/domain/incident-run.js';
 import { boundCustomStatus } from '../src/durable/custom-status.js';
@@ -21,14 +21,6 @@ import { Steps } from './incident-steps.js';
 
 df.app.orchestration('incident', function* (context: df.OrchestrationContext) {
   const input = IncidentInput.parse(context.df.getInput());
-  if (input.version !== INCIDENT_INPUT_VERSION) {
-    // Started by an earlier release: its history holds that release's steps, which this code would
-    // misread on replay. Start over on this code, with fresh history, knowing only that it was
-    // running: it takes no decision or rollback on its own (people do). The Teams steps it repeats
-    // (the declaration, the proposal) are found in the step ledger, not posted again.
-    context.df.continueAsNew({ ...input, version: INCIDENT_INPUT_VERSION, resumedAfterUpgrade: true });
-    return undefined;
-  }
   const now = (): number => context.df.currentUtcDateTime.getTime();
   const run = new IncidentRun(input, now());
   const steps = new Steps(context, input, run);

@@ -42,7 +42,7 @@ export type ActionKind = ContainmentStep['kind'] | 'freeze' | 'unfreeze' | 'reco
 /** An action's real outcome: what the target answered, or `failed` when it kept failing through the retries. */
 export type RecordedOutcome = ActionOutcome | { kind: 'failed'; summary: string; error: string };
 
-export type EscalationReason = 'no-ack' | 'no-decision' | 'action-refused' | 'action-failed' | 'not-recovered' | 'regression' | 'no-rollback-target' | 'resumed';
+export type EscalationReason = 'no-ack' | 'no-decision' | 'action-refused' | 'action-failed' | 'not-recovered' | 'regression' | 'no-rollback-target';
 
 /** An alert as the incident keeps it: its own times are evidence. */
 export interface AlertFacts {

@@ -27,9 +27,6 @@ import { channelOf, recipientsOf } from './teams-routing.js';
  */
 export const MAX_TIMER_MS = 5 * 24 * 60 * 60_000;
 
-/** Where the timeline of a run resumed after an upgrade starts, so it adds to the earlier one instead of overwriting it. */
-export const RESUMED_TIMELINE_SEQ = 1_000_000;
-
 export class IncidentRun {
   readonly events: IncidentEvent[] = [];
   readonly incident: Incident;
@@ -44,7 +41,7 @@ export class IncidentRun {
     this.config = runbookConfigOf(input);
     this.bot = input.policy.bot.actor;
     this.thresholds = input.policy.environment.thresholds;
-    this.timeline = new TimelineBuilder(this.bot, input.resumedAfterUpgrade ? RESUMED_TIMELINE_SEQ : 0);
+    this.timeline = new TimelineBuilder(this.bot);
     const declared = { ...declaredEvent(input), seq: 0 };
     this.incident = applyEvent(null, declared);
     this.events.push(declared);

@@ -20,7 +20,6 @@ const REASON_WORDS: Record<string, string> = {
   'not-recovered': 'not recovered in time',
   regression: 'regression',
   'no-rollback-target': 'no rollback target',
-  resumed: 'resumed after an upgrade',
 };
 
 type Line = Omit<TimelineEntry, 'seq' | 'at'>;
@@ -137,22 +136,15 @@ export class TimelineBuilder {
   private readonly entries = new Map<number, TimelineEntry>();
   private readonly changed = new Set<number>();
 
-  /**
-   * @param seqOffset added to every entry's sequence number: a run that continues an incident whose
-   *   earlier timeline is stored already (after an upgrade) writes after it, never over it.
-   */
-  constructor(
-    private readonly bot: string,
-    private readonly seqOffset = 0,
-  ) {}
+  constructor(private readonly bot: string) {}
 
   add(e: IncidentEvent, s: Incident): void {
     const line = lineOf(e, s, this.bot);
     if (!line) return;
     const st = s.checks.streak;
     // A repeated check result rewrites the line its run started with (same sequence number, same time).
-    const own = e.seq + this.seqOffset;
-    const first = st ? st.seq + this.seqOffset : -1;
+    const own = e.seq;
+    const first = st ? st.seq : -1;
     const seq = e.type === 'checks-run' && st && st.count > 1 && this.entries.has(first) ? first : own;
     const at = seq === own ? e.at : Date.parse(this.entries.get(seq)?.at ?? iso(e.at));
     this.entries.set(seq, { seq, at: iso(at), ...line, text: line.text.slice(0, 4000) });

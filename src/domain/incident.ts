@@ -1,7 +1,6 @@
 /**
- * The incident orchestration's input (versioned: instances started by an older release keep
- * running after an upgrade, so fields are only ever added as optional), the alert event, and the
- * incident summary the API lists.
+ * The incident orchestration's input (versioned: see INCIDENT_INPUT_VERSION), the alert event, and
+ * the incident summary the API lists.
  */
 import { z } from 'zod';
 import { Environment, EscalationStep, ServiceEntry, SeverityLevel, TeamsDestination, Timebox, TriggerKind } from '../config/policy.js';
@@ -87,9 +86,10 @@ export const PolicySnapshot = z.object({
 export type PolicySnapshot = z.infer<typeof PolicySnapshot>;
 
 /**
- * The input this release starts incidents with. Version 1 inputs belong to incidents started by an
- * earlier release (the runbook before the incident record): their history cannot be replayed by
- * this code, so the orchestration hands them over (`resumedAfterUpgrade`, see orchestrations/incident.ts).
+ * The input this release starts incidents with. Version 1 inputs belong to incidents started by the
+ * release before the incident record: this code cannot continue them (the engine refuses to replay
+ * their history against different steps; README, Limits). A release that must keep such incidents
+ * running deploys the old orchestrator side by side under another name and routes by this field.
  */
 export const INCIDENT_INPUT_VERSION = 2;
 
@@ -109,11 +109,6 @@ export const IncidentInput = z.object({
   policy: PolicySnapshot,
   /** 'plan': a drill; every action (and message) reports what it would do and changes nothing. */
   mode: z.enum(['execute', 'plan']).optional(),
-  /**
-   * Started again after an upgrade while it was running: this run does not know what the earlier one
-   * did, so it takes no decision and no rollback on its own (people do; see the README's Limits).
-   */
-  resumedAfterUpgrade: z.boolean().optional(),
 });
 export type IncidentInput = z.infer<typeof IncidentInput>;
 

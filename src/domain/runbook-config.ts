@@ -11,7 +11,6 @@ export function runbookConfigOf(input: IncidentInput): RunbookConfig {
   const svc = input.policy.service;
   return {
     onCall: recipientsOf(input.policy.teams.notify).valid,
-    automatic: input.resumedAfterUpgrade !== true,
     triggers: [...input.severity.triggers],
     boxes: input.policy.timeboxes,
     escalation: input.policy.escalation,

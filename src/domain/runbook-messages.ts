@@ -133,7 +133,7 @@ function nextSteps(s: Incident, p: Plan, c: RunbookConfig): string {
     }
     case 'verifying': {
       const box = s.containments.at(-1)?.timebox === 'recovery' ? 'recovery' : 'containment';
-      const then = mayRollBack(s, c) && (c.canRollBackApi || c.canRollBackWeb) ? 'the runbook rolls back' : 'people are paged again (the runbook will not roll back on its own)';
+      const then = mayRollBack(s) && (c.canRollBackApi || c.canRollBackWeb) ? 'the runbook rolls back' : 'people are paged again (the runbook will not roll back on its own)';
       if (blocked(s)) return `The containment did not go through: a person decides what to do (a rollback request, another decision, or by hand). Smoke checks continue; at ${due === null ? '?' : at(due)} ${then}.`;
       return `Smoke checks until green; the ${box} timebox ends ${due === null ? '?' : at(due)}; if still not green, ${then}.`;
     }
@@ -158,7 +158,6 @@ function options(s: Incident, c: RunbookConfig): { choice: ContainmentChoice }[]
  */
 function ifNoAnswerDetail(s: Incident, c: RunbookConfig): string | undefined {
   const box = c.boxes[s.severity];
-  if (!c.automatic) return 'the automation escalates: it was restarted by an upgrade during this incident and decides nothing on its own';
   if (box.noDecision !== 'rollback') return undefined;
   if (!c.canRollBackApi && !c.canRollBackWeb) return 'the automation cannot roll back (this service has no rollback target): it escalates, and a person must decide';
   if (releaseOf(s).lkg !== null) return undefined;
@@ -244,7 +243,7 @@ export function buildMessage(cmd: AnnounceCommand, m: MessageContext): IncidentM
         changes: steps.length ? steps.map((x) => clip(describeStep(x), 300)).slice(0, 20) : ['No change: keep watching the checks.'],
         options: options(s, m.cfg),
         decisionDeadline: iso(decisionDueAt(s, m.cfg)),
-        ifNoAnswer: m.cfg.automatic ? box.noDecision : 'escalate',
+        ifNoAnswer: box.noDecision,
         ...(detail ? { ifNoAnswerDetail: detail } : {}),
         ...(s.snapshot?.api || s.snapshot?.web ? { releases: releases(s) } : {}),
       };

@@ -103,11 +103,6 @@ export interface RunbookConfig {
   onCall: string[];
   /** What the incident's alerts triggered (RB-03 triggers), for the decision tree. */
   triggers: ContainmentFacts['triggers'];
-  /**
-   * Whether the runbook may decide and roll back on its own. Off for an incident resumed after an
-   * upgrade: that run does not know what was decided before, so people decide.
-   */
-  automatic: boolean;
 }
 
 /** The runbook's own bookkeeping: never a fact about the incident (those are events). */
@@ -169,13 +164,6 @@ export function newPlan(declaredAt: number): Plan {
 export function start(t: Turn): void {
   if (t.c.mode === 'plan') t.emit({ type: 'noted', by: null, text: 'Drill (plan-only): every action reports what it would do; nothing is changed and no message is sent.' });
   t.command({ kind: 'announce', step: 'announce/declared', message: 'declared' });
-  if (!t.c.automatic) {
-    escalate(
-      t,
-      'resumed',
-      'incident-autopilot was upgraded while this incident was running; this version does not know what the earlier one did or decided. It takes the snapshot again and proposes, but decides and rolls back nothing on its own: decide, request a rollback or resolve through the incident API or the links.',
-    );
-  }
   t.p.onCall.due = t.s.severity === 'P1' && t.c.onCall.length > 0;
   pageOnCall(t);
   t.command({ kind: 'snapshot', step: 'snapshot/initial', lookbackMinutes: CHANGE_LOOKBACK_MINUTES });
@@ -321,12 +309,11 @@ function beginContainment(t: Turn, choice: ContainmentChoice, steps: Containment
 
 /**
  * Whether the runbook may roll back on its own: not when production already runs the last known
- * good release, not again after a rollback was refused or failed (the cause rarely goes away by
- * itself; a person can ask for it again with a rollback request), and not when it may not act on
- * its own at all (resumed after an upgrade).
+ * good release, and not again after a rollback was refused or failed (the cause rarely goes away by
+ * itself; a person can ask for it again with a rollback request).
  */
-export function mayRollBack(s: Incident, c: RunbookConfig): boolean {
-  return c.automatic && !s.onLkg && !s.actions.some((a) => (a.action === 'api-to-lkg' || a.action === 'web-to-lkg') && didNotWork(a));
+export function mayRollBack(s: Incident): boolean {
+  return !s.onLkg && !s.actions.some((a) => (a.action === 'api-to-lkg' || a.action === 'web-to-lkg') && didNotWork(a));
 }
 
 function escalate(t: Turn, reason: EscalationReason, text: string, people?: string[]): void {
@@ -475,7 +462,7 @@ export function onTimer(t: Turn): void {
 
   if (s.phase === 'deciding' && now >= decisionDueAt(s, c)) {
     const minutes = t.box.decisionMinutes + extendedMinutes(s, 'decision');
-    if (t.box.noDecision === 'rollback' && c.automatic) {
+    if (t.box.noDecision === 'rollback') {
       const steps = rollbackSteps(s, c, `no decision within ${minutes} min (${s.severity}: if in doubt, roll back)`);
       if (steps.length) {
         t.emit({ type: 'decided', by: null, choice: 'api-to-lkg', proposalId: s.proposal?.id ?? null, reason: null, why: `nobody decided within ${minutes} min (${s.severity}: if in doubt, roll back)` });
@@ -494,7 +481,7 @@ export function onTimer(t: Turn): void {
   const judged = containmentJudgedAt(s, p);
   const cur = s.containments.at(-1);
   if (s.phase === 'verifying' && cur && judged !== null && now >= judged && s.checks.last?.verdict !== 'green') {
-    if (mayRollBack(s, c)) {
+    if (mayRollBack(s)) {
       const steps = rollbackSteps(s, c, `containment did not re-stabilise within ${t.box.containmentMinutes} min`);
       if (steps.length) {
         beginContainment(t, 'api-to-lkg', steps, `containment did not re-stabilise within ${Math.round((cur.dueAt - cur.startedAt) / MINUTE)} min`);
@@ -609,7 +596,7 @@ function onChecks(t: Turn, cmd: Command, checks: ChecksOutcome): void {
   t.emit({ type: 'regressed', reasons: checks.reasons });
   p.nextCheckAt = now + VERIFY_EVERY_MS;
   const cur = s.containments.at(-1);
-  if (!mayRollBack(s, c)) {
+  if (!mayRollBack(s)) {
     if (cur) p.recheck = { containment: cur.seq, at: now + t.box.recoveryMinutes * MINUTE };
     escalate(t, 'regression', `${s.onLkg ? 'Regression after the rollback' : 'Regression, and the rollback did not go through earlier'}: ${checks.reasons.slice(0, 3).join('; ')}. Needs a person.`);
     return;

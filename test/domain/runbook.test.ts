@@ -47,7 +47,6 @@ const config: RunbookConfig = {
   mode: 'execute',
   onCall: [],
   triggers: ['error-rate'],
-  automatic: true,
 };
 
 const checks = (v: CheckFacts['verdict']): CheckFacts => ({
@@ -403,18 +402,6 @@ describe('runbook', () => {
     d.advanceTo(T0 + 41 * MIN);
     expect(d.executed()).toEqual(['api-to-lkg']);
     expect(d.s.escalations.map((e) => e.reason)).toContain('not-recovered');
-  });
-
-  it('resumed after an upgrade: says so, and decides and rolls back nothing on its own', () => {
-    const d = new Driver(apiWorld(['red']), 'P1', { ...config, automatic: false });
-    expect(d.messages()).toEqual(['declared', 'escalation', 'proposal']);
-    expect(d.s.escalations[0]?.reason).toBe('resumed');
-    d.advanceTo(T0 + 60 * MIN);
-    expect(d.executed()).toEqual([]);
-    expect(d.s.decision).toBeNull();
-    // A person still can, and the runbook carries it out.
-    d.event({ name: 'rollback', payload: { actor: person('riley'), at: at(d.now), reason: 'customers failing' } });
-    expect(d.executed()).toEqual(['api-to-lkg']);
   });
 
   it('the machine keeps no fact of its own: the record rebuilt from the events is the one it decided on', () => {

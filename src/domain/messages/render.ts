@@ -332,12 +332,12 @@ function resolved(m: ResolvedMessage): Model {
     importance: 'normal',
     sentence: sentences(
       `✅ RESOLVED [${utcDateTime(m.resolvedAt)}] — ${m.severity} ${m.environment} — ${m.service}`,
-      `Open for ${humanDuration(open)}`,
       m.notDone.length ? `${m.notDone.length === 1 ? 'One action' : `${m.notDone.length} actions`} did not go through (below)` : undefined,
     ),
     facts: [
       ...commonFacts(m),
       ['Resolved by', m.resolvedBy],
+      ['Open for', humanDuration(open)],
       ['Time to declare', m.metrics.timeToDeclareS !== undefined ? metric(m.metrics.timeToDeclareS) : m.timeToDeclareNote ? `not computed (${m.timeToDeclareNote})` : undefined],
       ['Time to acknowledge', metric(m.metrics.timeToAcknowledgeS) ?? 'none: nobody acknowledged'],
       ['Time to mitigate', metric(m.metrics.timeToMitigateS) ?? 'none: no containment change went through'],
@@ -368,7 +368,6 @@ const ESCALATION_TITLES: Record<EscalationReason, string> = {
   'not-recovered': 'not recovered in time',
   regression: 'regression during monitoring',
   'no-rollback-target': 'no rollback target',
-  resumed: 'automation restarted after an upgrade',
 };
 
 export function escalationTitle(why: EscalationReason): string {
