@@ -11,7 +11,7 @@ import type { DeliveryEvent } from '../../src/adapters/graph-delivery.js';
 import { createTeamsPort } from '../../src/app/teams.js';
 import type { IncidentMessageInput } from '../../src/domain/messages/types.js';
 import type { TeamsPort } from '../../src/ports/teams.js';
-import { APP_CLAIMS, DELEGATED_CLAIMS, GraphFake, testCredential } from '../fakes/graph-server.js';
+import { APP_CLAIMS, DELEGATED_CLAIMS, GraphFake, testCredential } from '../../src/lab/graph-server.js';
 import { MemoryStepLedger } from '../fakes/memory-ledger.js';
 import { samples, updateNo } from '../fixtures/teams/messages.js';
 import { fakeGraphSettings } from '../harness/teams.js';

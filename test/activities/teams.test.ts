@@ -15,7 +15,7 @@ import { verifyApprovalToken } from '../../src/app/approval-token.js';
 import { createTeamsPort } from '../../src/app/teams.js';
 import type { ApprovalSettings } from '../../src/config/teams.js';
 import type { TeamsPort } from '../../src/ports/teams.js';
-import { APP_CLAIMS, DELEGATED_CLAIMS, GraphFake, testCredential } from '../fakes/graph-server.js';
+import { APP_CLAIMS, DELEGATED_CLAIMS, GraphFake, testCredential } from '../../src/lab/graph-server.js';
 import { MemoryStepLedger } from '../fakes/memory-ledger.js';
 import { INCIDENT, samples, updateNo } from '../fixtures/teams/messages.js';
 import { fakeGraphSettings } from '../harness/teams.js';

@@ -19,7 +19,7 @@ import type { IncidentSummary } from '../../src/domain/incident.js';
 import { claimReminder, reminderMessage, REMINDER_RETRY_MS, REMINDER_STEP } from '../../src/domain/postmortem-reminder.js';
 import { IncidentMessage } from '../../src/domain/messages/types.js';
 import { TeamsDeliveryError, type TeamsPort } from '../../src/ports/teams.js';
-import { DELEGATED_CLAIMS, GraphFake, testCredential } from '../fakes/graph-server.js';
+import { DELEGATED_CLAIMS, GraphFake, testCredential } from '../../src/lab/graph-server.js';
 import { startTestAzurite, uniqueHubName } from '../harness/devhost.js';
 import { resolvedSummary } from '../harness/summaries.js';
 import { fakeGraphSettings } from '../harness/teams.js';

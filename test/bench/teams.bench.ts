@@ -10,7 +10,7 @@ import { createTeamsPort } from '../../src/app/teams.js';
 import { readTeamsSettings } from '../../src/config/teams.js';
 import { renderMessage } from '../../src/domain/messages/render.js';
 import { IncidentMessage, type MessageKind } from '../../src/domain/messages/types.js';
-import { DELEGATED_CLAIMS, GraphFake, testCredential } from '../fakes/graph-server.js';
+import { DELEGATED_CLAIMS, GraphFake, testCredential } from '../../src/lab/graph-server.js';
 import { samples } from '../fixtures/teams/messages.js';
 import type { BenchResult } from './run.js';
 import { round, summary } from './stats.js';

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { SmokeSuiteInput, SmokeSuiteOutput } from '../../src/activities/smoke.contracts.js';
 import type { AzuriteInstance } from '../../src/devhost/azurite.js';
-import { DEFAULT_CONFIG, PAGE_MARKER, startTargetApp, type TargetApp } from '../fakes/target-app.js';
+import { DEFAULT_CONFIG, PAGE_MARKER, startTargetApp, type TargetApp } from '../../src/lab/target-app.js';
 import { repoRoot, startTestAzurite, startTestHost, type TestHost } from '../harness/devhost.js';
 
 let azurite: AzuriteInstance;

@@ -13,7 +13,7 @@ import type { TeamsPortOptions } from '../../src/app/teams.js';
 import type { AzuriteInstance } from '../../src/devhost/azurite.js';
 import { packPrefix } from '../../src/domain/evidence.js';
 import type { IncidentSummary, TimelineEntry } from '../../src/domain/incident.js';
-import { DELEGATED_CLAIMS, GraphFake, testCredential } from '../fakes/graph-server.js';
+import { DELEGATED_CLAIMS, GraphFake, testCredential } from '../../src/lab/graph-server.js';
 import { testPolicyPath } from '../harness/alerts.js';
 import { repoRoot, startTestAzurite, startTestHost, type TestHost } from '../harness/devhost.js';
 import { fakeGraphSettings } from '../harness/teams.js';
