@@ -15,6 +15,8 @@ export interface LoginFakeOptions {
   /** Scopes granted (short names), whatever is asked; default: what is asked. */
   grant?: string;
   upn?: string;
+  /** A fixed port (default: a free one). */
+  port?: number;
 }
 
 export class LoginFake {
@@ -33,7 +35,10 @@ export class LoginFake {
   static async start(o: LoginFakeOptions = {}): Promise<LoginFake> {
     const holder: { fake?: LoginFake } = {};
     const server = createServer((req, res) => void holder.fake?.handle(req, res));
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(o.port ?? 0, '127.0.0.1', resolve);
+    });
     holder.fake = new LoginFake(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`, o);
     return holder.fake;
   }
