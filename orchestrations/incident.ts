@@ -362,13 +362,16 @@ df.app.orchestration('incident', function* (context: df.OrchestrationContext) {
 
   function* archive(): Generator<df.Task, CommandResult, unknown> {
     const pack = packRefOf(input, rb);
+    // A drill's evidence is what the drill produces, not a change to a target: its pack is written
+    // and sealed like a real incident's (its record says drill, its report and postmortem DRILL).
+    const mode = 'execute';
     try {
       for (const batch of chunkArtifacts(evidenceArtifacts(input, incident, rb, cfg, { ...collected, timeline: [...collected.timeline, ...pending] }))) {
-        const written = yield* callActivity(context, writeArtifacts, { pack, artifacts: batch, mode: cfg.mode });
+        const written = yield* callActivity(context, writeArtifacts, { pack, artifacts: batch, mode });
         if (written.refused) note(`Evidence: ${written.summary}`, 'evidence');
       }
-      const reports = yield* callActivity(context, writeReports, { pack, at: nowIso(), dueBusinessDays: cfg.postmortemDueBusinessDays, mode: cfg.mode });
-      const sealed = yield* callActivity(context, sealPack, { pack, at: nowIso(), mode: cfg.mode });
+      const reports = yield* callActivity(context, writeReports, { pack, at: nowIso(), dueBusinessDays: cfg.postmortemDueBusinessDays, mode });
+      const sealed = yield* callActivity(context, sealPack, { pack, at: nowIso(), mode });
       note(`Evidence pack ${sealed.result}${sealed.manifest ? `: manifest SHA-256 ${sealed.manifest.sha256}` : ''}. ${reports.summary}`, 'evidence');
     } catch (err) {
       note(`The evidence pack could not be written: ${firstLine(err)}. Write it again with the evidence activities once storage is back.`, 'evidence');

@@ -470,6 +470,18 @@ function resolve(s: RunbookState, c: RunbookConfig, now: number, by: string): Co
   return commands;
 }
 
+/**
+ * A drill (plan mode) changes nothing, so it cannot watch a recovery: it ends once it has shown
+ * how the runbook answers its deadline (the containment it would carry out and what the checks see
+ * right after, or the escalation when nobody decides), with the same close as a real incident.
+ */
+export const DRILL_RESOLVER = 'incident-bot (drill complete)';
+
+function endDrill(s: RunbookState, c: RunbookConfig, now: number, why: string, notes: string[]): Command[] {
+  notes.push(`Drill complete: ${why}`);
+  return resolve(s, c, now, DRILL_RESOLVER);
+}
+
 /** A wake-up: the machine checks which of its clocks has run out. */
 export function onTimer(prev: RunbookState, c: RunbookConfig, now: number): Transition {
   const s = structuredClone(prev);
@@ -492,11 +504,19 @@ export function onTimer(prev: RunbookState, c: RunbookConfig, now: number): Tran
 
   if (s.phase === 'deciding' && s.decisionDueAt !== null && now >= s.decisionDueAt) {
     if (box(s, c).noDecision === 'rollback') {
-      const steps = rollbackSteps(s, c, `no decision within ${box(s, c).decisionMinutes + extensionMinutes(s.extensions, 'decision')} min (${s.severity}: if in doubt, roll back)`);
+      const app = rollbackSteps(s, c, `no decision within ${box(s, c).decisionMinutes + extensionMinutes(s.extensions, 'decision')} min (${s.severity}: if in doubt, roll back)`);
+      // "If in doubt, roll back" rolls back everything the snapshot suspects: the flag/config changes
+      // the proposal would revert come first (a release rollback alone leaves a bad flag on), then the app.
+      const reverts = app.length ? (s.proposal?.steps ?? []).filter((x): x is Extract<ContainmentStep, { key: string }> => x.kind === 'set-flag' || x.kind === 'set-config') : [];
+      const steps = [...reverts, ...app];
       if (steps.length) {
         s.choice = 'api-to-lkg';
         s.decidedBy = 'incident-bot (timebox)';
-        notes.push('Nobody decided in time: rolling back to the last known good release.');
+        notes.push(
+          reverts.length
+            ? `Nobody decided in time: reverting ${reverts.map((x) => x.key).join(', ')} and rolling back to the last known good release.`
+            : 'Nobody decided in time: rolling back to the last known good release.',
+        );
         commands.push(...beginContainment(s, c, now, steps, 'nobody decided within the timebox'));
       } else {
         s.decisionDueAt = now + box(s, c).decisionMinutes * MINUTE;
@@ -508,6 +528,10 @@ export function onTimer(prev: RunbookState, c: RunbookConfig, now: number): Tran
       s.decisionDueAt = now + box(s, c).decisionMinutes * MINUTE;
       commands.push(escalate(s, c, `No containment decision yet (reminder ${s.decisionReminders}); the proposal stands: ${s.proposal?.path ?? 'none'}.`));
       commands.push(...reissueProposal(s, `Reminder ${s.decisionReminders}: no containment decision yet.`));
+    }
+    if (c.mode === 'plan' && s.phase === 'deciding') {
+      const every = box(s, c).decisionMinutes;
+      commands.push(...endDrill(s, c, now, `nobody decided by the deadline; a real incident would now escalate and ask again every ${every} min until a person decides.`, notes));
     }
   }
 
@@ -615,7 +639,10 @@ export function onResult(prev: RunbookState, c: RunbookConfig, command: Command,
     const v = result.verdict;
     s.lastVerdict = v;
     notes.push(`Smoke checks (${command.purpose}): ${v.verdict}${v.reasons.length ? `: ${v.reasons.slice(0, 3).join('; ')}` : ''}.`);
-    if (s.phase === 'verifying') {
+    if (s.phase === 'verifying' && c.mode === 'plan') {
+      const what = `the containment was planned, not carried out, so these checks (${v.verdict}) cannot show its effect; a real incident would now verify until green and watch the monitoring window.`;
+      commands.push(...endDrill(s, c, now, what, notes));
+    } else if (s.phase === 'verifying') {
       if (v.verdict === 'green') {
         s.recoveredAt = s.recoveredAt ?? now;
         s.mitigatedAt = s.mitigatedAt ?? now;

@@ -372,3 +372,63 @@ describe('runbook', () => {
     expect(d.messages()).toContain('escalation');
   });
 });
+
+describe('runbook: nobody decides a flag revert, and drills', () => {
+  /** A bad release in production and, after it, a person turned a flag on: the proposal reverts the flag. */
+  const flagAndRelease = (smoke: Verdict['verdict'][]): World => ({
+    snapshot: {
+      verdict: verdict('red', T0, ['parity', 'ready']),
+      changes: [{ kind: 'flag', key: 'EnableLegacyHttpSse', at: new Date(T0 - 2 * MIN).toISOString(), before: false, after: true, actor: 'dana' }],
+      api: { ...release, deployedAt: null },
+      web: null,
+      problems: [],
+    },
+    smoke,
+    outcome: done,
+  });
+
+  it('P1 with no decision: reverts the flag the proposal named, then rolls the API back to LKG', () => {
+    const d = new Driver(flagAndRelease(['green']));
+    expect(d.state.proposal?.path).toBe('revert-config');
+    d.advanceTo(T0 + 10 * MIN);
+    expect(d.executed()).toEqual(['set-flag', 'api-to-lkg']);
+    expect(d.notes).toContain('Nobody decided in time: reverting EnableLegacyHttpSse and rolling back to the last known good release.');
+    expect(d.state).toMatchObject({ rolledBack: true, phase: 'monitoring', decidedBy: 'incident-bot (timebox)' });
+  });
+
+  it('P1 with no decision and no rollback target: the flag is not reverted on its own; a person is asked', () => {
+    const d = new Driver(flagAndRelease(['green']), 'P1', { ...config, canRollBackApi: false });
+    d.advanceTo(T0 + 10 * MIN);
+    expect(d.executed()).toEqual([]);
+    expect(d.messages().slice(-2)).toEqual(['escalation', 'proposal']);
+  });
+
+  it('a P1 drill plans the containment at the deadline, checks once, and ends resolved with the usual close', () => {
+    const d = new Driver(flagAndRelease(['red']), 'P1', { ...config, mode: 'plan' });
+    d.advanceTo(T0 + 10 * MIN);
+    expect(d.executed()).toEqual(['set-flag', 'api-to-lkg']);
+    expect(d.log.filter((c) => c.kind === 'execute').every((c) => (c).mode === 'plan')).toBe(true);
+    expect(d.log.filter((c) => c.kind === 'smoke')).toHaveLength(1);
+    expect(d.state).toMatchObject({ phase: 'closed', done: true, resolvedBy: 'incident-bot (drill complete)' });
+    expect(d.notes).toContainEqual(expect.stringMatching(/^Drill complete: the containment was planned, not carried out, so these checks \(red\) cannot show its effect/));
+    expect(d.log.slice(-2).map((c) => c.kind)).toEqual(['archive', 'close']);
+  });
+
+  it('a P2 drill that nobody decides ends at the deadline, after the escalation it would send', () => {
+    const d = new Driver(flagAndRelease(['red']), 'P2', { ...config, mode: 'plan' });
+    d.advanceTo(T0 + 20 * MIN);
+    expect(d.executed()).toEqual([]);
+    expect(d.messages().slice(-3)).toEqual(['escalation', 'proposal', 'resolved']);
+    expect(d.state).toMatchObject({ phase: 'closed', done: true });
+    expect(d.notes).toContain('Drill complete: nobody decided by the deadline; a real incident would now escalate and ask again every 20 min until a person decides.');
+  });
+
+  it('a drill a person decides ends after the planned containment and one check', () => {
+    const d = new Driver(flagAndRelease(['green']), 'P1', { ...config, mode: 'plan' });
+    d.event({ kind: 'decision', actor: 'riley', choice: 'accept-proposal', proposalId: d.state.proposal?.id ?? '' });
+    d.advanceTo(d.now);
+    expect(d.executed()).toEqual(['set-flag']);
+    expect(d.state.phase).toBe('closed');
+    expect(d.log.filter((c) => c.kind === 'smoke')).toHaveLength(1);
+  });
+});

@@ -195,7 +195,7 @@ function update(m: StatusUpdateMessage): Model {
 function containment(m: ContainmentProposedMessage, ctx: RenderContext): Model {
   const fallback =
     m.ifNoAnswer === 'rollback'
-      ? `the automation rolls back to ${m.releases && m.releases.previous !== 'unknown' ? `LKG ${m.releases.previous}` : 'the last known good release'} ("if in doubt, roll back")`
+      ? `the automation ${m.proposed === 'revert-config' ? 'reverts the change(s) below and ' : ''}rolls back to ${m.releases && m.releases.previous !== 'unknown' ? `LKG ${m.releases.previous}` : 'the last known good release'} ("if in doubt, roll back")`
       : 'the automation escalates and reminds';
   const actions: Model['actions'] = [];
   const missing: string[] = [];
