@@ -4,15 +4,16 @@
  * 400 with every problem for a payload that is not the common schema (and starts nothing); 503
  * when storage is unavailable, so Azure Monitor delivers again.
  */
-import { app } from '@azure/functions';
+import { app, type HttpRequest, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { KeySetUnavailableError, verifySecureWebhookToken } from '../src/adapters/entra-token.js';
 import { orchestrations, orUnavailable, policyOr503 } from '../src/app/http-context.js';
-import { acceptAlert } from '../src/app/intake.js';
+import { acceptAlert, acceptDrillAlert } from '../src/app/intake.js';
 import { getAlertArchive, getIncidentStore } from '../src/app/stores.js';
 import { readIntakeSettings } from '../src/config/intake.js';
 import { HttpError, jsonResponse, readJson, withEnvelope } from '../src/http/envelope.js';
 import { appNow } from '../src/app/clock.js';
+import type { Policy } from '../src/config/policy.js';
 
 /** Common-schema alerts are capped at 256 KB by Azure Monitor; anything much larger is not one. */
 export const MAX_ALERT_BYTES = 512 * 1024;
@@ -36,6 +37,7 @@ app.http('alerts', {
     }
     const body = await readJson(request, { maxBytes: MAX_ALERT_BYTES });
     const policy = policyOr503(context);
+    if (request.query.has('drill')) return drillResponse(request, context, requestId, body, policy);
     const outcome = await orUnavailable(context, requestId, () =>
       acceptAlert({ store: getIncidentStore(), orchestrations: orchestrations(context), archive: getAlertArchive(), policy, now: appNow }, body, (hash) => {
         const d = appNow().toISOString();
@@ -47,3 +49,30 @@ app.http('alerts', {
     return jsonResponse(outcome.kind === 'duplicate' ? 200 : 202, { ...outcome, requestId }, requestId);
   }),
 });
+
+/**
+ * POST /api/alerts?drill=true[&service=&environment=]: the payload replayed as a drill (plan mode:
+ * nothing changed or posted), routed as a delivery would be or to the service named. 202 with the
+ * drill's id; 400 for a payload that is not the common schema or an unknown service.
+ */
+async function drillResponse(request: HttpRequest, context: InvocationContext, requestId: string, body: unknown, policy: Policy) {
+  if (request.query.get('drill') !== 'true') throw new HttpError(400, 'validation_failed', 'drill must be "true" (or left out).', [{ path: 'drill', code: 'invalid_value', message: 'expected "true"' }]);
+  const service = request.query.get('service');
+  const environment = request.query.get('environment');
+  if ((service === null) !== (environment === null)) {
+    const missing = service === null ? 'service' : 'environment';
+    throw new HttpError(400, 'validation_failed', 'Name both service and environment to drill as a given service, or neither.', [{ path: missing, code: 'required', message: `required with ${missing === 'service' ? 'environment' : 'service'}` }]);
+  }
+  const outcome = await orUnavailable(context, requestId, () =>
+    acceptDrillAlert(
+      { store: getIncidentStore(), orchestrations: orchestrations(context), archive: getAlertArchive(), policy, now: appNow },
+      body,
+      (hash) => `drills/${appNow().toISOString().slice(0, 10)}/${hash}.json`,
+      service !== null && environment !== null ? { service, environment } : undefined,
+    ),
+  );
+  if (outcome.kind === 'invalid') throw new HttpError(400, 'validation_failed', outcome.message, outcome.issues);
+  if (outcome.kind === 'unmatched' && service !== null) throw new HttpError(400, 'validation_failed', outcome.reasons[0] ?? 'Unknown service.', [{ path: 'service', code: 'unknown_service', message: outcome.reasons[0] ?? '' }]);
+  context.info(`drill ${outcome.kind}: ${outcome.incidentId ?? '-'} ${outcome.service ?? ''}@${outcome.environment ?? ''} ${outcome.severity?.level ?? ''}`);
+  return jsonResponse(202, { ...outcome, drill: true, requestId }, requestId);
+}
