@@ -7,7 +7,8 @@
  *   prints the incident's timeline from its pack.
  *
  * Storage: EVIDENCE_STORAGE (or EVIDENCE_STORAGE__accountName / __blobServiceUri with your Azure
- * login) if set, else AzureWebJobsStorage; container EVIDENCE_CONTAINER (default incident-evidence).
+ * login) if set, else AzureWebJobsStorage; container EVIDENCE_CONTAINER (default incident-evidence);
+ * from the environment, else local.settings.json (as the app reads them).
  *
  * The pack is found by blob index tag (`incident = '<id>'`), one indexed query wherever the pack
  * is; when that finds nothing or is not allowed, by walking `{env}/{yyyy}/{mm}/` (narrow it with
@@ -17,6 +18,7 @@
 import { type EvidencePack, type PackProblem, type PackVerification } from '../app/evidence-pack.js';
 import { evidencePack } from '../app/evidence.js';
 import { describeIssues } from '../config/issues.js';
+import { applyLocalSettings } from '../config/local-settings.js';
 import { describeProblem, EvidenceIncidentId } from '../domain/evidence.js';
 import { timelineRows, releaseLine } from '../domain/postmortem.js';
 import { utc } from '../domain/report-format.js';
@@ -172,6 +174,8 @@ export async function runEvidenceCli(argv: readonly string[], env: NodeJS.Proces
 }
 
 if (require.main === module) {
+  // Storage settings as the app reads them: the environment first, then local.settings.json.
+  applyLocalSettings(process.cwd());
   runEvidenceCli(process.argv.slice(2), process.env, { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) }).then(
     (code) => (process.exitCode = code),
     (err: unknown) => {
