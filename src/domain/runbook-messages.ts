@@ -240,8 +240,13 @@ export function buildMessage(cmd: Extract<Command, { kind: 'announce' }>, c: Mes
   }
 }
 
+/**
+ * Acknowledge, mitigate and recover count from the declaration, as the evidence pack's metrics and
+ * the report count them (src/domain/evidence.ts incidentMetrics); detection is where time to
+ * declare starts, not these.
+ */
 function metricsOf(rb: RunbookState): { timeToAcknowledgeMin?: number; timeToMitigateMin?: number; timeToRecoverMin?: number } {
-  const m = (at: number | null): number | undefined => (at === null ? undefined : Math.max(0, Math.round((at - rb.startedAt) / 60_000)));
+  const m = (at: number | null): number | undefined => (at === null ? undefined : Math.max(0, Math.round((at - rb.declaredAt) / 60_000)));
   const out: { timeToAcknowledgeMin?: number; timeToMitigateMin?: number; timeToRecoverMin?: number } = {};
   const ack = m(rb.acknowledgedAt);
   const mitigate = m(rb.mitigatedAt);
