@@ -54,9 +54,14 @@ app.http('alerts', {
  * POST /api/alerts?drill=true[&service=&environment=]: the payload replayed as a drill (plan mode:
  * nothing changed or posted), routed as a delivery would be or to the service named. 202 with the
  * drill's id; 400 for a payload that is not the common schema or an unknown service.
+ * POST /api/alerts?drill=<drill id>: the payload joins that running drill, as a later delivery
+ * joins an open incident.
  */
 async function drillResponse(request: HttpRequest, context: InvocationContext, requestId: string, body: unknown, policy: Policy) {
-  if (request.query.get('drill') !== 'true') throw new HttpError(400, 'validation_failed', 'drill must be "true" (or left out).', [{ path: 'drill', code: 'invalid_value', message: 'expected "true"' }]);
+  const drill = request.query.get('drill') ?? '';
+  // "true" starts a drill; a running drill's id adds the alert to it (replaying an incident's alerts in order).
+  const into = drill === 'true' ? undefined : /^drill-[A-Za-z0-9._-]{1,120}$/.test(drill) ? drill : null;
+  if (into === null) throw new HttpError(400, 'validation_failed', 'drill must be "true" (start a drill) or a running drill\'s id (add the alert to it).', [{ path: 'drill', code: 'invalid_value', message: 'expected "true" or drill-...' }]);
   const service = request.query.get('service');
   const environment = request.query.get('environment');
   if ((service === null) !== (environment === null)) {
@@ -69,6 +74,7 @@ async function drillResponse(request: HttpRequest, context: InvocationContext, r
       body,
       (hash) => `drills/${appNow().toISOString().slice(0, 10)}/${hash}.json`,
       service !== null && environment !== null ? { service, environment } : undefined,
+      into,
     ),
   );
   if (outcome.kind === 'invalid') throw new HttpError(400, 'validation_failed', outcome.message, outcome.issues);

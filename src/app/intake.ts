@@ -338,9 +338,17 @@ export type DrillOutcome =
  * Replays a captured alert as a drill: read, routed (or sent to `route`, a service of the policy)
  * and rated exactly as a delivery would be, then run as a drill incident in plan mode. It takes no
  * part in deduplication or correlation (the alert is not marked delivered and no open incident is
- * joined or held), so a drill of a real payload never hides the real alert.
+ * joined or held), so a drill of a real payload never hides the real alert. With `into` (a running
+ * drill's id), the alert joins that drill instead, as a later delivery joins an open incident: how
+ * an incident's alerts are replayed one after another.
  */
-export async function acceptDrillAlert(deps: IntakeDeps, body: unknown, payloadName: (hash: string) => string, route?: { service: string; environment: string }): Promise<DrillOutcome> {
+export async function acceptDrillAlert(
+  deps: IntakeDeps,
+  body: unknown,
+  payloadName: (hash: string) => string,
+  route?: { service: string; environment: string },
+  into?: string,
+): Promise<DrillOutcome> {
   const parsed = parseAlert(body);
   if (!parsed.ok) return { kind: 'invalid', message: parsed.message, issues: parsed.issues };
   const { signal } = parsed;
@@ -348,6 +356,13 @@ export async function acceptDrillAlert(deps: IntakeDeps, body: unknown, payloadN
   const none = { incidentId: null, service: null, environment: null, severity: null, signal: read };
   let entry: ServiceEntry | undefined;
   const reasons: string[] = [];
+  if (into) {
+    const drill = into.startsWith('drill-') ? await deps.store.getSummary(into) : undefined;
+    if (!drill?.drill || (await deps.orchestrations.state(into)) !== 'running') {
+      return { kind: 'no-drill', ...none, reasons: [`${into.slice(0, 80)} is not a running drill: the alert joins nothing.`] };
+    }
+    route = { service: drill.service, environment: drill.environment };
+  }
   if (route) {
     entry = deps.policy.services.find((s) => s.service.toLowerCase() === route.service.toLowerCase() && s.environment.toLowerCase() === route.environment.toLowerCase());
     if (!entry) return { kind: 'unmatched', ...none, reasons: [`The policy has no service ${route.service} in environment ${route.environment}.`] };
@@ -359,13 +374,19 @@ export async function acceptDrillAlert(deps: IntakeDeps, body: unknown, payloadN
     reasons.push(match.reason);
   }
   const where = { service: entry.service, environment: entry.environment };
-  if (signal.condition === 'Resolved') {
+  if (signal.condition === 'Resolved' && !into) {
     return { kind: 'no-drill', ...none, ...where, reasons: [...reasons, 'a Resolved alert is a recovery signal for an open incident and opens none: there is nothing to drill'] };
   }
   const resolved = resolveService(deps.policy, entry);
   const severity = classifySeverity(signal, resolved.environment, { azure: deps.policy.severity.azure, whenUnsure: deps.policy.severity.whenUnsure, triggers: deps.policy.triggers });
   const now = deps.now().toISOString();
   const dedupeKey = `${signal.alertId}|${signal.condition}`;
+  if (into) {
+    const payloadRef = await deps.archive.put(payloadName(sha256(`${into}|${dedupeKey}`)), body);
+    const raised = await deps.orchestrations.raise(into, IncidentEventName.alert, { dedupeKey, receivedAt: now, signal, severity, payloadRef } satisfies AlertRecord);
+    if (raised !== 'raised') return { kind: 'no-drill', ...none, ...where, reasons: [...reasons, `drill ${into} ended before the alert arrived`] };
+    return { kind: 'drill', incidentId: into, ...where, severity, reasons: [...reasons, ...severity.reasons], signal: read };
+  }
   const incidentId = drillIdFor(entry.environment, entry.service);
   // Archived like any delivery (the drill's evidence holds it), under the drill's own name.
   const payloadRef = await deps.archive.put(payloadName(sha256(`${incidentId}|${dedupeKey}`)), body);

@@ -71,7 +71,10 @@ export async function exportIncident(o: ExportOptions): Promise<ExportResult> {
   const { pack, settings } = built.value;
   const found = await pack.locate(o.incidentId, { environment: s.environment });
   const prefix = found.prefixes[0];
-  if (!prefix) throw new ExportError(`No evidence pack for ${o.incidentId} in ${pack.container}: ${found.notes.join('; ')}`);
+  if (!prefix) {
+    const said = read.timeline.filter((t) => t.kind === 'evidence').map((t) => t.text);
+    throw new ExportError(`No evidence pack for ${o.incidentId} in ${pack.container}: ${found.notes.join('; ')}. ${said.length ? `The incident's timeline says: ${said.join(' ')}` : 'Its timeline says nothing about evidence.'}`);
+  }
   const { bundle } = await pack.read(prefix);
   const verification = await pack.verify(prefix);
   const store = new BlobEvidenceStore(createBlobServiceClient(settings.storage).getContainerClient(settings.container));

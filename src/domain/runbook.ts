@@ -535,7 +535,10 @@ export function onTimer(prev: RunbookState, c: RunbookConfig, now: number): Tran
     }
   }
 
-  if (s.phase === 'verifying' && s.containmentDueAt !== null && now >= s.containmentDueAt && s.lastVerdict?.verdict !== 'green') {
+  if (s.phase === 'verifying' && s.containmentDueAt !== null && now >= s.containmentDueAt && s.lastVerdict?.verdict !== 'green' && c.mode === 'plan') {
+    // A drill's containment was planned: its timebox passing shows nothing new (checks cannot recover from a plan).
+    commands.push(...endDrill(s, c, now, 'the containment was planned, not carried out, and its timebox has passed; a real incident would now roll back or escalate.', notes));
+  } else if (s.phase === 'verifying' && s.containmentDueAt !== null && now >= s.containmentDueAt && s.lastVerdict?.verdict !== 'green') {
     if (!s.rolledBack) {
       const steps = rollbackSteps(s, c, `containment did not re-stabilise within ${box(s, c).containmentMinutes} min`);
       if (steps.length) {
@@ -625,7 +628,8 @@ export function onResult(prev: RunbookState, c: RunbookConfig, command: Command,
     return { state: s, commands, notes };
   }
   if (command.kind === 'freeze' && result.kind === 'action') {
-    if (result.outcome.kind === 'done' || result.outcome.kind === 'skipped') s.frozen = command.on;
+    // A drill follows the path of its plan: a planned freeze counts as set (it is not planned twice).
+    if (result.outcome.kind === 'done' || result.outcome.kind === 'skipped' || (c.mode === 'plan' && result.outcome.kind === 'planned')) s.frozen = command.on;
     s.executed.push({ step: command.step, action: command.on ? 'freeze' : 'unfreeze', outcome: result.outcome.kind, summary: result.outcome.summary, at: now });
     notes.push(result.outcome.summary);
     return { state: s, commands, notes };

@@ -407,7 +407,7 @@ describe('runbook: nobody decides a flag revert, and drills', () => {
     const d = new Driver(flagAndRelease(['red']), 'P1', { ...config, mode: 'plan' });
     d.advanceTo(T0 + 10 * MIN);
     expect(d.executed()).toEqual(['set-flag', 'api-to-lkg']);
-    expect(d.log.filter((c) => c.kind === 'execute').every((c) => (c).mode === 'plan')).toBe(true);
+    expect(d.log.filter((c) => c.kind === 'execute').every((c) => c.mode === 'plan')).toBe(true);
     expect(d.log.filter((c) => c.kind === 'smoke')).toHaveLength(1);
     expect(d.state).toMatchObject({ phase: 'closed', done: true, resolvedBy: 'incident-bot (drill complete)' });
     expect(d.notes).toContainEqual(expect.stringMatching(/^Drill complete: the containment was planned, not carried out, so these checks \(red\) cannot show its effect/));
@@ -430,5 +430,28 @@ describe('runbook: nobody decides a flag revert, and drills', () => {
     expect(d.executed()).toEqual(['set-flag']);
     expect(d.state.phase).toBe('closed');
     expect(d.log.filter((c) => c.kind === 'smoke')).toHaveLength(1);
+  });
+});
+
+describe('runbook: a drill whose checks answer late', () => {
+  it('plans the freeze once and ends when the containment timebox passes before the verification check answers', () => {
+    // The first check of the verification never arrives before the timebox: the drill still ends, with one freeze planned.
+    const planned = (c: Extract<Command, { kind: 'execute' }>): ActionOutcome => ({ kind: 'planned', summary: `Plan: ${c.action.kind}`, changes: [] });
+    const d = new Driver({ ...apiWorld(['red']), outcome: planned }, 'P1', { ...config, mode: 'plan' });
+    const s = d.state;
+    // Drive by hand: the deadline passes, the containment is planned, but no smoke result comes back.
+    const t = onTimer(s, { ...config, mode: 'plan' }, T0 + 10 * MIN);
+    let state = t.state;
+    for (const cmd of t.commands) {
+      if (cmd.kind === 'smoke') continue;
+      const result: CommandResult = cmd.kind === 'execute' ? { kind: 'action', outcome: planned(cmd) } : cmd.kind === 'freeze' ? { kind: 'action', outcome: { kind: 'planned', summary: 'Plan: freeze', changes: [] } } : { kind: 'done' };
+      state = onResult(state, { ...config, mode: 'plan' }, cmd, result, T0 + 10 * MIN, ['error-rate']).state;
+    }
+    expect(state).toMatchObject({ phase: 'verifying', frozen: true });
+    const late = onTimer(state, { ...config, mode: 'plan' }, (state.containmentDueAt ?? 0) + 1);
+    expect(late.commands.filter((c) => c.kind === 'freeze').map((c) => (c as { on: boolean }).on)).toEqual([false]);
+    expect(late.commands.some((c) => c.kind === 'execute')).toBe(false);
+    expect(late.state.phase).toBe('resolved');
+    expect(late.notes).toContainEqual(expect.stringMatching(/^Drill complete: the containment was planned, not carried out, and its timebox has passed/));
   });
 });
