@@ -27,6 +27,7 @@ import { ALERT_PAYLOADS_CONTAINER } from '../app/stores.js';
 import { describeIssues } from '../config/issues.js';
 import { applyLocalSettings } from '../config/local-settings.js';
 import { MAX_ARTIFACT_BYTES } from '../domain/evidence.js';
+import { LAB_FAULTS, parseFaults, type LabFault } from '../lab/faults.js';
 import type { Lab } from '../lab/lab.js';
 import { ScaledClock, type Clock } from './clock.js';
 import { DevHost } from './host.js';
@@ -42,6 +43,7 @@ const USAGE = `Usage:
   npm run drill -- --incident <id> [options]                  replay the alerts archived for a past incident
 Options:
   --lab                   run against the lab (src/lab): the drill goes to the lab's service
+  --fault <names>         with --lab: break the lab first (${LAB_FAULTS.join(', ')}), so the drill has work to plan
   --service <name> --environment <name>   drill as this service of the policy (default: route as a delivery)
   --time-scale <n>        the clock's speed (default ${DRILL_TIME_SCALE})
   --out <dir>             where to write the drill's files (default drill-out/<drill id>)
@@ -68,6 +70,8 @@ export interface DrillOptions {
   alerts?: ReplayedAlert[];
   incident?: string;
   lab?: boolean;
+  /** With `lab`: faults injected before the drill. */
+  faults?: LabFault[];
   route?: { service: string; environment: string };
   timeScale?: number;
   outDir?: (drillId: string) => string;
@@ -159,7 +163,7 @@ export async function runDrill(o: DrillOptions): Promise<DrillResult> {
     const common = { appRoot: o.appRoot, port: 0, clock, logger, loadLocalSettings: false };
     if (o.lab) {
       scratch = mkdtempSync(path.join(tmpdir(), 'incident-autopilot-drill-'));
-      const started = await startLabHost({ ...common, labPorts: 'free', labDir: scratch });
+      const started = await startLabHost({ ...common, labPorts: 'free', labDir: scratch, faults: o.faults ?? [] });
       ({ host, lab } = started);
       stop = () => started.stop();
     } else {
@@ -233,6 +237,7 @@ async function main(argv: string[]): Promise<number> {
       options: {
         incident: { type: 'string' },
         lab: { type: 'boolean' },
+        fault: { type: 'string', multiple: true },
         service: { type: 'string' },
         environment: { type: 'string' },
         'time-scale': { type: 'string' },
@@ -252,6 +257,13 @@ async function main(argv: string[]): Promise<number> {
   }
   if (!positionals.length === !values.incident) throw new DrillUsageError('Give alert payload files, or --incident <id>, not both.');
   if ((values.service === undefined) !== (values.environment === undefined)) throw new DrillUsageError('--service and --environment go together.');
+  let faults: LabFault[];
+  try {
+    faults = parseFaults(values.fault ?? []);
+  } catch (err) {
+    throw new DrillUsageError((err as Error).message);
+  }
+  if (faults.length && !values.lab) throw new DrillUsageError('--fault needs --lab.');
   const scale = values['time-scale'] === undefined ? DRILL_TIME_SCALE : Number(values['time-scale']);
   if (!(scale >= 1 && scale <= 1000)) throw new DrillUsageError(`--time-scale must be a number from 1 to 1000, got ${values['time-scale']}`);
   const appRoot = path.resolve(__dirname, '..', '..', '..');
@@ -260,6 +272,7 @@ async function main(argv: string[]): Promise<number> {
     ...(positionals.length ? { alerts: alertsFromFiles(positionals) } : {}),
     ...(values.incident ? { incident: values.incident } : {}),
     lab: values.lab ?? false,
+    faults,
     ...(values.service && values.environment ? { route: { service: values.service, environment: values.environment } } : {}),
     timeScale: scale,
     ...(values.out ? { outDir: () => path.resolve(values.out ?? '') } : {}),
