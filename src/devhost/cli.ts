@@ -100,6 +100,23 @@ async function main(): Promise<void> {
   }
   if (!values.lab && (faults.length || values['lab-port'] !== undefined)) throw new UsageError('--fault and --lab-port need --lab');
 
+  // Ctrl-C or SIGTERM at any time, also while the host starts (it is stopped as soon as it is up).
+  let stopAll: (() => Promise<void>) | undefined;
+  let requested = false;
+  let underway = false;
+  const stop = (): void => {
+    if (underway) process.exit(1); // a second signal while stopping: give up waiting
+    requested = true;
+    if (!stopAll) return; // still starting: stopped as soon as it is up
+    underway = true;
+    stopAll().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+
   const appRoot = path.resolve(values.app ?? process.cwd());
   const common = {
     appRoot,
@@ -110,7 +127,6 @@ async function main(): Promise<void> {
     enforceKeys: values['enforce-keys'] ?? false,
     logLevel: parseLogLevel(values['log-level'], 'information'),
   };
-  let stopAll: () => Promise<void>;
   if (values.lab) {
     // The lab's settings go over local.settings.json's (read first, so the lab sees the app's policy).
     applyLocalSettings(appRoot);
@@ -128,23 +144,13 @@ async function main(): Promise<void> {
     const host = await DevHost.start({ ...common, clock });
     stopAll = () => host.stop();
   }
+  if (requested) stop();
   // /api/health reports the commit (APP_COMMIT, set by the deploy pipeline in Azure); locally,
   // unless local.settings.json (applied by the start) names one, it is the checkout's.
   if (!process.env.APP_COMMIT?.trim()) {
     const commit = localCommit(appRoot);
     if (commit) process.env.APP_COMMIT = commit;
   }
-  let stopping = false;
-  const stop = (): void => {
-    if (stopping) process.exit(1);
-    stopping = true;
-    stopAll().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
 }
 
 function labHint(app: string, page: string, faulted: boolean): string {

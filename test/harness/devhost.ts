@@ -201,7 +201,8 @@ export function startHostProcess(options: { port: number; hubName: string; azuri
 
 /** Stops a dev host process with SIGTERM (a clean stop) and resolves with its exit code. */
 export function stopHostProcess(proc: ChildProcess): Promise<number | null> {
-  if (proc.exitCode !== null) return Promise.resolve(proc.exitCode);
+  // Ended already (an exit code, or killed by a signal: then there is no 'exit' left to wait for).
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve(proc.exitCode);
   return new Promise((resolve) => {
     proc.once('exit', (code) => resolve(code));
     proc.kill('SIGTERM');
