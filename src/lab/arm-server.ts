@@ -473,13 +473,3 @@ function close(server: http.Server | https.Server | undefined): Promise<void> {
     server.closeAllConnections();
   });
 }
-
-/** A TokenCredential for tests: a fixed token, counting calls. */
-export class TestTokenCredential {
-  calls = 0;
-  constructor(readonly token = 'test-arm-token') {}
-  getToken(): Promise<{ token: string; expiresOnTimestamp: number }> {
-    this.calls++;
-    return Promise.resolve({ token: this.token, expiresOnTimestamp: Date.now() + 3600_000 });
-  }
-}

@@ -86,18 +86,6 @@ export function testToken(claims: Record<string, unknown>): string {
   return `${enc({ alg: 'none', typ: 'JWT' })}.${enc(claims)}.sig`;
 }
 
-/** A TokenCredential issuing test tokens; counts calls. */
-export function testCredential(claims: Record<string, unknown>) {
-  const c = {
-    calls: 0,
-    getToken: () => {
-      c.calls++;
-      return Promise.resolve({ token: testToken(claims), expiresOnTimestamp: Date.now() + 3_600_000 });
-    },
-  };
-  return c;
-}
-
 export const DELEGATED_CLAIMS = { idtyp: 'user', scp: 'ChannelMessage.Send ChannelMessage.Read.All', upn: 'incident-bot@contoso.test', oid: '11111111-2222-3333-4444-555555555555' };
 export const APP_CLAIMS = { idtyp: 'app', roles: ['TeamsActivity.Send'], appid: '99999999-8888-7777-6666-555555555555' };
 

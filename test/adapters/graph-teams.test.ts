@@ -15,7 +15,8 @@ import { createTeamsPort } from '../../src/app/teams.js';
 import type { IncidentMessageInput } from '../../src/domain/messages/types.js';
 import { IncidentMessage } from '../../src/domain/messages/types.js';
 import { TeamsDeliveryError, type OutgoingMessage, type TeamsPort } from '../../src/ports/teams.js';
-import { APP_CLAIMS, APP_ONLY_CHANNEL_POST, DELEGATED_CLAIMS, GraphFake, testCredential } from '../../src/lab/graph-server.js';
+import { APP_CLAIMS, APP_ONLY_CHANNEL_POST, DELEGATED_CLAIMS, GraphFake } from '../../src/lab/graph-server.js';
+import { testCredential } from '../fakes/credentials.js';
 import { INCIDENT, samples, updateNo } from '../fixtures/teams/messages.js';
 
 const TENANT = '00000000-0000-0000-0000-0000000000aa';
