@@ -321,18 +321,10 @@ export function drillIdFor(environment: string, service: string): string {
 // ---------------------------------------------------------------------------------------------
 // Drills from captured payloads: POST /api/alerts?drill=true
 
+/** As a delivery's outcome; drill: a drill started (or joined); the others start nothing, as the real intake would not. */
 export type DrillOutcome =
-  | { kind: 'invalid'; message: string; issues: Issue[] }
-  | {
-      /** drill: a drill incident started; the others start nothing, as the real intake would not. */
-      kind: 'drill' | 'unmatched' | 'no-drill';
-      incidentId: string | null;
-      service: string | null;
-      environment: string | null;
-      severity: SeverityDecision | null;
-      reasons: string[];
-      signal: { kind: ContextKind; monitoringService: string | null };
-    };
+  | Extract<IntakeOutcome, { kind: 'invalid' }>
+  | (Omit<Exclude<IntakeOutcome, { kind: 'invalid' }>, 'kind'> & { kind: 'drill' | 'unmatched' | 'no-drill' });
 
 /**
  * Replays a captured alert as a drill: read, routed (or sent to `route`, a service of the policy)
