@@ -146,6 +146,11 @@ describe('POST /api/alerts?drill=', () => {
 describe('npm run drill -- --incident <id>', () => {
   it("replays the raw alerts archived for a past incident, in order, as one drill", async () => {
     const app = labHost.host.baseUrl;
+    // The flag is turned on again now (as the lab's person), so the change precedes these alerts
+    // within the snapshot's 12-hour look-back however long the drills above took on the fast clock.
+    const lab = labHost.lab;
+    lab.sql.db.seedFlag({ flagKey: lab.service.flag, scope: lab.service.scope, isEnabled: false, updatedBy: 'test' });
+    lab.setFlagAsPerson(true);
     const json = async (p: string, body: unknown) => (await fetch(`${app}${p}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json() as Promise<Record<string, unknown>>;
     // A past incident of the lab's service: two alerts, then a person resolves it.
     const first = labAlert({ alertId: 'past-1', firedAt: new Date(clock.now()).toISOString() });
