@@ -1,8 +1,12 @@
 #!/usr/bin/env node
 /**
- * `npm run demo [-- --approve] [--out <dir>] [--time-scale <n>] [--no-png]`: a whole P1 in the lab,
- * offline, in about a minute. The app runs on the dev host on a scaled clock (180x: the runbook's
- * 72 minutes pass in 24 s; 120x with --approve) beside the lab, with its own Azurite in memory and its own task
+ * `npm run demo [-- --approve] [--out <dir>] [--step <seconds>] [--no-png]`: a whole P1 in the lab,
+ * offline, in about a minute. The app runs on the dev host beside the lab on a paced clock: the
+ * demo moves it on by a step (30 s) as soon as the app has finished what the last step started
+ * (while it works, a second per 50 ms), so the runbook's 72 minutes pass in well under a minute
+ * on an idle machine, and a busy machine slows the demo down instead of changing what happens (a
+ * scaled clock runs on while a loaded machine is still working: a person's approval could miss its
+ * window). The app runs with its own Azurite in memory and its own task
  * hub; local.settings.json is not read, so the demo runs the same on every machine.
  *
  * The story: release r42 goes to production and breaks it (readiness red, jobs API 500), then a
@@ -25,19 +29,17 @@ import { parseArgs } from 'node:util';
 import { labAlert } from '../lab/alerts.js';
 import type { ChannelMessage } from '../lab/channel.js';
 import { startAzurite } from './azurite.js';
-import { ScaledClock } from './clock.js';
+import { ManualClock } from './clock.js';
 import { exportIncident, type IncidentSummaryFile } from './incident-export.js';
 import { startLabHost } from './lab-host.js';
 import { LiveView, type IncidentRead } from './live-view.js';
 import { Logger } from './logger.js';
 
-/**
- * How much faster than real time the demo's clock runs: 180x without a person (the runbook's 72
- * minutes in 24 s), 120x with --approve, so the approver's ten-minute window lasts five real seconds
- * even on a busy machine.
- */
-export const DEMO_TIME_SCALE = 180;
-export const APPROVE_TIME_SCALE = 120;
+/** How far the demo moves the clock each time the app is idle. */
+export const DEMO_STEP_MS = 30_000;
+/** While the app works, time still passes, a second of it per 50 ms, so steps keep their order. */
+const BUSY_TICK_MS = 1000;
+const BUSY_POLL_MS = 50;
 const MINUTE = 60_000;
 /** The demo's people: the IC who acknowledges, and the approver of --approve. */
 const IC = { id: 'dana.kim@contoso.example', name: 'Dana Kim' };
@@ -46,7 +48,8 @@ export interface DemoOptions {
   appRoot: string;
   outDir: string;
   approve?: boolean;
-  timeScale?: number;
+  /** How far the clock moves at each step (default 30 s). */
+  stepMs?: number;
   png?: boolean;
   out: (text: string) => void;
   tty?: boolean;
@@ -80,7 +83,7 @@ const post = (url: string, body: unknown) => json<Record<string, unknown>>(url, 
 
 export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const wall0 = Date.now();
-  const scale = o.timeScale ?? (o.approve ? APPROVE_TIME_SCALE : DEMO_TIME_SCALE);
+  const step = o.stepMs ?? DEMO_STEP_MS;
   const scratch = mkdtempSync(path.join(tmpdir(), 'incident-autopilot-demo-'));
   const logLines: string[] = [];
   // The app's own log goes to a file: the terminal shows the live view.
@@ -91,7 +94,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   env.TaskHubName = 'Demo';
   env.POLICY_PATH = 'policy.sample.json';
   delete env.POLICY_JSON;
-  const clock = new ScaledClock(scale);
+  const clock = new ManualClock(Date.now(), 'stored');
   let labHost: Awaited<ReturnType<typeof startLabHost>> | undefined;
   try {
     labHost = await startLabHost({
@@ -110,12 +113,13 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const { host, lab, page } = labHost;
     const app = host.baseUrl;
     o.out(
-      `incident-autopilot demo: a P1 in the lab on a clock ${scale}x faster than real time` +
+      `incident-autopilot demo: a P1 in the lab on a clock moved ${step / 1000} s at a time, whenever the app is idle` +
         `${o.approve ? ' (a person approves the proposal by its signed link)' : ' (nobody decides: the automation rolls back at the deadline)'}.\n` +
         `The lab's page (slots, flags, Teams channel): ${page.url}\n\n`,
     );
 
-    const fired = await post(`${app}/api/alerts`, labAlert({ alertId: `demo-${Date.now().toString(36)}`, firedAt: new Date(clock.now() - 30_000).toISOString() }));
+    // Azure Monitor fires a few seconds after the window it measured, and delivers at once.
+    const fired = await post(`${app}/api/alerts`, labAlert({ alertId: `demo-${Date.now().toString(36)}`, firedAt: new Date(clock.now() - 5_000).toISOString() }));
     const incidentId = typeof fired.body.incidentId === 'string' ? fired.body.incidentId : undefined;
     if (fired.status !== 202 || fired.body.kind !== 'declared' || !incidentId) throw new DemoError(`The alert was not declared: ${fired.status} ${JSON.stringify(fired.body)}`);
     const base = `${app}/api/incidents/${incidentId}`;
@@ -124,7 +128,18 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     let acked = false;
     let approval: DemoResult['approval'] = null;
     const deadline = Date.now() + (o.timeoutMs ?? 150_000);
+    // Waits until the app has done what the clock's last move started; meanwhile time goes on slowly.
+    const settle = async (): Promise<void> => {
+      for (;;) {
+        const idle = host.idle().then(() => true);
+        const busy = new Promise<boolean>((r) => setTimeout(() => r(false), BUSY_POLL_MS));
+        if (await Promise.race([idle, busy])) return;
+        clock.advance(BUSY_TICK_MS);
+      }
+    };
     for (;;) {
+      // Everything the last step started is done before anything is read or time moves on.
+      await settle();
       const read = (await json<IncidentRead>(base)).body;
       const channel = lab.channel().filter((m) => m.text.includes(incidentId));
       view.update({ incident: read, messages: channel.map((m) => `${m.at.slice(11, 19)} ${m.threadId ? '↳ ' : ''}${m.title}`), now: clock.now(), title: 'demo' });
@@ -149,7 +164,10 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
         }
       }
       if (Date.now() > deadline) throw new DemoError(`The incident had not ended after ${Math.round((o.timeoutMs ?? 150_000) / 1000)} s (phase ${phase ?? '?'}); see ${path.join(o.outDir, 'host.log')}.`);
-      await new Promise((r) => setTimeout(r, 200));
+      await settle();
+      clock.advance(step);
+      // The timers the step made due start their work on the next turn.
+      await new Promise((r) => setTimeout(r, 10));
     }
     await host.idle();
     const channel = lab.channel();
@@ -196,21 +214,21 @@ async function main(): Promise<number> {
     options: {
       approve: { type: 'boolean' },
       out: { type: 'string' },
-      'time-scale': { type: 'string' },
+      step: { type: 'string' },
       'no-png': { type: 'boolean' },
       help: { type: 'boolean' },
     },
     strict: true,
   });
   if (values.help) {
-    process.stdout.write('Usage: npm run demo -- [--approve] [--out <dir>] [--time-scale <n>] [--no-png]\n');
+    process.stdout.write('Usage: npm run demo -- [--approve] [--out <dir>] [--step <seconds of incident time per step, default 30>] [--no-png]\n');
     return 0;
   }
-  const scale = values['time-scale'] === undefined ? (values.approve ? APPROVE_TIME_SCALE : DEMO_TIME_SCALE) : Number(values['time-scale']);
-  if (!(scale >= 1 && scale <= 1000)) throw new DemoError(`--time-scale must be a number from 1 to 1000, got ${values['time-scale']}`);
+  const stepS = values.step === undefined ? DEMO_STEP_MS / 1000 : Number(values.step);
+  if (!(stepS >= 1 && stepS <= 600)) throw new DemoError(`--step must be a number of seconds from 1 to 600, got ${values.step}`);
   const appRoot = path.resolve(__dirname, '..', '..', '..');
   const outDir = path.resolve(values.out ?? 'demo-out');
-  const result = await runDemo({ appRoot, outDir, approve: values.approve ?? false, timeScale: scale, png: !values['no-png'], out: (t) => process.stdout.write(t), tty: process.stdout.isTTY });
+  const result = await runDemo({ appRoot, outDir, approve: values.approve ?? false, stepMs: stepS * 1000, png: !values['no-png'], out: (t) => process.stdout.write(t), tty: process.stdout.isTTY });
   process.stdout.write(describeResult(result, path.relative(process.cwd(), outDir) || '.'));
   return result.summary.status === 'resolved' && result.summary.evidence.verified ? 0 : 1;
 }

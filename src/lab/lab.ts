@@ -25,7 +25,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { checkPolicy, type Policy, type ServiceEntry } from '../config/policy.js';
+import { checkPolicy, type Policy } from '../config/policy.js';
 import { DEFAULT_DELEGATED_SCOPES, qualifyScopes } from '../config/teams.js';
 import { ArmFake } from './arm-server.js';
 import { channelMessages, type ChannelMessage } from './channel.js';
@@ -87,22 +87,14 @@ export interface LabService {
   channelId: string | undefined;
 }
 
-function labServiceOf(policy: Policy, environment: string): { entry: ServiceEntry; service: LabService } {
-  const candidates = policy.services.filter((s) => s.environment.toLowerCase() === environment.toLowerCase());
-  const entry = candidates.find((s) => s.rollback?.api?.strategy === 'slot-swap' && s.sql && s.flags.length > 0);
-  if (!entry) {
-    throw new LabSetupError(
-      `The policy has no service in the ${environment} environment with a slot-swap rollback, a SQL target and a flag: ` +
-        `the lab simulates that service (see the Lab environment of policy.sample.json).`,
-    );
-  }
-  const api = entry.rollback?.api;
-  if (api?.strategy !== 'slot-swap' || !entry.sql) throw new LabSetupError('unreachable');
-  const env = policy.environments[entry.environment];
-  const teams = entry.teams ?? env?.teams;
-  return {
-    entry,
-    service: {
+function labServiceOf(policy: Policy, environment: string): LabService {
+  for (const entry of policy.services) {
+    const api = entry.rollback?.api;
+    const flag = entry.flags[0];
+    if (entry.environment.toLowerCase() !== environment.toLowerCase() || api?.strategy !== 'slot-swap' || !entry.sql || !flag) continue;
+    // The service's own Teams destination, else its environment's (as the app routes its messages).
+    const teams = entry.teams ?? policy.environments[entry.environment]?.teams;
+    return {
       service: entry.service,
       environment: entry.environment,
       subscriptionId: api.subscriptionId,
@@ -111,11 +103,15 @@ function labServiceOf(policy: Policy, environment: string): { entry: ServiceEntr
       stagingSlot: api.stagingSlot,
       sqlSetting: entry.sql.connectionSetting,
       scope: entry.sql.scope ?? entry.environment,
-      flag: entry.flags[0] ?? 'EnableLegacyHttpSse',
+      flag,
       teamId: teams?.teamId,
       channelId: teams?.channelId,
-    },
-  };
+    };
+  }
+  throw new LabSetupError(
+    `The policy has no service in the ${environment} environment with a slot-swap rollback, a SQL target and a flag: ` +
+      `the lab simulates that service (see the Lab environment of policy.sample.json).`,
+  );
 }
 
 export interface LabOptions {
@@ -163,13 +159,12 @@ export class Lab {
     readonly login: LoginFake,
     private readonly document: Record<string, unknown>,
     private readonly files: { armCa: string; graphCa: string; token: string },
-    private readonly now: () => number,
   ) {}
 
   static async start(o: LabOptions): Promise<Lab> {
     const checked = checkPolicy(o.policyDocument);
     if (!checked.ok) throw new LabSetupError(`The policy is not valid: ${checked.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
-    const { service } = labServiceOf(checked.policy, o.environment ?? LAB_ENVIRONMENT);
+    const service = labServiceOf(checked.policy, o.environment ?? LAB_ENVIRONMENT);
     const ports: Partial<LabPorts> = o.ports === 'free' ? {} : { ...labPorts(DEFAULT_LAB_PORT), ...(o.ports ?? {}) };
     const now = o.now ?? Date.now;
     const started: { stop(): Promise<void> }[] = [];
@@ -226,7 +221,7 @@ export class Lab {
         refreshedAt: at,
       };
       writeFileSync(files.token, JSON.stringify(signIn, null, 2), { mode: 0o600 });
-      return new Lab(service, target, arm, sql, graph, login, o.policyDocument as Record<string, unknown>, files, now);
+      return new Lab(service, target, arm, sql, graph, login, o.policyDocument as Record<string, unknown>, files);
     } catch (err) {
       await Promise.allSettled(started.reverse().map((s) => s.stop()));
       if (err instanceof LabSetupError) throw err;
@@ -367,10 +362,6 @@ export class Lab {
       channelMessages: s.channelMessages,
       graphPosts: this.graph.posts.length,
     });
-  }
-
-  get nowMs(): number {
-    return this.now();
   }
 
   async stop(): Promise<void> {

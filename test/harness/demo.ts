@@ -12,8 +12,6 @@ import type { IncidentSummaryFile } from '../../src/devhost/incident-export.js';
 import { humanDuration } from '../../src/domain/report-format.js';
 import { repoRoot } from './devhost.js';
 
-/** Faster than the CLI's 120x, to keep the suite short: the story is ordered by the runbook, not by the clock. */
-export const TEST_TIME_SCALE = 240;
 export const chromiumInstalled = existsSync(process.env.CHROMIUM_PATH?.trim() || '/usr/bin/chromium');
 
 export interface DemoRun {
@@ -24,10 +22,10 @@ export interface DemoRun {
   output: string;
 }
 
-export async function demo(approve: boolean, timeScale = TEST_TIME_SCALE): Promise<DemoRun> {
+export async function demo(approve: boolean): Promise<DemoRun> {
   const out = mkdtempSync(path.join(tmpdir(), 'demo-out-'));
   let output = '';
-  const result = await runDemo({ appRoot: repoRoot, outDir: out, approve, timeScale, png: chromiumInstalled, out: (t) => (output += t), tty: false, timeoutMs: 240_000 });
+  const result = await runDemo({ appRoot: repoRoot, outDir: out, approve, png: chromiumInstalled, out: (t) => (output += t), tty: false, timeoutMs: 240_000 });
   const file = (name: string): string => readFileSync(path.join(out, name), 'utf8');
   return { result, out, summary: JSON.parse(file('summary.json')) as IncidentSummaryFile, file, output };
 }

@@ -8,8 +8,7 @@ import { demo, expectFiguresAgree, type DemoRun } from '../harness/demo.js';
 
 let run: DemoRun;
 beforeAll(async () => {
-  // The CLI's own scale: the approver acts within the 10-minute decision window, which a loaded machine could shrink too far at 240x.
-  run = await demo(true, 120);
+  run = await demo(true);
 }, 300_000);
 
 describe('npm run demo -- --approve', () => {
