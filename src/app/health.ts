@@ -2,9 +2,10 @@
 import { createTableClient } from '../adapters/storage.js';
 import { readIntakeSettings } from '../config/intake.js';
 import type { Issue } from '../config/issues.js';
-import { PolicyError } from '../config/policy.js';
+import { PolicyError, type Policy } from '../config/policy.js';
 import { readSettings } from '../config/settings.js';
 import { appCommit, appVersion } from './build-info.js';
+import { deploymentChecklist, type ChecklistStep } from './deployment-checklist.js';
 import { loadPolicy, policyLocation } from './policy-source.js';
 
 export interface HealthReport {
@@ -16,16 +17,18 @@ export interface HealthReport {
     storage: { ok: boolean; latencyMs: number | null; error: string | null };
     policy: { ok: boolean; source: string; services: number; problems: Issue[]; error: string | null };
   };
+  /** The manual deployment steps (README, "Deploy to Azure"): done, todo or not checked. Informational: they do not change `status`. */
+  deployment: ChecklistStep[];
 }
 
 const STORAGE_PROBE_TIMEOUT_MS = 3000;
 
-function checkPolicy(env: NodeJS.ProcessEnv): HealthReport['checks']['policy'] {
+function checkPolicy(env: NodeJS.ProcessEnv): HealthReport['checks']['policy'] & { policy?: Policy } {
   const where = policyLocation(env);
   const source = where.kind === 'none' ? 'not configured' : where.kind === 'inline' ? 'POLICY_JSON' : where.where;
   try {
     const policy = loadPolicy(env);
-    return { ok: true, source, services: policy.services.length, problems: [], error: null };
+    return { ok: true, source, services: policy.services.length, problems: [], error: null, policy };
   } catch (err) {
     if (!(err instanceof PolicyError)) throw err;
     return { ok: false, source, services: 0, problems: err.issues.slice(0, 50), error: err.message.split('\n')[0] ?? err.message };
@@ -60,13 +63,14 @@ export async function checkHealth(env: NodeJS.ProcessEnv = process.env): Promise
   } else {
     storage.error = 'not checked: the storage settings are invalid';
   }
-  const policy = checkPolicy(env);
+  const { policy: loaded, ...policy } = checkPolicy(env);
   const ok = settings.ok && storage.ok && policy.ok;
   return {
     status: ok ? 'ok' : 'unhealthy',
     version: appVersion(),
     commit: appCommit(env) ?? null,
     checks: { settings: { ok: settings.ok, problems: settings.ok ? [] : settings.issues }, storage, policy },
+    deployment: deploymentChecklist(env, loaded),
   };
 }
 

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { applyLocalSettings } from '../config/local-settings.js';
+import { applyLocalSettings } from '../app/local-settings.js';
 import { checkPolicy, resolveService, type Policy } from '../config/policy.js';
 import { channelOf, freezeChannel, recipientsOf } from '../domain/teams-routing.js';
 

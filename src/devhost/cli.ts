@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { applyLocalSettings } from '../config/local-settings.js';
+import { applyLocalSettings } from '../app/local-settings.js';
 import { LabSetupError, labPorts, DEFAULT_LAB_PORT } from '../lab/lab.js';
 import { LAB_FAULTS, parseFaults, type LabFaultError } from '../lab/faults.js';
 import { ManualClock, RealClock, ScaledClock, type Clock } from './clock.js';
@@ -31,7 +31,8 @@ const usage = `Usage: npm start -- [options]
   --lab-port <n>        the lab's first port (default ${DEFAULT_LAB_PORT}; it uses n..n+7)
   --fault <names>       with --lab: inject faults at start (${LAB_FAULTS.join(', ')}),
                         comma-separated or repeated; also POST /faults/<name> on the lab page
-  --enforce-keys        require function keys (DEVHOST_FUNCTION_KEYS, DEVHOST_MASTER_KEY)
+  --enforce-keys        require function keys (DEVHOST_FUNCTION_KEYS, DEVHOST_MASTER_KEY); on
+                        without the flag when DEVHOST_FUNCTION_KEYS is set
   --log-level <level>   trace | debug | information | warning | error (default: information)
   --help`;
 
@@ -124,7 +125,7 @@ async function main(): Promise<void> {
     azurite: azuriteMode,
     ...(values['azurite-location'] ? { azuriteLocation: values['azurite-location'] } : {}),
     ...(azuritePorts ? { azuritePorts } : {}),
-    enforceKeys: values['enforce-keys'] ?? false,
+    ...(values['enforce-keys'] ? { enforceKeys: true } : {}),
     logLevel: parseLogLevel(values['log-level'], 'information'),
   };
   if (values.lab) {

@@ -25,7 +25,7 @@ import { createBlobServiceClient, storageTarget } from '../adapters/storage.js';
 import { evidencePack } from '../app/evidence.js';
 import { ALERT_PAYLOADS_CONTAINER } from '../app/stores.js';
 import { describeIssues } from '../config/issues.js';
-import { applyLocalSettings } from '../config/local-settings.js';
+import { applyLocalSettings } from '../app/local-settings.js';
 import { MAX_ARTIFACT_BYTES } from '../domain/evidence.js';
 import { LAB_FAULTS, parseFaults, type LabFault } from '../lab/faults.js';
 import type { Lab } from '../lab/lab.js';

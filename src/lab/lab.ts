@@ -249,14 +249,12 @@ export class Lab {
 
   /**
    * App settings that point the app at the lab. `base` is what is set already (local.settings.json
-   * and the environment): hosts allowed for smoke checks are added to, an approval key is kept.
+   * and the environment): an approval key there is kept. (The smoke probes may reach the lab's
+   * target because the policy names its URLs.)
    */
   settings(base: NodeJS.ProcessEnv = {}): Record<string, string> {
-    const hosts = new Set((base.SMOKE_ALLOWED_HOSTS ?? '').split(',').map((h) => h.trim()).filter(Boolean));
-    hosts.add('127.0.0.1');
     return {
       POLICY_JSON: this.policyJson(),
-      SMOKE_ALLOWED_HOSTS: [...hosts].join(','),
       // ARM over https with the lab's certificate, tokens from its managed-identity endpoint.
       APPSERVICE_ARM_ENDPOINT: this.arm.armUrl,
       APPSERVICE_ARM_CA_FILE: this.files.armCa,

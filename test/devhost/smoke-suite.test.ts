@@ -17,7 +17,8 @@ beforeAll(async () => {
   azurite = await startTestAzurite();
   // The flag's slow first event is far over the (generous) budget below, so no verdict here depends on how busy the machine is.
   app = await startTargetApp({ legacySse: { firstEventDelayMs: 1500, heartbeatMs: 20_000 } });
-  h = await startTestHost({ azurite, appRoot: repoRoot, logLevel: 'warning' });
+  // No policy here names the target app's host: the setting lets the probes reach it.
+  h = await startTestHost({ azurite, appRoot: repoRoot, logLevel: 'warning', env: { SMOKE_ALLOWED_HOSTS: '127.0.0.1' } });
 });
 afterAll(async () => {
   await h?.stop();

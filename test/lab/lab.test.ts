@@ -37,8 +37,9 @@ describe('the lab', () => {
   });
 
   it('hands the app settings that point at its simulators, and the policy with its own ports', () => {
-    const s = lab.settings({ SMOKE_ALLOWED_HOSTS: 'admin.contoso.example', APPROVAL_SIGNING_KEY: 'kept' });
-    expect(s).toMatchObject({ TEAMS_DELIVERY: 'channel', TEAMS_GRAPH_URL: lab.graph.url, APPSERVICE_ARM_ENDPOINT: lab.arm.armUrl, SMOKE_ALLOWED_HOSTS: 'admin.contoso.example,127.0.0.1', APPROVAL_IDENTITY: 'link', APPROVAL_SIGNING_KEY: 'kept' });
+    const s = lab.settings({ APPROVAL_SIGNING_KEY: 'kept' });
+    expect(s).toMatchObject({ TEAMS_DELIVERY: 'channel', TEAMS_GRAPH_URL: lab.graph.url, APPSERVICE_ARM_ENDPOINT: lab.arm.armUrl, APPROVAL_IDENTITY: 'link', APPROVAL_SIGNING_KEY: 'kept' });
+    expect(s.SMOKE_ALLOWED_HOSTS).toBeUndefined();
     expect(s.SQL_CONNECTION_ADMIN_LAB).toContain(`127.0.0.1,${lab.sql.port}`);
     const policy = JSON.parse(s.POLICY_JSON ?? '{}') as { services: { environment: string; endpoints?: { baseUrl: string; stagingBaseUrl?: string } }[] };
     const labService = policy.services.find((x) => x.environment === 'Lab');

@@ -1,7 +1,7 @@
 /**
- * local.settings.json, read the same way by the dev host and by the command-line tools (npm run
- * evidence, drill, teams:signin, policy:check), so a setting made there applies to all of them, as
- * Core Tools applies it to `func start`.
+ * local.settings.json, read the way Azure Functions Core Tools reads it: its `Values` become
+ * environment variables, without overriding variables that are already set. Used by the dev host
+ * (`npm start`) and by the command-line tools, so a tool sees the settings the local app runs with.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -32,4 +32,3 @@ export function applyLocalSettings(root: string, env: NodeJS.ProcessEnv = proces
   }
   return { file, applied };
 }
-
