@@ -473,7 +473,8 @@ function resolve(s: RunbookState, c: RunbookConfig, now: number, by: string): Co
 /**
  * A drill (plan mode) changes nothing, so it cannot watch a recovery: it ends once it has shown
  * how the runbook answers its deadline (the containment it would carry out and what the checks see
- * right after, or the escalation when nobody decides), with the same close as a real incident.
+ * right after, or the escalation when nobody decides), with the same close as a real incident. A
+ * drill people decide goes on until its containment timebox passes (or they resolve it).
  */
 export const DRILL_RESOLVER = 'incident-bot (drill complete)';
 
@@ -643,7 +644,10 @@ export function onResult(prev: RunbookState, c: RunbookConfig, command: Command,
     const v = result.verdict;
     s.lastVerdict = v;
     notes.push(`Smoke checks (${command.purpose}): ${v.verdict}${v.reasons.length ? `: ${v.reasons.slice(0, 3).join('; ')}` : ''}.`);
-    if (s.phase === 'verifying' && c.mode === 'plan') {
+    if (s.phase === 'verifying' && c.mode === 'plan' && s.decidedBy?.startsWith('incident-bot')) {
+      // Nobody is playing this drill (the automation answered its deadline): it has shown all it can.
+      // A drill people play goes on (they may ask for a rollback, extend, resolve) until its
+      // containment timebox passes.
       const what = `the containment was planned, not carried out, so these checks (${v.verdict}) cannot show its effect; a real incident would now verify until green and watch the monitoring window.`;
       commands.push(...endDrill(s, c, now, what, notes));
     } else if (s.phase === 'verifying') {

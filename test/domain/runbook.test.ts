@@ -423,13 +423,19 @@ describe('runbook: nobody decides a flag revert, and drills', () => {
     expect(d.notes).toContain('Drill complete: nobody decided by the deadline; a real incident would now escalate and ask again every 20 min until a person decides.');
   });
 
-  it('a drill a person decides ends after the planned containment and one check', () => {
-    const d = new Driver(flagAndRelease(['green']), 'P1', { ...config, mode: 'plan' });
+  it('a drill people play goes on after their decision (they may still roll back) and ends when its containment timebox passes', () => {
+    const d = new Driver(flagAndRelease(['red']), 'P1', { ...config, mode: 'plan' });
     d.event({ kind: 'decision', actor: 'riley', choice: 'accept-proposal', proposalId: d.state.proposal?.id ?? '' });
     d.advanceTo(d.now);
     expect(d.executed()).toEqual(['set-flag']);
+    expect(d.state.phase).toBe('verifying');
+    d.event({ kind: 'rollback', actor: 'riley', reason: 'game day: the revert is not enough' });
+    d.advanceTo(d.now);
+    expect(d.executed()).toEqual(['set-flag', 'api-to-lkg']);
+    expect(d.state.phase).toBe('verifying');
+    d.advanceTo(d.now + 31 * MIN);
     expect(d.state.phase).toBe('closed');
-    expect(d.log.filter((c) => c.kind === 'smoke')).toHaveLength(1);
+    expect(d.notes).toContainEqual(expect.stringMatching(/^Drill complete: the containment was planned, not carried out, and its timebox has passed/));
   });
 });
 
