@@ -28,6 +28,7 @@ import {
   type RunbookConfig,
 } from '../../src/domain/runbook.js';
 import { buildMessage, type MessageContext } from '../../src/domain/runbook-messages.js';
+import { timelineOf } from '../../src/domain/incident-timeline.js';
 
 const MIN = 60_000;
 const T0 = Date.UTC(2026, 10, 20, 10, 0); // Friday 20 Nov 2026, 10:00 UTC
@@ -439,6 +440,8 @@ describe('runbook: nobody decides a flag revert, and drills', () => {
     expect(d.s.containments[0]?.steps.map((x) => x.action.kind)).toEqual(['set-flag', 'api-to-lkg']);
     expect(d.log.filter((c) => c.kind === 'freeze')).toHaveLength(1);
     expect(d.s).toMatchObject({ rolledBack: true, phase: 'monitoring' });
+    // The timeline says both, as the rollback message does ("Rolling back: Flags/config, API").
+    expect(timelineOf(d.events, 'incident-bot').map((e) => e.text)).toContainEqual(expect.stringMatching(/^Reverting EnableLegacyHttpSse and rolling back to the last known good release \(nobody decided within the timebox\)/));
   });
 
   it('the proposal card says so: without an answer the automation reverts the flag, then rolls back to LKG', () => {
