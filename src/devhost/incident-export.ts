@@ -115,7 +115,16 @@ export async function exportIncident(o: ExportOptions): Promise<ExportResult> {
     write('teams-messages.md', [`# Teams messages of drill ${o.incidentId}`, '', `${planned.length} message(s) the drill would have posted, from its evidence pack; none was sent.`, '', ...planned].join('\n'));
     teamsMessages = planned.length;
   } else {
-    write('teams-messages.md', channelMarkdown(posted, `Teams messages of ${o.incidentId} (the lab's channel)`));
+    // The pack records the incident's own messages (messages/); a deploy freeze is announced for the
+    // environment by the freeze activity (its record is in rollback/): say which is which, so the
+    // report's "Messages sent" and this file do not seem to disagree.
+    const recorded = new Set(bundle.messages.flatMap((m) => (m.messageId ? [m.messageId] : [])));
+    const own = posted.filter((m) => recorded.has(m.id)).length;
+    const note =
+      own === posted.length
+        ? `All ${own} are in the evidence pack's messages/.`
+        : `${own} of them are the incident's own messages, as the evidence pack records them (messages/, the report's "Messages sent"); the other ${posted.length - own} name the incident but are not in messages/ (the deploy-freeze announcements for ${s.environment}, whose actions are in rollback/).`;
+    write('teams-messages.md', channelMarkdown(posted, `Teams messages of ${o.incidentId} (the lab's channel)`, note));
     teamsMessages = posted.length;
   }
 

@@ -80,8 +80,8 @@ export function channelLines(messages: readonly ChannelMessage[], width = 110): 
 }
 
 /** The channel as Markdown: one section per message, its text as posted. */
-export function channelMarkdown(messages: readonly ChannelMessage[], heading: string): string {
-  const out = [`# ${heading}`, '', `${messages.length} message(s), oldest first. Each is the text the product posted (the card's plain-text form).`, ''];
+export function channelMarkdown(messages: readonly ChannelMessage[], heading: string, note?: string): string {
+  const out = [`# ${heading}`, '', `${messages.length} message(s), oldest first. Each is the text the product posted (the card's plain-text form).${note ? ` ${note}` : ''}`, ''];
   for (const m of messages) {
     out.push(`## ${m.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z')} ${m.threadId ? '(reply)' : '(new thread)'}`, '');
     out.push('```text', m.text.replace(/```/g, "'''"), '```', '');

@@ -30,30 +30,43 @@ export async function demo(approve: boolean): Promise<DemoRun> {
   return { result, out, summary: JSON.parse(file('summary.json')) as IncidentSummaryFile, file, output };
 }
 
-/** "Time to mitigate: 13 min" in the RESOLVED message of teams-messages.md -> 13. */
-export function messageMinutes(markdown: string, label: string): number | undefined {
+/** "Time to mitigate: 10 min 25 s" in the RESOLVED message of teams-messages.md -> "10 min 25 s". */
+export function messageFigure(markdown: string, label: string): string | undefined {
   const resolved = markdown.slice(markdown.lastIndexOf('✅ RESOLVED'));
-  const m = new RegExp(`${label}: (\\d+) min`).exec(resolved);
-  return m ? Number(m[1]) : undefined;
+  return new RegExp(`^${label}: (.+)$`, 'm').exec(resolved)?.[1];
 }
 
-/** The report, the Teams channel and summary.json tell the same figures (the message in whole minutes). */
+/**
+ * The report, the RESOLVED message in the Teams channel and summary.json tell the same figures,
+ * each as the product formats it (all read the incident record's one derivation).
+ */
 export function expectFiguresAgree(run: DemoRun): void {
   const teams = run.file('teams-messages.md');
   const report = run.file('report.html');
   const figures: [string, keyof NonNullable<IncidentSummaryFile['mttx']>][] = [
+    ['Time to declare', 'timeToDeclare'],
     ['Time to acknowledge', 'timeToAcknowledge'],
     ['Time to mitigate', 'timeToMitigate'],
     ['Time to recover', 'timeToRecover'],
+    ['Impact', 'impactDuration'],
   ];
   for (const [label, key] of figures) {
     const seconds = run.summary.mttx?.[key]?.seconds;
     expect(seconds, key).toBeTypeOf('number');
-    // The report shows the pack's figure...
-    expect(report, `${label} in report.html`).toContain(humanDuration(seconds));
-    // ...and the RESOLVED message the same, rounded to the minute.
-    const minutes = messageMinutes(teams, label);
-    expect(minutes, `${label} in the RESOLVED message`).toBeTypeOf('number');
-    expect(Math.abs((minutes ?? 0) * 60 - (seconds ?? 0)), `${label}: message ${minutes} min, report ${humanDuration(seconds)}`).toBeLessThanOrEqual(30);
+    const shown = humanDuration(seconds);
+    expect(report, `${label} in report.html`).toContain(shown);
+    expect(messageFigure(teams, label), `${label} in the RESOLVED message`).toBe(shown);
   }
+}
+
+/** teams-messages.md says how many of its messages the evidence pack records, and they are the report's "Messages sent". */
+export function expectMessagesAccounted(run: DemoRun): void {
+  const teams = run.file('teams-messages.md');
+  const head = /^(\d+) message\(s\), oldest first\..*?(?:All (\d+) are in|(\d+) of them are the incident's own messages)/m.exec(teams);
+  expect(head, 'the count line of teams-messages.md').not.toBeNull();
+  const total = Number(head?.[1]);
+  const own = Number(head?.[2] ?? head?.[3]);
+  expect(total).toBe(run.summary.teamsMessages);
+  const pack = /messages\/ \((\d+)\)/.exec(run.file('report.html'));
+  expect(Number(pack?.[1]), 'messages/ in the report').toBe(own);
 }

@@ -4,7 +4,7 @@
  * containment timebox rolls the release back. Both actions are done, the incident resolves.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { demo, expectFiguresAgree, type DemoRun } from '../harness/demo.js';
+import { demo, expectFiguresAgree, expectMessagesAccounted, type DemoRun } from '../harness/demo.js';
 
 let run: DemoRun;
 beforeAll(async () => {
@@ -20,7 +20,8 @@ describe('npm run demo -- --approve', () => {
     expect(run.summary.actions.every((a) => a.outcome === 'done')).toBe(true);
     // The decision is the approver's (the link's holder: locally nobody vouches for a signed-in person), not the automation's.
     expect(run.file('postmortem.md')).toMatch(/\| teams \(approval-link\) \| revert-config \| approval-link \|/);
-    expect(run.output).toContain('Containment did not re-stabilise in time: rolling back to the last known good release');
+    expect(run.output).toContain('Rolling back to the last known good release (containment did not re-stabilise within 15 min)');
     expectFiguresAgree(run);
+    expectMessagesAccounted(run);
   });
 });

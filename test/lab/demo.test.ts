@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumInstalled, demo, expectFiguresAgree, type DemoRun } from '../harness/demo.js';
+import { chromiumInstalled, demo, expectFiguresAgree, expectMessagesAccounted, type DemoRun } from '../harness/demo.js';
 
 let run: DemoRun;
 beforeAll(async () => {
@@ -38,5 +38,6 @@ describe('npm run demo', () => {
     expect(run.summary.teamsMessages).toBeGreaterThanOrEqual(8);
     expect(run.file('teams-messages.md')).toMatch(/🚨 P1 INCIDENT — Lab/);
     expectFiguresAgree(run);
+    expectMessagesAccounted(run);
   });
 });
