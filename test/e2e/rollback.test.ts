@@ -190,7 +190,7 @@ describe('drill', () => {
     await w.resolved(id);
 
     const story = texts(await w.incident(id));
-    expect(story).toContainEqual('Nobody decided in time: reverting EnableLegacyHttpSse and rolling back to the last known good release.');
+    expect(story).toContainEqual(expect.stringMatching(/^Reverting EnableLegacyHttpSse and rolling back to the last known good release \(nobody decided within the timebox\)/));
     expect(story).toContainEqual(expect.stringMatching(/^set-flag: planned: Plan: .*EnableLegacyHttpSse/));
     expect(story).toContainEqual(expect.stringMatching(/^Plan: .*freeze/i));
     expect(story).toContainEqual(expect.stringMatching(/^Drill complete: the containment was planned, not carried out/));
