@@ -290,7 +290,7 @@ async function main(argv: string[]): Promise<number> {
   process.stdout.write(
     [
       '',
-      `DRILL ${result.drillId}: ${s.status} (${s.severity}, ${s.service}@${s.environment}); every action planned, nothing changed or posted.`,
+      `DRILL ${result.drillId}: ${s.status} (${s.severity}, ${s.service}@${s.environment}); ${actionsLine(s.actions)}`,
       'Actions:',
       ...s.actions.map((a) => `  · ${a.name} (${a.step}): ${a.outcome}: ${a.summary.slice(0, 160)}`),
       `Evidence: ${s.evidence.location} ${s.evidence.sealed ? 'sealed' : 'NOT sealed'}, ${s.evidence.verified ? 'verified' : 'NOT verified'}.`,
@@ -314,4 +314,14 @@ if (require.main === module) {
       process.exit(usage ? 2 : 1);
     },
   );
+}
+
+/** What the pack's action records say the drill did: counted by outcome, never assumed. */
+export function actionsLine(actions: { outcome: string }[]): string {
+  const by = new Map<string, number>();
+  for (const a of actions) by.set(a.outcome, (by.get(a.outcome) ?? 0) + 1);
+  const counts = [...by].map(([k, n]) => `${n} ${k}`).join(', ');
+  const acted = actions.filter((a) => a.outcome !== 'planned' && a.outcome !== 'skipped').length;
+  if (!actions.length) return 'no action was planned.';
+  return acted ? `${acted} action(s) did not stay a plan (${counts}): read the actions below.` : `no action was carried out (${counts}).`;
 }

@@ -806,7 +806,7 @@ export function renderIncidentReport(input: ReportInput): string {
 <body>
 <main>
 <header class="banner">
-  <div>${s?.drill ? '<span class="drill" title="A drill: every action was planned, nothing was changed and no message was sent">DRILL</span>' : ''}<span class="sev">${esc(sev)}</span>${pill(status, status === 'resolved' ? 'Resolved' : 'Open')} <span class="muted">${esc(ref.environment)} · ${esc(ref.service)} · ${esc(ref.incidentId)}</span></div>
+  <div>${s?.drill ? '<span class="drill" title="A drill: each action reports what it would have done (planned) or why there was nothing to do (skipped); nothing was changed and no message was sent">DRILL</span>' : ''}<span class="sev">${esc(sev)}</span>${pill(status, status === 'resolved' ? 'Resolved' : 'Open')} <span class="muted">${esc(ref.environment)} · ${esc(ref.service)} · ${esc(ref.incidentId)}</span></div>
   <h1>${clip(s?.summary ?? 'Incident', 200)}</h1>
   <div class="meta">
     <span>Declared <b>${esc(utc(r?.milestones.declaredAt ?? ref.declaredAt))}</b></span>
