@@ -328,14 +328,17 @@ export class Steps {
 
   private *archive(): Step {
     const pack = this.run.packRef();
+    // A drill's evidence is what the drill produces, not a change to a target: its pack is written
+    // and sealed like a real incident's (its record says drill, its report and postmortem DRILL).
+    const mode = 'execute';
     try {
       const refused: string[] = [];
       for (const batch of chunkArtifacts(this.run.artifacts())) {
-        const written = yield* callActivity(this.context, writeArtifacts, { pack, artifacts: batch, mode: this.mode });
+        const written = yield* callActivity(this.context, writeArtifacts, { pack, artifacts: batch, mode });
         if (written.refused) refused.push(written.summary);
       }
-      const reports = yield* callActivity(this.context, writeReports, { pack, at: this.nowIso(), dueBusinessDays: this.input.policy.postmortemDueBusinessDays, mode: this.mode });
-      const sealed = yield* callActivity(this.context, sealPack, { pack, at: this.nowIso(), mode: this.mode });
+      const reports = yield* callActivity(this.context, writeReports, { pack, at: this.nowIso(), dueBusinessDays: this.input.policy.postmortemDueBusinessDays, mode });
+      const sealed = yield* callActivity(this.context, sealPack, { pack, at: this.nowIso(), mode });
       const summary = `Evidence pack ${sealed.result}${sealed.manifest ? `: manifest SHA-256 ${sealed.manifest.sha256}` : ''}. ${reports.summary}${refused.length ? ` ${refused.join(' ')}` : ''}`;
       return { kind: 'archived', sealed: sealed.result === 'sealed' || sealed.result === 'already-sealed', manifestSha256: sealed.manifest?.sha256 ?? null, summary };
     } catch (err) {

@@ -1,26 +1,43 @@
 #!/usr/bin/env node
 /**
- * `npm run policy:check -- <file>`: validates a policy file and explains it. Exit code 0 when
- * valid (warnings are printed), 1 when invalid (every problem with its path), 2 on usage errors.
+ * `npm run policy:check -- [<file>]`: validates a policy file and explains it; without a file, the
+ * policy the app would load (POLICY_JSON or POLICY_PATH, from the environment or local.settings.json).
+ * Exit code 0 when valid (warnings are printed), 1 when invalid (every problem with its path), 2 on
+ * usage errors.
  */
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { applyLocalSettings } from '../app/local-settings.js';
 import { checkPolicy, resolveService, type Policy } from '../config/policy.js';
 import { channelOf, freezeChannel, recipientsOf } from '../domain/teams-routing.js';
 
-function main(argv: string[]): number {
-  const file = argv.find((a) => !a.startsWith('-'));
-  const asJson = argv.includes('--json');
+/** The policy text to check: the file named, else the app's own setting. */
+function source(argv: string[]): { file: string; text: string } | number {
+  let file = argv.find((a) => !a.startsWith('-'));
   if (!file) {
-    process.stderr.write('Usage: npm run policy:check -- <policy.json> [--json]\n');
-    return 2;
+    applyLocalSettings(process.cwd());
+    const inline = process.env.POLICY_JSON?.trim();
+    if (inline) return { file: 'POLICY_JSON', text: inline };
+    const setting = process.env.POLICY_PATH?.trim();
+    if (!setting) {
+      process.stderr.write('Usage: npm run policy:check -- [<policy.json>] [--json]\n(no file given, and neither POLICY_PATH nor POLICY_JSON is set in the environment or local.settings.json)\n');
+      return 2;
+    }
+    file = path.resolve(process.cwd(), setting);
   }
-  let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    return { file, text: readFileSync(file, 'utf8') };
   } catch (err) {
     process.stderr.write(`Cannot read ${file}: ${(err as Error).message}\n`);
     return 2;
   }
+}
+
+function main(argv: string[]): number {
+  const asJson = argv.includes('--json');
+  const src = source(argv);
+  if (typeof src === 'number') return src;
+  const { file, text } = src;
   let document: unknown;
   try {
     document = JSON.parse(text);

@@ -431,8 +431,11 @@ export function applyEvent(s: Incident | null, e: IncidentEvent): Incident {
       const o = e.outcome.kind;
       if (isRollback(e.action) && o === 'done') s.rolledBack = true;
       if (isRollback(e.action) && (o === 'done' || o === 'skipped')) s.onLkg = true;
-      if (e.action === 'freeze' && (o === 'done' || o === 'skipped')) s.frozen = true;
-      if (e.action === 'unfreeze' && (o === 'done' || o === 'skipped')) s.frozen = false;
+      // A drill follows the path of its plan: a planned freeze counts as set (it is not planned twice,
+      // and its planned lift closes it), as a planned lift counts as lifted.
+      const took = o === 'done' || o === 'skipped' || (o === 'planned' && e.mode === 'plan');
+      if (e.action === 'freeze' && took) s.frozen = true;
+      if (e.action === 'unfreeze' && took) s.frozen = false;
       if (e.action === 'record-lkg' && o === 'done') s.lkgRecorded = recordedRelease(e.outcome) ?? s.snapshot?.api?.current ?? s.snapshot?.web?.current ?? 'the running release';
       const c = currentContainment(s);
       const planned = c?.steps.find((x) => x.step === e.step);

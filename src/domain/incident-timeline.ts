@@ -78,12 +78,16 @@ export function lineOf(e: IncidentEvent, s: Incident, bot: string): Line | null 
       return { kind: 'rollback-requested', actor: who(e.by), text: `Rollback requested: ${e.reason}` };
     case 'timebox-extended':
       return { kind: 'extend', actor: who(e.by), text: `The ${e.timebox} timebox was extended by ${e.minutes} min${e.reason ? `: ${e.reason}` : '.'}` };
-    case 'containment-started':
+    case 'containment-started': {
+      // A rollback may revert flags/config first (nobody decided a P1 whose proposal named them): say so.
+      const reverts = e.steps.flatMap((x) => (x.action.kind === 'set-flag' || x.action.kind === 'set-config' ? [x.action.key] : []));
+      const verb = reverts.length ? `Reverting ${reverts.join(', ')} and rolling back` : 'Rolling back';
       return e.rollback
-        ? { kind: 'runbook', actor: bot, text: `Rolling back to the last known good release (${e.why}); recovery due by ${hhmm(e.dueAt)} UTC.` }
+        ? { kind: 'runbook', actor: bot, text: `${verb} to the last known good release (${e.why}); recovery due by ${hhmm(e.dueAt)} UTC.` }
         : e.steps.length || e.choice === 'monitor-only'
           ? { kind: 'runbook', actor: bot, text: `Containment ${e.choice}: ${e.steps.length ? `${e.steps.length} step(s)` : 'no change, keep watching'}; checks must be green by ${hhmm(e.dueAt)} UTC.` }
           : { kind: 'runbook', actor: bot, text: `"${e.choice}" has nothing to do here (no matching change or rollback target): the runbook keeps verifying; checks must be green by ${hhmm(e.dueAt)} UTC.` };
+    }
     case 'action-completed': {
       const o = e.outcome;
       if (o.kind === 'refused' || o.kind === 'failed') {

@@ -160,11 +160,15 @@ function ifNoAnswerDetail(s: Incident, c: RunbookConfig): string | undefined {
   const box = c.boxes[s.severity];
   if (box.noDecision !== 'rollback') return undefined;
   if (!c.canRollBackApi && !c.canRollBackWeb) return 'the automation cannot roll back (this service has no rollback target): it escalates, and a person must decide';
-  if (releaseOf(s).lkg !== null) return undefined;
+  // The runbook reverts the flag/config changes the proposal names before it rolls back (runbook.ts onTimer).
+  const keys = (s.proposal?.steps ?? []).flatMap((x) => (x.kind === 'set-flag' || x.kind === 'set-config' ? [x.key] : []));
+  const revert = keys.length ? `reverts ${keys.join(', ')}, then ` : '';
+  const lkg = releaseOf(s).lkg;
+  if (lkg !== null) return keys.length ? `the automation ${revert}rolls back to LKG ${lkg} ("if in doubt, roll back")` : undefined;
   const unreadable = s.snapshot?.problems.some((x) => x.startsWith('release')) ?? false;
   return unreadable
-    ? 'the automation tries to roll back, but the last known good release could not be read: if the rollback is refused, people are paged'
-    : `the automation tries to roll back, but no last known good release is recorded for ${s.service}: unless one is recorded by then (POST /api/lkg), the rollback is refused and people are paged`;
+    ? `the automation ${revert}tries to roll back, but the last known good release could not be read: if the rollback is refused, people are paged`
+    : `the automation ${revert}tries to roll back, but no last known good release is recorded for ${s.service}: unless one is recorded by then (POST /api/lkg), the rollback is refused and people are paged`;
 }
 
 const nameOf = (a: Actor | null, bot: string): string => (a ? actorLabel(a) : bot);

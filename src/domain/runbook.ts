@@ -446,6 +446,19 @@ function resolve(t: Turn, by: Actor | null, summary: string | null, why: string)
   t.command({ kind: 'close', step: 'close' });
 }
 
+/**
+ * A drill (plan mode) changes nothing, so it cannot watch a recovery: it ends once it has shown how
+ * the runbook answers its deadline (the containment it would carry out and what the checks see
+ * right after, or the escalation when nobody decides), with the same close as a real incident. A
+ * drill people decide goes on until its containment timebox passes (or they resolve it).
+ */
+export const DRILL_COMPLETE = 'Drill complete';
+
+function endDrill(t: Turn, what: string): void {
+  t.emit({ type: 'noted', by: null, text: `${DRILL_COMPLETE}: ${what}` });
+  resolve(t, null, null, `${DRILL_COMPLETE.toLowerCase()}: ${what.split(';')[0]}`);
+}
+
 /** A wake-up: the machine checks which of its clocks has run out. */
 export function onTimer(t: Turn): void {
   const { s, p, c, now } = t;
@@ -463,10 +476,15 @@ export function onTimer(t: Turn): void {
   if (s.phase === 'deciding' && now >= decisionDueAt(s, c)) {
     const minutes = t.box.decisionMinutes + extendedMinutes(s, 'decision');
     if (t.box.noDecision === 'rollback') {
-      const steps = rollbackSteps(s, c, `no decision within ${minutes} min (${s.severity}: if in doubt, roll back)`);
-      if (steps.length) {
-        t.emit({ type: 'decided', by: null, choice: 'api-to-lkg', proposalId: s.proposal?.id ?? null, reason: null, why: `nobody decided within ${minutes} min (${s.severity}: if in doubt, roll back)` });
-        beginContainment(t, 'api-to-lkg', steps, 'nobody decided within the timebox');
+      const app = rollbackSteps(s, c, `no decision within ${minutes} min (${s.severity}: if in doubt, roll back)`);
+      // "If in doubt, roll back" rolls back everything the snapshot suspects: an app rollback leaves
+      // a flag or config value in SQL as it is, so the changes the proposal would revert come first
+      // (RB-02 section 5: config/flag revert via the stored procedures), then the app to LKG.
+      const reverts = app.length ? (s.proposal?.steps ?? []).filter((x): x is Extract<ContainmentStep, { key: string }> => x.kind === 'set-flag' || x.kind === 'set-config') : [];
+      if (app.length) {
+        const what = reverts.length ? `: reverting ${reverts.map((x) => x.key).join(', ')} and rolling back to the last known good release` : '';
+        t.emit({ type: 'decided', by: null, choice: 'api-to-lkg', proposalId: s.proposal?.id ?? null, reason: null, why: `nobody decided within ${minutes} min (${s.severity}: if in doubt, roll back)${what}` });
+        beginContainment(t, 'api-to-lkg', [...reverts, ...app], 'nobody decided within the timebox');
       } else {
         escalate(t, 'no-rollback-target', 'Nobody decided in time and this service has no rollback target: decide by hand.');
         reissueProposal(t, now + t.box.decisionMinutes * MINUTE, 'Nobody decided in time and there is no rollback target: decide by hand.');
@@ -476,10 +494,19 @@ export function onTimer(t: Turn): void {
       escalate(t, 'no-decision', `No containment decision after ${minutes + (p.decisionReminders - 1) * t.box.decisionMinutes} min (reminder ${p.decisionReminders}); the proposal stands: ${s.proposal?.path ?? 'none'}.`);
       reissueProposal(t, now + t.box.decisionMinutes * MINUTE, `Reminder ${p.decisionReminders}: no containment decision yet.`);
     }
+    if (c.mode === 'plan' && s.phase === 'deciding') {
+      endDrill(t, `nobody decided by the deadline; a real incident would now escalate and ask again every ${t.box.decisionMinutes} min until a person decides.`);
+      return;
+    }
   }
 
   const judged = containmentJudgedAt(s, p);
   const cur = s.containments.at(-1);
+  if (s.phase === 'verifying' && cur && judged !== null && now >= judged && s.checks.last?.verdict !== 'green' && c.mode === 'plan') {
+    // A drill's containment was planned: checks cannot recover from a plan, so its deadline shows nothing new.
+    endDrill(t, 'the containment was planned, not carried out, and its timebox has passed; a real incident would now roll back or escalate.');
+    return;
+  }
   if (s.phase === 'verifying' && cur && judged !== null && now >= judged && s.checks.last?.verdict !== 'green') {
     if (mayRollBack(s)) {
       const steps = rollbackSteps(s, c, `containment did not re-stabilise within ${t.box.containmentMinutes} min`);
@@ -575,6 +602,13 @@ function onChecks(t: Turn, cmd: Command, checks: ChecksOutcome): void {
   const { s, p, c, now } = t;
   const purpose = cmd.kind === 'smoke' ? cmd.purpose : 'verify';
   t.emit({ type: 'checks-run', purpose, ...checks });
+  if (s.phase === 'verifying' && c.mode === 'plan' && s.decision?.automatic && s.approvals.length === 0) {
+    // Nobody is playing this drill (the automation answered its deadline): it has shown all it can.
+    // A drill people play goes on (they may ask for a rollback, extend, resolve) until its
+    // containment timebox passes.
+    endDrill(t, `the containment was planned, not carried out, so these checks (${checks.verdict}) cannot show its effect; a real incident would now verify until green and watch the monitoring window.`);
+    return;
+  }
   if (s.phase === 'verifying') {
     if (checks.verdict === 'green') {
       const minutes = t.box.monitoringMinutes + extendedMinutes(s, 'monitoring');

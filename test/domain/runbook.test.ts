@@ -4,7 +4,7 @@
  * the tests read is the incident record's (the machine's only state of its own is bookkeeping).
  */
 import { describe, expect, it } from 'vitest';
-import type { SeverityLevel, Timebox } from '../../src/config/policy.js';
+import { Thresholds, type SeverityLevel, type Timebox } from '../../src/config/policy.js';
 import type { ActionOutcome } from '../../src/domain/actions.js';
 import type { Actor } from '../../src/domain/actor.js';
 import type { RecentChange, ReleaseState } from '../../src/domain/containment.js';
@@ -27,6 +27,8 @@ import {
   type Plan,
   type RunbookConfig,
 } from '../../src/domain/runbook.js';
+import { buildMessage, type MessageContext } from '../../src/domain/runbook-messages.js';
+import { timelineOf } from '../../src/domain/incident-timeline.js';
 
 const MIN = 60_000;
 const T0 = Date.UTC(2026, 10, 20, 10, 0); // Friday 20 Nov 2026, 10:00 UTC
@@ -126,11 +128,12 @@ class Driver {
         const v = this.world.smoke[Math.min(this.smokeRuns++, this.world.smoke.length - 1)] ?? 'green';
         return { kind: 'checks', checks: { ...checks(v), run: null } };
       }
+      // A drill's actions report what they would do, as the activities do in plan mode.
       case 'execute':
-        return { kind: 'action', activity: `activity-${cmd.action.kind}`, outcome: this.world.outcome(cmd) };
+        return { kind: 'action', activity: `activity-${cmd.action.kind}`, outcome: this.c.mode === 'plan' ? { kind: 'planned', summary: `Plan: ${cmd.action.kind}`, changes: [] } : this.world.outcome(cmd) };
       case 'freeze':
       case 'record-lkg':
-        return { kind: 'action', activity: cmd.kind, outcome: { kind: 'done', summary: `${cmd.kind} ok`, changes: [] } };
+        return { kind: 'action', activity: cmd.kind, outcome: this.c.mode === 'plan' ? { kind: 'planned', summary: `Plan: ${cmd.kind}`, changes: [] } : { kind: 'done', summary: `${cmd.kind} ok`, changes: [] } };
       case 'announce':
       case 'page-on-call':
         return { kind: 'teams', events: [] };
@@ -410,5 +413,112 @@ describe('runbook', () => {
     d.advanceTo(T0 + 90 * MIN);
     expect(deriveIncident(d.events)).toEqual(d.s);
     expect(d.events.map((e) => e.seq)).toEqual(d.events.map((_, i) => i));
+  });
+});
+
+describe('runbook: nobody decides a flag revert, and drills', () => {
+  /** A bad release in production and, after it, a person turned a flag on: the proposal reverts the flag. */
+  const flagAndRelease = (smoke: CheckFacts['verdict'][]): World => ({
+    snapshot: {
+      checks: checks('red'),
+      changes: [{ kind: 'flag', key: 'EnableLegacyHttpSse', at: new Date(T0 - 2 * MIN).toISOString(), before: false, after: true, actor: 'dana' }],
+      api: { ...release, deployedAt: null },
+    },
+    smoke,
+    outcome: done,
+  });
+  const drill: RunbookConfig = { ...config, mode: 'plan' };
+  const drillNotes = (d: Driver): string[] => d.events.flatMap((e) => (e.type === 'noted' && e.text.startsWith('Drill complete') ? [e.text] : []));
+
+  it('P1 with no decision: reverts the flag the proposal named, then rolls the API back to LKG (one containment, one freeze)', () => {
+    const d = new Driver(flagAndRelease(['green']));
+    expect(d.s.proposal?.path).toBe('revert-config');
+    d.advanceTo(T0 + 10 * MIN);
+    expect(d.executed()).toEqual(['set-flag', 'api-to-lkg']);
+    expect(d.s.decision).toMatchObject({ automatic: true, choice: 'api-to-lkg', why: 'nobody decided within 10 min (P1: if in doubt, roll back): reverting EnableLegacyHttpSse and rolling back to the last known good release' });
+    expect(d.s.containments).toHaveLength(1);
+    expect(d.s.containments[0]?.steps.map((x) => x.action.kind)).toEqual(['set-flag', 'api-to-lkg']);
+    expect(d.log.filter((c) => c.kind === 'freeze')).toHaveLength(1);
+    expect(d.s).toMatchObject({ rolledBack: true, phase: 'monitoring' });
+    // The timeline says both, as the rollback message does ("Rolling back: Flags/config, API").
+    expect(timelineOf(d.events, 'incident-bot').map((e) => e.text)).toContainEqual(expect.stringMatching(/^Reverting EnableLegacyHttpSse and rolling back to the last known good release \(nobody decided within the timebox\)/));
+  });
+
+  it('the proposal card says so: without an answer the automation reverts the flag, then rolls back to LKG', () => {
+    const d = new Driver(flagAndRelease(['green']));
+    const card = d.log.find((c): c is Extract<Command, { kind: 'announce' }> => c.kind === 'announce' && c.message === 'proposal');
+    const thresholds: MessageContext['thresholds'] = Thresholds.parse({});
+    const m = buildMessage(card as Extract<Command, { kind: 'announce' }>, { incident: d.s, plan: d.p, cfg: config, thresholds, now: d.now });
+    expect(m).toMatchObject({ proposed: 'revert-config', ifNoAnswer: 'rollback', ifNoAnswerDetail: 'the automation reverts EnableLegacyHttpSse, then rolls back to LKG api-2026.11.2 ("if in doubt, roll back")' });
+    const noLkg = new Driver({ ...flagAndRelease(['green']), snapshot: { ...flagAndRelease([]).snapshot, api: { ...release, lkg: null } } });
+    const m2 = buildMessage(card as Extract<Command, { kind: 'announce' }>, { incident: noLkg.s, plan: noLkg.p, cfg: config, thresholds, now: noLkg.now });
+    expect('ifNoAnswerDetail' in m2 ? m2.ifNoAnswerDetail : undefined).toMatch(/^the automation reverts EnableLegacyHttpSse, then tries to roll back, but no last known good release is recorded/);
+  });
+
+  it('P1 with no decision on a release alone: only the rollback (nothing to revert)', () => {
+    const d = new Driver(apiWorld(['green']));
+    d.advanceTo(T0 + 10 * MIN);
+    expect(d.executed()).toEqual(['api-to-lkg']);
+    expect(d.s.decision?.why).toBe('nobody decided within 10 min (P1: if in doubt, roll back)');
+  });
+
+  it('P1 with no decision and no rollback target: the flag is not reverted on its own; a person is asked', () => {
+    const d = new Driver(flagAndRelease(['green']), 'P1', { ...config, canRollBackApi: false });
+    d.advanceTo(T0 + 10 * MIN);
+    expect(d.executed()).toEqual([]);
+    expect(d.messages().slice(-2)).toEqual(['escalation', 'proposal']);
+  });
+
+  it('a person who decides the revert gets only the revert (the rollback of the timebox is not added)', () => {
+    const d = new Driver(flagAndRelease(['green']));
+    d.decide('riley', 'accept-proposal');
+    expect(d.executed()).toEqual(['set-flag']);
+  });
+
+  it('a P1 drill plans the revert and the rollback at the deadline, checks once, and ends resolved with the usual close', () => {
+    const d = new Driver(flagAndRelease(['red']), 'P1', drill);
+    d.advanceTo(T0 + 10 * MIN);
+    expect(d.executed()).toEqual(['set-flag', 'api-to-lkg']);
+    expect(d.s.actions.filter((a) => a.action === 'set-flag' || a.action === 'api-to-lkg').every((a) => a.mode === 'plan' && a.outcome.kind === 'planned')).toBe(true);
+    expect(d.log.filter((c) => c.kind === 'smoke')).toHaveLength(1);
+    expect(d.s.phase).toBe('closed');
+    expect(d.s.resolution).toMatchObject({ automatic: true });
+    expect(drillNotes(d)).toEqual([expect.stringMatching(/^Drill complete: the containment was planned, not carried out, so these checks \(red\) cannot show its effect/)]);
+    // The planned freeze is lifted in the plan too, and the close is a real incident's.
+    expect(d.log.filter((c) => c.kind === 'freeze').map((c) => (c as { on: boolean }).on)).toEqual([true, false]);
+    expect(d.log.slice(-2).map((c) => c.kind)).toEqual(['archive', 'close']);
+    expect(nextWake(d.s, d.p, drill)).toBeNull();
+  });
+
+  it('a P2 drill that nobody decides ends at the deadline, after the escalation it would send', () => {
+    const d = new Driver(flagAndRelease(['red']), 'P2', drill);
+    d.advanceTo(T0 + 20 * MIN);
+    expect(d.executed()).toEqual([]);
+    expect(d.messages().slice(-3)).toEqual(['escalation', 'proposal', 'resolved']);
+    expect(d.s.phase).toBe('closed');
+    expect(drillNotes(d)).toEqual(['Drill complete: nobody decided by the deadline; a real incident would now escalate and ask again every 20 min until a person decides.']);
+  });
+
+  it('a drill people play goes on after their decision (they may still roll back) and ends when its containment timebox passes', () => {
+    const d = new Driver(flagAndRelease(['red']), 'P1', drill);
+    d.decide('riley', 'accept-proposal');
+    expect(d.executed()).toEqual(['set-flag']);
+    expect(d.s.phase).toBe('verifying');
+    d.event({ name: 'rollback', payload: { actor: person('riley'), at: at(d.now), reason: 'game day: the revert is not enough' } });
+    expect(d.executed()).toEqual(['set-flag', 'api-to-lkg']);
+    expect(d.s.phase).toBe('verifying');
+    d.advanceTo(d.now + 29 * MIN);
+    expect(d.s.phase).toBe('verifying');
+    d.advanceTo(d.now + 2 * MIN);
+    expect(d.s.phase).toBe('closed');
+    expect(drillNotes(d)).toEqual([expect.stringMatching(/^Drill complete: the containment was planned, not carried out, and its timebox has passed/)]);
+    expect(d.log.filter((c) => c.kind === 'freeze').map((c) => (c as { on: boolean }).on)).toEqual([true, false]);
+  });
+
+  it('the same incident for real is not ended by these rules (execute mode verifies and monitors)', () => {
+    const d = new Driver(flagAndRelease(['red']));
+    d.advanceTo(T0 + 10 * MIN);
+    expect(d.s.phase).toBe('verifying');
+    expect(drillNotes(d)).toEqual([]);
   });
 });

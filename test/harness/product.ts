@@ -2,7 +2,7 @@
  * The product app (dist/, as Azure loads it) on the dev host, wired to every fake it talks to, for
  * end-to-end tests of the real `incident` orchestration:
  *
- *   - a simulated target app (test/fakes/target-app.ts) with production and staging slots, whose
+ *   - a simulated target app (src/lab/target-app.ts) with production and staging slots, whose
  *     URLs are the service's smoke endpoints;
  *   - the ARM fake (real @azure/arm-appservice SDK, managed-identity token endpoint) holding the
  *     site of the service's `rollback.api` slot swap; a completed swap also swaps the target
@@ -26,9 +26,9 @@ import { ACCESS_ROLES } from '../../src/app/access.js';
 import type { AzuriteInstance } from '../../src/devhost/azurite.js';
 import { ManualClock } from '../../src/devhost/clock.js';
 import type { LogLevel } from '../../src/devhost/logger.js';
-import { ArmFake } from '../fakes/arm-server.js';
-import { DEFAULT_FLAGS, TargetApp, type Build, type TargetFaults } from '../fakes/target-app.js';
-import { TdsFake } from '../fakes/tds-server.js';
+import { ArmFake } from '../../src/lab/arm-server.js';
+import { DEFAULT_FLAGS, TargetApp, type Build, type TargetFaults } from '../../src/lab/target-app.js';
+import { TdsFake } from '../../src/lab/tds-server.js';
 import { alertFixture, withAlertId } from './alerts.js';
 import { repoRoot, startTestAzurite, startTestHost, uniqueHubName, type TestHost } from './devhost.js';
 
