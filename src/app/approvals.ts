@@ -19,7 +19,7 @@ import { choiceLabel } from '../domain/messages/render.js';
 import { HttpError, errorResponse, jsonResponse } from '../http/envelope.js';
 import type { ApprovalUse, ApprovalUseStore, DecisionTarget } from '../ports/approvals.js';
 import { PAGE_HEADERS, confirmPage, refusalPage, resultPage } from './approval-page.js';
-import { verifyApprovalToken, type ApprovalClaims } from './approval-token.js';
+import { verifyApprovalToken, type ApprovalClaims } from '../activities/approval-token.js';
 import { callerOf } from './access.js';
 import { inApproverList, type Principal } from './approver.js';
 

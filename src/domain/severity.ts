@@ -5,7 +5,7 @@
  * > 15 s, CORS denies, security exposure, critical parity drift) raise an incident to the
  * environment's trigger severity (P1 in Prod). When in doubt, the higher severity.
  */
-import type { Environment, SeverityLevel, TriggerKind, TriggerRule } from '../config/policy.js';
+import type { Environment, SeverityLevel, TriggerKind, TriggerRule } from './policy.js';
 import type { AzureSeverity } from './alert-schema.js';
 import { property, type MetricReading, type Signal } from './signal.js';
 

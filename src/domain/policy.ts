@@ -1,0 +1,256 @@
+/**
+ * The policy's value types: environments and their thresholds, services and how alerts map to
+ * them, the severity mapping, timeboxes, Teams destinations, approvers and the escalation chain.
+ * Domain types (the runbook, severity, routing and messages speak them); src/config/policy.ts
+ * reads and checks the policy file made of them. Every object is strict, so a misspelt key is
+ * refused rather than ignored.
+ */
+import { z } from 'zod';
+import { AzureSeverity } from './alert-schema.js';
+import { RollbackTarget } from './app-service-target.js';
+import { Check, TargetAuth } from './smoke-checks.js';
+
+export const SeverityLevel = z.enum(['P1', 'P2', 'P3']);
+export type SeverityLevel = z.infer<typeof SeverityLevel>;
+
+const name = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, 'use letters, digits, "-" or "_" (max 64), starting with a letter');
+const minutes = z.number().positive().max(7 * 24 * 60);
+const regexText = z.string().min(1).superRefine((s, ctx) => {
+  try {
+    new RegExp(s, 'i');
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: `not a valid regular expression: ${(err as Error).message}` });
+  }
+});
+const armId = z.string().regex(/^\/subscriptions\/[^/]+(\/.*)?$/i, 'must be an ARM resource id starting with /subscriptions/');
+const https = z.url({ protocol: /^https?$/ });
+const upnOrId = z.string().min(3).max(256);
+
+/** RB-03 section 3 defaults (Prod); each environment may relax them. */
+export const Thresholds = z.object({
+  readyRedMinutes: minutes.default(5),
+  error5xxPercent: z.number().min(0).max(100).default(1),
+  error5xxMinutes: minutes.default(5),
+  p95JsonMs: z.number().positive().default(600),
+  p95Minutes: minutes.default(10),
+  sseTtfbMs: z.number().positive().default(200),
+  sseTtfbMinutes: minutes.default(10),
+  heartbeatMs: z.number().positive().default(10_000),
+  heartbeatGapCriticalMs: z.number().positive().default(15_000),
+  flapCount: z.number().int().positive().default(3),
+  flapWindowMinutes: minutes.default(10),
+}).strict();
+export type Thresholds = z.infer<typeof Thresholds>;
+
+export const TeamsDestination = z.object({
+  teamId: z.string().min(1).optional(),
+  channelId: z.string().min(1).optional(),
+  /** People (Entra object ids or UPNs) notified through the activity feed. */
+  notify: z.array(upnOrId).default([]),
+}).strict();
+export type TeamsDestination = z.infer<typeof TeamsDestination>;
+
+export const Environment = z.object({
+  /** The severity RB-03's P1 triggers get here (Prod: P1; lower environments usually P2). */
+  triggerSeverity: SeverityLevel.default('P1'),
+  thresholds: Thresholds.default(Thresholds.parse({})),
+  teams: TeamsDestination.optional(),
+  approvers: z.array(upnOrId).optional(),
+}).strict();
+export type Environment = z.infer<typeof Environment>;
+
+export const Timebox = z.object({
+  /** Acknowledgement expected within (else escalate). */
+  ackMinutes: minutes,
+  /** Containment decision expected within (RB-03: 10 min). */
+  decisionMinutes: minutes,
+  /** What happens when nobody decides in time. */
+  noDecision: z.enum(['rollback', 'escalate']),
+  /** Containment must re-stabilise within, else roll back (RB-03: 15 min). */
+  containmentMinutes: minutes,
+  /** Rollback target (RB-02: 30 min). */
+  recoveryMinutes: minutes,
+  /** Monitoring window after recovery (RB-03: 30-60 min). */
+  monitoringMinutes: minutes,
+  /** Status update cadence in Teams. */
+  updateEveryMinutes: minutes,
+}).strict();
+export type Timebox = z.infer<typeof Timebox>;
+
+export const TriggerKind = z.enum([
+  // RB-03 P1 triggers
+  'ready-red',
+  'availability-down',
+  'error-rate',
+  'latency-p95',
+  'sse-ttfb',
+  'heartbeat-gap',
+  'cors-denied',
+  'security-exposure',
+  'parity-critical',
+  // RB-03 P2 examples
+  'feature-errors',
+  'single-node-flap',
+  'rate-limit',
+  'auth-failures',
+]);
+export type TriggerKind = z.infer<typeof TriggerKind>;
+
+/** The units a trigger's measured value can come in; triggers not listed are not measured. */
+const UNITS_OF: Partial<Record<TriggerKind, { what: string; units: string[] }>> = {
+  'error-rate': { what: 'a share of requests', units: ['percent', 'ratio'] },
+  'latency-p95': { what: 'a time', units: ['ms', 's'] },
+  'sse-ttfb': { what: 'a time', units: ['ms', 's'] },
+  'heartbeat-gap': { what: 'a time', units: ['ms', 's'] },
+};
+
+export const TriggerRule = z
+  .object({
+    trigger: TriggerKind,
+    /** Any of these identifies the trigger; all given ones must match. */
+    match: z
+      .object({
+        rulePattern: regexText.optional(),
+        metricPattern: regexText.optional(),
+        monitoringService: z.string().optional(),
+        property: z.object({ name: z.string().min(1), value: z.string() }).strict().optional(),
+      })
+      .strict()
+      .refine((m) => Object.values(m).some((v) => v !== undefined), 'give at least one of rulePattern, metricPattern, monitoringService, property'),
+    /**
+     * Unit of the alert's measured value, for comparison with the thresholds. Without one, the
+     * value is taken in the trigger's own unit: percent for error-rate, ms for the times.
+     * "ratio" is a fraction (0.027 = 2.7 %).
+     */
+    unit: z.enum(['ms', 's', 'percent', 'ratio', 'count']).optional(),
+  })
+  .strict()
+  .superRefine((rule, ctx) => {
+    const fits = UNITS_OF[rule.trigger];
+    if (rule.unit && fits && !fits.units.includes(rule.unit)) {
+      ctx.addIssue({ code: 'custom', path: ['unit'], message: `${rule.trigger} measures ${fits.what} (${fits.units.map((u) => `"${u}"`).join(' or ')}), not "${rule.unit}"` });
+    }
+  });
+export type TriggerRule = z.infer<typeof TriggerRule>;
+
+export const Endpoints = z.object({
+  /** Production base URL of the API (https://...). */
+  baseUrl: https,
+  /**
+   * Base URL of the staging slot. Never probed (after a rollback swap it holds the bad build on
+   * purpose); kept so a policy can say where staging is. Builds are read per rollback target.
+   */
+  stagingBaseUrl: https.optional(),
+  webBaseUrl: https.optional(),
+  /**
+   * Further production instances of the API with their own URL (a second region, a per-instance
+   * host name behind Front Door): each gets the same checks as `baseUrl`, in the same fan-out, and
+   * a failure on any one is a failure of the service.
+   */
+  instances: z
+    .array(z.object({ name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$/, 'must be a short name (letters, digits, . _ -)'), baseUrl: https }).strict())
+    .max(20)
+    .default([])
+    .refine((list) => new Set(list.map((i) => i.name.toLowerCase())).size === list.length, 'instance names must be unique'),
+  health: z.string().startsWith('/').default('/healthz'),
+  ready: z.string().startsWith('/').default('/ready'),
+  sse: z.string().startsWith('/').optional(),
+  /**
+   * Further smoke checks (contract, pages, parity; see the README's smoke-check section). They run
+   * against `baseUrl`, except `pages` checks, which run against `webBaseUrl` when it is set.
+   */
+  checks: z.array(Check).max(100).default([]),
+  /** Credentials for the probes, read from an app setting named SMOKE_* (never the value itself). */
+  auth: TargetAuth.optional(),
+}).strict();
+
+export const ServiceEntry = z
+  .object({
+    service: name,
+    environment: name,
+    description: z.string().max(500).optional(),
+    /** What users lose when it breaks (RB-03 "Impact: api/web/jobs"). */
+    impact: z.array(z.enum(['api', 'web', 'jobs', 'sse', 'db'])).default(['api']),
+    /** How alerts find this service; the first entry that matches wins (properties, then targets, then rules). */
+    match: z
+      .object({
+        targetResourceIds: z.array(armId).default([]),
+        rulePatterns: z.array(regexText).default([]),
+        /** Custom properties on the alert rule or action group, e.g. { "service": "admin-api", "environment": "Prod" }. */
+        properties: z.record(z.string(), z.string()).default({}),
+      })
+      .strict()
+      .default({ targetResourceIds: [], rulePatterns: [], properties: {} }),
+    /**
+     * How to put this service back on its last known good release: the API by slot swap, the web
+     * by slot swap or a republish hook (see the App Service section of the README).
+     */
+    rollback: z.object({ api: RollbackTarget.optional(), web: RollbackTarget.optional() }).strict().optional(),
+    endpoints: Endpoints.optional(),
+    sql: z
+      .object({
+        /** App setting holding the target database's connection string (never the string itself). */
+        connectionSetting: z.string().regex(/^SQL_CONNECTION_[A-Za-z0-9_]+$/, 'must be an app setting named SQL_CONNECTION_<NAME>'),
+        /** @Scope passed to the stored procedures (defaults to the environment name). */
+        scope: z.string().min(1).optional(),
+      })
+      .strict()
+      .optional(),
+    /** Feature flags and config keys the automation may change for this service. */
+    flags: z.array(z.string().min(1)).default([]),
+    configKeys: z.array(z.string().min(1)).default([]),
+    teams: TeamsDestination.optional(),
+    approvers: z.array(upnOrId).optional(),
+  })
+  .strict();
+export type ServiceEntry = z.infer<typeof ServiceEntry>;
+
+export const EscalationStep = z.object({
+  afterMinutes: minutes,
+  notify: z.array(upnOrId).min(1),
+  severities: z.array(SeverityLevel).default(['P1', 'P2']),
+}).strict();
+
+export const Policy = z
+  .object({
+    version: z.literal(1),
+    bot: z.object({ actor: z.string().min(1).max(128).default('incident-bot') }).strict().default({ actor: 'incident-bot' }),
+    environments: z.record(name, Environment).refine((e) => Object.keys(e).length > 0, 'declare at least one environment'),
+    severity: z
+      .object({
+        azure: z.record(AzureSeverity, SeverityLevel).default({ Sev0: 'P1', Sev1: 'P1', Sev2: 'P2', Sev3: 'P3', Sev4: 'P3' }),
+        /** For alerts without an Azure severity or whose context could not be read ("when unsure, higher"). */
+        whenUnsure: SeverityLevel.default('P2'),
+      })
+      .strict()
+      .default({ azure: { Sev0: 'P1', Sev1: 'P1', Sev2: 'P2', Sev3: 'P3', Sev4: 'P3' }, whenUnsure: 'P2' }),
+    triggers: z.array(TriggerRule).default([]),
+    timeboxes: z.object({ P1: Timebox, P2: Timebox, P3: Timebox }).strict(),
+    teams: TeamsDestination.default({ notify: [] }),
+    approvers: z.array(upnOrId).default([]),
+    escalation: z.array(EscalationStep).default([]),
+    postmortem: z.object({ dueBusinessDays: z.number().int().min(1).max(30).default(3) }).strict().default({ dueBusinessDays: 3 }),
+    services: z.array(ServiceEntry),
+  })
+  .strict()
+  .superRefine((policy, ctx) => {
+    const seen = new Map<string, number>();
+    policy.services.forEach((s, i) => {
+      if (!Object.hasOwn(policy.environments, s.environment)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['services', i, 'environment'],
+          message: `unknown environment "${s.environment}"; declared: ${Object.keys(policy.environments).join(', ')}`,
+        });
+      }
+      const key = `${s.service}@${s.environment}`.toLowerCase();
+      const first = seen.get(key);
+      if (first !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['services', i], message: `${s.service} in ${s.environment} is declared twice (also services[${first}])` });
+      } else seen.set(key, i);
+      if (!s.match.targetResourceIds.length && !s.match.rulePatterns.length && !Object.keys(s.match.properties).length) {
+        ctx.addIssue({ code: 'custom', path: ['services', i, 'match'], message: 'no way for an alert to match: give targetResourceIds, rulePatterns or properties' });
+      }
+    });
+  });
+export type Policy = z.infer<typeof Policy>;
