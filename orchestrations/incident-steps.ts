@@ -15,7 +15,7 @@ import { sqlReadRecentChanges, sqlSetConfigValue, sqlSetFlag } from '../src/acti
 import type { ActionOutcome } from '../src/domain/actions.js';
 import { failureSummary } from '../src/durable/failure-text.js';
 import type { IncidentInput } from '../src/domain/incident.js';
-import type { NewEvent, RecordedOutcome } from '../src/domain/incident-record.js';
+import type { RecordedOutcome } from '../src/domain/incident-record.js';
 import type { IncidentRun } from '../src/domain/incident-run.js';
 import { IncidentMessage } from '../src/domain/messages/types.js';
 import type { AnnounceCommand, ChecksOutcome, Command, CommandResult } from '../src/domain/runbook.js';
