@@ -77,8 +77,8 @@ export const Timebox = z.object({
 }).strict();
 export type Timebox = z.infer<typeof Timebox>;
 
-export const TriggerKind = z.enum([
-  // RB-03 P1 triggers
+/** RB-03 section 3: the triggers that make an incident P1 (in Prod; each environment's triggerSeverity). */
+export const P1_TRIGGER_KINDS = [
   'ready-red',
   'availability-down',
   'error-rate',
@@ -88,12 +88,11 @@ export const TriggerKind = z.enum([
   'cors-denied',
   'security-exposure',
   'parity-critical',
-  // RB-03 P2 examples
-  'feature-errors',
-  'single-node-flap',
-  'rate-limit',
-  'auth-failures',
-]);
+] as const;
+/** RB-03's P2 examples. */
+export const P2_TRIGGER_KINDS = ['feature-errors', 'single-node-flap', 'rate-limit', 'auth-failures'] as const;
+
+export const TriggerKind = z.enum([...P1_TRIGGER_KINDS, ...P2_TRIGGER_KINDS]);
 export type TriggerKind = z.infer<typeof TriggerKind>;
 
 /** The units a trigger's measured value can come in; triggers not listed are not measured. */
