@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import type { SqlSettings } from '../config/sql.js';
 import type { ActionOutcome, Change } from '../domain/actions.js';
+import { Refusal } from '../domain/refusal.js';
 import type { StepLedger } from '../ports/ledger.js';
 import { TargetConfigError, type AuditEntry, type ConfigEntry, type FlagValue, type TargetConfigStore } from '../ports/target-config.js';
 import { once } from './once.js';
@@ -48,9 +49,6 @@ export function requestIdFor(incidentId: string, step: string): string {
   const hash = createHash('sha256').update(id).digest('hex').slice(0, 32);
   return `${id.slice(0, MAX_REQUEST_ID - hash.length - 1)}#${hash}`;
 }
-
-/** A deliberate "no" found while acting: reported as `refused`, not recorded as the step's outcome. */
-class Refusal extends Error {}
 
 function shown(value: string | null): string | null {
   if (value === null || value.length <= MAX_SHOWN_VALUE) return value;
