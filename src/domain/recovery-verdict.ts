@@ -68,11 +68,11 @@ export interface RecoveryVerdict {
 /** Judges one metric's series against its threshold over the hold time. */
 export function judgeMetric(metric: WatchedMetric, series: readonly MetricSeries[], at: number, holdMinutes: number): MetricJudgement {
   const holdMs = holdMinutes * MINUTE;
+  const rank: Record<MetricState, number> = { 'no-data': 0, unseen: 0, under: 1, settling: 2, over: 3 };
+  // Each resource on its own; the metric is as bad as its worst resource (and quotes its figures).
   let state: MetricState = 'no-data';
   let latest: number | null = null;
-  let latestAt = -Infinity;
   let underFor: number | null = null;
-  const rank: Record<MetricState, number> = { 'no-data': 0, unseen: 0, under: 1, settling: 2, over: 3 };
   for (const s of series) {
     const points = s.points
       .map((p) => ({ at: Date.parse(p.at), value: p.value }))
@@ -80,10 +80,6 @@ export function judgeMetric(metric: WatchedMetric, series: readonly MetricSeries
       .sort((a, b) => a.at - b.at);
     if (!points.length) continue;
     const last = points[points.length - 1]!;
-    if (last.at > latestAt) {
-      latestAt = last.at;
-      latest = last.value;
-    }
     let own: MetricState;
     let ownUnder: number | null = null;
     if (breaches(metric, last.value)) own = 'over';
@@ -94,10 +90,12 @@ export function judgeMetric(metric: WatchedMetric, series: readonly MetricSeries
       ownUnder = Math.max(0, at - since);
       own = ownUnder >= holdMs ? 'under' : 'settling';
     }
-    if (rank[own] > rank[state]) {
+    const worse = rank[own] > rank[state] || (own === state && (own === 'over' ? last.value > (latest ?? -Infinity) : (ownUnder ?? Infinity) < (underFor ?? Infinity)));
+    if (worse) {
       state = own;
+      latest = last.value;
       underFor = ownUnder;
-    } else if (own === state && ownUnder !== null) underFor = underFor === null ? ownUnder : Math.min(underFor, ownUnder);
+    }
   }
   const minutes = underFor === null ? null : Math.floor(underFor / MINUTE);
   const text =
