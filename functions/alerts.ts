@@ -9,7 +9,7 @@ import * as df from 'durable-functions';
 import { KeySetUnavailableError, verifySecureWebhookToken } from '../src/adapters/entra-token.js';
 import { orchestrations, orUnavailable, policyOr503 } from '../src/app/http-context.js';
 import { acceptAlert } from '../src/app/intake.js';
-import { getAlertArchive, getIncidentStore } from '../src/app/stores.js';
+import { alertPayloadName, getAlertArchive, getIncidentStore } from '../src/app/stores.js';
 import { readIntakeSettings } from '../src/config/intake.js';
 import { HttpError, jsonResponse, readJson, withEnvelope } from '../src/http/envelope.js';
 import { appNow } from '../src/app/clock.js';
@@ -37,10 +37,7 @@ app.http('alerts', {
     const body = await readJson(request, { maxBytes: MAX_ALERT_BYTES });
     const policy = policyOr503(context);
     const outcome = await orUnavailable(context, requestId, () =>
-      acceptAlert({ store: getIncidentStore(), orchestrations: orchestrations(context), archive: getAlertArchive(), policy, now: appNow }, body, (hash) => {
-        const d = appNow().toISOString();
-        return `${d.slice(0, 4)}/${d.slice(5, 7)}/${d.slice(8, 10)}/${hash}.json`;
-      }),
+      acceptAlert({ store: getIncidentStore(), orchestrations: orchestrations(context), archive: getAlertArchive(), policy, now: appNow }, body, (hash) => alertPayloadName(hash, appNow())),
     );
     if (outcome.kind === 'invalid') throw new HttpError(400, 'validation_failed', outcome.message, outcome.issues);
     context.info(`alert ${outcome.kind}: ${outcome.incidentId ?? '-'} ${outcome.service ?? ''}@${outcome.environment ?? ''} ${outcome.severity?.level ?? ''}`);

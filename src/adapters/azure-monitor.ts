@@ -202,8 +202,8 @@ export class AzureMonitorReaders implements SignalReaders {
       const name = names[i]!;
       if (s.status === 'rejected') return problems.push(`${name}: ${failureText(s.reason, window.timeoutMs)}`);
       const r = s.value;
-      if (r.status === 'PartialFailure') problems.push(`${name}: partial result (${r.partialError.code}: ${(r.partialError.message ?? '').split('\n')[0]})`);
-      const table = r.status === 'Success' ? r.tables[0] : r.status === 'PartialFailure' ? r.partialTables[0] : undefined;
+      if (String(r.status) === 'PartialFailure' && 'partialError' in r) problems.push(`${name}: partial result (${r.partialError.code}: ${(r.partialError.message ?? '').split('\n')[0]})`);
+      const table = 'tables' in r ? r.tables[0] : 'partialTables' in r ? r.partialTables[0] : undefined;
       if (table) tables[name] = table;
     });
     if (!Object.keys(tables).length) return unavailable(at, problems.join('; ') || 'no table answered');

@@ -20,3 +20,9 @@ export function getAlertArchive(): AlertArchive {
   alertArchive ??= new BlobAlertArchive(createBlobServiceClient(storageTarget()).getContainerClient(ALERT_PAYLOADS_CONTAINER));
   return alertArchive;
 }
+
+/** Where a raw alert payload is archived: by day of receipt, under its deduplication hash. */
+export function alertPayloadName(hash: string, now: Date): string {
+  const d = now.toISOString();
+  return `${d.slice(0, 4)}/${d.slice(5, 7)}/${d.slice(8, 10)}/${hash}.json`;
+}

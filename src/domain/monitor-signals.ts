@@ -10,6 +10,7 @@
  */
 import type { EnvironmentSignals, MetricWatch, ServiceEntry, Thresholds } from '../config/policy.js';
 import type { MetricReading, Signal } from './signal.js';
+import { SYNTHETIC_NAMESPACE } from './synthetic.js';
 
 export type Comparison = 'GreaterThan' | 'GreaterThanOrEqual' | 'LessThan' | 'LessThanOrEqual';
 export type Aggregation = 'Total' | 'Average' | 'Maximum' | 'Minimum' | 'Count';
@@ -266,6 +267,8 @@ export function signalsPlanOf(src: PlanSource, alerts: readonly Signal[] = []): 
   for (const signal of alerts) {
     if (signal.kind !== 'metric-static' && signal.kind !== 'metric-dynamic' && signal.kind !== 'metric-other') continue;
     for (const m of signal.metrics) {
+      // The synthetic monitor's own alert: its "metric" is the smoke checks, judged as such.
+      if (m.namespace === SYNTHETIC_NAMESPACE) continue;
       const w = watchedFromAlert(signal, m);
       if (w.ok) byKey.set(w.metric.key, byKey.get(w.metric.key) ?? w.metric);
       else unwatchable.push(w.reason);

@@ -81,13 +81,13 @@ describe('metrics reader (MetricsClient, metrics:getBatch)', () => {
     fake.setMetric(SITE, 'Requests', series.constant(100));
     fake.delay('metrics', 3_000);
     const r = await readers.readMetric(rate, 'westeurope', windowEndingAt(new Date(T0).toISOString(), 5, 300));
-    expect(r).toMatchObject({ status: 'unavailable', reason: expect.stringMatching(/metrics Http5xx: no answer within 0\.3 s/) });
+    expect(r).toMatchObject({ status: 'unavailable', reason: expect.stringMatching(/metrics Http5xx: no answer within 0\.3 s/) as unknown });
   });
 
   it('names the status and code of a refusal (a missing Monitoring Reader role)', async () => {
     fake.failNext('metrics', 403);
     const r = await readers.readMetric(rate, 'westeurope', windowEndingAt(new Date(T0).toISOString(), 5, 5_000));
-    expect(r).toMatchObject({ status: 'unavailable', reason: expect.stringContaining('403 AuthorizationFailed') });
+    expect(r).toMatchObject({ status: 'unavailable', reason: expect.stringContaining('403 AuthorizationFailed') as unknown });
   });
 });
 
@@ -118,7 +118,7 @@ describe('alerts reader (Alerts Management through ARM)', () => {
   it('says the alerts could not be read when ARM refuses', async () => {
     fake.failNext('alerts', 403);
     const r = await readers.activeAlerts([SITE], windowEndingAt(new Date(T0).toISOString(), 30, 5_000));
-    expect(r).toMatchObject({ status: 'unavailable', reason: expect.stringMatching(/alerts in .*admin-api-prod: 403 AuthorizationFailed/) });
+    expect(r).toMatchObject({ status: 'unavailable', reason: expect.stringMatching(/alerts in .*admin-api-prod: 403 AuthorizationFailed/) as unknown });
   });
 });
 
@@ -164,6 +164,6 @@ describe('logs reader (LogsQueryClient)', () => {
   it('is unavailable, with the reason, when no query answers in time', async () => {
     fake.delay('logs', 3_000);
     const r = await readers.triage(logs, windowEndingAt(new Date(T0).toISOString(), 15, 300));
-    expect(r).toMatchObject({ status: 'unavailable', reason: expect.stringContaining('no answer within 0.3 s') });
+    expect(r).toMatchObject({ status: 'unavailable', reason: expect.stringContaining('no answer within 0.3 s') as unknown });
   });
 });

@@ -177,7 +177,7 @@ describe('look again before acting at a deadline', () => {
   });
 
   it('rolls back when in doubt: an alert still active, the metric still over, or a reader that cannot see', () => {
-    expect(lookAgainAtDeadline({ ...base, alerts: read([alert()]) })).toMatchObject({ kind: 'roll-back', text: expect.stringContaining('1 alert(s) still active') });
+    expect(lookAgainAtDeadline({ ...base, alerts: read([alert()]) })).toMatchObject({ kind: 'roll-back', text: expect.stringContaining('1 alert(s) still active') as unknown });
     expect(lookAgainAtDeadline({ ...base, metrics: [obs([0.1, 0.1, 0.1, 0.1, 2])] }).kind).toBe('roll-back');
     const blindAlerts = lookAgainAtDeadline({ ...base, alerts: { status: 'unavailable', at: iso(T), reason: 'timeout' } });
     expect(blindAlerts.text).toContain('the alerts could not be read, so it is not known whether the alert resolved');
