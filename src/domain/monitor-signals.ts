@@ -288,7 +288,10 @@ export function signalsPlanOf(src: PlanSource, alerts: readonly Signal[] = []): 
       ? { kind: 'workspace', workspaceId: logs.workspaceId, workspaceResourceId: logs.workspaceResourceId ?? null, queries: { ...WORKSPACE_QUERIES, ...logs.queries } }
       : null;
 
-  const alertScopes = [...new Set((s?.alertScopes ?? [...src.service.match.targetResourceIds, ...resourceIds]).map((x) => x))];
+  // Where the identity has Monitoring Reader (README "Signals"): the service's resources and its
+  // Application Insights component; only without those, the resource groups alerts are routed by.
+  const own = [...resourceIds, ...(logs?.appInsights ? [logs.appInsights] : [])];
+  const alertScopes = [...new Set(s?.alertScopes ?? (own.length ? own : src.service.match.targetResourceIds))];
   const where = `${src.service.service}@${src.service.environment}`;
   return {
     metrics,
@@ -305,7 +308,7 @@ export function signalsPlanOf(src: PlanSource, alerts: readonly Signal[] = []): 
           ? null
           : `no region for the metrics reader (signals.region of ${where} or of its environment)`,
       logs: plannedLogs ? null : `no Application Insights or Log Analytics workspace for ${where} (signals.logs)`,
-      alerts: alertScopes.length ? null : `no scope to list alerts in for ${where} (match.targetResourceIds or signals.alertScopes)`,
+      alerts: alertScopes.length ? null : `no scope to list alerts in for ${where} (signals.resourceIds, signals.alertScopes or match.targetResourceIds)`,
     },
     unwatchable,
   };

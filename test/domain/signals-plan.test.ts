@@ -26,13 +26,15 @@ const metricAlert = (over: Partial<Signal['metrics'][number]> = {}): Signal =>
   }) as unknown as Signal;
 
 describe('signals plan', () => {
-  it('defaults for App Service: the 5xx rate of the rollback site against error5xxPercent, alerts in the matched resource group', () => {
+  it('defaults for App Service: the 5xx rate of the rollback site against error5xxPercent, alerts on that site', () => {
     const plan = signalsPlanOf({ service, environment: env });
     expect(plan.metrics).toEqual([
       expect.objectContaining({ label: '5xx rate', source: 'policy', resourceIds: [SITE], metric: 'Http5xx', per: 'Requests', operator: 'GreaterThan', threshold: 1, unit: '%' }),
     ]);
     expect(plan).toMatchObject({ region: 'westeurope', logs: null, holdMinutes: 5, lookbackMinutes: 30, timeoutMs: 10_000 });
-    expect(plan.alertScopes).toEqual([`/subscriptions/${SUB}/resourceGroups/rg-admin-prod`, SITE]);
+    expect(plan.alertScopes).toEqual([SITE]);
+    // Without any resource of its own, the resource groups its alerts are routed by.
+    expect(signalsPlanOf({ service: ServiceEntry.parse({ ...service, rollback: undefined }), environment: env }).alertScopes).toEqual([`/subscriptions/${SUB}/resourceGroups/rg-admin-prod`]);
     expect(plan.missing).toEqual({ metrics: null, logs: 'no Application Insights or Log Analytics workspace for admin-api@Prod (signals.logs)', alerts: null });
   });
 
