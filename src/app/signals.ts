@@ -10,12 +10,10 @@ import { defaultArmCredential } from '../adapters/arm.js';
 import { AzureMonitorReaders } from '../adapters/azure-monitor.js';
 import { createTableClient } from '../adapters/storage.js';
 import { TableMonitorStateStore } from '../adapters/table-synthetic.js';
-import type { Issue } from '../config/issues.js';
 import { readSignalsSettings } from '../config/signals.js';
 import type { SignalReaders } from '../ports/signals.js';
 import type { MonitorStateStore } from '../ports/synthetic-state.js';
-
-export type Built<T> = { ok: true; value: T } | { ok: false; issues: Issue[] };
+import type { Built } from './app-service.js';
 
 let readers: { key: string; value: SignalReaders } | undefined;
 let states: { key: string; value: MonitorStateStore } | undefined;
