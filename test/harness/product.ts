@@ -76,6 +76,8 @@ export interface WorldOptions {
    * timing check, so it cannot flake on a loaded machine.
    */
   flagParity?: boolean;
+  /** The environment's synthetic monitor (policy `signals.synthetic`), off by default. */
+  synthetic?: { schedule?: string; failuresToDeclare?: number };
 }
 
 function policy(target: TargetApp, o: WorldOptions): unknown {
@@ -84,7 +86,7 @@ function policy(target: TargetApp, o: WorldOptions): unknown {
   return {
     version: 1,
     bot: { actor: BOT },
-    environments: { [ENV]: { triggerSeverity: 'P1' } },
+    environments: { [ENV]: { triggerSeverity: 'P1', ...(o.synthetic ? { signals: { synthetic: o.synthetic } } : {}) } },
     triggers: [{ trigger: 'error-rate', match: { metricPattern: '5xx' }, unit: 'percent' }],
     timeboxes: {
       // RB-03: decide within 10 min, re-stabilise within 15, watch 30-60 min after recovery.
