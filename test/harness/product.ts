@@ -25,6 +25,7 @@ import { LocalSinkTeams, type SinkRecord } from '../../src/adapters/teams-sink.j
 import type { AzuriteInstance } from '../../src/devhost/azurite.js';
 import { ManualClock } from '../../src/devhost/clock.js';
 import { ArmFake } from '../fakes/arm-server.js';
+import { MonitorFake } from '../fakes/monitor-server.js';
 import { DEFAULT_FLAGS, TargetApp, type Build, type TargetFaults } from '../fakes/target-app.js';
 import { TdsFake } from '../fakes/tds-server.js';
 import { alertFixture, withAlertId } from './alerts.js';
@@ -78,7 +79,15 @@ export interface WorldOptions {
   flagParity?: boolean;
   /** The environment's synthetic monitor (policy `signals.synthetic`), off by default. */
   synthetic?: { schedule?: string; failuresToDeclare?: number };
+  /**
+   * The signal readers pointed at the Azure Monitor fake (`world.monitor`): the environment's
+   * metrics region, the service's site and Application Insights component. Off by default.
+   */
+  signals?: boolean;
 }
+
+export const SITE_ID = `/subscriptions/${SUB}/resourceGroups/rg-admin-prod/providers/Microsoft.Web/sites/${SITE}`;
+export const COMPONENT_ID = `/subscriptions/${SUB}/resourceGroups/rg-admin-prod/providers/microsoft.insights/components/appi-admin-prod`;
 
 function policy(target: TargetApp, o: WorldOptions): unknown {
   const checks: unknown[] = [{ kind: 'contract', endpoints: [{ path: '/api/jobs', requiredFields: ['items', 'page'] }] }];
@@ -86,7 +95,12 @@ function policy(target: TargetApp, o: WorldOptions): unknown {
   return {
     version: 1,
     bot: { actor: BOT },
-    environments: { [ENV]: { triggerSeverity: 'P1', ...(o.synthetic ? { signals: { synthetic: o.synthetic } } : {}) } },
+    environments: {
+      [ENV]: {
+        triggerSeverity: 'P1',
+        ...(o.synthetic || o.signals ? { signals: { ...(o.synthetic ? { synthetic: o.synthetic } : {}), ...(o.signals ? { region: 'westeurope' } : {}) } } : {}),
+      },
+    },
     triggers: [{ trigger: 'error-rate', match: { metricPattern: '5xx' }, unit: 'percent' }],
     timeboxes: {
       // RB-03: decide within 10 min, re-stabilise within 15, watch 30-60 min after recovery.
@@ -116,6 +130,7 @@ function policy(target: TargetApp, o: WorldOptions): unknown {
         sql: { connectionSetting: 'SQL_CONNECTION_ADMIN_PROD', scope: ENV },
         flags: [LEGACY_FLAG],
         configKeys: ['Network:SseKeepAliveSeconds'],
+        ...(o.signals ? { signals: { resourceIds: [SITE_ID], logs: { appInsights: COMPONENT_ID } } } : {}),
       },
     ],
   };
@@ -146,6 +161,7 @@ export class ProductWorld {
     readonly target: TargetApp,
     readonly arm: ArmFake,
     readonly sql: TdsFake,
+    readonly monitor: MonitorFake,
     readonly dir: string,
     readonly hubName: string,
     private readonly env: Record<string, string>,
@@ -159,7 +175,8 @@ export class ProductWorld {
     const arm = new ArmFake({ onSwap: () => void swapped.target?.swap() });
     // Azurite first: it binds ports it picked as free, which a server listening meanwhile could take.
     const azurite = await startTestAzurite();
-    const [sql] = await Promise.all([TdsFake.start({ now: () => new Date(clockRef.now()) }), arm.start()]);
+    const monitor = new MonitorFake();
+    const [sql] = await Promise.all([TdsFake.start({ now: () => new Date(clockRef.now()) }), arm.start(), monitor.start()]);
     const target = await TargetApp.start({
       builds: { production: BAD, staging: LKG },
       // Flags live in the environment's database: the target app reads them from the SQL fake.
@@ -172,6 +189,8 @@ export class ProductWorld {
     writeFileSync(policyPath, JSON.stringify(policy(target, o), null, 2));
     const caFile = path.join(dir, 'arm-ca.pem');
     writeFileSync(caFile, arm.ca);
+    const monitorCaFile = path.join(dir, 'monitor-ca.pem');
+    writeFileSync(monitorCaFile, monitor.ca);
     const env: Record<string, string> = {
       POLICY_PATH: policyPath,
       SMOKE_ALLOWED_HOSTS: '127.0.0.1',
@@ -187,8 +206,13 @@ export class ProductWorld {
       TEAMS_SINK_FILE: path.join(dir, 'teams-outbox.jsonl'),
       APPROVAL_SIGNING_KEY: randomBytes(32).toString('base64'),
       APPROVAL_IDENTITY: 'entra',
+      // The signal readers talk to the Azure Monitor fake (tokens from the fake identity endpoint).
+      SIGNALS_METRICS_ENDPOINT: monitor.metricsEndpoint,
+      SIGNALS_LOGS_ENDPOINT: monitor.logsEndpoint,
+      SIGNALS_ARM_ENDPOINT: monitor.armEndpoint,
+      SIGNALS_CA_FILE: monitorCaFile,
     };
-    const world = new ProductWorld(azurite, target, arm, sql, dir, uniqueHubName('E2e'), env, clockRef);
+    const world = new ProductWorld(azurite, target, arm, sql, monitor, dir, uniqueHubName('E2e'), env, clockRef);
     await world.startHost(new ManualClock(START));
     sql.db.seedFlag({ flagKey: LEGACY_FLAG, scope: ENV, isEnabled: false });
     sql.db.seedConfig({ configKey: 'Network:SseKeepAliveSeconds', scope: ENV, value: '10' });
@@ -209,7 +233,7 @@ export class ProductWorld {
 
   async stop(): Promise<void> {
     await this.host?.stop();
-    await Promise.all([this.target.stop(), this.arm.stop(), this.sql.stop()]);
+    await Promise.all([this.target.stop(), this.arm.stop(), this.sql.stop(), this.monitor.stop()]);
     await this.azurite.stop();
     rmSync(this.dir, { recursive: true, force: true });
   }
