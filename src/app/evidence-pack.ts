@@ -441,6 +441,22 @@ export class EvidencePack {
 
   /** Recomputes every hash under the prefix and compares with the manifest. */
   async verify(prefix: string, options: { manifestSha256?: string } = {}): Promise<PackVerification> {
+    return (await this.readVerified(prefix, options)).verification;
+  }
+
+  /**
+   * `verify`, and the bytes it checked: the manifest's and each verified artifact's (what `npm run
+   * evidence -- export` writes out, so nothing is written that was not checked against the seal).
+   */
+  async readVerified(prefix: string, options: { manifestSha256?: string } = {}): Promise<{ verification: PackVerification; manifest: Buffer | undefined; files: Map<string, Buffer> }> {
+    const files = new Map<string, Buffer>();
+    const verification = await this.check(prefix, options, files);
+    const manifest = verification.sealed ? files.get(MANIFEST_NAME) : undefined;
+    const verified = new Map(verification.verified.map((name) => [name, files.get(name)!] as const).filter(([, bytes]) => bytes !== undefined));
+    return { verification, manifest, files: verified };
+  }
+
+  private async check(prefix: string, options: { manifestSha256?: string }, keep: Map<string, Buffer>): Promise<PackVerification> {
     const parts = parsePrefix(prefix);
     const manifestName = prefix + MANIFEST_NAME;
     const blobs = await this.store.list(prefix);
@@ -466,6 +482,7 @@ export class EvidencePack {
       if (!bytes) continue;
       if (b.name === manifestName) manifestBytes = bytes;
       else found.push({ name: b.name.slice(prefix.length), sha256: sha256Hex(bytes), size: bytes.length, recorded: b.metadata.sha256 });
+      keep.set(b.name.slice(prefix.length), bytes);
     }
     if (!manifestBytes) {
       result.problems.push({ kind: 'unsealed', name: MANIFEST_NAME, detail: 'the pack is not sealed (no manifest.json); artifacts were checked against the hash recorded when each was written' });

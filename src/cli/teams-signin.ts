@@ -12,7 +12,7 @@ import { readTeamsSettings } from '../config/teams.js';
 import { describeIssues } from '../config/issues.js';
 import { signInWithDeviceCode } from '../adapters/delegated-token.js';
 import { FileSecretStore, type SecretStore } from '../adapters/secret-store.js';
-import { applyLocalSettings } from '../devhost/app-loader.js';
+import { applyLocalSettings } from '../app/local-settings.js';
 import { tokenStore } from '../app/teams.js';
 
 const usage = `Usage: npm run teams:signin -- [options]

@@ -7,8 +7,6 @@ import { addBusinessDays } from './timeboxes.js';
 import type { ActionItem, EvidenceBundle, IncidentMetrics, IncidentRecord, TimeboxName } from './evidence.js';
 import { smokeVerdict, timeboxVerdict } from './evidence.js';
 
-const MINUTE = 60_000;
-
 /** "2026-01-14 09:12:03 UTC". */
 export function utc(at: string | null | undefined): string {
   if (!at) return '-';
@@ -168,11 +166,4 @@ export function workedAndNot(bundle: EvidenceBundle, metrics: IncidentMetrics): 
   if (undelivered.length) didNot.push(`${undelivered.length} message(s) could not be delivered (${undelivered.map((m) => m.template).join(', ')}).`);
   if (bundle.incident?.containment?.automatic) didNot.push('Nobody decided on containment in time; the runbook rolled back on its own ("if in doubt, roll back").');
   return { worked, didNot };
-}
-
-/** Time of a minute grid line for axis ticks: a step that gives 6-12 ticks over the span. */
-export function tickStepMs(spanMs: number): number {
-  const steps = [1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440].map((m) => m * MINUTE);
-  for (const s of steps) if (spanMs / s <= 12) return s;
-  return steps.at(-1)!;
 }
