@@ -11,7 +11,7 @@ import { orchestrations } from '../src/app/http-context.js';
 import { acceptAlert } from '../src/app/intake.js';
 import { loadPolicy } from '../src/app/policy-source.js';
 import { appSmoke, monitorStateStore } from '../src/app/signals.js';
-import { alertPayloadName, getAlertArchive, getIncidentStore } from '../src/app/stores.js';
+import { alertPayloadName, getAlertArchive, getIncidentStore, getUnmatchedAlerts } from '../src/app/stores.js';
 import { runSyntheticMonitor } from '../src/app/synthetic-monitor.js';
 import { PolicyError } from '../src/config/policy.js';
 
@@ -30,7 +30,7 @@ app.timer('syntheticMonitor', {
     if (!Object.values(policy.environments).some((e) => e.signals.synthetic)) return;
     const states = monitorStateStore();
     if (!states.ok) return context.error(`Synthetic monitor: the settings are invalid: ${states.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
-    const intake = { store: getIncidentStore(), orchestrations: orchestrations(context), archive: getAlertArchive(), policy, now: appNow };
+    const intake = { store: getIncidentStore(), orchestrations: orchestrations(context), archive: getAlertArchive(), unmatched: getUnmatchedAlerts(), policy, now: appNow };
     const report = await runSyntheticMonitor(
       {
         policy,

@@ -4,6 +4,8 @@
  */
 import type { DurableClient } from 'durable-functions';
 import type { InstanceState, Orchestrations } from '../ports/orchestrations.js';
+import { TransientError } from '../ports/transient.js';
+import { isTransientStorageError } from './storage.js';
 
 const TERMINAL = new Set(['Completed', 'Failed', 'Terminated', 'Canceled']);
 
@@ -11,6 +13,16 @@ function statusIn(err: unknown): number | undefined {
   const m = /status code: (\d{3})|HTTP (\d{3})/.exec(err instanceof Error ? err.message : String(err));
   const code = m?.[1] ?? m?.[2];
   return code ? Number(code) : undefined;
+}
+
+/**
+ * What the client threw, typed: a 408, 429 or 5xx from the extension, or a dropped or refused
+ * connection, is transient (the caller may answer 503 and be asked again); anything else is not.
+ */
+function classified(err: unknown): unknown {
+  const status = statusIn(err);
+  const transient = status !== undefined ? status === 408 || status === 429 || status >= 500 : isTransientStorageError(err);
+  return transient ? new TransientError(`The orchestration service failed: ${err instanceof Error ? err.message : String(err)}`.slice(0, 500), { cause: err }) : err;
 }
 
 export class DurableOrchestrations implements Orchestrations {
@@ -28,7 +40,7 @@ export class DurableOrchestrations implements Orchestrations {
       return 'started';
     } catch (err) {
       if (statusIn(err) === 409) return 'exists';
-      throw err;
+      throw classified(err);
     }
   }
 
@@ -40,7 +52,7 @@ export class DurableOrchestrations implements Orchestrations {
       const status = statusIn(err);
       if (status === 410) return 'gone';
       if (status === 404 || /No instance with ID/i.test(String(err))) return 'missing';
-      throw err;
+      throw classified(err);
     }
   }
 
@@ -55,7 +67,7 @@ export class DurableOrchestrations implements Orchestrations {
       };
     } catch (err) {
       if (statusIn(err) === 404) return undefined;
-      throw err;
+      throw classified(err);
     }
   }
 }

@@ -2,14 +2,18 @@
 import { BlobAlertArchive } from '../adapters/alert-archive.js';
 import { TableIncidentStore } from '../adapters/incident-store.js';
 import { createBlobServiceClient, createTableClient, storageTarget } from '../adapters/storage.js';
+import { TableUnmatchedAlerts } from '../adapters/table-unmatched-alerts.js';
 import type { IncidentStore } from '../ports/incident-store.js';
 import type { AlertArchive } from '../ports/orchestrations.js';
+import type { UnmatchedAlerts } from '../ports/unmatched-alerts.js';
 
 export const INCIDENTS_TABLE = 'Incidents';
 export const ALERT_PAYLOADS_CONTAINER = 'incident-alert-payloads';
+export const UNMATCHED_ALERTS_TABLE = 'UnmatchedAlerts';
 
 let incidentStore: IncidentStore | undefined;
 let alertArchive: AlertArchive | undefined;
+let unmatchedAlerts: UnmatchedAlerts | undefined;
 
 export function getIncidentStore(): IncidentStore {
   incidentStore ??= new TableIncidentStore(createTableClient(storageTarget(), INCIDENTS_TABLE));
@@ -19,6 +23,11 @@ export function getIncidentStore(): IncidentStore {
 export function getAlertArchive(): AlertArchive {
   alertArchive ??= new BlobAlertArchive(createBlobServiceClient(storageTarget()).getContainerClient(ALERT_PAYLOADS_CONTAINER));
   return alertArchive;
+}
+
+export function getUnmatchedAlerts(): UnmatchedAlerts {
+  unmatchedAlerts ??= new TableUnmatchedAlerts(createTableClient(storageTarget(), UNMATCHED_ALERTS_TABLE));
+  return unmatchedAlerts;
 }
 
 /** Where a raw alert payload is archived: by day of receipt, under its deduplication hash. */

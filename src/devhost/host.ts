@@ -16,7 +16,7 @@ import { ManualClock, RealClock, type Clock } from './clock.js';
 import { Engine } from './durable/engine.js';
 import { durableClientData, handleManagement, type MgmtResponse, type WebhookUrls } from './durable/mgmt-api.js';
 import { HubStore } from './durable/store.js';
-import { authorized, buildRoutes, findRoute, invokeHttp, type HttpRoute, type IncomingExchange, type Keys, type OutgoingResponse } from './http-triggers.js';
+import { authorized, buildRoutes, findRoute, invokeHttp, parseFunctionKeys, type HttpRoute, type IncomingExchange, type Keys, type OutgoingResponse } from './http-triggers.js';
 import { Invoker } from './invoker.js';
 import { Logger, type LogLevel } from './logger.js';
 import { TimerTriggers } from './timer-triggers.js';
@@ -26,6 +26,7 @@ export interface DevHostOptions {
   /** Port for HTTP triggers and webhooks; 0 picks a free one. Default 7071. */
   port?: number;
   clock?: Clock;
+  /** Check function keys (default: when DEVHOST_FUNCTION_KEYS is set). */
   enforceKeys?: boolean;
   /** Start an embedded Azurite when AzureWebJobsStorage=UseDevelopmentStorage=true and none runs. */
   azurite?: 'memory' | 'disk' | 'off';
@@ -139,11 +140,12 @@ export class DevHost {
         activityTimeoutMs: app.hostJson.functionTimeoutMs,
       });
       const keys: Keys = {
-        enforce: options.enforceKeys ?? false,
-        functionKeys: (env.DEVHOST_FUNCTION_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean),
+        // Keys someone configured are meant to be checked: without the flag, they are when set.
+        enforce: options.enforceKeys ?? !!env.DEVHOST_FUNCTION_KEYS?.trim(),
+        ...parseFunctionKeys(env.DEVHOST_FUNCTION_KEYS),
         masterKey: env.DEVHOST_MASTER_KEY?.trim() || randomBytes(24).toString('base64url'),
       };
-      if (keys.enforce && keys.functionKeys.length === 0) keys.functionKeys.push(randomBytes(24).toString('base64url'));
+      if (keys.enforce && keys.functionKeys.length === 0 && !keys.perFunction?.size) keys.functionKeys.push(randomBytes(24).toString('base64url'));
 
       const timers = new TimerTriggers(app.registry.byTrigger('timerTrigger'), invoker, clock, store, logger);
       routes = buildRoutes(app.registry.byTrigger('httpTrigger'));
@@ -172,7 +174,10 @@ export class DevHost {
       for (const r of routes) {
         logger.info('Host', `  ${r.reg.metadata.name}: [${r.methods?.join(',') ?? 'ALL'}] ${baseUrl}/${prefixed(app, r.route.template)}`);
       }
-      if (keys.enforce) logger.info('Host', `Function keys enforced. Function key: ${keys.functionKeys[0] ?? ''}`);
+      if (keys.enforce) {
+        const scoped = [...(keys.perFunction?.keys() ?? [])];
+        logger.info('Host', `Function keys enforced.${keys.functionKeys[0] ? ` Function key: ${keys.functionKeys[0]}` : ''}${scoped.length ? ` Keys of their own for: ${scoped.join(', ')}` : ''}`);
+      }
       logger.info('Host', `Dev host listening on ${baseUrl} (task hub ${hub}, ${clock.kind} clock).`);
       return host;
     } catch (err) {
@@ -245,7 +250,7 @@ export class DevHost {
       const found = findRoute(routes, ex.method, rel);
       if (!found) return send(res, notFound());
       if (found === 'methodNotAllowed') return send(res, { status: 405, headers: [], body: Buffer.alloc(0) });
-      if (!authorized(found.route.authLevel, this.keys, ex)) return send(res, unauthorized());
+      if (!authorized(found.route.authLevel, this.keys, ex, found.route.reg.metadata.name)) return send(res, unauthorized());
       const started = Date.now();
       const out = await invokeHttp(this.invoker, found.route, ex, found.params, this.app.hostJson.functionTimeoutMs).catch((err: unknown) => {
         this.logger.error(`Function.${found.route.reg.metadata.name}`, `Failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);

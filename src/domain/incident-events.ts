@@ -31,6 +31,8 @@ export const Actor = z.object({
   via: z.enum(['api', 'approval-link', 'alert', 'pipeline', 'automation']),
   /** True when the platform authenticated the person (App Service Authentication); false when claimed by a key holder. */
   verified: z.boolean().optional(),
+  /** What let the caller act: a sign-in App Service Authentication vouched for, or a function key. */
+  auth: z.enum(['easy-auth', 'function-key']).optional(),
 });
 export type Actor = z.infer<typeof Actor>;
 

@@ -42,7 +42,8 @@ export interface Applied {
   entries: TimelineEntry[];
 }
 
-const actorLabel = (a: Actor): string => (a.name && a.name !== a.id ? `${a.name} (${a.id})` : a.id);
+/** "Name (id)"; an identity nobody vouched for (stated by a function key holder) says so. */
+const actorLabel = (a: Actor): string => `${a.name && a.name !== a.id ? `${a.name} (${a.id})` : a.id}${a.verified === false ? ' (unverified)' : ''}`;
 
 function entry(state: IncidentState, at: string, kind: string, actor: string, text: string, data?: Record<string, unknown>): TimelineEntry {
   const e: TimelineEntry = { seq: state.timelineSeq, at, kind, actor, text: text.slice(0, 4000), ...(data ? { data } : {}) };

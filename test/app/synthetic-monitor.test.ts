@@ -70,6 +70,7 @@ function world(service: string) {
     store: new TableIncidentStore(createTableClient(storageTarget(env), uniqueHubName('SynthIncidents'))),
     orchestrations,
     archive: { put: (name) => Promise.resolve(name) },
+    unmatched: { record: () => Promise.resolve(), list: () => Promise.resolve([]) },
     policy,
     now: () => new Date(),
   };

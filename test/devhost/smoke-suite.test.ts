@@ -16,7 +16,8 @@ let app: TargetApp;
 beforeAll(async () => {
   azurite = await startTestAzurite();
   app = await startTargetApp({ legacySse: { firstEventDelayMs: 250, heartbeatMs: 20_000 } });
-  h = await startTestHost({ azurite, appRoot: repoRoot, logLevel: 'warning' });
+  // No policy here names the target app's host: the setting lets the probes reach it.
+  h = await startTestHost({ azurite, appRoot: repoRoot, logLevel: 'warning', env: { SMOKE_ALLOWED_HOSTS: '127.0.0.1' } });
 });
 afterAll(async () => {
   await h?.stop();

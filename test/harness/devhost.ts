@@ -155,7 +155,8 @@ export async function startTestHost(options: TestHostOptions): Promise<TestHost>
     appRoot: options.appRoot ?? conformanceApp,
     port: options.port ?? 0,
     clock: options.clock ?? new ManualClock(Date.UTC(2026, 0, 1)),
-    enforceKeys: options.enforceKeys ?? false,
+    // Unset: as the CLI does (keys are checked when DEVHOST_FUNCTION_KEYS is set).
+    ...(options.enforceKeys !== undefined ? { enforceKeys: options.enforceKeys } : {}),
     azurite: 'off',
     loadLocalSettings: false,
     logger,

@@ -10,7 +10,7 @@
  *   - the TDS fake (real mssql driver) as the service's SQL target; the target app reads its
  *     feature flags from it, as the real app reads them from its database;
  *   - Teams through the local sink (a JSON-lines file), approval links signed with a test key,
- *     App Service Authentication simulated with the client-principal headers;
+ *     App Service Authentication simulated (WEBSITE_AUTH_ENABLED and the client-principal headers);
  *   - Azurite for Durable, the incident tables, the LKG registry, the freeze and the evidence.
  *
  * The policy is written by the test world (no unknown keys: the policy schema is strict) with the
@@ -22,8 +22,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { LocalSinkTeams, type SinkRecord } from '../../src/adapters/teams-sink.js';
+import { ACCESS_ROLES } from '../../src/app/access.js';
 import type { AzuriteInstance } from '../../src/devhost/azurite.js';
 import { ManualClock } from '../../src/devhost/clock.js';
+import type { LogLevel } from '../../src/devhost/logger.js';
 import { ArmFake } from '../fakes/arm-server.js';
 import { MonitorFake } from '../fakes/monitor-server.js';
 import { DEFAULT_FLAGS, TargetApp, type Build, type TargetFaults } from '../fakes/target-app.js';
@@ -77,6 +79,8 @@ export interface WorldOptions {
    * timing check, so it cannot flake on a loaded machine.
    */
   flagParity?: boolean;
+  /** What the dev host keeps in `host.logs` (default: warnings and errors). */
+  logLevel?: LogLevel;
   /** The environment's synthetic monitor (policy `signals.synthetic`), off by default. */
   synthetic?: { schedule?: string; failuresToDeclare?: number };
   /**
@@ -138,11 +142,18 @@ function policy(target: TargetApp, o: WorldOptions): unknown {
 
 const settingsOf = (b: Build): Record<string, string> => ({ APP_BUILD_ID: b.buildId, APP_RELEASE_TAG: b.releaseTag });
 
-/** What App Service Authentication passes to the app for a signed-in person. */
-export function principal(upn: string, oid: string): Record<string, string> {
+/** Every Entra app role the app knows (src/app/access.ts). */
+export const ALL_APP_ROLES: string[] = Object.values(ACCESS_ROLES).map((r) => r.appRole);
+
+/**
+ * What App Service Authentication passes to the app for a signed-in person holding these Entra app
+ * roles (default: all of them, for tests that are not about who may do what).
+ */
+export function principal(upn: string, oid: string, roles: readonly string[] = ALL_APP_ROLES): Record<string, string> {
   const claims = [
     { typ: 'http://schemas.microsoft.com/identity/claims/objectidentifier', val: oid },
     { typ: 'preferred_username', val: upn },
+    ...roles.map((val) => ({ typ: 'roles', val })),
   ];
   return {
     'x-ms-client-principal': Buffer.from(JSON.stringify({ auth_typ: 'aad', claims, name_typ: 'name', role_typ: 'roles' })).toString('base64'),
@@ -166,6 +177,7 @@ export class ProductWorld {
     readonly hubName: string,
     private readonly env: Record<string, string>,
     private readonly clockRef: { now: () => number },
+    private readonly logLevel: LogLevel,
   ) {}
 
   static async start(o: WorldOptions = {}): Promise<ProductWorld> {
@@ -206,13 +218,15 @@ export class ProductWorld {
       TEAMS_SINK_FILE: path.join(dir, 'teams-outbox.jsonl'),
       APPROVAL_SIGNING_KEY: randomBytes(32).toString('base64'),
       APPROVAL_IDENTITY: 'entra',
+      // App Service Authentication in front of the app: the principal headers tests send are believed.
+      WEBSITE_AUTH_ENABLED: 'True',
       // The signal readers talk to the Azure Monitor fake (tokens from the fake identity endpoint).
       SIGNALS_METRICS_ENDPOINT: monitor.metricsEndpoint,
       SIGNALS_LOGS_ENDPOINT: monitor.logsEndpoint,
       SIGNALS_ARM_ENDPOINT: monitor.armEndpoint,
       SIGNALS_CA_FILE: monitorCaFile,
     };
-    const world = new ProductWorld(azurite, target, arm, sql, monitor, dir, uniqueHubName('E2e'), env, clockRef);
+    const world = new ProductWorld(azurite, target, arm, sql, monitor, dir, uniqueHubName('E2e'), env, clockRef, o.logLevel ?? 'warning');
     await world.startHost(new ManualClock(START));
     sql.db.seedFlag({ flagKey: LEGACY_FLAG, scope: ENV, isEnabled: false });
     sql.db.seedConfig({ configKey: 'Network:SseKeepAliveSeconds', scope: ENV, value: '10' });
@@ -220,7 +234,7 @@ export class ProductWorld {
   }
 
   private async startHost(clock: ManualClock): Promise<void> {
-    this.host = await startTestHost({ azurite: this.azurite, appRoot: repoRoot, hubName: this.hubName, clock, env: this.env, logLevel: 'warning' });
+    this.host = await startTestHost({ azurite: this.azurite, appRoot: repoRoot, hubName: this.hubName, clock, env: this.env, logLevel: this.logLevel });
     this.clockRef.now = () => clock.now();
   }
 
