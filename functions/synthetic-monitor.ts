@@ -10,7 +10,8 @@ import { appNow } from '../src/app/clock.js';
 import { orchestrations } from '../src/app/http-context.js';
 import { acceptAlert } from '../src/app/intake.js';
 import { loadPolicy } from '../src/app/policy-source.js';
-import { appSmoke, monitorStateStore } from '../src/app/signals.js';
+import { monitorStateStore } from '../src/app/signals.js';
+import { appSmokeActivities } from '../src/app/smoke.js';
 import { alertPayloadName, getAlertArchive, getIncidentStore, getUnmatchedAlerts } from '../src/app/stores.js';
 import { runSyntheticMonitor } from '../src/app/synthetic-monitor.js';
 import { PolicyError } from '../src/config/policy.js';
@@ -35,7 +36,7 @@ app.timer('syntheticMonitor', {
       {
         policy,
         states: states.value,
-        smoke: appSmoke(),
+        smoke: appSmokeActivities(),
         intake: (payload) =>
 acceptAlert(intake, payload, (hash) => alertPayloadName(hash, appNow())),
       },

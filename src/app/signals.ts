@@ -3,9 +3,6 @@
  * the app settings. Built on first use (the SDKs load then), once per settings.
  */
 import { readFileSync } from 'node:fs';
-import { createSmokeActivities, type SmokeActivities } from '../activities/smoke.js';
-import { createHttpProbes } from '../adapters/http-probes.js';
-import { readSmokeSettings } from '../config/smoke.js';
 import { defaultArmCredential } from '../adapters/arm.js';
 import { AzureMonitorReaders } from '../adapters/azure-monitor.js';
 import { createTableClient } from '../adapters/storage.js';
@@ -53,12 +50,4 @@ export function monitorStateStore(env: NodeJS.ProcessEnv = process.env): Built<M
   const key = JSON.stringify([s.settings.syntheticTable, s.settings.storage.tableEndpoint, s.settings.storage.kind]);
   if (states?.key !== key) states = { key, value: new TableMonitorStateStore(createTableClient(s.settings.storage, s.settings.syntheticTable)) };
   return { ok: true, value: states.value };
-}
-
-let smoke: SmokeActivities | undefined;
-
-/** The smoke-check handler the runbook's activity runs (same guards and judgement), for the synthetic monitor. */
-export function appSmoke(): SmokeActivities {
-  smoke ??= createSmokeActivities({ probes: createHttpProbes(), settings: () => readSmokeSettings(process.env) });
-  return smoke;
 }

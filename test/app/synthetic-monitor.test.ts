@@ -78,7 +78,7 @@ function world(service: string) {
   const deps: SyntheticMonitorDeps = {
     policy,
     states: new TableMonitorStateStore(createTableClient(storageTarget(env), uniqueHubName('Synth'))),
-    smoke: createSmokeActivities({ probes: createHttpProbes(), settings: () => readSmokeSettings({}) }),
+    smoke: createSmokeActivities({ probes: createHttpProbes(), settings: () => readSmokeSettings({}, { hosts: ['127.0.0.1'], problem: null }) }),
     intake: (payload) => {
       intakeCalls++;
       return acceptAlert(intakeDeps, payload, (h) => `synthetic/${h}.json`);
