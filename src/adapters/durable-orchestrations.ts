@@ -1,6 +1,8 @@
 /**
  * The Orchestrations port on the durable-functions client. The client reports most outcomes as
- * thrown errors with the HTTP status in the text, so those are mapped back to data here.
+ * thrown errors with the HTTP status in the text, and the status codes differ between versions of
+ * the Durable extension (a duplicate start is 409 in 3.x, 500 before; an event for an instance that
+ * finishes meanwhile is 500), so after a failure the instance's status decides what happened.
  */
 import type { DurableClient } from 'durable-functions';
 import type { InstanceState, Orchestrations } from '../ports/orchestrations.js';
@@ -39,19 +41,29 @@ export class DurableOrchestrations implements Orchestrations {
       await this.client.startNew(name, { instanceId, input });
       return 'started';
     } catch (err) {
-      if (statusIn(err) === 409) return 'exists';
+      // Whatever the code (409, 500, a timeout after the start was stored): an instance under this
+      // id that has not finished is the one a concurrent start created.
+      const now = await this.describe(instanceId).catch(() => undefined);
+      if (now && !TERMINAL.has(now.runtimeStatus)) return 'exists';
       throw classified(err);
     }
   }
 
   async raise(instanceId: string, event: string, data: unknown): Promise<'raised' | 'gone' | 'missing'> {
+    // The client resolves on 410 (a finished instance) as on 202, so a finished one is found first.
+    const before = await this.state(instanceId);
+    if (before === 'none') return 'missing';
+    if (before === 'finished') return 'gone';
     try {
       await this.client.raiseEvent(instanceId, event, data);
+      // Accepted for an instance that was running a moment ago. One that finished in between
+      // answers 410, which the client also resolves: that event is dropped, unseen from here.
       return 'raised';
     } catch (err) {
-      const status = statusIn(err);
-      if (status === 410) return 'gone';
-      if (status === 404 || /No instance with ID/i.test(String(err))) return 'missing';
+      if (statusIn(err) === 404 || /No instance with ID/i.test(String(err))) return 'missing';
+      // The extension answers 500 when the instance finished between its own check and the raise.
+      const after = await this.state(instanceId).catch(() => undefined);
+      if (after === 'finished') return 'gone';
       throw classified(err);
     }
   }

@@ -15,6 +15,7 @@ import { ClockKeeper } from './clock-keeper.js';
 import { ManualClock, RealClock, type Clock } from './clock.js';
 import { Engine } from './durable/engine.js';
 import { durableClientData, handleManagement, type MgmtResponse, type WebhookUrls } from './durable/mgmt-api.js';
+import type { LongTimerLimits } from './durable/episode.js';
 import { HubStore } from './durable/store.js';
 import { authorized, buildRoutes, findRoute, invokeHttp, parseFunctionKeys, type HttpRoute, type IncomingExchange, type Keys, type OutgoingResponse } from './http-triggers.js';
 import { Invoker } from './invoker.js';
@@ -36,6 +37,8 @@ export interface DevHostOptions {
   /** Copy local.settings.json Values into the environment first (default true). */
   loadLocalSettings?: boolean;
   maxRequestBytes?: number;
+  /** Long-timer limits (default: the Azure Storage provider's); tests scale them down. */
+  longTimers?: LongTimerLimits;
 }
 
 const WEBHOOK_PREFIX = '/runtime/webhooks/durabletask';
@@ -138,6 +141,7 @@ export class DevHost {
         logger,
         maxConcurrentActivities: app.hostJson.maxConcurrentActivityFunctions,
         activityTimeoutMs: app.hostJson.functionTimeoutMs,
+        ...(options.longTimers ? { longTimers: options.longTimers } : {}),
       });
       const keys: Keys = {
         // Keys someone configured are meant to be checked: without the flag, they are when set.
@@ -353,7 +357,7 @@ function close(server: http.Server, cutOff = true): Promise<void> {
 }
 
 /** Reads the request; undefined when its body exceeds `maxBytes` (the caller answers 413). */
-async function readExchange(req: http.IncomingMessage, maxBytes: number, origin: string): Promise<IncomingExchange | undefined> {
+export async function readExchange(req: http.IncomingMessage, maxBytes: number, origin: string): Promise<IncomingExchange | undefined> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > maxBytes) {
     req.resume();
@@ -377,7 +381,7 @@ async function readExchange(req: http.IncomingMessage, maxBytes: number, origin:
   };
 }
 
-function send(res: http.ServerResponse, out: OutgoingResponse): void {
+export function send(res: http.ServerResponse, out: OutgoingResponse): void {
   const grouped = new Map<string, string[]>();
   for (const [k, v] of out.headers) grouped.set(k.toLowerCase(), [...(grouped.get(k.toLowerCase()) ?? []), v]);
   for (const [k, v] of grouped) res.setHeader(k, k === 'set-cookie' ? v : v.join(', '));

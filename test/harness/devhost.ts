@@ -42,6 +42,8 @@ export interface TestHostOptions {
   logLevel?: LogLevel;
   /** A fixed port (default: a free one). */
   port?: number;
+  /** Long-timer limits (default: the Azure Storage provider's, 6 days / 3-day chunks). */
+  longTimers?: { maximumMs: number; intervalMs: number };
 }
 
 export class TestHost {
@@ -160,6 +162,7 @@ export async function startTestHost(options: TestHostOptions): Promise<TestHost>
     azurite: 'off',
     loadLocalSettings: false,
     logger,
+    ...(options.longTimers ? { longTimers: options.longTimers } : {}),
   });
   return new TestHost(host, hubName, logs);
 }
