@@ -20,7 +20,7 @@ import { declareIncident } from '../src/app/intake.js';
 import { getIncidentStore } from '../src/app/stores.js';
 import { toIssues } from '../src/config/issues.js';
 import { SeverityLevel } from '../src/config/policy.js';
-import { ContainmentChoice, IncidentEventName, Role } from '../src/domain/incident-events.js';
+import { IncidentEventName, InboundFields, type PersonAction } from '../src/domain/incident-events.js';
 import { HttpError, jsonResponse, readJson, withEnvelope } from '../src/http/envelope.js';
 import { appNow } from '../src/app/clock.js';
 
@@ -42,21 +42,15 @@ const Declare = z
   })
   .strict();
 
+/** Each action's body: the event's own fields (src/domain/incident-events.ts), plus who claims to act (believed only without App Service Authentication). */
 const ActionBodies = {
-  ack: z.object({ role: Role.optional(), actor: ClaimedActor }).strict(),
-  note: z.object({ text: z.string().trim().min(1).max(4000), actor: ClaimedActor }).strict(),
-  decision: z.object({ choice: ContainmentChoice, proposalId: z.string().max(128).optional(), reason: z.string().max(2000).optional(), actor: ClaimedActor }).strict(),
-  rollback: z.object({ reason: z.string().trim().min(1).max(2000), actor: ClaimedActor }).strict(),
-  extend: z
-    .object({
-      timebox: z.enum(['ack', 'decision', 'containment', 'monitoring']),
-      minutes: z.number().int().min(1).max(240),
-      reason: z.string().max(2000).optional(),
-      actor: ClaimedActor,
-    })
-    .strict(),
-  resolve: z.object({ summary: z.string().max(4000).optional(), actor: ClaimedActor }).strict(),
-} as const;
+  ack: InboundFields.ack.extend({ actor: ClaimedActor }).strict(),
+  note: InboundFields.note.extend({ actor: ClaimedActor }).strict(),
+  decision: InboundFields.decision.extend({ actor: ClaimedActor }).strict(),
+  rollback: InboundFields.rollback.extend({ actor: ClaimedActor }).strict(),
+  extend: InboundFields.extend.extend({ actor: ClaimedActor }).strict(),
+  resolve: InboundFields.resolve.extend({ actor: ClaimedActor }).strict(),
+} as const satisfies Record<PersonAction, z.ZodType>;
 type Action = keyof typeof ActionBodies;
 
 /** Any ISO 8601 instant, as UTC ISO: the store compares times as text, so offsets must not reach it. */

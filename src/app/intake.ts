@@ -17,7 +17,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { resolveService, type Policy } from '../config/policy.js';
 import { toIssues, type Issue } from '../config/issues.js';
 import { COMMON_SCHEMA_ID, CommonAlert, type ContextKind } from '../domain/alert-schema.js';
-import { IncidentInput, type AlertRecord, type IncidentSummary, type PolicySnapshot } from '../domain/incident.js';
+import { INCIDENT_INPUT_VERSION, IncidentInput, type AlertRecord, type IncidentSummary, type PolicySnapshot } from '../domain/incident.js';
+import { applyEvent, declaredEvent } from '../domain/incident-record.js';
+import { summaryOf as incidentSummaryOf } from '../domain/incident-status.js';
 import { IncidentEventName, type Actor } from '../domain/incident-events.js';
 import { routeSignal } from '../domain/routing.js';
 import { classifySeverity, type SeverityDecision } from '../domain/severity.js';
@@ -105,27 +107,9 @@ export function policySnapshot(policy: Policy, entry: ReturnType<typeof resolveS
   };
 }
 
+/** The first summary row, written before the orchestration runs: the same projection of the same record (its declaration). */
 function summaryOf(input: IncidentInput): IncidentSummary {
-  return {
-    incidentId: input.incidentId,
-    service: input.service,
-    environment: input.environment,
-    severity: input.severity.level,
-    status: 'open',
-    phase: 'declared',
-    summary: input.summary,
-    source: input.source,
-    declaredAt: input.declaredAt,
-    updatedAt: input.declaredAt,
-    resolvedAt: null,
-    alerts: input.alert ? 1 : 0,
-    acknowledgedBy: null,
-    drill: input.mode === 'plan',
-    teamsThreadId: null,
-    teamsDestination: null,
-    evidence: null,
-    postmortem: null,
-  };
+  return incidentSummaryOf(applyEvent(null, { ...declaredEvent(input), seq: 0 }));
 }
 
 export function describeSignal(signal: Signal): string {
@@ -305,7 +289,7 @@ export async function acceptAlert(deps: IntakeDeps, body: unknown, payloadName: 
       const { incidentId } = await deps.store.openIncident(environment, service, (n) => incidentIdFor(environment, service, n), now);
       const makeInput = (): IncidentInput =>
         IncidentInput.parse({
-          version: 1,
+          version: INCIDENT_INPUT_VERSION,
           incidentId,
           declaredAt: now,
           source: 'alert',
@@ -369,7 +353,7 @@ export async function declareIncident(deps: Pick<IntakeDeps, 'store' | 'orchestr
   };
   const makeInput = (incidentId: string): IncidentInput =>
     IncidentInput.parse({
-      version: 1,
+      version: INCIDENT_INPUT_VERSION,
       incidentId,
       declaredAt: now,
       source: d.source,
