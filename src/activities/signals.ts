@@ -6,6 +6,7 @@
 import type { z } from 'zod';
 import type { Issue } from '../config/issues.js';
 import type { ActiveAlert, LogsTriage, MetricObservation, MetricSeries, Reading, WatchedMetric } from '../domain/monitor-signals.js';
+import { NOT_ASKED } from '../domain/signals-judgement.js';
 import type { SignalReaders } from '../ports/signals.js';
 import type { ReadSignalsInput, ReadSignalsOutput } from './signals.contracts.js';
 
@@ -45,7 +46,7 @@ export function createSignalsActivities(ports: SignalsPorts) {
         return readers.triage(plan.logs, window(Math.min(plan.lookbackMinutes, 15)));
       };
       const metrics = input.read.metrics ? plan.metrics.map(readMetric) : [];
-      const alerts = input.read.alerts ? readAlerts() : Promise.resolve(notConfigured<ActiveAlert[]>('not asked this time'));
+      const alerts = input.read.alerts ? readAlerts() : Promise.resolve(notConfigured<ActiveAlert[]>(NOT_ASKED));
       const triage = input.read.triage ? readTriage() : Promise.resolve(null);
       const [m, a, t] = await Promise.all([Promise.all(metrics), alerts, triage]);
       return { at: input.at, metrics: m, alerts: a, triage: t };

@@ -226,6 +226,8 @@ export function buildMessage(cmd: AnnounceCommand, m: MessageContext): IncidentM
         nextSteps: clip(nextSteps(s, m.plan, m.cfg), 1000),
         nextUpdateAt: nextUpdate,
         ...(s.checks.last ? { health: healthFigures(s.checks.last, m.thresholds) } : {}),
+        ...(s.signals.round?.recovery ? { signals: clip(s.signals.round.recovery.summary, 1000) } : {}),
+        ...(s.signals.triage ? { triage: s.signals.triage.lines.slice(0, 8).map((l) => clip(l, 600)) } : {}),
       };
     }
     case 'proposal': {

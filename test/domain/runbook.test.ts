@@ -47,6 +47,7 @@ const config: RunbookConfig = {
   mode: 'execute',
   onCall: [],
   triggers: ['error-rate'],
+  signals: null,
 };
 
 const checks = (v: CheckFacts['verdict']): CheckFacts => ({
@@ -140,6 +141,8 @@ class Driver {
         return { kind: 'archived', sealed: true, manifestSha256: null, summary: 'sealed' };
       case 'close':
         return { kind: 'done', problem: null };
+      case 'signals':
+        return { kind: 'signals', readings: null, problem: 'no signals in this world' };
     }
   }
 
