@@ -163,6 +163,11 @@ export class MonitorFake {
     a.monitorConditionResolvedDateTime = new Date(at).toISOString();
   }
 
+  /** Forgets every alert (a new scenario). */
+  clearAlerts(): void {
+    this.alerts.length = 0;
+  }
+
   closeAlert(id: string): void {
     const a = this.alerts.find((x) => x.id === id);
     if (a) a.alertState = 'Closed';

@@ -112,6 +112,8 @@ export const StatusUpdateMessage = IncidentHeader.extend({
   signals: text(1000).optional(),
   /** Triage from the logs: top error codes, failing requests with requestIds, p95 per route, the query link. */
   triage: z.array(text(600)).max(8).optional(),
+  /** Deep link to the triage query in the portal. */
+  triageQuery: url.optional(),
 });
 
 export const ChoiceOption = z.object({
