@@ -77,7 +77,13 @@ export class Steps {
       case 'smoke':
         return yield* this.smoke(cmd.step, cmd.purpose);
       case 'signals': {
-        const task = this.signalsTask(cmd.purpose === 'update' ? { metrics: false, alerts: false, triage: true } : { metrics: true, alerts: true, triage: false });
+        if (cmd.purpose === 'deadline') {
+          // Look again: a fresh smoke round and the signals, side by side.
+          const round = yield* this.smoke(cmd.step, 'verify');
+          if (round.kind !== 'checks') return round;
+          return { kind: 'signals', readings: round.signals ?? null, problem: round.signals ? null : 'the signal readers did not answer', checks: round.checks };
+        }
+        const task = this.signalsTask({ metrics: false, alerts: false, triage: true });
         if (!task) return { kind: 'signals', readings: null, problem: 'no signals are read for this service' };
         try {
           return { kind: 'signals', readings: activityResult(readSignals, yield task), problem: null };

@@ -87,7 +87,8 @@ export type CommandResult =
   | { kind: 'snapshot'; checks: ChecksOutcome | null; changes: RecentChange[]; api: ReleaseState | null; web: ReleaseState | null; problems: string[]; seen: string[]; signals?: SignalReadings | null }
   /** A smoke round, and the signals read with it (null: not read, or the read itself failed). */
   | { kind: 'checks'; checks: ChecksOutcome; signals?: SignalReadings | null }
-  | { kind: 'signals'; readings: SignalReadings | null; problem: string | null }
+  /** Signals read on request; before acting at a deadline, with a fresh smoke round (`checks`). */
+  | { kind: 'signals'; readings: SignalReadings | null; problem: string | null; checks?: ChecksOutcome | null }
   | { kind: 'action'; activity: string; outcome: RecordedOutcome }
   /** Teams deliveries (messages posted, people paged) and what to say about them. */
   | { kind: 'teams'; events: Extract<NewEvent, { type: 'message-sent' | 'paged' | 'noted' }>[] }
@@ -260,7 +261,9 @@ export function nextWake(s: Incident, p: Plan, c: RunbookConfig): number | null 
   const judged = containmentJudgedAt(s, p);
   if (s.phase === 'verifying' && judged !== null) times.push(judged);
   const w = s.windows.at(-1);
-  if (s.phase === 'monitoring' && w) times.push(w.endsAt);
+  // Once a round has judged the window's end (extended, kept open), the rounds go on and decide;
+  // waking at an end already past would wake again at once, for ever.
+  if (s.phase === 'monitoring' && w && !w.keptOpen && (s.checks.last === null || s.checks.last.at < w.endsAt)) times.push(w.endsAt);
   return times.length ? Math.min(...times) : null;
 }
 
@@ -602,7 +605,7 @@ export function onResult(t: Turn, cmd: Command, result: CommandResult): void {
       onChecks(t, cmd, result.checks, result.signals ?? null);
       return;
     case 'signals':
-      onSignals(t, cmd, result.readings, result.problem);
+      onSignals(t, cmd, result.readings, result.problem, result.checks ?? null);
       return;
     case 'action': {
       if (cmd.kind !== 'execute' && cmd.kind !== 'freeze' && cmd.kind !== 'record-lkg') return;
@@ -738,7 +741,7 @@ function windowEnd(t: Turn): void {
 }
 
 /** A signals read the runbook asked for: before a status update, or before acting at a deadline. */
-function onSignals(t: Turn, cmd: Command, readings: SignalReadings | null, problem: string | null): void {
+function onSignals(t: Turn, cmd: Command, readings: SignalReadings | null, problem: string | null, checks: ChecksOutcome | null): void {
   const { s, p, c, now } = t;
   if (cmd.kind !== 'signals' || !c.signals) return;
   if (cmd.purpose === 'update') {
@@ -748,6 +751,8 @@ function onSignals(t: Turn, cmd: Command, readings: SignalReadings | null, probl
   }
   const deadline = cmd.deadline ?? p.looking;
   p.looking = null;
+  // The fresh round taken with the look (the snapshot's, minutes old, would judge the past).
+  if (checks) t.emit({ type: 'checks-run', purpose: 'verify', ...checks });
   const name = deadline === 'decision' ? 'The decision timebox' : 'The containment timebox';
   const last = s.checks.last;
   const look = readings
