@@ -2,7 +2,7 @@
  * The signal readers as the app composes them on the dev host (src/app/signals.ts from the app
  * settings: endpoints, the CA file, DefaultAzureCredential with the App Service managed-identity
  * endpoint), through the `signalsRead` activity handler, against the Azure Monitor fake. The
- * runbook does not call them yet (README "Signals"); this pins the wiring it will use.
+ * runbook uses them through the same activity (test/e2e/signals-runbook.test.ts); this pins the wiring.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSignalsActivities } from '../../src/activities/signals.js';
