@@ -19,7 +19,7 @@ import { orchestrations, orUnavailable, policyUnavailable } from '../src/app/htt
 import { acceptAlert, acceptDrillAlert, keepUnrouted, MAX_ALERT_BYTES, type IntakeOutcome } from '../src/app/intake.js';
 import { loadPolicy } from '../src/app/policy-source.js';
 import { requireSecureWebhookToken } from '../src/app/secure-webhook.js';
-import { getAlertArchive, getIncidentStore, getUnmatchedAlerts } from '../src/app/stores.js';
+import { alertPayloadName, getAlertArchive, getIncidentStore, getUnmatchedAlerts } from '../src/app/stores.js';
 import { toIssues } from '../src/config/issues.js';
 import { readIntakeSettings } from '../src/config/intake.js';
 import { PolicyError, type Policy } from '../src/config/policy.js';
@@ -28,10 +28,7 @@ import { HttpError, jsonResponse, readJson, withEnvelope } from '../src/http/env
 import { appNow } from '../src/app/clock.js';
 
 /** Archive blob names: by day, then the delivery key's hash (the same alert, the same blob). */
-function payloadName(hash: string): string {
-  const d = appNow().toISOString();
-  return `${d.slice(0, 4)}/${d.slice(5, 7)}/${d.slice(8, 10)}/${hash}.json`;
-}
+const payloadName = (hash: string): string => alertPayloadName(hash, appNow());
 
 const clip = (s: string | null | undefined, n = 120): string => (s ? (s.length > n ? `${s.slice(0, n)}…` : s) : '-');
 

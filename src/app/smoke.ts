@@ -1,7 +1,7 @@
 /**
- * The smoke-check activity's handlers as the app runs them: the HTTP probes adapter and the smoke
- * settings, built on first use. The allowed hosts are read per check, so a policy edit applies to
- * the next probe.
+ * The smoke-check handler as the app runs it: the HTTP probes, the SMOKE_* settings and the hosts
+ * the policy names (read per check, so a policy edit applies to the next probe). The runbook's
+ * `smokeRunCheck` activity and the synthetic monitor run the same one.
  */
 import { createSmokeActivities, type SmokeActivities } from '../activities/smoke.js';
 import { createHttpProbes } from '../adapters/http-probes.js';

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { applyLocalSettings } from '../app/local-settings.js';
 import { checkPolicy, resolveService, type Policy } from '../config/policy.js';
+import { signalsPlanOf } from '../domain/monitor-signals.js';
 import { channelOf, freezeChannel, recipientsOf } from '../domain/teams-routing.js';
 
 /** The policy text to check: the file named, else the app's own setting. */
@@ -79,11 +80,38 @@ function main(argv: string[]): number {
     ].filter(Boolean);
     lines.push(`    ${s.service}@${s.environment}: matched by ${how.join(', ') || 'nothing'}; can do ${can.join(', ') || 'nothing automatically'}`);
   }
+  lines.push(...signalsLines(p));
   const teams = teamsLines(p);
   lines.push(...teams.lines);
   for (const w of [...result.warnings, ...teams.warnings]) lines.push(`  ! ${w}`);
   process.stdout.write(lines.join('\n') + '\n');
   return 0;
+}
+
+/** What the signal readers read per service, how recovery is judged, and the synthetic monitor (README "Signals"). */
+function signalsLines(p: Policy): string[] {
+  const lines = ['  Signals (recovery = green checks + each metric back under its threshold for the hold time + no active alert):'];
+  for (const [name, e] of Object.entries(p.environments)) {
+    const s = e.signals;
+    const end = s.alertAtWindowEnd === 'extend' ? `extend the window by ${s.extendMinutes} min (at most ${s.maxExtensions} times, then keep it open)` : 'keep the incident open';
+    const synthetic = s.synthetic
+      ? `synthetic monitor "${s.synthetic.schedule}" (UTC), declares after ${s.synthetic.failuresToDeclare} red runs in a row as ${s.synthetic.severity ?? e.triggerSeverity}`
+      : 'no synthetic monitor';
+    lines.push(
+      `    ${name}: metrics held ${s.holdMinutes} min over the last ${s.lookbackMinutes} min; ${s.lookAgainBeforeDeadline ? 'looks again before an automatic rollback' : 'rolls back at a deadline without looking again'}; ` +
+        `an alert still active when the window ends: ${end}; flaps: rollback at ${e.thresholds.flapCount} in ${e.thresholds.flapWindowMinutes} min; ${synthetic}`,
+    );
+  }
+  for (const svc of p.services) {
+    const env = resolveService(p, svc).environment;
+    const plan = signalsPlanOf({ service: svc, environment: env });
+    const metrics = plan.missing.metrics ? `metrics not read (${plan.missing.metrics})` : `metrics ${plan.metrics.map((m) => `${m.label} on ${m.resourceIds.map((r) => r.split('/').at(-1)).join(', ')}`).join('; ')} (${plan.region})`;
+    const logs = plan.logs ? `logs ${plan.logs.kind === 'app-insights' ? `Application Insights ${plan.logs.resourceId.split('/').at(-1)}` : `workspace ${plan.logs.workspaceId}`}` : `logs not read (${plan.missing.logs})`;
+    const alerts = plan.missing.alerts ? `alerts not read (${plan.missing.alerts})` : `alerts in ${plan.alertScopes.map((a) => a.split('/').at(-1)).join(', ')}`;
+    lines.push(`    ${svc.service}@${svc.environment}: ${metrics}; ${logs}; ${alerts}`);
+    for (const u of plan.unwatchable) lines.push(`      not watched: ${u}`);
+  }
+  return lines;
 }
 
 /** Where each service's incident thread goes, who is paged, and where freezes are announced. */

@@ -228,9 +228,17 @@ export class DevHost {
     }
   }
 
-  /** Resolves once no orchestration work is in progress (timers may still be pending). */
-  idle(): Promise<void> {
-    return this.engine.idle();
+  /**
+   * Resolves once no orchestration work and no timer function is in progress (timers not yet due
+   * stay pending). A timer function may start orchestration work and vice versa, so both are
+   * waited for until neither is busy.
+   */
+  async idle(): Promise<void> {
+    for (;;) {
+      await this.timers.idle();
+      await this.engine.idle();
+      if (!this.timers.busy()) return;
+    }
   }
 
   /**

@@ -112,6 +112,21 @@ export function lineOf(e: IncidentEvent, s: Incident, bot: string): Line | null 
       return { kind: 'runbook', actor: bot, text: `Checks green: monitoring until ${hhmm(e.endsAt)} UTC (${humanDuration((e.endsAt - e.at) / 1000)}); a regression re-opens containment.` };
     case 'monitoring-extended':
       return { kind: 'runbook', actor: bot, text: `Monitoring window extended to ${hhmm(e.endsAt)} UTC: ${e.why}.` };
+    case 'monitoring-kept-open':
+      return { kind: 'runbook', actor: bot, text: `Monitoring window over, incident kept open: ${e.why}.` };
+    case 'signals-read': {
+      // A reading that says what the one before said adds no line (the evidence pack keeps each).
+      if (s.signals.repeated) return null;
+      const parts: string[] = [];
+      if (e.recovery) parts.push(e.recovery.summary);
+      if (e.flap) parts.push(`Flaps: ${e.flap.text}.`);
+      if (e.triage) parts.push(...e.triage.lines.map((l) => (/[.:]$/.test(l) ? l : `${l}.`)));
+      if (!parts.length) return null;
+      const label = { snapshot: 'at the snapshot', verify: 'verification', monitor: 'monitoring', update: 'for the status update', deadline: 'at the deadline' }[e.purpose];
+      return { kind: 'signals', actor: bot, text: `Signals (${label}): ${parts.join(' ')}`.slice(0, 4000), data: { purpose: e.purpose, ...(e.triage ? { requestIds: e.triage.requestIds, topErrorCodes: e.triage.topErrorCodes } : {}) } };
+    }
+    case 'looked-again':
+      return { kind: 'signals', actor: bot, text: e.text };
     case 'regressed':
       return { kind: 'runbook', actor: bot, text: `Regression during the monitoring window (${e.reasons.slice(0, 3).join('; ')}): containment re-opens.` };
     case 'escalated':

@@ -273,6 +273,8 @@ function playOnce(h: History): Observed {
         return { kind: 'archived', sealed: true, manifestSha256: 'a'.repeat(64), summary: 'Evidence pack sealed.' };
       case 'close':
         return { kind: 'done', problem: null };
+      case 'signals':
+        return { kind: 'signals', readings: null, problem: 'no signals in this world' };
     }
   };
   const work = () => {

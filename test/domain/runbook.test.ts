@@ -9,6 +9,8 @@ import type { ActionOutcome } from '../../src/domain/actions.js';
 import type { Actor } from '../../src/domain/actor.js';
 import type { RecentChange, ReleaseState } from '../../src/domain/containment.js';
 import type { Inbound } from '../../src/domain/incident-events.js';
+import type { ActiveAlert, WatchedMetric } from '../../src/domain/monitor-signals.js';
+import type { SignalReadings, SignalsConfig } from '../../src/domain/signals-judgement.js';
 import { applyEvent, deriveIncident, type CheckFacts, type Incident, type IncidentEvent } from '../../src/domain/incident-record.js';
 import {
   decisionDueAt,
@@ -49,6 +51,7 @@ const config: RunbookConfig = {
   mode: 'execute',
   onCall: [],
   triggers: ['error-rate'],
+  signals: null,
 };
 
 const checks = (v: CheckFacts['verdict']): CheckFacts => ({
@@ -65,6 +68,8 @@ interface World {
   /** Verdict of the nth smoke run (the last one repeats). */
   smoke: CheckFacts['verdict'][];
   outcome: (c: Extract<Command, { kind: 'execute' }>) => ActionOutcome;
+  /** What the signal readers answer at a time (absent: never asked, the config has no signals). */
+  signals?: (now: number) => SignalReadings;
 }
 
 const person = (id: string): Actor => ({ id, via: 'api' });
@@ -126,7 +131,7 @@ class Driver {
         return { kind: 'snapshot', checks: { ...this.world.snapshot.checks, run: null }, changes: this.world.snapshot.changes, api: this.world.snapshot.api, web: null, problems: [], seen: [] };
       case 'smoke': {
         const v = this.world.smoke[Math.min(this.smokeRuns++, this.world.smoke.length - 1)] ?? 'green';
-        return { kind: 'checks', checks: { ...checks(v), run: null } };
+        return { kind: 'checks', checks: { ...checks(v), run: null }, signals: this.world.signals?.(this.now) ?? null };
       }
       // A drill's actions report what they would do, as the activities do in plan mode.
       case 'execute':
@@ -143,6 +148,10 @@ class Driver {
         return { kind: 'archived', sealed: true, manifestSha256: null, summary: 'sealed' };
       case 'close':
         return { kind: 'done', problem: null };
+      case 'signals':
+        if (!this.world.signals) return { kind: 'signals', readings: null, problem: 'no signals in this world' };
+        if (cmd.purpose === 'update') return { kind: 'signals', readings: this.world.signals(this.now), problem: null };
+        return { kind: 'signals', readings: this.world.signals(this.now), problem: null, checks: { ...checks(this.world.smoke[Math.min(this.smokeRuns++, this.world.smoke.length - 1)] ?? 'green'), run: null } };
     }
   }
 
@@ -520,5 +529,80 @@ describe('runbook: nobody decides a flag revert, and drills', () => {
     d.advanceTo(T0 + 10 * MIN);
     expect(d.s.phase).toBe('verifying');
     expect(drillNotes(d)).toEqual([]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Signals (issue 16): the look-again rule at a deadline, and an alert still active when the window ends.
+
+const SITE = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/api';
+const fired: WatchedMetric = { key: 'alert|5xx', label: '5xx rate', source: 'alert', resourceIds: [SITE], namespace: 'Microsoft.Web/sites', metric: 'Http5xx', per: 'Requests', aggregation: 'Total', operator: 'GreaterThan', threshold: 1, unit: '%' };
+const signalsConfig = (over: Partial<SignalsConfig> = {}): SignalsConfig => ({
+  plan: { metrics: [fired], region: 'westeurope', logs: null, alertScopes: [SITE], lookbackMinutes: 30, holdMinutes: 5, timeoutMs: 10_000, missing: { metrics: null, logs: null, alerts: null }, unwatchable: [] },
+  lookAgainBeforeDeadline: true,
+  alertAtWindowEnd: 'extend',
+  extendMinutes: 15,
+  maxExtensions: 2,
+  flap: { flapCount: 3, flapWindowMinutes: 10 },
+  p95JsonMs: 600,
+  ...over,
+});
+const activeAlert: ActiveAlert = { id: 'a1', rule: 'prod-api-5xx', severity: 'Sev2', monitorCondition: 'Fired', alertState: 'New', targetResource: SITE, firedAt: at(T0), monitorService: 'Platform' };
+/** The 5xx rate minute by minute (`rate(t)`) over the last 30 minutes, and the alert while `alerting(t)`. */
+const readings = (rate: (t: number) => number, alerting: (t: number) => boolean) => (now: number): SignalReadings => {
+  const end = Math.floor(now / MIN) * MIN;
+  const points = Array.from({ length: 30 }, (_, i) => end - (30 - i) * MIN).map((t) => ({ at: at(t), value: rate(t) }));
+  return { at: at(now), metrics: [{ metric: fired, reading: { status: 'read', at: at(now), value: [{ resourceId: SITE, points }] } }], alerts: { status: 'read', at: at(now), value: alerting(now) ? [activeAlert] : [] }, triage: null };
+};
+
+describe('runbook with the Azure Monitor signals', () => {
+  it('looks again at the decision deadline: the alert resolved and the 5xx rate held under -> no blind rollback, recorded with the figures', () => {
+    // 30 % until 10:03, then 0; the alert resolved: by the 10:10 deadline it has held 7 min.
+    const d = new Driver({ ...apiWorld(['green']), signals: readings((t) => (t < T0 + 3 * MIN ? 30 : 0), () => false) }, 'P1', { ...config, signals: signalsConfig() });
+    d.advanceTo(T0 + 10 * MIN);
+    expect(d.executed()).toEqual([]);
+    expect(d.s.signals.looks).toEqual([expect.objectContaining({ deadline: 'decision', recovered: true })]);
+    expect(d.s.signals.looks[0]?.text).toMatch(/^Recovered before the deadline: The decision timebox ran out, but the alert has resolved and 5xx rate <= 1 % for 5 min or more \(latest 0 %\)/);
+    expect(d.s.decision).toMatchObject({ choice: 'monitor-only', automatic: true, why: 'recovered before the decision deadline' });
+    expect(d.s.phase).toBe('monitoring');
+  });
+
+  it('looks again at the decision deadline: an alert still active -> "if in doubt, roll back" holds', () => {
+    const d = new Driver({ ...apiWorld(['green']), signals: readings(() => 0, () => true) }, 'P1', { ...config, signals: signalsConfig() });
+    d.advanceTo(T0 + 10 * MIN);
+    expect(d.executed()).toEqual(['api-to-lkg']);
+    expect(d.s.signals.looks[0]).toMatchObject({ recovered: false });
+    expect(d.s.signals.looks[0]?.text).toMatch(/^The decision timebox ran out and recovery is not proven \(1 alert\(s\) still active: prod-api-5xx .*\): rolling back \(RB-03: if in doubt, roll back\)/);
+  });
+
+  it('does not look again when the policy says so: rolls back at the deadline', () => {
+    const d = new Driver({ ...apiWorld(['green']), signals: readings(() => 0, () => false) }, 'P1', { ...config, signals: signalsConfig({ lookAgainBeforeDeadline: false }) });
+    d.advanceTo(T0 + 10 * MIN);
+    expect(d.executed()).toEqual(['api-to-lkg']);
+    expect(d.s.signals.looks).toEqual([]);
+  });
+
+  it('an alert still active at the end of the window keeps the incident open (policy keep-open), escalated once, and resolves when it clears', () => {
+    const clearsAt = T0 + 120 * MIN;
+    const d = new Driver({ ...apiWorld(['green']), signals: readings(() => 0, (t) => t >= T0 + 30 * MIN && t < clearsAt) }, 'P1', { ...config, signals: signalsConfig({ alertAtWindowEnd: 'keep-open' }) });
+    d.decide('riley', 'api-to-lkg');
+    // Recovered at the first round (rolled back, the rate was never over): a window of 60 min (P1 here).
+    d.advanceTo(T0 + 100 * MIN);
+    expect(d.s.windows).toHaveLength(1);
+    expect(d.s.resolution).toBeNull();
+    expect(d.s.windows.at(-1)?.keptOpen).toBe(true);
+    expect(d.s.escalations.filter((e) => e.reason === 'not-recovered')).toHaveLength(1);
+    expect(d.s.escalations[0]?.text).toMatch(/^Checks green, but the incident stays open: not recovered at the end of the window: 1 alert\(s\) still active: prod-api-5xx/);
+    d.advanceTo(clearsAt + 10 * MIN);
+    expect(d.s.resolution).toMatchObject({ automatic: true });
+  });
+
+  it('extends the window at most maxExtensions times, then keeps it open', () => {
+    const d = new Driver({ ...apiWorld(['green']), signals: readings(() => 0, (t) => t >= T0 + 30 * MIN) }, 'P1', { ...config, signals: signalsConfig({ alertAtWindowEnd: 'extend', maxExtensions: 2 }) });
+    d.decide('riley', 'api-to-lkg');
+    d.advanceTo(T0 + 180 * MIN);
+    expect(d.s.windows.at(-1)).toMatchObject({ signalExtensions: 2, keptOpen: true });
+    expect(d.s.resolution).toBeNull();
+    expect(deriveIncident(d.events)).toEqual(d.s);
   });
 });
