@@ -13,7 +13,7 @@ import { IncidentSummary, TimelineEntry } from '../domain/incident.js';
 import { reminderCheckAt } from '../domain/postmortem-reminder.js';
 import type { DeliveryRecord, IncidentStore, SummaryQuery } from '../ports/incident-store.js';
 import { odataFilter } from './odata.js';
-import { restStatus } from './storage.js';
+import { onFirstUse, restStatus } from './storage.js';
 import { tableKey } from './table-ledger.js';
 
 const SUMMARY = 'summary';
@@ -55,7 +55,6 @@ function keepNewest(kept: ListedRow[], row: ListedRow, limit: number): void {
 }
 
 export class TableIncidentStore implements IncidentStore {
-  private ready: Promise<void> | undefined;
   // Alert storms are mostly redeliveries of a few alerts: answer those without a storage round trip.
   private readonly delivered = new Map<string, DeliveryRecord>();
 
@@ -68,13 +67,7 @@ export class TableIncidentStore implements IncidentStore {
     this.pageSize = options.pageSize ?? 1000;
   }
 
-  private init(): Promise<void> {
-    this.ready ??= this.table.createTable().catch((err: unknown) => {
-      this.ready = undefined;
-      throw err;
-    });
-    return this.ready;
-  }
+  private readonly init = onFirstUse(() => this.table.createTable());
 
   async claimDelivery(key: string, at: string): Promise<{ fresh: true } | { fresh: false; existing: DeliveryRecord }> {
     const cached = this.delivered.get(key);

@@ -69,3 +69,19 @@ export function restStatus(err: unknown): number | undefined {
   const e = err as { name?: string; statusCode?: number } | undefined;
   return e && e.name === 'RestError' ? e.statusCode : undefined;
 }
+
+/**
+ * Creates a table or a container on first use, once per client: every caller waits for the same
+ * creation, and a failed one is forgotten so the next call tries again (storage may be back).
+ */
+export function onFirstUse(create: () => Promise<unknown>): () => Promise<void> {
+  let ready: Promise<void> | undefined;
+  return () =>
+    (ready ??= create().then(
+      () => undefined,
+      (err: unknown) => {
+        ready = undefined;
+        throw err;
+      },
+    ));
+}
