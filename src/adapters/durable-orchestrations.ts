@@ -3,7 +3,9 @@
  * thrown errors with the HTTP status in the text, so those are mapped back to data here.
  */
 import type { DurableClient } from 'durable-functions';
+import { declarationAttributes } from '../domain/telemetry.js';
 import type { InstanceState, Orchestrations } from '../ports/orchestrations.js';
+import { telemetry } from './telemetry.js';
 
 const TERMINAL = new Set(['Completed', 'Failed', 'Terminated', 'Canceled']);
 
@@ -23,8 +25,12 @@ export class DurableOrchestrations implements Orchestrations {
   }
 
   async start(name: string, instanceId: string, input: unknown): Promise<'started' | 'exists'> {
+    // From here on this request is about that incident (its spans carry the id).
+    telemetry().setIncident(instanceId);
     try {
       await this.client.startNew(name, { instanceId, input });
+      const declared = declarationAttributes(input);
+      if (declared) telemetry().count('incidentsDeclared', declared);
       return 'started';
     } catch (err) {
       if (statusIn(err) === 409) return 'exists';
@@ -33,6 +39,7 @@ export class DurableOrchestrations implements Orchestrations {
   }
 
   async raise(instanceId: string, event: string, data: unknown): Promise<'raised' | 'gone' | 'missing'> {
+    telemetry().setIncident(instanceId);
     try {
       await this.client.raiseEvent(instanceId, event, data);
       return 'raised';
