@@ -261,7 +261,7 @@ df.app.orchestration('incident', function* (context: df.OrchestrationContext) {
     if (sql) {
       tasks.push({
         name: 'changes',
-        task: activityTask(context, sqlReadRecentChanges, { connectionSetting: sql.connectionSetting, scope: sql.scope ?? input.environment, asOf: nowIso(), hours: cmd.lookbackMinutes / 60 }),
+        task: activityTask(context, sqlReadRecentChanges, { incidentId: input.incidentId, connectionSetting: sql.connectionSetting, scope: sql.scope ?? input.environment, asOf: nowIso(), hours: cmd.lookbackMinutes / 60 }),
       });
     }
     if (targets.length) {

@@ -20,6 +20,10 @@ import type { InvocationEnd, InvocationSpan, Telemetry } from '../ports/telemetr
 /** The alert intake's function name (functions/alerts.ts). */
 export const ALERTS_FUNCTION = 'alerts';
 
+/** Durable history event types (the durable-functions HistoryEventType numbers) that frame an episode. */
+const ORCHESTRATOR_STARTED = 12;
+const ORCHESTRATOR_COMPLETED = 13;
+
 /** Incident ids as the app makes them; anything else in a route is not one. */
 const INCIDENT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
@@ -99,12 +103,18 @@ export function describeInvocation(t: Telemetry, context: Pick<InvocationContext
   if (type === 'orchestrationTrigger') {
     const payload = asRecord(inputs[0]);
     const history = Array.isArray(payload?.history) ? (payload.history as unknown[]) : [];
-    const fresh = history.filter((e) => asRecord(e)?.IsPlayed === false).length;
+    const replayed = history.filter((e) => asRecord(e)?.IsPlayed !== false).length;
+    // What this episode delivers: the start, task and sub-orchestration results, timers, raised
+    // events; not the OrchestratorStarted/Completed markers that frame every episode.
+    const fresh = history.filter((e) => {
+      const r = asRecord(e);
+      return r?.IsPlayed === false && r.EventType !== ORCHESTRATOR_STARTED && r.EventType !== ORCHESTRATOR_COMPLETED;
+    }).length;
     const instanceId = typeof payload?.instanceId === 'string' ? payload.instanceId : undefined;
     return {
       span: {
         name: SPANS.episode(fn),
-        attributes: { ...base, [ATTR.orchestration]: fn, [ATTR.historyEvents]: history.length - fresh, [ATTR.newEvents]: fresh },
+        attributes: { ...base, [ATTR.orchestration]: fn, [ATTR.historyEvents]: replayed, [ATTR.newEvents]: fresh },
         incidentId: instanceId ? idOf(incidentOfInstance(instanceId)) : undefined,
         ...trace,
       },
