@@ -148,6 +148,14 @@ export class RefreshTokenCredential implements TokenCredential {
     return this.inflight;
   }
 
+  /**
+   * The sign-in as it is stored now (read again, not the cached copy): who signed in, when, and
+   * when its refresh token was last renewed and saved. Throws DelegatedAuthError when there is none.
+   */
+  storedSignIn(): Promise<StoredSignIn> {
+    return this.load();
+  }
+
   private async load(): Promise<StoredSignIn> {
     let raw: string | undefined;
     try {

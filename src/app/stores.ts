@@ -1,12 +1,16 @@
 /** The app's storage-backed adapters, built on first use from AzureWebJobsStorage. */
 import { BlobAlertArchive } from '../adapters/alert-archive.js';
+import { TableCanaryStore } from '../adapters/canary-store.js';
 import { TableIncidentStore } from '../adapters/incident-store.js';
 import { createBlobServiceClient, createTableClient, storageTarget } from '../adapters/storage.js';
+import type { CanaryStore } from '../ports/canary.js';
 import type { IncidentStore } from '../ports/incident-store.js';
 import type { AlertArchive } from '../ports/orchestrations.js';
 
 export const INCIDENTS_TABLE = 'Incidents';
 export const ALERT_PAYLOADS_CONTAINER = 'incident-alert-payloads';
+/** The canary's last report (src/app/canary.ts). */
+export const CANARY_TABLE = 'Canary';
 
 let incidentStore: IncidentStore | undefined;
 let alertArchive: AlertArchive | undefined;
@@ -19,4 +23,11 @@ export function getIncidentStore(): IncidentStore {
 export function getAlertArchive(): AlertArchive {
   alertArchive ??= new BlobAlertArchive(createBlobServiceClient(storageTarget()).getContainerClient(ALERT_PAYLOADS_CONTAINER));
   return alertArchive;
+}
+
+let canaryStore: CanaryStore | undefined;
+
+export function getCanaryStore(): CanaryStore {
+  canaryStore ??= new TableCanaryStore(createTableClient(storageTarget(), CANARY_TABLE));
+  return canaryStore;
 }

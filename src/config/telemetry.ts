@@ -42,3 +42,33 @@ export function readTelemetrySettings(env: NodeJS.ProcessEnv): { ok: true; setti
   if (!parsed.ok) return { ok: false, issues: [parsed.issue] };
   return { ok: true, settings: { connectionString, entra: { clientId: parsed.clientId } } };
 }
+
+export interface CanarySettings {
+  /** The hourly canary checks (CANARY_ENABLED, default true; the sample local settings turn it off). */
+  enabled: boolean;
+  /** Announce the delegated Teams sign-in this many days before it stops working (TEAMS_SIGNIN_WARN_DAYS, default 7). */
+  warnDays: number;
+  /** The tenant's maximum sign-in age in days, when a Conditional Access sign-in frequency sets one (TEAMS_SIGNIN_MAX_AGE_DAYS). */
+  maxAgeDays: number | null;
+}
+
+function days(value: string | undefined, name: string, issues: Issue[]): number | null {
+  const raw = value?.trim();
+  if (!raw) return null;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 365) {
+    issues.push({ path: name, code: 'invalid', message: 'must be a whole number of days from 1 to 365' });
+    return null;
+  }
+  return n;
+}
+
+export function readCanarySettings(env: NodeJS.ProcessEnv): { ok: true; settings: CanarySettings } | { ok: false; issues: Issue[] } {
+  const issues: Issue[] = [];
+  const warnDays = days(env.TEAMS_SIGNIN_WARN_DAYS, 'TEAMS_SIGNIN_WARN_DAYS', issues) ?? 7;
+  const maxAgeDays = days(env.TEAMS_SIGNIN_MAX_AGE_DAYS, 'TEAMS_SIGNIN_MAX_AGE_DAYS', issues);
+  const flag = env.CANARY_ENABLED?.trim().toLowerCase();
+  if (flag && !['true', 'false', '1', '0'].includes(flag)) issues.push({ path: 'CANARY_ENABLED', code: 'invalid', message: 'must be true or false' });
+  const enabled = flag !== 'false' && flag !== '0';
+  return issues.length ? { ok: false, issues } : { ok: true, settings: { enabled, warnDays, maxAgeDays } };
+}
