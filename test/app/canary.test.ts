@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TableCanaryStore } from '../../src/adapters/canary-store.js';
-import { StoredSignIn } from '../../src/adapters/delegated-token.js';
+import { type StoredSignIn } from '../../src/adapters/delegated-token.js';
 import { createTableClient, storageTarget } from '../../src/adapters/storage.js';
 import { SummaryTelemetry } from '../../src/adapters/telemetry.js';
 import { TableStepLedger } from '../../src/adapters/table-ledger.js';
