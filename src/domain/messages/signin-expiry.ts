@@ -22,8 +22,8 @@ export function renderSignInExpiry(m: SignInExpiryMessage, ctx: { reference: str
   const when = m.daysLeft === 0 ? 'today' : m.daysLeft === 1 ? 'within a day' : `in ${m.daysLeft} days`;
   const why =
     m.basis === 'max-age'
-      ? 'The tenant allows a sign-in this long (TEAMS_SIGNIN_MAX_AGE_DAYS).'
-      : 'The refresh token has not been renewed for almost 90 days: the app could not save the renewed token (it needs "Key Vault Secrets Officer" on the vault to write it back).';
+      ? 'Why: the tenant ends every sign-in after TEAMS_SIGNIN_MAX_AGE_DAYS days (a Conditional Access sign-in frequency).'
+      : 'Why: Entra ends a sign-in whose refresh token is not renewed for 90 days, and the renewed token could not be saved (the app\'s identity needs "Key Vault Secrets Officer" on the vault).';
   return {
     kind: 'teams-signin-expiring',
     ...renderModel(
@@ -37,7 +37,7 @@ export function renderSignInExpiry(m: SignInExpiryMessage, ctx: { reference: str
           ['Expires', utcDateTime(m.expiresAt)],
           ['Days left', String(m.daysLeft)],
         ],
-        sections: [{ lines: [why, 'Until then every incident still posts here; after it, incidents are declared and run, but nobody is told in Teams.'] }],
+        sections: [{ lines: [why, 'Until then incidents post here as usual; after it, incidents still run, but nothing is posted in Teams.'] }],
         actions: [],
       },
       `Teams sign-in · ref ${ctx.reference}`,
