@@ -27,11 +27,15 @@ const base = { environmentName: 'prod', opsAlertEmail: EMAIL, opsAlertWebhookUrl
 
 const of = (d: Deployment, type: string): DeployedResource[] => d.resources.filter((r) => r.type === type);
 const props = (r: DeployedResource | undefined): Record<string, unknown> => (r?.resource.properties ?? {}) as Record<string, unknown>;
+const output = (d: Deployment, name: string): string => {
+  const v = d.outputs?.[name];
+  return typeof v === 'string' ? v : '';
+};
 /** The resource id of the (one) resource of `type` the deployment creates. */
 const idOf = (d: Deployment, type: string): string | undefined => {
   const r = of(d, type)[0];
   // Ids as the evaluator forms them: the subscription is a fixed stand-in, the group the deployment's.
-  const sub = /^\/subscriptions\/([^/]+)\//.exec(String(d.outputs?.OPS_ACTION_GROUP_ID ?? ''))?.[1];
+  const sub = /^\/subscriptions\/([^/]+)\//.exec(output(d, 'OPS_ACTION_GROUP_ID'))?.[1];
   return r && sub ? `/subscriptions/${sub}/resourceGroups/${r.resourceGroup}/providers/${type}/${r.name}` : undefined;
 };
 const componentId = (d: Deployment) => idOf(d, 'Microsoft.Insights/components');
@@ -102,7 +106,7 @@ export function checkActionGroup(d: Deployment, email: string, hook: string): st
   if (JSON.stringify(emails) !== JSON.stringify(email ? [email] : [])) problems.push(`emails ${emails.join(', ')}`);
   if (JSON.stringify(hooks) !== JSON.stringify(hook ? [hook] : [])) problems.push(`webhooks ${hooks.join(', ')}`);
   // Never the automation's own webhook: if the app is what is down, it cannot hear about it.
-  const ownHost = /^https:\/\/([^/]+)\//.exec(String(d.outputs?.ALERTS_URL_WITHOUT_KEY ?? ''))?.[1];
+  const ownHost = /^https:\/\/([^/]+)\//.exec(output(d, 'ALERTS_URL_WITHOUT_KEY'))?.[1];
   for (const uri of hooks) {
     if (/\/api\/alerts\b/i.test(uri) || (ownHost && uri.includes(ownHost))) problems.push(`the action group calls the automation's own webhook ${uri}`);
   }
