@@ -1,21 +1,43 @@
 /**
  * POST /api/alerts: the Azure Monitor action group webhook (common alert schema). Answers 202
  * quickly with what happened (declared / correlated / duplicate / recovery signal / unmatched);
- * 400 with every problem for a payload that is not the common schema (and starts nothing); 503
- * when storage is unavailable, so Azure Monitor delivers again.
+ * 400 naming every problem for a payload that can never be processed (not the common schema,
+ * nested too deep), which starts nothing; 503 with Retry-After only when trying again can help
+ * (storage or the orchestration service unavailable, the policy unreadable: the alert is then
+ * archived and listed as unmatched first), so Azure Monitor delivers again.
+ * GET /api/alerts/unmatched: the alerts that started or joined no incident, and why.
+ *
+ * The payload is redacted as soon as it is read: the archive, the orchestration's history, the
+ * logs and the answers only ever see the redacted copy.
  */
-import { app } from '@azure/functions';
+import { app, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
+import { z } from 'zod';
 import { KeySetUnavailableError, verifySecureWebhookToken } from '../src/adapters/entra-token.js';
-import { orchestrations, orUnavailable, policyOr503 } from '../src/app/http-context.js';
-import { acceptAlert } from '../src/app/intake.js';
-import { getAlertArchive, getIncidentStore } from '../src/app/stores.js';
+import { admit } from '../src/app/access.js';
+import { orchestrations, orUnavailable, policyUnavailable } from '../src/app/http-context.js';
+import { acceptAlert, keepUnrouted, MAX_ALERT_BYTES, type IntakeOutcome } from '../src/app/intake.js';
+import { loadPolicy } from '../src/app/policy-source.js';
+import { getAlertArchive, getIncidentStore, getUnmatchedAlerts } from '../src/app/stores.js';
+import { toIssues } from '../src/config/issues.js';
 import { readIntakeSettings } from '../src/config/intake.js';
+import { PolicyError, type Policy } from '../src/config/policy.js';
+import { redactJson } from '../src/domain/redact.js';
 import { HttpError, jsonResponse, readJson, withEnvelope } from '../src/http/envelope.js';
 import { appNow } from '../src/app/clock.js';
 
-/** Common-schema alerts are capped at 256 KB by Azure Monitor; anything much larger is not one. */
-export const MAX_ALERT_BYTES = 512 * 1024;
+/** Archive blob names: by day, then the delivery key's hash (the same alert, the same blob). */
+function payloadName(hash: string): string {
+  const d = appNow().toISOString();
+  return `${d.slice(0, 4)}/${d.slice(5, 7)}/${d.slice(8, 10)}/${hash}.json`;
+}
+
+const clip = (s: string | null | undefined, n = 120): string => (s ? (s.length > n ? `${s.slice(0, n)}…` : s) : '-');
+
+function describeOutcome(o: Exclude<IntakeOutcome, { kind: 'invalid' }>, rule: string | null, target: string | null): string {
+  const where = o.service ? ` ${o.service}@${o.environment ?? ''}` : '';
+  return `alert ${o.kind}: ${o.incidentId ?? '-'}${where} ${o.severity?.level ?? ''} rule="${clip(rule)}" target="${clip(target)}" (${clip(o.reasons[0], 300)})`;
+}
 
 app.http('alerts', {
   route: 'alerts',
@@ -24,7 +46,7 @@ app.http('alerts', {
   extraInputs: [df.input.durableClient()],
   handler: withEnvelope(async (request, context, requestId) => {
     const settings = readIntakeSettings();
-    if (!settings.ok) throw new HttpError(503, 'not_configured', 'The alert intake settings are invalid; see GET /api/health.', settings.issues);
+    if (!settings.ok) throw new HttpError(503, 'not_configured', 'The alert intake settings are invalid; see GET /api/health.', settings.issues, { 'retry-after': '60' });
     if (settings.secureWebhook) {
       const webhook = settings.secureWebhook;
       const check = await verifySecureWebhookToken(request.headers.get('authorization'), webhook).catch((err: unknown) => {
@@ -34,16 +56,52 @@ app.http('alerts', {
       });
       if (!check.ok) throw new HttpError(401, 'unauthorized', `Secure webhook token refused: ${check.reason}.`);
     }
-    const body = await readJson(request, { maxBytes: MAX_ALERT_BYTES });
-    const policy = policyOr503(context);
-    const outcome = await orUnavailable(context, requestId, () =>
-      acceptAlert({ store: getIncidentStore(), orchestrations: orchestrations(context), archive: getAlertArchive(), policy, now: appNow }, body, (hash) => {
-        const d = appNow().toISOString();
-        return `${d.slice(0, 4)}/${d.slice(5, 7)}/${d.slice(8, 10)}/${hash}.json`;
-      }),
-    );
+    const body = redactJson(await readJson(request, { maxBytes: MAX_ALERT_BYTES })).value;
+    const stores = { store: getIncidentStore(), archive: getAlertArchive(), unmatched: getUnmatchedAlerts(), now: appNow };
+    let policy: Policy;
+    try {
+      policy = loadPolicy();
+    } catch (err) {
+      if (!(err instanceof PolicyError)) throw err;
+      return keepWithoutPolicy(context, requestId, stores, body, err);
+    }
+    const outcome = await orUnavailable(context, requestId, () => acceptAlert({ ...stores, orchestrations: orchestrations(context), policy }, body, payloadName));
     if (outcome.kind === 'invalid') throw new HttpError(400, 'validation_failed', outcome.message, outcome.issues);
-    context.info(`alert ${outcome.kind}: ${outcome.incidentId ?? '-'} ${outcome.service ?? ''}@${outcome.environment ?? ''} ${outcome.severity?.level ?? ''}`);
+    const essentials = (body as { data: { essentials: { alertRule?: string | null; alertTargetIDs?: string[] | null } } }).data.essentials;
+    const line = describeOutcome(outcome, essentials.alertRule ?? null, essentials.alertTargetIDs?.[0] ?? null);
+    if (outcome.reasons[0]?.startsWith('not processed:')) context.error(line);
+    else context.info(line);
     return jsonResponse(outcome.kind === 'duplicate' ? 200 : 202, { ...outcome, requestId }, requestId);
+  }),
+});
+
+/** The policy cannot be read: keep the alert (archive + unmatched record), then 503 so it comes again. */
+async function keepWithoutPolicy(
+  context: InvocationContext,
+  requestId: string,
+  stores: Parameters<typeof keepUnrouted>[0],
+  body: unknown,
+  err: PolicyError,
+): Promise<never> {
+  context.error(`The policy cannot be read; alerts are kept and answered 503 until it is fixed. ${err.message}`);
+  const problems = err.issues.length ? err.issues.slice(0, 3).map((i) => `${i.path}: ${i.message}`).join('; ') : err.message.split('\n')[0] ?? '';
+  const kept = await orUnavailable(context, requestId, () => keepUnrouted(stores, body, `the policy could not be read (${problems}); Azure Monitor was asked to deliver it again`, payloadName));
+  if (kept.kind === 'invalid') throw new HttpError(400, 'validation_failed', kept.message, kept.issues);
+  context.warn(`alert kept without a policy: rule="${clip(kept.record.rule)}" target="${clip(kept.record.target)}" (${kept.record.payloadRef ?? 'not archived'})`);
+  throw policyUnavailable(err);
+}
+
+const UnmatchedQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) });
+
+app.http('alertsUnmatched', {
+  route: 'alerts/unmatched',
+  methods: ['GET'],
+  authLevel: 'function',
+  handler: withEnvelope(async (request, context, requestId) => {
+    admit(request, 'read');
+    const parsed = UnmatchedQuery.safeParse(Object.fromEntries(request.query));
+    if (!parsed.success) throw new HttpError(400, 'validation_failed', 'The query is not valid: limit must be an integer from 1 to 500.', toIssues(parsed.error));
+    const items = await orUnavailable(context, requestId, () => getUnmatchedAlerts().list(parsed.data.limit));
+    return jsonResponse(200, { items, count: items.length }, requestId, { 'cache-control': 'no-store' });
   }),
 });

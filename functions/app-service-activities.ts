@@ -9,6 +9,7 @@ import * as c from '../src/activities/app-service.contracts.js';
 import { createAppServiceActivities, type AppServiceActivities } from '../src/activities/app-service.js';
 import { registerActivity } from '../src/activities/define.js';
 import { appServicePorts, freezeAnnouncer } from '../src/app/app-service.js';
+import { appNow } from '../src/app/clock.js';
 import { getLedger } from '../src/app/ledger.js';
 import { describeIssues } from '../src/config/issues.js';
 import type { ActionOutcome } from '../src/domain/actions.js';
@@ -25,6 +26,9 @@ function activities(context: InvocationContext): AppServiceActivities | { proble
     ledger: getLedger(),
     announcer: freezeAnnouncer(log),
     verifyDelayMs: settings.pollIntervalMs,
+    // The incident's clock (simulated on the dev host): a freeze's "since" and the LKG's "recorded at"
+    // read on the same clock as the incident that set them.
+    now: () => appNow().toISOString(),
     log,
   });
 }
@@ -45,7 +49,7 @@ registerActivity(c.readReleaseState, async (input, context) => {
   const a = activities(context);
   if ('problems' in a) {
     context.error(`App Service settings are invalid:\n${a.problems}`);
-    return { env: input.env, readAt: new Date().toISOString(), services: [], problems: a.problems.split('\n') };
+    return { env: input.env, readAt: appNow().toISOString(), services: [], problems: a.problems.split('\n') };
   }
   return a.readReleaseState(input);
 });

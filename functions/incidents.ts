@@ -4,17 +4,23 @@
  *   GET  /api/incidents?environment&service&status&from&to&limit
  *   GET  /api/incidents/{id}                    summary, severity, phase, deadlines, timeline
  *   POST /api/incidents/{id}/{action}           ack | note | decision | rollback | extend | resolve
- * Actions are raised into the incident orchestration as events, with the actor recorded.
+ * Actions are raised into the incident orchestration as events, with the actor recorded. Each
+ * action is a function of its own, so that a function key opens exactly one action; who may take
+ * which is decided before the body is read (src/app/access.ts).
  */
-import { app, type HttpRequest } from '@azure/functions';
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { z } from 'zod';
-import { actorOf, orchestrations, orUnavailable, policyOr503 } from '../src/app/http-context.js';
+import { ACCESS_ACTIONS, APPROVER_ACTIONS, actorOf, admit, requireApprover, type Caller } from '../src/app/access.js';
+import { orchestrations, orUnavailable, policyOr503, policyUnavailable } from '../src/app/http-context.js';
+import { approversForIncident } from '../src/app/incident-approvers.js';
+import { loadPolicy } from '../src/app/policy-source.js';
+import { PolicyError } from '../src/config/policy.js';
 import { declareIncident } from '../src/app/intake.js';
-import { getAlertArchive, getIncidentStore } from '../src/app/stores.js';
+import { getIncidentStore } from '../src/app/stores.js';
 import { toIssues } from '../src/config/issues.js';
 import { SeverityLevel } from '../src/config/policy.js';
-import { ContainmentChoice, IncidentEventName, Role } from '../src/domain/incident-events.js';
+import { IncidentEventName, InboundFields, type PersonAction } from '../src/domain/incident-events.js';
 import { HttpError, jsonResponse, readJson, withEnvelope } from '../src/http/envelope.js';
 import { appNow } from '../src/app/clock.js';
 
@@ -36,21 +42,15 @@ const Declare = z
   })
   .strict();
 
+/** Each action's body: the event's own fields (src/domain/incident-events.ts), plus who claims to act (believed only without App Service Authentication). */
 const ActionBodies = {
-  ack: z.object({ role: Role.optional(), actor: ClaimedActor }).strict(),
-  note: z.object({ text: z.string().trim().min(1).max(4000), actor: ClaimedActor }).strict(),
-  decision: z.object({ choice: ContainmentChoice, proposalId: z.string().max(128).optional(), reason: z.string().max(2000).optional(), actor: ClaimedActor }).strict(),
-  rollback: z.object({ reason: z.string().trim().min(1).max(2000), actor: ClaimedActor }).strict(),
-  extend: z
-    .object({
-      timebox: z.enum(['ack', 'decision', 'containment', 'monitoring']),
-      minutes: z.number().int().min(1).max(240),
-      reason: z.string().max(2000).optional(),
-      actor: ClaimedActor,
-    })
-    .strict(),
-  resolve: z.object({ summary: z.string().max(4000).optional(), actor: ClaimedActor }).strict(),
-} as const;
+  ack: InboundFields.ack.extend({ actor: ClaimedActor }).strict(),
+  note: InboundFields.note.extend({ actor: ClaimedActor }).strict(),
+  decision: InboundFields.decision.extend({ actor: ClaimedActor }).strict(),
+  rollback: InboundFields.rollback.extend({ actor: ClaimedActor }).strict(),
+  extend: InboundFields.extend.extend({ actor: ClaimedActor }).strict(),
+  resolve: InboundFields.resolve.extend({ actor: ClaimedActor }).strict(),
+} as const satisfies Record<PersonAction, z.ZodType>;
 type Action = keyof typeof ActionBodies;
 
 /** Any ISO 8601 instant, as UTC ISO: the store compares times as text, so offsets must not reach it. */
@@ -93,18 +93,19 @@ async function optionalJson(request: HttpRequest): Promise<unknown> {
   return readJson(request, { maxBytes: MAX_BODY });
 }
 
-app.http('incidentsDeclare', {
+app.http(ACCESS_ACTIONS.declare[0], {
   route: 'incidents',
   methods: ['POST'],
   authLevel: 'function',
   extraInputs: [df.input.durableClient()],
   handler: withEnvelope(async (request, context, requestId) => {
+    const caller = admit(request, 'declare');
     const body = validate(Declare, await readJson(request, { maxBytes: MAX_BODY }), 'declaration');
     const policy = policyOr503(context);
-    const actor = actorOf(request, body.actor, body.source === 'pipeline' ? 'pipeline' : 'api');
+    const actor = actorOf(caller, body.actor, body.source === 'pipeline' ? 'pipeline' : 'api');
     const outcome = await orUnavailable(context, requestId, () =>
       declareIncident(
-        { store: getIncidentStore(), orchestrations: orchestrations(context), archive: getAlertArchive(), policy, now: appNow },
+        { store: getIncidentStore(), orchestrations: orchestrations(context), policy, now: appNow },
         { ...body, actor, source: body.source },
       ),
     );
@@ -127,6 +128,7 @@ app.http('incidentsList', {
   methods: ['GET'],
   authLevel: 'function',
   handler: withEnvelope(async (request, context, requestId) => {
+    admit(request, 'read');
     const query = validate(ListQuery, Object.fromEntries(request.query), 'query');
     const items = await orUnavailable(context, requestId, () => getIncidentStore().listSummaries(query));
     return jsonResponse(200, { items, count: items.length }, requestId);
@@ -139,6 +141,7 @@ app.http('incidentsGet', {
   authLevel: 'function',
   extraInputs: [df.input.durableClient()],
   handler: withEnvelope(async (request, context, requestId) => {
+    admit(request, 'read');
     const id = incidentIdOf(request);
     const result = await orUnavailable(context, requestId, async () => {
       const store = getIncidentStore();
@@ -150,30 +153,59 @@ app.http('incidentsGet', {
   }),
 });
 
-app.http('incidentsAction', {
-  route: 'incidents/{id}/{action}',
-  methods: ['POST'],
-  authLevel: 'function',
-  extraInputs: [df.input.durableClient()],
-  handler: withEnvelope(async (request, context, requestId) => {
+/**
+ * The approvers of the incident's service (policy), null when the incident is unknown. A policy
+ * that cannot be read leaves the list unknown: refused with 503 rather than decided without it.
+ */
+async function incidentApprovers(id: string): Promise<string[] | null> {
+  try {
+    return await approversForIncident(getIncidentStore(), () => loadPolicy(), id);
+  } catch (err) {
+    if (err instanceof PolicyError) throw policyUnavailable(err);
+    throw err;
+  }
+}
+
+function actionHandler(action: Action) {
+  return async (request: HttpRequest, context: InvocationContext, requestId: string): Promise<HttpResponseInit> => {
+    const caller: Caller = admit(request, action);
     const id = incidentIdOf(request);
-    const action = request.params.action ?? '';
-    // An own-property check: `in` would also accept what every object inherits (toString, constructor).
-    if (!Object.hasOwn(ActionBodies, action)) {
-      throw new HttpError(404, 'not_found', `Unknown action "${action.slice(0, 40)}"; use one of ${Object.keys(ActionBodies).join(', ')}.`);
-    }
-    const schema = ActionBodies[action as Action];
+    const schema = ActionBodies[action];
     const body = validate(schema as z.ZodType<Record<string, unknown> & { actor?: { id: string; name?: string } }>, await optionalJson(request), `${action} body`);
+    if (caller.source === 'easy-auth' && APPROVER_ACTIONS.includes(action)) requireApprover(caller, action, await orUnavailable(context, requestId, () => incidentApprovers(id)));
     const { actor: claimed, ...fields } = body;
-    const event = { ...fields, actor: actorOf(request, claimed), at: appNow().toISOString() };
+    const event = { ...fields, actor: actorOf(caller, claimed), at: appNow().toISOString() };
     const result = await orUnavailable(context, requestId, async () => {
       const o = orchestrations(context);
       const state = await o.state(id);
       if (state !== 'running') return state;
-      return o.raise(id, IncidentEventName[action as Action], event);
+      return o.raise(id, IncidentEventName[action], event);
     });
     if (result === 'none' || result === 'missing') throw new HttpError(404, 'not_found', `No incident ${id}.`);
     if (result === 'finished' || result === 'gone') throw new HttpError(409, 'conflict', `Incident ${id} has ended; it takes no more ${action} events.`);
     return jsonResponse(202, { incidentId: id, event: action, actor: event.actor, at: event.at, requestId }, requestId);
+  };
+}
+
+// One function per action: in Azure a function key opens only its own function (see access.ts).
+for (const action of Object.keys(ActionBodies) as Action[]) {
+  app.http(ACCESS_ACTIONS[action][0], {
+    route: `incidents/{id}/${action}`,
+    methods: ['POST'],
+    authLevel: 'function',
+    extraInputs: [df.input.durableClient()],
+    handler: withEnvelope(actionHandler(action)),
+  });
+}
+
+// Any other action name (routes with a literal action segment take precedence): a 404 that lists
+// the actions. Anonymous: it reads and changes nothing, so it needs no key.
+app.http('incidentsUnknownAction', {
+  route: 'incidents/{id}/{action}',
+  methods: ['POST'],
+  authLevel: 'anonymous',
+  handler: withEnvelope((request) => {
+    const action = request.params.action ?? '';
+    return Promise.reject(new HttpError(404, 'not_found', `Unknown action "${action.slice(0, 40)}"; use one of ${Object.keys(ActionBodies).join(', ')}.`));
   }),
 });

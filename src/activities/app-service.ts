@@ -143,11 +143,13 @@ export function createAppServiceActivities(p: AppServicePorts): AppServiceActivi
     switch (result.kind) {
       case 'done': {
         const op = result.operationId ? ` (operation ${result.operationId})` : '';
+        // Which release production is back on, as data (the incident record names it in every output).
+        const release: Change = { target: `release:${target.env}/${target.service}`, field: 'releaseTag', before: builds.production.releaseTag ?? null, after: lkg.releaseTag };
         if (target.strategy === 'republish') {
           return {
             kind: 'done',
             summary: `${name}: asked for a republish of ${describeLkg(lkg)}; ${result.detail}${op}. Production served ${production}; confirm with the smoke checks.`,
-            changes: plan.changes,
+            changes: [...plan.changes, release],
             ...(result.operationId ? { executionId: result.operationId } : {}),
           };
         }
@@ -156,6 +158,7 @@ export function createAppServiceActivities(p: AppServicePorts): AppServiceActivi
         const changes: Change[] = [
           { target: `slot:${target.site}/production`, field: 'buildId', before: builds.production.buildId, after: after.production.buildId },
           { target: `slot:${target.site}/${target.stagingSlot}`, field: 'buildId', before: builds.staging?.buildId ?? null, after: after.staging?.buildId ?? null },
+          ...(check.ok ? [release] : []),
         ];
         const took = `${Math.round(result.durationMs / 1000)} s`;
         const summary = check.ok

@@ -10,7 +10,7 @@
 import type { z } from 'zod';
 import type { EvidencePack } from '../app/evidence-pack.js';
 import type { ArtifactOutcome, PackRef } from '../domain/evidence.js';
-import { artifactName, incidentMetrics, MANIFEST_NAME, packPrefix, serializeJson } from '../domain/evidence.js';
+import { artifactName, MANIFEST_NAME, packPrefix, serializeJson } from '../domain/evidence.js';
 import { renderIncidentReport } from '../domain/incident-report.js';
 import { renderPostmortem } from '../domain/postmortem.js';
 import { postmortemDue } from '../domain/report-format.js';
@@ -83,7 +83,8 @@ export function createEvidenceActivities(p: EvidencePorts): EvidenceActivities {
         const outcomes = [refuse('metrics'), refuse('postmortem'), refuse('report')];
         return { outcomes, metrics: null, postmortemDue: null, summary: summarise(outcomes).summary };
       }
-      const metrics = incidentMetrics(bundle.incident);
+      // The figures the incident record derived (incident.json): the report and the postmortem read the same.
+      const metrics = bundle.incident.metrics;
       const due = postmortemDue(bundle.incident, input.dueBusinessDays).due;
       const location = `${p.pack.container}/${prefix}`;
       // The documents list the pack's artifacts, including the three written here.

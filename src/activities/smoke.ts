@@ -39,7 +39,8 @@ export function createSmokeActivities(ports: SmokePorts): SmokeActivities {
       const settings = read.settings;
       const url = new URL(target.baseUrl);
       if (!hostAllowed(url.hostname, settings.allowedHosts)) {
-        return refuse(`${url.hostname} is not in SMOKE_ALLOWED_HOSTS`);
+        const policy = settings.policyProblem ? `the policy cannot be read (${settings.policyProblem.slice(0, 200)}), so it names no host` : 'the policy does not name it';
+        return refuse(`${url.hostname} is not a host probes may reach: ${policy}, nor does SMOKE_ALLOWED_HOSTS`);
       }
       const headers: Record<string, string> = {};
       if (target.auth.kind === 'setting') {

@@ -1,6 +1,8 @@
 /**
- * Raw alert payloads, kept as received for the evidence pack: one blob per delivery key, written
- * once (If-None-Match: *), so a redelivery neither duplicates nor overwrites it.
+ * Alert payloads for the evidence pack, as the intake hands them over: redacted (the trigger
+ * redacts a payload as soon as it is read, so no secret an alert carried is ever at rest here).
+ * One blob per delivery key, written once (If-None-Match: *), so a redelivery neither duplicates
+ * nor overwrites it.
  */
 import type { ContainerClient } from '@azure/storage-blob';
 import type { AlertArchive } from '../ports/orchestrations.js';

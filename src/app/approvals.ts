@@ -20,7 +20,8 @@ import { HttpError, errorResponse, jsonResponse } from '../http/envelope.js';
 import type { ApprovalUse, ApprovalUseStore, DecisionTarget } from '../ports/approvals.js';
 import { PAGE_HEADERS, confirmPage, refusalPage, resultPage } from './approval-page.js';
 import { verifyApprovalToken, type ApprovalClaims } from './approval-token.js';
-import { inApproverList, principalFromHeaders, type Principal } from './approver.js';
+import { callerOf } from './access.js';
+import { inApproverList, type Principal } from './approver.js';
 
 export interface ApprovalDeps {
   settings: () => ApprovalSettingsResult;
@@ -34,6 +35,8 @@ export interface ApprovalDeps {
    */
   approvers?: (claims: ApprovalClaims) => Promise<string[] | null>;
   now?: () => Date;
+  /** The settings WEBSITE_AUTH_ENABLED is read from (default: the process's). */
+  env?: NodeJS.ProcessEnv;
 }
 
 const MAX_BODY_BYTES = 4096;
@@ -117,11 +120,19 @@ function claimRows(c: ApprovalClaims): [string, string][] {
 
 async function identify(request: HttpRequest, settings: ApprovalSettings, claims: ApprovalClaims, deps: ApprovalDeps): Promise<Actor> {
   if (settings.identity === 'link') return { id: 'approval-link', name: claims.aud, via: 'approval-link' };
-  const p = principalFromHeaders(request.headers);
-  if (!p.ok) {
+  // Principal headers are believed only where App Service Authentication puts them (it strips
+  // any a client sends); elsewhere anyone could write them.
+  const caller = (() => {
+    try {
+      return callerOf(request, deps.env ?? process.env);
+    } catch {
+      return undefined;
+    }
+  })();
+  if (caller?.source !== 'easy-auth') {
     throw new Refusal(401, 'unauthorized', 'Sign-in required', 'Approvals require signing in with your work account (App Service Authentication); no signed-in identity reached the app.', claimRows(claims));
   }
-  const principal = p.principal;
+  const principal = caller.principal;
   let allowed: boolean;
   const list = (deps.approvers ? await deps.approvers(claims).catch(() => null) : null) ?? settings.approvers;
   if (deps.isApprover) allowed = await deps.isApprover(principal);
@@ -131,7 +142,7 @@ async function identify(request: HttpRequest, settings: ApprovalSettings, claims
   if (!allowed) {
     throw new Refusal(403, 'forbidden', 'Not an approver', `${principal.name ?? principal.id} is not on the approver list for containment decisions.`, claimRows(claims));
   }
-  return { id: principal.id, ...(principal.name ? { name: principal.name } : {}), via: 'approval-link' };
+  return { id: principal.id, ...(principal.name ? { name: principal.name } : {}), via: 'approval-link', verified: true, auth: 'easy-auth' };
 }
 
 async function decide(request: HttpRequest, deps: ApprovalDeps): Promise<{ status: number; html: string; json: unknown }> {

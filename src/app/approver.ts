@@ -2,7 +2,8 @@
  * Who is approving, when the app sits behind App Service Authentication (Easy Auth): the platform
  * authenticates the person and passes `x-ms-client-principal` (base64 JSON with the token's
  * claims) plus `x-ms-client-principal-id` / `-name`. These headers are only trustworthy behind
- * Easy Auth (which strips them from incoming requests), so they are read only in `entra` mode.
+ * Easy Auth (which strips them from incoming requests), so callers read them only when it is on
+ * (`callerOf` in access.ts).
  *
  * Parsed here rather than through `request.user` of @azure/functions: that getter requires all of
  * -id, -name and -idp next to the principal header and throws when one is missing.
@@ -25,6 +26,8 @@ export interface Principal {
   name: string | undefined;
   /** Lower-cased values that approver entries may match: ids, UPNs, e-mails, "group:x", "role:y". */
   identifiers: Set<string>;
+  /** The Entra app roles of the token (`roles` claims), as the app registration spells them. */
+  roles: string[];
 }
 
 const OID = ['http://schemas.microsoft.com/identity/claims/objectidentifier', 'oid'];
@@ -55,8 +58,9 @@ export function principalFromHeaders(headers: { get(name: string): string | null
   const identifiers = new Set<string>([id.toLowerCase(), ...(headerId ? [headerId.toLowerCase()] : []), ...names.map((n) => n.toLowerCase())]);
   if (headerName) identifiers.add(headerName.toLowerCase());
   for (const g of claim(GROUPS)) identifiers.add(`group:${g.toLowerCase()}`);
-  for (const r of claim(roleTypes)) identifiers.add(`role:${r.toLowerCase()}`);
-  return { ok: true, principal: { id, name: headerName ?? names[0], identifiers } };
+  const roles = claim(roleTypes);
+  for (const r of roles) identifiers.add(`role:${r.toLowerCase()}`);
+  return { ok: true, principal: { id, name: headerName ?? names[0], identifiers, roles } };
 }
 
 /** True when one of the approver entries (lower-cased: id, UPN, "group:<id>", "role:<name>") matches. */

@@ -9,6 +9,7 @@ import { createBlobServiceClient, storageTarget } from '../adapters/storage.js';
 import { readEvidenceSettings, type EvidenceSettings } from '../config/evidence.js';
 import type { Issue } from '../config/issues.js';
 import { MAX_ARTIFACT_BYTES } from '../domain/evidence.js';
+import { appNow } from './clock.js';
 import { EvidencePack } from './evidence-pack.js';
 import { ALERT_PAYLOADS_CONTAINER } from './stores.js';
 
@@ -29,7 +30,8 @@ export function evidencePack(env: NodeJS.ProcessEnv = process.env, actor = 'inci
     } catch {
       alerts = undefined; // no app storage configured (the CLI on a laptop): payloads by reference are refused
     }
-    built = { key, value: { settings: s.settings, pack: new EvidencePack({ store, alerts, actor }) } };
+    // Written-at times on the incident's clock (simulated on the dev host), like the rest of the pack.
+    built = { key, value: { settings: s.settings, pack: new EvidencePack({ store, alerts, actor, now: () => appNow().toISOString() }) } };
   }
   return { ok: true, value: built.value };
 }

@@ -6,22 +6,33 @@
  *   -> start the incident, or raise the alert into the open one.
  *
  * Every step is idempotent, so a redelivery (Azure Monitor retries on 5xx and timeouts) or a
- * concurrent duplicate converges on the same incident. Storage trouble is thrown (the trigger
- * answers 503 so Azure Monitor delivers again); bad input is returned as data.
+ * concurrent duplicate converges on the same incident. Transient storage or orchestration trouble
+ * is thrown (the trigger answers 503 so Azure Monitor delivers again); a payload that is not an
+ * alert is returned as data (400). Any payload that is one ends as an incident, a correlation, a
+ * recovery signal or an unmatched record (GET /api/alerts/unmatched): no service matched, or it
+ * could not be processed (a failure that no retry would cure). Its payload is archived redacted
+ * in every case; names too long for an id are shortened with a hash, never a reason to drop it.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { resolveService, type Policy } from '../config/policy.js';
 import { toIssues, type Issue } from '../config/issues.js';
 import { COMMON_SCHEMA_ID, CommonAlert, type ContextKind } from '../domain/alert-schema.js';
-import { IncidentInput, type AlertRecord, type IncidentSummary, type PolicySnapshot } from '../domain/incident.js';
+import { INCIDENT_INPUT_VERSION, IncidentInput, type AlertRecord, type IncidentSummary, type PolicySnapshot } from '../domain/incident.js';
+import { applyEvent, declaredEvent } from '../domain/incident-record.js';
+import { summaryOf as incidentSummaryOf } from '../domain/incident-status.js';
 import { IncidentEventName, type Actor } from '../domain/incident-events.js';
 import { routeSignal } from '../domain/routing.js';
 import { classifySeverity, type SeverityDecision } from '../domain/severity.js';
 import { toSignal, type Signal } from '../domain/signal.js';
 import type { IncidentStore } from '../ports/incident-store.js';
 import type { AlertArchive, Orchestrations } from '../ports/orchestrations.js';
+import type { UnmatchedAlert, UnmatchedAlerts } from '../ports/unmatched-alerts.js';
+import { describeFailure, isTransientFailure } from './failures.js';
 
 export const INCIDENT_ORCHESTRATION = 'incident';
+
+/** Common-schema alerts are capped at 256 KB by Azure Monitor; anything much larger is not one. */
+export const MAX_ALERT_BYTES = 512 * 1024;
 
 export type IntakeOutcome =
   | { kind: 'invalid'; message: string; issues: Issue[] }
@@ -40,11 +51,21 @@ export interface IntakeDeps {
   store: IncidentStore;
   orchestrations: Orchestrations;
   archive: AlertArchive;
+  unmatched: UnmatchedAlerts;
   policy: Policy;
   now: () => Date;
 }
 
 export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/**
+ * `text` when it fits in `max` characters, else its start, "~" and a hash of the whole: still
+ * distinct and recognisable, and short enough for an id (Actor ids, Table keys) to accept.
+ */
+export function boundedName(text: string, max: number): string {
+  if (text.length <= max) return text;
+  return `${text.slice(0, Math.max(0, max - 13))}~${sha256(text).slice(0, 12)}`;
+}
 
 /** Readable, deterministic incident ids: the same service, environment and sequence give the same id. */
 export function incidentIdFor(environment: string, service: string, sequence: number): string {
@@ -86,27 +107,9 @@ export function policySnapshot(policy: Policy, entry: ReturnType<typeof resolveS
   };
 }
 
+/** The first summary row, written before the orchestration runs: the same projection of the same record (its declaration). */
 function summaryOf(input: IncidentInput): IncidentSummary {
-  return {
-    incidentId: input.incidentId,
-    service: input.service,
-    environment: input.environment,
-    severity: input.severity.level,
-    status: 'open',
-    phase: 'declared',
-    summary: input.summary,
-    source: input.source,
-    declaredAt: input.declaredAt,
-    updatedAt: input.declaredAt,
-    resolvedAt: null,
-    alerts: input.alert ? 1 : 0,
-    acknowledgedBy: null,
-    drill: input.mode === 'plan',
-    teamsThreadId: null,
-    teamsDestination: null,
-    evidence: null,
-    postmortem: null,
-  };
+  return incidentSummaryOf(applyEvent(null, { ...declaredEvent(input), seq: 0 }));
 }
 
 export function describeSignal(signal: Signal): string {
@@ -144,6 +147,59 @@ async function deliver(deps: IntakeDeps, incidentId: string, makeInput: () => In
  */
 const CLAIM_STALE_MS = 2 * 60_000;
 
+/** What the unmatched record says about a parsed alert (its long fields cut for the record). */
+function unmatchedRecord(
+  signal: Signal,
+  key: string,
+  receivedAt: string,
+  outcome: UnmatchedAlert['outcome'],
+  reason: string,
+  payloadRef: string | null,
+): UnmatchedAlert {
+  const target = signal.targets[0] ?? signal.configurationItems[0] ?? null;
+  return {
+    key,
+    alertId: boundedName(signal.alertId, 1024),
+    rule: signal.rule === null ? null : boundedName(signal.rule, 1024),
+    target: target === null ? null : boundedName(target, 1024),
+    condition: signal.condition,
+    azureSeverity: signal.azureSeverity,
+    monitoringService: signal.monitoringService === null ? null : boundedName(signal.monitoringService, 256),
+    firedAt: signal.firedAt,
+    receivedAt,
+    outcome,
+    reason: reason.slice(0, 2000),
+    payloadRef,
+  };
+}
+
+export interface UnroutedDeps {
+  archive: AlertArchive;
+  unmatched: UnmatchedAlerts;
+  now: () => Date;
+}
+
+/**
+ * An alert that cannot be routed now because the policy cannot be read: archived and recorded as
+ * unmatched (with `reason`), so that it is kept; the caller answers 503 so Azure Monitor delivers
+ * it again once the policy is fixed. A payload that is not an alert is `invalid` as ever.
+ */
+export async function keepUnrouted(
+  deps: UnroutedDeps,
+  body: unknown,
+  reason: string,
+  payloadName: (dedupeHash: string) => string,
+): Promise<{ kind: 'invalid'; message: string; issues: Issue[] } | { kind: 'kept'; record: UnmatchedAlert }> {
+  const parsed = parseAlert(body);
+  if (!parsed.ok) return { kind: 'invalid', message: parsed.message, issues: parsed.issues };
+  const { signal } = parsed;
+  const hash = sha256(`${signal.alertId}|${signal.condition}`);
+  const payloadRef = await deps.archive.put(payloadName(hash), body);
+  const record = unmatchedRecord(signal, hash, deps.now().toISOString(), 'policy-invalid', reason, payloadRef);
+  await deps.unmatched.record(record);
+  return { kind: 'kept', record };
+}
+
 export async function acceptAlert(deps: IntakeDeps, body: unknown, payloadName: (dedupeHash: string) => string): Promise<IntakeOutcome> {
   const parsed = parseAlert(body);
   if (!parsed.ok) return { kind: 'invalid', message: parsed.message, issues: parsed.issues };
@@ -169,17 +225,37 @@ export async function acceptAlert(deps: IntakeDeps, body: unknown, payloadName: 
 
   // The claimer of the alert (or whoever finds its claim abandoned) records the outcome.
   const owner = claim.fresh || Date.parse(now) - Date.parse(claim.existing.at) > CLAIM_STALE_MS;
+  let payloadRef: string | null = null;
   try {
-    return await deliverClaimed();
+    // Every alert's payload is kept (redacted by the trigger), unmatched ones too.
+    payloadRef = await deps.archive.put(payloadName(dedupeHash), body);
+    return await deliverClaimed(payloadRef);
   } catch (err) {
-    // Storage or the orchestration client failed half-way (answered 503): give the claim up, so
-    // Azure Monitor's redelivery is handled as the first delivery, not as a duplicate of this one.
-    if (claim.fresh) await deps.store.releaseDelivery(dedupeHash).catch(() => undefined);
-    throw err;
+    if (isTransientFailure(err)) {
+      // Storage or the orchestration client failed half-way (answered 503): give the claim up, so
+      // Azure Monitor's redelivery is handled as the first delivery, not as a duplicate of this one.
+      if (claim.fresh) await deps.store.releaseDelivery(dedupeHash).catch(() => undefined);
+      throw err;
+    }
+    // No retry can cure this one (a bug, or data the stores refuse): keep it where people look,
+    // rather than answering 503 to every redelivery until Azure Monitor gives up and it is lost.
+    const reason = `not processed: ${describeFailure(err)}`;
+    await deps.unmatched.record(unmatchedRecord(signal, dedupeHash, now, 'not-processed', reason, payloadRef));
+    await deps.store.markDelivered(dedupeHash, null, 'not-processed', now);
+    return {
+      kind: 'unmatched',
+      incidentId: null,
+      service: route.matched ? route.entry.service : null,
+      environment: route.matched ? route.entry.environment : null,
+      severity: null,
+      reasons: [`${reason}; kept for review (GET /api/alerts/unmatched)`],
+      signal: read,
+    };
   }
 
-  async function deliverClaimed(): Promise<IntakeOutcome> {
+  async function deliverClaimed(payloadRef: string): Promise<IntakeOutcome> {
     if (!route.matched) {
+      await deps.unmatched.record(unmatchedRecord(signal, dedupeHash, now, 'unmatched', route.reason, payloadRef));
       await deps.store.markDelivered(dedupeHash, null, 'unmatched', now);
       return { kind: 'unmatched', incidentId: null, service: null, environment: null, severity: null, reasons: [route.reason], signal: read };
     }
@@ -193,7 +269,6 @@ export async function acceptAlert(deps: IntakeDeps, body: unknown, payloadName: 
     const { service, environment } = route.entry;
     const base = { service, environment, severity, reasons, signal: read };
 
-    const payloadRef = await deps.archive.put(payloadName(dedupeHash), body);
     const alert: AlertRecord = { dedupeKey, receivedAt: now, signal, severity, payloadRef };
 
     if (signal.condition === 'Resolved') {
@@ -208,12 +283,13 @@ export async function acceptAlert(deps: IntakeDeps, body: unknown, payloadName: 
       return { kind: delivered === 'raised' ? 'recovery-signal' : 'no-open-incident', incidentId: open, ...base };
     }
 
-    const declaredBy: Actor = { id: signal.rule ?? 'azure-monitor', via: 'alert' };
+    // The rule's name identifies who declared it; an Actor id holds 256 characters.
+    const declaredBy: Actor = { id: boundedName(signal.rule ?? 'azure-monitor', 256), via: 'alert' };
     for (let attempt = 0; attempt < 3; attempt++) {
       const { incidentId } = await deps.store.openIncident(environment, service, (n) => incidentIdFor(environment, service, n), now);
       const makeInput = (): IncidentInput =>
         IncidentInput.parse({
-          version: 1,
+          version: INCIDENT_INPUT_VERSION,
           incidentId,
           declaredAt: now,
           source: 'alert',
@@ -261,7 +337,7 @@ export type DeclareOutcome =
   | { kind: 'unknown-service'; message: string };
 
 /** POST /api/incidents: a person or a pipeline declares an incident by hand. */
-export async function declareIncident(deps: IntakeDeps, d: ManualDeclaration): Promise<DeclareOutcome> {
+export async function declareIncident(deps: Pick<IntakeDeps, 'store' | 'orchestrations' | 'policy' | 'now'>, d: ManualDeclaration): Promise<DeclareOutcome> {
   const entry = deps.policy.services.find(
     (s) => s.service.toLowerCase() === d.service.toLowerCase() && s.environment.toLowerCase() === d.environment.toLowerCase(),
   );
@@ -277,7 +353,7 @@ export async function declareIncident(deps: IntakeDeps, d: ManualDeclaration): P
   };
   const makeInput = (incidentId: string): IncidentInput =>
     IncidentInput.parse({
-      version: 1,
+      version: INCIDENT_INPUT_VERSION,
       incidentId,
       declaredAt: now,
       source: d.source,

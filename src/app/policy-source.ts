@@ -6,6 +6,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { PolicyError, parsePolicyText, type Policy } from '../config/policy.js';
+import type { PolicyHosts } from '../config/smoke.js';
+import { smokeTargetsOf } from '../domain/smoke-plan.js';
 
 /** dist/src/app/policy-source.js -> the app root (where host.json is). */
 export const APP_ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -46,4 +48,38 @@ export function loadPolicy(env: NodeJS.ProcessEnv = process.env): Policy {
 /** For tests that switch policies within one process. */
 export function forgetPolicy(): void {
   cache = undefined;
+}
+
+/**
+ * One line for the app's start: null when the policy loads, else what is wrong with it (every
+ * problem, with its path). Said at start so that a broken policy is seen before the first alert
+ * is answered 503 (the Functions host's log in Azure; the console on the dev host).
+ */
+export function policyProblemAtStart(env: NodeJS.ProcessEnv = process.env): string | null {
+  try {
+    loadPolicy(env);
+    return null;
+  } catch (err) {
+    if (!(err instanceof PolicyError)) throw err;
+    const location = policyLocation(env);
+    const where = location.kind === 'none' ? 'no POLICY_PATH or POLICY_JSON' : location.where;
+    return `The incident policy is broken (${where}): alerts will be archived, listed as unmatched and answered 503 until it is fixed.\n${err.message}`;
+  }
+}
+
+/** The hosts smoke probes may reach by the current policy: those its services' endpoints name. */
+export function policySmokeHosts(env: NodeJS.ProcessEnv = process.env): PolicyHosts {
+  let policy: Policy;
+  try {
+    policy = loadPolicy(env);
+  } catch (err) {
+    if (!(err instanceof PolicyError)) throw err;
+    return { hosts: [], problem: err.message.split('\n')[0] ?? 'invalid' };
+  }
+  const hosts = new Set<string>();
+  for (const s of policy.services) {
+    if (!s.endpoints) continue;
+    for (const t of smokeTargetsOf(s.endpoints)) hosts.add(new URL(t.baseUrl).hostname.toLowerCase());
+  }
+  return { hosts: [...hosts], problem: null };
 }

@@ -11,9 +11,10 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { z } from 'zod';
 import { toIssues } from '../config/issues.js';
-import { EnvName, FreezeRequest, LkgInput, ServiceName } from '../domain/release.js';
+import { EnvName, FreezeRequest, LkgInput, ServiceName, type RecordActor } from '../domain/release.js';
 import { HttpError, jsonResponse, readJson } from '../http/envelope.js';
 import { LkgConflictError, type FreezeAnnouncement, type FreezeAnnouncer, type FreezeStore } from '../ports/release-registry.js';
+import type { Caller } from './access.js';
 import type { Built, RegistryPorts } from './app-service.js';
 
 const MAX_BODY_BYTES = 16 * 1024;
@@ -81,6 +82,20 @@ async function body<T>(request: HttpRequest, schema: z.ZodType<T>, what: string)
   return parsed.data;
 }
 
+/**
+ * Who is recorded: the signed-in person when App Service Authentication vouches for one (the body's
+ * actor is then ignored), else the identity the key holder states, marked unverified.
+ */
+function recordedActor(caller: Caller, stated: RecordActor): RecordActor {
+  if (caller.source === 'easy-auth') {
+    const { id, name } = caller.principal;
+    return { id, ...(name && name !== id ? { name } : {}), verified: true };
+  }
+  return { id: stated.id, ...(stated.name ? { name: stated.name } : {}), verified: false };
+}
+
+const KEY_CALLER: Caller = { source: 'function-key' };
+
 /** When the state before the current one began (for "frozen for 42 min"); null when unknown. */
 async function previousSince(freeze: FreezeStore, env: string): Promise<string | null> {
   try {
@@ -94,8 +109,9 @@ export function createReleaseApi(deps: ReleaseApiDeps) {
   const now = deps.now ?? (() => new Date().toISOString());
 
   return {
-    postLkg: async (request: HttpRequest, context: InvocationContext, requestId: string): Promise<HttpResponseInit> => {
-      const input = await body(request, LkgInput, 'LKG record');
+    postLkg: async (request: HttpRequest, context: InvocationContext, requestId: string, caller: Caller = KEY_CALLER): Promise<HttpResponseInit> => {
+      const parsed = await body(request, LkgInput, 'LKG record');
+      const input = { ...parsed, recordedBy: recordedActor(caller, parsed.recordedBy) };
       const { lkg } = registryOrThrow(deps);
       try {
         const result = await storage(context, 'recording the LKG', () => lkg.record(input, now()));
@@ -131,9 +147,10 @@ export function createReleaseApi(deps: ReleaseApiDeps) {
       return jsonResponse(200, { ...state, env, ...(history ? { history } : {}) }, requestId, { 'cache-control': 'no-store' });
     },
 
-    postFreeze: async (request: HttpRequest, context: InvocationContext, requestId: string): Promise<HttpResponseInit> => {
+    postFreeze: async (request: HttpRequest, context: InvocationContext, requestId: string, caller: Caller = KEY_CALLER): Promise<HttpResponseInit> => {
       const env = param(EnvName, 'env', request.params.env);
-      const input = await body(request, FreezeRequest, 'freeze request');
+      const parsed = await body(request, FreezeRequest, 'freeze request');
+      const input = { ...parsed, actor: recordedActor(caller, parsed.actor) };
       const { freeze } = registryOrThrow(deps);
       const at = now();
       const frozen = input.action === 'freeze';

@@ -4,16 +4,20 @@ import { TableCanaryStore } from '../adapters/canary-store.js';
 import { TableIncidentStore } from '../adapters/incident-store.js';
 import { createBlobServiceClient, createTableClient, storageTarget } from '../adapters/storage.js';
 import type { CanaryStore } from '../ports/canary.js';
+import { TableUnmatchedAlerts } from '../adapters/table-unmatched-alerts.js';
 import type { IncidentStore } from '../ports/incident-store.js';
 import type { AlertArchive } from '../ports/orchestrations.js';
+import type { UnmatchedAlerts } from '../ports/unmatched-alerts.js';
 
 export const INCIDENTS_TABLE = 'Incidents';
 export const ALERT_PAYLOADS_CONTAINER = 'incident-alert-payloads';
 /** The canary's last report (src/app/canary.ts). */
 export const CANARY_TABLE = 'Canary';
+export const UNMATCHED_ALERTS_TABLE = 'UnmatchedAlerts';
 
 let incidentStore: IncidentStore | undefined;
 let alertArchive: AlertArchive | undefined;
+let unmatchedAlerts: UnmatchedAlerts | undefined;
 
 export function getIncidentStore(): IncidentStore {
   incidentStore ??= new TableIncidentStore(createTableClient(storageTarget(), INCIDENTS_TABLE));
@@ -30,4 +34,9 @@ let canaryStore: CanaryStore | undefined;
 export function getCanaryStore(): CanaryStore {
   canaryStore ??= new TableCanaryStore(createTableClient(storageTarget(), CANARY_TABLE));
   return canaryStore;
+}
+
+export function getUnmatchedAlerts(): UnmatchedAlerts {
+  unmatchedAlerts ??= new TableUnmatchedAlerts(createTableClient(storageTarget(), UNMATCHED_ALERTS_TABLE));
+  return unmatchedAlerts;
 }

@@ -113,6 +113,16 @@ const targetsSetting = z.preprocess((v) => {
   }
 }, z.array(AppServiceTarget, { error: 'must be a JSON array of targets' }));
 
+/**
+ * host.json functionTimeout (10 min), kept equal to it by test/config/activity-budget.test.ts. When an
+ * invocation outlives it, the Functions host restarts the Node worker: every activity in flight on
+ * it is aborted and run again later (proven on the real Durable extension by test/conformance), so a
+ * swap cut off there would be retried blind instead of giving up cleanly at its own deadline.
+ */
+export const FUNCTION_TIMEOUT_SECONDS = 600;
+/** What an activity may use of functionTimeout: a minute is left for the worker and storage. */
+export const ACTIVITY_BUDGET_SECONDS = FUNCTION_TIMEOUT_SECONDS - 60;
+
 const schema = z.object({
   /** JSON array of targets (one per environment + service). */
   APPSERVICE_TARGETS: targetsSetting,
@@ -125,8 +135,12 @@ const schema = z.object({
   APPSERVICE_ARM_CA_FILE: optionalText,
   /** Client id of a user-assigned managed identity; unset = system-assigned / DefaultAzureCredential chain. */
   APPSERVICE_MANAGED_IDENTITY_CLIENT_ID: optionalText,
-  /** How long one swap may take before the activity gives up (and Durable retries, reconciling first). */
-  APPSERVICE_SWAP_DEADLINE_SECONDS: intSetting(480, 30, 1800),
+  /**
+   * How long one swap may take before the activity gives up (and Durable retries, reconciling first).
+   * With the activity's other calls it must end well inside host.json functionTimeout: see
+   * ACTIVITY_BUDGET_SECONDS.
+   */
+  APPSERVICE_SWAP_DEADLINE_SECONDS: intSetting(480, 30, ACTIVITY_BUDGET_SECONDS),
   /** Poll interval for the swap operation (ARM's Retry-After wins when present). */
   APPSERVICE_POLL_INTERVAL_MS: intSetting(5000, 10, 60_000),
   /** Timeout of each single HTTP call (ARM, /version, republish hook). */
@@ -200,6 +214,20 @@ export function readAppServiceSettings(env: NodeJS.ProcessEnv = process.env): Se
         issues.push({ path: t.hookTokenSetting, code: 'required', message: `is named by APPSERVICE_TARGETS[${i}].hookTokenSetting but is not set` });
       }
     });
+  }
+  if (parsed.success) {
+    // The swap activity: the swap (its own deadline), then at most two single calls (reading and
+    // verifying the slots), each bounded by the HTTP timeout.
+    const worst = parsed.data.APPSERVICE_SWAP_DEADLINE_SECONDS + (2 * parsed.data.APPSERVICE_HTTP_TIMEOUT_MS) / 1000;
+    if (worst > ACTIVITY_BUDGET_SECONDS) {
+      issues.push({
+        path: 'APPSERVICE_SWAP_DEADLINE_SECONDS',
+        code: 'too_big',
+        message:
+          `the swap deadline plus two HTTP timeouts (${worst} s) must stay within ${ACTIVITY_BUDGET_SECONDS} s, a minute inside the ` +
+          `Functions timeout (${FUNCTION_TIMEOUT_SECONDS} s): past it the host restarts and re-runs the swap activity blind`,
+      });
+    }
   }
   if (!parsed.success || !registry.ok || issues.length) return { ok: false, issues };
   const d = parsed.data;

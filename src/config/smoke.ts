@@ -1,8 +1,12 @@
 /**
- * Settings of the smoke probes (App Settings in Azure). Only one is structural:
- *   SMOKE_ALLOWED_HOSTS  optional; comma-separated host names or "*.suffix" patterns. When set, a
- *                        probe to any other host is refused (a guard against a policy typo or an
- *                        edited policy aiming the function app's probes, and credentials, elsewhere).
+ * Settings of the smoke probes (App Settings in Azure). Probes go only to the hosts the current
+ * policy's endpoints name (every service's baseUrl, instances and webBaseUrl); one setting widens
+ * that:
+ *   SMOKE_ALLOWED_HOSTS  optional; comma-separated host names or "*.suffix" patterns probes may
+ *                        reach as well. Nothing else is probed: not a host a running incident's
+ *                        snapshot names after the policy dropped it, not a target handed to the
+ *                        smoke suite by anything but the policy (the function app's probes, and
+ *                        their credentials, go nowhere the deployed policy does not send them).
  * Credentials for probing are App Settings named SMOKE_* too (e.g. SMOKE_API_TOKEN, usually a Key
  * Vault reference); a target's `auth` names the setting, and its value is read at run time and
  * never echoed.
@@ -22,21 +26,30 @@ const schema = z.object({
 });
 
 export interface SmokeSettings {
-  /** null: any host may be probed. */
-  allowedHosts: string[] | null;
+  /** Hosts (and "*.suffix" patterns) probes may reach: the policy's, then SMOKE_ALLOWED_HOSTS. */
+  allowedHosts: string[];
+  /** Why the policy named no hosts, when it could not be read. */
+  policyProblem: string | null;
   /** The value of a SMOKE_* credential setting, or undefined when unset or empty. */
   secret(name: string): string | undefined;
 }
 
 export type SmokeSettingsResult = { ok: true; settings: SmokeSettings } | { ok: false; issues: Issue[] };
 
-export function readSmokeSettings(env: NodeJS.ProcessEnv = process.env): SmokeSettingsResult {
+/** The hosts the policy's endpoints name, or why there are none (the policy cannot be read). */
+export interface PolicyHosts {
+  hosts: string[];
+  problem: string | null;
+}
+
+export function readSmokeSettings(env: NodeJS.ProcessEnv = process.env, policy: PolicyHosts = { hosts: [], problem: null }): SmokeSettingsResult {
   const parsed = schema.safeParse(env);
   if (!parsed.success) return { ok: false, issues: toIssues(parsed.error) };
   return {
     ok: true,
     settings: {
-      allowedHosts: parsed.data.SMOKE_ALLOWED_HOSTS ?? null,
+      allowedHosts: [...new Set([...policy.hosts.map((h) => h.toLowerCase()), ...(parsed.data.SMOKE_ALLOWED_HOSTS ?? [])])],
+      policyProblem: policy.problem,
       secret: (name) => {
         if (!/^SMOKE_[A-Z0-9_]{1,64}$/.test(name)) return undefined;
         const value = env[name];
@@ -47,8 +60,7 @@ export function readSmokeSettings(env: NodeJS.ProcessEnv = process.env): SmokeSe
 }
 
 /** Whether a host is allowed by the patterns ("api.contoso.com", "*.azurewebsites.net"). */
-export function hostAllowed(host: string, patterns: readonly string[] | null): boolean {
-  if (patterns === null) return true;
+export function hostAllowed(host: string, patterns: readonly string[]): boolean {
   const h = host.toLowerCase();
   return patterns.some((p) => (p.startsWith('*.') ? h.endsWith(p.slice(1)) && h.length > p.length - 1 : h === p));
 }

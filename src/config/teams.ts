@@ -318,7 +318,8 @@ export function readApprovalSettings(env: NodeJS.ProcessEnv = process.env): Appr
       message: 'App Service Authentication is off: enable it (approvers are then identified), or set APPROVAL_IDENTITY=link to accept links from anyone who holds them',
     });
   }
-  if (identity === 'entra' && s.WEBSITE_INSTANCE_ID && !authEnabled) {
+  // Everywhere, not only in Azure: without it no principal header is believed, so no link could be used.
+  if (identity === 'entra' && !authEnabled) {
     issues.push({ path: 'APPROVAL_IDENTITY', code: 'invalid', message: 'entra needs App Service Authentication enabled on this app (WEBSITE_AUTH_ENABLED is not true)' });
   }
   const approvers = parseApprovers(s.APPROVERS);

@@ -18,7 +18,8 @@ const usage = `Usage: npm start -- [options]
   --azurite-location <dir>  Azurite's folder in disk mode (default: .azurite)
   --time-scale <n>      run orchestration time n times faster than the wall clock
   --manual-clock        time moves only via POST /admin/devhost/clock?advanceMs=<ms>
-  --enforce-keys        require function keys (DEVHOST_FUNCTION_KEYS, DEVHOST_MASTER_KEY)
+  --enforce-keys        require function keys (DEVHOST_FUNCTION_KEYS, DEVHOST_MASTER_KEY); on
+                        without the flag when DEVHOST_FUNCTION_KEYS is set
   --log-level <level>   trace | debug | information | warning | error (default: information)
   --help`;
 
@@ -75,7 +76,7 @@ async function main(): Promise<void> {
     clock,
     azurite,
     ...(values['azurite-location'] ? { azuriteLocation: values['azurite-location'] } : {}),
-    enforceKeys: values['enforce-keys'] ?? false,
+    ...(values['enforce-keys'] ? { enforceKeys: true } : {}),
     logLevel: parseLogLevel(values['log-level'], 'information'),
   });
   // /api/health reports the commit (APP_COMMIT, set by the deploy pipeline in Azure); locally,

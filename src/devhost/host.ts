@@ -16,8 +16,9 @@ import { ClockKeeper } from './clock-keeper.js';
 import { ManualClock, RealClock, type Clock } from './clock.js';
 import { Engine } from './durable/engine.js';
 import { durableClientData, handleManagement, type MgmtResponse, type WebhookUrls } from './durable/mgmt-api.js';
+import type { LongTimerLimits } from './durable/episode.js';
 import { HubStore } from './durable/store.js';
-import { authorized, buildRoutes, findRoute, invokeHttp, type HttpRoute, type IncomingExchange, type Keys, type OutgoingResponse } from './http-triggers.js';
+import { authorized, buildRoutes, findRoute, invokeHttp, parseFunctionKeys, type HttpRoute, type IncomingExchange, type Keys, type OutgoingResponse } from './http-triggers.js';
 import { Invoker } from './invoker.js';
 import { Logger, type LogLevel } from './logger.js';
 import { TimerTriggers } from './timer-triggers.js';
@@ -27,6 +28,7 @@ export interface DevHostOptions {
   /** Port for HTTP triggers and webhooks; 0 picks a free one. Default 7071. */
   port?: number;
   clock?: Clock;
+  /** Check function keys (default: when DEVHOST_FUNCTION_KEYS is set). */
   enforceKeys?: boolean;
   /** Start an embedded Azurite when AzureWebJobsStorage=UseDevelopmentStorage=true and none runs. */
   azurite?: 'memory' | 'disk' | 'off';
@@ -36,6 +38,8 @@ export interface DevHostOptions {
   /** Copy local.settings.json Values into the environment first (default true). */
   loadLocalSettings?: boolean;
   maxRequestBytes?: number;
+  /** Long-timer limits (default: the Azure Storage provider's); tests scale them down. */
+  longTimers?: LongTimerLimits;
 }
 
 const WEBHOOK_PREFIX = '/runtime/webhooks/durabletask';
@@ -138,13 +142,15 @@ export class DevHost {
         logger,
         maxConcurrentActivities: app.hostJson.maxConcurrentActivityFunctions,
         activityTimeoutMs: app.hostJson.functionTimeoutMs,
+        ...(options.longTimers ? { longTimers: options.longTimers } : {}),
       });
       const keys: Keys = {
-        enforce: options.enforceKeys ?? false,
-        functionKeys: (env.DEVHOST_FUNCTION_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean),
+        // Keys someone configured are meant to be checked: without the flag, they are when set.
+        enforce: options.enforceKeys ?? !!env.DEVHOST_FUNCTION_KEYS?.trim(),
+        ...parseFunctionKeys(env.DEVHOST_FUNCTION_KEYS),
         masterKey: env.DEVHOST_MASTER_KEY?.trim() || randomBytes(24).toString('base64url'),
       };
-      if (keys.enforce && keys.functionKeys.length === 0) keys.functionKeys.push(randomBytes(24).toString('base64url'));
+      if (keys.enforce && keys.functionKeys.length === 0 && !keys.perFunction?.size) keys.functionKeys.push(randomBytes(24).toString('base64url'));
 
       const timers = new TimerTriggers(app.registry.byTrigger('timerTrigger'), invoker, clock, store, logger);
       routes = buildRoutes(app.registry.byTrigger('httpTrigger'));
@@ -173,7 +179,10 @@ export class DevHost {
       for (const r of routes) {
         logger.info('Host', `  ${r.reg.metadata.name}: [${r.methods?.join(',') ?? 'ALL'}] ${baseUrl}/${prefixed(app, r.route.template)}`);
       }
-      if (keys.enforce) logger.info('Host', `Function keys enforced. Function key: ${keys.functionKeys[0] ?? ''}`);
+      if (keys.enforce) {
+        const scoped = [...(keys.perFunction?.keys() ?? [])];
+        logger.info('Host', `Function keys enforced.${keys.functionKeys[0] ? ` Function key: ${keys.functionKeys[0]}` : ''}${scoped.length ? ` Keys of their own for: ${scoped.join(', ')}` : ''}`);
+      }
       logger.info('Host', `Dev host listening on ${baseUrl} (task hub ${hub}, ${clock.kind} clock).`);
       if (telemetry().mode === 'summary') {
         logger.info('Host', 'Telemetry: not sent (APPLICATIONINSIGHTS_CONNECTION_STRING is not set); a summary prints when the host stops, and GET /admin/devhost/telemetry shows it.');
@@ -245,7 +254,7 @@ export class DevHost {
       const found = findRoute(routes, ex.method, rel);
       if (!found) return send(res, notFound());
       if (found === 'methodNotAllowed') return send(res, { status: 405, headers: [], body: Buffer.alloc(0) });
-      if (!authorized(found.route.authLevel, this.keys, ex)) return send(res, unauthorized());
+      if (!authorized(found.route.authLevel, this.keys, ex, found.route.reg.metadata.name)) return send(res, unauthorized());
       const started = Date.now();
       const out = await invokeHttp(this.invoker, found.route, ex, found.params, this.app.hostJson.functionTimeoutMs).catch((err: unknown) => {
         this.logger.error(`Function.${found.route.reg.metadata.name}`, `Failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
@@ -360,7 +369,7 @@ function close(server: http.Server, cutOff = true): Promise<void> {
 }
 
 /** Reads the request; undefined when its body exceeds `maxBytes` (the caller answers 413). */
-async function readExchange(req: http.IncomingMessage, maxBytes: number, origin: string): Promise<IncomingExchange | undefined> {
+export async function readExchange(req: http.IncomingMessage, maxBytes: number, origin: string): Promise<IncomingExchange | undefined> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > maxBytes) {
     req.resume();
@@ -384,7 +393,7 @@ async function readExchange(req: http.IncomingMessage, maxBytes: number, origin:
   };
 }
 
-function send(res: http.ServerResponse, out: OutgoingResponse): void {
+export function send(res: http.ServerResponse, out: OutgoingResponse): void {
   const grouped = new Map<string, string[]>();
   for (const [k, v] of out.headers) grouped.set(k.toLowerCase(), [...(grouped.get(k.toLowerCase()) ?? []), v]);
   for (const [k, v] of grouped) res.setHeader(k, k === 'set-cookie' ? v : v.join(', '));

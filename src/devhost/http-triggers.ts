@@ -16,8 +16,30 @@ export interface HttpRoute {
 
 export interface Keys {
   enforce: boolean;
+  /** Keys that open every function-level function (Azure's host keys). */
   functionKeys: string[];
+  /** Keys that open one function only (Azure's function keys), by lower-cased function name. */
+  perFunction?: Map<string, string[]>;
   masterKey: string;
+}
+
+/**
+ * DEVHOST_FUNCTION_KEYS: comma-separated; `<key>` opens every function (a host key),
+ * `<function>:<key>` opens that function only (a function key, as Azure scopes them).
+ */
+export function parseFunctionKeys(value: string | undefined): Pick<Keys, 'functionKeys' | 'perFunction'> {
+  const functionKeys: string[] = [];
+  const perFunction = new Map<string, string[]>();
+  for (const entry of (value ?? '').split(',').map((k) => k.trim()).filter(Boolean)) {
+    const m = /^([A-Za-z][A-Za-z0-9_-]{0,127}):(.+)$/.exec(entry);
+    if (!m) {
+      functionKeys.push(entry);
+      continue;
+    }
+    const name = (m[1] ?? '').toLowerCase();
+    perFunction.set(name, [...(perFunction.get(name) ?? []), m[2] ?? '']);
+  }
+  return { functionKeys, perFunction };
 }
 
 export interface IncomingExchange {
@@ -76,13 +98,14 @@ export function presentedKey(ex: IncomingExchange): string | undefined {
 }
 
 /** Core Tools does not check keys; with `--enforce-keys` the dev host does, as Azure would. */
-export function authorized(level: HttpRoute['authLevel'] | 'system', keys: Keys, ex: IncomingExchange): boolean {
+export function authorized(level: HttpRoute['authLevel'] | 'system', keys: Keys, ex: IncomingExchange, functionName?: string): boolean {
   if (!keys.enforce || level === 'anonymous') return true;
   const key = presentedKey(ex);
   if (!key) return false;
   if (safeEqual(key, keys.masterKey)) return true;
-  if (level === 'function') return keys.functionKeys.some((k) => safeEqual(key, k));
-  return false;
+  if (level !== 'function') return false;
+  const own = functionName ? (keys.perFunction?.get(functionName.toLowerCase()) ?? []) : [];
+  return [...keys.functionKeys, ...own].some((k) => safeEqual(key, k));
 }
 
 /** The worker's representation of an incoming request. */

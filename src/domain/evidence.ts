@@ -89,16 +89,55 @@ export type Milestones = z.infer<typeof Milestones>;
 export const TimeboxName = z.enum(['ack', 'decision', 'containment', 'recovery', 'monitoring']);
 export type TimeboxName = z.infer<typeof TimeboxName>;
 
+/** Met in time, missed, still open, or not applicable (the incident ended before it was needed). */
+export const TimeboxVerdict = z.enum(['met', 'missed', 'open', 'not-applicable']);
+export type TimeboxVerdict = z.infer<typeof TimeboxVerdict>;
+
+/** A timebox and its verdict, as the incident record derived them (src/domain/incident-record.ts). */
 export const TimeboxRecord = z.object({
   name: TimeboxName,
   startedAt: iso,
   /** Deadline including extensions. */
   deadline: iso,
-  /** When it was met (ack received, decision taken, smoke green...), null while open or when missed. */
+  /** When what it waited for happened (ack received, decision taken, smoke green...), null when it did not. */
   metAt: iso.nullable().default(null),
   extendedMinutes: z.number().int().nonnegative().default(0),
+  verdict: TimeboxVerdict,
+  /** Why, when the verdict needs it ("nobody decided in time; the runbook decided at the deadline"). */
+  note: z.string().max(500).nullable().default(null),
 });
 export type TimeboxRecord = z.infer<typeof TimeboxRecord>;
+
+export const Duration = z.object({ from: iso, to: iso, seconds: z.number().nonnegative() });
+export type Duration = z.infer<typeof Duration>;
+/** RB-03 metrics as the incident record derived them (metrics.json, and the report's and postmortem's figures). */
+export const IncidentMetrics = z.object({
+  /** Detection (the alert's fired time, only when believed) to declaration. */
+  timeToDeclare: Duration.nullable(),
+  timeToAcknowledge: Duration.nullable(),
+  timeToMitigate: Duration.nullable(),
+  timeToRecover: Duration.nullable(),
+  /** Detection (or declaration) to recovery (or resolution): how long users were affected. */
+  impactDuration: Duration.nullable(),
+  /** Declaration to resolution. */
+  openDuration: Duration.nullable().default(null),
+  timeboxes: z.array(z.object({ name: TimeboxName, deadline: iso, metAt: iso.nullable(), verdict: TimeboxVerdict })),
+});
+export type IncidentMetrics = z.infer<typeof IncidentMetrics>;
+
+export const PhaseName = z.enum(['Detect', 'Triage', 'Contain', 'Recover', 'Monitor']);
+export const PhaseRecord = z.object({ name: PhaseName, start: iso, end: iso });
+export type Phase = z.infer<typeof PhaseRecord>;
+
+/** The declaring alert's own fired time, and whether it was believed as the detection time. */
+export const DetectionRecord = z.object({
+  firedAt: iso.nullable(),
+  receivedAt: iso.nullable(),
+  trusted: z.boolean(),
+  /** Why not ("fired 16 days before it reached us"). */
+  note: z.string().max(300).nullable(),
+});
+export type DetectionRecord = z.infer<typeof DetectionRecord>;
 
 export const ActionItemCategory = z.enum(['forward-fix', 'tests', 'monitoring', 'runbook', 'adr-policy', 'other']);
 export type ActionItemCategory = z.infer<typeof ActionItemCategory>;
@@ -130,8 +169,10 @@ export const IncidentRecord = z.object({
       lkg: z.string().max(128).nullable().default(null),
       /** Release in production after containment (the LKG after a rollback). */
       restored: z.string().max(128).nullable().default(null),
+      /** The release this incident recorded as the new last known good (after a clean monitoring window). */
+      recorded: z.string().max(128).nullable().default(null),
     })
-    .default({ current: null, lkg: null, restored: null }),
+    .default({ current: null, lkg: null, restored: null, recorded: null }),
   roles: z
     .object({
       ic: z.string().max(256).nullable().default(null),
@@ -141,7 +182,12 @@ export const IncidentRecord = z.object({
     })
     .default({ ic: null, deputy: null, scribe: null, comms: null }),
   milestones: Milestones,
-  timeboxes: z.array(TimeboxRecord).max(50).default([]),
+  /** Every timebox the incident ran (a flapping service opens one monitoring window per recovery). */
+  timeboxes: z.array(TimeboxRecord).max(2000).default([]),
+  /** The runbook's phases as they happened (the report's phase band). */
+  phases: z.array(PhaseRecord).max(5000).default([]),
+  detection: DetectionRecord.nullable().default(null),
+  metrics: IncidentMetrics,
   containment: z
     .object({
       choice: z.string().max(64),
@@ -210,6 +256,10 @@ export const AuditRecord = z.object({
 });
 export type AuditRecord = z.infer<typeof AuditRecord>;
 
+/** An action's real outcome: what the target answered, or `failed` when it kept failing through its retries (the raw error kept). */
+export const RecordedOutcome = z.discriminatedUnion('kind', [...ActionOutcome.options, z.object({ kind: z.literal('failed'), summary: z.string(), error: z.string() })]);
+export type RecordedOutcome = z.infer<typeof RecordedOutcome>;
+
 /** A containment/rollback action and its outcome (execution ids: audit request ids, ARM operation ids). */
 export const RollbackRecord = z.object({
   step: z.string().min(1).max(200),
@@ -217,7 +267,9 @@ export const RollbackRecord = z.object({
   action: z.string().min(1).max(200),
   at: iso,
   mode: ActionMode.default('execute'),
-  outcome: ActionOutcome,
+  outcome: RecordedOutcome,
+  /** For people: the cause in one line and the next step (the outcome keeps the target's own words). */
+  cause: z.string().max(1000).nullable().default(null),
 });
 export type RollbackRecord = z.infer<typeof RollbackRecord>;
 
@@ -242,18 +294,7 @@ export const ApprovalRecord = z.object({
 });
 export type ApprovalRecord = z.infer<typeof ApprovalRecord>;
 
-export const Duration = z.object({ from: iso, to: iso, seconds: z.number().nonnegative() });
-export type Duration = z.infer<typeof Duration>;
-export const IncidentMetrics = z.object({
-  timeToDeclare: Duration.nullable(),
-  timeToAcknowledge: Duration.nullable(),
-  timeToMitigate: Duration.nullable(),
-  timeToRecover: Duration.nullable(),
-  /** Detection (or declaration) to recovery (or resolution): how long users were affected. */
-  impactDuration: Duration.nullable(),
-  timeboxes: z.array(z.object({ name: TimeboxName, deadline: iso, metAt: iso.nullable(), verdict: z.enum(['met', 'missed', 'open']) })),
-});
-export type IncidentMetrics = z.infer<typeof IncidentMetrics>;
+
 
 // ---------------------------------------------------------------------------------------------
 // Kinds, names, content types
@@ -482,62 +523,7 @@ export function describeProblem(p: VerifyProblem): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Metrics and phases
-
-function duration(from: string | null, to: string | null): Duration | null {
-  if (!from || !to) return null;
-  const seconds = (Date.parse(to) - Date.parse(from)) / 1000;
-  return seconds >= 0 ? { from, to, seconds } : null;
-}
-
-/**
- * RB-03 metrics. Time to declare runs from detection; acknowledge, mitigate and recover from the
- * declaration (the moment the runbook's clocks start); impact from detection (or declaration)
- * to recovery (or resolution).
- */
-export function incidentMetrics(record: Pick<IncidentRecord, 'milestones' | 'timeboxes'>): IncidentMetrics {
-  const m = record.milestones;
-  return {
-    timeToDeclare: duration(m.detectedAt, m.declaredAt),
-    timeToAcknowledge: duration(m.declaredAt, m.acknowledgedAt),
-    timeToMitigate: duration(m.declaredAt, m.mitigatedAt),
-    timeToRecover: duration(m.declaredAt, m.recoveredAt),
-    impactDuration: duration(m.detectedAt ?? m.declaredAt, m.recoveredAt ?? m.resolvedAt),
-    timeboxes: record.timeboxes.map((t) => ({ name: t.name, deadline: t.deadline, metAt: t.metAt, verdict: timeboxVerdict(t, m.resolvedAt) })),
-  };
-}
-
-export function timeboxVerdict(t: TimeboxRecord, closedAt: string | null): 'met' | 'missed' | 'open' {
-  if (t.metAt) return Date.parse(t.metAt) <= Date.parse(t.deadline) ? 'met' : 'missed';
-  // Not met: missed once the incident closed after the deadline; otherwise still open.
-  return closedAt && Date.parse(closedAt) > Date.parse(t.deadline) ? 'missed' : 'open';
-}
-
-export interface Phase {
-  name: 'Detect' | 'Triage' | 'Contain' | 'Recover' | 'Monitor';
-  start: string;
-  end: string;
-}
-
-/** The runbook's phases (detection -> decision -> containment -> recovery -> monitoring) from the milestones. */
-export function phasesOf(m: Milestones): Phase[] {
-  const points: [Phase['name'], string | null][] = [
-    ['Detect', m.detectedAt],
-    ['Triage', m.declaredAt],
-    ['Contain', m.decidedAt],
-    ['Recover', m.mitigatedAt],
-    ['Monitor', m.recoveredAt],
-  ];
-  const end = m.resolvedAt;
-  const known = points.filter((p): p is [Phase['name'], string] => p[1] !== null);
-  const phases: Phase[] = [];
-  for (let i = 0; i < known.length; i++) {
-    const [name, start] = known[i]!;
-    const next = known[i + 1]?.[1] ?? end;
-    if (next && Date.parse(next) >= Date.parse(start)) phases.push({ name, start, end: next });
-  }
-  return phases;
-}
+// Smoke results
 
 /** Worst status of a set of smoke results, as the report colours it. */
 export function smokeVerdict(results: readonly { status: SmokeStatus }[]): 'green' | 'degraded' | 'red' | 'none' {

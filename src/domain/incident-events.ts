@@ -1,12 +1,21 @@
 /**
- * The external events an incident orchestration accepts (raised by the HTTP API, the approval
- * links and the alert intake). Names and payloads are a contract: instances that are running when
- * the app is upgraded still receive them, so only add optional fields.
+ * What reaches a running incident from outside: further alerts (the intake), and what people and
+ * pipelines do through the incident API and the approval links. One typed union, `Inbound`, shared
+ * by the HTTP schemas (functions/incidents.ts builds its request bodies from `InboundFields`), the
+ * senders (intake, approvals) and the orchestrator, which parses each raised event once, here, and
+ * hands the typed value to the runbook: nothing downstream re-parses or casts a payload.
+ *
+ * Names and payloads are a contract: instances that are running when the app is upgraded still
+ * receive them, so only ever add optional fields.
  */
 import { z } from 'zod';
+import { Actor } from './actor.js';
+import { AlertRecord } from './incident.js';
+
+export { Actor } from './actor.js';
 
 export const IncidentEventName = {
-  /** Another alert for the same service + environment (may raise severity, never lowers it). */
+  /** Another alert for the same service + environment (may raise severity, never lowers it), or its recovery ("Resolved"). */
   alert: 'alert',
   /** Someone acknowledged the incident (and may take a role). */
   ack: 'ack',
@@ -22,19 +31,10 @@ export const IncidentEventName = {
   resolve: 'resolve',
 } as const;
 export type IncidentEventName = (typeof IncidentEventName)[keyof typeof IncidentEventName];
-
-export const Actor = z.object({
-  /** Who did it: an Entra object id / UPN, a pipeline name, or "incident-bot". */
-  id: z.string().min(1).max(256),
-  name: z.string().max(256).optional(),
-  /** How it reached us. */
-  via: z.enum(['api', 'approval-link', 'alert', 'pipeline', 'automation']),
-  /** True when the platform authenticated the person (App Service Authentication); false when claimed by a key holder. */
-  verified: z.boolean().optional(),
-});
-export type Actor = z.infer<typeof Actor>;
+export const INCIDENT_EVENT_NAMES: readonly IncidentEventName[] = Object.values(IncidentEventName);
 
 export const Role = z.enum(['ic', 'deputy', 'scribe', 'comms']);
+export type Role = z.infer<typeof Role>;
 
 export const ContainmentChoice = z.enum([
   /** Revert the flags/config changes the proposal lists. */
@@ -52,27 +52,40 @@ export const ContainmentChoice = z.enum([
 ]);
 export type ContainmentChoice = z.infer<typeof ContainmentChoice>;
 
-const at = z.iso.datetime({ offset: true });
+export const ExtendableTimebox = z.enum(['ack', 'decision', 'containment', 'monitoring']);
+export type ExtendableTimebox = z.infer<typeof ExtendableTimebox>;
 
-export const AckEvent = z.object({ actor: Actor, at, role: Role.optional() });
-export const NoteEvent = z.object({ actor: Actor, at, text: z.string().min(1).max(4000) });
-export const DecisionEvent = z.object({
-  actor: Actor,
-  at,
-  choice: ContainmentChoice,
-  /** The proposal the decision answers (approval links carry it), to refuse stale answers. */
-  proposalId: z.string().max(128).optional(),
-  reason: z.string().max(2000).optional(),
-});
-export const RollbackEvent = z.object({ actor: Actor, at, reason: z.string().min(1).max(2000) });
-export const ExtendEvent = z.object({
-  actor: Actor,
-  at,
-  timebox: z.enum(['ack', 'decision', 'containment', 'monitoring']),
-  minutes: z.number().int().min(1).max(240),
-  reason: z.string().max(2000).optional(),
-});
-export const ResolveEvent = z.object({ actor: Actor, at, summary: z.string().max(4000).optional() });
+/**
+ * The fields a person sends for each action (POST /api/incidents/{id}/{action}): the request body
+ * without who and when, which the API adds (the actor as the platform vouches for it, the time
+ * from the app's clock).
+ */
+export const InboundFields = {
+  ack: z.object({ role: Role.optional() }),
+  note: z.object({ text: z.string().trim().min(1).max(4000) }),
+  decision: z.object({
+    choice: ContainmentChoice,
+    /** The proposal the decision answers (approval links carry it), to refuse stale answers. */
+    proposalId: z.string().max(128).optional(),
+    reason: z.string().max(2000).optional(),
+  }),
+  rollback: z.object({ reason: z.string().trim().min(1).max(2000) }),
+  extend: z.object({ timebox: ExtendableTimebox, minutes: z.number().int().min(1).max(240), reason: z.string().max(2000).optional() }),
+  resolve: z.object({ summary: z.string().max(4000).optional() }),
+} as const;
+export type PersonAction = keyof typeof InboundFields;
+
+const at = z.iso.datetime({ offset: true });
+const sent = { actor: Actor, at };
+
+export const AckEvent = InboundFields.ack.extend(sent);
+export const NoteEvent = InboundFields.note.extend(sent);
+export const DecisionEvent = InboundFields.decision.extend(sent);
+export const RollbackEvent = InboundFields.rollback.extend(sent);
+export const ExtendEvent = InboundFields.extend.extend(sent);
+export const ResolveEvent = InboundFields.resolve.extend(sent);
+/** The event raised into an open incident for a further alert (or its recovery). */
+export const AlertEvent = AlertRecord;
 
 export type AckEvent = z.infer<typeof AckEvent>;
 export type NoteEvent = z.infer<typeof NoteEvent>;
@@ -80,3 +93,29 @@ export type DecisionEvent = z.infer<typeof DecisionEvent>;
 export type RollbackEvent = z.infer<typeof RollbackEvent>;
 export type ExtendEvent = z.infer<typeof ExtendEvent>;
 export type ResolveEvent = z.infer<typeof ResolveEvent>;
+export type AlertEvent = AlertRecord;
+
+const SCHEMAS = {
+  alert: AlertEvent,
+  ack: AckEvent,
+  note: NoteEvent,
+  decision: DecisionEvent,
+  rollback: RollbackEvent,
+  extend: ExtendEvent,
+  resolve: ResolveEvent,
+} as const satisfies Record<IncidentEventName, z.ZodType>;
+
+/** One event raised into an incident, typed by its name. */
+export type Inbound = { [N in IncidentEventName]: { name: N; payload: z.output<(typeof SCHEMAS)[N]> } }[IncidentEventName];
+
+/**
+ * A raised event, validated once. A payload that does not validate is data too (`invalid`, with
+ * the first problem): a bad message must never stop an incident, and the timeline says what was
+ * ignored.
+ */
+export function parseInbound(name: string, payload: unknown): Inbound | { name: string; invalid: string } {
+  if (!Object.hasOwn(SCHEMAS, name)) return { name, invalid: 'not an incident event' };
+  const parsed = SCHEMAS[name as IncidentEventName].safeParse(payload);
+  if (!parsed.success) return { name, invalid: parsed.error.issues[0]?.message ?? 'malformed' };
+  return { name, payload: parsed.data } as Inbound;
+}

@@ -12,7 +12,7 @@
  * rows with the rest folded (a <details>, which needs no script), and the pack has everything.
  */
 import type { EvidenceBundle, IncidentMetrics, Phase, SmokeRun, SmokeStatus, TimeboxRecord } from './evidence.js';
-import { phasesOf, smokeVerdict, timeboxVerdict } from './evidence.js';
+import { smokeVerdict } from './evidence.js';
 import { releaseLine, timelineRows } from './postmortem.js';
 import { chooseStep, contextLabel, gapLabel, MAX_TICKS, momentLabel, tickLabel, ticksOf, TICK_FONT, timeScale, type TimeScale } from './report-axis.js';
 import { day, draftActionItems, escapeHtml as esc, humanDuration, postmortemDue, safeUrl, timeboxLabel, utc } from './report-format.js';
@@ -224,12 +224,11 @@ export function renderTimelineSvg(bundle: EvidenceBundle): string {
   const ref = referenceOf(bundle);
   const when = (at: string) => momentLabel(Date.parse(at), ref);
   const r = bundle.incident;
-  const phases = r ? phasesOf(r.milestones) : [];
+  const phases = r?.phases ?? [];
   const milestones = milestonesOf(bundle);
   const timeboxes = r?.timeboxes ?? [];
   const allChecks = [...new Set(bundle.smoke.flatMap((s) => s.results.map((x) => x.check)))];
   const checks = allChecks.slice(0, CHART_LIMITS.checkRows);
-  const closed = r?.milestones.resolvedAt ?? null;
 
   let y = AXIS_Y + 6;
   const body: string[] = [];
@@ -321,7 +320,7 @@ export function renderTimelineSvg(bundle: EvidenceBundle): string {
   if (timeboxes.length) {
     sectionLabel('Timeboxes');
     for (const t of timeboxes) {
-      body.push(...timeboxRow(t, sc, y, closed, rowLabel, when));
+      body.push(...timeboxRow(t, sc, y, rowLabel, when));
       y += ROW + 2;
     }
   }
@@ -469,20 +468,21 @@ function cross(x: number, y: number, color: string): string {
   );
 }
 
-function timeboxRow(t: TimeboxRecord, sc: TimeScale, y: number, closed: string | null, rowLabel: (l: string, s?: string) => void, when: (at: string) => string): string[] {
+function timeboxRow(t: TimeboxRecord, sc: TimeScale, y: number, rowLabel: (l: string, s?: string) => void, when: (at: string) => string): string[] {
   const out: string[] = [];
   const minutes = Math.round((Date.parse(t.deadline) - Date.parse(t.startedAt)) / 60_000);
   rowLabel(timeboxLabel(t.name), `${minutes} min${t.extendedMinutes ? ` (+${t.extendedMinutes})` : ''}`);
   const xa = sc.x(t.startedAt);
   const xd = sc.x(t.deadline);
   const cy = y + ROW / 2;
-  const verdict = timeboxVerdict(t, closed);
+  const verdict = t.verdict;
   const tip = `${timeboxLabel(t.name)}: started ${utc(t.startedAt)}, deadline ${utc(t.deadline)}${t.extendedMinutes ? ` (extended by ${t.extendedMinutes} min)` : ''}; ${verdict}${t.metAt ? ` at ${utc(t.metAt)}` : ''}`;
   out.push(`<g><title>${esc(tip)}</title>`);
   out.push(hbar(sc, Math.min(xa, xd), Math.max(xd, xa + 2), (x, w) => `<rect x="${x.toFixed(1)}" y="${(cy - 6).toFixed(1)}" width="${w.toFixed(1)}" height="12" rx="3" class="tb"/>`));
   out.push(`<line x1="${xd.toFixed(1)}" x2="${xd.toFixed(1)}" y1="${(y + 1).toFixed(1)}" y2="${(y + ROW - 1).toFixed(1)}" class="deadline"/>`);
   out.push(`<path d="${diamond(xd, cy, 6)}" fill="${COLORS.deadline}"/>`);
-  const metX = t.metAt ? sc.x(t.metAt) : null;
+  // A mark where what it waited for came (met, or late); none for open or not applicable.
+  const metX = t.metAt && (verdict === 'met' || verdict === 'missed') ? sc.x(t.metAt) : null;
   if (metX !== null) out.push(verdict === 'met' ? check(metX, cy, COLORS.green) : cross(metX, cy, COLORS.red));
   else if (verdict === 'missed') out.push(cross(xd, cy, COLORS.red));
   // The deadline's time, right of the marker; left of it when that would run off the chart; the
@@ -762,7 +762,7 @@ export function renderIncidentReport(input: ReportInput): string {
   .pill { display: inline-block; white-space: nowrap; border-radius: 999px; padding: 1px 10px; font-size: 13px; font-weight: 600; border: 1px solid currentColor; }
   .pill.resolved, .pill.done, .pill.green, .pill.met, .pill.pass { color: ${COLORS.green}; }
   .pill.open, .pill.degraded, .pill.planned, .pill.skipped { color: #a86b00; }
-  .pill.refused, .pill.red, .pill.fail, .pill.error, .pill.missed { color: ${COLORS.red}; }
+  .pill.refused, .pill.failed, .pill.red, .pill.fail, .pill.error, .pill.missed { color: ${COLORS.red}; }
   .cards { display: grid; grid-template-columns: repeat(5, minmax(0, 1fr)); gap: 14px; margin: 18px 0; }
   .card { background: #fff; border-radius: 10px; padding: 14px 16px; box-shadow: 0 1px 2px rgba(0,0,0,.06); min-width: 0; }
   .card .label { color: var(--muted); font-size: 13px; font-weight: 600; text-transform: uppercase; letter-spacing: .03em; }
@@ -817,7 +817,7 @@ export function renderIncidentReport(input: ReportInput): string {
 </header>
 
 <div class="cards">
-  ${metricCard('Time to declare', metrics.timeToDeclare, 'detection not recorded', reference)}
+  ${metricCard('Time to declare', metrics.timeToDeclare, r?.detection?.note ? `not computed: the alert ${r.detection.note}` : 'detection not recorded', reference)}
   ${metricCard('Time to acknowledge', metrics.timeToAcknowledge, 'not acknowledged', reference)}
   ${metricCard('Time to mitigate', metrics.timeToMitigate, 'not mitigated', reference)}
   ${metricCard('Time to recover', metrics.timeToRecover, 'not recovered', reference)}

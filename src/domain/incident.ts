@@ -1,12 +1,11 @@
 /**
- * The incident orchestration's input (versioned: instances started by an older release keep
- * running after an upgrade, so fields are only ever added as optional), the alert event, and the
- * incident summary the API lists.
+ * The incident orchestration's input (versioned: see INCIDENT_INPUT_VERSION), the alert event, and
+ * the incident summary the API lists.
  */
 import { z } from 'zod';
 import { Environment, EscalationStep, ServiceEntry, SeverityLevel, TeamsDestination, Timebox, TriggerKind } from '../config/policy.js';
 import { AzureSeverity } from './alert-schema.js';
-import { Actor } from './incident-events.js';
+import { Actor } from './actor.js';
 import { ChannelRef } from './teams-routing.js';
 
 const iso = z.iso.datetime({ offset: true });
@@ -86,8 +85,16 @@ export const PolicySnapshot = z.object({
 });
 export type PolicySnapshot = z.infer<typeof PolicySnapshot>;
 
+/**
+ * The input this release starts incidents with. Version 1 inputs belong to incidents started by the
+ * release before the incident record: this code cannot continue them (the engine refuses to replay
+ * their history against different steps; README, Limits). A release that must keep such incidents
+ * running deploys the old orchestrator side by side under another name and routes by this field.
+ */
+export const INCIDENT_INPUT_VERSION = 2;
+
 export const IncidentInput = z.object({
-  version: z.literal(1),
+  version: z.union([z.literal(1), z.literal(INCIDENT_INPUT_VERSION)]),
   incidentId: z.string().min(1).max(128),
   declaredAt: iso,
   source: z.enum(['alert', 'manual', 'pipeline']),
@@ -153,6 +160,21 @@ export const IncidentSummary = z.object({
   teamsDestination: ChannelRef.nullable().default(null),
   /** Where the evidence pack is, once the close has located it. */
   evidence: EvidenceLinks.nullable().default(null),
+  /**
+   * The incident's figures in seconds (time to declare, acknowledge, mitigate, recover; impact;
+   * open), as the incident record derived them: the same as in Teams, the report and the postmortem.
+   */
+  metrics: z
+    .object({
+      timeToDeclare: z.number().nullable(),
+      timeToAcknowledge: z.number().nullable(),
+      timeToMitigate: z.number().nullable(),
+      timeToRecover: z.number().nullable(),
+      impact: z.number().nullable(),
+      open: z.number().nullable(),
+    })
+    .nullable()
+    .default(null),
   /** Set at resolution: when the postmortem is due, and the reminder's progress. */
   postmortem: z
     .object({

@@ -54,3 +54,26 @@ export function getField(doc: unknown, path: string): unknown {
 export function missingFields(doc: unknown, paths: readonly string[]): string[] {
   return paths.filter((p) => !hasField(doc, p));
 }
+
+/**
+ * How deep a JSON document may nest (objects and arrays, the root counting as 1). Azure Monitor's
+ * alerts nest under 10 levels and the API's bodies under 5; the code that walks documents
+ * (redaction, serialisation, validation) recurses, so a deeper one is refused before it is read.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/** The nesting depth of a parsed JSON value, counted without recursion; stops once past `limit`. */
+export function jsonDepth(value: unknown, limit = Number.POSITIVE_INFINITY): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length) {
+    const [node, depth] = stack.pop() as [unknown, number];
+    if (node === null || typeof node !== 'object') continue;
+    if (depth > deepest) deepest = depth;
+    if (deepest > limit) return deepest;
+    for (const child of Array.isArray(node) ? node : Object.values(node as Record<string, unknown>)) {
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    }
+  }
+  return deepest;
+}

@@ -6,7 +6,6 @@
  * escaped, so nothing in an alert or a note can turn into markup or a link.
  */
 import type { EvidenceBundle, IncidentMetrics } from './evidence.js';
-import { smokeVerdict } from './evidence.js';
 import { clock, day, draftActionItems, escapeMd, humanDuration, mdLink, postmortemDue, utc, workedAndNot } from './report-format.js';
 
 export interface PostmortemInput {
@@ -26,21 +25,16 @@ interface Row {
   what: string;
 }
 
-/** Timeline rows: the orchestration's entries, plus actions, smoke runs and approvals from the pack. */
+/**
+ * Timeline rows: the incident's timeline as recorded (every action, check run and decision is on
+ * it once, repeated identical checks collapsed), with the detection when the alert's time is believed.
+ */
 export function timelineRows(bundle: EvidenceBundle): Row[] {
   const rows: Row[] = bundle.timeline.map((e) => ({ at: e.at, actor: e.actor, what: `${e.kind}: ${e.text}` }));
   const m = bundle.incident?.milestones;
-  if (m?.detectedAt && !rows.some((r) => r.at === m.detectedAt)) rows.push({ at: m.detectedAt, actor: 'azure-monitor', what: 'detected: first alert fired' });
-  for (const a of bundle.rollback) {
-    const id = a.outcome.kind === 'done' && a.outcome.executionId ? ` [execution ${a.outcome.executionId}]` : '';
-    rows.push({ at: a.at, actor: 'incident-bot', what: `action ${a.action} (${a.outcome.kind}): ${a.outcome.summary}${id}` });
-  }
-  for (const s of bundle.smoke) {
-    const failing = s.results.filter((r) => r.status !== 'pass').map((r) => `${r.check}@${r.target} ${r.status}`);
-    rows.push({ at: s.at, actor: 'incident-bot', what: `smoke (${s.phase}): ${smokeVerdict(s.results)}${failing.length ? ` (${failing.join(', ')})` : ''}` });
-  }
-  for (const a of bundle.approvals) rows.push({ at: a.at, actor: a.approver.name ?? a.approver.id, what: `approval: ${a.decision}${a.reason ? ` (${a.reason})` : ''}` });
-  return rows.sort((x, y) => Date.parse(x.at) - Date.parse(y.at));
+  if (m?.detectedAt && !rows.some((r) => r.at === m.detectedAt)) rows.unshift({ at: m.detectedAt, actor: 'azure-monitor', what: 'detected: first alert fired' });
+  // Stable: entries of the same instant keep their recorded order.
+  return rows.map((r, i) => ({ r, i })).sort((x, y) => Date.parse(x.r.at) - Date.parse(y.r.at) || x.i - y.i).map(({ r }) => r);
 }
 
 function table(head: string[], rows: string[][]): string[] {
@@ -75,7 +69,7 @@ export function renderPostmortem(input: PostmortemInput): string {
         ['Incident', escapeMd(ref.incidentId)],
         ['Severity', escapeMd(s?.severity ?? ref.severity)],
         ['Environment / service', `${escapeMd(ref.environment)} / ${escapeMd(ref.service)}`],
-        ['Status', escapeMd(s ? `${s.status} (${s.phase})` : 'unknown')],
+        ['Status', escapeMd(s ? `${s.status}${s.phase !== s.status ? ` (${s.phase})` : ''}` : 'unknown')],
         ['Release', escapeMd(releaseLine(bundle))],
         ['Roles', escapeMd(r ? `IC ${r.roles.ic ?? '-'}, deputy ${r.roles.deputy ?? '-'}, scribe ${r.roles.scribe ?? '-'}, comms ${r.roles.comms ?? '-'}` : '-')],
         ['Containment', escapeMd(r?.containment ? `${r.containment.choice} by ${r.containment.decidedBy} at ${utc(r.containment.at)}${r.containment.automatic ? ' (automatic: no answer before the deadline)' : ''}` : 'none recorded')],
@@ -99,7 +93,12 @@ export function renderPostmortem(input: PostmortemInput): string {
           ['Time to mitigate', metrics.timeToMitigate],
           ['Time to recover', metrics.timeToRecover],
         ] as const
-      ).map(([name, d]) => [name, d ? humanDuration(d.seconds) : '-', d ? utc(d.from) : '-', d ? utc(d.to) : '-']),
+      ).map(([name, d]) => [
+        name,
+        d ? humanDuration(d.seconds) : name === 'Time to declare' && r?.detection?.note ? escapeMd(`not computed: the alert ${r.detection.note}`) : '-',
+        d ? utc(d.from) : '-',
+        d ? utc(d.to) : '-',
+      ]),
     ),
   );
 

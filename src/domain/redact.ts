@@ -8,8 +8,8 @@
  *    signatures, connection-string keys and passwords, client secrets, JWTs, PEM private keys,
  *    storage account keys, common token formats), applied to every string, including JSON keys
  *    and JSON that sits serialised inside a string;
- *  - field names in JSON objects (password, secret, token, apiKey, authorization, ...): the value
- *    is replaced whatever it looks like.
+ *  - field names in JSON objects (password, secret, token, code, apiKey, authorization, ...): the
+ *    value is replaced whatever it looks like (a secret without digits is still a secret).
  *
  * A removed value becomes `[REDACTED:<kind>]`. The marker never matches a pattern, so redaction
  * is idempotent (the text patterns run to a fixpoint as well, for the odd overlap). Bias: when a
@@ -17,6 +17,8 @@
  * WORM archive. Ordinary content (GUIDs, commit SHAs, resource ids, URLs without secrets, prose
  * mentioning "password") is left alone: patterns need a key/value shape or a secret's format.
  */
+
+import { MAX_JSON_DEPTH } from './json-fields.js';
 
 export type RedactionKind =
   | 'private-key'
@@ -101,11 +103,6 @@ const SECRET_FIELD_EXACT = new Set([
 /** Suffixes that make a field secret too (accessToken, dbPassword, AzureWebJobsStorage connection strings...). */
 const SECRET_FIELD_SUFFIXES = ['password', 'secret', 'token', 'apikey', 'accesskey', 'privatekey', 'connectionstring', 'sastoken', 'credentials'];
 
-// `code` and `sig` are secret fields only where they are query parameters or headers; as JSON
-// field names they are often ordinary ("code": "BlobAlreadyExists"). Only apply them to strings
-// that look like keys (long, no spaces).
-const WEAK_SECRET_FIELDS = new Set(['code', 'sig', 'signature', 'token', 'sas', 'credential', 'credentials']);
-
 function normaliseField(name: string): string {
   return name.toLowerCase().replace(/[-_.\s]/g, '');
 }
@@ -116,11 +113,6 @@ export function isSecretField(name: string): boolean {
   if (SECRET_FIELD_EXACT.has(n)) return true;
   // "tokenType", "secretName" and "passwordPolicy" are not secrets; "accessToken" is.
   return SECRET_FIELD_SUFFIXES.some((s) => n.endsWith(s) && n.length > s.length);
-}
-
-/** For weak field names: long, one word, with a digit, and not already (partly) redacted. */
-function looksLikeKeyMaterial(value: string): boolean {
-  return value.length >= 16 && !/\s/.test(value) && /[0-9]/.test(value) && !value.includes(REDACTED_PREFIX);
 }
 
 /** Key names in `key=value` / `key: value` text that hold a password-like value. */
@@ -166,6 +158,15 @@ const RULES: Rule[] = [
     pattern: new RegExp(String.raw`(\bx-functions-key["']?\s*[:=]\s*["']?)(?!\[REDACTED)${VALUE}`, 'gi'),
     replace: keepPrefix('function-key'),
   },
+  // A query string without its "?" (a form body, a URL fragment, a "query" field, parameters in a
+  // log line): code= at the start or after a separator, when a "&" follows its value (it is a
+  // query string) or the value is key material (20+ key characters). "code=origin_forbidden," in
+  // prose is neither.
+  {
+    kind: 'function-key',
+    pattern: new RegExp(String.raw`((?:^|[\s"'(,;#])code=)(?!\[REDACTED)(?:${VALUE}(?=&)|[A-Za-z0-9_+/=%.~-]{20,}(?![^\s;&"'<>,\[\]{}()|\\]))`, 'gim'),
+    replace: keepPrefix('function-key'),
+  },
   // SAS signatures: sig=... in URLs, SAS tokens and SharedAccessSignature connection strings.
   {
     kind: 'sas-signature',
@@ -203,10 +204,11 @@ const RULES: Rule[] = [
     pattern: new RegExp(String.raw`((?:${PASSWORD_KEYS})["']?\s*[:=]\s*)(?!["']?\[REDACTED)(?:${QUOTED}|[^\s,;&"'<>}\]]+)`, 'gi'),
     replace: keepPrefix('password'),
   },
-  // Secrets as query parameters (OAuth and API-key styles).
+  // Secrets as query parameters (OAuth and API-key styles), in a URL or in a query string anywhere
+  // (a fragment, a form body, the start of a line): these names are secrets whatever the value.
   {
     kind: 'password',
-    pattern: new RegExp(String.raw`([?&](?:amp;)?(?:token|access_token|id_token|refresh_token|api[_-]?key|client_secret|password|secret|subscription-key|x-functions-key)=)(?!\[REDACTED)${VALUE}`, 'gi'),
+    pattern: new RegExp(String.raw`((?:^|[?&#\s"'(,;])(?:amp;)?(?:token|access_token|id_token|refresh_token|api[_-]?key|client_secret|password|secret|subscription-key|x-functions-key)=)(?!\[REDACTED)${VALUE}`, 'gim'),
     replace: keepPrefix('password'),
   },
   // Entra ID client secrets: 3 characters, a digit, "Q~", then 31-34 characters.
@@ -280,7 +282,8 @@ function total(counts: RedactionCounts): number {
   return Object.values(counts).reduce((s, n) => s + (n ?? 0), 0);
 }
 
-const MAX_DEPTH = 64;
+/** Deeper values are replaced whole: the HTTP layer refuses deeper bodies before they get here. */
+const MAX_DEPTH = MAX_JSON_DEPTH;
 
 function redactValue(value: unknown, counts: RedactionCounts, depth: number): unknown {
   if (typeof value === 'string') return redactText(value, counts);
@@ -290,21 +293,22 @@ function redactValue(value: unknown, counts: RedactionCounts, depth: number): un
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
     const key = redactText(k, counts);
-    out[key] = redactField(k, v, counts, depth);
+    // Defined, not assigned: JSON.parse makes "__proto__" an own key, and `out[key] = v` would
+    // make the value the copy's prototype instead of copying it.
+    Object.defineProperty(out, key, { value: redactField(k, v, counts, depth), enumerable: true, writable: true, configurable: true });
   }
   return out;
 }
 
 function redactField(name: string, v: unknown, counts: RedactionCounts, depth: number): unknown {
   if (!isSecretField(name) || v === null || v === undefined || typeof v === 'boolean') return redactValue(v, counts, depth + 1);
+  // Whatever the value looks like: "token": "lettersonly" is as secret as one with digits.
   if (typeof v === 'string') {
     if (v === '' || v.startsWith(REDACTED_PREFIX)) return v;
-    if (WEAK_SECRET_FIELDS.has(normaliseField(name)) && !looksLikeKeyMaterial(v)) return redactText(v, counts);
     count(counts, 'secret-field');
     return marker('secret-field');
   }
   if (typeof v === 'number') {
-    if (WEAK_SECRET_FIELDS.has(normaliseField(name))) return v;
     count(counts, 'secret-field');
     return marker('secret-field');
   }

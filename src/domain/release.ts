@@ -18,6 +18,11 @@ const text = (max: number) => z.string().trim().min(1).max(max);
 export const RecordActor = z.object({
   id: text(256),
   name: z.string().trim().max(256).optional(),
+  /**
+   * Set by the app, never taken from a request: true when App Service Authentication vouched for
+   * the person, false when a function key holder stated the identity.
+   */
+  verified: z.boolean().optional(),
 });
 export type RecordActor = z.infer<typeof RecordActor>;
 

@@ -5,7 +5,7 @@
  */
 import { addBusinessDays } from './timeboxes.js';
 import type { ActionItem, EvidenceBundle, IncidentMetrics, IncidentRecord, TimeboxName } from './evidence.js';
-import { smokeVerdict, timeboxVerdict } from './evidence.js';
+import { smokeVerdict } from './evidence.js';
 
 /** "2026-01-14 09:12:03 UTC". */
 export function utc(at: string | null | undefined): string {
@@ -29,19 +29,8 @@ export function day(ms: number): string {
   return `${d.toISOString().slice(0, 10)} (${names[d.getUTCDay()]})`;
 }
 
-/** "47 s", "4 min 12 s", "1 h 02 min". */
-export function humanDuration(seconds: number | null | undefined): string {
-  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return '-';
-  const s = Math.round(seconds);
-  if (s < 60) return `${s} s`;
-  if (s < 3600) {
-    const rest = s % 60;
-    return rest ? `${Math.floor(s / 60)} min ${rest} s` : `${s / 60} min`;
-  }
-  const h = Math.floor(s / 3600);
-  const m = Math.round((s % 3600) / 60);
-  return `${h} h ${String(m).padStart(2, '0')} min`;
-}
+/** Durations read the same in the report, the postmortem and Teams (one formatter: ./time-format.ts). */
+export { humanDuration } from './time-format.js';
 
 /** Text for HTML element content and attribute values. */
 export function escapeHtml(text: string | number | null | undefined): string {
@@ -74,9 +63,14 @@ export function mdLink(label: string, url: string | null | undefined): string {
   return `[${escapeMd(label)}](${u.replace(/[()<> ]/g, (c) => encodeURIComponent(c))})`;
 }
 
-/** The postmortem is due `days` business days after the incident ended (resolved, else recovered, else declared). */
-export function postmortemDue(record: Pick<IncidentRecord, 'milestones'>, days: number): { base: string; due: number } {
+/**
+ * When the postmortem is due: the date the incident record set at the resolution; for a pack of an
+ * incident not resolved yet, `days` business days after it recovered (else was declared).
+ */
+export function postmortemDue(record: Pick<IncidentRecord, 'milestones' | 'summary'>, days: number): { base: string; due: number } {
   const m = record.milestones;
+  const set = record.summary.postmortem?.dueAt;
+  if (set && m.resolvedAt) return { base: m.resolvedAt, due: Date.parse(set) };
   const base = m.resolvedAt ?? m.recoveredAt ?? m.declaredAt;
   return { base, due: addBusinessDays(Date.parse(base), days) };
 }
@@ -121,13 +115,12 @@ export function draftActionItems(bundle: EvidenceBundle, dueMs: number): DraftIt
     });
   }
   for (const a of bundle.rollback) {
-    if (a.outcome.kind === 'refused') {
-      items.push({ title: `Find out why ${a.action} (${a.step}) was refused: ${a.outcome.reason}`, owner: ic, due, category: 'runbook' });
+    if (a.outcome.kind === 'refused' || a.outcome.kind === 'failed') {
+      items.push({ title: `Find out why ${a.action} (${a.step}) ${a.outcome.kind === 'failed' ? 'failed' : 'was refused'}: ${a.cause ?? (a.outcome.kind === 'refused' ? a.outcome.reason : a.outcome.summary)}`, owner: ic, due, category: 'runbook' });
     }
   }
-  const closed = r?.milestones.resolvedAt ?? null;
   for (const t of r?.timeboxes ?? []) {
-    if (timeboxVerdict(t, closed) === 'missed') {
+    if (t.verdict === 'missed') {
       items.push({ title: `Review why the ${timeboxLabel(t.name).toLowerCase()} timebox was missed and adjust the runbook or the policy`, owner: ic, due, category: 'runbook' });
     }
   }
@@ -153,7 +146,7 @@ export function workedAndNot(bundle: EvidenceBundle, metrics: IncidentMetrics): 
   for (const a of bundle.rollback) {
     const id = a.outcome.kind === 'done' && a.outcome.executionId ? ` (execution ${a.outcome.executionId})` : '';
     if (a.outcome.kind === 'done') worked.push(`${a.outcome.summary}${id}`);
-    if (a.outcome.kind === 'refused') didNot.push(`${a.action}: ${a.outcome.summary}`);
+    if (a.outcome.kind === 'refused' || a.outcome.kind === 'failed') didNot.push(a.cause ?? `${a.action}: ${a.outcome.summary}`);
   }
   const last = bundle.smoke.at(-1);
   if (last) {

@@ -5,10 +5,13 @@
 import type { AppServiceTarget } from '../config/app-service.js';
 import type { IncidentInput } from './incident.js';
 import type { RunbookConfig } from './runbook.js';
+import { recipientsOf } from './teams-routing.js';
 
 export function runbookConfigOf(input: IncidentInput): RunbookConfig {
   const svc = input.policy.service;
   return {
+    onCall: recipientsOf(input.policy.teams.notify).valid,
+    triggers: [...input.severity.triggers],
     boxes: input.policy.timeboxes,
     escalation: input.policy.escalation,
     // One service entry with both targets ships API and web together: they roll back together.

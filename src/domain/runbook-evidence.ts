@@ -1,130 +1,107 @@
 /**
- * The incident's evidence pack, assembled from what the orchestration collected while it ran:
- * the incident record (summary, impact, releases, roles, milestones, timeboxes, the containment
- * decision, forward fixes), the timeline, alert payloads (by reference), every smoke run, audit
- * diffs, containment/rollback outcomes, messages sent and approvals. Pure and deterministic.
+ * The incident's evidence pack, from its record: incident.json (the derived facts: summary,
+ * impact, releases, roles, key moments, timebox verdicts, phases, the MTTx figures), the timeline,
+ * alert payloads (by reference), every smoke run, audit diffs, actions with their real outcomes
+ * (the raw error of a failure kept), messages sent and approvals. The report and the postmortem are
+ * rendered from this pack, so they read the same derivation as Teams and the API. Pure.
  */
-import type { ActionOutcome } from './actions.js';
-import type { ArtifactInputIn, IncidentRecordInput, PackRef, SmokeRun } from './evidence.js';
-import type { IncidentInput, TimelineEntry } from './incident.js';
-import type { IncidentState } from './incident-state.js';
-import { summaryOf } from './incident-state.js';
-import type { Actor } from './incident-events.js';
-import { deadline, extensionMinutes } from './timeboxes.js';
-import type { RunbookConfig, RunbookState } from './runbook.js';
-
-export interface Collected {
-  timeline: TimelineEntry[];
-  alerts: { dedupeKey: string; receivedAt: string; ref: string | null }[];
-  smokeRuns: SmokeRun[];
-  actions: { step: string; action: string; at: string; mode: 'execute' | 'plan'; outcome: ActionOutcome }[];
-  messages: { step: string; at: string; template: string; channel: string; text: string; messageId: string | null; delivered: boolean }[];
-  approvals: { at: string; approver: Actor; decision: string; proposalId: string | null; reason: string | null }[];
-}
-
-export const emptyCollected = (): Collected => ({ timeline: [], alerts: [], smokeRuns: [], actions: [], messages: [], approvals: [] });
+import type { ArtifactInputIn, IncidentMetrics, IncidentRecordInput, PackRef, TimeboxRecord } from './evidence.js';
+import { describeFailure } from './failures.js';
+import type { TimelineEntry } from './incident.js';
+import { detectionOf, metricsOf, momentsOf, phasesOf, releaseOf, rolesOf, timeboxesOf, type Duration, type Incident } from './incident-record.js';
+import { summaryOf } from './incident-status.js';
+import { iso } from './time-format.js';
 
 /** Artifact keys are file names: letters, digits, ".", "_" and "-". */
 export const artifactKey = (text: string): string => text.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 100) || 'item';
 
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+const at = (ms: number | null): string | null => (ms === null ? null : iso(ms));
 
-export function packRefOf(input: IncidentInput, rb: RunbookState): PackRef {
+export function packRefOf(s: Incident): PackRef {
+  const r = releaseOf(s);
+  return { incidentId: s.id, environment: s.environment, service: s.service, severity: s.severity, release: r.current, declaredAt: iso(s.declaredAt) };
+}
+
+const duration = (d: Duration | null) => (d ? { from: iso(d.from), to: iso(d.to), seconds: d.seconds } : null);
+
+export function metricsRecordOf(s: Incident): IncidentMetrics {
+  const m = metricsOf(s);
   return {
-    incidentId: input.incidentId,
-    environment: input.environment,
-    service: input.service,
-    severity: rb.severity,
-    release: rb.snapshot?.api?.current ?? rb.snapshot?.web?.current ?? null,
-    declaredAt: input.declaredAt,
+    timeToDeclare: duration(m.timeToDeclare),
+    timeToAcknowledge: duration(m.timeToAcknowledge),
+    timeToMitigate: duration(m.timeToMitigate),
+    timeToRecover: duration(m.timeToRecover),
+    impactDuration: duration(m.impact),
+    openDuration: duration(m.open),
+    timeboxes: timeboxesOf(s).map((t) => ({ name: t.name, deadline: iso(t.deadline), metAt: at(t.metAt), verdict: t.verdict })),
   };
 }
 
-export function incidentRecordOf(input: IncidentInput, incident: IncidentState, rb: RunbookState, cfg: RunbookConfig): IncidentRecordInput {
-  const box = cfg.boxes[rb.severity];
-  const roles: Record<string, string | null> = { ic: null, deputy: null, scribe: null, comms: null };
-  for (const a of incident.acknowledged) if (a.role && roles[a.role] === null) roles[a.role] = a.by;
-  const decidedAt = rb.containmentStartedAt;
-  const timebox = (name: 'ack' | 'decision' | 'monitoring', start: number, metAt: number | null) => ({
-    name,
-    startedAt: new Date(start).toISOString(),
-    deadline: new Date(deadline(start, box, name, rb.extensions)).toISOString(),
-    metAt: iso(metAt),
-    extendedMinutes: extensionMinutes(rb.extensions, name),
-  });
-  const timeboxes: NonNullable<IncidentRecordInput['timeboxes']> = [timebox('ack', rb.declaredAt, rb.acknowledgedAt), timebox('decision', rb.declaredAt, decidedAt)];
-  if (rb.containmentStartedAt !== null && rb.containmentDueAt !== null) {
-    timeboxes.push({
-      name: 'containment',
-      startedAt: new Date(rb.containmentStartedAt).toISOString(),
-      deadline: new Date(rb.containmentDueAt).toISOString(),
-      metAt: iso(rb.recoveredAt),
-      extendedMinutes: extensionMinutes(rb.extensions, 'containment'),
-    });
-  }
-  if (rb.recoveredAt !== null && rb.monitoringEndsAt !== null) {
-    timeboxes.push({
-      name: 'monitoring',
-      startedAt: new Date(rb.recoveredAt).toISOString(),
-      deadline: new Date(rb.monitoringEndsAt).toISOString(),
-      metAt: iso(rb.resolvedAt),
-      extendedMinutes: extensionMinutes(rb.extensions, 'monitoring'),
-    });
-  }
-  const restored = rb.rolledBack ? (rb.snapshot?.api?.lkg ?? rb.snapshot?.web?.lkg ?? null) : null;
+/** incident.json: a projection of the incident record (nothing here is worked out anew). */
+export function incidentRecordOf(s: Incident): IncidentRecordInput {
+  const m = momentsOf(s);
+  const d = detectionOf(s);
+  const timeboxes: TimeboxRecord[] = timeboxesOf(s).map((t) => ({ name: t.name, startedAt: iso(t.startedAt), deadline: iso(t.deadline), metAt: at(t.metAt), extendedMinutes: t.extendedMinutes, verdict: t.verdict, note: t.note }));
+  const rel = releaseOf(s);
+  const dec = s.decision;
   return {
-    summary: summaryOf(incident),
-    impact: { affected: input.impact, users: null, description: input.summary },
-    release: { current: rb.snapshot?.api?.current ?? null, lkg: rb.snapshot?.api?.lkg ?? null, restored },
-    roles: roles,
-    milestones: {
-      detectedAt: iso(rb.startedAt),
-      declaredAt: input.declaredAt,
-      acknowledgedAt: iso(rb.acknowledgedAt),
-      decidedAt: iso(decidedAt),
-      mitigatedAt: iso(rb.mitigatedAt),
-      recoveredAt: iso(rb.recoveredAt),
-      resolvedAt: iso(rb.resolvedAt),
-    },
+    summary: summaryOf(s),
+    // Who and what was affected, in words, is the team's to write (the summary is in `summary`).
+    impact: { affected: s.impact, users: null, description: null },
+    release: { current: rel.current, lkg: rel.lkg, restored: rel.restored, recorded: rel.recorded },
+    roles: rolesOf(s),
+    milestones: { detectedAt: at(m.detected), declaredAt: iso(m.declared), acknowledgedAt: at(m.acknowledged), decidedAt: at(m.decided), mitigatedAt: at(m.mitigated), recoveredAt: at(m.recovered), resolvedAt: at(m.resolved) },
     timeboxes,
-    containment:
-      rb.choice && rb.decidedBy && decidedAt !== null
-        ? {
-            choice: rb.choice,
-            decidedBy: rb.decidedBy,
-            at: new Date(decidedAt).toISOString(),
-            automatic: rb.decidedBy.startsWith('incident-bot'),
-            reason: rb.proposal?.reasons.join(' ').slice(0, 2000) ?? null,
-          }
-        : null,
-    forwardFixes: (rb.proposal?.actionItems ?? []).filter((a) => a.kind === 'forward-fix').map((a) => ({ title: a.title, detail: null, owner: null })),
+    phases: phasesOf(s).map((p) => ({ name: p.name, start: iso(p.start), end: iso(p.end) })),
+    detection: s.alert ? { firedAt: at(d.firedAt), receivedAt: at(d.receivedAt), trusted: d.trusted, note: d.note } : null,
+    metrics: metricsRecordOf(s),
+    containment: dec
+      ? {
+          choice: dec.choice,
+          decidedBy: dec.by ? (dec.by.name ?? dec.by.id) : 'incident-bot',
+          at: iso(dec.at),
+          automatic: dec.automatic,
+          reason: (dec.automatic ? dec.why : (dec.reason ?? s.proposal?.reasons.join(' ') ?? null))?.slice(0, 2000) ?? null,
+        }
+      : null,
+    forwardFixes: (s.proposal?.actionItems ?? []).filter((a) => a.kind === 'forward-fix').map((a) => ({ title: a.title, detail: null, owner: null })),
     actionItems: [],
     links: [],
   };
 }
 
-export function evidenceArtifacts(input: IncidentInput, incident: IncidentState, rb: RunbookState, cfg: RunbookConfig, c: Collected): ArtifactInputIn[] {
+export function evidenceArtifacts(s: Incident, timeline: readonly TimelineEntry[], bot: string): ArtifactInputIn[] {
   const out: ArtifactInputIn[] = [
-    { kind: 'incident', content: incidentRecordOf(input, incident, rb, cfg) },
-    { kind: 'timeline', content: c.timeline.slice(0, 5000) },
+    { kind: 'incident', content: incidentRecordOf(s) },
+    { kind: 'timeline', content: timeline.slice(0, 5000) },
   ];
-  for (const a of c.alerts) {
-    if (a.ref) out.push({ kind: 'alert-payload', key: artifactKey(a.dedupeKey.split('/').pop() ?? a.dedupeKey), content: { dedupeKey: a.dedupeKey, receivedAt: a.receivedAt, ref: a.ref } });
+  for (const a of s.alerts.received) {
+    if (a.payloadRef) out.push({ kind: 'alert-payload', key: artifactKey(a.dedupeKey.split('/').pop() ?? a.dedupeKey), content: { dedupeKey: a.dedupeKey, receivedAt: iso(a.receivedAt), ref: a.payloadRef } });
   }
-  for (const run of c.smokeRuns) out.push({ kind: 'smoke', content: run });
-  for (const a of c.actions) {
-    out.push({ kind: 'rollback', key: artifactKey(a.step), content: a });
-    if (a.outcome.kind === 'done' && (a.action.startsWith('sql') || a.outcome.changes.some((ch) => ch.target.startsWith('flag:') || ch.target.startsWith('config:')))) {
+  for (const run of s.checks.runs) out.push({ kind: 'smoke', content: run });
+  for (const a of s.actions) {
+    const o = a.outcome;
+    const cause =
+      o.kind === 'refused' || o.kind === 'failed'
+        ? (() => {
+            const f = describeFailure(a.action, o.kind, o.summary, o.kind === 'refused' ? o.reason : null, { incidentId: s.id, environment: s.environment });
+            return `${f.cause} Next step: ${f.next}`;
+          })()
+        : null;
+    out.push({ kind: 'rollback', key: artifactKey(a.step), content: { step: a.step, action: a.activity, at: iso(a.at), mode: a.mode, outcome: o, cause } });
+    if (o.kind === 'done' && (a.action === 'set-flag' || a.action === 'set-config' || o.changes.some((ch) => ch.target.startsWith('flag:') || ch.target.startsWith('config:')))) {
       out.push({
         kind: 'audit',
         key: artifactKey(a.step),
-        content: { at: a.at, actor: cfg.mode === 'plan' ? 'plan-only' : 'incident-bot', requestId: a.outcome.executionId ?? null, summary: a.outcome.summary, changes: a.outcome.changes },
+        content: { at: iso(a.at), actor: a.mode === 'plan' ? 'plan-only' : bot, requestId: o.executionId ?? null, summary: o.summary, changes: o.changes },
       });
     }
   }
-  for (const m of c.messages) {
-    out.push({ kind: 'message', key: artifactKey(m.step), content: { at: m.at, template: m.template, channel: m.channel, text: m.text, messageId: m.messageId, delivered: m.delivered } });
+  for (const m of s.messages) {
+    out.push({ kind: 'message', key: artifactKey(m.step), content: { at: iso(m.at), template: m.template, channel: m.channel, text: m.text, messageId: m.messageId, delivered: m.delivered } });
   }
-  c.approvals.forEach((a, i) => out.push({ kind: 'approval', key: `decision-${i + 1}`, content: a }));
+  s.approvals.forEach((a, i) =>
+    out.push({ kind: 'approval', key: `decision-${i + 1}`, content: { at: iso(a.at), approver: a.by, decision: a.decision, proposalId: a.proposalId, reason: a.reason } }),
+  );
   return out;
 }

@@ -1,67 +1,57 @@
 /**
- * Turns what the runbook wants to say (an `announce` command) and what the incident knows into
- * the Teams message contract (src/domain/messages): every template placeholder filled from data,
- * nothing invented (unknown releases say "unknown", unmeasured SSE is left out).
+ * Turns what the runbook wants to say (an `announce` command) into the Teams message contract
+ * (src/domain/messages), reading the incident record only: every figure, status and time comes
+ * from the one derivation (./incident-record.ts), so a message cannot disagree with the report,
+ * the postmortem or the API. Nothing is invented: an unknown release says "unknown", an unmeasured
+ * SSE stream is left out, a probe that was not measured says so.
  */
 import type { Thresholds } from '../config/policy.js';
+import { actorLabel, type Actor } from './actor.js';
 import type { ContainmentStep } from './containment.js';
-import type { EvidenceLinks, IncidentInput } from './incident.js';
-import type { IncidentState } from './incident-state.js';
+import { clip, describeFailure } from './failures.js';
 import type { ContainmentChoice } from './incident-events.js';
-import type { IncidentMessageInput } from './messages/types.js';
-import type { Command, RunbookConfig, RunbookState, Verdict } from './runbook.js';
+import { detectionOf, didNotWork, metricsOf, releaseOf, rolesOf, type CheckFacts, type Incident } from './incident-record.js';
+import type { HealthFigures, IncidentMessageInput } from './messages/types.js';
+import { decisionDueAt, mayRollBack, phaseDeadline, type AnnounceCommand, type Plan, type RunbookConfig } from './runbook.js';
+import { hhmm, iso } from './time-format.js';
 
 export interface MessageContext {
-  input: IncidentInput;
-  incident: IncidentState;
-  rb: RunbookState;
+  incident: Incident;
+  plan: Plan;
   cfg: RunbookConfig;
   thresholds: Thresholds;
+  /** The orchestration's clock. */
   now: number;
-  /** The evidence pack's links, once located (the resolution message links the postmortem draft). */
-  evidence?: EvidenceLinks | null;
 }
 
-/** The draft's link, when the pack is located at an address people can open. */
-const draftUrl = (c: MessageContext): string | undefined => (c.evidence && /^https?:\/\//.test(c.evidence.postmortemUrl) ? c.evidence.postmortemUrl : undefined);
-
-const iso = (ms: number): string => new Date(ms).toISOString();
-const clip = (text: string, max: number): string => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
-const hhmm = (ms: number): string => `${iso(ms).slice(11, 16)} UTC`;
+const at = (ms: number): string => `${hhmm(ms)} UTC`;
 
 const IMPACT: Record<string, string> = { api: 'API', web: 'Web', jobs: 'Jobs', sse: 'SSE streams', db: 'Database' };
 
-function header(c: MessageContext): { incidentId: string; environment: string; service: string; severity: 'P1' | 'P2' | 'P3' } {
-  return { incidentId: c.input.incidentId, environment: c.input.environment, service: c.input.service, severity: c.rb.severity };
+function header(s: Incident): { incidentId: string; environment: string; service: string; severity: 'P1' | 'P2' | 'P3' } {
+  return { incidentId: s.id, environment: s.environment, service: s.service, severity: s.severity };
 }
 
-function roles(c: MessageContext): { ic?: { name: string }; deputy?: { name: string }; scribe?: { name: string }; comms?: { name: string } } {
+function roles(s: Incident): { ic?: { name: string }; deputy?: { name: string }; scribe?: { name: string }; comms?: { name: string } } {
   const out: Record<string, { name: string }> = {};
-  for (const a of c.incident.acknowledged) if (a.role && !out[a.role]) out[a.role] = { name: clip(a.by, 120) };
+  for (const [role, who] of Object.entries(rolesOf(s))) if (who) out[role] = { name: clip(who, 120) };
   return out;
 }
 
-function releases(c: MessageContext): { current: string; previous: string } {
-  const api = c.rb.snapshot?.api ?? c.rb.snapshot?.web ?? null;
-  return { current: clip(api?.current ?? 'unknown', 100), previous: clip(api?.lkg ?? 'unknown', 100) };
+function releases(s: Incident): { current: string; previous: string } {
+  const r = releaseOf(s);
+  return { current: clip(r.current ?? 'unknown', 100), previous: clip(r.lkg ?? 'unknown', 100) };
 }
 
-export function healthFigures(v: Verdict | null, t: Thresholds): {
-  healthz: boolean;
-  ready: boolean;
-  sse?: { ttfbMs: number; heartbeatS: number; ttfbBudgetMs: number; heartbeatBudgetS: number };
-} {
-  const failing = v?.failing ?? [];
-  const figures = {
-    healthz: !!v && !failing.includes('health'),
-    ready: !!v && !failing.includes('ready'),
-  };
-  if (v?.sseTtfbMs === null || v?.sseTtfbMs === undefined) return figures;
+/** Liveness and readiness each from its own result, and the SSE figures when measured. */
+export function healthFigures(last: CheckFacts | null, t: Thresholds): HealthFigures {
+  const figures: HealthFigures = { healthz: last?.liveness ?? 'unknown', ready: last?.readiness ?? 'unknown' };
+  if (!last?.sse) return figures;
   return {
     ...figures,
     sse: {
-      ttfbMs: Math.round(v.sseTtfbMs),
-      heartbeatS: Math.round(((v.heartbeatMs ?? 0) / 1000) * 10) / 10,
+      ttfbMs: Math.round(last.sse.ttfbMs),
+      heartbeatS: Math.round(((last.sse.heartbeatMs ?? 0) / 1000) * 10) / 10,
       ttfbBudgetMs: t.sseTtfbMs,
       heartbeatBudgetS: t.heartbeatMs / 1000,
     },
@@ -81,8 +71,15 @@ export function describeStep(step: ContainmentStep): string {
   }
 }
 
-function statusOf(rb: RunbookState): 'investigating' | 'identified' | 'containing' | 'recovering' | 'monitoring' {
-  switch (rb.phase) {
+/** The containment under way did not go through: every change it tried was refused or failed. */
+function blocked(s: Incident): boolean {
+  const c = s.containments.at(-1);
+  return !!c && c.steps.length > 0 && c.steps.every((x) => x.outcome !== null && x.outcome !== 'done' && x.outcome !== 'skipped') && c.steps.some((x) => x.outcome === 'refused' || x.outcome === 'failed');
+}
+
+function statusOf(s: Incident): 'investigating' | 'identified' | 'containing' | 'recovering' | 'monitoring' | 'blocked' {
+  if (s.phase === 'verifying' && blocked(s)) return 'blocked';
+  switch (s.phase) {
     case 'deciding':
       return 'identified';
     case 'containing':
@@ -96,158 +93,241 @@ function statusOf(rb: RunbookState): 'investigating' | 'identified' | 'containin
   }
 }
 
-function nextSteps(rb: RunbookState): string {
-  switch (rb.phase) {
-    case 'snapshot':
+/** "checks red ×5 since 10:02 UTC: <findings>", or "checks pending". */
+export function checksLine(s: Incident): string {
+  const last = s.checks.last;
+  if (!last) return 'checks pending';
+  const st = s.checks.streak;
+  const runs = st && st.count > 1 ? ` ×${st.count} since ${at(st.since)}` : ` at ${at(last.at)}`;
+  return `checks ${last.verdict}${runs}${last.reasons.length && last.verdict !== 'green' ? `: ${last.reasons.slice(0, 3).join('; ')}` : ''}`;
+}
+
+function progress(s: Incident): string {
+  const c = s.containments.at(-1);
+  const w = s.windows.at(-1);
+  const what =
+    s.phase === 'deciding'
+      ? `waiting for a containment decision (proposal: ${s.proposal?.path ?? 'none'})`
+      : s.phase === 'containing'
+        ? `applying the containment (${c?.choice ?? ''})`
+        : s.phase === 'verifying' && blocked(s)
+          ? 'the containment did not go through'
+          : s.phase === 'verifying'
+          ? `verifying recovery${s.onLkg ? ' after the rollback' : c?.choice === 'monitor-only' ? ' (no containment: keep watching)' : ''}`
+          : s.phase === 'monitoring' && w
+            ? `monitoring until ${at(w.endsAt)}`
+            : s.phase;
+  return `${s.severity}: ${what}; ${checksLine(s)}.`;
+}
+
+function nextSteps(s: Incident, p: Plan, c: RunbookConfig): string {
+  const due = phaseDeadline(s, p, c);
+  switch (s.phase) {
+    case 'declared':
       return 'Finish the health and change snapshot, then propose a containment path.';
     case 'deciding':
-      return `Containment decision due by ${rb.decisionDueAt ? hhmm(rb.decisionDueAt) : '?'}; proposal: ${rb.proposal?.path ?? 'none'}.`;
-    case 'containing':
-      return `Apply the containment steps (${rb.pendingSteps.length} left), then verify.`;
-    case 'verifying':
-      return `Smoke checks until green; containment timebox ends ${rb.containmentDueAt ? hhmm(rb.containmentDueAt) : '?'}${rb.rolledBack ? '' : ', then roll back'}.`;
+      return `Containment decision due by ${at(decisionDueAt(s, c))}; proposal: ${s.proposal?.path ?? 'none'}.`;
+    case 'containing': {
+      const left = s.containments.at(-1)?.steps.filter((x) => x.outcome === null).length ?? 0;
+      return `Apply the containment steps (${left} left), then verify.`;
+    }
+    case 'verifying': {
+      const box = s.containments.at(-1)?.timebox === 'recovery' ? 'recovery' : 'containment';
+      const then = mayRollBack(s) && (c.canRollBackApi || c.canRollBackWeb) ? 'the runbook rolls back' : 'people are paged again (the runbook will not roll back on its own)';
+      if (blocked(s)) return `The containment did not go through: a person decides what to do (a rollback request, another decision, or by hand). Smoke checks continue; at ${due === null ? '?' : at(due)} ${then}.`;
+      return `Smoke checks until green; the ${box} timebox ends ${due === null ? '?' : at(due)}; if still not green, ${then}.`;
+    }
     case 'monitoring':
-      return `Watch the checks until ${rb.monitoringEndsAt ? hhmm(rb.monitoringEndsAt) : '?'}; a regression re-opens containment.`;
+      return `Watch the checks until ${due === null ? '?' : at(due)}; a regression re-opens containment.`;
     default:
       return 'Close the incident and write the postmortem.';
   }
 }
 
-function options(c: MessageContext): { choice: ContainmentChoice }[] {
-  const proposed = c.rb.proposal?.path ?? 'monitor-only';
+function options(s: Incident, c: RunbookConfig): { choice: ContainmentChoice }[] {
+  const proposed = s.proposal?.path ?? 'monitor-only';
   const out: ContainmentChoice[] = [proposed];
-  if (proposed !== 'api-to-lkg' && c.cfg.canRollBackApi) out.push('api-to-lkg');
+  if (proposed !== 'api-to-lkg' && c.canRollBackApi) out.push('api-to-lkg');
   if (proposed !== 'monitor-only') out.push('monitor-only');
   return out.map((choice) => ({ choice }));
 }
 
-export function buildMessage(cmd: Extract<Command, { kind: 'announce' }>, c: MessageContext): IncidentMessageInput {
-  const h = header(c);
-  const box = c.cfg.boxes[c.rb.severity];
-  const data = cmd.data;
+/**
+ * What really happens when nobody answers, when the plain rule ("rolls back to LKG r41") would
+ * promise more than is known: no rollback target, or no last known good release known.
+ */
+function ifNoAnswerDetail(s: Incident, c: RunbookConfig): string | undefined {
+  const box = c.boxes[s.severity];
+  if (box.noDecision !== 'rollback') return undefined;
+  if (!c.canRollBackApi && !c.canRollBackWeb) return 'the automation cannot roll back (this service has no rollback target): it escalates, and a person must decide';
+  if (releaseOf(s).lkg !== null) return undefined;
+  const unreadable = s.snapshot?.problems.some((x) => x.startsWith('release')) ?? false;
+  return unreadable
+    ? 'the automation tries to roll back, but the last known good release could not be read: if the rollback is refused, people are paged'
+    : `the automation tries to roll back, but no last known good release is recorded for ${s.service}: unless one is recorded by then (POST /api/lkg), the rollback is refused and people are paged`;
+}
+
+const nameOf = (a: Actor | null, bot: string): string => (a ? actorLabel(a) : bot);
+/** The changes that contain an incident (a deploy freeze or an LKG record is not a solution). */
+const CONTAINMENT: ReadonlySet<string> = new Set(['set-flag', 'set-config', 'api-to-lkg', 'web-to-lkg']);
+
+/** One line for each action that did not do what it was for (refused, failed): named in RESOLVED, never counted as mitigation. */
+function notDone(s: Incident): string[] {
+  return s.actions.filter(didNotWork).map((a) => {
+    const f = describeFailure(a.action, a.outcome.kind as 'refused' | 'failed', a.outcome.summary, a.outcome.kind === 'refused' ? a.outcome.reason : null, { incidentId: s.id, environment: s.environment });
+    return clip(f.cause, 500);
+  });
+}
+
+/** At most `max` lines; the last one says how many more there are. */
+function bounded(lines: string[], max: number): string[] {
+  return lines.length <= max ? lines : [...lines.slice(0, max - 1), `…and ${lines.length - max + 1} more (see the evidence pack).`];
+}
+
+function solution(s: Incident, bot: string): string {
+  const done = s.actions.filter((a) => a.outcome.kind === 'done' && CONTAINMENT.has(a.action));
+  if (done.length) return done.map((a) => a.outcome.summary).join(' ');
+  const planned = s.actions.filter((a) => a.outcome.kind === 'planned' && CONTAINMENT.has(a.action));
+  if (planned.length) return `Drill: nothing was changed; the runbook planned ${planned.length} action(s).`;
+  const r = s.resolution;
+  if (r?.automatic) return 'No change was made: the checks stayed green through the monitoring window.';
+  return `No change was made by the automation; resolved by ${nameOf(r?.by ?? null, bot)}${r?.summary ? `: ${r.summary}` : '.'}`;
+}
+
+export function buildMessage(cmd: AnnounceCommand, m: MessageContext): IncidentMessageInput {
+  const s = m.incident;
+  const h = header(s);
+  const box = m.cfg.boxes[s.severity];
+  const nextUpdate = iso(m.plan.lastUpdateAt + box.updateEveryMinutes * 60_000);
   switch (cmd.message) {
     case 'declared': {
-      const alert = c.input.alert;
+      const a = s.alert;
+      const d = detectionOf(s);
       return {
         ...h,
         kind: 'declared',
-        declaredAt: c.input.declaredAt,
-        summary: clip(c.input.summary, 300),
-        impact: (c.input.impact.length ? c.input.impact : ['api']).map((i) => IMPACT[i] ?? i).slice(0, 10),
-        actions: clip(`Snapshotting health, SSE and recent flag/config changes; containment decision due by ${hhmm(c.rb.declaredAt + box.decisionMinutes * 60_000)}.`, 500),
-        nextUpdateAt: typeof data.nextUpdateAt === 'string' ? data.nextUpdateAt : iso(c.now + box.updateEveryMinutes * 60_000),
-        roles: roles(c),
-        ...(alert ? { alert: { rule: clip(alert.signal.rule ?? alert.signal.alertId, 200), firedAt: alert.signal.firedAt, signal: clip(c.input.summary, 300) } } : {}),
+        declaredAt: iso(s.declaredAt),
+        summary: clip(s.summary, 300),
+        impact: (s.impact.length ? s.impact : ['api']).map((i) => IMPACT[i] ?? i).slice(0, 10),
+        actions: clip(`Snapshotting health, SSE and recent flag/config changes; containment decision due by ${at(decisionDueAt(s, m.cfg))}.`, 500),
+        nextUpdateAt: nextUpdate,
+        roles: roles(s),
+        ...(a && a.firedAt !== null ? { alert: { rule: clip(a.rule, 200), firedAt: iso(a.firedAt), signal: clip(s.summary, 300), ...(d.note ? { timeNote: clip(d.note, 200) } : {}) } } : {}),
       };
     }
     case 'update': {
-      const health = c.rb.lastVerdict ? healthFigures(c.rb.lastVerdict, c.thresholds) : undefined;
-      const reasons = c.rb.lastVerdict?.reasons.slice(0, 3).join('; ');
       return {
         ...h,
         kind: 'update',
-        at: iso(c.now),
-        sequence: Math.max(1, c.rb.updates),
-        status: statusOf(c.rb),
-        progress: clip(`${cmd.text}${reasons ? ` ${reasons}.` : ''}`, 1000),
-        nextSteps: clip(nextSteps(c.rb), 1000),
-        nextUpdateAt: typeof data.nextUpdateAt === 'string' ? data.nextUpdateAt : iso(c.now + box.updateEveryMinutes * 60_000),
-        ...(health ? { health } : {}),
+        at: iso(m.now),
+        sequence: Math.max(1, cmd.sequence),
+        status: statusOf(s),
+        progress: clip(progress(s), 1000),
+        nextSteps: clip(nextSteps(s, m.plan, m.cfg), 1000),
+        nextUpdateAt: nextUpdate,
+        ...(s.checks.last ? { health: healthFigures(s.checks.last, m.thresholds) } : {}),
       };
     }
     case 'proposal': {
-      const p = c.rb.proposal;
+      const p = s.proposal;
       const steps = p?.steps ?? [];
+      const detail = ifNoAnswerDetail(s, m.cfg);
       return {
         ...h,
         kind: 'containment-proposed',
-        at: iso(c.now),
+        at: iso(m.now),
         proposalId: p?.id ?? 'proposal',
         proposed: p?.path ?? 'monitor-only',
         title: clip(p && steps.length ? describeStep(steps[0] as ContainmentStep) + (steps.length > 1 ? ` (+${steps.length - 1} more)` : '') : 'Keep watching; no change proposed', 160),
         rationale: clip(p?.reasons.join(' ') || 'No clear cause yet.', 1000),
-        changes: steps.length ? steps.map((s) => clip(describeStep(s), 300)).slice(0, 20) : ['No change: keep watching the checks.'],
-        options: options(c),
-        decisionDeadline: typeof data.decisionDueAt === 'string' ? data.decisionDueAt : iso(c.now + box.decisionMinutes * 60_000),
+        changes: steps.length ? steps.map((x) => clip(describeStep(x), 300)).slice(0, 20) : ['No change: keep watching the checks.'],
+        options: options(s, m.cfg),
+        decisionDeadline: iso(decisionDueAt(s, m.cfg)),
         ifNoAnswer: box.noDecision,
-        ...(c.rb.snapshot?.api ? { releases: releases(c) } : {}),
+        ...(detail ? { ifNoAnswerDetail: detail } : {}),
+        ...(s.snapshot?.api || s.snapshot?.web ? { releases: releases(s) } : {}),
       };
     }
     case 'rollback-started': {
-      const kinds = Array.isArray(data.steps) ? (data.steps as string[]) : [];
+      const c = s.containments.at(-1);
+      const kinds = c?.steps.map((x) => x.action.kind) ?? [];
       const targets = [...new Set(kinds.map((k) => (k === 'api-to-lkg' ? 'api' : k === 'web-to-lkg' ? 'web' : 'config')))] as ('api' | 'web' | 'config')[];
       return {
         ...h,
         kind: 'rollback-started',
-        startedAt: iso(c.now),
-        reason: clip(cmd.text, 500),
-        releases: releases(c),
+        startedAt: iso(c?.startedAt ?? m.now),
+        // RB-02: "Current release {tag} failing due to {reason}": the symptom, then what started the rollback.
+        reason: clip(`${s.summary}; rollback: ${c?.why ?? 'requested'}`, 500),
+        releases: releases(s),
         targets: targets.length ? targets : ['api'],
-        roles: roles(c),
-        deployFreeze: c.rb.frozen,
+        roles: roles(s),
+        deployFreeze: s.frozen,
       };
     }
     case 'rollback-executed': {
       // Posted at the close (with the evidence), but it completed when the app was back on LKG.
-      const restored = c.rb.executed.find((x) => (x.action === 'api-to-lkg' || x.action === 'web-to-lkg') && (x.outcome === 'done' || x.outcome === 'skipped'));
+      const restored = s.actions.find((a) => (a.action === 'api-to-lkg' || a.action === 'web-to-lkg') && a.outcome.kind === 'done');
+      const started = s.containments.find((c) => c.rollback)?.startedAt ?? s.declaredAt;
       return {
         ...h,
         kind: 'rollback-executed',
-        completedAt: iso(restored?.at ?? c.now),
-        startedAt: iso(c.rb.containmentStartedAt ?? c.rb.declaredAt),
+        completedAt: iso(restored?.at ?? m.now),
+        startedAt: iso(started),
         // RB-03: "Rolled back to {tag_prev} due to {reason}": the symptom, then what triggered the rollback.
-        reason: clip(`${c.input.summary}: ${cmd.text}`, 500),
-        releases: releases(c),
-        health: healthFigures(c.rb.lastVerdict, c.thresholds),
-        metricsRecovered: c.rb.lastVerdict?.verdict === 'green',
+        reason: clip(`${s.summary}: ${s.rollbackReason ?? 'a rollback to the last known good release'}`, 500),
+        releases: releases(s),
+        health: healthFigures(s.checks.last, m.thresholds),
+        metricsRecovered: s.checks.last?.verdict === 'green',
       };
     }
-    case 'stabilized':
+    case 'stabilized': {
+      const w = s.windows.at(-1);
       return {
         ...h,
         kind: 'stabilized',
-        at: iso(c.now),
-        health: healthFigures(c.rb.lastVerdict, c.thresholds),
-        monitoringMinutes: box.monitoringMinutes,
+        at: iso(w?.startedAt ?? m.now),
+        health: healthFigures(s.checks.last, m.thresholds),
+        monitoringMinutes: Math.max(1, Math.round(((w ? w.endsAt - w.startedAt : box.monitoringMinutes * 60_000) / 60_000))),
       };
-    case 'escalation': {
-      const people = Array.isArray(data.notify) ? (data.notify as string[]) : [];
+    }
+    case 'escalation':
       return {
         ...h,
         kind: 'escalation',
-        at: iso(c.now),
-        reason: clip(cmd.text, 500),
-        level: Math.max(1, c.rb.escalationsSent.length + c.rb.decisionReminders),
-        engaging: (people.length ? people : ['the on-call SRE']).slice(0, 20).map((p) => ({ name: clip(p, 120) })),
-        declaredAt: c.input.declaredAt,
-        roles: roles(c),
+        at: iso(m.now),
+        why: cmd.reason,
+        reason: clip(cmd.text, 600),
+        engaging: (cmd.people.length ? cmd.people : ['the on-call SRE']).slice(0, 20).map((p) => ({ name: clip(p, 120) })),
+        declaredAt: iso(s.declaredAt),
+        roles: roles(s),
       };
-    }
     case 'resolved': {
-      const done = c.rb.executed.filter((x) => x.outcome === 'done');
+      const r = s.resolution;
+      const metrics = metricsOf(s);
+      const d = detectionOf(s);
+      const secs = (x: { seconds: number } | null): number | undefined => (x ? x.seconds : undefined);
+      const figures = {
+        timeToDeclareS: secs(metrics.timeToDeclare),
+        timeToAcknowledgeS: secs(metrics.timeToAcknowledge),
+        timeToMitigateS: secs(metrics.timeToMitigate),
+        timeToRecoverS: secs(metrics.timeToRecover),
+        impactS: secs(metrics.impact),
+        openS: secs(metrics.open),
+      };
       return {
         ...h,
         kind: 'resolved',
-        declaredAt: c.input.declaredAt,
-        resolvedAt: iso(c.rb.resolvedAt ?? c.now),
-        solution: clip(done.length ? done.map((x) => x.summary).join(' ') : 'No change was needed; the checks stayed green through the monitoring window.', 1000),
-        followUps: (c.rb.proposal?.actionItems ?? []).map((a) => clip(a.title, 300)).slice(0, 20),
-        metrics: metricsOf(c.rb),
-        ...(c.rb.postmortemDueAt !== null ? { postmortemDueAt: iso(c.rb.postmortemDueAt), postmortemDueBusinessDays: c.cfg.postmortemDueBusinessDays } : {}),
-        ...(draftUrl(c) ? { postmortemUrl: draftUrl(c) } : {}),
+        declaredAt: iso(s.declaredAt),
+        resolvedAt: iso(r?.at ?? m.now),
+        resolvedBy: clip(r?.automatic ? `the runbook: ${r.why}` : nameOf(r?.by ?? null, 'the runbook'), 300),
+        solution: clip(solution(s, 'the runbook'), 1000),
+        notDone: bounded(notDone(s), 20),
+        followUps: (s.proposal?.actionItems ?? []).map((a) => clip(a.title, 300)).slice(0, 20),
+        metrics: Object.fromEntries(Object.entries(figures).filter(([, v]) => v !== undefined)),
+        ...(d.note ? { timeToDeclareNote: clip(`the alert ${d.note}`, 200) } : {}),
+        ...(r ? { postmortemDueAt: iso(r.postmortemDueAt), postmortemDueBusinessDays: s.postmortemDueBusinessDays } : {}),
+        ...(s.evidence && /^https?:\/\//.test(s.evidence.postmortemUrl) ? { postmortemUrl: s.evidence.postmortemUrl } : {}),
       };
     }
   }
-}
-
-function metricsOf(rb: RunbookState): { timeToAcknowledgeMin?: number; timeToMitigateMin?: number; timeToRecoverMin?: number } {
-  const m = (at: number | null): number | undefined => (at === null ? undefined : Math.max(0, Math.round((at - rb.startedAt) / 60_000)));
-  const out: { timeToAcknowledgeMin?: number; timeToMitigateMin?: number; timeToRecoverMin?: number } = {};
-  const ack = m(rb.acknowledgedAt);
-  const mitigate = m(rb.mitigatedAt);
-  const recover = m(rb.recoveredAt);
-  if (ack !== undefined) out.timeToAcknowledgeMin = ack;
-  if (mitigate !== undefined) out.timeToMitigateMin = mitigate;
-  if (recover !== undefined) out.timeToRecoverMin = recover;
-  return out;
 }

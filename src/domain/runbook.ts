@@ -1,15 +1,18 @@
 /**
- * RB-03 + RB-02 as a pure state machine. The incident orchestration is its interpreter: it feeds
- * the machine what happened (an external event, a deadline reached, the result of a command) and
- * carries out the commands it answers with (post to Teams, take the first-15-minutes snapshot,
- * run smoke checks, execute containment steps, freeze deploys, archive evidence...). Everything
- * here is deterministic: time is passed in, ids are derived, nothing is read from outside. That
- * makes every runbook path testable as plain data (test/domain/runbook.test.ts).
+ * RB-03 + RB-02 as a pure state machine. It decides on the incident as recorded (./incident-record.ts)
+ * and answers with new events (facts: "decided", "containment started", "escalated"...) and
+ * commands for the orchestration to carry out (post to Teams, take the first-15-minutes snapshot,
+ * run smoke checks, execute containment steps, freeze deploys, archive evidence...). Its only
+ * state of its own is bookkeeping (`Plan`: step counters, when to check next); every fact it
+ * reads or states is in the record, so severity and phase exist once. Deterministic: time is
+ * passed in, ids are derived, nothing is read from outside, so every runbook path is testable as
+ * plain data (test/domain/runbook.test.ts).
  *
  * The timeline:
- *   declared -> snapshot -> deciding -> containing -> verifying -> monitoring -> resolved -> closed
+ *   declared -> deciding -> containing -> verifying -> monitoring -> resolved -> closed
  * with these clocks (policy timeboxes, from declaration unless said otherwise, extendable):
- *   - acknowledgement: the escalation chain is notified at each step nobody has acknowledged by;
+ *   - acknowledgement: the escalation chain is paged at each step nobody has engaged by (an
+ *     acknowledgement, or anything else a person does: a decision acknowledges the incident);
  *   - decision: nobody decides -> P1 rolls back ("if in doubt, roll back"), P2/P3 escalate and remind;
  *   - containment (from its start): not green in time -> roll back to LKG; already rolled back -> escalate;
  *   - monitoring window (after recovery): a regression re-opens containment, a flapping alert extends it;
@@ -17,10 +20,27 @@
  *     is not the machine's: src/app/postmortem-reminders.ts sends it from the incident summary).
  */
 import type { SeverityLevel, Timebox } from '../config/policy.js';
-import type { ActionOutcome } from './actions.js';
-import { proposeContainment, type CheckArea, type ContainmentFacts, type ContainmentProposal, type ContainmentStep, type RecentChange, type ReleaseState } from './containment.js';
-import type { ContainmentChoice } from './incident-events.js';
-import { addBusinessDays, deadline, extensionMinutes, type Extension } from './timeboxes.js';
+import { actorName, type Actor } from './actor.js';
+import { proposeContainment, type ContainmentFacts, type ContainmentStep, type RecentChange, type ReleaseState } from './containment.js';
+import { describeFailure } from './failures.js';
+import type { ContainmentChoice, Inbound } from './incident-events.js';
+import type { EvidenceLinks } from './incident.js';
+import {
+  alertEvents,
+  alertFacts,
+  applyEvent,
+  didNotWork,
+  extendedMinutes,
+  type CheckFacts,
+  type EscalationReason,
+  type Incident,
+  type IncidentEvent,
+  type MessageKind,
+  type NewEvent,
+  type RecordedOutcome,
+} from './incident-record.js';
+import type { SmokeRun } from './evidence.js';
+import { addBusinessDays } from './timeboxes.js';
 
 const MINUTE = 60_000;
 /** How often checks run while verifying a containment, and during the monitoring window. */
@@ -28,55 +48,45 @@ export const VERIFY_EVERY_MS = 2 * MINUTE;
 export const MONITOR_EVERY_MS = 5 * MINUTE;
 /** RB-03 section 12: recent flag/config changes are looked up over the last 12 hours. */
 export const CHANGE_LOOKBACK_MINUTES = 12 * 60;
-
-export type Phase = 'declared' | 'snapshot' | 'deciding' | 'containing' | 'verifying' | 'monitoring' | 'resolved' | 'closed';
-
-export type MessageKind =
-  | 'declared'
-  | 'update'
-  | 'proposal'
-  | 'rollback-started'
-  | 'rollback-executed'
-  | 'stabilized'
-  | 'escalation'
-  | 'resolved';
-// "postmortem due" is not a runbook message: the incident has ended by then; the reminder sweep
-// sends it (src/app/postmortem-reminders.ts, src/domain/postmortem-reminder.ts).
-
-export interface Verdict {
-  verdict: 'green' | 'degraded' | 'red';
-  reasons: string[];
-  failing: CheckArea[];
-  /** Figures the messages quote (SSE first event and heartbeat), when measured. */
-  sseTtfbMs: number | null;
-  heartbeatMs: number | null;
-  at: number;
-}
-
-export interface Snapshot {
-  verdict: Verdict | null;
-  changes: RecentChange[];
-  api: ReleaseState | null;
-  web: ReleaseState | null;
-  problems: string[];
-}
+const WINDOW_PASSED = 'the monitoring window passed with green checks';
+/** How many times the on-call page of a P1 is tried before the escalation chain is left to reach people. */
+export const ON_CALL_ATTEMPTS = 3;
+/** A message waits for Teams (throttling, outages) at least this long... */
+export const MESSAGE_WAIT_MIN_MS = MINUTE;
+/** ...and at most this long: the runbook carries out one command at a time, so a throttled Teams must not hold a containment step for long. */
+export const MESSAGE_WAIT_MAX_MS = 5 * MINUTE;
 
 export type Command =
-  | { kind: 'announce'; message: MessageKind; step: string; text: string; data: Record<string, unknown> }
+  | { kind: 'announce'; step: string; message: Exclude<MessageKind, 'escalation' | 'update'> }
+  | { kind: 'announce'; step: string; message: 'update'; sequence: number }
+  | { kind: 'announce'; step: string; message: 'escalation'; reason: EscalationReason; text: string; people: string[] }
+  /** Page the destination's on-call (a P1) through the activity feed. */
+  | { kind: 'page-on-call'; step: string }
   | { kind: 'snapshot'; step: string; lookbackMinutes: number }
   | { kind: 'smoke'; step: string; purpose: 'verify' | 'monitor' }
-  | { kind: 'execute'; step: string; action: ContainmentStep; mode: 'execute' | 'plan' }
+  | { kind: 'execute'; step: string; action: ContainmentStep }
   | { kind: 'freeze'; step: string; on: boolean; reason: string }
   | { kind: 'record-lkg'; step: string }
+  /** Where the evidence pack will be (its links are in the resolution message and the LKG record). */
+  | { kind: 'locate-evidence'; step: string }
   /** Write the evidence pack (timeline, alerts, checks, actions, messages), the postmortem draft, and seal it. */
   | { kind: 'archive'; step: string }
   | { kind: 'close'; step: string };
 
+export type AnnounceCommand = Extract<Command, { kind: 'announce' }>;
+
+/** A smoke round as the runbook judges it, and the run for the evidence (null when it could not run). */
+export type ChecksOutcome = CheckFacts & { run: SmokeRun | null };
+
 export type CommandResult =
-  | { kind: 'snapshot'; snapshot: Snapshot }
-  | { kind: 'smoke'; verdict: Verdict }
-  | { kind: 'action'; outcome: ActionOutcome }
-  | { kind: 'done' };
+  | { kind: 'snapshot'; checks: ChecksOutcome | null; changes: RecentChange[]; api: ReleaseState | null; web: ReleaseState | null; problems: string[]; seen: string[] }
+  | { kind: 'checks'; checks: ChecksOutcome }
+  | { kind: 'action'; activity: string; outcome: RecordedOutcome }
+  /** Teams deliveries (messages posted, people paged) and what to say about them. */
+  | { kind: 'teams'; events: Extract<NewEvent, { type: 'message-sent' | 'paged' | 'noted' }>[] }
+  | { kind: 'located'; links: EvidenceLinks | null; problem: string | null }
+  | { kind: 'archived'; sealed: boolean; manifestSha256: string | null; summary: string }
+  | { kind: 'done'; problem: string | null };
 
 export interface RunbookConfig {
   boxes: Record<SeverityLevel, Timebox>;
@@ -89,151 +99,109 @@ export interface RunbookConfig {
   postmortemDueBusinessDays: number;
   /** Run actions for real ('execute') or only report them ('plan': drills against real targets). */
   mode: 'execute' | 'plan';
+  /** Who a P1 pages at once (the destination's on-call: Entra object ids or UPNs). */
+  onCall: string[];
+  /** What the incident's alerts triggered (RB-03 triggers), for the decision tree. */
+  triggers: ContainmentFacts['triggers'];
 }
 
-export interface StepRecord {
-  step: string;
-  action: ContainmentStep['kind'] | 'freeze' | 'unfreeze' | 'record-lkg';
-  outcome: ActionOutcome['kind'];
-  summary: string;
-  at: number;
-}
-
-export interface RunbookState {
-  phase: Phase;
-  severity: SeverityLevel;
-  declaredAt: number;
-  startedAt: number;
-  acknowledgedAt: number | null;
-  escalationsSent: number[];
-  decisionDueAt: number | null;
-  decisionReminders: number;
-  proposal: (ContainmentProposal & { id: string }) | null;
-  choice: ContainmentChoice | null;
-  decidedBy: string | null;
-  snapshot: Snapshot | null;
-  containmentStartedAt: number | null;
-  containmentDueAt: number | null;
-  pendingSteps: ContainmentStep[];
-  executed: StepRecord[];
-  rolledBack: boolean;
-  /** Why the first app rollback began (a decision, the timebox, a request): the "due to" of "rollback executed". */
-  rollbackReason: string | null;
-  frozen: boolean;
-  lastVerdict: Verdict | null;
+/** The runbook's own bookkeeping: never a fact about the incident (those are events). */
+export interface Plan {
+  /** Increments for step keys that may repeat (containment steps, smoke runs, escalations, reissued proposals). */
+  counter: number;
+  /** When the next smoke round is due (verifying, monitoring). */
   nextCheckAt: number | null;
-  monitoringEndsAt: number | null;
-  regressions: number;
-  mitigatedAt: number | null;
-  recoveredAt: number | null;
-  resolvedAt: number | null;
-  resolvedBy: string | null;
+  /** After a containment deadline was handled without a new containment: when to judge it again. */
+  recheck: { containment: number; at: number } | null;
   lastUpdateAt: number;
   updates: number;
-  postmortemDueAt: number | null;
-  extensions: Extension[];
-  /** Increments for step keys that may repeat (updates, smoke runs, reminders). */
-  counter: number;
-  done: boolean;
+  /** Steps of the escalation chain already paged. */
+  escalationsSent: number[];
+  decisionReminders: number;
+  onCall: { paged: boolean; attempts: number; due: boolean };
 }
 
-export interface Transition {
-  state: RunbookState;
-  commands: Command[];
-  /** Lines for the incident timeline. */
-  notes: string[];
+/** One transition: it records events as it decides (so each decision sees the ones before) and collects commands. */
+export class Turn {
+  readonly commands: Command[] = [];
+  readonly events: IncidentEvent[] = [];
+
+  constructor(
+    readonly s: Incident,
+    readonly p: Plan,
+    readonly c: RunbookConfig,
+    readonly now: number,
+    private readonly record: (e: IncidentEvent) => void,
+  ) {}
+
+  emit(e: NewEvent): void {
+    const full: IncidentEvent = { ...e, seq: this.s.length, at: this.now };
+    applyEvent(this.s, full);
+    this.events.push(full);
+    this.record(full);
+  }
+
+  command(c: Command): void {
+    this.commands.push(c);
+  }
+
+  next(prefix: string): string {
+    return `${prefix}/${++this.p.counter}`;
+  }
+
+  get box(): Timebox {
+    return this.c.boxes[this.s.severity];
+  }
 }
 
-const box = (s: RunbookState, c: RunbookConfig): Timebox => c.boxes[s.severity];
+const isOver = (s: Incident): boolean => s.phase === 'resolved' || s.phase === 'closed';
 
-export function startRunbook(c: RunbookConfig, declaredAt: number, startedAt: number, severity: SeverityLevel, summary: string): Transition {
-  const state: RunbookState = {
-    phase: 'snapshot',
-    severity,
-    declaredAt,
-    startedAt,
-    acknowledgedAt: null,
-    escalationsSent: [],
-    decisionDueAt: null,
-    decisionReminders: 0,
-    proposal: null,
-    choice: null,
-    decidedBy: null,
-    snapshot: null,
-    containmentStartedAt: null,
-    containmentDueAt: null,
-    pendingSteps: [],
-    executed: [],
-    rolledBack: false,
-    rollbackReason: null,
-    frozen: false,
-    lastVerdict: null,
-    nextCheckAt: null,
-    monitoringEndsAt: null,
-    regressions: 0,
-    mitigatedAt: null,
-    recoveredAt: null,
-    resolvedAt: null,
-    resolvedBy: null,
-    lastUpdateAt: declaredAt,
-    updates: 0,
-    postmortemDueAt: null,
-    extensions: [],
-    counter: 0,
-    done: false,
-  };
-  const b = c.boxes[severity];
-  return {
-    state,
-    commands: [
-      { kind: 'announce', message: 'declared', step: 'announce/declared', text: summary, data: { nextUpdateAt: iso(declaredAt + b.updateEveryMinutes * MINUTE) } },
-      { kind: 'snapshot', step: 'snapshot/initial', lookbackMinutes: CHANGE_LOOKBACK_MINUTES },
-    ],
-    notes: [`Runbook started: first-15-minutes snapshot (health, SSE, recent flag/config changes, releases), decision due in ${b.decisionMinutes} min.`],
-  };
+export function newPlan(declaredAt: number): Plan {
+  return { counter: 0, nextCheckAt: null, recheck: null, lastUpdateAt: declaredAt, updates: 0, escalationsSent: [], decisionReminders: 0, onCall: { paged: false, attempts: 0, due: false } };
 }
 
-const iso = (ms: number): string => new Date(ms).toISOString();
-const next = (s: RunbookState, prefix: string): string => `${prefix}/${++s.counter}`;
-
-/**
- * The open proposal posted again with the new decision deadline. Approval links expire at the
- * deadline they were minted for, so when it moves later (an extension, a P2/P3 reminder, no rollback
- * target) the buttons already posted would answer "expired" while the decision is still open: the
- * card is reissued with links that last until the new deadline. Its proposal id is the same, so
- * the first decision still wins.
- */
-function reissueProposal(s: RunbookState, why: string): Command[] {
-  if (s.phase !== 'deciding' || !s.proposal || s.decisionDueAt === null) return [];
-  const p = s.proposal;
-  return [
-    {
-      kind: 'announce',
-      message: 'proposal',
-      step: next(s, `announce/proposal/${p.id}`),
-      text: `${why} ${p.reasons.join(' ')}`,
-      data: { proposalId: p.id, path: p.path, steps: p.steps, decisionDueAt: iso(s.decisionDueAt), actionItems: p.actionItems },
-    },
-  ];
+/** The runbook's first moves once the incident is declared: announce it, page a P1's on-call, take the snapshot. */
+export function start(t: Turn): void {
+  if (t.c.mode === 'plan') t.emit({ type: 'noted', by: null, text: 'Drill (plan-only): every action reports what it would do; nothing is changed and no message is sent.' });
+  t.command({ kind: 'announce', step: 'announce/declared', message: 'declared' });
+  t.p.onCall.due = t.s.severity === 'P1' && t.c.onCall.length > 0;
+  pageOnCall(t);
+  t.command({ kind: 'snapshot', step: 'snapshot/initial', lookbackMinutes: CHANGE_LOOKBACK_MINUTES });
 }
 
-/** A message waits for Teams (throttling, outages) at least this long... */
-export const MESSAGE_WAIT_MIN_MS = MINUTE;
-/** ...and at most this long: the runbook carries out one command at a time, so a throttled Teams must not hold a containment step for long. */
-export const MESSAGE_WAIT_MAX_MS = 5 * MINUTE;
+/** A P1 pages the destination's on-call once (at the declaration, or when an alert raises it to P1), retried a few times when it does not go out. */
+function pageOnCall(t: Turn): void {
+  const o = t.p.onCall;
+  if (!o.due || o.paged || o.attempts >= ON_CALL_ATTEMPTS) return;
+  o.due = false;
+  o.attempts += 1;
+  t.command({ kind: 'page-on-call', step: 'teams/notify/on-call' });
+}
+
+/** The current decision deadline: the open proposal's, else the decision timebox from the declaration. */
+export function decisionDueAt(s: Incident, c: RunbookConfig): number {
+  return s.proposal?.decisionDueAt ?? s.declaredAt + (c.boxes[s.severity].decisionMinutes + extendedMinutes(s, 'decision')) * MINUTE;
+}
+
+/** When the current containment is judged: its deadline, or a later look after the deadline was handled. */
+function containmentJudgedAt(s: Incident, p: Plan): number | null {
+  const c = s.containments.at(-1);
+  if (!c) return null;
+  if (p.recheck && p.recheck.containment === c.seq) return Math.max(p.recheck.at, c.dueAt);
+  return c.dueAt;
+}
 
 /** The deadline of the current phase: the decision, containment (or recovery), or the monitoring window; null once resolved. */
-export function phaseDeadline(s: RunbookState, c: RunbookConfig): number | null {
+export function phaseDeadline(s: Incident, p: Plan, c: RunbookConfig): number | null {
   switch (s.phase) {
     case 'declared':
-    case 'snapshot':
     case 'deciding':
-      return s.decisionDueAt ?? deadline(s.declaredAt, box(s, c), 'decision', s.extensions);
+      return decisionDueAt(s, c);
     case 'containing':
     case 'verifying':
-      return s.containmentDueAt;
+      return containmentJudgedAt(s, p);
     case 'monitoring':
-      return s.monitoringEndsAt;
+      return s.windows.at(-1)?.endsAt ?? null;
     default:
       return null;
   }
@@ -244,53 +212,55 @@ export function phaseDeadline(s: RunbookState, c: RunbookConfig): number | null 
  * the waits stay inside the incident's timebox, but at least MESSAGE_WAIT_MIN_MS (a message due
  * just before a deadline still gets a chance) and at most MESSAGE_WAIT_MAX_MS.
  */
-export function messageDeadline(s: RunbookState, c: RunbookConfig, now: number): number {
-  const due = phaseDeadline(s, c) ?? now + MESSAGE_WAIT_MAX_MS;
+export function messageDeadline(s: Incident, p: Plan, c: RunbookConfig, now: number): number {
+  const due = phaseDeadline(s, p, c) ?? now + MESSAGE_WAIT_MAX_MS;
   return Math.min(now + MESSAGE_WAIT_MAX_MS, Math.max(now + MESSAGE_WAIT_MIN_MS, due));
 }
 
+function pendingEscalations(s: Incident, p: Plan, c: RunbookConfig): { i: number; at: number; step: RunbookConfig['escalation'][number] }[] {
+  if (s.engagedAt !== null || isOver(s)) return [];
+  return c.escalation
+    .map((step, i) => ({ i, step, at: s.declaredAt + (step.afterMinutes + extendedMinutes(s, 'ack')) * MINUTE }))
+    .filter(({ i, step }) => step.severities.includes(s.severity) && !p.escalationsSent.includes(i));
+}
+
 /** When the machine next wants to be woken up if nothing happens (null: only events). */
-export function nextWake(s: RunbookState, c: RunbookConfig): number | null {
-  if (s.done) return null;
-  const times: number[] = [];
+export function nextWake(s: Incident, p: Plan, c: RunbookConfig): number | null {
   if (s.phase === 'closed') return null;
-  if (s.phase !== 'resolved') times.push(s.lastUpdateAt + box(s, c).updateEveryMinutes * MINUTE);
-  if (s.acknowledgedAt === null) {
-    for (const at of pendingEscalations(s, c)) times.push(at);
-  }
-  if (s.phase === 'deciding' && s.decisionDueAt !== null) times.push(s.decisionDueAt);
-  if ((s.phase === 'verifying' || s.phase === 'monitoring') && s.nextCheckAt !== null) times.push(s.nextCheckAt);
-  if (s.phase === 'verifying' && s.containmentDueAt !== null) times.push(s.containmentDueAt);
-  if (s.phase === 'monitoring' && s.monitoringEndsAt !== null) times.push(s.monitoringEndsAt);
+  const times: number[] = [];
+  if (!isOver(s)) times.push(p.lastUpdateAt + c.boxes[s.severity].updateEveryMinutes * MINUTE);
+  for (const e of pendingEscalations(s, p, c)) times.push(e.at);
+  if (s.phase === 'deciding') times.push(decisionDueAt(s, c));
+  if ((s.phase === 'verifying' || s.phase === 'monitoring') && p.nextCheckAt !== null) times.push(p.nextCheckAt);
+  const judged = containmentJudgedAt(s, p);
+  if (s.phase === 'verifying' && judged !== null) times.push(judged);
+  const w = s.windows.at(-1);
+  if (s.phase === 'monitoring' && w) times.push(w.endsAt);
   return times.length ? Math.min(...times) : null;
 }
 
-function pendingEscalations(s: RunbookState, c: RunbookConfig): number[] {
-  return c.escalation
-    .map((e, i) => ({ e, i }))
-    .filter(({ e, i }) => e.severities.includes(s.severity) && !s.escalationsSent.includes(i))
-    .map(({ e }) => s.declaredAt + (e.afterMinutes + extensionMinutes(s.extensions, 'ack')) * MINUTE);
-}
+// ---------------------------------------------------------------------------------------------
+// Containment
 
 /** Rollback steps to last known good, for "roll back now" (no decision, a rollback request, a failed containment). */
-function rollbackSteps(s: RunbookState, c: RunbookConfig, why: string): ContainmentStep[] {
+function rollbackSteps(s: Incident, c: RunbookConfig, why: string): ContainmentStep[] {
   const steps: ContainmentStep[] = [];
   const api = s.snapshot?.api ?? null;
   const web = s.snapshot?.web ?? null;
   if (c.canRollBackApi) steps.push({ kind: 'api-to-lkg', from: api?.current ?? null, to: api?.lkg ?? null, reason: why });
-  if (c.canRollBackWeb && (c.webCoupled || !c.canRollBackApi || s.lastVerdict?.failing.some((a) => a === 'pages' || a === 'web'))) {
+  if (c.canRollBackWeb && (c.webCoupled || !c.canRollBackApi || s.checks.last?.failing.some((a) => a === 'pages' || a === 'web'))) {
     steps.push({ kind: 'web-to-lkg', from: web?.current ?? null, to: web?.lkg ?? null, reason: why });
   }
   return steps;
 }
 
-function facts(s: RunbookState, c: RunbookConfig, triggers: ContainmentFacts['triggers']): ContainmentFacts {
+function facts(s: Incident, c: RunbookConfig): ContainmentFacts {
   return {
     severity: s.severity,
-    triggers,
-    startedAt: iso(s.startedAt),
+    triggers: [...new Set([...c.triggers, ...s.alerts.received.flatMap((a) => a.triggers)])],
+    startedAt: new Date(s.declaredAt).toISOString(),
     changes: s.snapshot?.changes ?? [],
-    failing: s.lastVerdict?.failing ?? s.snapshot?.verdict?.failing ?? [],
+    failing: s.checks.last?.failing ?? [],
     api: s.snapshot?.api ?? null,
     web: s.snapshot?.web ?? null,
     webCoupled: c.webCoupled,
@@ -301,7 +271,7 @@ function facts(s: RunbookState, c: RunbookConfig, triggers: ContainmentFacts['tr
 }
 
 /** Steps for a decision: the proposal, or the path a person chose instead. */
-function stepsFor(choice: ContainmentChoice, s: RunbookState, c: RunbookConfig, who: string): ContainmentStep[] {
+function stepsFor(choice: ContainmentChoice, s: Incident, c: RunbookConfig, who: string): ContainmentStep[] {
   const proposal = s.proposal;
   if (choice === 'accept-proposal' || (proposal && proposal.path === choice)) return proposal?.steps ?? [];
   const why = `chosen by ${who}`;
@@ -309,371 +279,333 @@ function stepsFor(choice: ContainmentChoice, s: RunbookState, c: RunbookConfig, 
     case 'monitor-only':
       return [];
     case 'revert-config': {
-      const p = proposeContainment({ ...facts(s, c, []), failing: [], triggers: [], api: null, web: null });
+      const p = proposeContainment({ ...facts(s, c), failing: [], triggers: [], api: null, web: null });
       return p.path === 'revert-config' ? p.steps : [];
     }
     case 'web-to-lkg':
       return c.canRollBackWeb ? [{ kind: 'web-to-lkg', from: s.snapshot?.web?.current ?? null, to: s.snapshot?.web?.lkg ?? null, reason: why }] : [];
     case 'api-to-lkg':
     case 'app-to-lkg-forward-fix':
-      return rollbackSteps({ ...s, lastVerdict: null }, c, why);
+      return rollbackSteps({ ...s, checks: { ...s.checks, last: null } }, c, why);
   }
 }
 
-function beginContainment(s: RunbookState, c: RunbookConfig, now: number, steps: ContainmentStep[], why: string): Command[] {
-  const commands: Command[] = [];
-  const appRollback = steps.some((x) => x.kind === 'api-to-lkg' || x.kind === 'web-to-lkg');
-  s.phase = steps.length ? 'containing' : 'verifying';
-  s.containmentStartedAt = now;
-  // Containment must re-stabilise within its timebox; a rollback gets the rollback target.
-  s.containmentDueAt = now + (appRollback ? box(s, c).recoveryMinutes : box(s, c).containmentMinutes) * MINUTE + extensionMinutes(s.extensions, 'containment') * MINUTE;
-  if (appRollback) {
-    s.rollbackReason ??= why;
-    if (!s.frozen) commands.push({ kind: 'freeze', step: 'freeze/on', on: true, reason: `Rollback in progress (${why})` });
-    commands.push({
-      kind: 'announce',
-      message: 'rollback-started',
-      step: next(s, 'announce/rollback-started'),
-      text: why,
-      data: { steps: steps.map((x) => x.kind), from: steps.find((x) => x.kind === 'api-to-lkg')?.from ?? null, to: steps.find((x) => x.kind === 'api-to-lkg')?.to ?? null },
-    });
+function beginContainment(t: Turn, choice: ContainmentChoice, steps: ContainmentStep[], why: string): void {
+  const { s, c, now } = t;
+  const rollback = steps.some((x) => x.kind === 'api-to-lkg' || x.kind === 'web-to-lkg');
+  // Containment must re-stabilise within its timebox; a rollback gets the rollback target (RB-02).
+  const minutes = (rollback ? t.box.recoveryMinutes : t.box.containmentMinutes) + extendedMinutes(s, 'containment');
+  const keyed = steps.map((action) => ({ step: t.next(`contain/${action.kind}/${'key' in action ? action.key : 'lkg'}`), action }));
+  t.emit({ type: 'containment-started', choice, steps: keyed, why, rollback, dueAt: now + minutes * MINUTE, timebox: rollback ? 'recovery' : 'containment' });
+  if (rollback) {
+    if (!s.frozen) t.command({ kind: 'freeze', step: 'freeze/on', on: true, reason: `Rollback in progress (${why})` });
+    t.command({ kind: 'announce', step: t.next('announce/rollback-started'), message: 'rollback-started' });
   }
-  s.pendingSteps = [...steps];
-  for (const step of steps) commands.push({ kind: 'execute', step: next(s, `contain/${step.kind}/${'key' in step ? step.key : 'lkg'}`), action: step, mode: c.mode });
-  s.nextCheckAt = now;
-  return commands;
+  for (const k of keyed) t.command({ kind: 'execute', step: k.step, action: k.action });
+  t.p.nextCheckAt = now;
+  t.p.recheck = null;
+  void c;
 }
 
-export interface RunbookEvent {
-  kind: 'ack' | 'decision' | 'rollback' | 'extend' | 'resolve' | 'alert' | 'severity';
-  at: number;
-  actor: string;
-  choice?: ContainmentChoice;
-  proposalId?: string;
-  reason?: string;
-  timebox?: string;
-  minutes?: number;
-  condition?: 'Fired' | 'Resolved';
-  severity?: SeverityLevel;
+/**
+ * Whether the runbook may roll back on its own: not when production already runs the last known
+ * good release, and not again after a rollback was refused or failed (the cause rarely goes away by
+ * itself; a person can ask for it again with a rollback request).
+ */
+export function mayRollBack(s: Incident): boolean {
+  return !s.onLkg && !s.actions.some((a) => (a.action === 'api-to-lkg' || a.action === 'web-to-lkg') && didNotWork(a));
 }
 
-/** An external event (already validated and applied to the incident's own state). */
-export function onEvent(prev: RunbookState, c: RunbookConfig, e: RunbookEvent): Transition {
-  const s = structuredClone(prev);
-  const commands: Command[] = [];
-  const notes: string[] = [];
-  if (s.done || s.phase === 'closed') return { state: s, commands, notes };
-  switch (e.kind) {
-    case 'ack':
-      if (s.acknowledgedAt === null) s.acknowledgedAt = e.at;
-      break;
-    case 'severity':
-      if (e.severity) {
-        s.severity = e.severity;
-        if (s.phase === 'deciding' && s.decisionDueAt !== null) {
-          s.decisionDueAt = Math.min(s.decisionDueAt, deadline(s.declaredAt, box(s, c), 'decision', s.extensions));
-        }
-        notes.push(`Timeboxes now follow ${e.severity}.`);
+function escalate(t: Turn, reason: EscalationReason, text: string, people?: string[]): void {
+  const who = people ?? [...new Set(t.c.escalation.filter((e) => e.severities.includes(t.s.severity)).flatMap((e) => e.notify))];
+  t.emit({ type: 'escalated', reason, text, people: who });
+  t.command({ kind: 'announce', step: t.next('announce/escalation'), message: 'escalation', reason, text, people: who });
+}
+
+/**
+ * The open proposal posted again with the new decision deadline. Approval links expire at the
+ * deadline they were minted for, so when it moves (an extension, a P2/P3 reminder, a raised
+ * severity) the buttons already posted would answer wrongly while the decision is still open: the
+ * card is reissued with links that last until the new deadline. Its proposal id is the same, so
+ * the first decision still wins.
+ */
+function reissueProposal(t: Turn, dueAt: number, why: string): void {
+  const p = t.s.proposal;
+  if (t.s.phase !== 'deciding' || !p) return;
+  t.emit({ type: 'proposal-issued', proposalId: p.id, path: p.path, steps: p.steps, reasons: p.reasons, actionItems: p.actionItems, decisionDueAt: dueAt, why });
+  t.command({ kind: 'announce', step: t.next(`announce/proposal/${p.id}`), message: 'proposal' });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Transitions
+
+/** An event raised into the incident (already validated: `parseInbound`). */
+export function onInbound(t: Turn, e: Inbound | { name: string; invalid: string }): void {
+  const { s, c } = t;
+  if (s.phase === 'closed') return;
+  if ('invalid' in e) {
+    t.emit({ type: 'ignored', what: `a "${e.name}" event`, why: e.invalid, by: null });
+    return;
+  }
+  switch (e.name) {
+    case 'alert': {
+      const a = alertFacts(e.payload);
+      const before = s.severity;
+      for (const x of alertEvents(s, a)) t.emit(x);
+      if (s.severity !== before) {
+        // Raised: the clocks follow the new severity; a P1 pages its on-call now.
+        const due = s.declaredAt + (t.box.decisionMinutes + extendedMinutes(s, 'decision')) * MINUTE;
+        if (s.proposal && due < s.proposal.decisionDueAt) reissueProposal(t, due, `Severity raised to ${s.severity}: decision due earlier.`);
+        if (s.severity === 'P1' && c.onCall.length) t.p.onCall.due = true;
       }
-      break;
-    case 'extend': {
-      const minutes = e.minutes ?? 0;
-      s.extensions.push({ timebox: e.timebox ?? '', minutes });
-      if (e.timebox === 'decision' && s.decisionDueAt !== null) {
-        s.decisionDueAt += minutes * MINUTE;
-        commands.push(...reissueProposal(s, `Decision timebox extended by ${minutes} min by ${e.actor}.`));
+      const w = s.windows.at(-1);
+      if (a.condition === 'Fired' && s.phase === 'monitoring' && w) {
+        // A flapping alert extends the window: recovery is not proven while it keeps firing.
+        const until = t.now + (t.box.monitoringMinutes * MINUTE) / 2;
+        if (until > w.endsAt) t.emit({ type: 'monitoring-extended', endsAt: until, why: `alert "${a.rule}" fired again during monitoring` });
       }
-      if (e.timebox === 'containment' && s.containmentDueAt !== null) s.containmentDueAt += minutes * MINUTE;
-      if (e.timebox === 'monitoring' && s.monitoringEndsAt !== null) s.monitoringEndsAt += minutes * MINUTE;
       break;
     }
+    case 'ack':
+      t.emit({ type: 'acknowledged', by: e.payload.actor, role: e.payload.role ?? null });
+      break;
+    case 'note':
+      t.emit({ type: 'noted', by: e.payload.actor, text: e.payload.text });
+      break;
     case 'decision': {
-      if (s.phase !== 'deciding' && s.phase !== 'snapshot') {
-        notes.push(`Decision "${e.choice ?? ''}" by ${e.actor} arrived in phase ${s.phase}; containment is already under way, so it is recorded only.`);
+      const d = e.payload;
+      const who = actorName(d.actor);
+      if (s.phase !== 'deciding' && s.phase !== 'declared') {
+        t.emit({ type: 'decided', by: d.actor, choice: d.choice, proposalId: d.proposalId ?? null, reason: d.reason ?? null, why: `recorded only: it arrived while ${s.phase === 'resolved' ? 'the incident was being closed' : 'containment was already under way'}` });
         break;
       }
-      if (e.proposalId && s.proposal && e.proposalId !== s.proposal.id) {
-        notes.push(`Decision by ${e.actor} answered an older proposal (${e.proposalId}); ignored. The current proposal is ${s.proposal.id}.`);
+      if (d.proposalId && s.proposal && d.proposalId !== s.proposal.id) {
+        t.emit({ type: 'ignored', what: `the decision by ${who}`, why: `it answered an older proposal (${d.proposalId}); the current one is ${s.proposal.id}`, by: who });
         break;
       }
-      const choice = e.choice ?? 'accept-proposal';
-      s.choice = choice;
-      s.decidedBy = e.actor;
-      const steps = stepsFor(choice, s, c, e.actor);
-      if (choice !== 'monitor-only' && steps.length === 0) {
-        notes.push(`"${choice}" has nothing to do here (no matching changes or rollback target); the runbook keeps verifying.`);
-      }
-      commands.push(...beginContainment(s, c, e.at, steps, `decision by ${e.actor}: ${choice}`));
+      const steps = stepsFor(d.choice, s, c, who);
+      t.emit({ type: 'decided', by: d.actor, choice: d.choice, proposalId: d.proposalId ?? null, reason: d.reason ?? null, why: `decision by ${who}` });
+      beginContainment(t, d.choice, steps, `decision by ${who}: ${d.choice}`);
       break;
     }
     case 'rollback': {
-      if (s.rolledBack) {
-        notes.push(`Rollback requested by ${e.actor}, but production was already rolled back.`);
+      const r = e.payload;
+      const who = actorName(r.actor);
+      if (isOver(s)) {
+        t.emit({ type: 'ignored', what: `the rollback request by ${who}`, why: 'the incident is being closed', by: who });
         break;
       }
-      const steps = rollbackSteps(s, c, `requested by ${e.actor}: ${e.reason ?? ''}`);
+      if (s.onLkg) {
+        t.emit({ type: 'ignored', what: `the rollback request by ${who}`, why: 'production already runs the last known good release', by: who });
+        break;
+      }
+      const steps = rollbackSteps(s, c, `requested by ${who}: ${r.reason}`);
+      t.emit({ type: 'rollback-requested', by: r.actor, reason: r.reason });
       if (!steps.length) {
-        notes.push(`Rollback requested by ${e.actor}, but this service has no rollback target in the policy.`);
-        commands.push(escalate(s, c, `Rollback requested by ${e.actor}, but no rollback target is configured: act by hand.`));
+        escalate(t, 'no-rollback-target', `Rollback requested by ${who}, but no rollback target is configured for ${s.service}: roll back by hand.`);
         break;
       }
-      s.choice = 'api-to-lkg';
-      s.decidedBy = s.decidedBy ?? e.actor;
-      commands.push(...beginContainment(s, c, e.at, steps, `rollback requested by ${e.actor}`));
+      beginContainment(t, 'api-to-lkg', steps, `rollback requested by ${who}`);
       break;
     }
-    case 'alert':
-      if (e.condition === 'Fired' && s.phase === 'monitoring' && s.monitoringEndsAt !== null) {
-        // A flapping alert extends the window: recovery is not proven while it keeps firing.
-        const extended = Math.max(s.monitoringEndsAt, e.at + (box(s, c).monitoringMinutes * MINUTE) / 2);
-        if (extended > s.monitoringEndsAt) {
-          notes.push(`Alert fired again during monitoring: the window is extended to ${iso(extended)}.`);
-          s.monitoringEndsAt = extended;
-        }
+    case 'extend': {
+      const x = e.payload;
+      t.emit({ type: 'timebox-extended', timebox: x.timebox, minutes: x.minutes, by: x.actor, reason: x.reason ?? null });
+      if (x.timebox === 'decision' && s.phase === 'deciding' && s.proposal) {
+        reissueProposal(t, s.proposal.decisionDueAt + x.minutes * MINUTE, `Decision timebox extended by ${x.minutes} min by ${actorName(x.actor)}.`);
       }
       break;
+    }
     case 'resolve':
-      commands.push(...resolve(s, c, e.at, e.actor));
+      resolve(t, e.payload.actor, e.payload.summary ?? null, `resolved by ${actorName(e.payload.actor)}`);
       break;
   }
-  return { state: s, commands, notes };
+  pageOnCall(t);
 }
 
-function escalate(s: RunbookState, c: RunbookConfig, text: string): Command {
-  const people = [...new Set(c.escalation.filter((e) => e.severities.includes(s.severity)).flatMap((e) => e.notify))];
-  return { kind: 'announce', message: 'escalation', step: next(s, 'announce/escalation'), text, data: { notify: people } };
-}
-
-function resolve(s: RunbookState, c: RunbookConfig, now: number, by: string): Command[] {
-  s.phase = 'resolved';
-  s.resolvedAt = now;
-  s.resolvedBy = by;
-  s.recoveredAt = s.recoveredAt ?? (s.lastVerdict?.verdict === 'green' ? s.lastVerdict.at : null);
-  s.postmortemDueAt = addBusinessDays(now, c.postmortemDueBusinessDays);
-  const commands: Command[] = [];
-  if (s.rolledBack) {
-    const api = s.executed.find((x) => (x.action === 'api-to-lkg' || x.action === 'web-to-lkg') && (x.outcome === 'done' || x.outcome === 'skipped'));
-    commands.push({ kind: 'announce', message: 'rollback-executed', step: 'announce/rollback-executed', text: s.rollbackReason ?? api?.summary ?? 'a rollback to the last known good release', data: {} });
-  }
+function resolve(t: Turn, by: Actor | null, summary: string | null, why: string): void {
+  const { s, now } = t;
+  if (isOver(s)) return;
+  const lastGreen = s.checks.last?.verdict === 'green';
+  const windowDone = (() => {
+    const w = s.windows.at(-1);
+    return !!w && w.regressedAt === null && now >= w.endsAt;
+  })();
+  t.emit({ type: 'resolved', by, summary, why, postmortemDueAt: addBusinessDays(now, t.c.postmortemDueBusinessDays) });
   // Everything the close does comes before the archive, so the sealed pack holds the whole story
   // (RB-03 section 9): the LKG record and the resolution message link to the pack by its address,
   // which is known before it is sealed.
+  t.command({ kind: 'locate-evidence', step: 'evidence/locate' });
+  if (s.rolledBack) t.command({ kind: 'announce', step: 'announce/rollback-executed', message: 'rollback-executed' });
   // The release that ran cleanly through the window becomes the last known good (only when no
   // rollback happened), recorded before the freeze lifts so no deploy can slip in between.
-  if (!s.rolledBack && s.lastVerdict?.verdict === 'green' && s.monitoringEndsAt !== null && now >= s.monitoringEndsAt) {
-    commands.push({ kind: 'record-lkg', step: 'lkg/record' });
-  }
-  if (s.frozen) commands.push({ kind: 'freeze', step: 'freeze/off', on: false, reason: `Incident resolved by ${by}` });
-  commands.push({ kind: 'announce', message: 'resolved', step: 'announce/resolved', text: `Resolved by ${by}.`, data: { postmortemDueAt: iso(s.postmortemDueAt) } });
-  commands.push({ kind: 'archive', step: 'evidence/archive' });
-  commands.push({ kind: 'close', step: 'close' });
-  return commands;
+  if (!s.onLkg && lastGreen && windowDone) t.command({ kind: 'record-lkg', step: 'lkg/record' });
+  if (s.frozen) t.command({ kind: 'freeze', step: 'freeze/off', on: false, reason: `Incident resolved (${why})` });
+  t.command({ kind: 'announce', step: 'announce/resolved', message: 'resolved' });
+  t.command({ kind: 'archive', step: 'evidence/archive' });
+  t.command({ kind: 'close', step: 'close' });
 }
 
 /** A wake-up: the machine checks which of its clocks has run out. */
-export function onTimer(prev: RunbookState, c: RunbookConfig, now: number): Transition {
-  const s = structuredClone(prev);
-  const commands: Command[] = [];
-  const notes: string[] = [];
-  if (s.done) return { state: s, commands, notes };
-  if (s.phase === 'closed') return { state: s, commands, notes };
+export function onTimer(t: Turn): void {
+  const { s, p, c, now } = t;
+  if (s.phase === 'closed') return;
 
-  // Escalation of an unacknowledged incident along the chain.
-  if (s.acknowledgedAt === null) {
-    c.escalation.forEach((e, i) => {
-      const at = s.declaredAt + (e.afterMinutes + extensionMinutes(s.extensions, 'ack')) * MINUTE;
-      if (e.severities.includes(s.severity) && !s.escalationsSent.includes(i) && now >= at) {
-        s.escalationsSent.push(i);
-        // The escalation message goes to the channel and, through the activity feed, to `notify`.
-        commands.push({ kind: 'announce', message: 'escalation', step: `announce/escalation/ack/${i}`, text: `Nobody has acknowledged after ${e.afterMinutes} min: escalated to ${e.notify.join(', ')}.`, data: { notify: e.notify } });
-      }
-    });
+  // Escalation along the chain while nobody has engaged (acknowledged, decided, asked for a rollback...).
+  for (const e of pendingEscalations(s, p, c)) {
+    if (now < e.at) continue;
+    p.escalationsSent.push(e.i);
+    const text = `Nobody has acknowledged after ${e.step.afterMinutes + extendedMinutes(s, 'ack')} min: escalated to ${e.step.notify.join(', ')}.`;
+    t.emit({ type: 'escalated', reason: 'no-ack', text, people: e.step.notify });
+    t.command({ kind: 'announce', step: `announce/escalation/ack/${e.i}`, message: 'escalation', reason: 'no-ack', text, people: e.step.notify });
   }
 
-  if (s.phase === 'deciding' && s.decisionDueAt !== null && now >= s.decisionDueAt) {
-    if (box(s, c).noDecision === 'rollback') {
-      const steps = rollbackSteps(s, c, `no decision within ${box(s, c).decisionMinutes + extensionMinutes(s.extensions, 'decision')} min (${s.severity}: if in doubt, roll back)`);
+  if (s.phase === 'deciding' && now >= decisionDueAt(s, c)) {
+    const minutes = t.box.decisionMinutes + extendedMinutes(s, 'decision');
+    if (t.box.noDecision === 'rollback') {
+      const steps = rollbackSteps(s, c, `no decision within ${minutes} min (${s.severity}: if in doubt, roll back)`);
       if (steps.length) {
-        s.choice = 'api-to-lkg';
-        s.decidedBy = 'incident-bot (timebox)';
-        notes.push('Nobody decided in time: rolling back to the last known good release.');
-        commands.push(...beginContainment(s, c, now, steps, 'nobody decided within the timebox'));
+        t.emit({ type: 'decided', by: null, choice: 'api-to-lkg', proposalId: s.proposal?.id ?? null, reason: null, why: `nobody decided within ${minutes} min (${s.severity}: if in doubt, roll back)` });
+        beginContainment(t, 'api-to-lkg', steps, 'nobody decided within the timebox');
       } else {
-        s.decisionDueAt = now + box(s, c).decisionMinutes * MINUTE;
-        commands.push(escalate(s, c, 'Nobody decided in time and this service has no rollback target: decide by hand.'));
-        commands.push(...reissueProposal(s, 'Nobody decided in time and there is no rollback target: decide by hand.'));
+        escalate(t, 'no-rollback-target', 'Nobody decided in time and this service has no rollback target: decide by hand.');
+        reissueProposal(t, now + t.box.decisionMinutes * MINUTE, 'Nobody decided in time and there is no rollback target: decide by hand.');
       }
     } else {
-      s.decisionReminders += 1;
-      s.decisionDueAt = now + box(s, c).decisionMinutes * MINUTE;
-      commands.push(escalate(s, c, `No containment decision yet (reminder ${s.decisionReminders}); the proposal stands: ${s.proposal?.path ?? 'none'}.`));
-      commands.push(...reissueProposal(s, `Reminder ${s.decisionReminders}: no containment decision yet.`));
+      p.decisionReminders += 1;
+      escalate(t, 'no-decision', `No containment decision after ${minutes + (p.decisionReminders - 1) * t.box.decisionMinutes} min (reminder ${p.decisionReminders}); the proposal stands: ${s.proposal?.path ?? 'none'}.`);
+      reissueProposal(t, now + t.box.decisionMinutes * MINUTE, `Reminder ${p.decisionReminders}: no containment decision yet.`);
     }
   }
 
-  if (s.phase === 'verifying' && s.containmentDueAt !== null && now >= s.containmentDueAt && s.lastVerdict?.verdict !== 'green') {
-    if (!s.rolledBack) {
-      const steps = rollbackSteps(s, c, `containment did not re-stabilise within ${box(s, c).containmentMinutes} min`);
+  const judged = containmentJudgedAt(s, p);
+  const cur = s.containments.at(-1);
+  if (s.phase === 'verifying' && cur && judged !== null && now >= judged && s.checks.last?.verdict !== 'green') {
+    if (mayRollBack(s)) {
+      const steps = rollbackSteps(s, c, `containment did not re-stabilise within ${t.box.containmentMinutes} min`);
       if (steps.length) {
-        notes.push('Containment did not re-stabilise in time: rolling back to the last known good release (RB-03 section 7).');
-        commands.push(...beginContainment(s, c, now, steps, 'containment timebox expired'));
+        beginContainment(t, 'api-to-lkg', steps, `containment did not re-stabilise within ${Math.round((cur.dueAt - cur.startedAt) / MINUTE)} min`);
       } else {
-        s.containmentDueAt = now + box(s, c).containmentMinutes * MINUTE;
-        commands.push(escalate(s, c, 'Containment did not re-stabilise and there is no rollback target: act by hand.'));
+        p.recheck = { containment: cur.seq, at: now + t.box.containmentMinutes * MINUTE };
+        escalate(t, 'not-recovered', 'Containment did not re-stabilise and there is no rollback target: act by hand.');
       }
     } else {
-      s.containmentDueAt = now + box(s, c).recoveryMinutes * MINUTE;
-      commands.push(escalate(s, c, `Rolled back, but the checks are still ${s.lastVerdict?.verdict ?? 'unknown'}: ${(s.lastVerdict?.reasons ?? []).slice(0, 3).join('; ')}. Needs a person.`));
+      p.recheck = { containment: cur.seq, at: now + t.box.recoveryMinutes * MINUTE };
+      const still = `the checks are still ${s.checks.last?.verdict ?? 'unknown'}${s.checks.last?.reasons.length ? `: ${s.checks.last.reasons.slice(0, 3).join('; ')}` : ''}`;
+      escalate(t, 'not-recovered', s.onLkg ? `Rolled back, but ${still}. Needs a person.` : `The rollback did not go through and ${still}. Needs a person.`);
     }
   }
 
-  if ((s.phase === 'verifying' || s.phase === 'monitoring') && s.nextCheckAt !== null && now >= s.nextCheckAt) {
-    s.nextCheckAt = null;
-    commands.push({ kind: 'smoke', step: next(s, `smoke/${s.phase}`), purpose: s.phase === 'verifying' ? 'verify' : 'monitor' });
+  let checking = false;
+  if ((s.phase === 'verifying' || s.phase === 'monitoring') && p.nextCheckAt !== null && now >= p.nextCheckAt) {
+    p.nextCheckAt = null;
+    checking = true;
+    t.command({ kind: 'smoke', step: t.next(`smoke/${s.phase}`), purpose: s.phase === 'verifying' ? 'verify' : 'monitor' });
   }
 
-  if (s.phase === 'monitoring' && s.monitoringEndsAt !== null && now >= s.monitoringEndsAt && s.lastVerdict?.verdict === 'green') {
-    commands.push(...resolve(s, c, now, 'incident-bot (monitoring window passed)'));
+  // The window has run its course: resolved on green checks. When a round is due at the same
+  // moment, its result decides (onChecks), not the round before it.
+  const w = s.windows.at(-1);
+  if (!checking && s.phase === 'monitoring' && w && now >= w.endsAt && s.checks.last?.verdict === 'green') {
+    resolve(t, null, null, WINDOW_PASSED);
   }
 
   // (resolve() above may have moved the phase on: read it afresh.)
-  if (!isOver(s) && now >= s.lastUpdateAt + box(s, c).updateEveryMinutes * MINUTE) {
-    s.lastUpdateAt = now;
-    s.updates += 1;
-    commands.push({ kind: 'announce', message: 'update', step: `announce/update/${s.updates}`, text: statusLine(s), data: { nextUpdateAt: iso(now + box(s, c).updateEveryMinutes * MINUTE) } });
+  if (!isOver(s) && now >= p.lastUpdateAt + t.box.updateEveryMinutes * MINUTE) {
+    p.lastUpdateAt = now;
+    p.updates += 1;
+    t.command({ kind: 'announce', step: `announce/update/${p.updates}`, message: 'update', sequence: p.updates });
   }
-  return { state: s, commands, notes };
-}
-
-export function statusLine(s: RunbookState): string {
-  const verdict = s.lastVerdict ? `checks ${s.lastVerdict.verdict}` : 'checks pending';
-  const what =
-    s.phase === 'deciding'
-      ? `waiting for a containment decision (proposal: ${s.proposal?.path ?? 'none'})`
-      : s.phase === 'containing'
-        ? `containing (${s.choice ?? ''})`
-        : s.phase === 'verifying'
-          ? `verifying recovery${s.rolledBack ? ' after rollback' : ''}`
-          : s.phase === 'monitoring'
-            ? `monitoring until ${s.monitoringEndsAt ? iso(s.monitoringEndsAt) : '?'}`
-            : s.phase;
-  return `${s.severity}: ${what}; ${verdict}.`;
+  pageOnCall(t);
 }
 
 /** The result of a command the interpreter carried out. */
-export function onResult(prev: RunbookState, c: RunbookConfig, command: Command, result: CommandResult, now: number, triggers: ContainmentFacts['triggers']): Transition {
-  const s = structuredClone(prev);
-  const commands: Command[] = [];
-  const notes: string[] = [];
-  if (command.kind === 'snapshot' && result.kind === 'snapshot') {
-    s.snapshot = result.snapshot;
-    if (result.snapshot.verdict) s.lastVerdict = result.snapshot.verdict;
-    const proposal = proposeContainment(facts(s, c, triggers));
-    s.proposal = { ...proposal, id: `proposal-${s.counter + 1}` };
-    s.counter += 1;
-    notes.push(`Proposed containment: ${proposal.path} (${proposal.reasons.join('; ')}).`);
-    if (s.phase === 'snapshot') {
-      s.phase = 'deciding';
-      s.decisionDueAt = deadline(s.declaredAt, box(s, c), 'decision', s.extensions);
-      commands.push({
-        kind: 'announce',
-        message: 'proposal',
-        step: `announce/proposal/${s.proposal.id}`,
-        text: proposal.reasons.join(' '),
-        data: { proposalId: s.proposal.id, path: proposal.path, steps: proposal.steps, decisionDueAt: iso(s.decisionDueAt), actionItems: proposal.actionItems },
-      });
+export function onResult(t: Turn, cmd: Command, result: CommandResult): void {
+  const { s, p, c, now } = t;
+  switch (result.kind) {
+    case 'snapshot': {
+      if (result.checks) t.emit({ type: 'checks-run', purpose: 'snapshot', ...result.checks });
+      t.emit({ type: 'snapshot-taken', changes: result.changes, api: result.api, web: result.web, problems: result.problems, lookbackMinutes: CHANGE_LOOKBACK_MINUTES, seen: result.seen });
+      const proposal = proposeContainment(facts(s, c));
+      const id = `proposal-${++p.counter}`;
+      const deciding = s.phase === 'declared';
+      t.emit({ type: 'proposal-issued', proposalId: id, path: proposal.path, steps: proposal.steps, reasons: proposal.reasons, actionItems: proposal.actionItems, decisionDueAt: decisionDueAt({ ...s, proposal: null }, c), why: null });
+      if (deciding) t.command({ kind: 'announce', step: `announce/proposal/${id}`, message: 'proposal' });
+      return;
     }
-    return { state: s, commands, notes };
-  }
-  if (command.kind === 'execute' && result.kind === 'action') {
-    const o = result.outcome;
-    s.executed.push({ step: command.step, action: command.action.kind, outcome: o.kind, summary: o.summary, at: now });
-    const done = JSON.stringify(command.action);
-    s.pendingSteps = s.pendingSteps.filter((x) => JSON.stringify(x) !== done);
-    if ((command.action.kind === 'api-to-lkg' || command.action.kind === 'web-to-lkg') && (o.kind === 'done' || o.kind === 'skipped')) s.rolledBack = true;
-    notes.push(`${command.action.kind}: ${o.kind}: ${o.summary}`);
-    if (o.kind === 'refused') commands.push(escalate(s, c, `Containment step ${command.action.kind} was refused: ${o.summary}`));
-    if (s.pendingSteps.length === 0 && s.phase === 'containing') {
-      s.phase = 'verifying';
-      s.mitigatedAt = s.mitigatedAt ?? now;
-      s.nextCheckAt = now;
-    }
-    return { state: s, commands, notes };
-  }
-  if (command.kind === 'freeze' && result.kind === 'action') {
-    if (result.outcome.kind === 'done' || result.outcome.kind === 'skipped') s.frozen = command.on;
-    s.executed.push({ step: command.step, action: command.on ? 'freeze' : 'unfreeze', outcome: result.outcome.kind, summary: result.outcome.summary, at: now });
-    notes.push(result.outcome.summary);
-    return { state: s, commands, notes };
-  }
-  if (command.kind === 'record-lkg' && result.kind === 'action') {
-    s.executed.push({ step: command.step, action: 'record-lkg', outcome: result.outcome.kind, summary: result.outcome.summary, at: now });
-    notes.push(result.outcome.summary);
-    return { state: s, commands, notes };
-  }
-  if (command.kind === 'smoke' && result.kind === 'smoke') {
-    const v = result.verdict;
-    s.lastVerdict = v;
-    notes.push(`Smoke checks (${command.purpose}): ${v.verdict}${v.reasons.length ? `: ${v.reasons.slice(0, 3).join('; ')}` : ''}.`);
-    if (s.phase === 'verifying') {
-      if (v.verdict === 'green') {
-        s.recoveredAt = s.recoveredAt ?? now;
-        s.mitigatedAt = s.mitigatedAt ?? now;
-        s.phase = 'monitoring';
-        s.monitoringEndsAt = now + (box(s, c).monitoringMinutes + extensionMinutes(s.extensions, 'monitoring')) * MINUTE;
-        s.nextCheckAt = now + MONITOR_EVERY_MS;
-        commands.push({
-          kind: 'announce',
-          message: 'stabilized',
-          step: next(s, 'announce/stabilized'),
-          text: `Stabilized. Monitoring for ${box(s, c).monitoringMinutes} min.`,
-          data: { sseTtfbMs: v.sseTtfbMs, heartbeatMs: v.heartbeatMs, monitoringMinutes: box(s, c).monitoringMinutes },
-        });
-      } else {
-        s.nextCheckAt = now + VERIFY_EVERY_MS;
+    case 'checks':
+      onChecks(t, cmd, result.checks);
+      return;
+    case 'action': {
+      if (cmd.kind !== 'execute' && cmd.kind !== 'freeze' && cmd.kind !== 'record-lkg') return;
+      const action = cmd.kind === 'execute' ? cmd.action.kind : cmd.kind === 'freeze' ? (cmd.on ? 'freeze' : 'unfreeze') : 'record-lkg';
+      const wasContaining = s.phase === 'containing';
+      t.emit({ type: 'action-completed', step: cmd.step, action, activity: result.activity, mode: c.mode, outcome: result.outcome });
+      const o = result.outcome;
+      if (cmd.kind === 'execute' && (o.kind === 'refused' || o.kind === 'failed')) {
+        const f = describeFailure(action, o.kind, o.summary, o.kind === 'refused' ? o.reason : null, { incidentId: s.id, environment: s.environment });
+        escalate(t, o.kind === 'refused' ? 'action-refused' : 'action-failed', `${f.cause} Next step: ${f.next}`);
       }
-    } else if (s.phase === 'monitoring') {
-      if (v.verdict === 'red') {
-        s.regressions += 1;
-        notes.push('Regression during the monitoring window: containment re-opens.');
-        if (!s.rolledBack) {
-          const steps = rollbackSteps(s, c, 'regression during the monitoring window');
-          if (steps.length) commands.push(...beginContainment(s, c, now, steps, 'regression during monitoring'));
-          else {
-            s.phase = 'verifying';
-            s.containmentDueAt = now + box(s, c).containmentMinutes * MINUTE;
-            s.nextCheckAt = now + VERIFY_EVERY_MS;
-            commands.push(escalate(s, c, 'Regression during monitoring and no rollback target: act by hand.'));
-          }
-        } else {
-          s.phase = 'verifying';
-          s.containmentDueAt = now + box(s, c).recoveryMinutes * MINUTE;
-          s.nextCheckAt = now + VERIFY_EVERY_MS;
-          commands.push(escalate(s, c, `Regression after rollback: ${v.reasons.slice(0, 3).join('; ')}. Needs a person.`));
-        }
-      } else {
-        s.nextCheckAt = now + MONITOR_EVERY_MS;
-      }
+      if (wasContaining && s.phase === 'verifying') p.nextCheckAt = now;
+      return;
     }
-    return { state: s, commands, notes };
+    case 'teams':
+      for (const e of result.events) t.emit(e);
+      if (cmd.kind === 'page-on-call') {
+        const paged = result.events.some((e) => e.type === 'paged' && e.delivered);
+        p.onCall.paged = paged;
+        // Not delivered (Graph down, throttled past its deadline): tried again at the next turns.
+        if (!paged) p.onCall.due = true;
+      }
+      return;
+    case 'located':
+      t.emit({ type: 'evidence-located', links: result.links, problem: result.problem });
+      return;
+    case 'archived':
+      t.emit({ type: 'evidence-archived', sealed: result.sealed, manifestSha256: result.manifestSha256, summary: result.summary });
+      return;
+    case 'done':
+      if (cmd.kind === 'close') t.emit({ type: 'closed', problem: result.problem });
+      else if (result.problem) t.emit({ type: 'noted', by: null, text: result.problem });
+      return;
   }
-  if (command.kind === 'close') {
-    // The incident ends here. The postmortem due date is in the resolution message, the status,
-    // the incident summary and the evidence pack; the reminder on the due date is sent by the
-    // postmortem-reminder sweep (src/app/postmortem-reminders.ts), which reads the summary.
-    s.phase = 'closed';
-    s.done = true;
-    return { state: s, commands, notes };
-  }
-  return { state: s, commands, notes };
 }
 
-/** Metrics for the postmortem (minutes from the first signal). */
-export function metrics(s: RunbookState): { timeToDeclare: number; timeToAcknowledge: number | null; timeToMitigate: number | null; timeToRecover: number | null } {
-  const m = (at: number | null): number | null => (at === null ? null : Math.round((at - s.startedAt) / MINUTE));
-  return { timeToDeclare: Math.round((s.declaredAt - s.startedAt) / MINUTE), timeToAcknowledge: m(s.acknowledgedAt), timeToMitigate: m(s.mitigatedAt), timeToRecover: m(s.recoveredAt) };
-}
-
-function isOver(s: RunbookState): boolean {
-  return s.phase === 'resolved' || s.phase === 'closed';
+function onChecks(t: Turn, cmd: Command, checks: ChecksOutcome): void {
+  const { s, p, c, now } = t;
+  const purpose = cmd.kind === 'smoke' ? cmd.purpose : 'verify';
+  t.emit({ type: 'checks-run', purpose, ...checks });
+  if (s.phase === 'verifying') {
+    if (checks.verdict === 'green') {
+      const minutes = t.box.monitoringMinutes + extendedMinutes(s, 'monitoring');
+      t.emit({ type: 'monitoring-started', endsAt: now + minutes * MINUTE });
+      p.nextCheckAt = now + MONITOR_EVERY_MS;
+      t.command({ kind: 'announce', step: t.next('announce/stabilized'), message: 'stabilized' });
+    } else {
+      p.nextCheckAt = now + VERIFY_EVERY_MS;
+    }
+    return;
+  }
+  if (s.phase !== 'monitoring') return;
+  if (checks.verdict !== 'red') {
+    p.nextCheckAt = now + MONITOR_EVERY_MS;
+    const w = s.windows.at(-1);
+    if (checks.verdict === 'green' && w && now >= w.endsAt) resolve(t, null, null, WINDOW_PASSED);
+    return;
+  }
+  t.emit({ type: 'regressed', reasons: checks.reasons });
+  p.nextCheckAt = now + VERIFY_EVERY_MS;
+  const cur = s.containments.at(-1);
+  if (!mayRollBack(s)) {
+    if (cur) p.recheck = { containment: cur.seq, at: now + t.box.recoveryMinutes * MINUTE };
+    escalate(t, 'regression', `${s.onLkg ? 'Regression after the rollback' : 'Regression, and the rollback did not go through earlier'}: ${checks.reasons.slice(0, 3).join('; ')}. Needs a person.`);
+    return;
+  }
+  const steps = rollbackSteps(s, c, 'regression during the monitoring window');
+  if (steps.length) {
+    beginContainment(t, 'api-to-lkg', steps, 'regression during the monitoring window');
+    return;
+  }
+  if (cur) p.recheck = { containment: cur.seq, at: now + t.box.containmentMinutes * MINUTE };
+  escalate(t, 'regression', 'Regression during monitoring and no rollback target: act by hand.');
 }

@@ -10,12 +10,18 @@
  * after a rollback swap it holds the bad build on purpose, and probing it would keep the verdict red.
  */
 import type { Environment, Thresholds } from '../config/policy.js';
-import type { SmokeSuiteOutput } from '../activities/smoke.contracts.js';
 import type { CheckArea } from './containment.js';
 import type { SmokeRun } from './evidence.js';
 import type { IncidentInput } from './incident.js';
-import type { Verdict } from './runbook.js';
-import { Check, SmokeThresholds, type CheckResult, type SmokeTarget, type TargetAuth } from './smoke-checks.js';
+import type { CheckFacts, ProbeState } from './incident-record.js';
+import { Check, SmokeThresholds, type CheckResult, type HealthEndpointResult, type SmokeTarget, type TargetAuth } from './smoke-checks.js';
+
+/** A smoke suite's output, as far as the runbook reads it (the smoke suite orchestration's answer). */
+export interface SuiteOutput {
+  verdict: 'green' | 'degraded' | 'red';
+  reasons: string[];
+  results: CheckResult[];
+}
 
 export interface SmokePlan {
   targets: SmokeTarget[];
@@ -56,19 +62,38 @@ export function smokeThresholdsOf(env: Pick<Environment, 'thresholds' | 'trigger
   });
 }
 
-/** Which RB-02 decision-tree area a failing result belongs to. */
-export function areaOf(r: CheckResult): CheckArea {
-  if (r.target.startsWith('web/')) return 'web';
-  if (r.kind === 'health') {
-    const readyFailed = r.endpoints.some((e) => e.role === 'readiness' && (e.error !== null || e.bodyStatus === 'red' || (e.status !== null && (e.status < 200 || e.status > 299))));
-    return readyFailed ? 'ready' : 'health';
-  }
-  return r.kind;
+/** One health probe's own state: an endpoint that could not be reached, or answered non-2xx or "Unhealthy", is red. */
+export function probeState(e: HealthEndpointResult): ProbeState {
+  if (e.error !== null || e.status === null || e.status < 200 || e.status > 299 || e.bodyStatus === 'red') return 'red';
+  if (e.bodyStatus === 'degraded' || e.components.some((c) => c.status === 'red' || c.status === 'degraded')) return 'degraded';
+  return 'green';
 }
 
-/** The suite's output as the runbook judges it (failing areas and the figures the messages quote). */
-export function runbookVerdictOf(out: SmokeSuiteOutput, at: number): Verdict {
-  const failing = [...new Set(out.results.filter((r) => r.outcome === 'fail' || r.outcome === 'error').map(areaOf))];
+const WORST: ProbeState[] = ['red', 'degraded', 'green', 'unknown'];
+
+/** Liveness (/healthz) and readiness (/ready) across the API targets, each from its own results (worst wins; unknown when not probed). */
+export function probeStates(results: readonly CheckResult[]): { liveness: ProbeState; readiness: ProbeState } {
+  const seen: Record<'liveness' | 'readiness', ProbeState[]> = { liveness: [], readiness: [] };
+  for (const r of results) if (r.kind === 'health' && !r.target.startsWith('web/')) for (const e of r.endpoints) seen[e.role].push(probeState(e));
+  const worst = (xs: ProbeState[]): ProbeState => WORST.find((w) => xs.includes(w)) ?? 'unknown';
+  return { liveness: worst(seen.liveness), readiness: worst(seen.readiness) };
+}
+
+/** Which RB-02 decision-tree areas a failing result belongs to (a health check can fail both /healthz and /ready). */
+export function areasOf(r: CheckResult): CheckArea[] {
+  if (r.target.startsWith('web/')) return ['web'];
+  if (r.kind === 'health') {
+    const areas: CheckArea[] = [];
+    if (r.endpoints.some((e) => e.role === 'liveness' && probeState(e) === 'red')) areas.push('health');
+    if (r.endpoints.some((e) => e.role === 'readiness' && probeState(e) === 'red')) areas.push('ready');
+    return areas.length ? areas : ['health'];
+  }
+  return [r.kind];
+}
+
+/** The suite's output as the runbook judges it: the verdict, failing areas, each probe's own state and the figures the messages quote. */
+export function checkFactsOf(out: SuiteOutput): CheckFacts {
+  const failing = [...new Set(out.results.filter((r) => r.outcome === 'fail' || r.outcome === 'error').flatMap(areasOf))];
   let ttfb: number | null = null;
   let gap: number | null = null;
   for (const r of out.results) {
@@ -77,11 +102,16 @@ export function runbookVerdictOf(out: SmokeSuiteOutput, at: number): Verdict {
     const g = Math.max(r.sse.gaps.maxMs ?? 0, r.sse.trailingSilenceMs ?? 0);
     if (r.sse.gaps.maxMs !== null || r.sse.trailingSilenceMs !== null) gap = Math.max(gap ?? 0, g);
   }
-  return { verdict: out.verdict, reasons: out.reasons, failing, sseTtfbMs: ttfb, heartbeatMs: gap, at };
+  return { verdict: out.verdict, reasons: out.reasons, failing, ...probeStates(out.results), sse: ttfb === null ? null : { ttfbMs: ttfb, heartbeatMs: gap } };
+}
+
+/** Checks that could not be judged (none configured, or the suite could not run): not green, and why. */
+export function uncheckedFacts(why: string): CheckFacts {
+  return { verdict: 'degraded', reasons: [why], failing: [], liveness: 'unknown', readiness: 'unknown', sse: null };
 }
 
 /** One smoke round as an evidence artifact: one line per check with its headline measurements. */
-export function smokeRunOf(out: SmokeSuiteOutput, runId: string, phase: string, at: string): SmokeRun {
+export function smokeRunOf(out: SuiteOutput, runId: string, phase: string, at: string): SmokeRun {
   return {
     runId,
     at,

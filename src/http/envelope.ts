@@ -4,6 +4,7 @@
  */
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { Issue } from '../config/issues.js';
+import { MAX_JSON_DEPTH, jsonDepth } from '../domain/json-fields.js';
 
 export type ErrorCode =
   | 'bad_request'
@@ -16,6 +17,7 @@ export type ErrorCode =
   | 'conflict'
   | 'gone'
   | 'payload_too_large'
+  | 'payload_too_deep'
   | 'unsupported_media_type'
   | 'storage_unavailable'
   | 'key_service_unavailable'
@@ -60,11 +62,14 @@ export function errorResponse(err: HttpError, requestId: string): HttpResponseIn
 
 export interface ReadJsonOptions {
   maxBytes: number;
+  /** Deepest nesting accepted (default MAX_JSON_DEPTH). */
+  maxDepth?: number;
 }
 
 /**
  * Reads a JSON body: 415 unless the content type is JSON (or absent), 413 when larger than
- * `maxBytes` (by Content-Length before reading, or while reading), 400 when it is not JSON.
+ * `maxBytes` (by Content-Length before reading, or while reading), 400 when it is not JSON or
+ * nests deeper than `maxDepth` (such a body can never be processed: a 4xx, so nobody retries it).
  */
 export async function readJson(request: HttpRequest, options: ReadJsonOptions): Promise<unknown> {
   const type = request.headers.get('content-type');
@@ -75,11 +80,20 @@ export async function readJson(request: HttpRequest, options: ReadJsonOptions): 
   if (Number.isFinite(declared) && declared > options.maxBytes) throw tooLarge(options.maxBytes);
   const text = await readText(request, options.maxBytes);
   if (text.trim() === '') throw new HttpError(400, 'invalid_json', 'The request body is empty; send a JSON document.');
+  let value: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    value = JSON.parse(text) as unknown;
   } catch (err) {
     throw new HttpError(400, 'invalid_json', `The request body is not valid JSON: ${(err as Error).message}`);
   }
+  const maxDepth = options.maxDepth ?? MAX_JSON_DEPTH;
+  const depth = jsonDepth(value, maxDepth);
+  if (depth > maxDepth) {
+    throw new HttpError(400, 'payload_too_deep', `The request body nests deeper than ${maxDepth} levels (objects and arrays); nothing this app accepts nests that deep.`, {
+      maxDepth,
+    });
+  }
+  return value;
 }
 
 function tooLarge(maxBytes: number): HttpError {

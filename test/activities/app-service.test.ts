@@ -185,6 +185,8 @@ describe('API to LKG (slot swap)', () => {
       changes: [
         { target: 'slot:api-prod/production', field: 'buildId', before: 'b42', after: 'b41' },
         { target: 'slot:api-prod/staging', field: 'buildId', before: 'b41', after: 'b42' },
+        // Which release production is back on, as data (the incident record names it).
+        { target: 'release:Prod/api', field: 'releaseTag', before: 'r42', after: 'r41' },
       ],
     });
     expect(first.summary).toMatch(/^api \(Prod\): swapped api-prod\/staging into production in \d+ s \(operation [0-9a-f-]+\); production now runs LKG r41 \(build b41\) \(verified\), staging holds r42 \(build b42\)\.$/);
@@ -303,7 +305,7 @@ describe('web to LKG', () => {
     await lkg.record(lkgInput('Prod', 'web', 'web-41', 'b41'), '2026-01-01T00:00:00.000Z');
     const input = webToLkg.input.parse({ incidentId: inc, env: 'Prod' });
     const out = await acts.webToLkg(input);
-    expect(out).toMatchObject({ kind: 'done', changes: [{ target: 'slot:web-prod/production', before: 'b42', after: 'b41' }, {}] });
+    expect(out).toMatchObject({ kind: 'done', changes: [{ target: 'slot:web-prod/production', before: 'b42', after: 'b41' }, {}, { target: 'release:Prod/web', field: 'releaseTag', after: 'web-41' }] });
     expect(out.summary).toContain('(verified)');
     expect(apiApp.production).toBe('b41');
     const n = fake.requests.length;
@@ -318,7 +320,10 @@ describe('web to LKG', () => {
     expect(out).toMatchObject({
       kind: 'done',
       executionId: 'run-1',
-      changes: [{ target: 'site:web@Beta', field: 'release', before: 'w42', after: 'web-41' }],
+      changes: [
+        { target: 'site:web@Beta', field: 'release', before: 'w42', after: 'web-41' },
+        { target: 'release:Beta/web', field: 'releaseTag', after: 'web-41' },
+      ],
     });
     expect(out.summary).toMatch(/^web \(Beta\): asked for a republish of LKG web-41 \(build w41\); republish hook http:\/\/127\.0\.0\.1:\d+\/hook accepted the request \(202\)/);
     expect(web.hookCalls).toHaveLength(1);

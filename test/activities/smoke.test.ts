@@ -19,7 +19,9 @@ beforeEach(() => app.reset());
 const input = (target: Record<string, unknown>, check: Record<string, unknown> = { kind: 'health' }) =>
   RunSmokeCheckInput.parse({ target: { label: 'api/production', ...target }, check, thresholds: {}, requestedAt: '2026-01-01T00:00:00Z' });
 
-const withEnv = (env: Record<string, string>) => createSmokeActivities({ probes: createHttpProbes(), settings: () => readSmokeSettings(env) });
+/** The activity with these settings; the policy names the target app's host (127.0.0.1) unless told otherwise. */
+const withEnv = (env: Record<string, string>, policyHosts: string[] = ['127.0.0.1']) =>
+  createSmokeActivities({ probes: createHttpProbes(), settings: () => readSmokeSettings(env, { hosts: policyHosts, problem: null }) });
 
 describe('smokeRunCheck handler', () => {
   it('runs the probe, judges it and records the orchestrator time', async () => {
@@ -44,18 +46,27 @@ describe('smokeRunCheck handler', () => {
   });
 
   it('refuses to send credentials over plain HTTP to a non-loopback host', async () => {
-    const r = await withEnv({ SMOKE_API_TOKEN: 'tok' }).runCheck(input({ baseUrl: 'http://api.contoso.test', auth: { kind: 'setting', setting: 'SMOKE_API_TOKEN' } }, { kind: 'sse' }));
+    const r = await withEnv({ SMOKE_API_TOKEN: 'tok' }, ['api.contoso.test']).runCheck(input({ baseUrl: 'http://api.contoso.test', auth: { kind: 'setting', setting: 'SMOKE_API_TOKEN' } }, { kind: 'sse' }));
     expect(r.outcome).toBe('error');
     expect(r.findings).toEqual([{ severity: 'critical', code: 'sse.unreachable', message: 'GET /sse: refusing to send credentials to api.contoso.test over plain HTTP' }]);
   });
 
-  it('refuses hosts outside SMOKE_ALLOWED_HOSTS', async () => {
-    const r = await withEnv({ SMOKE_ALLOWED_HOSTS: 'api.contoso.test, *.azurewebsites.net' }).runCheck(
+  it('refuses hosts neither the policy names nor SMOKE_ALLOWED_HOSTS lists', async () => {
+    const r = await withEnv({ SMOKE_ALLOWED_HOSTS: 'api.contoso.test, *.azurewebsites.net' }, ['admin-api-prod.azurewebsites.net']).runCheck(
       input({ baseUrl: app.url('production') }, { kind: 'contract', endpoints: [{ path: '/api/flags' }] }),
     );
     expect(r.outcome).toBe('error');
-    expect(r.findings[0]?.message).toBe('GET /api/flags: 127.0.0.1 is not in SMOKE_ALLOWED_HOSTS');
+    expect(r.findings[0]?.message).toBe('GET /api/flags: 127.0.0.1 is not a host probes may reach: the policy does not name it, nor does SMOKE_ALLOWED_HOSTS');
     expect(app.requestLog).toHaveLength(0);
+    // Unset, only the policy's hosts are probed; the setting widens them.
+    expect((await withEnv({}, []).runCheck(input({ baseUrl: app.url('production') }))).outcome).toBe('error');
+    expect((await withEnv({ SMOKE_ALLOWED_HOSTS: '127.0.0.1' }, []).runCheck(input({ baseUrl: app.url('production') }))).outcome).toBe('pass');
+    const unreadable = await createSmokeActivities({
+      probes: createHttpProbes(),
+      settings: () => readSmokeSettings({}, { hosts: [], problem: 'The policy file p.json (POLICY_PATH) does not exist.' }),
+    }).runCheck(input({ baseUrl: app.url('production') }));
+    expect(unreadable.findings[0]?.message).toContain('the policy cannot be read (The policy file p.json (POLICY_PATH) does not exist.)');
+    expect(app.requestLog).toHaveLength(2);
     expect((await withEnv({ SMOKE_ALLOWED_HOSTS: '127.0.0.1' }).runCheck(input({ baseUrl: app.url('production') }))).outcome).toBe('pass');
   });
 
@@ -63,7 +74,7 @@ describe('smokeRunCheck handler', () => {
     const bad = await withEnv({ SMOKE_ALLOWED_HOSTS: 'not a host!' }).runCheck(input({ baseUrl: app.url('production') }, { kind: 'pages', marker: 'x', pages: [{ path: '/jobs' }] }));
     expect(bad.outcome).toBe('error');
     expect(bad.findings[0]?.message).toContain('the smoke settings are invalid: SMOKE_ALLOWED_HOSTS[0]');
-    const broken = createSmokeActivities({ probes: { probe: () => Promise.reject(new Error('boom')) }, settings: () => readSmokeSettings({}) });
+    const broken = createSmokeActivities({ probes: { probe: () => Promise.reject(new Error('boom')) }, settings: () => readSmokeSettings({}, { hosts: ['127.0.0.1'], problem: null }) });
     const r = await broken.runCheck(input({ baseUrl: app.url('production') }, { kind: 'parity', expected: {} }));
     expect(r).toMatchObject({ kind: 'parity', outcome: 'error', findings: [{ code: 'parity.unreachable', message: 'GET /config/effective: the probe failed: boom' }] });
   });
@@ -75,7 +86,7 @@ describe('smoke settings', () => {
     expect(hostAllowed('azurewebsites.net', ['*.azurewebsites.net'])).toBe(false);
     expect(hostAllowed('evil-azurewebsites.net', ['*.azurewebsites.net'])).toBe(false);
     expect(hostAllowed('API.contoso.test', ['api.contoso.test'])).toBe(true);
-    expect(hostAllowed('anything', null)).toBe(true);
+    expect(hostAllowed('anything', [])).toBe(false);
   });
   it('reads only SMOKE_* secrets, treating empty as unset', () => {
     const read = readSmokeSettings({ SMOKE_A: 'x', SMOKE_B: '  ', AzureWebJobsStorage: 'secret' });
@@ -83,7 +94,9 @@ describe('smoke settings', () => {
     expect(read.settings.secret('SMOKE_A')).toBe('x');
     expect(read.settings.secret('SMOKE_B')).toBeUndefined();
     expect(read.settings.secret('AzureWebJobsStorage')).toBeUndefined();
-    expect(read.settings.allowedHosts).toBeNull();
+    expect(read.settings.allowedHosts).toEqual([]);
+    const both = readSmokeSettings({ SMOKE_ALLOWED_HOSTS: 'Extra.Contoso.Test' }, { hosts: ['API.contoso.test'], problem: null });
+    expect(both.ok && both.settings.allowedHosts).toEqual(['api.contoso.test', 'extra.contoso.test']);
     const bad = readSmokeSettings({ SMOKE_ALLOWED_HOSTS: 'ok.test,bad host' });
     expect(bad).toEqual({ ok: false, issues: [expect.objectContaining({ path: 'SMOKE_ALLOWED_HOSTS[1]' })] });
   });

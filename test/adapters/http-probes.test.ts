@@ -119,7 +119,11 @@ describe('health probe', () => {
 });
 
 describe('SSE probe', () => {
-  it('measures the first-event time within 10 ms of the injected delay', async () => {
+  // The probe's accuracy (a few ms) is a benchmark figure (npm run bench -- smoke: "SSE timing
+  // error"), not a test bound: on a loaded machine event loops stall for tens of ms. These tests
+  // pin what is measured (the first event, each gap, in order), with bounds far below the
+  // differences that would mean measuring the wrong thing (the 300 ms window, 100 ms heartbeats).
+  it('measures the first-event time: never before the server wrote it, and close to it', async () => {
     // Warm-up: the first stream of a process pays for loading and compiling the code path once.
     await run({ kind: 'sse', windowMs: 100, ttfbSamples: 1 });
     for (const delay of [0, 150, 400]) {
@@ -134,8 +138,8 @@ describe('SSE probe', () => {
       // the probe starts its clock before connecting and stops it when the event is parsed.
       expect(serverDelay).toBeGreaterThanOrEqual(delay - 1);
       expect(ttfb).toBeGreaterThanOrEqual(serverDelay - 0.5);
-      // The probe's error: connection setup, request, delivery and parsing.
-      expect(ttfb - serverDelay).toBeLessThan(10);
+      // The probe's error: connection setup, request, delivery and parsing (not the window's end).
+      expect(ttfb - serverDelay).toBeLessThan(75);
       expect(r.sse.headersMs).toBeLessThanOrEqual(ttfb);
     }
   });
@@ -149,11 +153,11 @@ describe('SSE probe', () => {
     const serverMax = Math.max(...serverGaps);
     expect(serverGaps.indexOf(serverMax)).toBe(4); // between the 5th and the 6th event
     expect(serverMax).toBeGreaterThanOrEqual(1499);
-    expect(Math.abs((r.sse.gaps.maxMs as number) - serverMax)).toBeLessThan(10);
+    expect(Math.abs((r.sse.gaps.maxMs as number) - serverMax)).toBeLessThan(50);
     expect(r.sse.largestGaps[0]?.gapMs).toBe(r.sse.gaps.maxMs);
     // The other gaps are the heartbeat.
     const median = [...serverGaps].sort((a, b) => a - b)[Math.floor(serverGaps.length / 2)] as number;
-    expect(Math.abs((r.sse.gaps.medianMs as number) - median)).toBeLessThan(10);
+    expect(Math.abs((r.sse.gaps.medianMs as number) - median)).toBeLessThan(50);
     // Every event the server wrote was seen, except one written as the window closed.
     expect(r.sse.events).toBeGreaterThanOrEqual(w.length - 1);
     expect(r.sse.events).toBeLessThanOrEqual(w.length);
@@ -173,7 +177,7 @@ describe('SSE probe', () => {
     const w = app.sseLog.at(-1)?.writes ?? [];
     const serverGaps = w.slice(1).map((t, i) => t - (w[i] as number)).sort((a, b) => a - b);
     expect(serverGaps[0]).toBeGreaterThanOrEqual(199);
-    expect(Math.abs((r.sse.gaps.medianMs as number) - (serverGaps[Math.floor(serverGaps.length / 2)] as number))).toBeLessThan(10);
+    expect(Math.abs((r.sse.gaps.medianMs as number) - (serverGaps[Math.floor(serverGaps.length / 2)] as number))).toBeLessThan(50);
     expect(r.sse.events).toBeGreaterThanOrEqual(4);
   });
 

@@ -40,6 +40,7 @@ function summary(incidentId: string, minute: number, over: Partial<IncidentSumma
     teamsDestination: null,
     evidence: null,
     postmortem: null,
+    metrics: null,
     ...over,
   };
 }

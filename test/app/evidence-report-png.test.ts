@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { chromiumPath, describeProblems, PAGE_HEIGHT_BOUND, renderReportPng, reportPngMain, type LayoutReport } from '../../src/cli/report-png.js';
-import { ArtifactInput, bundleOf, incidentMetrics, type ArtifactInputIn } from '../../src/domain/evidence.js';
+import { ArtifactInput, bundleOf, type ArtifactInputIn } from '../../src/domain/evidence.js';
 import { renderIncidentReport } from '../../src/domain/incident-report.js';
 import { sampleArtifacts, sampleRecord, sampleRef } from '../harness/evidence-sample.js';
 import { worstCaseArtifacts } from '../harness/report-worst-case.js';
@@ -30,7 +30,7 @@ function reportFile(name: string, artifacts: ArtifactInputIn[]): string {
     artifacts.map((a) => ArtifactInput.parse(a)),
     (n) => `https://stincidentprod.blob.core.windows.net/incident-evidence/Prod/2026/01/x/${n}`,
   );
-  const html = renderIncidentReport({ bundle, metrics: incidentMetrics(bundle.incident!), generatedAt: '2026-01-16T10:20:00Z', dueBusinessDays: 3, location: 'incident-evidence/Prod/2026/01/x/' });
+  const html = renderIncidentReport({ bundle, metrics: bundle.incident!.metrics, generatedAt: '2026-01-16T10:20:00Z', dueBusinessDays: 3, location: 'incident-evidence/Prod/2026/01/x/' });
   const file = path.join(dir, `${name}.html`);
   writeFileSync(file, html);
   return file;
@@ -63,8 +63,8 @@ function crowded(): ArtifactInputIn[] {
   const record = sampleRecord({
     milestones: { detectedAt: t('00:10'), declaredAt: t('00:40'), acknowledgedAt: t('01:05'), decidedAt: t('01:30'), mitigatedAt: t('02:10'), recoveredAt: t('03:00'), resolvedAt: t('04:00') },
     timeboxes: [
-      { name: 'ack', startedAt: t('00:40'), deadline: t('15:40'), metAt: t('01:05') },
-      { name: 'decision', startedAt: t('00:40'), deadline: t('10:40'), metAt: t('01:30') },
+      { name: 'ack', startedAt: t('00:40'), deadline: t('15:40'), metAt: t('01:05'), verdict: 'met' },
+      { name: 'decision', startedAt: t('00:40'), deadline: t('10:40'), metAt: t('01:30'), verdict: 'met' },
     ],
   });
   const actions = ['setDeployFreeze', 'revertFlag', 'revertConfig', 'apiToLkg', 'webToLkg', 'clearDeployFreeze'].map(

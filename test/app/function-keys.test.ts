@@ -3,10 +3,12 @@
  * them as Azure does: no key or a wrong key is refused before the app runs, the key is accepted
  * from `?code=` (what an action group URL carries) or the x-functions-key header.
  */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AzuriteInstance } from '../../src/devhost/azurite.js';
+import { freePort, type AzuriteInstance } from '../../src/devhost/azurite.js';
 import { alertFixture, postAlert, testPolicyPath, withAlertId } from '../harness/alerts.js';
-import { repoRoot, startTestAzurite, startTestHost, type TestHost } from '../harness/devhost.js';
+import { repoRoot, startTestAzurite, startTestHost, uniqueHubName, type TestHost } from '../harness/devhost.js';
 
 const FUNCTION_KEY = 'alerts-fn-key';
 const MASTER_KEY = 'alerts-master-key';
@@ -68,4 +70,33 @@ describe('function keys', () => {
     expect(listed.status).toBe(200);
     expect(listed.body.items).toHaveLength(1);
   });
+
+  it('scopes a function key to its function, and checks configured keys without --enforce-keys (npm start)', async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, [path.join(repoRoot, 'dist', 'src', 'devhost', 'cli.js'), '--port', String(port), '--azurite', 'off', '--log-level', 'warning'], {
+      cwd: repoRoot,
+      env: {
+        ...process.env,
+        AzureWebJobsStorage: azurite.connectionString,
+        TaskHubName: uniqueHubName('Keys'),
+        POLICY_PATH: testPolicyPath,
+        DEVHOST_FUNCTION_KEYS: 'incidentsList:list-only-key',
+        DEVHOST_MASTER_KEY: '',
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    try {
+      const list = (key?: string) => fetch(`http://127.0.0.1:${port}/api/incidents${key ? `?code=${key}` : ''}`).then((r) => r.status, () => 0);
+      const deadline = Date.now() + 30_000;
+      while ((await list()) === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(await list()).toBe(401);
+      expect(await list('list-only-key')).toBe(200);
+      // The same key opens no other function.
+      const other = await fetch(`http://127.0.0.1:${port}/api/freeze/Prod?code=list-only-key`);
+      expect(other.status).toBe(401);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+  }, 60_000);
 });

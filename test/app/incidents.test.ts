@@ -39,11 +39,12 @@ async function incidentWhen<T>(id: string, ready: (body: T) => boolean, timeoutM
   throw new Error(`incident ${id} did not reach the expected state: ${JSON.stringify(body)}`);
 }
 
-/** What App Service Authentication puts in front of the app for a signed-in person. */
+/** What App Service Authentication puts in front of the app for a signed-in responder. */
 function principal(upn: string): Record<string, string> {
   const claims = [
     { typ: 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn', val: upn },
     { typ: 'name', val: 'Riley Release' },
+    { typ: 'roles', val: 'Incident.Responder' },
   ];
   return {
     'x-ms-client-principal': Buffer.from(JSON.stringify({ auth_typ: 'aad', claims, name_typ: 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn', role_typ: 'roles' })).toString('base64'),
@@ -95,7 +96,8 @@ describe('declaring by hand', () => {
     // The first-15-minutes snapshot has run: the runbook waits for the containment decision.
     expect(one.body.summary.phase).toBe('deciding');
     expect(one.body.runtime).toMatchObject({ runtimeStatus: 'Running', customStatus: { phase: 'deciding', deadlines: { decision: expect.stringMatching(/^2026-01-01T00:20/) as unknown } } });
-    expect(one.body.timeline[0]).toMatchObject({ kind: 'declared', actor: 'deploy-pipeline' });
+    // Stated in the body by a key holder: recorded, and marked as nobody's word but theirs.
+    expect(one.body.timeline[0]).toMatchObject({ kind: 'declared', actor: 'deploy-pipeline (unverified)' });
     expect((await h.fetch('/api/incidents/inc-nope')).status).toBe(404);
   });
 });
@@ -152,9 +154,11 @@ describe('acting on an incident', () => {
     const id = declared.body.incidentId as string;
     await h.settle();
 
-    const ack = await post(`/api/incidents/${id}/ack`, { role: 'ic' }, principal('riley@contoso.example'));
+    // Behind App Service Authentication (which sets WEBSITE_AUTH_ENABLED) the principal headers are believed.
+    process.env.WEBSITE_AUTH_ENABLED = 'True';
+    const ack = await post(`/api/incidents/${id}/ack`, { role: 'ic' }, principal('riley@contoso.example')).finally(() => delete process.env.WEBSITE_AUTH_ENABLED);
     expect(ack.status).toBe(202);
-    expect(ack.body.actor).toEqual({ id: 'riley@contoso.example', name: 'Riley Release', via: 'api', verified: true });
+    expect(ack.body.actor).toEqual({ id: '9778283b-b94c-4ac6-8a41-d5b493d03aa3', name: 'riley@contoso.example', via: 'api', verified: true, auth: 'easy-auth' });
     expect((await post(`/api/incidents/${id}/note`, { text: 'Error envelope shows feature_disabled', actor: { id: 'sam@contoso.example' } })).status).toBe(202);
     const badDecision = await post(`/api/incidents/${id}/decision`, { choice: 'pray' });
     expect(badDecision.status).toBe(400);
@@ -163,11 +167,11 @@ describe('acting on an incident', () => {
 
     type Read = { summary: { acknowledgedBy: string }; timeline: { kind: string; actor: string; text: string }[] };
     const before = await incidentWhen<Read>(id, (b) => b.timeline.some((t) => t.kind === 'decision'));
-    expect(before.summary.acknowledgedBy).toBe('Riley Release (riley@contoso.example)');
+    expect(before.summary.acknowledgedBy).toBe('riley@contoso.example (9778283b-b94c-4ac6-8a41-d5b493d03aa3)');
     // People's entries in order, with the runbook's own notes (kind "runbook") between them.
     const people = before.timeline.filter((t) => t.kind !== 'runbook');
     expect(people.map((t) => t.kind)).toEqual(['declared', 'ack', 'note', 'decision']);
-    expect(people[2]).toMatchObject({ actor: 'sam@contoso.example', text: 'Error envelope shows feature_disabled' });
+    expect(people[2]).toMatchObject({ actor: 'sam@contoso.example (unverified)', text: 'Error envelope shows feature_disabled' });
     expect(people[3]?.text).toBe('Containment decision: revert-config (flag flipped 20 min ago).');
     const runbook = before.timeline.filter((t) => t.kind === 'runbook').map((t) => t.text);
     // No SQL target and no release data here: the snapshot proposes the P1 default, and the

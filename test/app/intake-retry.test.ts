@@ -13,6 +13,7 @@ import { acceptAlert, type IntakeDeps } from '../../src/app/intake.js';
 import { parsePolicyText } from '../../src/config/policy.js';
 import type { AzuriteInstance } from '../../src/devhost/azurite.js';
 import type { AlertArchive, Orchestrations } from '../../src/ports/orchestrations.js';
+import type { UnmatchedAlerts } from '../../src/ports/unmatched-alerts.js';
 import { TransientError } from '../../src/ports/transient.js';
 import { alertFixture, testPolicyPath, withAlertId } from '../harness/alerts.js';
 import { startTestAzurite, uniqueHubName } from '../harness/devhost.js';
@@ -49,7 +50,8 @@ function world() {
   let failures = 1;
   const flaky = Object.create(store) as TableIncidentStore;
   flaky.createSummary = (summary) => (failures-- > 0 ? Promise.reject(new TransientError('table storage unavailable')) : store.createSummary(summary));
-  const deps: IntakeDeps = { store: flaky, orchestrations, archive, policy: parsePolicyText(readFileSync(testPolicyPath, 'utf8'), testPolicyPath), now: () => new Date() };
+  const unmatched: UnmatchedAlerts = { record: () => Promise.resolve(), list: () => Promise.resolve([]) };
+  const deps: IntakeDeps = { store: flaky, orchestrations, archive, unmatched, policy: parsePolicyText(readFileSync(testPolicyPath, 'utf8'), testPolicyPath), now: () => new Date() };
   return { deps, started, raised };
 }
 

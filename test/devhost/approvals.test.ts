@@ -44,6 +44,7 @@ afterAll(async () => {
 beforeEach(() => {
   process.env.APPROVAL_IDENTITY = 'link';
   delete process.env.APPROVERS;
+  delete process.env.WEBSITE_AUTH_ENABLED;
 });
 
 async function runningIncident(prefix = 'inc'): Promise<string> {
@@ -176,6 +177,13 @@ describe('approval links on the dev host', () => {
     process.env.APPROVERS = 'dana.kim@contoso.com, role:Incident.Approver';
     const id = await runningIncident();
     const url = pathOf(links(id).perChoice['accept-proposal']);
+    // Without App Service Authentication nobody vouches for principal headers: entra mode is refused
+    // as not configured, and a forged approver records nothing.
+    const forged = await h.fetch(url, form('accept-proposal', principal('dana.kim@contoso.com', 'aaaaaaaa-0000-0000-0000-000000000001')));
+    expect(forged.status).toBe(503);
+    expect(await forged.text()).toContain('APPROVAL_IDENTITY');
+    expect(await recorded(id)).toEqual([]);
+    process.env.WEBSITE_AUTH_ENABLED = 'True';
     const anonymous = await h.fetch(url, form('accept-proposal'));
     expect(anonymous.status).toBe(401);
     const sam = await h.fetch(url, form('accept-proposal', principal('sam.lee@contoso.com', 'bbbbbbbb-0000-0000-0000-000000000002')));
@@ -186,13 +194,14 @@ describe('approval links on the dev host', () => {
     const dana = await h.fetch(url, form('accept-proposal', principal('dana.kim@contoso.com', 'aaaaaaaa-0000-0000-0000-000000000001')));
     expect(dana.status).toBe(200);
     expect((await h.waitFor(id)).output).toMatchObject({
-      actor: { id: 'aaaaaaaa-0000-0000-0000-000000000001', name: 'dana.kim@contoso.com', via: 'approval-link' },
+      actor: { id: 'aaaaaaaa-0000-0000-0000-000000000001', name: 'dana.kim@contoso.com', via: 'approval-link', verified: true },
       choice: 'accept-proposal',
     });
   });
 
   it("uses the approvers the policy gives the incident's service over the APPROVERS setting", async () => {
     process.env.APPROVAL_IDENTITY = 'entra';
+    process.env.WEBSITE_AUTH_ENABLED = 'True';
     process.env.APPROVERS = 'dana.kim@contoso.com';
     const id = await runningIncident('inc-policy');
     const url = pathOf(links(id).perChoice['accept-proposal']);

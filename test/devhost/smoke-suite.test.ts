@@ -16,7 +16,8 @@ let app: TargetApp;
 beforeAll(async () => {
   azurite = await startTestAzurite();
   app = await startTargetApp({ legacySse: { firstEventDelayMs: 250, heartbeatMs: 20_000 } });
-  h = await startTestHost({ azurite, appRoot: repoRoot, logLevel: 'warning' });
+  // No policy here names the target app's host: the setting lets the probes reach it.
+  h = await startTestHost({ azurite, appRoot: repoRoot, logLevel: 'warning', env: { SMOKE_ALLOWED_HOSTS: '127.0.0.1' } });
 });
 afterAll(async () => {
   await h?.stop();
@@ -51,7 +52,9 @@ async function runSuite(input: SmokeSuiteInput = suite()): Promise<{ id: string;
 
 describe('smokeSuite on the dev host', () => {
   it('fans out one activity per check per target and is green on a healthy target', async () => {
-    const { id, out } = await runSuite();
+    // What this pins is the fan-out and the verdict of healthy answers, not the SSE timing (a
+    // loaded machine can take longer than 200 ms to hand over a first event): a wide budget.
+    const { id, out } = await runSuite({ ...suite(), thresholds: { sse: { ttfbMs: 5_000 } } });
     expect(out.verdict).toBe('green');
     expect(out.reasons).toEqual(['api/production: all 5 checks passed', 'api/staging: the only check passed']);
     expect(out.results.map((r) => `${r.target} ${r.kind} ${r.outcome}`)).toEqual([
@@ -77,7 +80,9 @@ describe('smokeSuite on the dev host', () => {
 
   it('flips to red when /ready goes red, and back to green when the slot swap moves the bad build out', async () => {
     app.setFault('production', { readyRed: true });
-    const red = (await runSuite()).out;
+    // The verdicts here come from /ready, not from SSE timing: a budget a loaded machine meets.
+    const wide = { ...suite(), thresholds: { sse: { ttfbMs: 5_000 } } };
+    const red = (await runSuite(wide)).out;
     expect(red.verdict).toBe('red');
     expect(red.reasons).toEqual(['api/production health: /ready answered 503 Unhealthy (sql: Unhealthy)']);
     expect(red.targets).toEqual([
@@ -85,7 +90,7 @@ describe('smokeSuite on the dev host', () => {
       { label: 'api/staging', verdict: 'green', checks: 1, passed: 1 },
     ]);
     app.swap();
-    const after = (await runSuite()).out;
+    const after = (await runSuite(wide)).out;
     expect(after.targets.map((t) => `${t.label}=${t.verdict}`)).toEqual(['api/production=green', 'api/staging=red']);
     expect(after.verdict).toBe('red');
   });

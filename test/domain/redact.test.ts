@@ -340,3 +340,13 @@ describe('properties', () => {
     );
   });
 });
+
+describe('hostile keys', () => {
+  it('copies an own "__proto__" key as data, never as the copy\'s prototype', () => {
+    const parsed = JSON.parse('{"a":{"__proto__":[1,2],"b":"x"}}') as { a: Record<string, unknown> };
+    const out = redactJson(parsed).value;
+    expect(Object.getPrototypeOf(out.a)).toBe(Object.prototype);
+    expect(Object.keys(out.a)).toEqual(['__proto__', 'b']);
+    expect(JSON.stringify(out)).toBe('{"a":{"__proto__":[1,2],"b":"x"}}');
+  });
+});

@@ -1,26 +1,31 @@
 /**
  * The runbook state machine, driven the way the orchestration drives it: a small interpreter
- * answers each command (from a scripted world), and time moves to the next wake-up.
+ * answers each command (from a scripted world), and time moves to the next wake-up. Every fact
+ * the tests read is the incident record's (the machine's only state of its own is bookkeeping).
  */
 import { describe, expect, it } from 'vitest';
 import type { SeverityLevel, Timebox } from '../../src/config/policy.js';
 import type { ActionOutcome } from '../../src/domain/actions.js';
+import type { Actor } from '../../src/domain/actor.js';
+import type { RecentChange, ReleaseState } from '../../src/domain/containment.js';
+import type { Inbound } from '../../src/domain/incident-events.js';
+import { applyEvent, deriveIncident, type CheckFacts, type Incident, type IncidentEvent } from '../../src/domain/incident-record.js';
 import {
+  decisionDueAt,
   MESSAGE_WAIT_MAX_MS,
   MESSAGE_WAIT_MIN_MS,
   messageDeadline,
+  newPlan,
   nextWake,
-  onEvent,
+  onInbound,
   onResult,
   onTimer,
-  startRunbook,
+  start,
+  Turn,
   type Command,
   type CommandResult,
+  type Plan,
   type RunbookConfig,
-  type RunbookEvent,
-  type RunbookState,
-  type Snapshot,
-  type Verdict,
 } from '../../src/domain/runbook.js';
 
 const MIN = 60_000;
@@ -40,29 +45,35 @@ const config: RunbookConfig = {
   canRollBackWeb: false,
   postmortemDueBusinessDays: 3,
   mode: 'execute',
+  onCall: [],
+  triggers: ['error-rate'],
 };
 
-const verdict = (v: Verdict['verdict'], at: number, failing: Verdict['failing'] = []): Verdict => ({
+const checks = (v: CheckFacts['verdict']): CheckFacts => ({
   verdict: v,
   reasons: v === 'green' ? [] : ['SSE first event 450 ms > 200 ms'],
-  failing,
-  sseTtfbMs: v === 'green' ? 120 : 450,
-  heartbeatMs: 10_000,
-  at,
+  failing: v === 'green' ? [] : ['sse'],
+  liveness: 'green',
+  readiness: 'green',
+  sse: { ttfbMs: v === 'green' ? 120 : 450, heartbeatMs: 10_000 },
 });
 
 interface World {
-  snapshot: Snapshot;
-  /** Verdict of the nth smoke run (last one repeats). */
-  smoke: Verdict['verdict'][];
+  snapshot: { checks: CheckFacts; changes: RecentChange[]; api: ReleaseState | null };
+  /** Verdict of the nth smoke run (the last one repeats). */
+  smoke: CheckFacts['verdict'][];
   outcome: (c: Extract<Command, { kind: 'execute' }>) => ActionOutcome;
 }
 
+const person = (id: string): Actor => ({ id, via: 'api' });
+const at = (ms: number): string => new Date(ms).toISOString();
+
 class Driver {
-  state: RunbookState;
+  readonly events: IncidentEvent[] = [];
+  readonly s: Incident;
+  readonly p: Plan;
   now = T0;
   log: Command[] = [];
-  notes: string[] = [];
   private smokeRuns = 0;
 
   constructor(
@@ -70,73 +81,105 @@ class Driver {
     severity: SeverityLevel = 'P1',
     private readonly c: RunbookConfig = config,
   ) {
-    const t = startRunbook(c, T0, T0 - 3 * MIN, severity, '5xx after release');
-    this.state = t.state;
-    this.run(t.commands, t.notes);
+    const declared: IncidentEvent = {
+      type: 'declared',
+      seq: 0,
+      at: T0,
+      incidentId: 'inc-1',
+      service: 'admin-api',
+      environment: 'Prod',
+      summary: '5xx after release',
+      source: 'alert',
+      by: { id: 'prod-api-5xx', via: 'alert' },
+      impact: ['api'],
+      severity,
+      reasons: [],
+      drill: false,
+      timeboxes: boxes,
+      postmortemDueBusinessDays: 3,
+      alert: null,
+    };
+    this.s = applyEvent(null, declared);
+    this.events.push(declared);
+    this.p = newPlan(T0);
+    this.turn((t) => start(t));
+  }
+
+  private turn(act: (t: Turn) => void): void {
+    const t = new Turn(this.s, this.p, this.c, this.now, (e) => this.events.push(e));
+    act(t);
+    const queue = [...t.commands];
+    while (queue.length) {
+      const cmd = queue.shift() as Command;
+      this.log.push(cmd);
+      const r = new Turn(this.s, this.p, this.c, this.now, (e) => this.events.push(e));
+      onResult(r, cmd, this.answer(cmd));
+      queue.push(...r.commands);
+    }
   }
 
   private answer(cmd: Command): CommandResult {
     switch (cmd.kind) {
       case 'snapshot':
-        return { kind: 'snapshot', snapshot: this.world.snapshot };
+        return { kind: 'snapshot', checks: { ...this.world.snapshot.checks, run: null }, changes: this.world.snapshot.changes, api: this.world.snapshot.api, web: null, problems: [], seen: [] };
       case 'smoke': {
         const v = this.world.smoke[Math.min(this.smokeRuns++, this.world.smoke.length - 1)] ?? 'green';
-        return { kind: 'smoke', verdict: verdict(v, this.now, v === 'green' ? [] : ['sse']) };
+        return { kind: 'checks', checks: { ...checks(v), run: null } };
       }
       case 'execute':
-        return { kind: 'action', outcome: this.world.outcome(cmd) };
+        return { kind: 'action', activity: `activity-${cmd.action.kind}`, outcome: this.world.outcome(cmd) };
       case 'freeze':
       case 'record-lkg':
-        return { kind: 'action', outcome: { kind: 'done', summary: `${cmd.kind} ok`, changes: [] } };
-      default:
-        return { kind: 'done' };
-    }
-  }
-
-  private run(commands: Command[], notes: string[]): void {
-    this.notes.push(...notes);
-    const queue = [...commands];
-    while (queue.length) {
-      const cmd = queue.shift() as Command;
-      this.log.push(cmd);
-      const t = onResult(this.state, this.c, cmd, this.answer(cmd), this.now, ['error-rate']);
-      this.state = t.state;
-      this.notes.push(...t.notes);
-      queue.push(...t.commands);
+        return { kind: 'action', activity: cmd.kind, outcome: { kind: 'done', summary: `${cmd.kind} ok`, changes: [] } };
+      case 'announce':
+      case 'page-on-call':
+        return { kind: 'teams', events: [] };
+      case 'locate-evidence':
+        return { kind: 'located', links: null, problem: null };
+      case 'archive':
+        return { kind: 'archived', sealed: true, manifestSha256: null, summary: 'sealed' };
+      case 'close':
+        return { kind: 'done', problem: null };
     }
   }
 
   /** Lets time pass until `until`, waking the machine at each of its deadlines. */
   advanceTo(until: number): void {
     for (;;) {
-      const wake = nextWake(this.state, this.c);
+      const wake = nextWake(this.s, this.p, this.c);
       if (wake === null || wake > until) break;
       this.now = Math.max(this.now, wake);
-      const t = onTimer(this.state, this.c, this.now);
-      this.state = t.state;
-      this.run(t.commands, t.notes);
+      this.turn((t) => onTimer(t));
     }
     this.now = Math.max(this.now, until);
   }
 
-  event(e: Omit<RunbookEvent, 'at'>): void {
-    const t = onEvent(this.state, this.c, { ...e, at: this.now });
-    this.state = t.state;
-    this.run(t.commands, t.notes);
+  event(e: Inbound): void {
+    this.turn((t) => onInbound(t, e));
+  }
+
+  decide(by: string, choice: Extract<Inbound, { name: 'decision' }>['payload']['choice'], proposalId?: string): void {
+    this.event({ name: 'decision', payload: { actor: person(by), at: at(this.now), choice, ...(proposalId ? { proposalId } : {}) } });
   }
 
   messages(): string[] {
     return this.log.filter((c): c is Extract<Command, { kind: 'announce' }> => c.kind === 'announce').map((c) => c.message);
   }
+
   executed(): string[] {
     return this.log.filter((c): c is Extract<Command, { kind: 'execute' }> => c.kind === 'execute').map((c) => c.action.kind);
   }
+
+  timeline(): string[] {
+    return this.events.map((e) => ('why' in e && typeof e.why === 'string' ? `${e.type}: ${e.why}` : e.type));
+  }
 }
 
-const release = { current: 'api-2026.11.3', lkg: 'api-2026.11.2', deployedAt: new Date(T0 - 60 * MIN).toISOString(), migrations: [] };
+const release: ReleaseState = { current: 'api-2026.11.3', lkg: 'api-2026.11.2', deployedAt: new Date(T0 - 60 * MIN).toISOString(), migrations: [] };
 const done = (c: Extract<Command, { kind: 'execute' }>): ActionOutcome => ({ kind: 'done', summary: `${c.action.kind} done`, changes: [] });
-const apiWorld = (smoke: Verdict['verdict'][]): World => ({
-  snapshot: { verdict: verdict('red', T0, ['sse']), changes: [], api: release, web: null, problems: [] },
+const apiWorld = (smoke: CheckFacts['verdict'][]): World => ({ snapshot: { checks: checks('red'), changes: [], api: release }, smoke, outcome: done });
+const flagWorld = (smoke: CheckFacts['verdict'][]): World => ({
+  snapshot: { checks: checks('red'), changes: [{ kind: 'flag', key: 'EnableLegacyHttpSse', at: new Date(T0 - 20 * MIN).toISOString(), before: false, after: true, actor: 'sam' }], api: release },
   smoke,
   outcome: done,
 });
@@ -145,9 +188,9 @@ describe('runbook', () => {
   it('declares, snapshots and proposes within the first minutes', () => {
     const d = new Driver(apiWorld(['green']));
     expect(d.messages()).toEqual(['declared', 'proposal']);
-    expect(d.state.phase).toBe('deciding');
-    expect(d.state.proposal?.path).toBe('api-to-lkg');
-    expect(d.state.decisionDueAt).toBe(T0 + 10 * MIN);
+    expect(d.s.phase).toBe('deciding');
+    expect(d.s.proposal?.path).toBe('api-to-lkg');
+    expect(decisionDueAt(d.s, config)).toBe(T0 + 10 * MIN);
   });
 
   it('P1: nobody decides in 10 minutes -> freezes deploys and rolls back to LKG, then verifies, monitors 60 min and resolves', () => {
@@ -157,12 +200,14 @@ describe('runbook', () => {
     d.advanceTo(T0 + 10 * MIN);
     expect(d.log.map((c) => c.kind)).toContain('freeze');
     expect(d.executed()).toEqual(['api-to-lkg']);
-    expect(d.state).toMatchObject({ choice: 'api-to-lkg', decidedBy: 'incident-bot (timebox)', rolledBack: true });
+    expect(d.s.decision).toMatchObject({ choice: 'api-to-lkg', by: null, automatic: true });
+    expect(d.s.rolledBack).toBe(true);
     expect(d.messages()).toEqual(['declared', 'proposal', 'rollback-started', 'stabilized']);
-    expect(d.state.phase).toBe('monitoring');
-    expect(d.state.monitoringEndsAt).toBe(T0 + 10 * MIN + 60 * MIN);
+    expect(d.s.phase).toBe('monitoring');
+    expect(d.s.windows.at(-1)?.endsAt).toBe(T0 + 10 * MIN + 60 * MIN);
     d.advanceTo(T0 + 71 * MIN);
-    expect(d.state.phase).toBe('closed');
+    expect(d.s.phase).toBe('closed');
+    expect(d.s.resolution).toMatchObject({ automatic: true, at: T0 + 70 * MIN });
     expect(d.messages().slice(-2)).toEqual(['rollback-executed', 'resolved']);
     // Freeze lifted; no new LKG recorded after a rollback.
     expect(d.log.filter((c) => c.kind === 'freeze').map((c) => (c as { on: boolean }).on)).toEqual([true, false]);
@@ -173,13 +218,14 @@ describe('runbook', () => {
   it('reissues the proposal with links for the new deadline when a person extends the decision timebox', () => {
     const d = new Driver(apiWorld(['green']));
     d.advanceTo(T0 + 8 * MIN);
-    d.event({ kind: 'extend', actor: 'riley', timebox: 'decision', minutes: 5 });
-    expect(d.state.decisionDueAt).toBe(T0 + 15 * MIN);
-    const proposals = d.log.filter((c): c is Extract<Command, { kind: 'announce' }> => c.kind === 'announce' && c.message === 'proposal');
-    expect(proposals.map((c) => c.data.decisionDueAt)).toEqual([new Date(T0 + 10 * MIN).toISOString(), new Date(T0 + 15 * MIN).toISOString()]);
-    expect(proposals.map((c) => c.data.proposalId)).toEqual(['proposal-1', 'proposal-1']);
-    expect(new Set(proposals.map((c) => c.step)).size).toBe(2);
-    expect(proposals[1]?.text).toMatch(/^Decision timebox extended by 5 min by riley\./);
+    d.event({ name: 'extend', payload: { actor: person('riley'), at: at(d.now), timebox: 'decision', minutes: 5 } });
+    expect(decisionDueAt(d.s, config)).toBe(T0 + 15 * MIN);
+    const proposals = d.events.filter((e): e is Extract<IncidentEvent, { type: 'proposal-issued' }> => e.type === 'proposal-issued');
+    expect(proposals.map((e) => e.decisionDueAt)).toEqual([T0 + 10 * MIN, T0 + 15 * MIN]);
+    expect(proposals.map((e) => e.proposalId)).toEqual(['proposal-1', 'proposal-1']);
+    const cards = d.log.filter((c) => c.kind === 'announce' && c.message === 'proposal');
+    expect(new Set(cards.map((c) => c.step)).size).toBe(2);
+    expect(proposals[1]?.why).toBe('Decision timebox extended by 5 min by riley.');
     // The old deadline no longer rolls back; the new one does.
     d.advanceTo(T0 + 14 * MIN);
     expect(d.executed()).toEqual([]);
@@ -189,60 +235,48 @@ describe('runbook', () => {
 
   it('P2 reminder: escalates and reissues the proposal with links for the next deadline', () => {
     const d = new Driver(apiWorld(['green']), 'P2');
-    const due = d.state.decisionDueAt ?? 0;
+    const due = decisionDueAt(d.s, config);
     d.advanceTo(due);
     expect(d.executed()).toEqual([]);
     expect(d.messages().slice(-2)).toEqual(['escalation', 'proposal']);
-    const last = d.log.filter((c): c is Extract<Command, { kind: 'announce' }> => c.kind === 'announce' && c.message === 'proposal').at(-1);
-    expect(last?.data.decisionDueAt).toBe(new Date(d.state.decisionDueAt ?? 0).toISOString());
-    expect(d.state.decisionDueAt).toBeGreaterThan(due);
+    expect(d.s.escalations.at(-1)?.reason).toBe('no-decision');
+    expect(decisionDueAt(d.s, config)).toBeGreaterThan(due);
+    expect(d.s.proposal?.decisionDueAt).toBe(due + 20 * MIN);
   });
 
   it('sets the postmortem due date 3 business days after the resolution (skipping the weekend) and ends', () => {
     const d = new Driver(apiWorld(['green']));
-    d.event({ kind: 'resolve', actor: 'riley' });
-    expect(d.state.phase).toBe('closed');
+    d.event({ name: 'resolve', payload: { actor: person('riley'), at: at(d.now) } });
+    expect(d.s.phase).toBe('closed');
     // Resolved Friday 20 Nov -> due Wednesday 25 Nov.
-    expect(new Date(d.state.postmortemDueAt ?? 0).toISOString().slice(0, 10)).toBe('2026-11-25');
-    expect(d.log.find((c) => c.kind === 'announce' && c.message === 'resolved')).toMatchObject({ data: { postmortemDueAt: '2026-11-25T10:00:00.000Z' } });
-    expect(d.state.done).toBe(true);
-    expect(nextWake(d.state, config)).toBeNull();
+    expect(at(d.s.resolution?.postmortemDueAt ?? 0)).toBe('2026-11-25T10:00:00.000Z');
+    expect(d.s.resolution).toMatchObject({ automatic: false, by: { id: 'riley' } });
+    expect(nextWake(d.s, d.p, config)).toBeNull();
   });
 
   it('closes so that the sealed pack holds the whole story: rollback executed, freeze lifted, resolved, then the archive', () => {
     const d = new Driver(apiWorld(['green']));
-    d.event({ kind: 'rollback', actor: 'riley', reason: 'customers failing' });
+    d.event({ name: 'rollback', payload: { actor: person('riley'), at: at(d.now), reason: 'customers failing' } });
     d.advanceTo(d.now);
-    expect(d.state.phase).toBe('monitoring');
+    expect(d.s.phase).toBe('monitoring');
     const before = d.log.length;
-    d.event({ kind: 'resolve', actor: 'riley' });
+    d.event({ name: 'resolve', payload: { actor: person('riley'), at: at(d.now) } });
     const close = d.log.slice(before).map((c) => (c.kind === 'announce' ? `announce:${c.message}` : c.kind === 'freeze' ? `freeze:${c.on ? 'on' : 'off'}` : c.kind));
-    expect(close).toEqual(['announce:rollback-executed', 'freeze:off', 'announce:resolved', 'archive', 'close']);
+    expect(close).toEqual(['locate-evidence', 'announce:rollback-executed', 'freeze:off', 'announce:resolved', 'archive', 'close']);
   });
 
   it('config revert that re-stabilises: no app rollback, and the release becomes the new LKG after the window', () => {
-    const world: World = {
-      snapshot: {
-        verdict: verdict('red', T0, ['sse']),
-        changes: [{ kind: 'flag', key: 'EnableLegacyHttpSse', at: new Date(T0 - 20 * MIN).toISOString(), before: false, after: true, actor: 'sam' }],
-        api: release,
-        web: null,
-        problems: [],
-      },
-      smoke: ['green'],
-      outcome: done,
-    };
-    const d = new Driver(world);
-    expect(d.state.proposal?.path).toBe('revert-config');
+    const d = new Driver(flagWorld(['green']));
+    expect(d.s.proposal?.path).toBe('revert-config');
     d.advanceTo(T0 + 4 * MIN);
-    d.event({ kind: 'decision', actor: 'riley', choice: 'accept-proposal', proposalId: d.state.proposal?.id ?? '' });
+    d.decide('riley', 'accept-proposal', d.s.proposal?.id);
     expect(d.executed()).toEqual(['set-flag']);
     expect(d.log.some((c) => c.kind === 'freeze')).toBe(false);
-    expect(d.state.phase).toBe('verifying');
+    expect(d.s.phase).toBe('verifying');
     d.advanceTo(d.now);
-    expect(d.state.phase).toBe('monitoring');
+    expect(d.s.phase).toBe('monitoring');
     d.advanceTo(T0 + 4 * MIN + 61 * MIN);
-    expect(d.state.phase).toBe('closed');
+    expect(d.s.phase).toBe('closed');
     expect(d.log.some((c) => c.kind === 'record-lkg')).toBe(true);
     expect(d.messages()).not.toContain('rollback-executed');
     // The LKG record and the resolution come before the archive, so both are in the sealed pack.
@@ -253,55 +287,39 @@ describe('runbook', () => {
   it("gives a message until the current phase's deadline to get through, between 1 and 5 minutes", () => {
     const d = new Driver(apiWorld(['green']));
     // Deciding: the decision is due at T0 + 10 min.
-    expect(messageDeadline(d.state, config, T0)).toBe(T0 + MESSAGE_WAIT_MAX_MS);
-    expect(messageDeadline(d.state, config, T0 + 7 * MIN)).toBe(T0 + 10 * MIN);
-    expect(messageDeadline(d.state, config, T0 + 9.9 * MIN)).toBe(T0 + 9.9 * MIN + MESSAGE_WAIT_MIN_MS);
+    expect(messageDeadline(d.s, d.p, config, T0)).toBe(T0 + MESSAGE_WAIT_MAX_MS);
+    expect(messageDeadline(d.s, d.p, config, T0 + 7 * MIN)).toBe(T0 + 10 * MIN);
+    expect(messageDeadline(d.s, d.p, config, T0 + 9.9 * MIN)).toBe(T0 + 9.9 * MIN + MESSAGE_WAIT_MIN_MS);
     // Containing a rollback (recovery timebox 30 min): bounded by the maximum.
-    d.event({ kind: 'rollback', actor: 'riley', reason: 'customers failing' });
-    expect(messageDeadline(d.state, config, d.now)).toBe(d.now + MESSAGE_WAIT_MAX_MS);
+    d.event({ name: 'rollback', payload: { actor: person('riley'), at: at(d.now), reason: 'customers failing' } });
+    expect(messageDeadline(d.s, d.p, config, d.now)).toBe(d.now + MESSAGE_WAIT_MAX_MS);
     // Resolved: no timebox left, the maximum.
-    d.event({ kind: 'resolve', actor: 'riley' });
-    expect(messageDeadline(d.state, config, d.now)).toBe(d.now + MESSAGE_WAIT_MAX_MS);
+    d.event({ name: 'resolve', payload: { actor: person('riley'), at: at(d.now) } });
+    expect(messageDeadline(d.s, d.p, config, d.now)).toBe(d.now + MESSAGE_WAIT_MAX_MS);
   });
 
   it('rolls back when a config revert does not re-stabilise within 15 minutes', () => {
-    const world: World = {
-      snapshot: {
-        verdict: verdict('red', T0, ['sse']),
-        changes: [{ kind: 'config', key: 'Network:SseKeepAliveSeconds', at: new Date(T0 - 20 * MIN).toISOString(), before: '10', after: '60', actor: 'alex' }],
-        api: release,
-        web: null,
-        problems: [],
-      },
-      smoke: ['red', 'red', 'red', 'red', 'red', 'red', 'red', 'red', 'red', 'green'],
-      outcome: done,
-    };
+    const world: World = { ...flagWorld(['red', 'red', 'red', 'red', 'red', 'red', 'red', 'red', 'red', 'green']), snapshot: { ...flagWorld([]).snapshot, changes: [{ kind: 'config', key: 'Network:SseKeepAliveSeconds', at: new Date(T0 - 20 * MIN).toISOString(), before: '10', after: '60', actor: 'alex' }] } };
     const d = new Driver(world);
-    d.event({ kind: 'decision', actor: 'riley', choice: 'revert-config' });
+    d.decide('riley', 'revert-config');
     expect(d.executed()).toEqual(['set-config']);
     d.advanceTo(T0 + 15 * MIN - 1);
     expect(d.executed()).toEqual(['set-config']);
     d.advanceTo(T0 + 15 * MIN);
     expect(d.executed()).toEqual(['set-config', 'api-to-lkg']);
-    expect(d.notes.join('\n')).toContain('Containment did not re-stabilise in time');
+    expect(d.timeline()).toContain('containment-started: containment did not re-stabilise within 15 min');
+    // The first containment missed its timebox; the rollback has its own (the RB-02 rollback target).
+    expect(d.s.containments.map((c) => [c.timebox, c.supersededAt])).toEqual([
+      ['containment', T0 + 15 * MIN],
+      ['recovery', null],
+    ]);
   });
 
   it('re-opens containment on a regression during monitoring (rolls back if not done yet)', () => {
-    const world: World = {
-      snapshot: {
-        verdict: verdict('red', T0, ['sse']),
-        changes: [{ kind: 'flag', key: 'EnableLegacyHttpSse', at: new Date(T0 - 20 * MIN).toISOString(), before: false, after: true, actor: 'sam' }],
-        api: release,
-        web: null,
-        problems: [],
-      },
-      smoke: ['green', 'green', 'red', 'green'],
-      outcome: done,
-    };
-    const d = new Driver(world);
-    d.event({ kind: 'decision', actor: 'riley', choice: 'accept-proposal' });
+    const d = new Driver(flagWorld(['green', 'green', 'red', 'green']));
+    d.decide('riley', 'accept-proposal');
     d.advanceTo(T0 + 12 * MIN);
-    expect(d.state.regressions).toBe(1);
+    expect(d.s.regressions).toBe(1);
     expect(d.executed()).toEqual(['set-flag', 'api-to-lkg']);
   });
 
@@ -310,65 +328,87 @@ describe('runbook', () => {
     d.advanceTo(T0 + 20 * MIN);
     expect(d.executed()).toEqual([]);
     expect(d.messages()).toContain('escalation');
-    expect(d.state.decisionReminders).toBe(1);
+    expect(d.p.decisionReminders).toBe(1);
     d.advanceTo(T0 + 25 * MIN);
-    d.event({ kind: 'decision', actor: 'sam', choice: 'api-to-lkg' });
+    d.decide('sam', 'api-to-lkg');
     expect(d.executed()).toEqual(['api-to-lkg']);
   });
 
-  it('escalates an unacknowledged P1 along the chain once; an ack stops it', () => {
+  it('escalates an unacknowledged P1 along the chain once; an acknowledgement stops it, and so does a decision by a person', () => {
+    const ackEscalations = (dr: Driver) => dr.log.filter((c) => c.kind === 'announce' && c.message === 'escalation' && c.step.startsWith('announce/escalation/ack/'));
     const d = new Driver(apiWorld(['green']));
-    d.event({ kind: 'decision', actor: 'riley', choice: 'monitor-only' });
-    const escalations = (dr: Driver) => dr.log.filter((c) => c.kind === 'announce' && c.message === 'escalation' && c.step.startsWith('announce/escalation/ack/'));
     d.advanceTo(T0 + 15 * MIN);
-    expect(escalations(d)).toEqual([expect.objectContaining({ data: { notify: ['deputy@contoso.example'] } })]);
+    expect(ackEscalations(d)).toEqual([expect.objectContaining({ reason: 'no-ack', people: ['deputy@contoso.example'] })]);
     d.advanceTo(T0 + 40 * MIN);
-    expect(escalations(d)).toHaveLength(1);
+    expect(ackEscalations(d)).toHaveLength(1);
+
     const acked = new Driver(apiWorld(['green']));
-    acked.event({ kind: 'ack', actor: 'riley' });
+    acked.event({ name: 'ack', payload: { actor: person('riley'), at: at(acked.now) } });
     acked.advanceTo(T0 + 20 * MIN);
-    expect(escalations(acked)).toHaveLength(0);
+    expect(ackEscalations(acked)).toHaveLength(0);
+
+    // A person's decision is an acknowledgement: someone is on it.
+    const decided = new Driver(apiWorld(['green']));
+    decided.advanceTo(T0 + 2 * MIN);
+    decided.decide('riley', 'monitor-only');
+    decided.advanceTo(T0 + 40 * MIN);
+    expect(ackEscalations(decided)).toHaveLength(0);
+    expect(decided.s.engagedAt).toBe(T0 + 2 * MIN);
   });
 
   it('posts status updates on the severity cadence until resolved', () => {
     const d = new Driver(apiWorld(['red']), 'P2');
-    d.event({ kind: 'decision', actor: 'riley', choice: 'monitor-only' });
+    d.decide('riley', 'monitor-only');
     d.advanceTo(T0 + 95 * MIN);
     const updates = d.log.filter((c) => c.kind === 'announce' && c.message === 'update');
     expect(updates.length).toBe(3);
-    d.event({ kind: 'resolve', actor: 'riley' });
+    d.event({ name: 'resolve', payload: { actor: person('riley'), at: at(d.now) } });
     d.advanceTo(T0 + 200 * MIN);
     expect(d.log.filter((c) => c.kind === 'announce' && c.message === 'update')).toHaveLength(3);
   });
 
   it('ignores a decision that answers an older proposal, and a second rollback request', () => {
     const d = new Driver(apiWorld(['green']));
-    d.event({ kind: 'decision', actor: 'sam', choice: 'api-to-lkg', proposalId: 'proposal-old' });
+    d.decide('sam', 'api-to-lkg', 'proposal-old');
     expect(d.executed()).toEqual([]);
-    expect(d.notes.join('\n')).toContain('answered an older proposal');
-    d.event({ kind: 'rollback', actor: 'riley', reason: 'customers failing' });
-    d.event({ kind: 'rollback', actor: 'sam', reason: 'again' });
+    expect(d.events.at(-1)).toMatchObject({ type: 'ignored', why: 'it answered an older proposal (proposal-old); the current one is proposal-1' });
+    d.event({ name: 'rollback', payload: { actor: person('riley'), at: at(d.now), reason: 'customers failing' } });
+    d.event({ name: 'rollback', payload: { actor: person('sam'), at: at(d.now), reason: 'again' } });
     expect(d.executed()).toEqual(['api-to-lkg']);
-    expect(d.notes.join('\n')).toContain('already rolled back');
+    expect(d.events.at(-1)).toMatchObject({ type: 'ignored', why: 'production already runs the last known good release' });
   });
 
   it('extends the monitoring window when the alert fires again, and on request', () => {
     const d = new Driver(apiWorld(['green']));
-    d.event({ kind: 'decision', actor: 'riley', choice: 'accept-proposal' });
-    const ends = d.state.monitoringEndsAt ?? 0;
+    d.decide('riley', 'accept-proposal');
+    const ends = d.s.windows.at(-1)?.endsAt ?? 0;
     d.advanceTo(T0 + 50 * MIN);
-    d.event({ kind: 'alert', actor: 'azure-monitor', condition: 'Fired' });
-    expect(d.state.monitoringEndsAt).toBe(T0 + 50 * MIN + 30 * MIN);
-    d.event({ kind: 'extend', actor: 'riley', timebox: 'monitoring', minutes: 10 });
-    expect(d.state.monitoringEndsAt).toBe(T0 + 90 * MIN);
-    expect(ends).toBeLessThan(d.state.monitoringEndsAt ?? 0);
+    const alert = { dedupeKey: 'a2|Fired', receivedAt: at(d.now), payloadRef: null, severity: { level: 'P1' as const, reasons: [], triggers: [] } };
+    const signal = { alertId: 'a2', rule: 'prod-5xx', azureSeverity: null, signalType: null, condition: 'Fired' as const, monitoringService: null, kind: 'metric', firedAt: at(d.now), resolvedAt: null, description: null, targets: [], configurationItems: [], metrics: [], query: null, activity: null, properties: {}, contextProblems: [] };
+    d.event({ name: 'alert', payload: { ...alert, signal } });
+    expect(d.s.windows.at(-1)?.endsAt).toBe(T0 + 50 * MIN + 30 * MIN);
+    d.event({ name: 'extend', payload: { actor: person('riley'), at: at(d.now), timebox: 'monitoring', minutes: 10 } });
+    expect(d.s.windows.at(-1)?.endsAt).toBe(T0 + 90 * MIN);
+    expect(ends).toBeLessThan(d.s.windows.at(-1)?.endsAt ?? 0);
   });
 
-  it('escalates when a rollback is refused (no LKG recorded) instead of pretending', () => {
+  it('escalates when a rollback is refused (no LKG recorded), by that reason, and never counts it as a rollback', () => {
     const world = { ...apiWorld(['red']), outcome: (): ActionOutcome => ({ kind: 'refused', summary: 'No LKG is recorded for Prod/api', reason: 'no-lkg' }) };
     const d = new Driver(world);
     d.advanceTo(T0 + 10 * MIN);
-    expect(d.state.rolledBack).toBe(false);
-    expect(d.messages()).toContain('escalation');
+    expect(d.s.rolledBack).toBe(false);
+    expect(d.s.escalations.map((e) => e.reason)).toContain('action-refused');
+    // The refused rollback is not tried again on its own at the recovery deadline: people are asked.
+    d.advanceTo(T0 + 41 * MIN);
+    expect(d.executed()).toEqual(['api-to-lkg']);
+    expect(d.s.escalations.map((e) => e.reason)).toContain('not-recovered');
+  });
+
+  it('the machine keeps no fact of its own: the record rebuilt from the events is the one it decided on', () => {
+    const d = new Driver(flagWorld(['red', 'green', 'green', 'red', 'green']));
+    d.decide('riley', 'accept-proposal');
+    d.advanceTo(T0 + 90 * MIN);
+    expect(deriveIncident(d.events)).toEqual(d.s);
+    expect(d.events.map((e) => e.seq)).toEqual(d.events.map((_, i) => i));
   });
 });

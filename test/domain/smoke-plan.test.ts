@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { SmokeSuiteOutput } from '../../src/activities/smoke.contracts.js';
 import { Environment, ServiceEntry } from '../../src/config/policy.js';
 import type { CheckResult } from '../../src/domain/smoke-checks.js';
-import { areaOf, runbookVerdictOf, smokeRunOf, smokeTargetsOf, smokeThresholdsOf } from '../../src/domain/smoke-plan.js';
+import { areasOf, checkFactsOf, probeStates, smokeRunOf, smokeTargetsOf, smokeThresholdsOf } from '../../src/domain/smoke-plan.js';
 
 const entry = (endpoints: unknown) => ServiceEntry.parse({ service: 'admin-api', environment: 'Prod', endpoints });
 const endpointsOf = (e: unknown) => {
@@ -85,7 +85,12 @@ describe('thresholds', () => {
 const http = { method: 'GET', status: 200, contentType: 'application/json', headersMs: 3, latencyMs: 5, bytesRead: 40, truncated: false, error: null };
 const base = { baseUrl: 'https://api.contoso.test', requestedAt: '2026-01-01T00:00:00.000Z', durationMs: 12, findings: [] };
 
-function healthResult(target: string, ready: { status: number | null; bodyStatus: 'green' | 'red' | null }, outcome: CheckResult['outcome']): CheckResult {
+function healthResult(
+  target: string,
+  ready: { status: number | null; bodyStatus: 'green' | 'red' | null },
+  outcome: CheckResult['outcome'],
+  live: { status: number | null; bodyStatus: 'green' | 'red' | null } = { status: 200, bodyStatus: 'green' },
+): CheckResult {
   const ep = (role: 'liveness' | 'readiness', status: number | null, bodyStatus: 'green' | 'red' | null) => ({
     ...http,
     status,
@@ -96,7 +101,7 @@ function healthResult(target: string, ready: { status: number | null; bodyStatus
     components: [],
     bodySample: null,
   });
-  return { kind: 'health', ...base, target, check: 'health', outcome, endpoints: [ep('liveness', 200, 'green'), ep('readiness', ready.status, ready.bodyStatus)] };
+  return { kind: 'health', ...base, target, check: 'health', outcome, endpoints: [ep('liveness', live.status, live.bodyStatus), ep('readiness', ready.status, ready.bodyStatus)] };
 }
 
 function sseResult(ttfbMs: number, maxGapMs: number, trailing: number, outcome: CheckResult['outcome']): CheckResult {
@@ -137,9 +142,19 @@ describe('from the suite to the runbook', () => {
       sseResult(240, 2_000, 18_000, 'pass'),
     ];
     const out: SmokeSuiteOutput = { verdict: 'red', reasons: ['api/production health: /ready answered 503'], targets: [], results, startedAt: base.requestedAt, finishedAt: base.requestedAt };
-    expect(areaOf(results[0] as CheckResult)).toBe('ready');
-    expect(areaOf(healthResult('api/production', { status: 200, bodyStatus: 'green' }, 'fail'))).toBe('health');
-    expect(runbookVerdictOf(out, 42)).toEqual({ verdict: 'red', reasons: out.reasons, failing: ['ready', 'web', 'sse'], sseTtfbMs: 240, heartbeatMs: 18_000, at: 42 });
+    expect(areasOf(results[0] as CheckResult)).toEqual(['ready']);
+    expect(checkFactsOf(out)).toEqual({ verdict: 'red', reasons: out.reasons, failing: ['ready', 'web', 'sse'], liveness: 'green', readiness: 'red', sse: { ttfbMs: 240, heartbeatMs: 18_000 } });
+  });
+
+  it('judges /healthz and /ready each on its own: a failing readiness never hides a failing liveness', () => {
+    const both = healthResult('api/production', { status: 503, bodyStatus: 'red' }, 'fail', { status: 503, bodyStatus: 'red' });
+    expect(areasOf(both)).toEqual(['health', 'ready']);
+    expect(probeStates([both])).toEqual({ liveness: 'red', readiness: 'red' });
+    // A web target's health is the web's, not the API's liveness.
+    expect(probeStates([healthResult('web/production', { status: 503, bodyStatus: 'red' }, 'fail', { status: 503, bodyStatus: 'red' })])).toEqual({ liveness: 'unknown', readiness: 'unknown' });
+    const unreachable = healthResult('api/production', { status: 200, bodyStatus: 'green' }, 'error', { status: null, bodyStatus: null });
+    expect(probeStates([unreachable])).toEqual({ liveness: 'red', readiness: 'green' });
+    expect(probeStates([])).toEqual({ liveness: 'unknown', readiness: 'unknown' });
   });
 
   it('archives one line per check with its headline measurements', () => {

@@ -42,6 +42,8 @@ export interface TestHostOptions {
   logLevel?: LogLevel;
   /** A fixed port (default: a free one). */
   port?: number;
+  /** Long-timer limits (default: the Azure Storage provider's, 6 days / 3-day chunks). */
+  longTimers?: { maximumMs: number; intervalMs: number };
 }
 
 export class TestHost {
@@ -158,10 +160,12 @@ export async function startTestHost(options: TestHostOptions): Promise<TestHost>
     appRoot: options.appRoot ?? conformanceApp,
     port: options.port ?? 0,
     clock: options.clock ?? new ManualClock(Date.UTC(2026, 0, 1)),
-    enforceKeys: options.enforceKeys ?? false,
+    // Unset: as the CLI does (keys are checked when DEVHOST_FUNCTION_KEYS is set).
+    ...(options.enforceKeys !== undefined ? { enforceKeys: options.enforceKeys } : {}),
     azurite: 'off',
     loadLocalSettings: false,
     logger,
+    ...(options.longTimers ? { longTimers: options.longTimers } : {}),
   });
   return new TestHost(host, hubName, logs);
 }

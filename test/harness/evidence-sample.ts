@@ -7,8 +7,13 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { Actor } from '../../src/domain/actor.js';
 import type { ArtifactInputIn, IncidentRecordInput, PackRef, SmokeRun } from '../../src/domain/evidence.js';
 import type { TimelineEntry } from '../../src/domain/incident.js';
+import { deriveIncident, type CheckFacts, type IncidentEvent, type NewEvent } from '../../src/domain/incident-record.js';
+import { timelineOf } from '../../src/domain/incident-timeline.js';
+import { incidentRecordOf } from '../../src/domain/runbook-evidence.js';
+import { addBusinessDays } from '../../src/domain/timeboxes.js';
 import { repoRoot } from './devhost.js';
 
 export const SAMPLE_ID = 'inc-prod-api-5f3c2a91d0';
@@ -21,48 +26,104 @@ export function sampleRef(overrides: Partial<PackRef> = {}): PackRef {
   return { incidentId: SAMPLE_ID, environment: 'Prod', service: 'api', severity: 'P1', release: 'r42', declaredAt: at('09:03:05'), ...overrides };
 }
 
-export function sampleRecord(overrides: Partial<IncidentRecordInput> = {}): IncidentRecordInput {
-  return {
-    summary: {
+const MIN = 60_000;
+const ms = (hhmmss: string): number => Date.parse(at(hhmmss));
+const boxes = {
+  P1: { ackMinutes: 15, decisionMinutes: 10, noDecision: 'rollback', containmentMinutes: 15, recoveryMinutes: 30, monitoringMinutes: 60, updateEveryMinutes: 15 },
+  P2: { ackMinutes: 30, decisionMinutes: 20, noDecision: 'escalate', containmentMinutes: 30, recoveryMinutes: 30, monitoringMinutes: 30, updateEveryMinutes: 30 },
+  P3: { ackMinutes: 120, decisionMinutes: 120, noDecision: 'escalate', containmentMinutes: 240, recoveryMinutes: 60, monitoringMinutes: 30, updateEveryMinutes: 120 },
+} as const;
+const person = (id: string, name: string): Actor => ({ id, name, via: 'api', verified: true });
+const DANA = person('dana@contoso.com', 'Dana Reyes');
+const checks = (verdict: 'green' | 'degraded' | 'red', ttfbMs: number): CheckFacts => ({
+  verdict,
+  reasons: verdict === 'green' ? ['all checks passed'] : verdict === 'red' ? ['api/production health: /ready answered 503 (config store unreachable)'] : [`api/production sse: first event after ${ttfbMs} ms, budget 200 ms`],
+  failing: verdict === 'red' ? ['ready', 'contract'] : [],
+  liveness: 'green',
+  readiness: verdict === 'red' ? 'red' : 'green',
+  sse: { ttfbMs, heartbeatMs: 9100 },
+});
+const api = { kind: 'api-to-lkg' as const, from: 'r42', to: 'r41', reason: 'no decision within 10 min (P1: if in doubt, roll back)' };
+
+/**
+ * The sample incident as the orchestration records it: Prod API 5xx after release r42; nobody
+ * decided in 10 minutes, so the runbook rolled the API back to r41; checks green at 09:19; a
+ * 60-minute monitoring window with one SSE blip; resolved by Dana Reyes.
+ */
+export function sampleEvents(): IncidentEvent[] {
+  const list: NewEventAt[] = [
+    {
+      type: 'declared',
+      at: ms('09:03:05'),
       incidentId: SAMPLE_ID,
       service: 'api',
       environment: 'Prod',
-      severity: 'P1',
-      status: 'resolved',
-      phase: 'resolved',
       summary: 'Admin API 5xx above 1 % after release r42 (SSE first event slow)',
       source: 'alert',
-      declaredAt: at('09:03:05'),
-      updatedAt: at('10:19:10'),
-      resolvedAt: at('10:19:10'),
-      alerts: 3,
-      acknowledgedBy: 'Dana Reyes (dana@contoso.com)',
+      by: { id: 'prod-api-http5xx-rate', via: 'alert' },
+      impact: ['api', 'SSE streams', 'admin portal pages /jobs and /flags'],
+      severity: 'P1',
+      reasons: ['5xx rate: 2.7 % > 1 % over 5 min: RB-03 P1 trigger'],
+      drill: false,
+      timeboxes: boxes,
+      postmortemDueBusinessDays: 3,
+      alert: { dedupeKey: 'a1b2c3d4-0002|Fired', rule: 'prod-api-http5xx-rate', condition: 'Fired', firedAt: ms('09:02:10'), receivedAt: ms('09:03:04'), level: 'P1', reasons: [], triggers: ['error-rate'], payloadRef: null },
     },
+    { type: 'checks-run', at: ms('09:04:00'), purpose: 'snapshot', run: null, ...checks('red', 420) },
+    {
+      type: 'snapshot-taken',
+      at: ms('09:04:00'),
+      changes: [],
+      api: { current: 'r42', lkg: 'r41', deployedAt: at('08:51:00'), migrations: [] },
+      web: null,
+      problems: [],
+      lookbackMinutes: 720,
+      seen: ['smoke checks red (api/production health: /ready answered 503 (config store unreachable))', 'no flag/config change in the last 12 h', 'api (Prod): production runs r42 (build b42); staging runs r41 (build b41)'],
+    },
+    { type: 'proposal-issued', at: ms('09:04:00'), proposalId: 'proposal-1', path: 'api-to-lkg', steps: [api], reasons: ['API symptoms since release r42: roll the API back to r41 (RB-02 step 2)'], actionItems: [], decisionDueAt: ms('09:13:05'), why: null },
+    { type: 'alert-received', at: ms('09:05:40'), alert: { dedupeKey: 'a1b2c3d4-0003|Fired', rule: 'prod-api-sse-ttfb', condition: 'Fired', firedAt: ms('09:05:30'), receivedAt: ms('09:05:40'), level: 'P1', reasons: [], triggers: ['sse-ttfb'], payloadRef: null } },
+    { type: 'acknowledged', at: ms('09:09:30'), by: DANA, role: 'ic' },
+    { type: 'acknowledged', at: ms('09:10:00'), by: person('sam@contoso.com', 'Sam Okafor'), role: 'deputy' },
+    { type: 'acknowledged', at: ms('09:10:30'), by: person('lee@contoso.com', 'Lee Chen'), role: 'scribe' },
+    { type: 'decided', at: ms('09:13:05'), by: null, choice: 'api-to-lkg', proposalId: 'proposal-1', reason: null, why: 'nobody decided within 10 min (P1: if in doubt, roll back)' },
+    { type: 'containment-started', at: ms('09:13:05'), choice: 'api-to-lkg', steps: [{ step: 'contain/api-to-lkg/lkg/2', action: api }], why: 'nobody decided within the timebox', rollback: true, dueAt: ms('09:13:05') + 30 * MIN, timebox: 'recovery' },
+    { type: 'action-completed', at: ms('09:13:20'), step: 'freeze/on', action: 'freeze', activity: 'appService_setDeployFreeze', mode: 'execute', outcome: { kind: 'done', summary: 'Deploys to Prod frozen: Rollback to LKG r41.', changes: [] } },
+    {
+      type: 'action-completed',
+      at: ms('09:14:40'),
+      step: 'contain/api-to-lkg/lkg/2',
+      action: 'api-to-lkg',
+      activity: 'appService_apiToLkg',
+      mode: 'execute',
+      outcome: { kind: 'done', summary: 'api (Prod): swapped admin-api-prod/staging into production: build b42 -> LKG r41 (build b41).', changes: [{ target: 'release:Prod/api', field: 'releaseTag', before: 'r42', after: 'r41' }], executionId: '7c1e9a52-3f0b-4d7e-9a41-2b6c8d0e4f13' },
+    },
+    { type: 'action-completed', at: ms('09:14:45'), step: 'contain/web-to-lkg/lkg/3', action: 'web-to-lkg', activity: 'appService_webToLkg', mode: 'execute', outcome: { kind: 'skipped', summary: 'web (Prod): production already serves LKG r41 (build w41).', reason: 'already-lkg' } },
+    { type: 'checks-run', at: ms('09:16:00'), purpose: 'verify', run: null, ...checks('degraded', 230) },
+    { type: 'checks-run', at: ms('09:19:00'), purpose: 'verify', run: null, ...checks('green', 160) },
+    { type: 'monitoring-started', at: ms('09:19:00'), endsAt: ms('10:19:00') },
+    { type: 'checks-run', at: ms('09:49:00'), purpose: 'monitor', run: null, ...checks('degraded', 230) },
+    { type: 'checks-run', at: ms('10:19:00'), purpose: 'monitor', run: null, ...checks('green', 151) },
+    { type: 'resolved', at: ms('10:19:10'), by: DANA, summary: 'stable for 60 min on r41', why: 'resolved by Dana Reyes', postmortemDueAt: addBusinessDays(ms('10:19:10'), 3) },
+  ];
+  return list.map((e, seq): IncidentEvent => ({ ...e, seq }));
+}
+
+type NewEventAt = NewEvent & { at: number };
+
+/**
+ * incident.json of the sample, as the orchestration writes it: derived from the sample's events by
+ * the incident record (so it cannot contradict itself), with what people add (who was affected,
+ * links, action items). `overrides` bend it for rendering tests.
+ */
+export function sampleRecord(overrides: Partial<IncidentRecordInput> = {}): IncidentRecordInput {
+  const derived = incidentRecordOf(deriveIncident(sampleEvents()));
+  return {
+    ...derived,
     impact: {
       affected: ['api', 'SSE streams', 'admin portal pages /jobs and /flags'],
       users: 'All Prod admin portal users (about 240 active sessions); jobs dashboard unusable for 17 minutes',
       description: 'HTTP 5xx reached 2.7 % on admin-api-prod; /ready reported the config store unreachable',
     },
-    release: { current: 'r42', lkg: 'r41', restored: 'r41' },
-    roles: { ic: 'Dana Reyes', deputy: 'Sam Okafor', scribe: 'Lee Chen', comms: null },
-    milestones: {
-      detectedAt: at('09:02:10'),
-      declaredAt: at('09:03:05'),
-      acknowledgedAt: at('09:09:30'),
-      decidedAt: at('09:13:05'),
-      mitigatedAt: at('09:14:40'),
-      recoveredAt: at('09:19:00'),
-      resolvedAt: at('10:19:10'),
-    },
-    timeboxes: [
-      { name: 'ack', startedAt: at('09:03:05'), deadline: at('09:18:05'), metAt: at('09:09:30') },
-      { name: 'decision', startedAt: at('09:03:05'), deadline: at('09:13:05'), metAt: null },
-      { name: 'containment', startedAt: at('09:13:05'), deadline: at('09:28:05'), metAt: at('09:19:00') },
-      { name: 'recovery', startedAt: at('09:13:20'), deadline: at('09:43:20'), metAt: at('09:19:00') },
-      { name: 'monitoring', startedAt: at('09:19:00'), deadline: at('10:19:00'), metAt: at('10:19:00') },
-    ],
-    containment: { choice: 'api-to-lkg', decidedBy: 'incident-bot', at: at('09:13:05'), automatic: true, reason: 'P1 and no decision within 10 min: roll back (if in doubt, roll back)' },
-    forwardFixes: [],
     actionItems: [{ title: 'Add a contract smoke check for GET /api/jobs to the release pipeline', owner: 'Lee Chen', category: 'tests' }],
     links: [
       { label: 'Incident ticket INC-2291', url: 'https://contoso.atlassian.net/browse/INC-2291' },
@@ -72,18 +133,9 @@ export function sampleRecord(overrides: Partial<IncidentRecordInput> = {}): Inci
   };
 }
 
+/** timeline.json of the sample: the sample's events told by the timeline (./incident-timeline.ts). */
 export function sampleTimeline(): TimelineEntry[] {
-  const e = (seq: number, t: string, kind: string, actor: string, text: string): TimelineEntry => ({ seq, at: at(t), kind, actor, text });
-  return [
-    e(0, '09:03:05', 'declared', 'incident-bot', 'P1 incident declared for api in Prod: Admin API 5xx above 1 % after release r42'),
-    e(1, '09:05:40', 'alert', 'azure-monitor', 'Further alert "prod-api-sse-ttfb" (P1); the incident stays P1.'),
-    e(2, '09:09:30', 'ack', 'Dana Reyes (dana@contoso.com)', 'Acknowledged by Dana Reyes (dana@contoso.com) as IC.'),
-    e(3, '09:11:12', 'note', 'Sam Okafor (sam@contoso.com)', 'r42 shipped at 08:51 with the new config store client; /ready says the config store is unreachable.'),
-    e(4, '09:13:05', 'decision', 'incident-bot', 'Containment decision: api-to-lkg (no answer within 10 min; P1 rolls back).'),
-    e(5, '09:19:00', 'recovered', 'incident-bot', 'Smoke checks green after the rollback; monitoring for 60 min.'),
-    e(6, '09:49:20', 'note', 'Lee Chen (lee@contoso.com)', 'SSE TTFB blip to 230 ms at 09:49 during the cache warm-up; back to 150 ms.'),
-    e(7, '10:19:10', 'resolved', 'Dana Reyes (dana@contoso.com)', 'Resolved by Dana Reyes (dana@contoso.com): stable for 60 min on r41.'),
-  ];
+  return timelineOf(sampleEvents(), 'incident-bot');
 }
 
 type Status = 'pass' | 'degraded' | 'fail' | 'error';

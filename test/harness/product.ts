@@ -10,7 +10,7 @@
  *   - the TDS fake (real mssql driver) as the service's SQL target; the target app reads its
  *     feature flags from it, as the real app reads them from its database;
  *   - Teams through the local sink (a JSON-lines file), approval links signed with a test key,
- *     App Service Authentication simulated with the client-principal headers;
+ *     App Service Authentication simulated (WEBSITE_AUTH_ENABLED and the client-principal headers);
  *   - Azurite for Durable, the incident tables, the LKG registry, the freeze and the evidence.
  *
  * The policy is written by the test world (no unknown keys: the policy schema is strict) with the
@@ -22,8 +22,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { LocalSinkTeams, type SinkRecord } from '../../src/adapters/teams-sink.js';
+import { ACCESS_ROLES } from '../../src/app/access.js';
 import type { AzuriteInstance } from '../../src/devhost/azurite.js';
 import { ManualClock } from '../../src/devhost/clock.js';
+import type { LogLevel } from '../../src/devhost/logger.js';
 import { ArmFake } from '../fakes/arm-server.js';
 import { DEFAULT_FLAGS, TargetApp, type Build, type TargetFaults } from '../fakes/target-app.js';
 import { TdsFake } from '../fakes/tds-server.js';
@@ -76,9 +78,36 @@ export interface WorldOptions {
    * timing check, so it cannot flake on a loaded machine.
    */
   flagParity?: boolean;
+  /** What the dev host keeps in `host.logs` (default: warnings and errors). */
+  logLevel?: LogLevel;
+  /** Scales every timebox and the escalation delay (1 = RB-03's minutes; the real engine runs in seconds). */
+  timeScale?: number;
 }
 
+/** What the world needs of the host that runs the app: the dev host, or the real Durable extension. */
+export interface WorldHost {
+  readonly baseUrl: string;
+  fetch(pathAndQuery: string, init?: RequestInit): Promise<Response>;
+  json<T = unknown>(pathAndQuery: string, init?: RequestInit): Promise<{ status: number; body: T; headers: Headers }>;
+  /** Lets in-progress work finish. */
+  settle(): Promise<void>;
+  /** Lets `ms` of the app's time pass (a manual clock moves; a real one is waited for). */
+  advance(ms: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts the host on the world's storage, task hub and settings; `at` is the time to resume at. */
+export type HostStarter<H extends WorldHost> = (w: { azurite: AzuriteInstance; hubName: string; env: Record<string, string>; logLevel: LogLevel }, at: number | undefined) => Promise<{ host: H; now: () => number }>;
+
+/** The dev host in this process, on a manual clock (START, or the time it stopped at). */
+export const devHostStarter: HostStarter<TestHost> = async (w, at) => {
+  const clock = new ManualClock(at ?? START);
+  const host = await startTestHost({ azurite: w.azurite, appRoot: repoRoot, hubName: w.hubName, clock, env: w.env, logLevel: w.logLevel });
+  return { host, now: () => clock.now() };
+};
+
 function policy(target: TargetApp, o: WorldOptions): unknown {
+  const k = o.timeScale ?? 1;
   const checks: unknown[] = [{ kind: 'contract', endpoints: [{ path: '/api/jobs', requiredFields: ['items', 'page'] }] }];
   if (o.flagParity) checks.push({ kind: 'parity', path: '/config/effective', select: 'features', expected: { ...DEFAULT_FLAGS }, critical: [LEGACY_FLAG] });
   return {
@@ -88,12 +117,12 @@ function policy(target: TargetApp, o: WorldOptions): unknown {
     triggers: [{ trigger: 'error-rate', match: { metricPattern: '5xx' }, unit: 'percent' }],
     timeboxes: {
       // RB-03: decide within 10 min, re-stabilise within 15, watch 30-60 min after recovery.
-      P1: { ackMinutes: 15, decisionMinutes: 10, noDecision: 'rollback', containmentMinutes: 15, recoveryMinutes: 30, monitoringMinutes: 30, updateEveryMinutes: 15 },
-      P2: { ackMinutes: 30, decisionMinutes: 20, noDecision: 'escalate', containmentMinutes: 30, recoveryMinutes: 30, monitoringMinutes: 30, updateEveryMinutes: 30 },
-      P3: { ackMinutes: 120, decisionMinutes: 120, noDecision: 'escalate', containmentMinutes: 240, recoveryMinutes: 60, monitoringMinutes: 30, updateEveryMinutes: 120 },
+      P1: { ackMinutes: 15 * k, decisionMinutes: 10 * k, noDecision: 'rollback', containmentMinutes: 15 * k, recoveryMinutes: 30 * k, monitoringMinutes: 30 * k, updateEveryMinutes: 15 * k },
+      P2: { ackMinutes: 30 * k, decisionMinutes: 20 * k, noDecision: 'escalate', containmentMinutes: 30 * k, recoveryMinutes: 30 * k, monitoringMinutes: 30 * k, updateEveryMinutes: 30 * k },
+      P3: { ackMinutes: 120 * k, decisionMinutes: 120 * k, noDecision: 'escalate', containmentMinutes: 240 * k, recoveryMinutes: 60 * k, monitoringMinutes: 30 * k, updateEveryMinutes: 120 * k },
     },
     approvers: [APPROVER.upn],
-    escalation: [{ afterMinutes: 15, notify: ['sre-deputy@contoso.example'], severities: ['P1'] }],
+    escalation: [{ afterMinutes: 15 * k, notify: ['sre-deputy@contoso.example'], severities: ['P1'] }],
     services: [
       {
         service: SERVICE,
@@ -121,11 +150,18 @@ function policy(target: TargetApp, o: WorldOptions): unknown {
 
 const settingsOf = (b: Build): Record<string, string> => ({ APP_BUILD_ID: b.buildId, APP_RELEASE_TAG: b.releaseTag });
 
-/** What App Service Authentication passes to the app for a signed-in person. */
-export function principal(upn: string, oid: string): Record<string, string> {
+/** Every Entra app role the app knows (src/app/access.ts). */
+export const ALL_APP_ROLES: string[] = Object.values(ACCESS_ROLES).map((r) => r.appRole);
+
+/**
+ * What App Service Authentication passes to the app for a signed-in person holding these Entra app
+ * roles (default: all of them, for tests that are not about who may do what).
+ */
+export function principal(upn: string, oid: string, roles: readonly string[] = ALL_APP_ROLES): Record<string, string> {
   const claims = [
     { typ: 'http://schemas.microsoft.com/identity/claims/objectidentifier', val: oid },
     { typ: 'preferred_username', val: upn },
+    ...roles.map((val) => ({ typ: 'roles', val })),
   ];
   return {
     'x-ms-client-principal': Buffer.from(JSON.stringify({ auth_typ: 'aad', claims, name_typ: 'name', role_typ: 'roles' })).toString('base64'),
@@ -135,22 +171,29 @@ export function principal(upn: string, oid: string): Record<string, string> {
   };
 }
 
-export class ProductWorld {
-  host!: TestHost;
+export class ProductWorld<H extends WorldHost = TestHost> {
+  host!: H;
   private alerts = 0;
 
   private constructor(
+    private starter: HostStarter<H>,
     readonly azurite: AzuriteInstance,
     readonly target: TargetApp,
     readonly arm: ArmFake,
     readonly sql: TdsFake,
     readonly dir: string,
-    readonly hubName: string,
+    public hubName: string,
     private readonly env: Record<string, string>,
     private readonly clockRef: { now: () => number },
+    private readonly logLevel: LogLevel,
   ) {}
 
-  static async start(o: WorldOptions = {}): Promise<ProductWorld> {
+  static start(o: WorldOptions = {}): Promise<ProductWorld<TestHost>> {
+    return ProductWorld.startOn(devHostStarter, o);
+  }
+
+  /** The world with the app on the host `starter` starts (the conformance suite passes the real engine). */
+  static async startOn<H extends WorldHost>(starter: HostStarter<H>, o: WorldOptions = {}): Promise<ProductWorld<H>> {
     const clockRef = { now: () => START };
     const swapped: { target?: TargetApp } = {};
     // A completed swap routes production to the other deployment: the target app swaps too.
@@ -185,24 +228,41 @@ export class ProductWorld {
       TEAMS_SINK_FILE: path.join(dir, 'teams-outbox.jsonl'),
       APPROVAL_SIGNING_KEY: randomBytes(32).toString('base64'),
       APPROVAL_IDENTITY: 'entra',
+      // App Service Authentication in front of the app: the principal headers tests send are believed.
+      WEBSITE_AUTH_ENABLED: 'True',
     };
-    const world = new ProductWorld(azurite, target, arm, sql, dir, uniqueHubName('E2e'), env, clockRef);
-    await world.startHost(new ManualClock(START));
+    const world = new ProductWorld(starter, azurite, target, arm, sql, dir, uniqueHubName('E2e'), env, clockRef, o.logLevel ?? 'warning');
+    await world.startHost(undefined);
     sql.db.seedFlag({ flagKey: LEGACY_FLAG, scope: ENV, isEnabled: false });
     sql.db.seedConfig({ configKey: 'Network:SseKeepAliveSeconds', scope: ENV, value: '10' });
     return world;
   }
 
-  private async startHost(clock: ManualClock): Promise<void> {
-    this.host = await startTestHost({ azurite: this.azurite, appRoot: repoRoot, hubName: this.hubName, clock, env: this.env, logLevel: 'warning' });
-    this.clockRef.now = () => clock.now();
+  private async startHost(at: number | undefined): Promise<void> {
+    const started = await this.starter({ azurite: this.azurite, hubName: this.hubName, env: this.env, logLevel: this.logLevel }, at);
+    this.host = started.host;
+    this.clockRef.now = started.now;
   }
 
-  /** Stops the dev host and starts a new one on the same storage and task hub, at the same time. */
-  async restart(): Promise<void> {
-    const at = this.host.clock.now();
+  /**
+   * Moves the app to another host (a new task hub; the same fakes, storage and settings). The app's
+   * modules stay loaded in this process and keep what they built from the settings, so a second
+   * world could not be started here; moving the first one can.
+   */
+  async moveTo<K extends WorldHost>(starter: HostStarter<K>): Promise<ProductWorld<K>> {
     await this.host.stop();
-    await this.startHost(new ManualClock(at));
+    const moved = this as unknown as ProductWorld<K>;
+    moved.starter = starter;
+    moved.hubName = uniqueHubName('E2e');
+    await moved.startHost(undefined);
+    return moved;
+  }
+
+  /** Stops the host and starts a new one on the same storage and task hub, at the same time. */
+  async restart(): Promise<void> {
+    const at = this.now();
+    await this.host.stop();
+    await this.startHost(at);
   }
 
   async stop(): Promise<void> {
@@ -213,7 +273,7 @@ export class ProductWorld {
   }
 
   now(): number {
-    return this.host.clock.now();
+    return this.clockRef.now();
   }
 
   /** Back to a bad release in production and the LKG in staging, no faults, flags off. */
@@ -258,8 +318,8 @@ export class ProductWorld {
    * activity results can land just after an idle point, so this settles and reads again rather
    * than trusting one settle; the limit is a safety net, not a timing assertion.
    */
-  async until(id: string, ready: (r: IncidentRead) => boolean, what = 'the expected state'): Promise<IncidentRead> {
-    const deadline = Date.now() + 20_000;
+  async until(id: string, ready: (r: IncidentRead) => boolean, what = 'the expected state', timeoutMs = 20_000): Promise<IncidentRead> {
+    const deadline = Date.now() + timeoutMs;
     let read: IncidentRead | undefined;
     while (Date.now() < deadline) {
       await this.host.settle();
@@ -271,8 +331,8 @@ export class ProductWorld {
   }
 
   /** Reads the incident once it is resolved (its resolution steps: evidence, freeze, message, done). */
-  resolved(id: string): Promise<IncidentRead> {
-    return this.until(id, (r) => r.summary.status === 'resolved', 'resolved');
+  resolved(id: string, timeoutMs?: number): Promise<IncidentRead> {
+    return this.until(id, (r) => r.summary.status === 'resolved', 'resolved', timeoutMs);
   }
 
   /** Moves the manual clock in steps (each step's timers and the work they start finish first). */

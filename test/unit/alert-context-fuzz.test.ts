@@ -4,65 +4,24 @@
  * Reading never throws; an alert that is read yields a Signal the incident input contract accepts
  * and that severity can rate; a context that fits no variant is kept raw with its problems.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseAlert } from '../../src/app/intake.js';
 import { Policy } from '../../src/config/policy.js';
 import { SignalSchema } from '../../src/domain/incident.js';
 import { classifySeverity } from '../../src/domain/severity.js';
-import { alertFixture, fixturesDir, testPolicyPath } from '../harness/alerts.js';
+import { anyContext, monitoringServices, sampleFiles, samples, type Json } from '../fuzz/payloads.js';
+import { testPolicyPath } from '../harness/alerts.js';
 
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Doc = { data: { essentials: Record<string, unknown>; alertContext: Json } };
 
-const files = readdirSync(path.join(fixturesDir, 'azure-monitor')).filter((f) => f.endsWith('.json') && f !== 'budget-legacy-schema.json');
-const fixtures = files.map((f) => alertFixture(f) as unknown as Doc);
-const services = [...new Set(fixtures.map((d) => String(d.data.essentials.monitoringService)))];
+const fixtures = samples as unknown as Doc[];
+const files = sampleFiles;
+const services = monitoringServices;
 const policy = Policy.parse(JSON.parse(readFileSync(testPolicyPath, 'utf8')));
 const severityPolicy = { azure: policy.severity.azure, whenUnsure: policy.severity.whenUnsure, triggers: [...policy.triggers, { trigger: 'latency-p95' as const, match: { rulePattern: '.' } }] };
-
-/** Every path to a value inside a JSON document. */
-function pathsOf(value: Json, prefix: (string | number)[] = []): (string | number)[][] {
-  const out: (string | number)[][] = [prefix];
-  if (Array.isArray(value)) value.forEach((v, i) => out.push(...pathsOf(v, [...prefix, i])));
-  else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) out.push(...pathsOf(v, [...prefix, k]));
-  return out;
-}
-
-const odd: fc.Arbitrary<Json> = fc.oneof(
-  fc.constantFrom<Json>(null, '', 'PT', 'P', `P${'9'.repeat(400)}D`, `PT${'9'.repeat(330)}M`, 'PT-5M', 'NaN', 'Infinity', '1e400', '-0', 'Unavailable', 'LogQueryCriteria'),
-  fc.constantFrom<Json>(1e308, -1e308, Number.MAX_SAFE_INTEGER, -1, 0, 0.5),
-  fc.constantFrom<Json>([], {}, [null], [1, 'a'], { __proto__: { x: 1 } } as unknown as Json, { tables: [null, 1, { columns: 'x', rows: 5 }] }, { tables: [{ columns: [null, { name: 'AggregatedValue' }], rows: [null, [1, 2], 'r'] }] }),
-  fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<Json>,
-);
-
-/** A fixture's context with up to four paths replaced or removed. */
-const mutatedContext: fc.Arbitrary<{ file: string; context: Json }> = fc.integer({ min: 0, max: fixtures.length - 1 }).chain((i) => {
-  const context = (fixtures[i] as Doc).data.alertContext;
-  const paths = pathsOf(context);
-  return fc
-    .array(fc.tuple(fc.constantFrom(...paths), fc.option(odd, { nil: undefined })), { minLength: 1, maxLength: 4 })
-    .map((edits) => {
-      let copy = structuredClone(context);
-      for (const [at, value] of edits) {
-        if (at.length === 0) {
-          copy = value ?? null;
-          continue;
-        }
-        let node = copy as Record<string | number, Json> | null;
-        for (const key of at.slice(0, -1)) node = node && typeof node === 'object' ? (node[key] as Record<string | number, Json>) : null;
-        if (!node || typeof node !== 'object') continue;
-        const last = at[at.length - 1] as string | number;
-        if (value === undefined) delete node[last];
-        else node[last] = value;
-      }
-      return { file: files[i] as string, context: copy };
-    });
-});
-
-const contexts = fc.oneof({ weight: 4, arbitrary: mutatedContext }, { weight: 1, arbitrary: (fc.jsonValue({ maxDepth: 3 }) as fc.Arbitrary<Json>).map((context) => ({ file: '(any json)', context })) });
+const contexts = anyContext;
 
 describe('alertContext under fuzzing', () => {
   it('is read without throwing into a Signal the incident input accepts, or kept raw with its problems', () => {

@@ -91,13 +91,40 @@ describe('runbook templates, filled', () => {
 
   it('never claims recovery the figures do not show', () => {
     const base = samples['rollback-executed'] as Extract<IncidentMessageInput, { kind: 'rollback-executed' }>;
-    const r = renderMessage({ ...base, metricsRecovered: false, evidenceUrl: undefined, health: { healthz: true, ready: false, sse: { ttfbMs: 350, heartbeatS: 12 } } }, ctx);
+    const r = renderMessage({ ...base, metricsRecovered: false, evidenceUrl: undefined, health: { healthz: 'green', ready: 'red', sse: { ttfbMs: 350, heartbeatS: 12 } } }, ctx);
     expect(r.headline).toContain('Metrics have NOT recovered yet');
     expect(r.headline).toContain('Evidence is being archived');
     expect(r.text).toContain('Health ✅, Ready ❌');
     expect(r.text).toContain('SSE TTFB 350 ms, heartbeat 12 s (⚠️ over TTFB budget 200 ms and heartbeat budget 10 s)');
     expect(r.text).not.toContain('Health/Ready ✅');
     expect(r.card.body[0]).toMatchObject({ type: 'Container', style: 'attention' });
+    // Each probe from its own result: a red liveness is never shown green, an unmeasured one says so.
+    const h = (healthz: 'green' | 'degraded' | 'red' | 'unknown', ready: 'green' | 'degraded' | 'red' | 'unknown') => renderMessage({ ...base, health: { healthz, ready } }, ctx).text;
+    expect(h('red', 'red')).toContain('Health ❌, Ready ❌');
+    expect(h('red', 'green')).toContain('Health ❌, Ready ✅');
+    expect(h('unknown', 'green')).toContain('Health ❔ not measured, Ready ✅');
+    expect(h('green', 'degraded')).toContain('Health ✅, Ready ⚠️ degraded');
+  });
+
+  it('titles each escalation by its reason', () => {
+    const base = samples.escalation as Extract<IncidentMessageInput, { kind: 'escalation' }>;
+    const whys = ['no-ack', 'no-decision', 'action-refused', 'action-failed', 'not-recovered', 'regression', 'no-rollback-target'] as const;
+    const titles = whys.map((why) => renderMessage({ ...base, why }, ctx).headline.split(' — ')[0]);
+    expect(new Set(titles).size).toBe(whys.length);
+    expect(titles[0]).toBe('📣 ESCALATION: NOBODY HAS ACKNOWLEDGED');
+    expect(titles[2]).toBe('📣 ESCALATION: A CONTAINMENT STEP WAS REFUSED');
+  });
+
+  it('resolved: names what did not go through, and says why a figure is missing', () => {
+    const base = samples.resolved as Extract<IncidentMessageInput, { kind: 'resolved' }>;
+    const r = renderMessage(base, ctx);
+    expect(r.headline).toContain('One action did not go through (below)');
+    expect(r.text).toContain('Not done:\n  • The web rollback to the last known good release was refused');
+    expect(r.text).toContain('Time to mitigate: 22 min 10 s');
+    const none = renderMessage({ ...base, notDone: [], metrics: { openS: 3600 }, timeToDeclareNote: 'the alert fired 16 days before it reached us' }, ctx).text;
+    expect(none).toContain('Time to declare: not computed (the alert fired 16 days before it reached us)');
+    expect(none).toContain('Time to acknowledge: none: nobody acknowledged');
+    expect(none).toContain('Time to mitigate: none: no containment change went through');
   });
 
   it('containment proposal: one Action.OpenUrl per option, the deadline and what happens without an answer', () => {
@@ -111,9 +138,17 @@ describe('runbook templates, filled', () => {
     const noLinks = renderMessage(samples['containment-proposed'], { reference: ctx.reference });
     expect(noLinks.card.actions).toBeUndefined();
     expect(noLinks.text).toContain('Approval links are not available');
-    // An LKG nobody recorded yet is not named as if it were a release.
-    const unknown = renderMessage({ ...samples['containment-proposed'], releases: { current: 'unknown', previous: 'unknown' } } as IncidentMessageInput, ctx);
-    expect(unknown.headline).toContain('if nobody answers, the automation rolls back to the last known good release (');
+    // An LKG nobody recorded yet is not named as if it were a release, and what will really happen is said.
+    const unknown = renderMessage(
+      {
+        ...samples['containment-proposed'],
+        releases: { current: 'unknown', previous: 'unknown' },
+        ifNoAnswerDetail: 'the automation tries to roll back, but no last known good release is recorded for api: unless one is recorded by then (POST /api/lkg), the rollback is refused and people are paged',
+      } as IncidentMessageInput,
+      ctx,
+    );
+    expect(unknown.headline).toContain('if nobody answers, the automation tries to roll back, but no last known good release is recorded');
+    expect(unknown.headline).not.toContain('rolls back to the last known good release');
   });
 
   it('keeps text from alerts from turning into Markdown links in the card', () => {

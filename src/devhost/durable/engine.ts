@@ -13,7 +13,8 @@ import type { Clock, TimerHandle } from '../clock.js';
 import type { Registration, Registry } from '../core-api.js';
 import type { Invoker } from '../invoker.js';
 import type { Logger } from '../logger.js';
-import { emptyBook, runEpisode, type ScheduledActivity, type ScheduledSub } from './episode.js';
+import { emptyBook, runEpisode, type LongTimerLimits, type ScheduledActivity, type ScheduledSub } from './episode.js';
+import { activityFailure } from './failures.js';
 import { EventType, ev, outstanding, type HistoryEvent } from './history.js';
 import {
   ConcurrencyError,
@@ -35,6 +36,8 @@ export interface EngineOptions {
   logger: Logger;
   maxConcurrentActivities: number;
   activityTimeoutMs: number | undefined;
+  /** The long-timer limits the orchestrator library is told (default: Azure Storage's, 6 days / 3 days). */
+  longTimers?: LongTimerLimits;
 }
 
 type Work = InboxMessage | { key: undefined; executionId: string; body: { kind: 'start' } | { kind: 'timer'; timerId: number; fireAt: string } };
@@ -314,7 +317,8 @@ export class Engine {
       if (e.EventType === EventType.TaskScheduled) {
         this.runActivity(live, { id: e.EventId, name: e.Name ?? '', input: e.Input });
       } else if (e.EventType === EventType.TimerCreated) {
-        if (!live.state.book.canceled.includes(e.EventId)) this.armTimer(live, e.EventId, Date.parse(e.FireAt ?? ''));
+        // Cancelled ones too: in Azure a cancelled timer's TimerFired still arrives (one more replay).
+        this.armTimer(live, e.EventId, Date.parse(e.FireAt ?? ''));
       } else if (e.EventType === EventType.SubOrchestrationInstanceCreated) {
         void this.track(this.startChild(live, { id: e.EventId, name: e.Name ?? '', instanceId: e.InstanceId ?? '', input: e.Input }));
       }
@@ -450,7 +454,7 @@ export class Engine {
       }
       case 'timer': {
         const pending = outstanding(live.history).some((e) => e.EventType === EventType.TimerCreated && e.EventId === body.timerId);
-        if (!pending || s.book.canceled.includes(body.timerId)) return this.discard(live, work, `timer ${body.timerId} is not pending`);
+        if (!pending) return this.discard(live, work, `timer ${body.timerId} is not pending`);
         return this.episode(live, [work], [ev.timerFired(now, body.timerId, body.fireAt)]);
       }
       case 'terminate':
@@ -500,6 +504,7 @@ export class Engine {
       book: s.book,
       now,
       events,
+      ...(this.o.longTimers ? { longTimers: this.o.longTimers } : {}),
     });
 
     const outcome = result.outcome;
@@ -546,10 +551,8 @@ export class Engine {
       return;
     }
     this.committed(live, works, next, result.appended);
-    for (const id of result.canceledTimers) {
-      live.timers.get(id)?.cancel();
-      live.timers.delete(id);
-    }
+    // Cancelled timers stay armed: the Durable extension does not withdraw a timer message, so its
+    // TimerFired arrives all the same and the orchestrator replays once more (the library ignores it).
     if (TERMINAL.has(next.status)) {
       if (result.danglingTimers > 0) {
         this.o.logger.warn(
@@ -646,8 +649,7 @@ export class Engine {
       return {
         kind: 'taskFailed',
         taskId: activity.id,
-        reason: `Activity function '${reg.metadata.name}' failed: ${errorText(err)}`,
-        details: err instanceof Error ? (err.stack ?? err.message) : String(err),
+        ...activityFailure(reg.metadata.name, err),
       };
     }
   }
@@ -730,7 +732,8 @@ export class Engine {
               child.status === 'Terminated'
                 ? `Sub-orchestration '${child.instanceId}' was terminated: ${parseJsonText(child.output)}`
                 : parseJsonText(child.output),
-            details: '',
+            // The extension's details of a failed sub-orchestration: "Message: <error>, StackTrace: <.NET stack>".
+            details: child.status === 'Terminated' ? '' : `Message: ${parseJsonText(child.output).replace(/^Orchestrator function '[^']*' failed: /, '')}, StackTrace: `,
           };
     await this.deliverResult(link.instanceId, link.executionId, body);
   }

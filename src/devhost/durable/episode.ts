@@ -34,17 +34,20 @@ export const ActionType = {
 const actionNames: Record<number, string> = Object.fromEntries(Object.entries(ActionType).map(([k, v]) => [v, k]));
 
 export interface RetryRef {
-  role: 'attempt' | 'timer';
-  /** Index of the CallActivityWithRetry / CallSubOrchestratorWithRetry action in the book. */
+  /** 'chunk': one chunk of a long timer (CreateTimer further away than the long-timer limit). */
+  role: 'attempt' | 'timer' | 'chunk';
+  /** Index of the CallActivityWithRetry / CallSubOrchestratorWithRetry / CreateTimer action in the book. */
   action: number;
   attempt: number;
+  /** First attempt's time (retries); the long timer's own fire time (chunks). */
   firstAt: number;
   final?: boolean;
 }
 
 export interface Book {
   seq: number;
-  actions: { t: number; id: number }[];
+  /** Per action: its type, task id and (activities, sub-orchestrations) function name. */
+  actions: { t: number; id: number; n?: string }[];
   retries: Record<string, RetryRef>;
   canceled: number[];
 }
@@ -97,9 +100,15 @@ export interface EpisodeResult {
  */
 export type OrchestratorInvoker = (payload: Record<string, unknown>) => Promise<unknown>;
 
-/** Large enough that the library never splits a timer (the host waits any length itself). */
-const MAX_SHORT_TIMER = '36500.00:00:00';
-const CUSTOM_STATUS_LIMIT = 16 * 1024;
+/**
+ * The Durable extension's long-timer limits on the Azure Storage provider: a timer further away than
+ * `maximumMs` is split by the JS library into chunks of `intervalMs` (each chunk its own task id).
+ */
+export interface LongTimerLimits {
+  maximumMs: number;
+  intervalMs: number;
+}
+export const AZURE_STORAGE_TIMERS: LongTimerLimits = { maximumMs: 6 * 24 * 3600_000, intervalMs: 3 * 24 * 3600_000 };
 const OUT_OF_PROC_MARKER = '$OutOfProcData$:';
 
 interface LibraryAction {
@@ -138,8 +147,11 @@ export async function runEpisode(args: {
    * execution. More than one only for completions and raised events (see above).
    */
   events: readonly HistoryEvent[];
+  /** Default: the Azure Storage provider's (6 days, 3-day chunks). */
+  longTimers?: LongTimerLimits;
 }): Promise<EpisodeResult> {
   const { instance, now } = args;
+  const limits = args.longTimers ?? AZURE_STORAGE_TIMERS;
   const event = args.events.length === 1 ? args.events[0] : undefined;
   const book: Book = structuredClone(args.book);
   const appended: HistoryEvent[] = [ev.orchestratorStarted(now)];
@@ -157,8 +169,8 @@ export async function runEpisode(args: {
     canceledTimers: [],
     danglingTimers: 0,
   };
-  const fail = (message: string, details?: string): EpisodeResult => {
-    result.outcome = { kind: 'failed', message: `Orchestrator function '${instance.name}' failed: ${message}`, details };
+  const fail = (message: string, details?: string, prefixed = true): EpisodeResult => {
+    result.outcome = { kind: 'failed', message: prefixed ? `Orchestrator function '${instance.name}' failed: ${message}` : message, details };
     result.activities = [];
     result.timers = [];
     result.subOrchestrations = [];
@@ -173,9 +185,10 @@ export async function runEpisode(args: {
     isReplaying: args.history.length > 0,
     parentInstanceId: instance.parentInstanceId ?? '',
     upperSchemaVersion: 1,
-    upperSchemaVersionNew: 2,
-    longRunningTimerIntervalDuration: '3.00:00:00',
-    maximumShortTimerDuration: MAX_SHORT_TIMER,
+    // What extension 3.x announces (the JS library's schema V4).
+    upperSchemaVersionNew: 3,
+    longRunningTimerIntervalDuration: dotnetTimeSpan(limits.intervalMs),
+    maximumShortTimerDuration: dotnetTimeSpan(limits.maximumMs),
     defaultHttpAsyncRequestSleepTimeMillseconds: 30000,
   };
 
@@ -193,8 +206,11 @@ export async function runEpisode(args: {
 
   if (state.customStatus !== undefined) {
     const text = JSON.stringify(state.customStatus);
-    if (text !== undefined && text.length > CUSTOM_STATUS_LIMIT) {
-      return fail(`the custom status is ${text.length} characters of JSON; Durable Functions allows at most 16 KB.`);
+    // The extension's limit: 16 KB of the JSON as UTF-16, in whole KB rounded down (so 17,408 bytes,
+    // 8,704 UTF-16 code units of JSON, is the first size refused), and the orchestration fails.
+    const kb = text === undefined ? 0 : Math.floor((text.length * 2) / 1024);
+    if (kb > 16) {
+      return fail(`The UTF-16 size of the JSON-serialized payload must not exceed 16 KB. The current payload size is ${kb} KB.`);
     }
     result.customStatus = text;
   }
@@ -203,13 +219,9 @@ export async function runEpisode(args: {
   for (let i = 0; i < Math.min(book.actions.length, actions.length); i++) {
     const seen = book.actions[i];
     const now_ = actions[i];
-    if (seen && now_ && seen.t !== now_.actionType) {
-      return fail(
-        `non-deterministic orchestrator: its action #${i} is now ${actionNames[now_.actionType] ?? now_.actionType} but was ` +
-          `${actionNames[seen.t] ?? seen.t} when the history was recorded. Orchestrator code must not change the order ` +
-          `of what it schedules while instances are running.`,
-      );
-    }
+    if (!seen || !now_) continue;
+    const mismatch = nonDeterminism(i, seen, now_);
+    if (mismatch) return fail(mismatch, undefined, false);
   }
   if (actions.length < book.actions.length && !state.isDone) {
     return fail(`non-deterministic orchestrator: it replayed ${actions.length} actions where its history has ${book.actions.length}.`);
@@ -243,6 +255,19 @@ export async function runEpisode(args: {
       book.retries[String(id)] = { role: 'timer', action: attempt.action, attempt: attempt.attempt, firstAt: attempt.firstAt, final };
       appended.push(ev.timerCreated(now, id, fireAt));
       result.timers.push({ id, fireAt });
+    } else if (timer?.role === 'chunk') {
+      // The extension's long timer: after each chunk it schedules the next one (a new task id),
+      // until the timer's own time; once the orchestrator has cancelled it, it schedules no more.
+      // (The JS library keeps numbering chunks after a cancel: the ids drift, as in Azure.)
+      const action = actions[timer.action];
+      const remaining = timer.firstAt - now;
+      if (action && !action.isCanceled && remaining > 0) {
+        const id = book.seq++;
+        const fireAt = remaining > limits.maximumMs ? now + limits.intervalMs : timer.firstAt;
+        book.retries[String(id)] = { role: 'chunk', action: timer.action, attempt: timer.attempt + 1, firstAt: timer.firstAt };
+        appended.push(ev.timerCreated(now, id, fireAt));
+        result.timers.push({ id, fireAt });
+      }
     } else if (timer?.role === 'timer' && !timer.final) {
       const action = actions[timer.action];
       if (!action) return fail(`cannot find the action retried by timer ${firedId}.`);
@@ -267,15 +292,22 @@ export async function runEpisode(args: {
       case ActionType.CallSubOrchestratorWithRetry:
       case ActionType.CreateTimer: {
         const id = book.seq++;
-        book.actions.push({ t: action.actionType, id });
+        book.actions.push({ t: action.actionType, id, ...(action.functionName === undefined ? {} : { n: action.functionName }) });
         if (action.actionType === ActionType.CallActivityWithRetry || action.actionType === ActionType.CallSubOrchestratorWithRetry) {
           book.retries[String(id)] = { role: 'attempt', action: i, attempt: 1, firstAt: now };
         }
-        if (action.actionType === ActionType.CreateTimer && action.isCanceled) {
-          // Created and cancelled in the same episode: recorded, never armed.
-          appended.push(ev.timerCreated(now, id, toMs(action.fireAt)));
-          book.canceled.push(id);
+        if (action.actionType === ActionType.CreateTimer && toMs(action.fireAt) - now > limits.maximumMs) {
+          // A long timer: the extension waits in chunks (see step 1).
+          book.retries[String(id)] = { role: 'chunk', action: i, attempt: 1, firstAt: toMs(action.fireAt) };
+          appended.push(ev.timerCreated(now, id, now + limits.intervalMs));
+          result.timers.push({ id, fireAt: now + limits.intervalMs });
+          if (action.isCanceled) book.canceled.push(id);
           break;
+        }
+        if (action.actionType === ActionType.CreateTimer && action.isCanceled) {
+          // Created and cancelled in the same episode: recorded and armed all the same (its
+          // TimerFired arrives, as in Azure).
+          book.canceled.push(id);
         }
         schedule(action, id, instance, now, appended, result);
         break;
@@ -365,6 +397,49 @@ function schedule(
   }
 }
 
+const TASK_KIND: Record<number, string> = {
+  [ActionType.CallActivity]: 'an activity task',
+  [ActionType.CallActivityWithRetry]: 'an activity task',
+  [ActionType.CallSubOrchestrator]: 'a sub-orchestration',
+  [ActionType.CallSubOrchestratorWithRetry]: 'a sub-orchestration',
+  [ActionType.CreateTimer]: 'a timer',
+};
+
+/** DurableTask.Core's names of the actions, as its replay check prints them. */
+const DTFX_ACTION: Record<number, string> = {
+  [ActionType.CallActivity]: 'ScheduleTaskOrchestratorAction',
+  [ActionType.CallActivityWithRetry]: 'ScheduleTaskOrchestratorAction',
+  [ActionType.CallSubOrchestrator]: 'CreateSubOrchestrationAction',
+  [ActionType.CallSubOrchestratorWithRetry]: 'CreateSubOrchestrationAction',
+  [ActionType.CreateTimer]: 'CreateTimerOrchestratorAction',
+};
+
+/**
+ * The replay check of the Durable extension (DurableTask.Core): per sequence number, the kind of
+ * action and, for activities and sub-orchestrations, the function name (case-insensitive) must be
+ * the ones recorded. A plain call changed into a call with retry is refused too (the retry is
+ * scheduled differently). Texts as DurableTask.Core words them; undefined when the action matches.
+ */
+function nonDeterminism(seq: number, seen: Book['actions'][number], now: LibraryAction): string | undefined {
+  const tail = 'Was a change made to the orchestrator code after this instance had already started running?';
+  if (seen.t !== now.actionType) {
+    const was = TASK_KIND[seen.t] ?? actionNames[seen.t] ?? String(seen.t);
+    const named = seen.n === undefined ? '' : ` named '${seen.n}'`;
+    return (
+      `Non-Deterministic workflow detected: A previous execution of this orchestration scheduled ${was} with sequence number ${seq}${named}, ` +
+      `but the current orchestration replay instead produced a ${DTFX_ACTION[now.actionType] ?? actionNames[now.actionType] ?? now.actionType} action with this sequence number. ${tail}`
+    );
+  }
+  if (seen.n !== undefined && now.functionName !== undefined && seen.n.toLowerCase() !== now.functionName.toLowerCase()) {
+    const kind = TASK_KIND[seen.t] ?? 'a task';
+    return (
+      `Non-Deterministic workflow detected: A previous execution of this orchestration scheduled ${kind} with sequence number ${seq} ` +
+      `named '${seen.n}', but the current orchestration replay instead scheduled ${kind} named '${now.functionName}' with this sequence number.  ${tail}`
+    );
+  }
+  return undefined;
+}
+
 /** Depth-first, with a task that appears in several compound tasks counted once. */
 function flatten(actions: LibraryAction[][]): LibraryAction[] {
   const out: LibraryAction[] = [];
@@ -386,6 +461,16 @@ function flatten(actions: LibraryAction[][]): LibraryAction[] {
 function encodeInput(input: unknown): string | undefined {
   if (input === undefined) return undefined;
   return typeof input === 'string' ? input : JSON.stringify(input);
+}
+
+/** A .NET TimeSpan text ("6.00:00:00", "00:00:03.500"), as the extension writes them. */
+export function dotnetTimeSpan(ms: number): string {
+  const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
+  const days = Math.floor(ms / 86_400_000);
+  const rest = ms % 86_400_000;
+  const hms = `${pad(Math.floor(rest / 3_600_000))}:${pad(Math.floor((rest % 3_600_000) / 60_000))}:${pad(Math.floor((rest % 60_000) / 1000))}`;
+  const frac = rest % 1000 ? `.${pad(rest % 1000, 3)}` : '';
+  return `${days ? `${days}.` : ''}${hms}${frac}`;
 }
 
 function toMs(value: Date | string | undefined): number {

@@ -17,12 +17,16 @@ import {
   type CardElement,
   type OpenUrlAction,
 } from './adaptive-card.js';
-import { addMinutes, duration, minutesBetween, ms, oneLine, seconds, sentences, truncate, utcDate, utcDateTime, utcTime } from './format.js';
+import { humanDuration } from '../time-format.js';
+import { addMinutes, ms, oneLine, seconds, sentences, truncate, utcDate, utcDateTime, utcTime } from './format.js';
+
+const secondsBetween = (from: string, to: string): number => Math.max(0, (Date.parse(to) - Date.parse(from)) / 1000);
 import {
   IncidentMessage,
   type ContainmentProposedMessage,
   type DeclaredMessage,
   type EscalationMessage,
+  type EscalationReason,
   type HealthFigures,
   type IncidentMessageInput,
   type Person,
@@ -103,6 +107,7 @@ const STATUS_LABELS: Record<StatusUpdateMessage['status'], string> = {
   containing: 'Containment in progress',
   recovering: 'Recovering',
   monitoring: 'Monitoring',
+  blocked: 'Blocked: the containment did not go through, a person must act',
 };
 
 function person(p: Person | undefined): string | undefined {
@@ -114,9 +119,12 @@ function mention(p: Person | undefined): string {
   return p ? `@${p.name}` : 'unassigned';
 }
 
+const PROBE: Record<HealthFigures['healthz'], string> = { green: '✅', degraded: '⚠️ degraded', red: '❌', unknown: '❔ not measured' };
+
+/** Health (liveness, /healthz) and Ready (/ready), each from its own result: ✅ only for a green probe. */
 function healthReady(h: HealthFigures): string {
-  if (h.healthz && h.ready) return 'Health/Ready ✅';
-  return `Health ${h.healthz ? '✅' : '❌'}, Ready ${h.ready ? '✅' : '❌'}`;
+  if (h.healthz === 'green' && h.ready === 'green') return 'Health/Ready ✅';
+  return `Health ${PROBE[h.healthz]}, Ready ${PROBE[h.ready]}`;
 }
 
 function sse(h: HealthFigures): string {
@@ -130,7 +138,7 @@ function sse(h: HealthFigures): string {
 }
 
 function isGreen(h: HealthFigures): boolean {
-  return h.healthz && h.ready && (!h.sse || (h.sse.ttfbMs <= h.sse.ttfbBudgetMs && h.sse.heartbeatS <= h.sse.heartbeatBudgetS));
+  return h.healthz === 'green' && h.ready === 'green' && (!h.sse || (h.sse.ttfbMs <= h.sse.ttfbBudgetMs && h.sse.heartbeatS <= h.sse.heartbeatBudgetS));
 }
 
 function commonFacts(m: { incidentId: string; service: string; environment: string; severity: string }): [string, string][] {
@@ -157,6 +165,7 @@ function declared(m: DeclaredMessage): Model {
       ...commonFacts(m),
       ['Declared', utcDateTime(m.declaredAt)],
       ['Alert', m.alert ? `${m.alert.rule} (fired ${utcDateTime(m.alert.firedAt)})` : undefined],
+      ['Fired time', m.alert?.timeNote ? `not believed (${m.alert.timeNote}); not used for time to declare` : undefined],
       ['Signal', m.alert?.signal],
       ['Release', m.release ? (m.release.sha ? `${m.release.tag} (${m.release.sha})` : m.release.tag) : undefined],
       ['IC', person(m.roles.ic) ?? 'unassigned'],
@@ -194,9 +203,10 @@ function update(m: StatusUpdateMessage): Model {
 
 function containment(m: ContainmentProposedMessage, ctx: RenderContext): Model {
   const fallback =
-    m.ifNoAnswer === 'rollback'
+    m.ifNoAnswerDetail ??
+    (m.ifNoAnswer === 'rollback'
       ? `the automation rolls back to ${m.releases && m.releases.previous !== 'unknown' ? `LKG ${m.releases.previous}` : 'the last known good release'} ("if in doubt, roll back")`
-      : 'the automation escalates and reminds';
+      : 'the automation escalates and reminds');
   const actions: Model['actions'] = [];
   const missing: string[] = [];
   m.options.forEach((o, i) => {
@@ -244,7 +254,7 @@ function rollbackStarted(m: RollbackStartedMessage): Model {
     sentence: sentences(
       `⏪ Declaring rollback in ${m.environment} for ${m.service}`,
       `Current release ${m.releases.current} failing due to ${oneLine(m.reason)}`,
-      `Reverting to LKG ${m.releases.previous} now`,
+      m.releases.previous === 'unknown' ? 'Reverting to the last known good release now (none is known yet: if none is recorded, the rollback is refused and people are paged)' : `Reverting to LKG ${m.releases.previous} now`,
       `IC: ${mention(m.roles.ic)}, Deputy: ${mention(m.roles.deputy)}`,
     ),
     facts: [
@@ -274,7 +284,7 @@ function rollbackExecuted(m: RollbackExecutedMessage): Model {
     facts: [
       ...commonFacts(m),
       ['Started', utcDateTime(m.startedAt)],
-      ['Completed', `${utcDateTime(m.completedAt)} (${duration(minutesBetween(m.startedAt, m.completedAt))})`],
+      ['Completed', `${utcDateTime(m.completedAt)} (${humanDuration(secondsBetween(m.startedAt, m.completedAt))} after it started)`],
       ['Evidence', m.evidenceUrl],
     ],
     sections: [
@@ -314,24 +324,30 @@ function stabilized(m: StabilizedMessage): Model {
 }
 
 function resolved(m: ResolvedMessage): Model {
-  const metric = (v: number | undefined) => (v === undefined ? undefined : duration(v));
+  const metric = (v: number | undefined) => (v === undefined ? undefined : humanDuration(v));
+  const open = m.metrics.openS ?? (Date.parse(m.resolvedAt) - Date.parse(m.declaredAt)) / 1000;
   return {
-    style: 'good',
+    style: m.notDone.length ? 'warning' : 'good',
     shortTitle: `Resolved — ${m.severity} ${m.environment}`,
     importance: 'normal',
     sentence: sentences(
       `✅ RESOLVED [${utcDateTime(m.resolvedAt)}] — ${m.severity} ${m.environment} — ${m.service}`,
-      `Duration ${duration(minutesBetween(m.declaredAt, m.resolvedAt))}`,
+      m.notDone.length ? `${m.notDone.length === 1 ? 'One action' : `${m.notDone.length} actions`} did not go through (below)` : undefined,
     ),
     facts: [
       ...commonFacts(m),
-      ['Time to acknowledge', metric(m.metrics.timeToAcknowledgeMin)],
-      ['Time to mitigate', metric(m.metrics.timeToMitigateMin)],
-      ['Time to recover', metric(m.metrics.timeToRecoverMin)],
+      ['Resolved by', m.resolvedBy],
+      ['Open for', humanDuration(open)],
+      ['Time to declare', m.metrics.timeToDeclareS !== undefined ? metric(m.metrics.timeToDeclareS) : m.timeToDeclareNote ? `not computed (${m.timeToDeclareNote})` : undefined],
+      ['Time to acknowledge', metric(m.metrics.timeToAcknowledgeS) ?? 'none: nobody acknowledged'],
+      ['Time to mitigate', metric(m.metrics.timeToMitigateS) ?? 'none: no containment change went through'],
+      ['Time to recover', metric(m.metrics.timeToRecoverS) ?? 'none: the checks have not stayed green since containment'],
+      ['Impact', metric(m.metrics.impactS)],
       ['Postmortem due', m.postmortemDueAt ? `${utcDate(m.postmortemDueAt)}${m.postmortemDueBusinessDays ? `, ${m.postmortemDueBusinessDays} business days after resolution (Mon–Fri, UTC)` : ''}` : undefined],
     ],
     sections: [
       { heading: 'Solution', lines: [m.solution] },
+      ...(m.notDone.length ? [{ heading: 'Not done', lines: m.notDone, bullets: true }] : []),
       { heading: 'Root cause', lines: [m.rootCause ?? 'To be established in the postmortem.'] },
       ...(m.followUps.length ? [{ heading: 'Follow-up', lines: m.followUps, bullets: true }] : []),
       {
@@ -343,18 +359,34 @@ function resolved(m: ResolvedMessage): Model {
   };
 }
 
+/** Each escalation is titled by its reason, so two different ones never read alike. */
+const ESCALATION_TITLES: Record<EscalationReason, string> = {
+  'no-ack': 'nobody has acknowledged',
+  'no-decision': 'no containment decision',
+  'action-refused': 'a containment step was refused',
+  'action-failed': 'a containment step failed',
+  'not-recovered': 'not recovered in time',
+  regression: 'regression during monitoring',
+  'no-rollback-target': 'no rollback target',
+};
+
+export function escalationTitle(why: EscalationReason): string {
+  return ESCALATION_TITLES[why];
+}
+
 function escalation(m: EscalationMessage): Model {
+  const title = ESCALATION_TITLES[m.why];
   return {
     style: 'attention',
-    shortTitle: `Escalation level ${m.level} — ${m.severity} ${m.environment}`,
+    shortTitle: `Escalation: ${title} — ${m.severity} ${m.environment}`,
     importance: 'high',
     sentence: sentences(
-      `📣 ESCALATION (level ${m.level}) — ${m.severity} ${m.environment} — ${oneLine(m.reason)}`,
+      `📣 ESCALATION: ${title.toUpperCase()} — ${m.severity} ${m.environment} — ${oneLine(m.reason)}`,
       `Engaging: ${m.engaging.map((p) => `@${p.name}`).join(', ')}`,
     ),
     facts: [
       ...commonFacts(m),
-      ['Declared', `${utcDateTime(m.declaredAt)} (${duration(minutesBetween(m.declaredAt, m.at))} ago)`],
+      ['Declared', `${utcDateTime(m.declaredAt)} (${humanDuration(secondsBetween(m.declaredAt, m.at))} ago)`],
       ['IC', person(m.roles.ic) ?? 'unassigned'],
       ['Deputy', person(m.roles.deputy) ?? 'unassigned'],
       ['Next escalation', m.nextEscalationAt ? utcDateTime(m.nextEscalationAt) : undefined],

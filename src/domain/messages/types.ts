@@ -49,10 +49,13 @@ export const Releases = z.object({
   previous: text(100),
 });
 
-/** Health/Ready and the SSE figures of RB-02 step 4 / RB-03 section 8. */
+/** One probe's own result: green, degraded, red, or unknown (not probed, or the checks could not run). */
+export const ProbeState = z.enum(['green', 'degraded', 'red', 'unknown']);
+
+/** Health/Ready and the SSE figures of RB-02 step 4 / RB-03 section 8: liveness and readiness each from its own result. */
 export const HealthFigures = z.object({
-  healthz: z.boolean(),
-  ready: z.boolean(),
+  healthz: ProbeState,
+  ready: ProbeState,
   /** Absent when the service has no SSE stream or it was not measured: no figures are invented. */
   sse: z
     .object({
@@ -81,7 +84,15 @@ export const DeclaredMessage = IncidentHeader.extend({
   /** What is deployed (RB-03 5.1: "open #incident thread with env, SHA, time"). */
   release: z.object({ tag: text(100), sha: z.string().trim().max(64).optional() }).optional(),
   /** The alert that opened the incident. */
-  alert: z.object({ rule: text(200), firedAt: at, signal: z.string().trim().max(300).optional() }).optional(),
+  alert: z
+    .object({
+      rule: text(200),
+      firedAt: at,
+      signal: z.string().trim().max(300).optional(),
+      /** Why its fired time is not believed ("fired 16 days before it reached us"): then it is not used for time to declare. */
+      timeNote: z.string().trim().max(200).optional(),
+    })
+    .optional(),
 });
 
 export const StatusUpdateMessage = IncidentHeader.extend({
@@ -89,7 +100,8 @@ export const StatusUpdateMessage = IncidentHeader.extend({
   at,
   /** Update number within the incident (1, 2, ...). */
   sequence: z.number().int().min(1).max(10_000),
-  status: z.enum(['investigating', 'identified', 'containing', 'recovering', 'monitoring']),
+  /** blocked: the containment under way did not go through (refused, failed) and a person must act. */
+  status: z.enum(['investigating', 'identified', 'containing', 'recovering', 'monitoring', 'blocked']),
   progress: text(1000),
   nextSteps: text(1000),
   /** Expected resolution, in words ("within 30 minutes") or a time. */
@@ -122,6 +134,11 @@ export const ContainmentProposedMessage = IncidentHeader.extend({
   decisionDeadline: at,
   /** What the automation does when nobody answers by the deadline (RB-03: P1 rolls back, P2 escalates). */
   ifNoAnswer: z.enum(['rollback', 'escalate']),
+  /**
+   * What will really happen then, when the plain rule would promise too much (a rollback with no
+   * last known good release known, or no rollback target): "the automation tries to roll back...".
+   */
+  ifNoAnswerDetail: text(400).optional(),
   releases: Releases.optional(),
 });
 
@@ -159,12 +176,19 @@ export const StabilizedMessage = IncidentHeader.extend({
   monitoringMinutes: z.number().int().min(1).max(24 * 60),
 });
 
+/** A duration in seconds, as the incident record works it out. */
+const seconds = z.number().nonnegative();
+
 export const ResolvedMessage = IncidentHeader.extend({
   kind: z.literal('resolved'),
   declaredAt: at,
   resolvedAt: at,
-  /** What fixed it. */
+  /** Who resolved it ("the runbook: the monitoring window passed with green checks", or a person). */
+  resolvedBy: text(300).optional(),
+  /** What fixed it: the containment changes that were applied. */
   solution: text(1000),
+  /** Actions that did not do what they were for (refused, failed), each named: never counted as mitigation. */
+  notDone: z.array(text(500)).max(20).default([]),
   rootCause: z.string().trim().max(1000).optional(),
   followUps: z.array(text(300)).max(20).default([]),
   /** The postmortem draft (postmortem.md in the evidence pack). */
@@ -173,23 +197,33 @@ export const ResolvedMessage = IncidentHeader.extend({
   postmortemDueAt: at.optional(),
   /** The rule behind the due date: this many business days (Monday to Friday, UTC) after the resolution. */
   postmortemDueBusinessDays: z.number().int().min(1).max(30).optional(),
-  /** Incident metrics (minutes), as far as known. */
+  /** Incident metrics (seconds), as far as known: the same figures as the report and the API. */
   metrics: z
     .object({
-      timeToAcknowledgeMin: z.number().nonnegative().optional(),
-      timeToMitigateMin: z.number().nonnegative().optional(),
-      timeToRecoverMin: z.number().nonnegative().optional(),
+      timeToDeclareS: seconds.optional(),
+      timeToAcknowledgeS: seconds.optional(),
+      timeToMitigateS: seconds.optional(),
+      timeToRecoverS: seconds.optional(),
+      /** Detection (or declaration) to recovery (or resolution). */
+      impactS: seconds.optional(),
+      /** Declaration to resolution. */
+      openS: seconds.optional(),
     })
     .default({}),
+  /** Why time to declare is not given ("the alert fired 16 days before it reached us"). */
+  timeToDeclareNote: z.string().trim().max(200).optional(),
 });
+
+/** Why an escalation is sent: each one is titled by its reason. */
+export const EscalationReason = z.enum(['no-ack', 'no-decision', 'action-refused', 'action-failed', 'not-recovered', 'regression', 'no-rollback-target']);
+export type EscalationReason = z.infer<typeof EscalationReason>;
 
 export const EscalationMessage = IncidentHeader.extend({
   kind: z.literal('escalation'),
   at,
-  /** Why ("No acknowledgement within 15 minutes", "No containment decision by 14:40 UTC"). */
-  reason: text(500),
-  /** Escalation level along the configured chain (1 = first step after on-call). */
-  level: z.number().int().min(1).max(10),
+  why: EscalationReason,
+  /** What happened and what to do, in words ("Nobody has acknowledged after 15 min: escalated to ..."). */
+  reason: text(600),
   /** Who is being engaged now. */
   engaging: z.array(Person).min(1).max(20),
   declaredAt: at,

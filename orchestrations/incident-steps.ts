@@ -1,0 +1,345 @@
+/**
+ * The incident orchestration's named steps: how each command of the runbook is carried out with
+ * activities, and what its result is in the runbook's terms. No decision is taken here (they are
+ * the runbook's, src/domain/runbook.ts) and no fact is worked out (the record's); what remains is
+ * which activity, with which input, and Teams thread mechanics (replies go to the declaration's
+ * thread; an undelivered declaration is tried again before the next message).
+ * Deterministic (replayed): time from the orchestration clock only.
+ */
+import type * as df from 'durable-functions';
+import { activityResult, activityTask, callActivity } from '../src/activities/define.js';
+import { apiToLkg, clearDeployFreeze, readReleaseState, recordLkg, setDeployFreeze, webToLkg } from '../src/activities/app-service.contracts.js';
+import { chunkArtifacts, locatePack, sealPack, writeArtifacts, writeReports } from '../src/activities/evidence.contracts.js';
+import { closeCorrelation } from '../src/activities/incident.contracts.js';
+import { SMOKE_SUITE_ORCHESTRATION, SmokeSuiteOutput, type SmokeSuiteInput } from '../src/activities/smoke.contracts.js';
+import { sqlReadRecentChanges, sqlSetConfigValue, sqlSetFlag } from '../src/activities/sql.contracts.js';
+import { NotifyTeams, PostTeamsMessage, ReplyTeamsMessage, type NotifyTeamsInput, type TeamsOutcome } from '../src/activities/teams.contracts.js';
+import type { ActionOutcome } from '../src/domain/actions.js';
+import { failureSummary } from '../src/durable/failure-text.js';
+import type { IncidentInput } from '../src/domain/incident.js';
+import type { NewEvent, RecordedOutcome } from '../src/domain/incident-record.js';
+import type { IncidentRun } from '../src/domain/incident-run.js';
+import { IncidentMessage } from '../src/domain/messages/types.js';
+import type { AnnounceCommand, ChecksOutcome, Command, CommandResult } from '../src/domain/runbook.js';
+import { lkgNames, rollbackTargets } from '../src/domain/runbook-config.js';
+import { artifactKey } from '../src/domain/runbook-evidence.js';
+import { checkFactsOf, smokePlanOf, smokeRunOf, uncheckedFacts, type SmokePlan } from '../src/domain/smoke-plan.js';
+import { snapshotOf, type Read, type SnapshotReads } from '../src/domain/snapshot.js';
+import { channelOf, recipientsOf, type ChannelRef } from '../src/domain/teams-routing.js';
+
+type TeamsEvent = Extract<NewEvent, { type: 'message-sent' | 'paged' | 'noted' }>;
+type Step<T = CommandResult> = Generator<df.Task, T, unknown>;
+
+export class Steps {
+  private readonly plan: SmokePlan | null;
+  private readonly targets;
+  private readonly names;
+  private readonly route;
+  private readonly mode: 'execute' | 'plan';
+  /** The incident's thread: the first message delivered starts it (normally the declaration). */
+  private thread: { id: string | undefined; destination: ChannelRef | undefined };
+  /** The declaration while it has not been delivered: each later message tries it again first, so the incident keeps one thread. */
+  private undelivered: { message: IncidentMessage; attempts: number } | undefined;
+
+  constructor(
+    private readonly context: df.OrchestrationContext,
+    private readonly input: IncidentInput,
+    private readonly run: IncidentRun,
+  ) {
+    this.plan = smokePlanOf(input);
+    this.targets = rollbackTargets(input);
+    this.names = lkgNames(input);
+    // The policy's Teams destination for this incident (else the app's configured channel); the
+    // thread's replies follow the channel the thread was actually started in.
+    this.route = channelOf(input.policy.teams, `The Teams destination of ${input.service}@${input.environment}`);
+    this.thread = { id: undefined, destination: this.route.destination };
+    this.mode = input.mode ?? 'execute';
+  }
+
+  private now(): number {
+    return this.context.df.currentUtcDateTime.getTime();
+  }
+
+  private nowIso(): string {
+    return this.context.df.currentUtcDateTime.toISOString();
+  }
+
+  *carryOut(cmd: Command): Step {
+    switch (cmd.kind) {
+      case 'announce':
+        return yield* this.announce(cmd);
+      case 'page-on-call':
+        return yield* this.pageOnCall(cmd.step);
+      case 'snapshot':
+        return yield* this.snapshot(cmd.step, cmd.lookbackMinutes);
+      case 'smoke':
+        return { kind: 'checks', checks: yield* this.smoke(cmd.step, cmd.purpose) };
+      case 'execute':
+        return yield* this.execute(cmd);
+      case 'freeze': {
+        const def = cmd.on ? setDeployFreeze : clearDeployFreeze;
+        const task = activityTask(this.context, def, { incidentId: this.input.incidentId, env: this.input.environment, reason: cmd.reason, actor: { id: this.run.bot, name: 'incident-autopilot' }, step: cmd.step, mode: this.mode });
+        return yield* this.action(def, task);
+      }
+      case 'record-lkg':
+        return yield* this.recordLkg(cmd.step);
+      case 'locate-evidence':
+        return yield* this.locate();
+      case 'archive':
+        return yield* this.archive();
+      case 'close':
+        try {
+          yield* callActivity(this.context, closeCorrelation, { incidentId: this.input.incidentId, service: this.input.service, environment: this.input.environment });
+          return { kind: 'done', problem: null };
+        } catch (err) {
+          // The intake closes a correlation that points at a finished incident, so this only delays that.
+          return { kind: 'done', problem: `Could not close the correlation: ${failureSummary(err)}` };
+        }
+    }
+  }
+
+  // ---- Teams ----------------------------------------------------------------------------------
+
+  /**
+   * Sends one message: a reply in the incident's thread once there is one, else a new post. `record`
+   * names the message in the evidence pack (a repeated declaration gets its own name; its Teams
+   * step, and so its ledger entry, stays the same, so a post that did go through is found, not repeated).
+   */
+  private *send(step: string, record: string, message: IncidentMessage, deadline: string, out: TeamsEvent[]): Step<boolean> {
+    const common = { incidentId: this.input.incidentId, step: `teams/${step}`, message, deadline, mode: this.mode };
+    let o: TeamsOutcome;
+    try {
+      o =
+        message.kind === 'declared' || !this.thread.id
+          ? yield* callActivity(this.context, PostTeamsMessage, { ...common, ...(this.route.destination ? { destination: this.route.destination } : {}) })
+          : yield* callActivity(this.context, ReplyTeamsMessage, { ...common, threadId: this.thread.id, ...(this.thread.destination ? { destination: this.thread.destination } : {}) });
+    } catch (err) {
+      // The Teams activity reports delivery problems as data; this is its storage failing for good.
+      out.push({ type: 'noted', by: null, topic: 'message', text: `Teams message "${message.kind}" not posted: ${failureSummary(err)}` });
+      return false;
+    }
+    const delivered = o.kind === 'done';
+    const started = o.kind === 'done' && !this.thread.id;
+    if (o.kind === 'done' && started) this.thread = { id: o.threadId, destination: o.destination ?? this.route.destination };
+    out.push({
+      type: 'message-sent',
+      step: record,
+      template: message.kind,
+      delivered,
+      planned: o.kind === 'planned',
+      channel: o.kind === 'done' || o.kind === 'planned' ? o.delivery : 'none',
+      text: o.kind === 'done' || o.kind === 'planned' ? o.text : o.summary,
+      messageId: o.kind === 'done' ? o.messageId : null,
+      threadId: started ? (this.thread.id ?? null) : null,
+      destination: started ? (this.thread.destination ?? null) : null,
+      problem: delivered || o.kind === 'planned' ? null : o.summary,
+    });
+    if (started && message.kind !== 'declared') out.push({ type: 'noted', by: null, topic: 'message', text: `The declaration could not be posted; this "${message.kind}" message starts the incident's Teams thread instead.` });
+    return delivered;
+  }
+
+  /** Pages people through the activity feed (app-only: another API than channel posts). */
+  private *page(who: string, request: NotifyTeamsInput, out: TeamsEvent[]): Step<void> {
+    try {
+      const o = yield* callActivity(this.context, NotifyTeams, request);
+      out.push({ type: 'paged', step: request.step, who, delivered: o.kind !== 'refused', summary: o.summary });
+    } catch (err) {
+      out.push({ type: 'paged', step: request.step, who, delivered: false, summary: failureSummary(err) });
+    }
+  }
+
+  private *announce(cmd: AnnounceCommand): Step {
+    const out: TeamsEvent[] = [];
+    const built = IncidentMessage.safeParse(this.run.message(cmd, this.now()));
+    if (!built.success) {
+      out.push({ type: 'noted', by: null, topic: 'message', text: `The "${cmd.message}" message could not be built (${built.error.issues[0]?.message ?? 'invalid'}); not posted.` });
+      return { kind: 'teams', events: out };
+    }
+    const message = built.data;
+    // Retry-After and 5xx waits stay inside the current timebox (between 1 and 5 minutes).
+    const deadline = new Date(this.run.messageDeadline(this.now())).toISOString();
+    if (this.undelivered && !this.thread.id && message.kind !== 'declared') {
+      this.undelivered.attempts += 1;
+      if (yield* this.send('announce/declared', `announce/declared/attempt-${this.undelivered.attempts}`, this.undelivered.message, deadline, out)) this.undelivered = undefined;
+    }
+    // An escalation pages its people first: a channel outage that eats the message's time must not also keep them from being paged.
+    if (cmd.message === 'escalation') {
+      const people = recipientsOf(cmd.people);
+      if (people.invalid.length) out.push({ type: 'noted', by: null, topic: 'message', text: `Escalation: not paged (neither an Entra object id nor a UPN): ${people.invalid.join(', ')}.` });
+      if (people.valid.length) {
+        const request = { incidentId: this.input.incidentId, step: `teams/notify/${cmd.step}`, message, deadline, mode: this.mode, recipients: people.valid };
+        yield* this.page('Escalation', { ...request, ...this.where() }, out);
+      }
+    }
+    const delivered = yield* this.send(cmd.step, cmd.step, message, deadline, out);
+    if (message.kind === 'declared' && this.mode === 'execute' && !delivered) this.undelivered = { message, attempts: 1 };
+    return { kind: 'teams', events: out };
+  }
+
+  private where(): { destination?: ChannelRef; threadId?: string } {
+    return { ...(this.thread.destination ? { destination: this.thread.destination } : {}), ...(this.thread.id ? { threadId: this.thread.id } : {}) };
+  }
+
+  /** A P1 pages the destination's on-call (`teams.notify`) with the declaration, whether or not the channel post went through. */
+  private *pageOnCall(step: string): Step {
+    const out: TeamsEvent[] = [];
+    const built = IncidentMessage.safeParse(this.run.onCallMessage(this.now()));
+    if (built.success) {
+      const deadline = new Date(this.run.messageDeadline(this.now())).toISOString();
+      const request = { incidentId: this.input.incidentId, step, message: built.data, deadline, mode: this.mode, recipients: this.run.config.onCall, ...this.where() };
+      yield* this.page(`On-call (${this.run.incident.severity})`, request, out);
+    }
+    return { kind: 'teams', events: out };
+  }
+
+  // ---- Checks and the snapshot ----------------------------------------------------------------
+
+  private smokeTask(purpose: string): df.Task | undefined {
+    if (!this.plan) return undefined;
+    const suite: SmokeSuiteInput = { incidentId: this.input.incidentId, targets: this.plan.targets, thresholds: this.plan.thresholds };
+    return this.context.df.callSubOrchestrator(SMOKE_SUITE_ORCHESTRATION, suite, `${this.input.incidentId}:smoke:${artifactKey(purpose)}`);
+  }
+
+  private checksOf(raw: unknown, purpose: string): ChecksOutcome {
+    const out = SmokeSuiteOutput.parse(raw);
+    const n = this.run.incident.checks.runs.length + 1;
+    return { ...checkFactsOf(out), run: smokeRunOf(out, artifactKey(`${String(n).padStart(3, '0')}-${purpose}`), purpose, this.nowIso()) };
+  }
+
+  private *smoke(step: string, purpose: 'verify' | 'monitor'): Step<ChecksOutcome> {
+    const task = this.smokeTask(step);
+    if (!task) return { ...uncheckedFacts('No smoke checks are configured for this service: recovery cannot be verified automatically.'), run: null };
+    try {
+      return this.checksOf(yield task, purpose);
+    } catch (err) {
+      return { ...uncheckedFacts(`The smoke checks could not run: ${failureSummary(err)}`), run: null };
+    }
+  }
+
+  private *snapshot(step: string, lookbackMinutes: number): Step {
+    const sql = this.input.policy.service.sql;
+    const smoke = this.smokeTask(step);
+    const changes = sql
+      ? activityTask(this.context, sqlReadRecentChanges, { incidentId: this.input.incidentId, connectionSetting: sql.connectionSetting, scope: sql.scope ?? this.input.environment, asOf: this.nowIso(), hours: lookbackMinutes / 60 })
+      : undefined;
+    const releases = this.targets.length
+      ? activityTask(this.context, readReleaseState, { incidentId: this.input.incidentId, env: this.input.environment, services: this.targets.map((t) => t.service), targets: this.targets })
+      : undefined;
+    const tasks = [smoke, changes, releases].filter((t): t is df.Task => !!t);
+    if (tasks.length) {
+      try {
+        yield this.context.df.Task.all(tasks);
+      } catch {
+        // Read below which ones failed; a partial snapshot is still worth a proposal.
+      }
+    }
+    const read = <T>(t: df.Task | undefined, parse: (raw: unknown) => T): Read<T> => {
+      if (!t) return null;
+      if (!t.isCompleted || t.isFaulted) return { ok: false, problem: t.result instanceof Error ? failureSummary(t.result) : 'did not finish' };
+      try {
+        return { ok: true, value: parse(t.result) };
+      } catch (err) {
+        return { ok: false, problem: failureSummary(err) };
+      }
+    };
+    const reads: SnapshotReads = {
+      checks: read(smoke, (raw) => this.checksOf(raw, 'snapshot')),
+      changes: read(changes, (raw) => activityResult(sqlReadRecentChanges, raw)),
+      releases: read(releases, (raw) => activityResult(readReleaseState, raw)),
+    };
+    const rollback = this.input.policy.service.rollback;
+    return snapshotOf(reads, { api: rollback?.api ? this.names.api : null, web: rollback?.web ? this.names.web : null }, lookbackMinutes);
+  }
+
+  // ---- Actions --------------------------------------------------------------------------------
+
+  /** An action's outcome; retries spent (the target kept failing) is `failed`, with the raw error kept for the evidence. */
+  private *action(def: { name: string; output: { parse: (v: unknown) => ActionOutcome } }, task: df.Task): Step {
+    let outcome: RecordedOutcome;
+    try {
+      outcome = def.output.parse(yield task);
+    } catch (err) {
+      // People get the first line without the engine's frame; the evidence keeps the whole text.
+      const raw = String(err instanceof Error ? err.message : err);
+      outcome = { kind: 'failed', summary: `${def.name} failed after its retries: ${failureSummary(err, 300)}`, error: raw.slice(0, 4000) };
+    }
+    return { kind: 'action', activity: def.name, outcome };
+  }
+
+  private *execute(cmd: Extract<Command, { kind: 'execute' }>): Step {
+    const a = cmd.action;
+    const sql = this.input.policy.service.sql;
+    const base = { incidentId: this.input.incidentId, step: cmd.step, mode: this.mode };
+    const description = (reason: string) => `Incident ${this.input.incidentId}: ${reason}`.slice(0, 400);
+    const notConfigured = (what: string): CommandResult => ({
+      kind: 'action',
+      activity: a.kind === 'set-flag' ? sqlSetFlag.name : sqlSetConfigValue.name,
+      outcome: { kind: 'refused', summary: `No SQL target is configured for ${this.input.service}: ${what} was not changed.`, reason: 'not-configured' },
+    });
+    switch (a.kind) {
+      case 'set-flag':
+        if (!sql) return notConfigured(`flag ${a.key}`);
+        return yield* this.action(
+          sqlSetFlag,
+          activityTask(this.context, sqlSetFlag, { ...base, actor: this.run.bot, connectionSetting: sql.connectionSetting, scope: sql.scope ?? this.input.environment, flagKey: a.key, isEnabled: a.to, description: description(a.reason) }),
+        );
+      case 'set-config':
+        if (!sql) return notConfigured(a.key);
+        return yield* this.action(
+          sqlSetConfigValue,
+          activityTask(this.context, sqlSetConfigValue, {
+            ...base,
+            actor: this.run.bot,
+            connectionSetting: sql.connectionSetting,
+            scope: sql.scope ?? this.input.environment,
+            configKey: a.key,
+            value: a.to,
+            description: description(a.reason),
+            ...(a.from !== null ? { expectedCurrent: a.from } : {}),
+          }),
+        );
+      case 'api-to-lkg':
+        return yield* this.action(apiToLkg, activityTask(this.context, apiToLkg, { ...base, env: this.input.environment, service: this.names.api, targets: this.targets }));
+      case 'web-to-lkg':
+        return yield* this.action(webToLkg, activityTask(this.context, webToLkg, { ...base, env: this.input.environment, service: this.names.web, targets: this.targets }));
+    }
+  }
+
+  private *recordLkg(step: string): Step {
+    if (!this.targets.length) return { kind: 'action', activity: recordLkg.name, outcome: { kind: 'skipped', summary: 'No rollback target: no LKG to record.', reason: 'not-configured' } };
+    // The pack's manifest, by the address it is sealed under a few steps later (RB-03: the pack holds this record too).
+    const manifestUrl = this.run.incident.evidence?.manifestUrl;
+    const evidenceUrl = manifestUrl && /^https?:\/\//.test(manifestUrl) ? manifestUrl : `https://${this.input.environment.toLowerCase()}.invalid/incidents/${this.input.incidentId}`;
+    const task = activityTask(this.context, recordLkg, { incidentId: this.input.incidentId, env: this.input.environment, service: this.names.api, evidenceUrl, actor: { id: this.run.bot }, step, mode: this.mode, targets: this.targets });
+    return yield* this.action(recordLkg, task);
+  }
+
+  // ---- Evidence -------------------------------------------------------------------------------
+
+  /** The evidence pack's address and links, known before it is written. */
+  private *locate(): Step {
+    try {
+      const out = yield* callActivity(this.context, locatePack, { pack: this.run.packRef() });
+      return { kind: 'located', links: out.links, problem: out.links ? null : out.summary };
+    } catch (err) {
+      return { kind: 'located', links: null, problem: `The evidence pack could not be located: ${failureSummary(err)}` };
+    }
+  }
+
+  private *archive(): Step {
+    const pack = this.run.packRef();
+    try {
+      const refused: string[] = [];
+      for (const batch of chunkArtifacts(this.run.artifacts())) {
+        const written = yield* callActivity(this.context, writeArtifacts, { pack, artifacts: batch, mode: this.mode });
+        if (written.refused) refused.push(written.summary);
+      }
+      const reports = yield* callActivity(this.context, writeReports, { pack, at: this.nowIso(), dueBusinessDays: this.input.policy.postmortemDueBusinessDays, mode: this.mode });
+      const sealed = yield* callActivity(this.context, sealPack, { pack, at: this.nowIso(), mode: this.mode });
+      const summary = `Evidence pack ${sealed.result}${sealed.manifest ? `: manifest SHA-256 ${sealed.manifest.sha256}` : ''}. ${reports.summary}${refused.length ? ` ${refused.join(' ')}` : ''}`;
+      return { kind: 'archived', sealed: sealed.result === 'sealed' || sealed.result === 'already-sealed', manifestSha256: sealed.manifest?.sha256 ?? null, summary };
+    } catch (err) {
+      return { kind: 'archived', sealed: false, manifestSha256: null, summary: `The evidence pack could not be written: ${failureSummary(err)}. Write it again with the evidence activities once storage is back.` };
+    }
+  }
+}

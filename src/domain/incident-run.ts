@@ -1,0 +1,139 @@
+/**
+ * One running incident, as the orchestration drives it: the events recorded so far, the incident
+ * derived from them, the runbook's bookkeeping and the commands waiting to be carried out. The
+ * orchestration (orchestrations/incident.ts) is a loop around this object: it takes the next
+ * command, carries it out with an activity, and hands the result back; it raises external events
+ * and timer wake-ups in; it stores what `progress()` says changed. Everything here is
+ * deterministic, so a replay rebuilds exactly the same run, and the whole runbook can be driven
+ * without Durable (test/domain/runbook.test.ts, test/domain/incident-truth.test.ts).
+ */
+import type { Thresholds } from '../config/policy.js';
+import type { ArtifactInputIn, PackRef } from './evidence.js';
+import type { IncidentInput, IncidentSummary, TimelineEntry } from './incident.js';
+import type { Inbound } from './incident-events.js';
+import { applyEvent, declaredEvent, type Incident, type IncidentEvent } from './incident-record.js';
+import { customStatusOf, summaryOf } from './incident-status.js';
+import { TimelineBuilder } from './incident-timeline.js';
+import type { IncidentMessageInput } from './messages/types.js';
+import { messageDeadline, newPlan, nextWake, onInbound, onResult, onTimer, start, Turn, type AnnounceCommand, type Command, type CommandResult, type Plan, type RunbookConfig } from './runbook.js';
+import { runbookConfigOf } from './runbook-config.js';
+import { evidenceArtifacts, packRefOf } from './runbook-evidence.js';
+import { buildMessage } from './runbook-messages.js';
+import { channelOf, recipientsOf } from './teams-routing.js';
+
+/**
+ * The real engine splits timers longer than 6 days and their cancellation can drift, so the run
+ * never asks for one further ahead than this: it wakes, finds nothing due, and waits again.
+ */
+export const MAX_TIMER_MS = 5 * 24 * 60 * 60_000;
+
+export class IncidentRun {
+  readonly events: IncidentEvent[] = [];
+  readonly incident: Incident;
+  readonly plan: Plan;
+  readonly config: RunbookConfig;
+  readonly bot: string;
+  private readonly thresholds: Thresholds;
+  private readonly timeline: TimelineBuilder;
+  private readonly queue: Command[] = [];
+
+  constructor(input: IncidentInput, now: number) {
+    this.config = runbookConfigOf(input);
+    this.bot = input.policy.bot.actor;
+    this.thresholds = input.policy.environment.thresholds;
+    this.timeline = new TimelineBuilder(this.bot);
+    const declared = { ...declaredEvent(input), seq: 0 };
+    this.incident = applyEvent(null, declared);
+    this.events.push(declared);
+    this.timeline.add(declared, this.incident);
+    this.plan = newPlan(this.incident.declaredAt);
+    this.turn(Math.max(now, this.incident.declaredAt), (t) => {
+      // What the policy snapshot could not give the incident is said once, at the start.
+      const route = channelOf(input.policy.teams, `The Teams destination of ${input.service}@${input.environment}`);
+      if (route.problem) t.emit({ type: 'noted', by: null, topic: 'message', text: `${route.problem}: messages go to the app's configured Teams channel (TEAMS_TEAM_ID / TEAMS_CHANNEL_ID).` });
+      const invalid = recipientsOf(input.policy.teams.notify).invalid;
+      if (invalid.length) t.emit({ type: 'noted', by: null, topic: 'message', text: `Not paged (neither an Entra object id nor a UPN): ${invalid.join(', ')}.` });
+      start(t);
+    });
+  }
+
+  private turn(now: number, act: (t: Turn) => void): void {
+    const t = new Turn(this.incident, this.plan, this.config, now, (e) => {
+      this.events.push(e);
+      this.timeline.add(e, this.incident);
+    });
+    act(t);
+    this.queue.push(...t.commands);
+  }
+
+  /** An event raised into the incident (validated once, by `parseInbound`). */
+  receive(e: Inbound | { name: string; invalid: string }, now: number): void {
+    this.turn(now, (t) => onInbound(t, e));
+  }
+
+  /** A timer went off. */
+  wake(now: number): void {
+    this.turn(now, (t) => onTimer(t));
+  }
+
+  /** The next command to carry out, if any. */
+  next(): Command | undefined {
+    return this.queue.shift();
+  }
+
+  /** The result of a command: recorded as events, and the runbook's answer queued. */
+  complete(cmd: Command, result: CommandResult, now: number): void {
+    this.turn(now, (t) => onResult(t, cmd, result));
+  }
+
+  get closed(): boolean {
+    return this.incident.phase === 'closed';
+  }
+
+  /** When to wake up if nothing happens: the runbook's next deadline, at most MAX_TIMER_MS ahead (null: only events). */
+  timerAt(now: number): number | null {
+    const wake = nextWake(this.incident, this.plan, this.config);
+    return wake === null ? null : Math.min(Math.max(wake, now), now + MAX_TIMER_MS);
+  }
+
+  /** Until when Teams may be retried for a message sent now. */
+  messageDeadline(now: number): number {
+    return messageDeadline(this.incident, this.plan, this.config, now);
+  }
+
+  /** The Teams message for an announcement, from the incident as it is now. */
+  message(cmd: AnnounceCommand, now: number): IncidentMessageInput {
+    return buildMessage(cmd, { incident: this.incident, plan: this.plan, cfg: this.config, thresholds: this.thresholds, now });
+  }
+
+  /** The on-call page of a P1: the declaration, sent to people's activity feeds. */
+  onCallMessage(now: number): IncidentMessageInput {
+    return this.message({ kind: 'announce', step: 'announce/declared', message: 'declared' }, now);
+  }
+
+  summary(): IncidentSummary {
+    return summaryOf(this.incident);
+  }
+
+  customStatus(): Record<string, unknown> {
+    return customStatusOf(this.incident, this.plan, this.config, this.bot);
+  }
+
+  /** Timeline entries new or changed since they were last stored. */
+  pendingTimeline(): TimelineEntry[] {
+    return this.timeline.pending();
+  }
+
+  timelineStored(entries: readonly TimelineEntry[]): void {
+    this.timeline.stored(entries);
+  }
+
+  packRef(): PackRef {
+    return packRefOf(this.incident);
+  }
+
+  /** Everything the evidence pack holds, from the record. */
+  artifacts(): ArtifactInputIn[] {
+    return evidenceArtifacts(this.incident, this.timeline.all(), this.bot);
+  }
+}

@@ -1,0 +1,178 @@
+/**
+ * The incident's timeline (the API's, the evidence pack's timeline.json, the postmortem's): each
+ * recorded event told in one line, in order. Repeated identical smoke results are one line that
+ * counts them ("Smoke checks (verify): red ×12 since 10:02, last 10:24: ..."), rewritten as the run
+ * grows: entries are keyed by the sequence number of the event that opened them, so the store
+ * (upsert by sequence) and a replay agree. Pure.
+ */
+import { actorLabel, type Actor } from './actor.js';
+import { describeFailure, firstLine } from './failures.js';
+import type { TimelineEntry } from './incident.js';
+import { applyEvent, detectionOf, FUTURE_FIRED_MS, spanWords, STALE_FIRED_MS, type AlertFacts, type Incident, type IncidentEvent } from './incident-record.js';
+import { isHigher } from './severity.js';
+import { hhmm, humanDuration, iso } from './time-format.js';
+
+const REASON_WORDS: Record<string, string> = {
+  'no-ack': 'nobody acknowledged',
+  'no-decision': 'no containment decision',
+  'action-refused': 'an action was refused',
+  'action-failed': 'an action failed',
+  'not-recovered': 'not recovered in time',
+  regression: 'regression',
+  'no-rollback-target': 'no rollback target',
+};
+
+type Line = Omit<TimelineEntry, 'seq' | 'at'>;
+
+/** A further alert whose fired time is far from its receipt says so (kept as evidence, used for nothing). */
+function firedNote(a: AlertFacts): string {
+  if (a.firedAt === null) return '';
+  const lag = a.receivedAt - a.firedAt;
+  if (lag > STALE_FIRED_MS) return ` It fired ${spanWords(lag)} before it reached us.`;
+  if (-lag > FUTURE_FIRED_MS) return ` It says it fired ${spanWords(lag)} after it reached us.`;
+  return '';
+}
+
+/** The line for one event (null: nothing worth a line), told with the incident as it was right after it. */
+export function lineOf(e: IncidentEvent, s: Incident, bot: string): Line | null {
+  const who = (a: Actor | null): string => (a ? actorLabel(a) : bot);
+  switch (e.type) {
+    case 'declared': {
+      const d = detectionOf(s);
+      const flag = d.note ? ` The alert ${d.note}: its time is kept as evidence, not used for time to declare.` : '';
+      return {
+        kind: 'declared',
+        actor: who(e.by),
+        text: `${e.drill ? 'Drill: ' : ''}${e.severity} incident declared for ${e.service} in ${e.environment}: ${e.summary}${flag ? `.${flag}` : ''}`,
+        data: { severity: e.severity, reasons: e.reasons, source: e.source, ...(e.alert ? { alert: { rule: e.alert.rule, firedAt: e.alert.firedAt === null ? null : iso(e.alert.firedAt), receivedAt: iso(e.alert.receivedAt), trusted: d.trusted } } : {}) },
+      };
+    }
+    case 'alert-received':
+      return e.alert.condition === 'Resolved'
+        ? { kind: 'recovery-signal', actor: 'azure-monitor', text: `Alert "${e.alert.rule}" resolved (a recovery signal, not proof of recovery).` }
+        : { kind: 'alert', actor: 'azure-monitor', text: `Further alert "${e.alert.rule}" (${e.alert.level})${isHigher(e.alert.level, s.severity) ? '' : `; the incident stays ${s.severity}`}.${firedNote(e.alert)}` };
+    case 'severity-changed':
+      return { kind: 'severity', actor: 'azure-monitor', text: `Severity raised from ${e.from} to ${e.to} by alert "${e.by}": ${e.reasons[0] ?? ''}`, data: { from: e.from, to: e.to, reasons: e.reasons } };
+    case 'acknowledged':
+      return { kind: 'ack', actor: who(e.by), text: `Acknowledged by ${who(e.by)}${e.role ? ` as ${e.role.toUpperCase()}` : ''}.` };
+    case 'noted':
+      return { kind: e.by ? 'note' : (e.topic ?? 'runbook'), actor: who(e.by), text: e.text };
+    case 'ignored':
+      return { kind: 'ignored', actor: e.by ?? bot, text: `Ignored ${e.what}: ${e.why}.` };
+    case 'snapshot-taken': {
+      const seen = e.seen.length ? `Snapshot: ${e.seen.join('; ')}.` : 'Snapshot: nothing could be read.';
+      return { kind: 'runbook', actor: bot, text: `${seen}${e.problems.length ? ` Incomplete: ${e.problems.join('; ')}.` : ''}` };
+    }
+    case 'proposal-issued':
+      return e.why
+        ? { kind: 'runbook', actor: bot, text: `${e.why} Proposal ${e.proposalId} (${e.path}) posted again; decision due ${hhmm(e.decisionDueAt)} UTC.` }
+        : { kind: 'runbook', actor: bot, text: `Proposed containment: ${e.path} (${e.reasons.join('; ')}).` };
+    case 'decided':
+      if (!e.by) return { kind: 'runbook', actor: bot, text: e.choice === 'api-to-lkg' ? 'Nobody decided in time: rolling back to the last known good release.' : `Nobody decided in time: ${e.choice}.` };
+      return {
+        kind: 'decision',
+        actor: who(e.by),
+        text: `Containment decision: ${e.choice}${e.reason ? ` (${e.reason})` : ''}.${e.why.startsWith('decision by') ? '' : ` ${e.why[0]?.toUpperCase() ?? ''}${e.why.slice(1)}.`}`,
+      };
+    case 'rollback-requested':
+      return { kind: 'rollback-requested', actor: who(e.by), text: `Rollback requested: ${e.reason}` };
+    case 'timebox-extended':
+      return { kind: 'extend', actor: who(e.by), text: `The ${e.timebox} timebox was extended by ${e.minutes} min${e.reason ? `: ${e.reason}` : '.'}` };
+    case 'containment-started':
+      return e.rollback
+        ? { kind: 'runbook', actor: bot, text: `Rolling back to the last known good release (${e.why}); recovery due by ${hhmm(e.dueAt)} UTC.` }
+        : e.steps.length || e.choice === 'monitor-only'
+          ? { kind: 'runbook', actor: bot, text: `Containment ${e.choice}: ${e.steps.length ? `${e.steps.length} step(s)` : 'no change, keep watching'}; checks must be green by ${hhmm(e.dueAt)} UTC.` }
+          : { kind: 'runbook', actor: bot, text: `"${e.choice}" has nothing to do here (no matching change or rollback target): the runbook keeps verifying; checks must be green by ${hhmm(e.dueAt)} UTC.` };
+    case 'action-completed': {
+      const o = e.outcome;
+      if (o.kind === 'refused' || o.kind === 'failed') {
+        const f = describeFailure(e.action, o.kind, o.summary, o.kind === 'refused' ? o.reason : null, { incidentId: s.id, environment: s.environment });
+        return { kind: 'runbook', actor: bot, text: `${e.action}: ${o.kind}: ${f.cause} Next step: ${f.next}` };
+      }
+      // The target's own id for the operation (ARM operation, audit request), unless the summary names it already.
+      const id = o.kind === 'done' && o.executionId && !o.summary.includes(o.executionId) ? ` [execution ${o.executionId}]` : '';
+      // Freezes and the LKG record say what they did in their own words.
+      if (e.action === 'freeze' || e.action === 'unfreeze' || e.action === 'record-lkg') return { kind: 'runbook', actor: bot, text: `${o.summary}${id}` };
+      return { kind: 'runbook', actor: bot, text: `${e.action}: ${o.kind}: ${o.summary}${id}` };
+    }
+    case 'checks-run': {
+      // The snapshot's round is told by the snapshot line.
+      if (e.purpose === 'snapshot') return null;
+      const st = s.checks.streak;
+      const reasons = e.reasons.length ? `: ${e.reasons.slice(0, 3).join('; ')}` : '';
+      if (st && st.count > 1) return { kind: 'checks', actor: bot, text: `Smoke checks (${st.purpose}): ${e.verdict} ×${st.count} since ${hhmm(st.since)}, last ${hhmm(st.last)} UTC${reasons}.` };
+      return { kind: 'checks', actor: bot, text: `Smoke checks (${e.purpose}): ${e.verdict}${reasons}.` };
+    }
+    case 'monitoring-started':
+      return { kind: 'runbook', actor: bot, text: `Checks green: monitoring until ${hhmm(e.endsAt)} UTC (${humanDuration((e.endsAt - e.at) / 1000)}); a regression re-opens containment.` };
+    case 'monitoring-extended':
+      return { kind: 'runbook', actor: bot, text: `Monitoring window extended to ${hhmm(e.endsAt)} UTC: ${e.why}.` };
+    case 'regressed':
+      return { kind: 'runbook', actor: bot, text: `Regression during the monitoring window (${e.reasons.slice(0, 3).join('; ')}): containment re-opens.` };
+    case 'escalated':
+      return { kind: 'escalation', actor: bot, text: `Escalated (${REASON_WORDS[e.reason] ?? e.reason}) to ${e.people.join(', ') || 'the chain'}: ${e.text}` };
+    case 'message-sent':
+      if (!e.delivered && !e.planned) return { kind: 'message', actor: bot, text: `Teams message "${e.template}" not delivered: ${firstLine(e.problem ?? 'no reason given')}` };
+      return null;
+    case 'paged':
+      return { kind: 'message', actor: bot, text: `${e.who}: ${e.delivered ? '' : 'not delivered: '}${firstLine(e.summary)}` };
+    case 'evidence-located':
+      return e.problem ? { kind: 'evidence', actor: bot, text: e.problem } : null;
+    case 'resolved':
+      return { kind: 'resolved', actor: who(e.by), text: e.by ? `Resolved by ${who(e.by)}${e.summary ? `: ${e.summary}` : '.'}` : `Resolved by the runbook: ${e.why}.` };
+    case 'evidence-archived':
+      return { kind: 'evidence', actor: bot, text: e.summary };
+    case 'closed':
+      return e.problem ? { kind: 'runbook', actor: bot, text: e.problem } : null;
+  }
+}
+
+/**
+ * Builds the timeline as events are recorded, and knows which entries changed since they were
+ * last stored (new ones, and a repeated check's line that now counts one more).
+ */
+export class TimelineBuilder {
+  private readonly entries = new Map<number, TimelineEntry>();
+  private readonly changed = new Set<number>();
+
+  constructor(private readonly bot: string) {}
+
+  add(e: IncidentEvent, s: Incident): void {
+    const line = lineOf(e, s, this.bot);
+    if (!line) return;
+    const st = s.checks.streak;
+    // A repeated check result rewrites the line its run started with (same sequence number, same time).
+    const own = e.seq;
+    const first = st ? st.seq : -1;
+    const seq = e.type === 'checks-run' && st && st.count > 1 && this.entries.has(first) ? first : own;
+    const at = seq === own ? e.at : Date.parse(this.entries.get(seq)?.at ?? iso(e.at));
+    this.entries.set(seq, { seq, at: iso(at), ...line, text: line.text.slice(0, 4000) });
+    this.changed.add(seq);
+  }
+
+  /** Every entry, in order. */
+  all(): TimelineEntry[] {
+    return [...this.entries.values()].sort((a, b) => a.seq - b.seq);
+  }
+
+  /** Entries new or changed since `stored` was last called. */
+  pending(): TimelineEntry[] {
+    return [...this.changed].sort((a, b) => a - b).flatMap((seq) => this.entries.get(seq) ?? []);
+  }
+
+  stored(entries: readonly TimelineEntry[]): void {
+    for (const e of entries) if (this.entries.get(e.seq) === e) this.changed.delete(e.seq);
+  }
+}
+
+/** The whole timeline from the events alone. */
+export function timelineOf(events: readonly IncidentEvent[], bot: string): TimelineEntry[] {
+  const b = new TimelineBuilder(bot);
+  let s: Incident | null = null;
+  for (const e of events) {
+    s = applyEvent(s, e);
+    b.add(e, s);
+  }
+  return b.all();
+}
