@@ -145,6 +145,12 @@ export function checkWorkbook(d: Deployment): string[] {
   const queries = data.items.filter((i) => i.type === 3).map((i) => i.content.query ?? '');
   for (const s of SECTIONS) if (!queries.some((q) => q.includes(`"${s.metric}"`))) problems.push(`the workbook does not show ${s.what}`);
   if (!queries.some((q) => q.includes('autopilot.target_s'))) problems.push('the workbook does not chart the MTTx targets');
+  // One incident's trace: every call of the operations (traces) that carry the id, so the intake's
+  // storage calls made before the id existed (claim, payload archive, correlation) are in it too.
+  const trace = data.items.find((i) => i.name === 'incident-trace')?.content.query ?? '';
+  if (!/let operations = dependencies[^;]*customDimensions\["autopilot\.incident_id"\]\) == incident[^;]*\| distinct operation_Id;/.test(trace) || !/\| where operation_Id in \(operations\)/.test(trace)) {
+    problems.push('the incident trace does not follow the operations that carry the incident id');
+  }
   return problems;
 }
 
@@ -226,6 +232,7 @@ const BREAKS: { check: string; file: string; from: string | RegExp; to: string; 
   { check: 'names: a metric misspelt in a rule', file: 'app/observability.bicep', from: '"autopilot.orchestrations.failed"', to: '"autopilot.orchestration.failed"', run: (t) => checkNames(deploy(t, base)) },
   { check: 'names: a metric misspelt in the workbook', file: 'app/observability-workbook.json', from: /autopilot\.incident\.timeboxes/g, to: 'autopilot.incident.timebox', run: (t) => checkNames(deploy(t, base)) },
   { check: 'names: an attribute misspelt in the workbook', file: 'app/observability-workbook.json', from: /autopilot\.severity/g, to: 'autopilot.sev', run: (t) => checkNames(deploy(t, base)) },
+  { check: 'workbook: the incident trace only the spans with the id', file: 'app/observability-workbook.json', from: '| where operation_Id in (operations)', to: '| where tostring(customDimensions[\\"autopilot.incident_id\\"]) == incident', run: (t) => checkWorkbook(deploy(t, base)) },
   { check: 'workbook: on another resource', file: 'app/observability.bicep', from: 'sourceId: insightsId', to: 'sourceId: resourceGroup().id', run: (t) => checkWorkbook(deploy(t, base)) },
 ];
 
