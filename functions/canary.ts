@@ -4,6 +4,7 @@
  * accounts, sites and settings). The summary is in GET /api/health.
  */
 import { app, type InvocationContext, type Timer } from '@azure/functions';
+import { admit } from '../src/app/access.js';
 import { appCanary } from '../src/app/canary.js';
 import { appNow } from '../src/app/clock.js';
 import { orUnavailable } from '../src/app/http-context.js';
@@ -28,7 +29,9 @@ app.http('canaryGet', {
   route: 'canary',
   methods: ['GET'],
   authLevel: 'function',
-  handler: withEnvelope(async (_request, context, requestId) => {
+  handler: withEnvelope(async (request, context, requestId) => {
+    // The report names failing dependencies: a reader's, like the incidents and unmatched alerts.
+    admit(request, 'read');
     const report = await orUnavailable(context, requestId, () => getCanaryStore().latest());
     if (!report) throw new HttpError(404, 'not_found', 'The canary has not run yet (timer "canary", every hour at minute 7).');
     return jsonResponse(200, { ...report, requestId }, requestId, { 'cache-control': 'no-store' });
