@@ -30,7 +30,7 @@ export async function coldImportBenchmarks(emit: (r: BenchResult) => void): Prom
   emit({
     bench: 'coldImport',
     runs: RUNS,
-    floor: { what: '@azure/functions + durable-functions (functions-core stand-in)', importMs: summary(floor.map((r) => r.ms)), processMs: summary(floor.map((r) => r.processMs)), modules: first(floor).modules },
+    floor: { what: '@azure/functions + durable-functions + zod (functions-core stand-in)', importMs: summary(floor.map((r) => r.ms)), processMs: summary(floor.map((r) => r.processMs)), modules: first(floor).modules },
     app: { what: 'package.json "main" entry files via the dev host loader', importMs: summary(app.map((r) => r.ms)), processMs: summary(app.map((r) => r.processMs)), modules: first(app).modules },
     ratioP50: round(appP50 / floorP50),
     overFloorP50Ms: round(appP50 - floorP50),
