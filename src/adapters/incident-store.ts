@@ -16,13 +16,16 @@
  *                                                        key order), one partition so that an
  *                                                        incident's index rows are one batch write
  *   PartitionKey "meta"            RowKey "index-v1"     the indexes were built for older rows
+ *   PartitionKey "f:<incidentId>"  RowKey "<receivedAt>|<alert hash>"
+ *                                                        alerts folded by the intake, until the
+ *                                                        orchestration has recorded them
  * The summary row is the one source of truth: an index row only says where to look. One that no
  * longer matches its summary (a reminder since sent, an incident since resolved) is skipped and
  * deleted where it is found, so the indexes need no transaction with the summary.
  * Concurrency is handled by the service: insert-if-absent (409) and If-Match (412).
  */
 import type { TableClient, TableEntity } from '@azure/data-tables';
-import { IncidentSummary, TimelineEntry } from '../domain/incident.js';
+import { AlertRecord, IncidentSummary, TimelineEntry } from '../domain/incident.js';
 import { reminderCheckAt } from '../domain/postmortem-reminder.js';
 import type { DeliveryRecord, IncidentStore, SummaryQuery } from '../ports/incident-store.js';
 import { odataFilter } from './odata.js';
@@ -413,6 +416,25 @@ export class TableIncidentStore implements IncidentStore {
       // Upserts keyed by sequence number: appending the same entries again is harmless.
       await this.table.submitTransaction(batch.map((b) => [b[0], b[1], b[2]]));
     }
+  }
+
+  async foldAlert(incidentId: string, key: string, alert: AlertRecord): Promise<void> {
+    await this.init();
+    // Keyed by the alert: a redelivery folding it again writes the same row.
+    await this.table.upsertEntity({ partitionKey: `f:${tableKey(incidentId)}`, rowKey: tableKey(key), doc: JSON.stringify(alert) }, 'Replace');
+  }
+
+  async takeFolded(incidentId: string, ack: readonly string[], limit: number): Promise<{ key: string; alert: AlertRecord }[]> {
+    await this.init();
+    const pk = `f:${tableKey(incidentId)}`;
+    await Promise.all(ack.map((k) => this.deleteRow(pk, k)));
+    const out: { key: string; alert: AlertRecord }[] = [];
+    const pages = this.table.listEntities<{ doc: string }>({ queryOptions: { filter: odataFilter([['PartitionKey', 'eq', pk]]) } }).byPage({ maxPageSize: limit });
+    for await (const page of pages) {
+      for (const row of page) if (out.length < limit) out.push({ key: String(row.rowKey), alert: AlertRecord.parse(JSON.parse(row.doc)) });
+      break;
+    }
+    return out;
   }
 
   async getTimeline(incidentId: string): Promise<TimelineEntry[]> {

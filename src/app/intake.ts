@@ -20,7 +20,8 @@ import { COMMON_SCHEMA_ID, CommonAlert, type ContextKind } from '../domain/alert
 import { INCIDENT_INPUT_VERSION, IncidentInput, type AlertRecord, type IncidentSummary, type PolicySnapshot } from '../domain/incident.js';
 import { applyEvent, declaredEvent } from '../domain/incident-record.js';
 import { summaryOf as incidentSummaryOf } from '../domain/incident-status.js';
-import { IncidentEventName, type Actor } from '../domain/incident-events.js';
+import { ALERTS_FOLDED_EVENT, FOLD_NUDGE_MS, IncidentEventName, type Actor } from '../domain/incident-events.js';
+import { alertChangesIncident, FOLD_AFTER, type AlertView } from '../domain/runbook.js';
 import { routeSignal } from '../domain/routing.js';
 import { classifySeverity, type SeverityDecision } from '../domain/severity.js';
 import { toSignal, type Signal } from '../domain/signal.js';
@@ -140,7 +141,7 @@ async function deliver(
   makeInput: () => IncidentInput,
   alert: AlertRecord,
   later: (work: () => Promise<void>) => void,
-): Promise<'started' | 'raised' | 'finished'> {
+): Promise<'started' | 'raised' | 'folded' | 'finished'> {
   const start = async (): Promise<'started' | 'exists'> => {
     const input = makeInput();
     const started = await deps.orchestrations.start(INCIDENT_ORCHESTRATION, incidentId, input);
@@ -148,13 +149,61 @@ async function deliver(
     return started;
   };
   if (opened && (await start()) === 'started') return 'started';
+  let running = false;
+  if (!opened) {
+    // An alert that would change nothing now is kept with the incident without waking it (its
+    // history stays bounded however long the storm); the incident takes it at its next step.
+    const described = await deps.orchestrations.describe(incidentId);
+    running = described !== undefined && !TERMINAL.has(described.runtimeStatus);
+    const view = running ? (described?.customStatus as { intake?: AlertView | null } | null)?.intake : undefined;
+    const foldable = running && raisedBefore(deps.store, incidentId) && !alertChangesIncident(view, { condition: alert.signal.condition, level: alert.severity.level, triggers: alert.severity.triggers });
+    if (foldable) {
+      await deps.store.foldAlert(incidentId, foldKey(alert), alert);
+      // Woken to take them at most every FOLD_NUDGE_MS (per app instance), before the answer.
+      if (nudgeDue(deps.store, incidentId, Date.parse(alert.receivedAt))) await deps.orchestrations.raise(incidentId, ALERTS_FOLDED_EVENT, null, { running: true });
+      return 'folded';
+    }
+  }
   // Also when the declaring alert is delivered twice: the orchestration ignores alerts it has seen.
-  const raised = await deps.orchestrations.raise(incidentId, IncidentEventName.alert, alert);
+  const raised = await deps.orchestrations.raise(incidentId, IncidentEventName.alert, alert, { running });
   if (raised === 'raised') return 'raised';
   if (raised === 'gone') return 'finished';
   // 'missing': the correlation points at an incident whose start never went through.
   if ((await start()) === 'started') return 'started';
   return (await deps.orchestrations.raise(incidentId, IncidentEventName.alert, alert)) === 'raised' ? 'raised' : 'finished';
+}
+
+const TERMINAL = new Set(['Completed', 'Failed', 'Terminated', 'Canceled']);
+
+/** The folded alert's key: oldest first in the store, and the same for the same alert. */
+const foldKey = (alert: AlertRecord): string => `${alert.receivedAt}|${sha256(alert.dedupeKey).slice(0, 32)}`;
+
+/** Alerts this process has raised into each incident (up to FOLD_AFTER), by store. */
+const raisedInto = new WeakMap<IncidentStore, Map<string, number>>();
+
+/** Whether this process has raised FOLD_AFTER alerts into `incidentId` already; else counts one more. */
+function raisedBefore(store: IncidentStore, incidentId: string): boolean {
+  let counts = raisedInto.get(store);
+  if (!counts) raisedInto.set(store, (counts = new Map<string, number>()));
+  const n = counts.get(incidentId) ?? 0;
+  if (n >= FOLD_AFTER) return true;
+  if (counts.size >= 10_000) counts.clear();
+  counts.set(incidentId, n + 1);
+  return false;
+}
+
+/** When this process last nudged each incident to take its folded alerts (by store, so per app). */
+const nudged = new WeakMap<IncidentStore, Map<string, number>>();
+
+/** Whether to nudge `incidentId` now: at most once every FOLD_NUDGE_MS from this process. */
+function nudgeDue(store: IncidentStore, incidentId: string, now: number): boolean {
+  let last = nudged.get(store);
+  if (!last) nudged.set(store, (last = new Map<string, number>()));
+  const at = last.get(incidentId);
+  if (at !== undefined && now - at < FOLD_NUDGE_MS) return false;
+  if (last.size >= 10_000) last.clear();
+  last.set(incidentId, now);
+  return true;
 }
 
 /**
@@ -387,7 +436,8 @@ async function acceptParsed(
       // answer says what it is, a duplicate; that delivery records the outcome.
       const kind = result === 'started' ? 'declared' : owner ? 'correlated' : 'duplicate';
       if (kind !== 'duplicate') later(() => deps.store.markDelivered(dedupeHash, incidentId, kind, now));
-      return { kind, incidentId, ...base };
+      const folded = result === 'folded' ? [`folded: kept with the incident without waking it (it changes nothing there now); the incident takes it at its next step`] : [];
+      return { kind, incidentId, ...base, reasons: [...base.reasons, ...folded] };
     }
     throw new Error(`Could not deliver alert ${signal.alertId}: the open incident for ${service}@${environment} kept finishing.`);
   }
