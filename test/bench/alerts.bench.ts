@@ -165,7 +165,7 @@ export async function alertBenchmarks(emit: (r: BenchResult) => void): Promise<v
     const blocks = Array.from({ length: oneIncidentAlerts / 100 }, (_, b) => summary(one.answers.slice(b * 100, (b + 1) * 100).map((a) => a.ms)).p50);
     await h.settle();
     const replay = await replayCost(h, incidentId);
-    const described = await h.json<{ alerts?: number }>(`/api/incidents/${incidentId}`);
+    const described = await h.json<{ summary?: { alerts?: number } }>(`/api/incidents/${incidentId}`);
     const growth = round((blocks.at(-1) ?? NaN) / (blocks[0] ?? NaN));
     emit({
       bench: 'alerts.oneIncident',
@@ -175,7 +175,7 @@ export async function alertBenchmarks(emit: (r: BenchResult) => void): Promise<v
       lastBlockOverFirst: growth,
       alertsPerSecFirstBlock: round(1000 / (blocks[0] ?? NaN)),
       alertsPerSecLastBlock: round(1000 / (blocks.at(-1) ?? NaN)),
-      incidentAlertsCounted: described.body.alerts ?? null,
+      incidentAlertsCounted: described.body.summary?.alerts ?? null,
       historyEvents: replay.historyEvents,
       episodeMs: replay.episodeMs,
       goals: [
