@@ -9,7 +9,7 @@
  */
 import { coldImport, type ColdImport, lazySdksIn } from '../harness/cold-import.js';
 import type { BenchResult } from './run.js';
-import { round, summary } from './stats.js';
+import { goal, round, summary } from './stats.js';
 
 const RUNS = 15;
 
@@ -37,5 +37,6 @@ export async function coldImportBenchmarks(emit: (r: BenchResult) => void): Prom
     functionsRegistered: first(app).functions,
     packagesBeyondFloor: first(app).packages.filter((p) => !floorPackages.has(p)),
     lazySdksLoaded: [...new Set(app.flatMap((r) => lazySdksIn(r.packages)))],
+    goals: [goal('cold import of the app / framework floor (@azure/functions + durable-functions + zod), p50', '≤ 1.2', `${round(appP50 / floorP50)} (${round(appP50)} / ${round(floorP50)} ms)`, appP50 / floorP50 <= 1.2)],
   });
 }
