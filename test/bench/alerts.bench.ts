@@ -99,7 +99,7 @@ export async function alertBenchmarks(emit: (r: BenchResult) => void): Promise<v
     const alertFor = (id: string, service: string): Record<string, unknown> => {
       const doc = withAlertId(template, id) as { data: { customProperties: Record<string, string> } };
       doc.data.customProperties = { service, environment: 'Prod' };
-      return doc as unknown as Record<string, unknown>;
+      return doc;
     };
     const alerts = Array.from({ length: distinct }, (_, i) => alertFor(`storm-${i}`, svc(i)));
     // Warm-up on a separate service-less alert (unmatched): first use of SDKs and tables.
