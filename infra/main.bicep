@@ -21,6 +21,12 @@ param location string = resourceGroup().location
 @description('Resource ids of the App Service apps (sites) whose slots the automation may swap. It gets Website Contributor on each site, not on its resource group.')
 param targetSiteIds string[] = []
 
+@description('Resource ids of what the signal readers watch (README "Signals"): App Service apps and Application Insights components whose metrics and alerts are read. Monitoring Reader on each.')
+param monitoredResourceIds string[] = []
+
+@description('Resource ids of the Application Insights components or Log Analytics workspaces the triage queries read. Log Analytics Reader on each.')
+param logResourceIds string[] = []
+
 @description('Days every evidence blob version stays immutable (RB-03: at least a year).')
 @minValue(365)
 @maxValue(146000)
@@ -83,6 +89,12 @@ param secureWebhookAudience string = ''
   'link'
 ])
 param approvalIdentity string = 'entra'
+
+@description('Email address (a team list) for the alerts on the automation itself: an incident orchestration failed, Teams deliveries failing, the canary red or silent, intake answering 5xx. Empty: the alert rules fire in the portal only.')
+param opsAlertEmail string = ''
+
+@description('Another webhook for the same alerts (an on-call tool). Never this app\'s own /api/alerts: when the app is what is down, it cannot hear about it.')
+param opsAlertWebhookUrl string = ''
 
 // Every name is derived from one token of lowercase letters and digits, so no input can break a
 // name rule (storage accounts: 3-24 lowercase letters and digits; task hubs: letters and digits,
@@ -199,6 +211,21 @@ module functionApp 'app/function.bicep' = {
   }
 }
 
+// The workbook and the alert rules on the automation itself (infra/app/observability.bicep).
+module observability 'app/observability.bicep' = {
+  name: 'observability'
+  // The component is named here; monitoring.bicep creates it first.
+  dependsOn: [monitoring]
+  params: {
+    location: location
+    tags: tags
+    insightsName: names.insights
+    token: token
+    alertEmail: opsAlertEmail
+    alertWebhookUrl: opsAlertWebhookUrl
+  }
+}
+
 // Website Contributor on each target site (its slots are child resources, so the assignment
 // covers them); a resource group scope would reach every other app in it.
 module targets 'app/target-access.bicep' = [
@@ -207,6 +234,34 @@ module targets 'app/target-access.bicep' = [
     scope: resourceGroup(split(siteId, '/')[2], split(siteId, '/')[4])
     params: {
       siteName: last(split(siteId, '/'))
+      principalId: identity.outputs.principalId
+      identityId: identityId
+    }
+  }
+]
+
+// The signal readers (README "Signals"): Monitoring Reader on each monitored resource, Log Analytics
+// Reader on each logs resource, each on the resource itself (in its own subscription and group).
+module monitoredAccess 'app/signals-access.bicep' = [
+  for (id, i) in monitoredResourceIds: {
+    name: 'signals-monitoring-${i}'
+    scope: resourceGroup(split(id, '/')[2], split(id, '/')[4])
+    params: {
+      resourceId: id
+      role: 'Monitoring Reader'
+      principalId: identity.outputs.principalId
+      identityId: identityId
+    }
+  }
+]
+
+module logAccess 'app/signals-access.bicep' = [
+  for (id, i) in logResourceIds: {
+    name: 'signals-logs-${i}'
+    scope: resourceGroup(split(id, '/')[2], split(id, '/')[4])
+    params: {
+      resourceId: id
+      role: 'Log Analytics Reader'
       principalId: identity.outputs.principalId
       identityId: identityId
     }
@@ -223,3 +278,5 @@ output KEY_VAULT_NAME string = vault.outputs.name
 output STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output EVIDENCE_ACCOUNT_NAME string = evidence.outputs.name
 output TASK_HUB_NAME string = names.taskHub
+output OPS_ACTION_GROUP_ID string = observability.outputs.actionGroupId
+output OPS_WORKBOOK_ID string = observability.outputs.workbookId

@@ -237,6 +237,10 @@ function call(fn: string, args: unknown[], scope: Scope, raw: Node[]): unknown {
     }
     case 'not':
       return !args[0];
+    case 'and':
+      return args.every(Boolean);
+    case 'or':
+      return args.some(Boolean);
     case 'equals':
       return text(args[0]) === text(args[1]);
     case 'empty':
@@ -256,6 +260,8 @@ function call(fn: string, args: unknown[], scope: Scope, raw: Node[]): unknown {
       return Array.isArray(args[0]) ? args[0].length : typeof args[0] === 'string' ? args[0].length : Object.keys(args[0] as object).length;
     case 'split':
       return s(0).split(s(1));
+    case 'replace':
+      return s(0).split(s(1)).join(s(2));
     case 'take':
       return Array.isArray(args[0]) ? args[0].slice(0, Number(args[1])) : s(0).slice(0, Number(args[1]));
     case 'last':
@@ -289,6 +295,10 @@ function evalNode(node: Node, scope: Scope): unknown {
     case 'index': {
       const target = evalNode(node.target, scope) as Record<string, unknown> | unknown[];
       const index = evalNode(node.index, scope);
+      // As ARM: a property that does not exist fails the evaluation (the deployment).
+      if (target !== null && typeof target === 'object' && !(target instanceof Runtime) && !Array.isArray(target) && !(text(index) in target)) {
+        throw new Error(`${scope.path}: the language expression property '${text(index)}' doesn't exist`);
+      }
       return (target as Record<string, unknown>)[text(index)];
     }
   }

@@ -108,6 +108,12 @@ export const StatusUpdateMessage = IncidentHeader.extend({
   eta: z.string().trim().max(200).optional(),
   nextUpdateAt: at,
   health: HealthFigures.optional(),
+  /** The recovery verdict on the Azure Monitor signals (fired metric, active alerts), or what could not be seen. */
+  signals: text(1000).optional(),
+  /** Triage from the logs: top error codes, failing requests with requestIds, p95 per route, the query link. */
+  triage: z.array(text(600)).max(8).optional(),
+  /** Deep link to the triage query in the portal. */
+  triageQuery: url.optional(),
 });
 
 export const ChoiceOption = z.object({
