@@ -33,6 +33,14 @@ export const IncidentEventName = {
 export type IncidentEventName = (typeof IncidentEventName)[keyof typeof IncidentEventName];
 export const INCIDENT_EVENT_NAMES: readonly IncidentEventName[] = Object.values(IncidentEventName);
 
+/**
+ * Raised by the intake (at most every FOLD_NUDGE_MS per app instance) after it folded alerts
+ * that change nothing now: it only wakes the incident to take them from the store. Not an
+ * incident event: it carries nothing and the record never sees it.
+ */
+export const ALERTS_FOLDED_EVENT = 'alertsFolded';
+export const FOLD_NUDGE_MS = 10_000;
+
 export const Role = z.enum(['ic', 'deputy', 'scribe', 'comms']);
 export type Role = z.infer<typeof Role>;
 

@@ -412,6 +412,7 @@ export function applyEvent(s: Incident | null, e: IncidentEvent): Incident {
   switch (e.type) {
     case 'alert-received': {
       s.alerts.keys.push(e.alert.dedupeKey);
+      alertKeySets.get(s)?.add(e.alert.dedupeKey);
       s.alerts.received.push(e.alert);
       if (e.alert.condition === 'Resolved') s.alerts.recoverySignals += 1;
       else s.alerts.fired += 1;
@@ -578,6 +579,19 @@ function recordedRelease(o: RecordedOutcome): string | undefined {
   return after && typeof after === 'object' && 'releaseTag' in after && typeof after.releaseTag === 'string' ? after.releaseTag : undefined;
 }
 
+/**
+ * The alert keys of each incident as a set, kept by applyEvent beside `alerts.keys`: a storm's
+ * thousand alerts are each checked against the others without scanning the list (a replay checks
+ * them all again). An incident built some other way (a copy) is looked up in its list.
+ */
+const alertKeySets = new WeakMap<Incident, Set<string>>();
+
+function hasAlertKey(s: Incident, key: string): boolean {
+  let keys = alertKeySets.get(s);
+  if (!keys) alertKeySets.set(s, (keys = new Set(s.alerts.keys)));
+  return keys.has(key);
+}
+
 /** The incident from its events alone. */
 export function deriveIncident(events: readonly IncidentEvent[]): Incident {
   let s: Incident | null = null;
@@ -591,7 +605,7 @@ export function deriveIncident(events: readonly IncidentEvent[]): Incident {
  * it); the same delivery again is nothing new. Returns the events to record.
  */
 export function alertEvents(s: Incident, a: AlertFacts): NewEvent[] {
-  if (s.alerts.keys.includes(a.dedupeKey)) return [];
+  if (hasAlertKey(s, a.dedupeKey)) return [];
   const out: NewEvent[] = [{ type: 'alert-received', alert: a }];
   if (a.condition === 'Fired' && isHigher(a.level, s.severity)) {
     out.push({ type: 'severity-changed', from: s.severity, to: higher(s.severity, a.level), reasons: a.reasons, by: a.rule });

@@ -8,7 +8,7 @@ import { actorLabel } from './actor.js';
 import { clip } from './failures.js';
 import type { IncidentSummary } from './incident.js';
 import { metricsOf, momentsOf, timeboxesOf, type Duration, type Incident } from './incident-record.js';
-import { decisionDueAt, phaseDeadline, type Plan, type RunbookConfig } from './runbook.js';
+import { alertViewOf, decisionDueAt, phaseDeadline, type Plan, type RunbookConfig } from './runbook.js';
 import { iso } from './time-format.js';
 
 /**
@@ -98,6 +98,8 @@ export function customStatusOf(s: Incident, p: Plan, c: RunbookConfig, bot: stri
     // (a flapping service opens many; every one is in the evidence pack's incident.json).
     timeboxes: latestTimeboxes(s).map((t) => ({ name: t.name, deadline: at(t.deadline), verdict: t.verdict })),
     updatedAt: at(s.updatedAt),
+    // For the intake: whether a further alert would change anything now (src/domain/runbook.ts).
+    intake: alertViewOf(s, c),
   };
   // Bounded by construction (names and findings clipped, at most four timeboxes): no need to measure
   // it on every turn of a replay; test/domain/incident-record.test.ts holds it to MAX_STATUS_CHARS.

@@ -41,6 +41,7 @@ import {
   type SignalsFacts,
 } from './incident-record.js';
 import type { SmokeRun } from './evidence.js';
+import { isHigher } from './severity.js';
 import { judgeSignals, lookAgain, type SignalReadings, type SignalsConfig } from './signals-judgement.js';
 import { addBusinessDays } from './timeboxes.js';
 
@@ -811,4 +812,47 @@ function onSignals(t: Turn, cmd: Command, readings: SignalReadings | null, probl
   }
   if (stillDeciding) decisionDeadline(t);
   else containmentDeadline(t);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Alerts that change nothing (the intake folds them instead of waking the orchestration)
+
+/**
+ * What the intake needs to know about a running incident to tell whether a further alert would
+ * change it now; the orchestration publishes it in its custom status (`intake`).
+ */
+export interface AlertView {
+  severity: SeverityLevel;
+  phase: string;
+  /** Every trigger the containment facts hold (at most FOLD_TRIGGERS: past that, nothing is folded). */
+  triggers: string[];
+}
+
+const FOLD_TRIGGERS = 32;
+/**
+ * The intake folds alerts into an incident only after it has raised this many into it (per app
+ * instance): a handful of alerts reach the record at once, a storm's hundreds in batches.
+ */
+export const FOLD_AFTER = 20;
+/** Phases in which a further fired alert only adds to the record (see onInbound's alert case). */
+const FOLDABLE_PHASES = new Set(['declared', 'deciding', 'containing', 'verifying']);
+
+export function alertViewOf(s: Incident, c: RunbookConfig): AlertView | null {
+  const triggers = [...new Set([...c.triggers, ...s.alerts.received.flatMap((a) => a.triggers)])];
+  if (triggers.length > FOLD_TRIGGERS || !FOLDABLE_PHASES.has(s.phase) || s.resolution) return null;
+  return { severity: s.severity, phase: s.phase, triggers };
+}
+
+/**
+ * Whether a further alert (not seen before) would change the incident beyond being recorded, by
+ * the rules of onInbound's alert case: a recovery signal always does; a fired alert does when it
+ * raises the severity, fires during monitoring (it extends the window), or brings a trigger the
+ * containment facts lack. Without a view (none published yet, a phase where alerts matter, a
+ * resolved incident) it does. An alert that changes nothing still reaches the record, later: the
+ * orchestration takes the folded alerts at its next step and receives them as any other.
+ */
+export function alertChangesIncident(view: AlertView | null | undefined, a: { condition: string; level: SeverityLevel; triggers: readonly string[] }): boolean {
+  if (!view || a.condition !== 'Fired' || !FOLDABLE_PHASES.has(view.phase)) return true;
+  if (isHigher(a.level, view.severity)) return true;
+  return a.triggers.some((t) => !view.triggers.includes(t));
 }
