@@ -70,6 +70,8 @@ export class Steps {
         return yield* this.announce(cmd);
       case 'page-on-call':
         return yield* this.pageOnCall(cmd.step);
+      case 'page':
+        return yield* this.pagePeople(cmd.step, cmd.label, cmd.people);
       case 'snapshot':
         return yield* this.snapshot(cmd.step, cmd.lookbackMinutes);
       case 'smoke':
@@ -188,6 +190,19 @@ export class Steps {
       const deadline = new Date(this.run.messageDeadline(this.now())).toISOString();
       const request = { incidentId: this.input.incidentId, step, message: built.data, deadline, mode: this.mode, recipients: this.run.config.onCall, ...this.where() };
       yield* this.page(`On-call (${this.run.incident.severity})`, request, out);
+    }
+    return { kind: 'teams', events: out };
+  }
+
+  /** People the rota names (a role, or the SMEs of a triage row), paged with the declaration. */
+  private *pagePeople(step: string, label: string, people: string[]): Step {
+    const out: TeamsEvent[] = [];
+    const recipients = recipientsOf(people);
+    if (recipients.invalid.length) out.push({ type: 'noted', by: null, topic: 'message', text: `${label}: not paged (neither an Entra object id nor a UPN): ${recipients.invalid.join(', ')}.` });
+    const built = IncidentMessage.safeParse(this.run.onCallMessage(this.now()));
+    if (built.success && recipients.valid.length) {
+      const deadline = new Date(this.run.messageDeadline(this.now())).toISOString();
+      yield* this.page(`${label}: ${recipients.valid.join(', ')}`, { incidentId: this.input.incidentId, step, message: built.data, deadline, mode: this.mode, recipients: recipients.valid, ...this.where() }, out);
     }
     return { kind: 'teams', events: out };
   }

@@ -86,7 +86,7 @@ export const Milestones = z.object({
 });
 export type Milestones = z.infer<typeof Milestones>;
 
-export const TimeboxName = z.enum(['ack', 'decision', 'containment', 'recovery', 'monitoring']);
+export const TimeboxName = z.enum(['ic', 'ack', 'decision', 'containment', 'recovery', 'monitoring']);
 export type TimeboxName = z.infer<typeof TimeboxName>;
 
 /** Met in time, missed, still open, or not applicable (the incident ended before it was needed). */

@@ -20,10 +20,10 @@
  *     is not the machine's: src/app/postmortem-reminders.ts sends it from the incident summary).
  */
 import type { SeverityLevel, Timebox } from '../config/policy.js';
-import { actorName, type Actor } from './actor.js';
+import { actorName, isPerson, type Actor } from './actor.js';
 import { proposeContainment, type ContainmentFacts, type ContainmentStep, type RecentChange, type ReleaseState } from './containment.js';
 import { describeFailure } from './failures.js';
-import type { ContainmentChoice, Inbound } from './incident-events.js';
+import type { ContainmentChoice, Inbound, Role } from './incident-events.js';
 import type { EvidenceLinks } from './incident.js';
 import {
   alertEvents,
@@ -31,6 +31,7 @@ import {
   applyEvent,
   didNotWork,
   extendedMinutes,
+  icDueAt,
   type CheckFacts,
   type EscalationReason,
   type Incident,
@@ -40,6 +41,7 @@ import {
   type RecordedOutcome,
 } from './incident-record.js';
 import type { SmokeRun } from './evidence.js';
+import { mayOverride, names, overrideRefusal, overridesP1Default, ROLE_NAMES, rotaPages, rotaRoleOf, SME_NAMES, smesFor } from './roles.js';
 import { addBusinessDays } from './timeboxes.js';
 
 const MINUTE = 60_000;
@@ -62,6 +64,8 @@ export type Command =
   | { kind: 'announce'; step: string; message: 'escalation'; reason: EscalationReason; text: string; people: string[] }
   /** Page the destination's on-call (a P1) through the activity feed. */
   | { kind: 'page-on-call'; step: string }
+  /** Page people the rota names for a role or a triage row (`label`: "IC (rota)", "SME DBA (latency-p95)"), with the declaration. */
+  | { kind: 'page'; step: string; label: string; people: string[] }
   | { kind: 'snapshot'; step: string; lookbackMinutes: number }
   | { kind: 'smoke'; step: string; purpose: 'verify' | 'monitor' }
   | { kind: 'execute'; step: string; action: ContainmentStep }
@@ -119,6 +123,8 @@ export interface Plan {
   escalationsSent: number[];
   decisionReminders: number;
   onCall: { paged: boolean; attempts: number; due: boolean };
+  /** The rota's pages: the IC backups once the IC timebox ran out, and the SME kinds paged so far. */
+  rota: { icEscalated: boolean; smes: string[] };
 }
 
 /** One transition: it records events as it decides (so each decision sees the ones before) and collects commands. */
@@ -157,7 +163,7 @@ export class Turn {
 const isOver = (s: Incident): boolean => s.phase === 'resolved' || s.phase === 'closed';
 
 export function newPlan(declaredAt: number): Plan {
-  return { counter: 0, nextCheckAt: null, recheck: null, lastUpdateAt: declaredAt, updates: 0, escalationsSent: [], decisionReminders: 0, onCall: { paged: false, attempts: 0, due: false } };
+  return { counter: 0, nextCheckAt: null, recheck: null, lastUpdateAt: declaredAt, updates: 0, escalationsSent: [], decisionReminders: 0, onCall: { paged: false, attempts: 0, due: false }, rota: { icEscalated: false, smes: [] } };
 }
 
 /** The runbook's first moves once the incident is declared: announce it, page a P1's on-call, take the snapshot. */
@@ -166,6 +172,7 @@ export function start(t: Turn): void {
   t.command({ kind: 'announce', step: 'announce/declared', message: 'declared' });
   t.p.onCall.due = t.s.severity === 'P1' && t.c.onCall.length > 0;
   pageOnCall(t);
+  pageRota(t);
   t.command({ kind: 'snapshot', step: 'snapshot/initial', lookbackMinutes: CHANGE_LOOKBACK_MINUTES });
 }
 
@@ -177,6 +184,32 @@ function pageOnCall(t: Turn): void {
   o.attempts += 1;
   t.command({ kind: 'page-on-call', step: 'teams/notify/on-call' });
 }
+
+/**
+ * The rota pages the first IC and the first Deputy it names (RB-02: "IC: @RM, Deputy: @SRE"), and
+ * the subject-matter experts the incident's triage rows need (RB-03 section 6), each once. A raised
+ * severity or a further alert's new trigger pages what it adds.
+ */
+function pageRota(t: Turn): void {
+  const { s, p } = t;
+  const rota = s.rota;
+  if (!rotaPages(rota, s.severity) || isOver(s)) return;
+  for (const role of ['ic', 'deputy'] as const) {
+    const first = rota[role][0];
+    if (!first || s.roles[role] || p.rota.smes.includes(role)) continue;
+    p.rota.smes.push(role);
+    t.command({ kind: 'page', step: `teams/notify/rota/${role}`, label: `${ROLE_NAMES[role]} (rota)`, people: [first] });
+  }
+  for (const { kind, because } of smesFor(triggersOf(s, t.c))) {
+    const people = rota.sme[kind] ?? [];
+    if (!people.length || p.rota.smes.includes(kind)) continue;
+    p.rota.smes.push(kind);
+    t.command({ kind: 'page', step: `teams/notify/rota/sme/${kind}`, label: `SME ${SME_NAMES[kind]} (${because})`, people });
+  }
+}
+
+/** Every RB-03 trigger the incident's alerts matched. */
+const triggersOf = (s: Incident, c: RunbookConfig): ContainmentFacts['triggers'] => [...new Set([...c.triggers, ...s.alerts.received.flatMap((a) => a.triggers)])];
 
 /** The current decision deadline: the open proposal's, else the decision timebox from the declaration. */
 export function decisionDueAt(s: Incident, c: RunbookConfig): number {
@@ -218,7 +251,8 @@ export function messageDeadline(s: Incident, p: Plan, c: RunbookConfig, now: num
 }
 
 function pendingEscalations(s: Incident, p: Plan, c: RunbookConfig): { i: number; at: number; step: RunbookConfig['escalation'][number] }[] {
-  if (s.engagedAt !== null || isOver(s)) return [];
+  // The chain stops when someone takes command (an IC, or a person's decision), not at any acknowledgement.
+  if (s.commandedAt !== null || isOver(s)) return [];
   return c.escalation
     .map((step, i) => ({ i, step, at: s.declaredAt + (step.afterMinutes + extendedMinutes(s, 'ack')) * MINUTE }))
     .filter(({ i, step }) => step.severities.includes(s.severity) && !p.escalationsSent.includes(i));
@@ -230,6 +264,7 @@ export function nextWake(s: Incident, p: Plan, c: RunbookConfig): number | null 
   const times: number[] = [];
   if (!isOver(s)) times.push(p.lastUpdateAt + c.boxes[s.severity].updateEveryMinutes * MINUTE);
   for (const e of pendingEscalations(s, p, c)) times.push(e.at);
+  if (icEscalationDue(s, p)) times.push(icDueAt(s));
   if (s.phase === 'deciding') times.push(decisionDueAt(s, c));
   if ((s.phase === 'verifying' || s.phase === 'monitoring') && p.nextCheckAt !== null) times.push(p.nextCheckAt);
   const judged = containmentJudgedAt(s, p);
@@ -257,7 +292,7 @@ function rollbackSteps(s: Incident, c: RunbookConfig, why: string): ContainmentS
 function facts(s: Incident, c: RunbookConfig): ContainmentFacts {
   return {
     severity: s.severity,
-    triggers: [...new Set([...c.triggers, ...s.alerts.received.flatMap((a) => a.triggers)])],
+    triggers: triggersOf(s, c),
     startedAt: new Date(s.declaredAt).toISOString(),
     changes: s.snapshot?.changes ?? [],
     failing: s.checks.last?.failing ?? [],
@@ -367,7 +402,7 @@ export function onInbound(t: Turn, e: Inbound | { name: string; invalid: string 
       break;
     }
     case 'ack':
-      t.emit({ type: 'acknowledged', by: e.payload.actor, role: e.payload.role ?? null });
+      acknowledge(t, e.payload.actor, e.payload.role ?? null);
       break;
     case 'note':
       t.emit({ type: 'noted', by: e.payload.actor, text: e.payload.text });
@@ -381,6 +416,10 @@ export function onInbound(t: Turn, e: Inbound | { name: string; invalid: string 
       }
       if (d.proposalId && s.proposal && d.proposalId !== s.proposal.id) {
         t.emit({ type: 'ignored', what: `the decision by ${who}`, why: `it answered an older proposal (${d.proposalId}); the current one is ${s.proposal.id}`, by: who });
+        break;
+      }
+      if (overridesP1Default(s.severity, s.proposal?.path ?? null, d.choice) && s.decisionOwner && !mayOverride(s.decisionOwner, d.actor)) {
+        t.emit({ type: 'ignored', what: `the decision by ${who} (${d.choice})`, why: overrideRefusal(s.decisionOwner, s.environment, `"${d.choice}"`, who), by: who });
         break;
       }
       const steps = stepsFor(d.choice, s, c, who);
@@ -421,7 +460,34 @@ export function onInbound(t: Turn, e: Inbound | { name: string; invalid: string 
       break;
   }
   pageOnCall(t);
+  pageRota(t);
 }
+
+/**
+ * An acknowledgement, and the role it gives: the one the person claims, else the one the rota names
+ * them for. A role already held stays with its holder (the claim is recorded as ignored, with who has it).
+ */
+function acknowledge(t: Turn, by: Actor, claimed: Role | null): void {
+  const { s } = t;
+  t.emit({ type: 'acknowledged', by, role: claimed });
+  if (!isPerson(by)) return;
+  if (claimed) {
+    const holder = s.roles[claimed];
+    if (holder && !names(holder.person.id, by)) {
+      t.emit({ type: 'ignored', what: `${actorName(by)}'s claim of the ${ROLE_NAMES[claimed]} role`, why: `${actorName(holder.person)} already holds it`, by: actorName(by) });
+      return;
+    }
+    if (!holder) t.emit({ type: 'role-assigned', role: claimed, person: by, how: 'claimed' });
+    return;
+  }
+  const rota = rotaRoleOf(s.rota, by);
+  if (rota && !s.roles[rota] && !(Object.values(s.roles) as (Incident['roles'][Role])[]).some((r) => r && names(r.person.id, by))) {
+    t.emit({ type: 'role-assigned', role: rota, person: by, how: 'rota' });
+  }
+}
+
+/** The IC timebox ran out with no IC, and its escalation has not gone out. */
+const icEscalationDue = (s: Incident, p: Plan): boolean => !isOver(s) && s.commandedAt === null && !p.rota.icEscalated && (s.severity === 'P1' || rotaPages(s.rota, s.severity));
 
 function resolve(t: Turn, by: Actor | null, summary: string | null, why: string): void {
   const { s, now } = t;
@@ -451,13 +517,23 @@ export function onTimer(t: Turn): void {
   const { s, p, c, now } = t;
   if (s.phase === 'closed') return;
 
-  // Escalation along the chain while nobody has engaged (acknowledged, decided, asked for a rollback...).
-  for (const e of pendingEscalations(s, p, c)) {
-    if (now < e.at) continue;
-    p.escalationsSent.push(e.i);
-    const text = `Nobody has acknowledged after ${e.step.afterMinutes + extendedMinutes(s, 'ack')} min: escalated to ${e.step.notify.join(', ')}.`;
-    t.emit({ type: 'escalated', reason: 'no-ack', text, people: e.step.notify });
-    t.command({ kind: 'announce', step: `announce/escalation/ack/${e.i}`, message: 'escalation', reason: 'no-ack', text, people: e.step.notify });
+  // The IC timebox (RB-03: an IC within 15 min) and the escalation chain, while nobody has taken
+  // command (an IC assigned, or a person's decision): an acknowledgement alone does not stop them.
+  // Steps due at the same moment go out as one escalation.
+  const due = pendingEscalations(s, p, c).filter((e) => now >= e.at);
+  const icLate = icEscalationDue(s, p) && now >= icDueAt(s);
+  if (icLate || due.length) {
+    for (const e of due) p.escalationsSent.push(e.i);
+    if (icLate) p.rota.icEscalated = true;
+    const backups = icLate && rotaPages(s.rota, s.severity) ? s.rota.ic.slice(1) : [];
+    const people = [...new Set([...backups, ...due.flatMap((e) => e.step.notify)])];
+    const minutes = Math.round((now - s.declaredAt) / MINUTE);
+    const acked = s.acknowledgements.length ? ` (acknowledged by ${[...new Set(s.acknowledgements.map((a) => actorName(a.by)))].join(', ')}, but nobody took the IC role)` : '';
+    const text = people.length
+      ? `No Incident Commander ${minutes} min after the declaration${acked}: escalated to ${people.join(', ')}. Take the IC role: acknowledge with role "ic".`
+      : `No Incident Commander ${minutes} min after the declaration${acked}, and neither the rota nor the escalation chain names anyone else: take the IC role (acknowledge with role "ic").`;
+    t.emit({ type: 'escalated', reason: 'no-ic', text, people });
+    if (people.length) t.command({ kind: 'announce', step: `announce/escalation/ic/${due.map((e) => e.i).join('-') || 'timebox'}`, message: 'escalation', reason: 'no-ic', text, people });
   }
 
   if (s.phase === 'deciding' && now >= decisionDueAt(s, c)) {

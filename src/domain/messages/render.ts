@@ -361,6 +361,7 @@ function resolved(m: ResolvedMessage): Model {
 
 /** Each escalation is titled by its reason, so two different ones never read alike. */
 const ESCALATION_TITLES: Record<EscalationReason, string> = {
+  'no-ic': 'no incident commander',
   'no-ack': 'nobody has acknowledged',
   'no-decision': 'no containment decision',
   'action-refused': 'a containment step was refused',

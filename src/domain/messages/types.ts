@@ -215,7 +215,7 @@ export const ResolvedMessage = IncidentHeader.extend({
 });
 
 /** Why an escalation is sent: each one is titled by its reason. */
-export const EscalationReason = z.enum(['no-ack', 'no-decision', 'action-refused', 'action-failed', 'not-recovered', 'regression', 'no-rollback-target']);
+export const EscalationReason = z.enum(['no-ic', 'no-ack', 'no-decision', 'action-refused', 'action-failed', 'not-recovered', 'regression', 'no-rollback-target']);
 export type EscalationReason = z.infer<typeof EscalationReason>;
 
 export const EscalationMessage = IncidentHeader.extend({
