@@ -51,11 +51,18 @@ export function names(who: string, a: Pick<Actor, 'id' | 'name'>): boolean {
   return norm(a.id) === w || (a.name !== undefined && norm(a.name) === w);
 }
 
-/** The role the rota gives this person (the first of IC, Deputy, Scribe, Comms that names them), if any. */
-export function rotaRoleOf(rota: Rota | null, a: Pick<Actor, 'id' | 'name'>): Role | null {
-  if (!rota) return null;
-  for (const role of ['ic', 'deputy', 'scribe', 'comms'] as const) if (rota[role].some((w) => names(w, a))) return role;
-  return null;
+/**
+ * The roles the rota names this person for, in order (IC, Deputy, Scribe, Comms). The IC's backups
+ * count for the IC role only once the IC timebox has run out (they are paged then): before it, the
+ * SRE on call who is both backup IC and Deputy acknowledging first becomes the Deputy, not the IC.
+ */
+export function rotaRolesOf(rota: Rota | null, a: Pick<Actor, 'id' | 'name'>, icBackups: boolean): Role[] {
+  if (!rota) return [];
+  const out: Role[] = [];
+  const ic = icBackups ? rota.ic : rota.ic.slice(0, 1);
+  if (ic.some((w) => names(w, a))) out.push('ic');
+  for (const role of ['deputy', 'scribe', 'comms'] as const) if (rota[role].some((w) => names(w, a))) out.push(role);
+  return out;
 }
 
 /** Whether the rota pages people for an incident of this severity. */

@@ -41,7 +41,7 @@ import {
   type RecordedOutcome,
 } from './incident-record.js';
 import type { SmokeRun } from './evidence.js';
-import { mayOverride, names, overrideRefusal, overridesP1Default, ROLE_NAMES, rotaPages, rotaRoleOf, SME_NAMES, smesFor } from './roles.js';
+import { mayOverride, names, overrideRefusal, overridesP1Default, ROLE_NAMES, rotaPages, rotaRolesOf, SME_NAMES, smesFor } from './roles.js';
 import { addBusinessDays } from './timeboxes.js';
 
 const MINUTE = 60_000;
@@ -60,7 +60,8 @@ export const MESSAGE_WAIT_MAX_MS = 5 * MINUTE;
 
 export type Command =
   | { kind: 'announce'; step: string; message: Exclude<MessageKind, 'escalation' | 'update'> }
-  | { kind: 'announce'; step: string; message: 'update'; sequence: number }
+  /** A status update on the cadence, or out of it when a person changed the severity (`severityChange`). */
+  | { kind: 'announce'; step: string; message: 'update'; sequence: number; severityChange?: boolean }
   | { kind: 'announce'; step: string; message: 'escalation'; reason: EscalationReason; text: string; people: string[] }
   /** Page the destination's on-call (a P1) through the activity feed. */
   | { kind: 'page-on-call'; step: string }
@@ -458,6 +459,9 @@ export function onInbound(t: Turn, e: Inbound | { name: string; invalid: string 
     case 'resolve':
       resolve(t, e.payload.actor, e.payload.summary ?? null, `resolved by ${actorName(e.payload.actor)}`);
       break;
+    case 'severity':
+      setSeverity(t, e.payload.actor, e.payload.level, e.payload.reason);
+      break;
   }
   pageOnCall(t);
   pageRota(t);
@@ -480,10 +484,43 @@ function acknowledge(t: Turn, by: Actor, claimed: Role | null): void {
     if (!holder) t.emit({ type: 'role-assigned', role: claimed, person: by, how: 'claimed' });
     return;
   }
-  const rota = rotaRoleOf(s.rota, by);
-  if (rota && !s.roles[rota] && !(Object.values(s.roles) as (Incident['roles'][Role])[]).some((r) => r && names(r.person.id, by))) {
-    t.emit({ type: 'role-assigned', role: rota, person: by, how: 'rota' });
+  // Someone the rota names, acknowledging without naming a role, takes the first free one it gives them.
+  if ((Object.values(s.roles) as Incident['roles'][Role][]).some((r) => r && names(r.person.id, by))) return;
+  const role = rotaRolesOf(s.rota, by, t.now >= icDueAt(s)).find((r) => !s.roles[r]);
+  if (role) t.emit({ type: 'role-assigned', role, person: by, how: 'rota' });
+}
+
+/**
+ * A person sets the severity, up or down (RB-03: "default to higher if in doubt; downgrade later").
+ * Everything that follows the severity is derived from it (the update cadence, the IC, ack and
+ * decision timeboxes, what happens when nobody decides); what the runbook keeps itself moves with
+ * it: the open proposal is posted again with the new decision deadline, a P1 pages its on-call,
+ * and an update goes out at once, announcing the change and when the next one is due on the new
+ * cadence. A containment under way keeps the deadline it started with. Downgrading a P1 gives up
+ * its "if in doubt, roll back": only the Decision Owner may, when the policy names one.
+ */
+function setSeverity(t: Turn, by: Actor, level: SeverityLevel, reason: string): void {
+  const { s, p, c, now } = t;
+  const who = actorName(by);
+  if (isOver(s)) {
+    t.emit({ type: 'ignored', what: `the severity change by ${who}`, why: 'the incident is being closed', by: who });
+    return;
   }
+  if (level === s.severity) {
+    t.emit({ type: 'ignored', what: `the severity change by ${who}`, why: `the incident is already ${level}`, by: who });
+    return;
+  }
+  if (s.severity === 'P1' && s.decisionOwner && !mayOverride(s.decisionOwner, by)) {
+    t.emit({ type: 'ignored', what: `the severity change by ${who} (P1 to ${level})`, why: overrideRefusal(s.decisionOwner, s.environment, 'Downgrading a P1', who), by: who });
+    return;
+  }
+  t.emit({ type: 'severity-changed', from: s.severity, to: level, reasons: [reason], by: who, person: by });
+  const due = s.declaredAt + (t.box.decisionMinutes + extendedMinutes(s, 'decision')) * MINUTE;
+  if (s.proposal && due !== s.proposal.decisionDueAt) reissueProposal(t, Math.max(due, now), `Severity set to ${level} by ${who}: decision due ${due < s.proposal.decisionDueAt ? 'earlier' : 'later'}.`);
+  if (level === 'P1' && c.onCall.length) p.onCall.due = true;
+  p.lastUpdateAt = now;
+  p.updates += 1;
+  t.command({ kind: 'announce', step: `announce/update/${p.updates}`, message: 'update', sequence: p.updates, severityChange: true });
 }
 
 /** The IC timebox ran out with no IC, and its escalation has not gone out. */

@@ -488,4 +488,38 @@ describe('roles (RB-03 section 4, RB-02 section 4)', () => {
     rb.event({ name: 'decision', payload: { actor: verified('riley@contoso.example'), at: at(rb.now), choice: 'accept-proposal' } });
     expect(rb.s.decision).toMatchObject({ choice: 'accept-proposal' });
   });
+
+  it('a person lowers the severity: recorded with who and why, announced at once, and the cadence, timeboxes and no-decision rule follow the new severity', () => {
+    const d = new Driver(apiWorld(['green']));
+    d.advanceTo(T0 + 5 * MIN);
+    d.event({ name: 'severity', payload: { actor: person('riley'), at: at(d.now), level: 'P2', reason: 'one tenant affected' } });
+    expect(d.s.severity).toBe('P2');
+    expect(d.s.severityChanges).toEqual([{ at: T0 + 5 * MIN, from: 'P1', to: 'P2', reasons: ['one tenant affected'], by: 'riley', person: person('riley') }]);
+    expect(d.log.filter((c) => c.kind === 'announce' && c.message === 'update')).toEqual([expect.objectContaining({ sequence: 1, severityChange: true })]);
+    // The decision is due on the P2 timebox (20 min), and nobody deciding escalates instead of rolling back.
+    expect(d.s.proposal?.decisionDueAt).toBe(T0 + 20 * MIN);
+    d.advanceTo(T0 + 21 * MIN);
+    expect(d.executed()).toEqual([]);
+    expect(d.events.filter((e) => e.type === 'escalated').map((e) => e.type === 'escalated' && e.reason)).toContain('no-decision');
+    // The next update comes 30 min (P2) after the announcement, not 15 (P1).
+    expect(nextWake(d.s, d.p, config)).toBeGreaterThan(T0 + 21 * MIN);
+    d.advanceTo(T0 + 35 * MIN - 1);
+    expect(d.log.filter((c) => c.kind === 'announce' && c.message === 'update')).toHaveLength(1);
+    d.advanceTo(T0 + 35 * MIN);
+    expect(d.log.filter((c) => c.kind === 'announce' && c.message === 'update')).toHaveLength(2);
+    // The same severity again changes nothing.
+    d.event({ name: 'severity', payload: { actor: person('sam'), at: at(d.now), level: 'P2', reason: 'again' } });
+    expect(d.events.at(-1)).toMatchObject({ type: 'ignored', why: 'the incident is already P2' });
+  });
+
+  it('downgrading a P1 is the Decision Owner\'s call when the policy names one', () => {
+    const d = new Driver(apiWorld(['green']), 'P1', config, { decisionOwner: 'director@contoso.example' });
+    d.event({ name: 'severity', payload: { actor: person('riley'), at: at(d.now), level: 'P3', reason: 'cosmetic' } });
+    expect(d.s.severity).toBe('P1');
+    expect(d.events.at(-1)).toMatchObject({ type: 'ignored', why: expect.stringContaining('Downgrading a P1 overrides the P1 default in Prod') });
+    // Raising is anyone's.
+    const p2 = new Driver(apiWorld(['green']), 'P2', config, { decisionOwner: 'director@contoso.example' });
+    p2.event({ name: 'severity', payload: { actor: person('riley'), at: at(p2.now), level: 'P1', reason: 'all tenants now' } });
+    expect(p2.s.severity).toBe('P1');
+  });
 });

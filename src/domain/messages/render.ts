@@ -180,7 +180,10 @@ function declared(m: DeclaredMessage): Model {
 }
 
 function update(m: StatusUpdateMessage): Model {
+  const change = m.severityChange;
+  const changed = change ? `Severity ${change.to < change.from ? 'raised' : 'lowered'} from ${change.from} to ${change.to} by ${change.by}: ${oneLine(change.reason)}` : null;
   const sections: Section[] = [
+    ...(changed ? [{ heading: 'Severity', lines: [changed] }] : []),
     { heading: 'Progress', lines: [m.progress] },
     { heading: 'Next steps', lines: [m.nextSteps] },
   ];
@@ -192,6 +195,7 @@ function update(m: StatusUpdateMessage): Model {
     importance: 'normal',
     sentence: sentences(
       `⏱️ UPDATE #${m.sequence} [${utcTime(m.at)}] — ${m.severity} ${m.environment}`,
+      ...(changed ? [changed] : []),
       `Status: ${STATUS_LABELS[m.status]}`,
       `Next update at ${utcTime(m.nextUpdateAt)}`,
     ),

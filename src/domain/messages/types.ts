@@ -108,6 +108,8 @@ export const StatusUpdateMessage = IncidentHeader.extend({
   eta: z.string().trim().max(200).optional(),
   nextUpdateAt: at,
   health: HealthFigures.optional(),
+  /** Posted out of cadence because a person changed the severity: from, to, who and why. */
+  severityChange: z.object({ from: Severity, to: Severity, by: text(200), reason: text(500) }).optional(),
 });
 
 export const ChoiceOption = z.object({
