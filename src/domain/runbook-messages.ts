@@ -6,11 +6,11 @@
  * SSE stream is left out, a probe that was not measured says so.
  */
 import type { Thresholds } from '../config/policy.js';
-import { actorLabel, type Actor } from './actor.js';
+import { actorLabel, actorName, type Actor } from './actor.js';
 import type { ContainmentStep } from './containment.js';
 import { clip, describeFailure } from './failures.js';
 import type { ContainmentChoice } from './incident-events.js';
-import { detectionOf, didNotWork, metricsOf, releaseOf, rolesOf, type CheckFacts, type Incident } from './incident-record.js';
+import { detectionOf, didNotWork, metricsOf, releaseOf, type CheckFacts, type Incident } from './incident-record.js';
 import type { HealthFigures, IncidentMessageInput } from './messages/types.js';
 import { decisionDueAt, mayRollBack, phaseDeadline, type AnnounceCommand, type Plan, type RunbookConfig } from './runbook.js';
 import { hhmm, iso } from './time-format.js';
@@ -32,9 +32,10 @@ function header(s: Incident): { incidentId: string; environment: string; service
   return { incidentId: s.id, environment: s.environment, service: s.service, severity: s.severity };
 }
 
+/** Who holds each role, by the short name people use in the channel ("IC: @dana@contoso.example"), not the object id. */
 function roles(s: Incident): { ic?: { name: string }; deputy?: { name: string }; scribe?: { name: string }; comms?: { name: string } } {
   const out: Record<string, { name: string }> = {};
-  for (const [role, who] of Object.entries(rolesOf(s))) if (who) out[role] = { name: clip(who, 120) };
+  for (const [role, held] of Object.entries(s.roles)) if (held) out[role] = { name: clip(actorName(held.person), 120) };
   return out;
 }
 

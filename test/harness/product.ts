@@ -82,6 +82,8 @@ export interface WorldOptions {
   logLevel?: LogLevel;
   /** Scales every timebox and the escalation delay (1 = RB-03's minutes; the real engine runs in seconds). */
   timeScale?: number;
+  /** The environment's rota and Decision Owner (src/config/policy.ts `Rota`), for the people tests. */
+  people?: { rota?: unknown; decisionOwner?: string };
 }
 
 /** What the world needs of the host that runs the app: the dev host, or the real Durable extension. */
@@ -113,7 +115,7 @@ function policy(target: TargetApp, o: WorldOptions): unknown {
   return {
     version: 1,
     bot: { actor: BOT },
-    environments: { [ENV]: { triggerSeverity: 'P1' } },
+    environments: { [ENV]: { triggerSeverity: 'P1', ...(o.people ?? {}) } },
     triggers: [{ trigger: 'error-rate', match: { metricPattern: '5xx' }, unit: 'percent' }],
     timeboxes: {
       // RB-03: decide within 10 min, re-stabilise within 15, watch 30-60 min after recovery.

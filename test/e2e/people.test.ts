@@ -1,0 +1,116 @@
+/**
+ * End to end, issue 17: people and authority as RB-03 section 4 and RB-02 section 4 define them.
+ * The real `incident` orchestration (dist/) on the dev host with the wire-level fakes
+ * (test/harness/product.ts), a rota and a Decision Owner for Prod. One P1 incident is followed
+ * through: the rota pages the IC, the Deputy and the SME of the triage row that matched; the SRE
+ * acknowledges (and becomes Deputy by the rota) but nobody takes the IC role, so the IC timebox
+ * escalates; an approver who is not the Decision Owner is refused when overriding the P1 default
+ * (a decision and a downgrade), the Decision Owner downgrades and the cadence follows; the Release
+ * Manager takes the IC role, decides, and the evidence pack and the postmortem name the roles.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SinkRecord } from '../../src/adapters/teams-sink.js';
+import { APPROVER, MINUTE, ProductWorld, principal, type IncidentRead } from '../harness/product.js';
+import { Scenarios } from '../harness/truth.js';
+
+const RM = { upn: 'rm@contoso.example', oid: 'aaaaaaaa-0000-4000-8000-000000000011' };
+const BACKUP = 'sre-backup@contoso.example';
+const SRE = { upn: 'sre@contoso.example', oid: 'aaaaaaaa-0000-4000-8000-000000000012' };
+const DIRECTOR = { upn: 'director@contoso.example', oid: 'aaaaaaaa-0000-4000-8000-000000000013' };
+const DEV_LEAD = 'devlead@contoso.example';
+
+let w: ProductWorld;
+let x: Scenarios;
+let id: string;
+const steps: Record<string, { status: number; body: Record<string, unknown> }> = {};
+let afterIcTimebox: IncidentRead;
+let thread: SinkRecord[];
+
+const texts = (r: { timeline: { text: string }[] }): string[] => r.timeline.map((t) => t.text);
+const as = (p: { upn: string; oid: string }) => principal(p.upn, p.oid);
+
+beforeAll(async () => {
+  w = await ProductWorld.start({
+    people: {
+      rota: { ic: [RM.upn, BACKUP], deputy: [SRE.upn], sme: { devLead: [DEV_LEAD], security: ['sec@contoso.example'] } },
+      decisionOwner: DIRECTOR.upn,
+    },
+  });
+  expect((await w.recordLkg()).status).toBe(201);
+  x = new Scenarios(w);
+  id = await x.deciding();
+  const declaredAt = w.now();
+  // The SRE on call acknowledges without naming a role: the rota makes them Deputy, not IC.
+  steps.ack = await w.post(`/api/incidents/${id}/ack`, {}, as(SRE));
+  // An approver who is not the Decision Owner tries to override the P1 default, twice.
+  steps.monitorOnly = await w.post(`/api/incidents/${id}/decision`, { choice: 'monitor-only', reason: 'looks transient' }, as(APPROVER));
+  steps.downgradeByApprover = await w.post(`/api/incidents/${id}/severity`, { level: 'P2', reason: 'one tenant' }, as(APPROVER));
+  await w.advance(2 * MINUTE, MINUTE);
+  // The Decision Owner downgrades it: P2's cadence (30 min) and decision timebox (20 min) apply.
+  steps.downgrade = await w.post(`/api/incidents/${id}/severity`, { level: 'P2', reason: 'only the jobs API of one tenant fails' }, as(DIRECTOR));
+  await w.until(id, (r) => r.summary.severity === 'P2', 'the downgrade');
+  // 15 minutes without an IC: the IC timebox escalates to the IC's backup.
+  await w.advance(declaredAt + 15 * MINUTE - w.now(), MINUTE);
+  afterIcTimebox = await w.until(id, (r) => r.timeline.some((t) => t.kind === 'escalation'), 'the IC escalation');
+  // The Release Manager takes the IC role and accepts the proposal (roll back to LKG).
+  steps.icAck = await w.post(`/api/incidents/${id}/ack`, { role: 'ic' }, as(RM));
+  steps.decide = await w.post(`/api/incidents/${id}/decision`, { choice: 'accept-proposal' }, as(APPROVER));
+  await w.until(id, (r) => r.runtime.customStatus?.phase === 'monitoring', 'monitoring');
+  await w.advance(35 * MINUTE);
+  await w.resolved(id);
+  thread = await w.teams(id);
+}, 120_000);
+
+afterAll(async () => {
+  await x?.close();
+  await w?.stop();
+});
+
+describe('roles, authority and severity on one incident', () => {
+  it('the rota pages the IC, the Deputy and the SME of the triage row that matched (5xx: Dev Lead), not the others', () => {
+    const pages = thread.filter((m) => m.op === 'notify').map((m) => m.recipients);
+    expect(pages).toContainEqual([RM.upn]);
+    expect(pages).toContainEqual([SRE.upn]);
+    expect(pages).toContainEqual([DEV_LEAD]);
+    expect(pages.flat()).not.toContain('sec@contoso.example');
+    expect(texts(afterIcTimebox)).toContainEqual(expect.stringMatching(/^Incident Commander \(rota\): rm@contoso.example: /));
+  });
+
+  it('an acknowledgement without the IC role does not stop the chain: no IC within 15 minutes escalates to the IC backup', () => {
+    expect(steps.ack?.status).toBe(202);
+    expect(texts(afterIcTimebox)).toContain(`${SRE.oid} is Deputy (as the rota names them).`.replace(SRE.oid, `${SRE.upn} (${SRE.oid})`));
+    const escalation = thread.find((m) => m.kind === 'escalation');
+    expect(escalation?.text).toContain('No Incident Commander 15 min after the declaration (acknowledged by sre@contoso.example, but nobody took the IC role)');
+    expect(thread.filter((m) => m.op === 'notify').map((m) => m.recipients)).toContainEqual([BACKUP]);
+  });
+
+  it("a non-owner's override of a P1 default is refused with a 403 naming the Decision Owner; nothing reaches the incident", () => {
+    expect(steps.monitorOnly?.status).toBe(403);
+    expect(steps.monitorOnly?.body).toMatchObject({
+      error: { code: 'forbidden', message: `Choosing "monitor-only" overrides the P1 default in Prod; only the Decision Owner (${DIRECTOR.upn}), signed in, may do that, and ${APPROVER.upn} is not.` },
+    });
+    expect(steps.downgradeByApprover?.status).toBe(403);
+    expect(JSON.stringify(steps.downgradeByApprover?.body)).toContain('Downgrading a P1 to P2 overrides the P1 default in Prod');
+    expect(texts(afterIcTimebox).filter((t) => t.includes('monitor-only') || t.includes('looks transient') || t.startsWith('Ignored'))).toEqual([]);
+  });
+
+  it('the downgrade is recorded with who and why, announced in the thread, and re-derives the cadence and the decision timebox', () => {
+    expect(steps.downgrade?.status).toBe(202);
+    expect(texts(afterIcTimebox)).toContainEqual(`Severity lowered from P1 to P2 by ${DIRECTOR.upn} (${DIRECTOR.oid}): only the jobs API of one tenant fails`);
+    const updates = thread.filter((m) => m.kind === 'update');
+    expect(updates[0]?.text).toContain(`Severity lowered from P1 to P2 by ${DIRECTOR.upn} (${DIRECTOR.oid}): only the jobs API of one tenant fails`);
+    // On P1's 15-minute cadence the next update would have followed at 10:33; on P2's it comes 30 min after the announcement.
+    expect(updates[0]?.text).toMatch(/^⏱️ UPDATE #1 \[10:18 UTC\] — P2 Prod\. Severity lowered .* Next update at 10:48 UTC\./);
+    expect(updates[1]?.text).toMatch(/^⏱️ UPDATE #2 \[10:48 UTC\] — P2 Prod\./);
+    expect(afterIcTimebox.runtime.customStatus?.deadlines.decision).toBe(new Date(Date.parse(afterIcTimebox.timeline[0]?.at ?? '') + 20 * MINUTE).toISOString());
+  });
+
+  it('the IC claiming the role and the decision go through; the evidence pack and the postmortem name the roles', async () => {
+    expect(steps.icAck?.status).toBe(202);
+    expect(steps.decide?.status).toBe(202);
+    const record = await x.json<{ roles: Record<string, string | null> }>(id, 'incident.json');
+    expect(record.roles).toEqual({ ic: `${RM.upn} (${RM.oid})`, deputy: `${SRE.upn} (${SRE.oid})`, scribe: null, comms: null });
+    const postmortem = await x.blob(id, 'postmortem.md');
+    expect(postmortem).toContain(`| Roles | IC ${RM.upn} (${RM.oid}), deputy ${SRE.upn} (${SRE.oid}), scribe -, comms - |`);
+  });
+});
