@@ -39,8 +39,8 @@ export const ACCESS_ACTIONS = {
   decision: ['incidentsDecision'],
   rollback: ['incidentsRollback'],
   extend: ['incidentsExtend'],
-  resolve: ['incidentsResolve'],
   severity: ['incidentsSeverity'],
+  resolve: ['incidentsResolve'],
   freeze: ['freezeSet'],
   lkg: ['lkgRecord'],
 } as const;

@@ -110,7 +110,7 @@ async function drill(summary: string): Promise<string> {
 }
 
 /** The timeline entry kind each incident action writes. */
-const KIND: Partial<Record<AccessAction, string>> = { declare: 'declared', ack: 'ack', note: 'note', decision: 'decision', rollback: 'rollback-requested', extend: 'extend', resolve: 'resolved' };
+const KIND: Partial<Record<AccessAction, string>> = { declare: 'declared', ack: 'ack', note: 'note', decision: 'decision', rollback: 'rollback-requested', extend: 'extend', resolve: 'resolved', severity: 'severity' };
 
 /** What an allowed action by (source, role) is recorded as. */
 function recordedAs(source: Source, role: AccessRoleName): string {
@@ -142,6 +142,8 @@ async function send(source: Source, hd: Record<string, string>, action: AccessAc
         return await call('POST', `/api/incidents/${incident}/extend`, hd, { timebox: 'decision', minutes: 5, reason: marker });
       case 'resolve':
         return await call('POST', `/api/incidents/${incident}/resolve`, hd, { summary: marker });
+      case 'severity':
+        return await call('POST', `/api/incidents/${incident}/severity`, hd, { level: 'P3', reason: marker });
       case 'freeze':
         // An environment per source: each freeze is a change, recorded with its own actor.
         return await call('POST', `/api/freeze/Matrix-${source}`, hd, { action: 'freeze', reason: marker, actor: { id: 'stated@contoso.example' } });
