@@ -10,7 +10,8 @@ import type * as df from 'durable-functions';
 import { activityResult, activityTask, callActivity } from '../src/activities/define.js';
 import { apiToLkg, clearDeployFreeze, readReleaseState, recordLkg, setDeployFreeze, webToLkg } from '../src/activities/app-service.contracts.js';
 import { chunkArtifacts, locatePack, sealPack, writeArtifacts, writeReports } from '../src/activities/evidence.contracts.js';
-import { closeCorrelation } from '../src/activities/incident.contracts.js';
+import { closeCorrelation, readFollowUps } from '../src/activities/incident.contracts.js';
+import { ActionItemCategory, followUpOf } from '../src/domain/follow-up.js';
 import { SMOKE_SUITE_ORCHESTRATION, SmokeSuiteOutput, type SmokeSuiteInput } from '../src/activities/smoke.contracts.js';
 import { sqlReadRecentChanges, sqlSetConfigValue, sqlSetFlag } from '../src/activities/sql.contracts.js';
 import { NotifyTeams, PostTeamsMessage, ReplyTeamsMessage, type NotifyTeamsInput, type TeamsOutcome } from '../src/activities/teams.contracts.js';
@@ -87,6 +88,8 @@ export class Steps {
         return yield* this.recordLkg(cmd.step);
       case 'locate-evidence':
         return yield* this.locate();
+      case 'read-follow-ups':
+        return yield* this.readFollowUps();
       case 'archive':
         return yield* this.archive();
       case 'close':
@@ -352,9 +355,21 @@ export class Steps {
       const reports = yield* callActivity(this.context, writeReports, { pack, at: this.nowIso(), dueBusinessDays: this.input.policy.postmortemDueBusinessDays, mode: this.mode });
       const sealed = yield* callActivity(this.context, sealPack, { pack, at: this.nowIso(), mode: this.mode });
       const summary = `Evidence pack ${sealed.result}${sealed.manifest ? `: manifest SHA-256 ${sealed.manifest.sha256}` : ''}. ${reports.summary}${refused.length ? ` ${refused.join(' ')}` : ''}`;
-      return { kind: 'archived', sealed: sealed.result === 'sealed' || sealed.result === 'already-sealed', manifestSha256: sealed.manifest?.sha256 ?? null, summary };
+      return { kind: 'archived', sealed: sealed.result === 'sealed' || sealed.result === 'already-sealed', manifestSha256: sealed.manifest?.sha256 ?? null, summary, actionItems: reports.actionItems };
     } catch (err) {
-      return { kind: 'archived', sealed: false, manifestSha256: null, summary: `The evidence pack could not be written: ${failureSummary(err)}. Write it again with the evidence activities once storage is back.` };
+      return { kind: 'archived', sealed: false, manifestSha256: null, summary: `The evidence pack could not be written: ${failureSummary(err)}. Write it again with the evidence activities once storage is back.`, actionItems: [] };
+    }
+  }
+
+  /** The ticket and the action items people recorded so far, for the evidence pack. */
+  private *readFollowUps(): Step {
+    try {
+      const out = yield* callActivity(this.context, readFollowUps, { incidentId: this.input.incidentId });
+      const view = followUpOf([], out.events);
+      const items = view.items.map((i) => ({ title: i.title, owner: i.owner, due: i.due, category: ActionItemCategory.catch('other').parse(i.category), links: i.links }));
+      return { kind: 'follow-ups', ticketUrl: view.ticketUrl, items, problem: null };
+    } catch (err) {
+      return { kind: 'follow-ups', ticketUrl: null, items: [], problem: `The follow-ups (ticket, action items) could not be read: ${failureSummary(err)}` };
     }
   }
 }

@@ -1,5 +1,6 @@
 /** Activities of the incident bookkeeping (summary, timeline, correlation). */
 import { z } from 'zod';
+import { FollowUpEvent } from '../domain/follow-up.js';
 import { IncidentSummary, TimelineEntry } from '../domain/incident.js';
 import { defineActivity } from './define.js';
 
@@ -10,6 +11,14 @@ export const recordProgress = defineActivity({
   name: 'incident_recordProgress',
   input: z.object({ summary: IncidentSummary, timeline: z.array(TimelineEntry) }),
   output: z.object({ recorded: z.number().int() }),
+  retry: storageRetry,
+});
+
+/** The follow-ups people recorded so far (read before the evidence pack is written). */
+export const readFollowUps = defineActivity({
+  name: 'incident_readFollowUps',
+  input: z.object({ incidentId: z.string() }),
+  output: z.object({ events: z.array(FollowUpEvent).max(1000) }),
   retry: storageRetry,
 });
 

@@ -6,9 +6,11 @@
  *                                                        `reminderAt` column while a postmortem
  *                                                        reminder is pending, for the sweep)
  *   PartitionKey "<incidentId>"    RowKey "t<seq>"       timeline entries
+ *   PartitionKey "<incidentId>"    RowKey "f<seq>"       follow-ups (action items, ticket, postmortem done)
  * Concurrency is handled by the service: insert-if-absent (409) and If-Match (412).
  */
 import type { TableClient, TableEntity } from '@azure/data-tables';
+import { FollowUpEvent } from '../domain/follow-up.js';
 import { IncidentSummary, TimelineEntry } from '../domain/incident.js';
 import { reminderCheckAt } from '../domain/postmortem-reminder.js';
 import type { DeliveryRecord, IncidentStore, SummaryQuery } from '../ports/incident-store.js';
@@ -299,6 +301,29 @@ export class TableIncidentStore implements IncidentStore {
       // Upserts keyed by sequence number: appending the same entries again is harmless.
       await this.table.submitTransaction(batch.map((b) => [b[0], b[1], b[2]]));
     }
+  }
+
+  async appendFollowUp(incidentId: string, event: FollowUpEvent): Promise<boolean> {
+    await this.init();
+    try {
+      await this.table.createEntity({ partitionKey: tableKey(incidentId), rowKey: `f${String(event.seq).padStart(8, '0')}`, doc: JSON.stringify(event) });
+      return true;
+    } catch (err) {
+      if (restStatus(err) === 409) return false;
+      throw err;
+    }
+  }
+
+  async getFollowUps(incidentId: string): Promise<FollowUpEvent[]> {
+    await this.init();
+    const out: FollowUpEvent[] = [];
+    const filter = odataFilter([
+      ['PartitionKey', 'eq', tableKey(incidentId)],
+      ['RowKey', 'ge', 'f'],
+      ['RowKey', 'lt', 'g'],
+    ]);
+    for await (const row of this.table.listEntities<{ doc: string }>({ queryOptions: { filter } })) out.push(FollowUpEvent.parse(JSON.parse(row.doc)));
+    return out.sort((a, b) => a.seq - b.seq);
   }
 
   async getTimeline(incidentId: string): Promise<TimelineEntry[]> {

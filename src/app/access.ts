@@ -32,7 +32,7 @@ import { inApproverList, principalFromHeaders, type Principal } from './approver
 
 /** Every action a caller can take, each carried by its own function(s). */
 export const ACCESS_ACTIONS = {
-  read: ['incidentsList', 'incidentsGet', 'lkgGet', 'freezeGet', 'alertsUnmatched'],
+  read: ['incidentsList', 'incidentsGet', 'incidentsActionsGet', 'lkgGet', 'freezeGet', 'alertsUnmatched'],
   declare: ['incidentsDeclare'],
   ack: ['incidentsAck'],
   note: ['incidentsNote'],
@@ -41,6 +41,7 @@ export const ACCESS_ACTIONS = {
   extend: ['incidentsExtend'],
   severity: ['incidentsSeverity'],
   resolve: ['incidentsResolve'],
+  followUp: ['incidentsActions'],
   freeze: ['freezeSet'],
   lkg: ['lkgRecord'],
 } as const;
@@ -59,8 +60,8 @@ export const ACCESS_ROLES = {
   responder: {
     appRole: 'Incident.Responder',
     functionKey: 'responder',
-    actions: ['read', 'declare', 'ack', 'note'],
-    description: 'declare incidents, acknowledge, add notes',
+    actions: ['read', 'declare', 'ack', 'note', 'followUp'],
+    description: 'declare incidents, acknowledge, add notes, track action items',
   },
   decider: {
     appRole: 'Incident.Decider',
@@ -71,8 +72,8 @@ export const ACCESS_ROLES = {
   resolver: {
     appRole: 'Incident.Resolver',
     functionKey: 'resolver',
-    actions: ['read', 'resolve'],
-    description: 'resolve incidents',
+    actions: ['read', 'resolve', 'followUp'],
+    description: 'resolve incidents, track action items and mark the postmortem done',
   },
   admin: {
     appRole: 'Incident.Admin',

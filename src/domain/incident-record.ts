@@ -18,6 +18,7 @@ import type { ActionOutcome, Change } from './actions.js';
 import { actorLabel, isPerson, type Actor } from './actor.js';
 import type { ActionItem, CheckArea, ContainmentStep, RecentChange, ReleaseState } from './containment.js';
 import type { SmokeRun } from './evidence.js';
+import type { ActionItemCategory, DraftedItem } from './follow-up.js';
 import type { AlertRecord, EvidenceLinks, IncidentInput } from './incident.js';
 import type { ContainmentChoice, ExtendableTimebox, Role } from './incident-events.js';
 import { IC_MINUTES } from './roles.js';
@@ -138,6 +139,10 @@ export type IncidentEvent = Base &
     | { type: 'evidence-located'; links: EvidenceLinks | null; problem: string | null }
     | { type: 'resolved'; by: Actor | null; summary: string | null; why: string; postmortemDueAt: number }
     | { type: 'evidence-archived'; sealed: boolean; manifestSha256: string | null; summary: string }
+    /** The follow-ups people recorded before the evidence pack was written (the ticket, items they added). */
+    | { type: 'follow-ups-read'; ticketUrl: string | null; items: { title: string; owner: string | null; due: string | null; category: ActionItemCategory; links: string[] }[]; problem: string | null }
+    /** The postmortem draft's action items as written into the pack (owners from the roles): the follow-ups start from them. */
+    | { type: 'postmortem-drafted'; items: DraftedItem[] }
     | { type: 'closed'; problem: string | null }
   );
 
@@ -253,6 +258,10 @@ export interface Incident {
   evidence: EvidenceLinks | null;
   resolution: { by: Actor | null; automatic: boolean; at: number; summary: string | null; why: string; postmortemDueAt: number } | null;
   archived: EventOf<'evidence-archived'> | null;
+  /** What people had recorded as follow-ups when the pack was written. */
+  followUps: { ticketUrl: string | null; items: EventOf<'follow-ups-read'>['items'] } | null;
+  /** The postmortem draft's action items. */
+  postmortemItems: DraftedItem[];
   closedAt: number | null;
   /** The time of the last event: "now" as far as the record knows. */
   updatedAt: number;
@@ -347,6 +356,8 @@ function declaredIncident(e: EventOf<'declared'>): Incident {
     evidence: null,
     resolution: null,
     archived: null,
+    followUps: null,
+    postmortemItems: [],
     closedAt: null,
     updatedAt: e.at,
     length: 1,
@@ -524,6 +535,12 @@ export function applyEvent(s: Incident | null, e: IncidentEvent): Incident {
       break;
     case 'evidence-archived':
       s.archived = e;
+      break;
+    case 'follow-ups-read':
+      s.followUps = { ticketUrl: e.ticketUrl, items: e.items };
+      break;
+    case 'postmortem-drafted':
+      s.postmortemItems = e.items;
       break;
     case 'closed':
       s.closedAt = e.at;

@@ -51,7 +51,8 @@ export function summaryOf(s: Incident): IncidentSummary {
     teamsThreadId: s.thread.id,
     teamsDestination: s.thread.destination,
     evidence: s.evidence,
-    postmortem: s.resolution ? { dueAt: iso(s.resolution.postmortemDueAt), dueBusinessDays: s.postmortemDueBusinessDays, reminder: null } : null,
+    postmortem: s.resolution ? { dueAt: iso(s.resolution.postmortemDueAt), dueBusinessDays: s.postmortemDueBusinessDays, reminder: null, doneAt: null } : null,
+    actionItems: s.postmortemItems,
     metrics: figuresOf(s),
   };
 }

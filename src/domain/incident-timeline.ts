@@ -130,6 +130,14 @@ export function lineOf(e: IncidentEvent, s: Incident, bot: string): Line | null 
       return { kind: 'resolved', actor: who(e.by), text: e.by ? `Resolved by ${who(e.by)}${e.summary ? `: ${e.summary}` : '.'}` : `Resolved by the runbook: ${e.why}.` };
     case 'evidence-archived':
       return { kind: 'evidence', actor: bot, text: e.summary };
+    case 'follow-ups-read':
+      if (e.problem) return { kind: 'evidence', actor: bot, text: e.problem };
+      if (!e.ticketUrl && !e.items.length) return null;
+      return { kind: 'evidence', actor: bot, text: `Follow-ups for the evidence pack: ${[e.ticketUrl ? `ticket ${e.ticketUrl}` : '', e.items.length ? `${e.items.length} action item(s) people added` : ''].filter(Boolean).join('; ')}.` };
+    case 'postmortem-drafted': {
+      const owners = [...new Set(e.items.map((i) => i.owner).filter((o): o is string => !!o))];
+      return { kind: 'evidence', actor: bot, text: `Postmortem draft: ${e.items.length} action item(s)${owners.length ? `, owners ${owners.join(', ')}` : ''}; track them with POST /api/incidents/${s.id}/actions.` };
+    }
     case 'closed':
       return e.problem ? { kind: 'runbook', actor: bot, text: e.problem } : null;
   }

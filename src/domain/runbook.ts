@@ -34,6 +34,7 @@ import {
   icDueAt,
   type CheckFacts,
   type EscalationReason,
+  type EventOf,
   type Incident,
   type IncidentEvent,
   type MessageKind,
@@ -41,6 +42,7 @@ import {
   type RecordedOutcome,
 } from './incident-record.js';
 import type { SmokeRun } from './evidence.js';
+import type { DraftedItem } from './follow-up.js';
 import { mayOverride, names, overrideRefusal, overridesP1Default, ROLE_NAMES, rotaPages, rotaRolesOf, SME_NAMES, smesFor } from './roles.js';
 import { addBusinessDays } from './timeboxes.js';
 
@@ -74,6 +76,8 @@ export type Command =
   | { kind: 'record-lkg'; step: string }
   /** Where the evidence pack will be (its links are in the resolution message and the LKG record). */
   | { kind: 'locate-evidence'; step: string }
+  /** Read what people recorded as follow-ups (the ticket, items they added), for the evidence pack. */
+  | { kind: 'read-follow-ups'; step: string }
   /** Write the evidence pack (timeline, alerts, checks, actions, messages), the postmortem draft, and seal it. */
   | { kind: 'archive'; step: string }
   | { kind: 'close'; step: string };
@@ -90,7 +94,8 @@ export type CommandResult =
   /** Teams deliveries (messages posted, people paged) and what to say about them. */
   | { kind: 'teams'; events: Extract<NewEvent, { type: 'message-sent' | 'paged' | 'noted' }>[] }
   | { kind: 'located'; links: EvidenceLinks | null; problem: string | null }
-  | { kind: 'archived'; sealed: boolean; manifestSha256: string | null; summary: string }
+  | { kind: 'archived'; sealed: boolean; manifestSha256: string | null; summary: string; actionItems: DraftedItem[] }
+  | { kind: 'follow-ups'; ticketUrl: string | null; items: EventOf<'follow-ups-read'>['items']; problem: string | null }
   | { kind: 'done'; problem: string | null };
 
 export interface RunbookConfig {
@@ -545,6 +550,7 @@ function resolve(t: Turn, by: Actor | null, summary: string | null, why: string)
   if (!s.onLkg && lastGreen && windowDone) t.command({ kind: 'record-lkg', step: 'lkg/record' });
   if (s.frozen) t.command({ kind: 'freeze', step: 'freeze/off', on: false, reason: `Incident resolved (${why})` });
   t.command({ kind: 'announce', step: 'announce/resolved', message: 'resolved' });
+  t.command({ kind: 'read-follow-ups', step: 'evidence/follow-ups' });
   t.command({ kind: 'archive', step: 'evidence/archive' });
   t.command({ kind: 'close', step: 'close' });
 }
@@ -676,6 +682,10 @@ export function onResult(t: Turn, cmd: Command, result: CommandResult): void {
       return;
     case 'archived':
       t.emit({ type: 'evidence-archived', sealed: result.sealed, manifestSha256: result.manifestSha256, summary: result.summary });
+      if (result.actionItems.length) t.emit({ type: 'postmortem-drafted', items: result.actionItems });
+      return;
+    case 'follow-ups':
+      t.emit({ type: 'follow-ups-read', ticketUrl: result.ticketUrl, items: result.items, problem: result.problem });
       return;
     case 'done':
       if (cmd.kind === 'close') t.emit({ type: 'closed', problem: result.problem });

@@ -41,6 +41,7 @@ function summary(incidentId: string, minute: number, over: Partial<IncidentSumma
     evidence: null,
     postmortem: null,
     metrics: null,
+    actionItems: [],
     ...over,
   };
 }

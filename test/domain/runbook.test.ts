@@ -142,7 +142,9 @@ class Driver {
       case 'locate-evidence':
         return { kind: 'located', links: null, problem: null };
       case 'archive':
-        return { kind: 'archived', sealed: true, manifestSha256: null, summary: 'sealed' };
+        return { kind: 'archived', sealed: true, manifestSha256: null, summary: 'sealed', actionItems: [] };
+      case 'read-follow-ups':
+        return { kind: 'follow-ups', ticketUrl: null, items: [], problem: null };
       case 'close':
         return { kind: 'done', problem: null };
     }
@@ -267,7 +269,7 @@ describe('runbook', () => {
     const before = d.log.length;
     d.event({ name: 'resolve', payload: { actor: person('riley'), at: at(d.now) } });
     const close = d.log.slice(before).map((c) => (c.kind === 'announce' ? `announce:${c.message}` : c.kind === 'freeze' ? `freeze:${c.on ? 'on' : 'off'}` : c.kind));
-    expect(close).toEqual(['locate-evidence', 'announce:rollback-executed', 'freeze:off', 'announce:resolved', 'archive', 'close']);
+    expect(close).toEqual(['locate-evidence', 'announce:rollback-executed', 'freeze:off', 'announce:resolved', 'read-follow-ups', 'archive', 'close']);
   });
 
   it('config revert that re-stabilises: no app rollback, and the release becomes the new LKG after the window', () => {
@@ -286,7 +288,7 @@ describe('runbook', () => {
     expect(d.messages()).not.toContain('rollback-executed');
     // The LKG record and the resolution come before the archive, so both are in the sealed pack.
     const tail = d.log.slice(d.log.findIndex((c) => c.kind === 'record-lkg')).map((c) => (c.kind === 'announce' ? `announce:${c.message}` : c.kind));
-    expect(tail).toEqual(['record-lkg', 'announce:resolved', 'archive', 'close']);
+    expect(tail).toEqual(['record-lkg', 'announce:resolved', 'read-follow-ups', 'archive', 'close']);
   });
 
   it("gives a message until the current phase's deadline to get through, between 1 and 5 minutes", () => {
