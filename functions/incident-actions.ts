@@ -21,7 +21,7 @@ import { HttpError, jsonResponse, readJson, withEnvelope } from '../src/http/env
 const INCIDENT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const ClaimedActor = z.object({ id: z.string().min(1).max(256), name: z.string().max(256).optional() }).strict().optional();
 /** A few tries when another request takes the same number at the same moment. */
-const APPEND_TRIES = 5;
+const APPEND_TRIES = 10;
 
 function incidentIdOf(request: HttpRequest): string {
   const id = request.params.id ?? '';

@@ -18,6 +18,7 @@ const BACKUP = 'sre-backup@contoso.example';
 const SRE = { upn: 'sre@contoso.example', oid: 'aaaaaaaa-0000-4000-8000-000000000012' };
 const DIRECTOR = { upn: 'director@contoso.example', oid: 'aaaaaaaa-0000-4000-8000-000000000013' };
 const DEV_LEAD = 'devlead@contoso.example';
+const TICKET = 'https://tickets.contoso.example/INC-4711';
 
 let w: ProductWorld;
 let x: Scenarios;
@@ -55,6 +56,9 @@ beforeAll(async () => {
   // The Release Manager takes the IC role and accepts the proposal (roll back to LKG).
   steps.icAck = await w.post(`/api/incidents/${id}/ack`, { role: 'ic' }, as(RM));
   steps.decide = await w.post(`/api/incidents/${id}/decision`, { choice: 'accept-proposal' }, as(APPROVER));
+  // Follow-ups while it runs: the ticket, and an action item the IC adds (both go into the evidence pack).
+  steps.ticket = await w.post(`/api/incidents/${id}/actions`, { op: 'link-ticket', url: TICKET }, as(RM));
+  steps.addItem = await w.post(`/api/incidents/${id}/actions`, { op: 'add', title: 'Alert on the jobs API 5xx per tenant', owner: SRE.upn, link: 'https://dev.contoso.example/items/77' }, as(RM));
   await w.until(id, (r) => r.runtime.customStatus?.phase === 'monitoring', 'monitoring');
   await w.advance(35 * MINUTE);
   await w.resolved(id);
@@ -112,5 +116,60 @@ describe('roles, authority and severity on one incident', () => {
     expect(record.roles).toEqual({ ic: `${RM.upn} (${RM.oid})`, deputy: `${SRE.upn} (${SRE.oid})`, scribe: null, comms: null });
     const postmortem = await x.blob(id, 'postmortem.md');
     expect(postmortem).toContain(`| Roles | IC ${RM.upn} (${RM.oid}), deputy ${SRE.upn} (${SRE.oid}), scribe -, comms - |`);
+  });
+});
+
+interface ActionsRead {
+  items: { id: string; title: string; owner: string | null; source: string; status: string; links: string[]; closedBy: string | null }[];
+  open: number;
+  done: number;
+  ticketUrl: string | null;
+  postmortem: { done: boolean; by: string | null; dueAt: string | null };
+}
+
+describe('follow-through: action items with owners and links, tracked to closure (RB-03 section 11)', () => {
+  const actions = async () => (await w.host.json<ActionsRead>(`/api/incidents/${id}/actions`, { headers: as(SRE) })).body;
+
+  it("the postmortem lists the draft's items with owners from the roles, the item the IC added, and the ticket and evidence pack links", async () => {
+    expect(steps.ticket?.status).toBe(201);
+    expect(steps.addItem?.status).toBe(201);
+    const record = await x.json<{ links: { label: string; url: string }[]; actionItems: { title: string; owner: string | null }[] }>(id, 'incident.json');
+    expect(record.links[0]).toEqual({ label: 'Incident ticket', url: TICKET });
+    expect(record.links[1]?.label).toMatch(/^Evidence pack \(incident-evidence\/Prod\/2026\/11\//);
+    expect(record.actionItems).toEqual([expect.objectContaining({ title: 'Alert on the jobs API 5xx per tenant (https://dev.contoso.example/items/77)', owner: SRE.upn })]);
+    const postmortem = await x.blob(id, 'postmortem.md');
+    expect(postmortem).toContain(`[Incident ticket](${TICKET})`);
+    expect(postmortem).toMatch(/\| Monitoring and alert improvements \(detect earlier, fewer flaps\) \| monitoring \| sre@contoso.example \(aaaaaaaa-0000-4000-8000-000000000012\) \|/);
+    expect(postmortem).toMatch(/\| ADR or policy changes if needed .* \| adr-policy \| rm@contoso.example \(aaaaaaaa-0000-4000-8000-000000000011\) \|/);
+    expect(postmortem).toContain('| Alert on the jobs API 5xx per tenant (https://dev.contoso.example/items/77) | other | sre@contoso.example |');
+    expect(postmortem).not.toContain('(to assign)');
+  });
+
+  it('GET /actions starts from the same items; each is closed until none is open, and the postmortem is marked done (its reminders stop)', async () => {
+    let read = await actions();
+    for (let i = 0; i < 40 && !read.items.some((it) => it.source === 'postmortem'); i++) {
+      await w.host.settle();
+      read = await actions();
+    }
+    const drafted = read.items.filter((it) => it.source === 'postmortem');
+    expect(drafted.length).toBeGreaterThanOrEqual(4);
+    expect(drafted.every((it) => it.owner && !it.owner.includes('to assign'))).toBe(true);
+    expect(read.items.find((it) => it.source === 'person')).toMatchObject({ id: 'a-1', owner: SRE.upn, links: ['https://dev.contoso.example/items/77'] });
+    expect(read).toMatchObject({ ticketUrl: TICKET, done: 0, postmortem: { done: false } });
+
+    const closeAll = read.items.map((it) => w.post(`/api/incidents/${id}/actions`, { op: 'close', item: it.id, note: 'done in sprint 48' }, as(SRE)));
+    expect((await Promise.all(closeAll)).map((r) => r.status)).toEqual(read.items.map(() => 201));
+    const again = await w.post(`/api/incidents/${id}/actions`, { op: 'close', item: 'pm-1' }, as(SRE));
+    expect(again.status).toBe(409);
+    expect((await w.post(`/api/incidents/${id}/actions`, { op: 'close', item: 'pm-99' }, as(SRE))).status).toBe(404);
+    expect((await w.post(`/api/incidents/${id}/actions`, { op: 'shout' }, as(SRE))).status).toBe(400);
+
+    const done = await w.post(`/api/incidents/${id}/actions`, { op: 'postmortem-done', url: `${TICKET}#postmortem` }, as(RM));
+    expect(done.status).toBe(201);
+    read = await actions();
+    expect(read).toMatchObject({ open: 0, done: read.items.length, postmortem: { done: true, by: RM.upn } });
+    expect(read.items.every((it) => it.status === 'done' && it.closedBy === SRE.upn)).toBe(true);
+    const summary = (await w.incident(id)).summary as unknown as { postmortem: { doneAt: string | null } };
+    expect(summary.postmortem.doneAt).not.toBeNull();
   });
 });
