@@ -490,7 +490,7 @@ function acknowledge(t: Turn, by: Actor, claimed: Role | null): void {
     return;
   }
   // Someone the rota names, acknowledging without naming a role, takes the first free one it gives them.
-  if ((Object.values(s.roles) as Incident['roles'][Role][]).some((r) => r && names(r.person.id, by))) return;
+  if (Object.values<Incident['roles'][Role]>(s.roles).some((r) => r && names(r.person.id, by))) return;
   const role = rotaRolesOf(s.rota, by, t.now >= icDueAt(s)).find((r) => !s.roles[r]);
   if (role) t.emit({ type: 'role-assigned', role, person: by, how: 'rota' });
 }

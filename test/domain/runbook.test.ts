@@ -353,7 +353,8 @@ describe('runbook', () => {
     acked.event({ name: 'ack', payload: { actor: person('riley'), at: at(acked.now) } });
     acked.advanceTo(T0 + 20 * MIN);
     expect(icEscalations(acked)).toHaveLength(1);
-    expect(acked.events.find((e) => e.type === 'escalated')).toMatchObject({ text: expect.stringContaining('acknowledged by riley, but nobody took the IC role') });
+    const escalated = acked.events.find((e) => e.type === 'escalated');
+    expect(escalated?.type === 'escalated' && escalated.text).toContain('acknowledged by riley, but nobody took the IC role');
 
     const ic = new Driver(apiWorld(['green']));
     ic.event({ name: 'ack', payload: { actor: person('riley'), at: at(ic.now), role: 'ic' } });
@@ -479,7 +480,8 @@ describe('roles (RB-03 section 4, RB-02 section 4)', () => {
     const d = new Driver(apiWorld(['green']), 'P1', config, { decisionOwner: owner });
     d.event({ name: 'decision', payload: { actor: verified('riley@contoso.example'), at: at(d.now), choice: 'monitor-only' } });
     expect(d.s.decision).toBeNull();
-    expect(d.events.at(-1)).toMatchObject({ type: 'ignored', why: expect.stringContaining('only the Decision Owner (director@contoso.example), signed in, may do that') });
+    const refused = d.events.at(-1);
+    expect(refused?.type === 'ignored' && refused.why).toContain('only the Decision Owner (director@contoso.example), signed in, may do that');
     // A key holder claiming to be the owner is not believed.
     d.event({ name: 'decision', payload: { actor: { id: owner, via: 'api', verified: false, auth: 'function-key' }, at: at(d.now), choice: 'monitor-only' } });
     expect(d.s.decision).toBeNull();
@@ -518,7 +520,8 @@ describe('roles (RB-03 section 4, RB-02 section 4)', () => {
     const d = new Driver(apiWorld(['green']), 'P1', config, { decisionOwner: 'director@contoso.example' });
     d.event({ name: 'severity', payload: { actor: person('riley'), at: at(d.now), level: 'P3', reason: 'cosmetic' } });
     expect(d.s.severity).toBe('P1');
-    expect(d.events.at(-1)).toMatchObject({ type: 'ignored', why: expect.stringContaining('Downgrading a P1 overrides the P1 default in Prod') });
+    const refused = d.events.at(-1);
+    expect(refused?.type === 'ignored' && refused.why).toContain('Downgrading a P1 overrides the P1 default in Prod');
     // Raising is anyone's.
     const p2 = new Driver(apiWorld(['green']), 'P2', config, { decisionOwner: 'director@contoso.example' });
     p2.event({ name: 'severity', payload: { actor: person('riley'), at: at(p2.now), level: 'P1', reason: 'all tenants now' } });
