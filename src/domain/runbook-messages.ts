@@ -228,7 +228,7 @@ export function buildMessage(cmd: AnnounceCommand, m: MessageContext): IncidentM
         nextSteps: clip(nextSteps(s, m.plan, m.cfg), 1000),
         nextUpdateAt: nextUpdate,
         ...(s.checks.last ? { health: healthFigures(s.checks.last, m.thresholds) } : {}),
-        ...(cmd.severityChange && change ? { severityChange: { from: change.from, to: change.to, by: clip(change.person ? actorLabel(change.person) : change.by, 200), reason: clip(change.reasons[0] ?? 'no reason given', 500) } } : {}),
+        ...(cmd.severityChange && change ? { severityChange: { from: change.from, to: change.to, by: clip(change.person ? actorName(change.person) : change.by, 200), reason: clip(change.reasons[0] ?? 'no reason given', 500) } } : {}),
       };
     }
     case 'proposal': {

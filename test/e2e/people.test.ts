@@ -102,7 +102,8 @@ describe('roles, authority and severity on one incident', () => {
     expect(steps.downgrade?.status).toBe(202);
     expect(texts(afterIcTimebox)).toContainEqual(`Severity lowered from P1 to P2 by ${DIRECTOR.upn} (${DIRECTOR.oid}): only the jobs API of one tenant fails`);
     const updates = thread.filter((m) => m.kind === 'update');
-    expect(updates[0]?.text).toContain(`Severity lowered from P1 to P2 by ${DIRECTOR.upn} (${DIRECTOR.oid}): only the jobs API of one tenant fails`);
+    expect(updates[0]?.text).toContain(`Severity lowered from P1 to P2 by ${DIRECTOR.upn}.`);
+    expect(updates[0]?.text).toContain('Why the severity changed: only the jobs API of one tenant fails');
     // On P1's 15-minute cadence the next update would have followed at 10:33; on P2's it comes 30 min after the announcement.
     expect(updates[0]?.text).toMatch(/^⏱️ UPDATE #1 \[10:18 UTC\] — P2 Prod\. Severity lowered .* Next update at 10:48 UTC\./);
     expect(updates[1]?.text).toMatch(/^⏱️ UPDATE #2 \[10:48 UTC\] — P2 Prod\./);

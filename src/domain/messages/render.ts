@@ -181,9 +181,10 @@ function declared(m: DeclaredMessage): Model {
 
 function update(m: StatusUpdateMessage): Model {
   const change = m.severityChange;
-  const changed = change ? `Severity ${change.to < change.from ? 'raised' : 'lowered'} from ${change.from} to ${change.to} by ${change.by}: ${oneLine(change.reason)}` : null;
+  const changed = change ? `Severity ${change.to < change.from ? 'raised' : 'lowered'} from ${change.from} to ${change.to} by ${change.by}` : null;
   const sections: Section[] = [
-    ...(changed ? [{ heading: 'Severity', lines: [changed] }] : []),
+    // The sentence says who changed it; the section says why, in their words.
+    ...(change ? [{ heading: 'Why the severity changed', lines: [oneLine(change.reason)] }] : []),
     { heading: 'Progress', lines: [m.progress] },
     { heading: 'Next steps', lines: [m.nextSteps] },
   ];
