@@ -6,6 +6,10 @@ import { describe, expect, it } from 'vitest';
 const root = path.join(__dirname, '..', '..');
 const eslint = new ESLint({ cwd: root });
 
+// Type-aware linting builds a TypeScript program for the first file: seconds alone, over the default
+// test timeout on a loaded machine. The rules are what is tested here, not how fast they run.
+const slow = { timeout: 180_000 };
+
 async function problems(code: string, file = path.join('orchestrations', 'incident.ts')): Promise<string[]> {
   // Linted as the text of an existing file, so the type-aware rules have a project.
   const [result] = await eslint.lintText(code, { filePath: path.join(root, file) });
@@ -26,7 +30,7 @@ const sneaky: [string, RegExp][] = [
   ['const { now } = Date;\nexport const t = now();', /no-restricted-properties/],
 ];
 
-describe('orchestrator determinism rules', () => {
+describe('orchestrator determinism rules', slow, () => {
   it('refuses clocks, randomness, the process, timers, Node built-ins, SDKs and adapters', async () => {
     const found = await problems(`
 import { readFileSync } from 'node:fs';
@@ -67,7 +71,7 @@ df.app.orchestration('ok', function* (context: df.OrchestrationContext) {
   });
 });
 
-describe('pure domain code rules', () => {
+describe('pure domain code rules', slow, () => {
   const domainFile = path.join('src', 'domain', 'severity.ts');
 
   it('refuses the clock, randomness and the process in src/domain', async () => {
