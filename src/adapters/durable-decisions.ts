@@ -9,7 +9,7 @@ const WAITING = new Set(['Pending', 'Running', 'Suspended', 'ContinuedAsNew']);
 export function durableDecisionTarget(client: DurableClient): DecisionTarget {
   return {
     async instance(incidentId: string): Promise<InstanceState> {
-      let status: { runtimeStatus?: unknown } | undefined;
+      let status: { runtimeStatus?: unknown; customStatus?: unknown } | undefined;
       try {
         status = await client.getStatus(incidentId);
       } catch (err) {
@@ -19,7 +19,7 @@ export function durableDecisionTarget(client: DurableClient): DecisionTarget {
       }
       if (!status) return { state: 'missing' };
       const runtimeStatus = String(status.runtimeStatus);
-      return WAITING.has(runtimeStatus) ? { state: 'waiting', runtimeStatus } : { state: 'finished', runtimeStatus };
+      return WAITING.has(runtimeStatus) ? { state: 'waiting', runtimeStatus, customStatus: status.customStatus } : { state: 'finished', runtimeStatus };
     },
     async raiseDecision(incidentId: string, event: DecisionEvent): Promise<void> {
       // Note: the client resolves without error when the instance finished meanwhile (410).

@@ -26,6 +26,7 @@ let id: string;
 const steps: Record<string, { status: number; body: Record<string, unknown> }> = {};
 let afterIcTimebox: IncidentRead;
 let thread: SinkRecord[];
+let linkOverride: { status: number; html: string };
 
 const texts = (r: { timeline: { text: string }[] }): string[] => r.timeline.map((t) => t.text);
 const as = (p: { upn: string; oid: string }) => principal(p.upn, p.oid);
@@ -46,6 +47,10 @@ beforeAll(async () => {
   // An approver who is not the Decision Owner tries to override the P1 default, twice.
   steps.monitorOnly = await w.post(`/api/incidents/${id}/decision`, { choice: 'monitor-only', reason: 'looks transient' }, as(APPROVER));
   steps.downgradeByApprover = await w.post(`/api/incidents/${id}/severity`, { level: 'P2', reason: 'one tenant' }, as(APPROVER));
+  // ...and through the proposal card's button: refused on the page, the link not used up.
+  const link = await w.approvalPath(id, 'Do not contain; keep monitoring');
+  const page = await w.host.fetch(link, { method: 'POST', headers: { accept: 'text/html', ...as(APPROVER), 'content-type': 'application/x-www-form-urlencoded' }, body: 'choice=monitor-only' });
+  linkOverride = { status: page.status, html: await page.text() };
   await w.advance(2 * MINUTE, MINUTE);
   // The Decision Owner downgrades it: P2's cadence (30 min) and decision timebox (20 min) apply.
   steps.downgrade = await w.post(`/api/incidents/${id}/severity`, { level: 'P2', reason: 'only the jobs API of one tenant fails' }, as(DIRECTOR));
@@ -93,6 +98,9 @@ describe('roles, authority and severity on one incident', () => {
     expect(steps.monitorOnly?.body).toMatchObject({
       error: { code: 'forbidden', message: `Choosing "monitor-only" overrides the P1 default in Prod; only the Decision Owner (${DIRECTOR.upn}), signed in, may do that, and ${APPROVER.upn} is not.` },
     });
+    expect(linkOverride.status).toBe(403);
+    expect(linkOverride.html).toContain('Not the Decision Owner');
+    expect(linkOverride.html).toContain(`only the Decision Owner (${DIRECTOR.upn}), signed in, may do that`);
     expect(steps.downgradeByApprover?.status).toBe(403);
     expect(JSON.stringify(steps.downgradeByApprover?.body)).toContain('Downgrading a P1 to P2 overrides the P1 default in Prod');
     expect(texts(afterIcTimebox).filter((t) => t.includes('monitor-only') || t.includes('looks transient') || t.startsWith('Ignored'))).toEqual([]);
