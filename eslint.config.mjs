@@ -11,6 +11,15 @@ import { builtinModules } from 'node:module';
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 
 /**
+ * The lab (src/lab: simulated target app, ARM, SQL Server, Graph, login) is a composition of
+ * simulators that the dev host and the tests start; the product must work without it, so no
+ * product layer may import it. (Orchestrator files get the same pattern in their own block below:
+ * a later block's no-restricted-imports would replace theirs, not add to it.)
+ */
+const LAB_MESSAGE = 'Product code must not import the lab (src/lab): only the dev host and the tests start it.';
+const PRODUCT_FILES = ['functions/**/*.ts', 'src/app/**/*.ts', 'src/domain/**/*.ts', 'src/adapters/**/*.ts', 'src/activities/**/*.ts', 'src/ports/**/*.ts', 'src/config/**/*.ts', 'src/http/**/*.ts', 'src/cli/**/*.ts'];
+
+/**
  * What replayed and pure code must not reach: the clock (Date.now, new Date(), Date(),
  * performance), randomness (Math.random, crypto), the process, timers, I/O. globalThis/global are
  * refused as a whole: through them every one of these is reachable (globalThis.Date.now()).
@@ -75,6 +84,7 @@ export default tseslint.config(
             { group: ['@azure/*', '!@azure/functions'], message: 'Orchestrators must not import SDKs: call an activity.' },
             { group: ['mssql', 'tedious', '@microsoft/*', 'axios', 'undici'], message: 'Orchestrators must not import SDKs: call an activity.' },
             { group: ['**/adapters/**', '**/ports/**', '**/devhost/**', '**/app/**'], message: 'Orchestrators reach external systems only through activities.' },
+            { group: ['**/lab/**'], message: LAB_MESSAGE },
             {
               group: ['**/activities/*', '!**/activities/*.contracts.js', '!**/activities/define.js'],
               message: 'Orchestrators import activity contracts (*.contracts.ts) only, never their handlers.',
@@ -90,6 +100,15 @@ export default tseslint.config(
         io: 'Orchestrators must not do I/O: call an activity.',
       }),
     },
+  },
+  {
+    files: PRODUCT_FILES,
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/lab/**'], message: LAB_MESSAGE }] }] },
+  },
+  {
+    // The lab is started by the dev host, never the other way round.
+    files: ['src/lab/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/devhost/**'], message: 'The lab must not import the dev host: the dev host starts the lab.' }] }] },
   },
   {
     // Pure domain code (imported by orchestrators) takes time, ids and settings as parameters.

@@ -6,19 +6,20 @@
  * (storage or the orchestration service unavailable, the policy unreadable: the alert is then
  * archived and listed as unmatched first), so Azure Monitor delivers again.
  * GET /api/alerts/unmatched: the alerts that started or joined no incident, and why.
+ * POST /api/alerts?drill=true: a captured payload replayed as a drill (see drillResponse below).
  *
  * The payload is redacted as soon as it is read: the archive, the orchestration's history, the
  * logs and the answers only ever see the redacted copy.
  */
-import { app, type InvocationContext } from '@azure/functions';
+import { app, type HttpRequest, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { z } from 'zod';
 import { KeySetUnavailableError, verifySecureWebhookToken } from '../src/adapters/entra-token.js';
 import { admit } from '../src/app/access.js';
 import { orchestrations, orUnavailable, policyUnavailable } from '../src/app/http-context.js';
-import { acceptAlert, keepUnrouted, MAX_ALERT_BYTES, type IntakeOutcome } from '../src/app/intake.js';
+import { acceptAlert, acceptDrillAlert, keepUnrouted, MAX_ALERT_BYTES, type IntakeOutcome } from '../src/app/intake.js';
 import { loadPolicy } from '../src/app/policy-source.js';
-import { getAlertArchive, getIncidentStore, getUnmatchedAlerts } from '../src/app/stores.js';
+import { alertPayloadName, getAlertArchive, getIncidentStore, getUnmatchedAlerts } from '../src/app/stores.js';
 import { toIssues } from '../src/config/issues.js';
 import { readIntakeSettings } from '../src/config/intake.js';
 import { PolicyError, type Policy } from '../src/config/policy.js';
@@ -27,10 +28,7 @@ import { HttpError, jsonResponse, readJson, withEnvelope } from '../src/http/env
 import { appNow } from '../src/app/clock.js';
 
 /** Archive blob names: by day, then the delivery key's hash (the same alert, the same blob). */
-function payloadName(hash: string): string {
-  const d = appNow().toISOString();
-  return `${d.slice(0, 4)}/${d.slice(5, 7)}/${d.slice(8, 10)}/${hash}.json`;
-}
+const payloadName = (hash: string): string => alertPayloadName(hash, appNow());
 
 const clip = (s: string | null | undefined, n = 120): string => (s ? (s.length > n ? `${s.slice(0, n)}…` : s) : '-');
 
@@ -65,6 +63,7 @@ app.http('alerts', {
       if (!(err instanceof PolicyError)) throw err;
       return keepWithoutPolicy(context, requestId, stores, body, err);
     }
+    if (request.query.has('drill')) return drillResponse(request, context, requestId, body, { ...stores, orchestrations: orchestrations(context), policy });
     const outcome = await orUnavailable(context, requestId, () => acceptAlert({ ...stores, orchestrations: orchestrations(context), policy }, body, payloadName));
     if (outcome.kind === 'invalid') throw new HttpError(400, 'validation_failed', outcome.message, outcome.issues);
     const essentials = (body as { data: { essentials: { alertRule?: string | null; alertTargetIDs?: string[] | null } } }).data.essentials;
@@ -105,3 +104,38 @@ app.http('alertsUnmatched', {
     return jsonResponse(200, { items, count: items.length }, requestId, { 'cache-control': 'no-store' });
   }),
 });
+
+/**
+ * POST /api/alerts?drill=true[&service=&environment=]: the payload replayed as a drill (plan mode:
+ * nothing changed or posted), routed as a delivery would be or to the service named. 202 with the
+ * drill's id; 400 for a payload that is not the common schema or an unknown service.
+ * POST /api/alerts?drill=<drill id>: the payload joins that running drill, as a later delivery
+ * joins an open incident.
+ */
+async function drillResponse(request: HttpRequest, context: InvocationContext, requestId: string, body: unknown, deps: Parameters<typeof acceptDrillAlert>[0]) {
+  // A drill is a declaration (of one that changes nothing): the roles that may declare may drill.
+  admit(request, 'declare');
+  const drill = request.query.get('drill') ?? '';
+  // "true" starts a drill; a running drill's id adds the alert to it (replaying an incident's alerts in order).
+  const into = drill === 'true' ? undefined : /^drill-[A-Za-z0-9._-]{1,120}$/.test(drill) ? drill : null;
+  if (into === null) throw new HttpError(400, 'validation_failed', 'drill must be "true" (start a drill) or a running drill\'s id (add the alert to it).', [{ path: 'drill', code: 'invalid_value', message: 'expected "true" or drill-...' }]);
+  const service = request.query.get('service');
+  const environment = request.query.get('environment');
+  if ((service === null) !== (environment === null)) {
+    const missing = service === null ? 'service' : 'environment';
+    throw new HttpError(400, 'validation_failed', 'Name both service and environment to drill as a given service, or neither.', [{ path: missing, code: 'required', message: `required with ${missing === 'service' ? 'environment' : 'service'}` }]);
+  }
+  const outcome = await orUnavailable(context, requestId, () =>
+    acceptDrillAlert(
+      deps,
+      body,
+      (hash) => `drills/${appNow().toISOString().slice(0, 10)}/${hash}.json`,
+      service !== null && environment !== null ? { service, environment } : undefined,
+      into,
+    ),
+  );
+  if (outcome.kind === 'invalid') throw new HttpError(400, 'validation_failed', outcome.message, outcome.issues);
+  if (outcome.kind === 'unmatched' && service !== null) throw new HttpError(400, 'validation_failed', outcome.reasons[0] ?? 'Unknown service.', [{ path: 'service', code: 'unknown_service', message: outcome.reasons[0] ?? '' }]);
+  context.info(`drill ${outcome.kind}: ${outcome.incidentId ?? '-'} ${outcome.service ?? ''}@${outcome.environment ?? ''} ${outcome.severity?.level ?? ''}`);
+  return jsonResponse(202, { ...outcome, drill: true, requestId }, requestId);
+}

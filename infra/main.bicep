@@ -21,6 +21,12 @@ param location string = resourceGroup().location
 @description('Resource ids of the App Service apps (sites) whose slots the automation may swap. It gets Website Contributor on each site, not on its resource group.')
 param targetSiteIds string[] = []
 
+@description('Resource ids of what the signal readers watch (README "Signals"): App Service apps and Application Insights components whose metrics and alerts are read. Monitoring Reader on each.')
+param monitoredResourceIds string[] = []
+
+@description('Resource ids of the Application Insights components or Log Analytics workspaces the triage queries read. Log Analytics Reader on each.')
+param logResourceIds string[] = []
+
 @description('Days every evidence blob version stays immutable (RB-03: at least a year).')
 @minValue(365)
 @maxValue(146000)
@@ -207,6 +213,34 @@ module targets 'app/target-access.bicep' = [
     scope: resourceGroup(split(siteId, '/')[2], split(siteId, '/')[4])
     params: {
       siteName: last(split(siteId, '/'))
+      principalId: identity.outputs.principalId
+      identityId: identityId
+    }
+  }
+]
+
+// The signal readers (README "Signals"): Monitoring Reader on each monitored resource, Log Analytics
+// Reader on each logs resource, each on the resource itself (in its own subscription and group).
+module monitoredAccess 'app/signals-access.bicep' = [
+  for (id, i) in monitoredResourceIds: {
+    name: 'signals-monitoring-${i}'
+    scope: resourceGroup(split(id, '/')[2], split(id, '/')[4])
+    params: {
+      resourceId: id
+      role: 'Monitoring Reader'
+      principalId: identity.outputs.principalId
+      identityId: identityId
+    }
+  }
+]
+
+module logAccess 'app/signals-access.bicep' = [
+  for (id, i) in logResourceIds: {
+    name: 'signals-logs-${i}'
+    scope: resourceGroup(split(id, '/')[2], split(id, '/')[4])
+    params: {
+      resourceId: id
+      role: 'Log Analytics Reader'
       principalId: identity.outputs.principalId
       identityId: identityId
     }

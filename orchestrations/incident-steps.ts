@@ -13,6 +13,7 @@ import { chunkArtifacts, locatePack, sealPack, writeArtifacts, writeReports } fr
 import { closeCorrelation, readFollowUps } from '../src/activities/incident.contracts.js';
 import { ActionItemCategory, followUpOf } from '../src/domain/follow-up.js';
 import { SMOKE_SUITE_ORCHESTRATION, SmokeSuiteOutput, type SmokeSuiteInput } from '../src/activities/smoke.contracts.js';
+import { readSignals, type ReadSignalsInput } from '../src/activities/signals.contracts.js';
 import { sqlReadRecentChanges, sqlSetConfigValue, sqlSetFlag } from '../src/activities/sql.contracts.js';
 import { NotifyTeams, PostTeamsMessage, ReplyTeamsMessage, type NotifyTeamsInput, type TeamsOutcome } from '../src/activities/teams.contracts.js';
 import type { ActionOutcome } from '../src/domain/actions.js';
@@ -22,6 +23,7 @@ import type { NewEvent, RecordedOutcome } from '../src/domain/incident-record.js
 import type { IncidentRun } from '../src/domain/incident-run.js';
 import { IncidentMessage } from '../src/domain/messages/types.js';
 import type { AnnounceCommand, ChecksOutcome, Command, CommandResult } from '../src/domain/runbook.js';
+import type { SignalReadings } from '../src/domain/signals-judgement.js';
 import { lkgNames, rollbackTargets } from '../src/domain/runbook-config.js';
 import { artifactKey } from '../src/domain/runbook-evidence.js';
 import { checkFactsOf, smokePlanOf, smokeRunOf, uncheckedFacts, type SmokePlan } from '../src/domain/smoke-plan.js';
@@ -76,7 +78,22 @@ export class Steps {
       case 'snapshot':
         return yield* this.snapshot(cmd.step, cmd.lookbackMinutes);
       case 'smoke':
-        return { kind: 'checks', checks: yield* this.smoke(cmd.step, cmd.purpose) };
+        return yield* this.smoke(cmd.step, cmd.purpose);
+      case 'signals': {
+        if (cmd.purpose === 'deadline') {
+          // Look again: a fresh smoke round and the signals, side by side.
+          const round = yield* this.smoke(cmd.step, 'verify');
+          if (round.kind !== 'checks') return round;
+          return { kind: 'signals', readings: round.signals ?? null, problem: round.signals ? null : 'the signal readers did not answer', checks: round.checks };
+        }
+        const task = this.signalsTask({ metrics: false, alerts: false, triage: true });
+        if (!task) return { kind: 'signals', readings: null, problem: 'no signals are read for this service' };
+        try {
+          return { kind: 'signals', readings: activityResult(readSignals, yield task), problem: null };
+        } catch (err) {
+          return { kind: 'signals', readings: null, problem: failureSummary(err) };
+        }
+      }
       case 'execute':
         return yield* this.execute(cmd);
       case 'freeze': {
@@ -224,13 +241,50 @@ export class Steps {
     return { ...checkFactsOf(out), run: smokeRunOf(out, artifactKey(`${String(n).padStart(3, '0')}-${purpose}`), purpose, this.nowIso()) };
   }
 
-  private *smoke(step: string, purpose: 'verify' | 'monitor'): Step<ChecksOutcome> {
-    const task = this.smokeTask(step);
-    if (!task) return { ...uncheckedFacts('No smoke checks are configured for this service: recovery cannot be verified automatically.'), run: null };
+  /**
+   * The Azure Monitor signals of this incident's service (null: none are read). Read-only, each
+   * reader within the policy's timeout and never throwing, so the activity needs neither a step
+   * ledger nor retries; the plan is derived from the policy snapshot at the start (replay-safe).
+   */
+  private signalsTask(read: NonNullable<ReadSignalsInput['read']>): df.Task | undefined {
+    const sig = this.run.config.signals;
+    if (!sig) return undefined;
+    const { unwatchable: _u, ...plan } = sig.plan;
+    return activityTask(this.context, readSignals, { incidentId: this.input.incidentId, plan, at: this.nowIso(), read });
+  }
+
+  /** What a finished signals task brought back, or null when it failed. */
+  private readingsOf(task: df.Task | undefined): SignalReadings | null {
+    if (!task || !task.isCompleted || task.isFaulted) return null;
     try {
-      return this.checksOf(yield task, purpose);
+      return activityResult(readSignals, task.result);
+    } catch {
+      return null;
+    }
+  }
+
+  /** A smoke round, and the signals read alongside it (both judged by the runbook). */
+  private *smoke(step: string, purpose: 'verify' | 'monitor'): Step {
+    const task = this.smokeTask(step);
+    const signals = this.signalsTask({ metrics: true, alerts: true, triage: false });
+    const tasks = [task, signals].filter((x): x is df.Task => !!x);
+    if (tasks.length) {
+      try {
+        yield this.context.df.Task.all(tasks);
+      } catch {
+        // Each one's outcome is read below.
+      }
+    }
+    const readings = signals ? this.readingsOf(signals) : null;
+    if (!task) return { kind: 'checks', checks: { ...uncheckedFacts('No smoke checks are configured for this service: recovery cannot be verified automatically.'), run: null }, signals: readings };
+    if (task.isFaulted || !task.isCompleted) {
+      const why = task.result instanceof Error ? failureSummary(task.result) : 'did not finish';
+      return { kind: 'checks', checks: { ...uncheckedFacts(`The smoke checks could not run: ${why}`), run: null }, signals: readings };
+    }
+    try {
+      return { kind: 'checks', checks: this.checksOf(task.result, purpose), signals: readings };
     } catch (err) {
-      return { ...uncheckedFacts(`The smoke checks could not run: ${failureSummary(err)}`), run: null };
+      return { kind: 'checks', checks: { ...uncheckedFacts(`The smoke checks could not run: ${failureSummary(err)}`), run: null }, signals: readings };
     }
   }
 
@@ -243,7 +297,8 @@ export class Steps {
     const releases = this.targets.length
       ? activityTask(this.context, readReleaseState, { incidentId: this.input.incidentId, env: this.input.environment, services: this.targets.map((t) => t.service), targets: this.targets })
       : undefined;
-    const tasks = [smoke, changes, releases].filter((t): t is df.Task => !!t);
+    const signals = this.signalsTask({ metrics: true, alerts: true, triage: true });
+    const tasks = [smoke, changes, releases, signals].filter((t): t is df.Task => !!t);
     if (tasks.length) {
       try {
         yield this.context.df.Task.all(tasks);
@@ -266,7 +321,7 @@ export class Steps {
       releases: read(releases, (raw) => activityResult(readReleaseState, raw)),
     };
     const rollback = this.input.policy.service.rollback;
-    return snapshotOf(reads, { api: rollback?.api ? this.names.api : null, web: rollback?.web ? this.names.web : null }, lookbackMinutes);
+    return { ...snapshotOf(reads, { api: rollback?.api ? this.names.api : null, web: rollback?.web ? this.names.web : null }, lookbackMinutes), signals: this.readingsOf(signals) };
   }
 
   // ---- Actions --------------------------------------------------------------------------------
@@ -346,14 +401,17 @@ export class Steps {
 
   private *archive(): Step {
     const pack = this.run.packRef();
+    // A drill's evidence is what the drill produces, not a change to a target: its pack is written
+    // and sealed like a real incident's (its record says drill, its report and postmortem DRILL).
+    const mode = 'execute';
     try {
       const refused: string[] = [];
       for (const batch of chunkArtifacts(this.run.artifacts())) {
-        const written = yield* callActivity(this.context, writeArtifacts, { pack, artifacts: batch, mode: this.mode });
+        const written = yield* callActivity(this.context, writeArtifacts, { pack, artifacts: batch, mode });
         if (written.refused) refused.push(written.summary);
       }
-      const reports = yield* callActivity(this.context, writeReports, { pack, at: this.nowIso(), dueBusinessDays: this.input.policy.postmortemDueBusinessDays, mode: this.mode });
-      const sealed = yield* callActivity(this.context, sealPack, { pack, at: this.nowIso(), mode: this.mode });
+      const reports = yield* callActivity(this.context, writeReports, { pack, at: this.nowIso(), dueBusinessDays: this.input.policy.postmortemDueBusinessDays, mode });
+      const sealed = yield* callActivity(this.context, sealPack, { pack, at: this.nowIso(), mode });
       const summary = `Evidence pack ${sealed.result}${sealed.manifest ? `: manifest SHA-256 ${sealed.manifest.sha256}` : ''}. ${reports.summary}${refused.length ? ` ${refused.join(' ')}` : ''}`;
       return { kind: 'archived', sealed: sealed.result === 'sealed' || sealed.result === 'already-sealed', manifestSha256: sealed.manifest?.sha256 ?? null, summary, actionItems: reports.actionItems };
     } catch (err) {

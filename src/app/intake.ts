@@ -14,7 +14,7 @@
  * in every case; names too long for an id are shortened with a hash, never a reason to drop it.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { resolveService, type Policy } from '../config/policy.js';
+import { resolveService, type Policy, type ServiceEntry } from '../config/policy.js';
 import { toIssues, type Issue } from '../config/issues.js';
 import { COMMON_SCHEMA_ID, CommonAlert, type ContextKind } from '../domain/alert-schema.js';
 import { INCIDENT_INPUT_VERSION, IncidentInput, type AlertRecord, type IncidentSummary, type PolicySnapshot } from '../domain/incident.js';
@@ -370,7 +370,7 @@ export async function declareIncident(deps: Pick<IntakeDeps, 'store' | 'orchestr
   if (d.dryRun) {
     // A drill never takes the service's open-incident slot: a real alert during a drill must open
     // (or join) a real incident, not vanish into a run that changes nothing.
-    const incidentId = `drill-${incidentIdFor(entry.environment, entry.service, 0).slice(4, -10)}${randomBytes(5).toString('hex')}`;
+    const incidentId = drillIdFor(entry.environment, entry.service);
     const input = makeInput(incidentId);
     if ((await deps.orchestrations.start(INCIDENT_ORCHESTRATION, incidentId, input)) === 'exists') return { kind: 'already-open', incidentId };
     await deps.store.createSummary(summaryOf(input));
@@ -387,4 +387,93 @@ export async function declareIncident(deps: Pick<IntakeDeps, 'store' | 'orchestr
   if (started === 'exists') return { kind: 'already-open', incidentId };
   await deps.store.createSummary(summaryOf(input));
   return { kind: 'declared', incidentId, severity, drill: false };
+}
+
+/** A drill's id: its own, never the service's open-incident id (drill-prod-admin-api-<random>). */
+export function drillIdFor(environment: string, service: string): string {
+  return `drill-${incidentIdFor(environment, service, 0).slice(4, -10)}${randomBytes(5).toString('hex')}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Drills from captured payloads: POST /api/alerts?drill=true
+
+/** As a delivery's outcome; drill: a drill started (or joined); the others start nothing, as the real intake would not. */
+export type DrillOutcome =
+  | Extract<IntakeOutcome, { kind: 'invalid' }>
+  | (Omit<Exclude<IntakeOutcome, { kind: 'invalid' }>, 'kind'> & { kind: 'drill' | 'unmatched' | 'no-drill' });
+
+/**
+ * Replays a captured alert as a drill: read, routed (or sent to `route`, a service of the policy)
+ * and rated exactly as a delivery would be, then run as a drill incident in plan mode. It takes no
+ * part in deduplication or correlation (the alert is not marked delivered and no open incident is
+ * joined or held), so a drill of a real payload never hides the real alert. With `into` (a running
+ * drill's id), the alert joins that drill instead, as a later delivery joins an open incident: how
+ * an incident's alerts are replayed one after another.
+ */
+export async function acceptDrillAlert(
+  deps: IntakeDeps,
+  body: unknown,
+  payloadName: (hash: string) => string,
+  route?: { service: string; environment: string },
+  into?: string,
+): Promise<DrillOutcome> {
+  const parsed = parseAlert(body);
+  if (!parsed.ok) return { kind: 'invalid', message: parsed.message, issues: parsed.issues };
+  const { signal } = parsed;
+  const read = { kind: signal.kind, monitoringService: signal.monitoringService };
+  const none = { incidentId: null, service: null, environment: null, severity: null, signal: read };
+  let entry: ServiceEntry | undefined;
+  const reasons: string[] = [];
+  if (into) {
+    const drill = into.startsWith('drill-') ? await deps.store.getSummary(into) : undefined;
+    if (!drill?.drill || (await deps.orchestrations.state(into)) !== 'running') {
+      return { kind: 'no-drill', ...none, reasons: [`${into.slice(0, 80)} is not a running drill: the alert joins nothing.`] };
+    }
+    route = { service: drill.service, environment: drill.environment };
+  }
+  if (route) {
+    entry = deps.policy.services.find((s) => s.service.toLowerCase() === route.service.toLowerCase() && s.environment.toLowerCase() === route.environment.toLowerCase());
+    if (!entry) return { kind: 'unmatched', ...none, reasons: [`The policy has no service ${route.service} in environment ${route.environment}.`] };
+    reasons.push(`drilled as ${entry.service}@${entry.environment} (asked for)`);
+  } else {
+    const match = routeSignal(signal, deps.policy.services);
+    if (!match.matched) return { kind: 'unmatched', ...none, reasons: [match.reason] };
+    entry = match.entry;
+    reasons.push(match.reason);
+  }
+  const where = { service: entry.service, environment: entry.environment };
+  if (signal.condition === 'Resolved' && !into) {
+    return { kind: 'no-drill', ...none, ...where, reasons: [...reasons, 'a Resolved alert is a recovery signal for an open incident and opens none: there is nothing to drill'] };
+  }
+  const resolved = resolveService(deps.policy, entry);
+  const severity = classifySeverity(signal, resolved.environment, { azure: deps.policy.severity.azure, whenUnsure: deps.policy.severity.whenUnsure, triggers: deps.policy.triggers });
+  const now = deps.now().toISOString();
+  const dedupeKey = `${signal.alertId}|${signal.condition}`;
+  if (into) {
+    const payloadRef = await deps.archive.put(payloadName(sha256(`${into}|${dedupeKey}`)), body);
+    const raised = await deps.orchestrations.raise(into, IncidentEventName.alert, { dedupeKey, receivedAt: now, signal, severity, payloadRef } satisfies AlertRecord);
+    if (raised !== 'raised') return { kind: 'no-drill', ...none, ...where, reasons: [...reasons, `drill ${into} ended before the alert arrived`] };
+    return { kind: 'drill', incidentId: into, ...where, severity, reasons: [...reasons, ...severity.reasons], signal: read };
+  }
+  const incidentId = drillIdFor(entry.environment, entry.service);
+  // Archived like any delivery (the drill's evidence holds it), under the drill's own name.
+  const payloadRef = await deps.archive.put(payloadName(sha256(`${incidentId}|${dedupeKey}`)), body);
+  const input = IncidentInput.parse({
+    version: 1,
+    incidentId,
+    declaredAt: now,
+    source: 'alert',
+    declaredBy: { id: signal.rule ?? 'azure-monitor', via: 'alert' },
+    service: entry.service,
+    environment: entry.environment,
+    severity,
+    summary: describeSignal(signal),
+    impact: entry.impact,
+    alert: { dedupeKey, receivedAt: now, signal, severity, payloadRef },
+    policy: policySnapshot(deps.policy, resolved),
+    mode: 'plan',
+  });
+  await deps.orchestrations.start(INCIDENT_ORCHESTRATION, incidentId, input);
+  await deps.store.createSummary(summaryOf(input));
+  return { kind: 'drill', incidentId, ...where, severity, reasons: [...reasons, ...severity.reasons], signal: read };
 }

@@ -17,7 +17,12 @@ export function applyLocalSettings(root: string, env: NodeJS.ProcessEnv = proces
   const sample = path.join(root, 'local.settings.sample.json');
   const file = existsSync(own) ? own : existsSync(sample) ? sample : undefined;
   if (!file) return { file: undefined, applied: [] };
-  const json = JSON.parse(readFileSync(file, 'utf8')) as { Values?: Record<string, unknown> };
+  let json: { Values?: Record<string, unknown> };
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8')) as { Values?: Record<string, unknown> };
+  } catch (err) {
+    throw new Error(`${file} is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
+  }
   const applied: string[] = [];
   for (const [key, value] of Object.entries(json.Values ?? {})) {
     if (env[key] === undefined && value !== null && value !== undefined) {

@@ -3,6 +3,7 @@
  * Key Vault reference) or POLICY_PATH (a file, relative to the app's root). Parsed once and cached;
  * a file is re-read when it changes, so a local edit applies without a restart.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { PolicyError, parsePolicyText, type Policy } from '../config/policy.js';
@@ -29,7 +30,8 @@ export function loadPolicy(env: NodeJS.ProcessEnv = process.env): Policy {
   }
   if (location.kind === 'inline') {
     const text = env.POLICY_JSON ?? '';
-    const key = `inline:${text.length}:${text.slice(0, 64)}:${text.slice(-64)}`;
+    // The whole text decides: two documents that differ only in the middle (the lab's ports) are two policies.
+    const key = `inline:${createHash('sha256').update(text).digest('hex')}`;
     if (cache?.key !== key) cache = { key, policy: parsePolicyText(text, 'POLICY_JSON') };
     return cache.policy;
   }

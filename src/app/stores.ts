@@ -29,3 +29,9 @@ export function getUnmatchedAlerts(): UnmatchedAlerts {
   unmatchedAlerts ??= new TableUnmatchedAlerts(createTableClient(storageTarget(), UNMATCHED_ALERTS_TABLE));
   return unmatchedAlerts;
 }
+
+/** Where a raw alert payload is archived: by day of receipt, under its deduplication hash. */
+export function alertPayloadName(hash: string, now: Date): string {
+  const d = now.toISOString();
+  return `${d.slice(0, 4)}/${d.slice(5, 7)}/${d.slice(8, 10)}/${hash}.json`;
+}

@@ -5,6 +5,7 @@
  * LocalSinkTeams. One DeliveryQueue per process, so the rate gates are shared by every call.
  */
 import type { TokenCredential } from '@azure/identity';
+import { readFileSync } from 'node:fs';
 import { readTeamsSettings, type ActivitySettings, type GraphSettings, type TeamsSettings } from '../config/teams.js';
 import { describeIssues } from '../config/issues.js';
 import { RefreshTokenCredential } from '../adapters/delegated-token.js';
@@ -14,6 +15,7 @@ import { GraphActivityTeams, GraphChannelTeams } from '../adapters/graph-teams.j
 import { FileSecretStore, KeyVaultSecretStore, type SecretStore } from '../adapters/secret-store.js';
 import { appOnlyCredential, keyVaultCredential } from '../adapters/teams-credentials.js';
 import { LocalSinkTeams } from '../adapters/teams-sink.js';
+import { trustingFetchOptions } from '../adapters/tls-trust.js';
 import type { TeamsPort } from '../ports/teams.js';
 
 export class TeamsSettingsError extends Error {
@@ -43,8 +45,21 @@ function activityPort(graph: GraphSettings, activity: ActivitySettings, queue: D
   return new GraphActivityTeams({ client, queue, timeoutMs: graph.timeoutMs }, activity);
 }
 
-export function createTeamsPort(settings: TeamsSettings, o: TeamsPortOptions = {}): TeamsPort {
-  if (settings.delivery === 'local') return new LocalSinkTeams(settings.sinkFile, { console: o.console });
+/** fetch options trusting TEAMS_GRAPH_CA_FILE's authority; a file that cannot be read is a settings error. */
+function graphFetchOptions(graph: GraphSettings): Record<string, unknown> | undefined {
+  if (!graph.caFile) return undefined;
+  let pem: string;
+  try {
+    pem = readFileSync(graph.caFile, 'utf8');
+  } catch (err) {
+    throw new TeamsSettingsError(`Teams settings are invalid:\n  TEAMS_GRAPH_CA_FILE: cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  return trustingFetchOptions(pem).options;
+}
+
+export function createTeamsPort(settings: TeamsSettings, given: TeamsPortOptions = {}): TeamsPort {
+  if (settings.delivery === 'local') return new LocalSinkTeams(settings.sinkFile, { console: given.console });
+  const o: TeamsPortOptions = given.fetchOptions ? given : { ...given, fetchOptions: graphFetchOptions(settings.graph) };
   const queue = new DeliveryQueue(o.queue);
   if (settings.delivery === 'activity') return activityPort(settings.graph, settings.activity, queue, o);
   const d = settings.delegated;

@@ -1,27 +1,45 @@
 #!/usr/bin/env node
 /**
- * `npm run policy:check -- <file>`: validates a policy file and explains it. Exit code 0 when
- * valid (warnings are printed), 1 when invalid (every problem with its path), 2 on usage errors.
+ * `npm run policy:check -- [<file>]`: validates a policy file and explains it; without a file, the
+ * policy the app would load (POLICY_JSON or POLICY_PATH, from the environment or local.settings.json).
+ * Exit code 0 when valid (warnings are printed), 1 when invalid (every problem with its path), 2 on
+ * usage errors.
  */
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { applyLocalSettings } from '../app/local-settings.js';
 import { checkPolicy, resolveService, type Policy, type SmeKind } from '../config/policy.js';
+import { signalsPlanOf } from '../domain/monitor-signals.js';
 import { SME_NAMES } from '../domain/roles.js';
 import { channelOf, freezeChannel, recipientsOf } from '../domain/teams-routing.js';
 
-function main(argv: string[]): number {
-  const file = argv.find((a) => !a.startsWith('-'));
-  const asJson = argv.includes('--json');
+/** The policy text to check: the file named, else the app's own setting. */
+function source(argv: string[]): { file: string; text: string } | number {
+  let file = argv.find((a) => !a.startsWith('-'));
   if (!file) {
-    process.stderr.write('Usage: npm run policy:check -- <policy.json> [--json]\n');
-    return 2;
+    applyLocalSettings(process.cwd());
+    const inline = process.env.POLICY_JSON?.trim();
+    if (inline) return { file: 'POLICY_JSON', text: inline };
+    const setting = process.env.POLICY_PATH?.trim();
+    if (!setting) {
+      process.stderr.write('Usage: npm run policy:check -- [<policy.json>] [--json]\n(no file given, and neither POLICY_PATH nor POLICY_JSON is set in the environment or local.settings.json)\n');
+      return 2;
+    }
+    file = path.resolve(process.cwd(), setting);
   }
-  let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    return { file, text: readFileSync(file, 'utf8') };
   } catch (err) {
     process.stderr.write(`Cannot read ${file}: ${(err as Error).message}\n`);
     return 2;
   }
+}
+
+function main(argv: string[]): number {
+  const asJson = argv.includes('--json');
+  const src = source(argv);
+  if (typeof src === 'number') return src;
+  const { file, text } = src;
   let document: unknown;
   try {
     document = JSON.parse(text);
@@ -63,11 +81,38 @@ function main(argv: string[]): number {
     ].filter(Boolean);
     lines.push(`    ${s.service}@${s.environment}: matched by ${how.join(', ') || 'nothing'}; can do ${can.join(', ') || 'nothing automatically'}`);
   }
+  lines.push(...signalsLines(p));
   const teams = teamsLines(p);
   lines.push(...teams.lines);
   for (const w of [...result.warnings, ...teams.warnings]) lines.push(`  ! ${w}`);
   process.stdout.write(lines.join('\n') + '\n');
   return 0;
+}
+
+/** What the signal readers read per service, how recovery is judged, and the synthetic monitor (README "Signals"). */
+function signalsLines(p: Policy): string[] {
+  const lines = ['  Signals (recovery = green checks + each metric back under its threshold for the hold time + no active alert):'];
+  for (const [name, e] of Object.entries(p.environments)) {
+    const s = e.signals;
+    const end = s.alertAtWindowEnd === 'extend' ? `extend the window by ${s.extendMinutes} min (at most ${s.maxExtensions} times, then keep it open)` : 'keep the incident open';
+    const synthetic = s.synthetic
+      ? `synthetic monitor "${s.synthetic.schedule}" (UTC), declares after ${s.synthetic.failuresToDeclare} red runs in a row as ${s.synthetic.severity ?? e.triggerSeverity}`
+      : 'no synthetic monitor';
+    lines.push(
+      `    ${name}: metrics held ${s.holdMinutes} min over the last ${s.lookbackMinutes} min; ${s.lookAgainBeforeDeadline ? 'looks again before an automatic rollback' : 'rolls back at a deadline without looking again'}; ` +
+        `an alert still active when the window ends: ${end}; flaps: rollback at ${e.thresholds.flapCount} in ${e.thresholds.flapWindowMinutes} min; ${synthetic}`,
+    );
+  }
+  for (const svc of p.services) {
+    const env = resolveService(p, svc).environment;
+    const plan = signalsPlanOf({ service: svc, environment: env });
+    const metrics = plan.missing.metrics ? `metrics not read (${plan.missing.metrics})` : `metrics ${plan.metrics.map((m) => `${m.label} on ${m.resourceIds.map((r) => r.split('/').at(-1)).join(', ')}`).join('; ')} (${plan.region})`;
+    const logs = plan.logs ? `logs ${plan.logs.kind === 'app-insights' ? `Application Insights ${plan.logs.resourceId.split('/').at(-1)}` : `workspace ${plan.logs.workspaceId}`}` : `logs not read (${plan.missing.logs})`;
+    const alerts = plan.missing.alerts ? `alerts not read (${plan.missing.alerts})` : `alerts in ${plan.alertScopes.map((a) => a.split('/').at(-1)).join(', ')}`;
+    lines.push(`    ${svc.service}@${svc.environment}: ${metrics}; ${logs}; ${alerts}`);
+    for (const u of plan.unwatchable) lines.push(`      not watched: ${u}`);
+  }
+  return lines;
 }
 
 /** Where each service's incident thread goes, who is paged, and where freezes are announced. */

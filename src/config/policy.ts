@@ -9,6 +9,7 @@ import { AzureSeverity } from '../domain/alert-schema.js';
 import { RollbackTarget } from './app-service.js';
 import { Check, TargetAuth } from '../domain/smoke-checks.js';
 import { describeIssues, formatPath, toIssues, type Issue } from './issues.js';
+import { parseNcrontab } from '../domain/ncrontab.js';
 
 export const SeverityLevel = z.enum(['P1', 'P2', 'P3']);
 export type SeverityLevel = z.infer<typeof SeverityLevel>;
@@ -74,6 +75,109 @@ export const Rota = z.object({
 }).strict();
 export type Rota = z.infer<typeof Rota>;
 
+/**
+ * The synthetic monitor of an environment (README "Signals"): a timer runs the smoke checks of
+ * every service here that has endpoints, on this NCRONTAB schedule (UTC, second 0), and declares an
+ * incident through the alert intake after `failuresToDeclare` red runs in a row.
+ */
+export const SyntheticMonitor = z
+  .object({
+    schedule: z
+      .string()
+      .default('0 */2 * * * *')
+      .superRefine((text, ctx) => {
+        const parsed = parseNcrontab(text);
+        if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.message });
+        else if (!parsed.schedule.sets[0]![0] || parsed.schedule.sets[0]!.filter(Boolean).length !== 1) {
+          ctx.addIssue({ code: 'custom', message: 'the seconds field must be 0: the monitor runs at most once a minute, at second 0' });
+        }
+      }),
+    /** Red runs in a row before an incident is declared (RB-03: a service down, not a blip). */
+    failuresToDeclare: z.number().int().min(1).max(20).default(2),
+    /** Severity of a declared incident; default: the environment's triggerSeverity (a service down is an RB-03 trigger). */
+    severity: SeverityLevel.optional(),
+  })
+  .strict();
+export type SyntheticMonitor = z.infer<typeof SyntheticMonitor>;
+
+const azureRegion = z.string().regex(/^[a-z][a-z0-9]{2,30}$/, 'must be an Azure region name such as "westeurope" (lowercase, no spaces)');
+
+/**
+ * How the runbook reads Azure Monitor in this environment (README "Signals"): where the metrics
+ * live, how long a metric must stay under its threshold to count as recovered, what to do at a
+ * deadline and at the end of the monitoring window, and the synthetic monitor.
+ */
+export const EnvironmentSignals = z
+  .object({
+    /** Region of the metrics data plane (https://<region>.metrics.monitor.azure.com) for services here; a service may name its own. */
+    region: azureRegion.optional(),
+    /** How far back the readers look (metrics series, logs). */
+    lookbackMinutes: minutes.max(24 * 60).default(30),
+    /** A fired metric must stay under its threshold this long to count as recovered (RB-03 section 3: 5 min). */
+    holdMinutes: minutes.max(24 * 60).default(5),
+    /** Before an automatic rollback at a deadline, look again: recovered meanwhile -> no blind rollback (recorded with the figures). */
+    lookAgainBeforeDeadline: z.boolean().default(true),
+    /** An alert still active when the monitoring window ends: extend the window, or keep the incident open for a person. */
+    alertAtWindowEnd: z.enum(['extend', 'keep-open']).default('extend'),
+    extendMinutes: minutes.default(15),
+    /** Extensions before the incident is kept open and escalated instead. */
+    maxExtensions: z.number().int().min(0).max(10).default(2),
+    /** Timeout of each reader call (metrics, logs, alerts). */
+    timeoutMs: z.number().int().min(1000).max(60_000).default(10_000),
+    synthetic: SyntheticMonitor.optional(),
+  })
+  .strict();
+export type EnvironmentSignals = z.infer<typeof EnvironmentSignals>;
+
+const Comparison = z.enum(['GreaterThan', 'GreaterThanOrEqual', 'LessThan', 'LessThanOrEqual']);
+
+/** A metric the runbook watches besides the one an alert fired on. */
+export const MetricWatch = z
+  .object({
+    /** How messages name it ("5xx rate"). */
+    name: z.string().min(1).max(64),
+    namespace: z.string().min(1).max(128).default('Microsoft.Web/sites'),
+    metric: z.string().min(1).max(128),
+    /** Divide by this metric of the same resource and multiply by 100: a percentage (Http5xx per Requests). */
+    per: z.string().min(1).max(128).optional(),
+    aggregation: z.enum(['Total', 'Average', 'Maximum', 'Minimum', 'Count']).default('Total'),
+    /** The breach: value `operator` threshold (e.g. GreaterThan 1). */
+    operator: Comparison.default('GreaterThan'),
+    threshold: z.number(),
+    unit: z.string().min(1).max(16).default('count'),
+  })
+  .strict();
+export type MetricWatch = z.infer<typeof MetricWatch>;
+
+const kql = z.string().min(1).max(8000);
+
+/** Where a service's signals are read (README "Signals"); every field has a default for App Service + Application Insights. */
+export const ServiceSignals = z
+  .object({
+    /** The service's Azure resources (ARM ids) whose metrics are read; default: the API rollback target's site. */
+    resourceIds: z.array(armId).max(20).default([]),
+    region: azureRegion.optional(),
+    /** Metrics watched besides the alert's own; default: the 5xx rate (Http5xx per Requests) against the environment's error5xxPercent. */
+    metrics: z.array(MetricWatch).max(10).optional(),
+    /** Application Insights (its component's ARM id) or a Log Analytics workspace (its GUID), for the triage queries. */
+    logs: z
+      .object({
+        appInsights: armId.optional(),
+        workspaceId: z.uuid({ error: 'must be a Log Analytics workspace id (a GUID)' }).optional(),
+        /** The workspace's ARM id, for portal links (with workspaceId). */
+        workspaceResourceId: armId.optional(),
+        /** Override the triage queries (KQL); each must answer the columns the README names. */
+        queries: z.object({ topErrorCodes: kql.optional(), failingRequests: kql.optional(), p95ByRoute: kql.optional() }).strict().default({}),
+      })
+      .strict()
+      .refine((l) => Boolean(l.appInsights) !== Boolean(l.workspaceId), 'give exactly one of appInsights (a component id) or workspaceId')
+      .optional(),
+    /** Where active alerts are listed (resource groups or resources); default: match.targetResourceIds and resourceIds. */
+    alertScopes: z.array(armId).max(20).optional(),
+  })
+  .strict();
+export type ServiceSignals = z.infer<typeof ServiceSignals>;
+
 export const Environment = z.object({
   /** The severity RB-03's P1 triggers get here (Prod: P1; lower environments usually P2). */
   triggerSeverity: SeverityLevel.default('P1'),
@@ -88,6 +192,7 @@ export const Environment = z.object({
    * P1). Without one, the approver list governs as for every decision.
    */
   decisionOwner: upnOrId.optional(),
+  signals: EnvironmentSignals.prefault({}),
 }).strict();
 export type Environment = z.infer<typeof Environment>;
 
@@ -235,6 +340,8 @@ export const ServiceEntry = z
     configKeys: z.array(z.string().min(1)).default([]),
     teams: TeamsDestination.optional(),
     approvers: z.array(upnOrId).optional(),
+    /** Azure Monitor signals: metrics, logs and alerts the runbook reads (README "Signals"). */
+    signals: ServiceSignals.optional(),
   })
   .strict();
 export type ServiceEntry = z.infer<typeof ServiceEntry>;

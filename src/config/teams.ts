@@ -39,6 +39,8 @@ const schema = z.object({
   /** Graph root; only https (the Graph client sends tokens to https hosts only). */
   TEAMS_GRAPH_URL: opt(z.url({ protocol: /^https$/ })),
   TEAMS_GRAPH_TIMEOUT_MS: opt(intSetting(1000, 120_000)),
+  /** A PEM file of an extra certificate authority to trust for Graph (the lab's loopback Graph; a TLS-inspecting proxy). */
+  TEAMS_GRAPH_CA_FILE: opt(z.string().min(1)),
   TEAMS_LOGIN_URL: opt(serviceUrl),
   TEAMS_SINK_FILE: opt(z.string().min(1)),
   // channel mode (delegated)
@@ -67,6 +69,8 @@ export const DEFAULT_DELEGATED_SCOPES = 'ChannelMessage.Send ChannelMessage.Read
 export interface GraphSettings {
   baseUrl: string;
   timeoutMs: number;
+  /** Extra certificate authority to trust (TEAMS_GRAPH_CA_FILE), as a file path. */
+  caFile: string | undefined;
 }
 
 export type TokenStoreSettings =
@@ -215,7 +219,11 @@ export function readTeamsSettings(env: NodeJS.ProcessEnv = process.env): TeamsSe
   const s = parsed.data;
   const issues: Issue[] = [];
   const delivery = s.TEAMS_DELIVERY ?? 'local';
-  const graph: GraphSettings = { baseUrl: (s.TEAMS_GRAPH_URL ?? DEFAULT_GRAPH_URL).replace(/\/+$/, ''), timeoutMs: s.TEAMS_GRAPH_TIMEOUT_MS ?? 15_000 };
+  const graph: GraphSettings = {
+    baseUrl: (s.TEAMS_GRAPH_URL ?? DEFAULT_GRAPH_URL).replace(/\/+$/, ''),
+    timeoutMs: s.TEAMS_GRAPH_TIMEOUT_MS ?? 15_000,
+    caFile: s.TEAMS_GRAPH_CA_FILE ? path.resolve(s.TEAMS_GRAPH_CA_FILE) : undefined,
+  };
 
   if (delivery === 'local') {
     return { ok: true, settings: { delivery, sinkFile: path.resolve(s.TEAMS_SINK_FILE ?? defaultSinkFile(env)) } };

@@ -97,9 +97,6 @@ export function readHostJson(root: string): HostJson {
   };
 }
 
-// local.settings.json is read by the command-line tools too: one reader, in src/app.
-export { applyLocalSettings } from '../app/local-settings.js';
-
 /** Parses a .NET TimeSpan such as "00:10:00" or "1.02:03:04" into milliseconds. */
 export function parseTimeSpan(value: string): number | undefined {
   const m = /^(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,7}))?$/.exec(value.trim());

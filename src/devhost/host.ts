@@ -7,8 +7,9 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createTableClient, isDevelopmentStorage, storageTarget } from '../adapters/storage.js';
-import { applyLocalSettings, loadApp, readHostJson, type LoadedApp } from './app-loader.js';
+import { azuriteConnectionString, createTableClient, isDevelopmentStorage, storageTarget } from '../adapters/storage.js';
+import { loadApp, readHostJson, type LoadedApp } from './app-loader.js';
+import { applyLocalSettings } from '../app/local-settings.js';
 import { developmentStoragePlan, DEVELOPMENT_STORAGE_PORTS, startAzurite, type AzuriteInstance } from './azurite.js';
 import { setAppClock } from '../app/clock.js';
 import { ClockKeeper } from './clock-keeper.js';
@@ -20,7 +21,17 @@ import { HubStore } from './durable/store.js';
 import { authorized, buildRoutes, findRoute, invokeHttp, parseFunctionKeys, type HttpRoute, type IncomingExchange, type Keys, type OutgoingResponse } from './http-triggers.js';
 import { Invoker } from './invoker.js';
 import { Logger, type LogLevel } from './logger.js';
+import { HubLease } from './hub-lease.js';
 import { TimerTriggers } from './timer-triggers.js';
+
+/** Storage does not answer at start: the message names its address (not a usage error). */
+export class StorageUnreachableError extends Error {
+  override name = 'StorageUnreachableError';
+}
+
+function firstLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0]?.slice(0, 300) ?? '';
+}
 
 export interface DevHostOptions {
   appRoot: string;
@@ -32,6 +43,12 @@ export interface DevHostOptions {
   /** Start an embedded Azurite when AzureWebJobsStorage=UseDevelopmentStorage=true and none runs. */
   azurite?: 'memory' | 'disk' | 'off';
   azuriteLocation?: string;
+  /**
+   * Where the embedded Azurite listens (or an Azurite already does) when AzureWebJobsStorage is
+   * UseDevelopmentStorage=true, for machines where 10000-10002 are taken; the app then gets a
+   * connection string for these ports instead.
+   */
+  azuritePorts?: { blob: number; queue: number; table: number };
   logLevel?: LogLevel;
   logger?: Logger;
   /** Copy local.settings.json Values into the environment first (default true). */
@@ -50,6 +67,8 @@ const DRAIN_MS = 5000;
 export class DevHost {
   /** Requests being handled, so a stop lets them finish. */
   private readonly inflight = new Set<Promise<void>>();
+  /** This host's heartbeat in the task hub (another host on the same hub is warned about). */
+  private lease: HubLease | undefined;
 
   private constructor(
     readonly app: LoadedApp,
@@ -91,16 +110,20 @@ export class DevHost {
       env.AzureWebJobsStorage = 'UseDevelopmentStorage=true';
     }
     if (isDevelopmentStorage(env.AzureWebJobsStorage) && mode !== 'off') {
-      if ((await developmentStoragePlan()) === 'running') {
-        logger.info('Host', 'Using the Azurite already listening on 127.0.0.1:10000-10002.');
+      const ports = options.azuritePorts ?? DEVELOPMENT_STORAGE_PORTS;
+      const where = `127.0.0.1:${ports.blob}/${ports.queue}/${ports.table} (blob/queue/table)`;
+      if ((await developmentStoragePlan(ports)) === 'running') {
+        logger.info('Host', `Using the Azurite already listening on ${where}.`);
       } else {
         azurite = await startAzurite({
           mode,
-          ports: { ...DEVELOPMENT_STORAGE_PORTS },
+          ports: { ...ports },
           ...(options.azuriteLocation ? { location: options.azuriteLocation } : {}),
         });
-        logger.info('Host', `Started Azurite (${mode}) on 127.0.0.1:10000-10002.`);
+        logger.info('Host', `Started Azurite (${mode}) on ${where}.`);
       }
+      // UseDevelopmentStorage=true means 10000-10002: on other ports the app needs their address.
+      if (options.azuritePorts) env.AzureWebJobsStorage = azuriteConnectionString(ports);
     }
 
     // Requests that arrive while the host starts wait until the engine has loaded its instances.
@@ -120,6 +143,7 @@ export class DevHost {
     });
     let engine: Engine | undefined;
     let clockKeeper: ClockKeeper | undefined;
+    let lease: HubLease | undefined;
     try {
       const loaded = await loadApp(options.appRoot);
       // host.json is read on every start: its %Setting% references may resolve differently.
@@ -128,8 +152,14 @@ export class DevHost {
       if (!HUB_NAME.test(hub)) {
         throw new Error(`The task hub name "${hub}" is invalid: 3-45 letters and digits, starting with a letter.`);
       }
-      const store = new HubStore(createTableClient(storageTarget(env), `${hub}DevHost`), hub);
-      await store.init();
+      const target = storageTarget(env);
+      const store = new HubStore(createTableClient(target, `${hub}DevHost`), hub);
+      await store.init().catch((err: unknown) => {
+        throw new StorageUnreachableError(
+          `Cannot reach the storage at ${target.tableEndpoint} (AzureWebJobsStorage): ${firstLine(err)}. ` +
+            'Start Azurite there (npm start starts one itself when AzureWebJobsStorage is UseDevelopmentStorage=true), or point AzureWebJobsStorage at a storage account this machine can reach.',
+        );
+      });
       clockKeeper = await ClockKeeper.resume(clock, store, logger);
 
       const invoker = new Invoker(app.registry, logger);
@@ -161,7 +191,9 @@ export class DevHost {
       env.WEBSITE_HOSTNAME = `127.0.0.1:${port}`;
       env.NO_PROXY = [env.NO_PROXY, '127.0.0.1', 'localhost'].filter(Boolean).join(',');
 
+      lease = await HubLease.begin(store, baseUrl, logger);
       const host = new DevHost(app, engine, clock, keys, baseUrl, server, rpcServer, timers, invoker, azurite, logger, clockKeeper);
+      host.lease = lease;
       // Every function that declares a Durable client input gets one (HTTP, timer, activity), as in Azure.
       const client = (): { string: string } => ({
         string: JSON.stringify(durableClientData(host.engine, host.webhookUrls, `http://127.0.0.1:${rpcPort}`)),
@@ -188,6 +220,7 @@ export class DevHost {
       refuse();
       engine?.stop();
       await clockKeeper?.stop();
+      await lease?.end();
       await Promise.all([close(server), close(rpcServer)]);
       if (clock.kind !== 'real') setAppClock(null);
       await azurite?.stop();
@@ -195,9 +228,17 @@ export class DevHost {
     }
   }
 
-  /** Resolves once no orchestration work is in progress (timers may still be pending). */
-  idle(): Promise<void> {
-    return this.engine.idle();
+  /**
+   * Resolves once no orchestration work and no timer function is in progress (timers not yet due
+   * stay pending). A timer function may start orchestration work and vice versa, so both are
+   * waited for until neither is busy.
+   */
+  async idle(): Promise<void> {
+    for (;;) {
+      await this.timers.idle();
+      await this.engine.idle();
+      if (!this.timers.busy()) return;
+    }
   }
 
   /**
@@ -210,6 +251,7 @@ export class DevHost {
     this.engine.stop();
     await close(this.rpcServer);
     await this.clockKeeper?.stop();
+    await this.lease?.end();
     await this.invoker.runAppHooks('appTerminate').catch(() => undefined);
     if (this.clock.kind !== 'real') setAppClock(null);
     this.clock.dispose();

@@ -43,6 +43,7 @@ interface Scheduled {
 
 export class TimerTriggers {
   private readonly timers = new Map<string, Scheduled>();
+  private readonly inFlight = new Set<Promise<void>>();
   private stopped = false;
 
   constructor(
@@ -64,7 +65,7 @@ export class TimerTriggers {
       const status = await this.store?.getMeta(`timer-${reg.metadata.name}`).catch(() => undefined);
       const storedNext = typeof status?.next === 'number' ? status.next : undefined;
       if (trigger?.runOnStartup === true || (storedNext !== undefined && storedNext < now)) {
-        void this.fire(item, storedNext !== undefined && storedNext < now);
+        void this.track(this.fire(item, storedNext !== undefined && storedNext < now));
       } else {
         this.arm(item, now);
       }
@@ -88,7 +89,23 @@ export class TimerTriggers {
     const next = item.schedule.next(from);
     if (next === undefined) return;
     void this.store?.putMeta(`timer-${item.reg.metadata.name}`, { next, last: from }).catch(() => undefined);
-    item.handle = this.clock.at(next, () => void this.fire(item, false, next));
+    item.handle = this.clock.at(next, () => void this.track(this.fire(item, false, next)));
+  }
+
+  private track(run: Promise<void>): Promise<void> {
+    this.inFlight.add(run);
+    void run.finally(() => this.inFlight.delete(run));
+    return run;
+  }
+
+  /** Whether a timer function is running now. */
+  busy(): boolean {
+    return this.inFlight.size > 0;
+  }
+
+  /** Resolves once the timer functions running now have finished (their failures are logged, never thrown). */
+  async idle(): Promise<void> {
+    while (this.inFlight.size) await Promise.all([...this.inFlight]);
   }
 
   private async fire(item: Scheduled, isPastDue: boolean, scheduledAt?: number): Promise<void> {

@@ -294,6 +294,34 @@ export const ApprovalRecord = z.object({
 });
 export type ApprovalRecord = z.infer<typeof ApprovalRecord>;
 
+/** One reading of the Azure Monitor signals as the runbook judged it (src/domain/signals-judgement.ts): the recovery verdict, flaps, triage. */
+export const SignalsRecord = z.object({
+  at: iso,
+  purpose: z.enum(['snapshot', 'verify', 'monitor', 'update', 'deadline']),
+  recovery: z
+    .object({
+      recovered: z.boolean(),
+      basis: z.enum(['signals', 'checks-and-partial', 'checks-only']),
+      summary: z.string().max(4000),
+      blocking: z.array(z.string().max(1000)).max(50),
+      blind: z.array(z.string().max(1000)).max(50),
+      activeAlerts: z.array(z.string().max(300)).max(20),
+      metrics: z.array(z.object({ label: z.string().max(200), state: z.string().max(20), text: z.string().max(600) })).max(12),
+    })
+    .nullable(),
+  flap: z.object({ signal: z.string().max(200), flaps: z.number().int(), times: z.array(z.string().max(40)).max(100), rollBack: z.boolean(), text: z.string().max(1000) }).nullable(),
+  triage: z
+    .object({
+      status: z.enum(['read', 'unavailable', 'not-configured']),
+      lines: z.array(z.string().max(8000)).max(12),
+      topErrorCodes: z.array(z.object({ code: z.string().max(100), count: z.number() })).max(10),
+      requestIds: z.array(z.string().max(128)).max(10),
+      queryLink: z.string().max(8000).nullable(),
+    })
+    .nullable(),
+});
+export type SignalsRecord = z.infer<typeof SignalsRecord>;
+
 
 
 // ---------------------------------------------------------------------------------------------
@@ -308,6 +336,7 @@ export const ArtifactKind = z.enum([
   'rollback',
   'message',
   'approval',
+  'signals',
   'metrics',
   'postmortem',
   'report',
@@ -333,6 +362,7 @@ export const KINDS: Record<ArtifactKind, KindInfo> = {
   rollback: { folder: 'rollback', contentType: JSON_TYPE },
   message: { folder: 'messages', contentType: JSON_TYPE },
   approval: { folder: 'approvals', contentType: JSON_TYPE },
+  signals: { folder: 'signals', contentType: JSON_TYPE },
   metrics: { file: 'metrics.json', contentType: JSON_TYPE },
   postmortem: { file: 'postmortem.md', contentType: 'text/markdown; charset=utf-8' },
   report: { file: 'report.html', contentType: 'text/html; charset=utf-8' },
@@ -369,6 +399,7 @@ export const ArtifactInput = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('rollback'), key: ArtifactKey, content: RollbackRecord }),
   z.object({ kind: z.literal('message'), key: ArtifactKey, content: MessageRecord }),
   z.object({ kind: z.literal('approval'), key: ArtifactKey, content: ApprovalRecord }),
+  z.object({ kind: z.literal('signals'), key: ArtifactKey, content: SignalsRecord }),
 ]);
 export type ArtifactInput = z.infer<typeof ArtifactInput>;
 export type ArtifactInputIn = z.input<typeof ArtifactInput>;
@@ -395,6 +426,7 @@ export const STORED_CONTENT: Partial<Record<ArtifactKind, z.ZodType>> = {
   rollback: RollbackRecord,
   message: MessageRecord,
   approval: ApprovalRecord,
+  signals: SignalsRecord,
   metrics: IncidentMetrics,
 };
 

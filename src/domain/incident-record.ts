@@ -46,6 +46,35 @@ export type RecordedOutcome = ActionOutcome | { kind: 'failed'; summary: string;
 
 export type EscalationReason = 'no-ic' | 'no-ack' | 'no-decision' | 'action-refused' | 'action-failed' | 'not-recovered' | 'regression' | 'no-rollback-target';
 
+/**
+ * What the signal readers showed at one moment, as judged (src/domain/signals-judgement.ts): the
+ * recovery verdict (checks + fired metric held under threshold + no active alert, or what could
+ * not be seen), the flap count, and the triage lines from the logs. The raw series are not kept:
+ * the judgement quotes the figures it rests on.
+ */
+export interface SignalsFacts {
+  /** Why they were read: with a smoke round, for the snapshot, before a status update, or before acting at a deadline. */
+  purpose: 'snapshot' | 'verify' | 'monitor' | 'update' | 'deadline';
+  recovery: {
+    recovered: boolean;
+    basis: 'signals' | 'checks-and-partial' | 'checks-only';
+    summary: string;
+    blocking: string[];
+    blind: string[];
+    /** Rules of the alerts still active. */
+    activeAlerts: string[];
+    metrics: { label: string; state: string; text: string }[];
+  } | null;
+  flap: { signal: string; flaps: number; times: string[]; rollBack: boolean; text: string } | null;
+  triage: {
+    status: 'read' | 'unavailable' | 'not-configured';
+    lines: string[];
+    topErrorCodes: { code: string; count: number }[];
+    requestIds: string[];
+    queryLink: string | null;
+  } | null;
+}
+
 /** An alert as the incident keeps it: its own times are evidence. */
 export interface AlertFacts {
   dedupeKey: string;
@@ -119,7 +148,12 @@ export type IncidentEvent = Base &
     | { type: 'action-completed'; step: string; action: ActionKind; activity: string; mode: 'execute' | 'plan'; outcome: RecordedOutcome }
     | ({ type: 'checks-run'; purpose: 'snapshot' | 'verify' | 'monitor'; run: SmokeRun | null } & CheckFacts)
     | { type: 'monitoring-started'; endsAt: number }
-    | { type: 'monitoring-extended'; endsAt: number; why: string }
+    | { type: 'monitoring-extended'; endsAt: number; why: string; cause?: 'alert-fired' | 'signals' }
+    /** The monitoring window ended with the signals not recovered and no extension left: kept open for a person. */
+    | { type: 'monitoring-kept-open'; why: string }
+    | ({ type: 'signals-read' } & SignalsFacts)
+    /** Before an automatic rollback at a deadline, the signals were read again (src/domain/deadline-look.ts). */
+    | { type: 'looked-again'; deadline: 'decision' | 'containment'; recovered: boolean; text: string }
     | { type: 'regressed'; reasons: string[] }
     | { type: 'escalated'; reason: EscalationReason; text: string; people: string[] }
     | {
@@ -185,6 +219,10 @@ export interface WindowView {
   endsAt: number;
   /** The regression that ended the window early, if any. */
   regressedAt: number | null;
+  /** Extensions because the signals were not recovered at its end (policy `signals.alertAtWindowEnd`). */
+  signalExtensions: number;
+  /** Kept open for a person: the signals were still not recovered after the extensions. */
+  keptOpen: boolean;
 }
 
 export interface Incident {
@@ -250,6 +288,16 @@ export interface Incident {
     runs: SmokeRun[];
   };
   windows: WindowView[];
+  /** What the signal readers showed (every reading judged, in order), the latest recovery judgement of a smoke round, the latest triage. */
+  signals: {
+    reads: (SignalsFacts & { at: number; seq: number })[];
+    /** The judgement of the latest verification or monitoring round (null: the signals are not read for this service). */
+    round: (SignalsFacts & { at: number }) | null;
+    triage: (NonNullable<SignalsFacts['triage']> & { at: number }) | null;
+    /** The latest reading says the same as the one before it (the timeline does not repeat it). */
+    repeated: boolean;
+    looks: { at: number; deadline: 'decision' | 'containment'; recovered: boolean; text: string }[];
+  };
   regressions: number;
   escalations: { at: number; reason: EscalationReason; text: string; people: string[] }[];
   messages: EventOf<'message-sent'>[];
@@ -348,6 +396,7 @@ function declaredIncident(e: EventOf<'declared'>): Incident {
     lkgRecorded: null,
     checks: { last: null, streak: null, runs: [] },
     windows: [],
+    signals: { reads: [], round: null, triage: null, repeated: false, looks: [] },
     regressions: 0,
     escalations: [],
     messages: [],
@@ -476,8 +525,11 @@ export function applyEvent(s: Incident | null, e: IncidentEvent): Incident {
       const o = e.outcome.kind;
       if (isRollback(e.action) && o === 'done') s.rolledBack = true;
       if (isRollback(e.action) && (o === 'done' || o === 'skipped')) s.onLkg = true;
-      if (e.action === 'freeze' && (o === 'done' || o === 'skipped')) s.frozen = true;
-      if (e.action === 'unfreeze' && (o === 'done' || o === 'skipped')) s.frozen = false;
+      // A drill follows the path of its plan: a planned freeze counts as set (it is not planned twice,
+      // and its planned lift closes it), as a planned lift counts as lifted.
+      const took = o === 'done' || o === 'skipped' || (o === 'planned' && e.mode === 'plan');
+      if (e.action === 'freeze' && took) s.frozen = true;
+      if (e.action === 'unfreeze' && took) s.frozen = false;
       if (e.action === 'record-lkg' && o === 'done') s.lkgRecorded = recordedRelease(e.outcome) ?? s.snapshot?.api?.current ?? s.snapshot?.web?.current ?? 'the running release';
       const c = currentContainment(s);
       const planned = c?.steps.find((x) => x.step === e.step);
@@ -499,7 +551,7 @@ export function applyEvent(s: Incident | null, e: IncidentEvent): Incident {
     case 'monitoring-started': {
       const c = currentContainment(s);
       if (c && c.recoveredAt === null) c.recoveredAt = e.at;
-      s.windows.push({ startedAt: e.at, endsAt: e.endsAt, regressedAt: null });
+      s.windows.push({ startedAt: e.at, endsAt: e.endsAt, regressedAt: null, signalExtensions: 0, keptOpen: false });
       s.checks.streak = null;
       setPhase(s, 'monitoring', e.at);
       break;
@@ -507,8 +559,26 @@ export function applyEvent(s: Incident | null, e: IncidentEvent): Incident {
     case 'monitoring-extended': {
       const w = s.windows.at(-1);
       if (w) w.endsAt = Math.max(w.endsAt, e.endsAt);
+      if (w && e.cause === 'signals') w.signalExtensions += 1;
       break;
     }
+    case 'monitoring-kept-open': {
+      const w = s.windows.at(-1);
+      if (w) w.keptOpen = true;
+      break;
+    }
+    case 'signals-read': {
+      const { type: _t, seq, at, ...facts } = e;
+      const before = s.signals.reads.at(-1);
+      s.signals.repeated = !!before && signalsKey(before) === signalsKey(facts);
+      s.signals.reads.push({ ...facts, at, seq });
+      if (facts.purpose === 'verify' || facts.purpose === 'monitor') s.signals.round = { ...facts, at };
+      if (facts.triage) s.signals.triage = { ...facts.triage, at };
+      break;
+    }
+    case 'looked-again':
+      s.signals.looks.push({ at: e.at, deadline: e.deadline, recovered: e.recovered, text: e.text });
+      break;
     case 'regressed': {
       s.regressions += 1;
       const w = s.windows.at(-1);
@@ -549,6 +619,9 @@ export function applyEvent(s: Incident | null, e: IncidentEvent): Incident {
   }
   return s;
 }
+
+/** What identifies a reading for collapsing repeats in the timeline: what it says, not when. */
+const signalsKey = (f: SignalsFacts): string => JSON.stringify([f.recovery?.summary ?? null, f.flap?.text ?? null, f.triage?.lines ?? null]);
 
 /** The release tag an LKG record wrote (its `lkg:` change). */
 function recordedRelease(o: RecordedOutcome): string | undefined {

@@ -748,13 +748,14 @@ export function renderIncidentReport(input: ReportInput): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<title>${esc(`${sev} ${ref.environment} ${ref.service}: ${s?.summary ?? ref.incidentId}`)}</title>
+<title>${esc(`${s?.drill ? 'DRILL: ' : ''}${sev} ${ref.environment} ${ref.service}: ${s?.summary ?? ref.incidentId}`)}</title>
 <style>
   :root { --ink: ${COLORS.ink}; --muted: ${COLORS.muted}; --line: #d9dee4; --bg: #f4f6f8; --sev: ${sevColor}; }
   * { box-sizing: border-box; }
   body { margin: 0; background: var(--bg); color: var(--ink); font: 15px/1.45 'Segoe UI', 'Helvetica Neue', Arial, 'Liberation Sans', 'DejaVu Sans', sans-serif; }
   main { max-width: 1220px; margin: 0 auto; padding: 24px 28px 40px; }
   header.banner { background: #fff; border-left: 10px solid var(--sev); border-radius: 10px; padding: 18px 24px; box-shadow: 0 1px 2px rgba(0,0,0,.06); }
+  .drill { display: inline-block; background: #5b2a86; color: #fff; font-weight: 700; letter-spacing: .08em; border-radius: 6px; padding: 2px 10px; margin-right: 10px; }
   .sev { display: inline-block; background: var(--sev); color: #fff; font-weight: 700; border-radius: 6px; padding: 2px 10px; margin-right: 10px; }
   h1 { font-size: 24px; margin: 8px 0 6px; line-height: 1.25; overflow-wrap: anywhere; }
   .meta { color: var(--muted); font-size: 14px; display: flex; flex-wrap: wrap; gap: 6px 22px; }
@@ -805,7 +806,7 @@ export function renderIncidentReport(input: ReportInput): string {
 <body>
 <main>
 <header class="banner">
-  <div><span class="sev">${esc(sev)}</span>${pill(status, status === 'resolved' ? 'Resolved' : 'Open')} <span class="muted">${esc(ref.environment)} · ${esc(ref.service)} · ${esc(ref.incidentId)}</span></div>
+  <div>${s?.drill ? '<span class="drill" title="A drill: each action reports what it would have done (planned) or why there was nothing to do (skipped); nothing was changed and no message was sent">DRILL</span>' : ''}<span class="sev">${esc(sev)}</span>${pill(status, status === 'resolved' ? 'Resolved' : 'Open')} <span class="muted">${esc(ref.environment)} · ${esc(ref.service)} · ${esc(ref.incidentId)}</span></div>
   <h1>${clip(s?.summary ?? 'Incident', 200)}</h1>
   <div class="meta">
     <span>Declared <b>${esc(utc(r?.milestones.declaredAt ?? ref.declaredAt))}</b></span>

@@ -90,6 +90,8 @@ export function customStatusOf(s: Incident, p: Plan, c: RunbookConfig, bot: stri
           ...(streak && streak.count > 1 ? { repeated: streak.count, since: at(streak.since) } : {}),
         }
       : null,
+    // The latest round's verdict on the Azure Monitor signals (null: not read for this service).
+    signals: s.signals.round?.recovery ? { recovered: s.signals.round.recovery.recovered, basis: s.signals.round.recovery.basis, at: at(s.signals.round.at), summary: clip(s.signals.round.recovery.summary, 600) } : null,
     rolledBack: s.rolledBack,
     frozen: s.frozen,
     alerts: s.alerts.fired,

@@ -85,12 +85,16 @@ export function lineOf(e: IncidentEvent, s: Incident, bot: string): Line | null 
       return { kind: 'rollback-requested', actor: who(e.by), text: `Rollback requested: ${e.reason}` };
     case 'timebox-extended':
       return { kind: 'extend', actor: who(e.by), text: `The ${e.timebox} timebox was extended by ${e.minutes} min${e.reason ? `: ${e.reason}` : '.'}` };
-    case 'containment-started':
+    case 'containment-started': {
+      // A rollback may revert flags/config first (nobody decided a P1 whose proposal named them): say so.
+      const reverts = e.steps.flatMap((x) => (x.action.kind === 'set-flag' || x.action.kind === 'set-config' ? [x.action.key] : []));
+      const verb = reverts.length ? `Reverting ${reverts.join(', ')} and rolling back` : 'Rolling back';
       return e.rollback
-        ? { kind: 'runbook', actor: bot, text: `Rolling back to the last known good release (${e.why}); recovery due by ${hhmm(e.dueAt)} UTC.` }
+        ? { kind: 'runbook', actor: bot, text: `${verb} to the last known good release (${e.why}); recovery due by ${hhmm(e.dueAt)} UTC.` }
         : e.steps.length || e.choice === 'monitor-only'
           ? { kind: 'runbook', actor: bot, text: `Containment ${e.choice}: ${e.steps.length ? `${e.steps.length} step(s)` : 'no change, keep watching'}; checks must be green by ${hhmm(e.dueAt)} UTC.` }
           : { kind: 'runbook', actor: bot, text: `"${e.choice}" has nothing to do here (no matching change or rollback target): the runbook keeps verifying; checks must be green by ${hhmm(e.dueAt)} UTC.` };
+    }
     case 'action-completed': {
       const o = e.outcome;
       if (o.kind === 'refused' || o.kind === 'failed') {
@@ -115,6 +119,21 @@ export function lineOf(e: IncidentEvent, s: Incident, bot: string): Line | null 
       return { kind: 'runbook', actor: bot, text: `Checks green: monitoring until ${hhmm(e.endsAt)} UTC (${humanDuration((e.endsAt - e.at) / 1000)}); a regression re-opens containment.` };
     case 'monitoring-extended':
       return { kind: 'runbook', actor: bot, text: `Monitoring window extended to ${hhmm(e.endsAt)} UTC: ${e.why}.` };
+    case 'monitoring-kept-open':
+      return { kind: 'runbook', actor: bot, text: `Monitoring window over, incident kept open: ${e.why}.` };
+    case 'signals-read': {
+      // A reading that says what the one before said adds no line (the evidence pack keeps each).
+      if (s.signals.repeated) return null;
+      const parts: string[] = [];
+      if (e.recovery) parts.push(e.recovery.summary);
+      if (e.flap) parts.push(`Flaps: ${e.flap.text}.`);
+      if (e.triage) parts.push(...e.triage.lines.map((l) => (/[.:]$/.test(l) ? l : `${l}.`)));
+      if (!parts.length) return null;
+      const label = { snapshot: 'at the snapshot', verify: 'verification', monitor: 'monitoring', update: 'for the status update', deadline: 'at the deadline' }[e.purpose];
+      return { kind: 'signals', actor: bot, text: `Signals (${label}): ${parts.join(' ')}`.slice(0, 4000), data: { purpose: e.purpose, ...(e.triage ? { requestIds: e.triage.requestIds, topErrorCodes: e.triage.topErrorCodes } : {}) } };
+    }
+    case 'looked-again':
+      return { kind: 'signals', actor: bot, text: e.text };
     case 'regressed':
       return { kind: 'runbook', actor: bot, text: `Regression during the monitoring window (${e.reasons.slice(0, 3).join('; ')}): containment re-opens.` };
     case 'escalated':

@@ -5,7 +5,24 @@
 import type { AppServiceTarget } from '../config/app-service.js';
 import type { IncidentInput } from './incident.js';
 import type { RunbookConfig } from './runbook.js';
+import { signalsPlanOf } from './monitor-signals.js';
+import type { Signal } from './signal.js';
+import { signalsConfigOf, type SignalsConfig } from './signals-judgement.js';
 import { recipientsOf } from './teams-routing.js';
+
+/**
+ * The signals the runbook reads for this incident, or null when the policy names none for the
+ * service (no `signals` on the service and no `signals.region` on its environment): then recovery
+ * is judged on the smoke checks alone, as README "Signals" says. The fired metric of the declaring
+ * alert is watched first (its own threshold).
+ */
+export function signalsOf(input: IncidentInput): SignalsConfig | null {
+  const svc = input.policy.service;
+  const env = input.policy.environment;
+  if (!svc.signals && !env.signals.region) return null;
+  const plan = signalsPlanOf({ service: svc, environment: env }, input.alert ? [input.alert.signal as Signal] : []);
+  return signalsConfigOf(plan, env.signals, env.thresholds);
+}
 
 export function runbookConfigOf(input: IncidentInput): RunbookConfig {
   const svc = input.policy.service;
@@ -22,6 +39,7 @@ export function runbookConfigOf(input: IncidentInput): RunbookConfig {
     canRollBackWeb: !!svc.rollback?.web,
     postmortemDueBusinessDays: input.policy.postmortemDueBusinessDays,
     mode: input.mode ?? 'execute',
+    signals: signalsOf(input),
   };
 }
 

@@ -110,6 +110,11 @@ export function evidenceArtifacts(s: Incident, timeline: readonly TimelineEntry[
   for (const m of s.messages) {
     out.push({ kind: 'message', key: artifactKey(m.step), content: { at: iso(m.at), template: m.template, channel: m.channel, text: m.text, messageId: m.messageId, delivered: m.delivered } });
   }
+  // Every signals reading as judged: the recovery verdicts, flaps and triage (top codes, requestIds, p95, query link).
+  s.signals.reads.forEach((r) => {
+    const { at, seq, ...facts } = r;
+    out.push({ kind: 'signals', key: artifactKey(`${String(seq).padStart(4, '0')}-${r.purpose}`), content: { at: iso(at), ...facts } });
+  });
   s.approvals.forEach((a, i) =>
     out.push({ kind: 'approval', key: `decision-${i + 1}`, content: { at: iso(a.at), approver: a.by, decision: a.decision, proposalId: a.proposalId, reason: a.reason } }),
   );

@@ -118,7 +118,10 @@ function progress(s: Incident): string {
           : s.phase === 'monitoring' && w
             ? `monitoring until ${at(w.endsAt)}`
             : s.phase;
-  return `${s.severity}: ${what}; ${checksLine(s)}.`;
+  const r = s.signals.round?.recovery;
+  // Green checks are not recovery when the signals say otherwise: said in the same sentence.
+  const signals = r && !r.recovered && s.checks.last?.verdict === 'green' && s.phase !== 'resolved' && s.phase !== 'closed' ? `, but not recovered: ${r.blocking.slice(0, 3).join('; ')}` : '';
+  return `${s.severity}: ${what}; ${checksLine(s)}${signals}.`;
 }
 
 function nextSteps(s: Incident, p: Plan, c: RunbookConfig): string {
@@ -136,9 +139,11 @@ function nextSteps(s: Incident, p: Plan, c: RunbookConfig): string {
       const box = s.containments.at(-1)?.timebox === 'recovery' ? 'recovery' : 'containment';
       const then = mayRollBack(s) && (c.canRollBackApi || c.canRollBackWeb) ? 'the runbook rolls back' : 'people are paged again (the runbook will not roll back on its own)';
       if (blocked(s)) return `The containment did not go through: a person decides what to do (a rollback request, another decision, or by hand). Smoke checks continue; at ${due === null ? '?' : at(due)} ${then}.`;
+      if (c.signals) return `Smoke checks and Azure Monitor until recovered (checks green, the fired metric under its threshold for ${c.signals.plan.holdMinutes} min, no alert active); the ${box} timebox ends ${due === null ? '?' : at(due)}; if not recovered by then, ${then}.`;
       return `Smoke checks until green; the ${box} timebox ends ${due === null ? '?' : at(due)}; if still not green, ${then}.`;
     }
     case 'monitoring':
+      if (c.signals) return `Watch the checks and Azure Monitor until ${due === null ? '?' : at(due)}; a regression re-opens containment; an alert still active at the end ${c.signals.alertAtWindowEnd === 'extend' ? 'extends the window' : 'keeps the incident open'}.`;
       return `Watch the checks until ${due === null ? '?' : at(due)}; a regression re-opens containment.`;
     default:
       return 'Close the incident and write the postmortem.';
@@ -161,11 +166,15 @@ function ifNoAnswerDetail(s: Incident, c: RunbookConfig): string | undefined {
   const box = c.boxes[s.severity];
   if (box.noDecision !== 'rollback') return undefined;
   if (!c.canRollBackApi && !c.canRollBackWeb) return 'the automation cannot roll back (this service has no rollback target): it escalates, and a person must decide';
-  if (releaseOf(s).lkg !== null) return undefined;
+  // The runbook reverts the flag/config changes the proposal names before it rolls back (runbook.ts onTimer).
+  const keys = (s.proposal?.steps ?? []).flatMap((x) => (x.kind === 'set-flag' || x.kind === 'set-config' ? [x.key] : []));
+  const revert = keys.length ? `reverts ${keys.join(', ')}, then ` : '';
+  const lkg = releaseOf(s).lkg;
+  if (lkg !== null) return keys.length ? `the automation ${revert}rolls back to LKG ${lkg} ("if in doubt, roll back")` : undefined;
   const unreadable = s.snapshot?.problems.some((x) => x.startsWith('release')) ?? false;
   return unreadable
-    ? 'the automation tries to roll back, but the last known good release could not be read: if the rollback is refused, people are paged'
-    : `the automation tries to roll back, but no last known good release is recorded for ${s.service}: unless one is recorded by then (POST /api/lkg), the rollback is refused and people are paged`;
+    ? `the automation ${revert}tries to roll back, but the last known good release could not be read: if the rollback is refused, people are paged`
+    : `the automation ${revert}tries to roll back, but no last known good release is recorded for ${s.service}: unless one is recorded by then (POST /api/lkg), the rollback is refused and people are paged`;
 }
 
 const nameOf = (a: Actor | null, bot: string): string => (a ? actorLabel(a) : bot);
@@ -229,6 +238,9 @@ export function buildMessage(cmd: AnnounceCommand, m: MessageContext): IncidentM
         nextUpdateAt: nextUpdate,
         ...(s.checks.last ? { health: healthFigures(s.checks.last, m.thresholds) } : {}),
         ...(cmd.severityChange && change ? { severityChange: { from: change.from, to: change.to, by: clip(change.person ? actorName(change.person) : change.by, 200), reason: clip(change.reasons[0] ?? 'no reason given', 500) } } : {}),
+        ...(s.signals.round?.recovery ? { signals: clip(s.signals.round.recovery.summary, 1000) } : {}),
+        ...(s.signals.triage ? { triage: s.signals.triage.lines.filter((l) => !l.startsWith('Query: ')).slice(0, 8).map((l) => clip(l, 600)) } : {}),
+        ...(s.signals.triage?.queryLink && /^https:\/\//.test(s.signals.triage.queryLink) && s.signals.triage.queryLink.length <= 2000 ? { triageQuery: s.signals.triage.queryLink } : {}),
       };
     }
     case 'proposal': {

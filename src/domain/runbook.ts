@@ -40,10 +40,12 @@ import {
   type MessageKind,
   type NewEvent,
   type RecordedOutcome,
+  type SignalsFacts,
 } from './incident-record.js';
 import type { SmokeRun } from './evidence.js';
 import type { DraftedItem } from './follow-up.js';
 import { mayOverride, names, overrideRefusal, overridesP1Default, ROLE_NAMES, rotaPages, rotaRolesOf, SME_NAMES, smesFor } from './roles.js';
+import { judgeSignals, lookAgain, type SignalReadings, type SignalsConfig } from './signals-judgement.js';
 import { addBusinessDays } from './timeboxes.js';
 
 const MINUTE = 60_000;
@@ -53,6 +55,7 @@ export const MONITOR_EVERY_MS = 5 * MINUTE;
 /** RB-03 section 12: recent flag/config changes are looked up over the last 12 hours. */
 export const CHANGE_LOOKBACK_MINUTES = 12 * 60;
 const WINDOW_PASSED = 'the monitoring window passed with green checks';
+const WINDOW_PASSED_SIGNALS = 'the monitoring window passed with green checks, the fired metric under its threshold and no alert active';
 /** How many times the on-call page of a P1 is tried before the escalation chain is left to reach people. */
 export const ON_CALL_ATTEMPTS = 3;
 /** A message waits for Teams (throttling, outages) at least this long... */
@@ -71,6 +74,8 @@ export type Command =
   | { kind: 'page'; step: string; label: string; people: string[] }
   | { kind: 'snapshot'; step: string; lookbackMinutes: number }
   | { kind: 'smoke'; step: string; purpose: 'verify' | 'monitor' }
+  /** Read the Azure Monitor signals: the triage before a status update, or everything before acting at a deadline. */
+  | { kind: 'signals'; step: string; purpose: 'update' | 'deadline'; deadline?: 'decision' | 'containment' }
   | { kind: 'execute'; step: string; action: ContainmentStep }
   | { kind: 'freeze'; step: string; on: boolean; reason: string }
   | { kind: 'record-lkg'; step: string }
@@ -88,8 +93,11 @@ export type AnnounceCommand = Extract<Command, { kind: 'announce' }>;
 export type ChecksOutcome = CheckFacts & { run: SmokeRun | null };
 
 export type CommandResult =
-  | { kind: 'snapshot'; checks: ChecksOutcome | null; changes: RecentChange[]; api: ReleaseState | null; web: ReleaseState | null; problems: string[]; seen: string[] }
-  | { kind: 'checks'; checks: ChecksOutcome }
+  | { kind: 'snapshot'; checks: ChecksOutcome | null; changes: RecentChange[]; api: ReleaseState | null; web: ReleaseState | null; problems: string[]; seen: string[]; signals?: SignalReadings | null }
+  /** A smoke round, and the signals read with it (null: not read, or the read itself failed). */
+  | { kind: 'checks'; checks: ChecksOutcome; signals?: SignalReadings | null }
+  /** Signals read on request; before acting at a deadline, with a fresh smoke round (`checks`). */
+  | { kind: 'signals'; readings: SignalReadings | null; problem: string | null; checks?: ChecksOutcome | null }
   | { kind: 'action'; activity: string; outcome: RecordedOutcome }
   /** Teams deliveries (messages posted, people paged) and what to say about them. */
   | { kind: 'teams'; events: Extract<NewEvent, { type: 'message-sent' | 'paged' | 'noted' }>[] }
@@ -113,6 +121,8 @@ export interface RunbookConfig {
   onCall: string[];
   /** What the incident's alerts triggered (RB-03 triggers), for the decision tree. */
   triggers: ContainmentFacts['triggers'];
+  /** The Azure Monitor signals read for this service (null: recovery is judged on the smoke checks alone). */
+  signals: SignalsConfig | null;
 }
 
 /** The runbook's own bookkeeping: never a fact about the incident (those are events). */
@@ -131,6 +141,8 @@ export interface Plan {
   onCall: { paged: boolean; attempts: number; due: boolean };
   /** The rota's pages: the IC backups once the IC timebox ran out, and the SME kinds paged so far. */
   rota: { icEscalated: boolean; smes: string[] };
+  /** A look at the signals before acting at this deadline is under way (its result decides). */
+  looking: 'decision' | 'containment' | null;
 }
 
 /** One transition: it records events as it decides (so each decision sees the ones before) and collects commands. */
@@ -168,8 +180,22 @@ export class Turn {
 
 const isOver = (s: Incident): boolean => s.phase === 'resolved' || s.phase === 'closed';
 
+/**
+ * Recovered as the record says: the latest smoke round green and, when the service's signals are
+ * read, that round's recovery verdict too (fired metric held under threshold, no alert active; a
+ * blind reader is named in the verdict and does not block).
+ */
+export function isRecovered(s: Incident): boolean {
+  if (s.checks.last?.verdict !== 'green') return false;
+  const r = s.signals.round?.recovery;
+  return !r || r.recovered;
+}
+
+/** The alert deliveries the incident received, for the flap rule. */
+const alertDeliveries = (s: Incident): { at: number; condition: 'Fired' | 'Resolved' }[] => s.alerts.received.map((a) => ({ at: a.receivedAt, condition: a.condition }));
+
 export function newPlan(declaredAt: number): Plan {
-  return { counter: 0, nextCheckAt: null, recheck: null, lastUpdateAt: declaredAt, updates: 0, escalationsSent: [], decisionReminders: 0, onCall: { paged: false, attempts: 0, due: false }, rota: { icEscalated: false, smes: [] } };
+  return { counter: 0, nextCheckAt: null, recheck: null, lastUpdateAt: declaredAt, updates: 0, escalationsSent: [], decisionReminders: 0, onCall: { paged: false, attempts: 0, due: false }, rota: { icEscalated: false, smes: [] }, looking: null };
 }
 
 /** The runbook's first moves once the incident is declared: announce it, page a P1's on-call, take the snapshot. */
@@ -276,7 +302,9 @@ export function nextWake(s: Incident, p: Plan, c: RunbookConfig): number | null 
   const judged = containmentJudgedAt(s, p);
   if (s.phase === 'verifying' && judged !== null) times.push(judged);
   const w = s.windows.at(-1);
-  if (s.phase === 'monitoring' && w) times.push(w.endsAt);
+  // Once a round has judged the window's end (extended, kept open), the rounds go on and decide;
+  // waking at an end already past would wake again at once, for ever.
+  if (s.phase === 'monitoring' && w && !w.keptOpen && (s.checks.last === null || s.checks.last.at < w.endsAt)) times.push(w.endsAt);
   return times.length ? Math.min(...times) : null;
 }
 
@@ -345,6 +373,7 @@ function beginContainment(t: Turn, choice: ContainmentChoice, steps: Containment
   for (const k of keyed) t.command({ kind: 'execute', step: k.step, action: k.action });
   t.p.nextCheckAt = now;
   t.p.recheck = null;
+  t.p.looking = null;
   void c;
 }
 
@@ -355,6 +384,13 @@ function beginContainment(t: Turn, choice: ContainmentChoice, steps: Containment
  */
 export function mayRollBack(s: Incident): boolean {
   return !s.onLkg && !s.actions.some((a) => (a.action === 'api-to-lkg' || a.action === 'web-to-lkg') && didNotWork(a));
+}
+
+/** Why the incident is not recovered, in words: the checks, or the signals when the checks are green. */
+function notRecoveredText(s: Incident): string {
+  const last = s.checks.last;
+  if (last?.verdict === 'green' && s.signals.round?.recovery && !s.signals.round.recovery.recovered) return `the checks are green but the signals are not: ${s.signals.round.recovery.blocking.slice(0, 3).join('; ')}`;
+  return `the checks are still ${last?.verdict ?? 'unknown'}${last?.reasons.length ? `: ${last.reasons.slice(0, 3).join('; ')}` : ''}`;
 }
 
 function escalate(t: Turn, reason: EscalationReason, text: string, people?: string[]): void {
@@ -403,7 +439,7 @@ export function onInbound(t: Turn, e: Inbound | { name: string; invalid: string 
       if (a.condition === 'Fired' && s.phase === 'monitoring' && w) {
         // A flapping alert extends the window: recovery is not proven while it keeps firing.
         const until = t.now + (t.box.monitoringMinutes * MINUTE) / 2;
-        if (until > w.endsAt) t.emit({ type: 'monitoring-extended', endsAt: until, why: `alert "${a.rule}" fired again during monitoring` });
+        if (until > w.endsAt) t.emit({ type: 'monitoring-extended', endsAt: until, why: `alert "${a.rule}" fired again during monitoring`, cause: 'alert-fired' });
       }
       break;
     }
@@ -534,7 +570,7 @@ const icEscalationDue = (s: Incident, p: Plan): boolean => !isOver(s) && s.comma
 function resolve(t: Turn, by: Actor | null, summary: string | null, why: string): void {
   const { s, now } = t;
   if (isOver(s)) return;
-  const lastGreen = s.checks.last?.verdict === 'green';
+  const lastGreen = isRecovered(s);
   const windowDone = (() => {
     const w = s.windows.at(-1);
     return !!w && w.regressedAt === null && now >= w.endsAt;
@@ -553,6 +589,19 @@ function resolve(t: Turn, by: Actor | null, summary: string | null, why: string)
   t.command({ kind: 'read-follow-ups', step: 'evidence/follow-ups' });
   t.command({ kind: 'archive', step: 'evidence/archive' });
   t.command({ kind: 'close', step: 'close' });
+}
+
+/**
+ * A drill (plan mode) changes nothing, so it cannot watch a recovery: it ends once it has shown how
+ * the runbook answers its deadline (the containment it would carry out and what the checks see
+ * right after, or the escalation when nobody decides), with the same close as a real incident. A
+ * drill people decide goes on until its containment timebox passes (or they resolve it).
+ */
+export const DRILL_COMPLETE = 'Drill complete';
+
+function endDrill(t: Turn, what: string): void {
+  t.emit({ type: 'noted', by: null, text: `${DRILL_COMPLETE}: ${what}` });
+  resolve(t, null, null, `${DRILL_COMPLETE.toLowerCase()}: ${what.split(';')[0]}`);
 }
 
 /** A wake-up: the machine checks which of its clocks has run out. */
@@ -579,13 +628,40 @@ export function onTimer(t: Turn): void {
     if (people.length) t.command({ kind: 'announce', step: `announce/escalation/ic/${due.map((e) => e.i).join('-') || 'timebox'}`, message: 'escalation', reason: 'no-ic', text, people });
   }
 
-  if (s.phase === 'deciding' && now >= decisionDueAt(s, c)) {
+  if (s.phase === 'deciding' && now >= decisionDueAt(s, c) && p.looking === null) {
+    if (t.box.noDecision === 'rollback' && c.signals?.lookAgainBeforeDeadline && rollbackSteps(s, c, '').length) {
+      // Look again before rolling back on the timebox alone: the result decides (onResult).
+      p.looking = 'decision';
+      t.command({ kind: 'signals', step: t.next('signals/deadline/decision'), purpose: 'deadline', deadline: 'decision' });
+    } else decisionDeadline(t);
+  }
+
+  const judged = containmentJudgedAt(s, p);
+  const cur = s.containments.at(-1);
+  if (s.phase === 'verifying' && cur && judged !== null && now >= judged && !isRecovered(s) && p.looking === null) {
+    if (mayRollBack(s) && c.signals?.lookAgainBeforeDeadline && rollbackSteps(s, c, '').length) {
+      p.looking = 'containment';
+      t.command({ kind: 'signals', step: t.next('signals/deadline/containment'), purpose: 'deadline', deadline: 'containment' });
+    } else containmentDeadline(t);
+  }
+  afterDeadlines(t);
+}
+
+/** Nobody decided in time: P1 rolls back ("if in doubt, roll back"), P2/P3 escalate and remind. */
+function decisionDeadline(t: Turn): void {
+  const { s, p, c, now } = t;
+  {
     const minutes = t.box.decisionMinutes + extendedMinutes(s, 'decision');
     if (t.box.noDecision === 'rollback') {
-      const steps = rollbackSteps(s, c, `no decision within ${minutes} min (${s.severity}: if in doubt, roll back)`);
-      if (steps.length) {
-        t.emit({ type: 'decided', by: null, choice: 'api-to-lkg', proposalId: s.proposal?.id ?? null, reason: null, why: `nobody decided within ${minutes} min (${s.severity}: if in doubt, roll back)` });
-        beginContainment(t, 'api-to-lkg', steps, 'nobody decided within the timebox');
+      const app = rollbackSteps(s, c, `no decision within ${minutes} min (${s.severity}: if in doubt, roll back)`);
+      // "If in doubt, roll back" rolls back everything the snapshot suspects: an app rollback leaves
+      // a flag or config value in SQL as it is, so the changes the proposal would revert come first
+      // (RB-02 section 5: config/flag revert via the stored procedures), then the app to LKG.
+      const reverts = app.length ? (s.proposal?.steps ?? []).filter((x): x is Extract<ContainmentStep, { key: string }> => x.kind === 'set-flag' || x.kind === 'set-config') : [];
+      if (app.length) {
+        const what = reverts.length ? `: reverting ${reverts.map((x) => x.key).join(', ')} and rolling back to the last known good release` : '';
+        t.emit({ type: 'decided', by: null, choice: 'api-to-lkg', proposalId: s.proposal?.id ?? null, reason: null, why: `nobody decided within ${minutes} min (${s.severity}: if in doubt, roll back)${what}` });
+        beginContainment(t, 'api-to-lkg', [...reverts, ...app], 'nobody decided within the timebox');
       } else {
         escalate(t, 'no-rollback-target', 'Nobody decided in time and this service has no rollback target: decide by hand.');
         reissueProposal(t, now + t.box.decisionMinutes * MINUTE, 'Nobody decided in time and there is no rollback target: decide by hand.');
@@ -595,11 +671,23 @@ export function onTimer(t: Turn): void {
       escalate(t, 'no-decision', `No containment decision after ${minutes + (p.decisionReminders - 1) * t.box.decisionMinutes} min (reminder ${p.decisionReminders}); the proposal stands: ${s.proposal?.path ?? 'none'}.`);
       reissueProposal(t, now + t.box.decisionMinutes * MINUTE, `Reminder ${p.decisionReminders}: no containment decision yet.`);
     }
+    if (c.mode === 'plan' && s.phase === 'deciding') {
+      endDrill(t, `nobody decided by the deadline; a real incident would now escalate and ask again every ${t.box.decisionMinutes} min until a person decides.`);
+      return;
+    }
   }
+}
 
-  const judged = containmentJudgedAt(s, p);
+/** The containment did not re-stabilise in time: roll back to LKG, or escalate when that is not possible. */
+function containmentDeadline(t: Turn): void {
+  const { s, p, c, now } = t;
   const cur = s.containments.at(-1);
-  if (s.phase === 'verifying' && cur && judged !== null && now >= judged && s.checks.last?.verdict !== 'green') {
+  if (cur && c.mode === 'plan') {
+    // A drill's containment was planned: checks cannot recover from a plan, so its deadline shows nothing new.
+    endDrill(t, 'the containment was planned, not carried out, and its timebox has passed; a real incident would now roll back or escalate.');
+    return;
+  }
+  if (cur) {
     if (mayRollBack(s)) {
       const steps = rollbackSteps(s, c, `containment did not re-stabilise within ${t.box.containmentMinutes} min`);
       if (steps.length) {
@@ -610,11 +698,15 @@ export function onTimer(t: Turn): void {
       }
     } else {
       p.recheck = { containment: cur.seq, at: now + t.box.recoveryMinutes * MINUTE };
-      const still = `the checks are still ${s.checks.last?.verdict ?? 'unknown'}${s.checks.last?.reasons.length ? `: ${s.checks.last.reasons.slice(0, 3).join('; ')}` : ''}`;
+      const still = notRecoveredText(s);
       escalate(t, 'not-recovered', s.onLkg ? `Rolled back, but ${still}. Needs a person.` : `The rollback did not go through and ${still}. Needs a person.`);
     }
   }
+}
 
+/** The rest of a wake-up: smoke rounds, the end of the window, status updates. */
+function afterDeadlines(t: Turn): void {
+  const { s, p, c, now } = t;
   let checking = false;
   if ((s.phase === 'verifying' || s.phase === 'monitoring') && p.nextCheckAt !== null && now >= p.nextCheckAt) {
     p.nextCheckAt = null;
@@ -625,7 +717,7 @@ export function onTimer(t: Turn): void {
   // The window has run its course: resolved on green checks. When a round is due at the same
   // moment, its result decides (onChecks), not the round before it.
   const w = s.windows.at(-1);
-  if (!checking && s.phase === 'monitoring' && w && now >= w.endsAt && s.checks.last?.verdict === 'green') {
+  if (!checking && s.phase === 'monitoring' && w && now >= w.endsAt && isRecovered(s)) {
     resolve(t, null, null, WINDOW_PASSED);
   }
 
@@ -633,6 +725,8 @@ export function onTimer(t: Turn): void {
   if (!isOver(s) && now >= p.lastUpdateAt + t.box.updateEveryMinutes * MINUTE) {
     p.lastUpdateAt = now;
     p.updates += 1;
+    // The update carries the triage from the logs, read just before it (the message reads the record).
+    if (c.signals?.plan.logs) t.command({ kind: 'signals', step: `signals/update/${p.updates}`, purpose: 'update' });
     t.command({ kind: 'announce', step: `announce/update/${p.updates}`, message: 'update', sequence: p.updates });
   }
   pageOnCall(t);
@@ -644,6 +738,7 @@ export function onResult(t: Turn, cmd: Command, result: CommandResult): void {
   switch (result.kind) {
     case 'snapshot': {
       if (result.checks) t.emit({ type: 'checks-run', purpose: 'snapshot', ...result.checks });
+      if (c.signals && result.signals) t.emit({ type: 'signals-read', ...judgeSignals('snapshot', result.signals, c.signals, result.checks, alertDeliveries(s), now) });
       t.emit({ type: 'snapshot-taken', changes: result.changes, api: result.api, web: result.web, problems: result.problems, lookbackMinutes: CHANGE_LOOKBACK_MINUTES, seen: result.seen });
       const proposal = proposeContainment(facts(s, c));
       const id = `proposal-${++p.counter}`;
@@ -653,7 +748,10 @@ export function onResult(t: Turn, cmd: Command, result: CommandResult): void {
       return;
     }
     case 'checks':
-      onChecks(t, cmd, result.checks);
+      onChecks(t, cmd, result.checks, result.signals ?? null);
+      return;
+    case 'signals':
+      onSignals(t, cmd, result.readings, result.problem, result.checks ?? null);
       return;
     case 'action': {
       if (cmd.kind !== 'execute' && cmd.kind !== 'freeze' && cmd.kind !== 'record-lkg') return;
@@ -694,17 +792,57 @@ export function onResult(t: Turn, cmd: Command, result: CommandResult): void {
   }
 }
 
-function onChecks(t: Turn, cmd: Command, checks: ChecksOutcome): void {
+/** The signals read with a smoke round, judged and recorded; the judgement (null: not read) for the round's decisions. */
+function judgeRound(t: Turn, purpose: 'verify' | 'monitor', checks: ChecksOutcome, readings: SignalReadings | null): SignalsFacts | null {
+  const { s, c, now } = t;
+  if (!c.signals) return null;
+  if (!readings) {
+    // The read itself failed (the activity, not a reader): said, and the checks decide.
+    const facts: SignalsFacts = {
+      purpose,
+      recovery: { recovered: checks.verdict === 'green', basis: 'checks-only', summary: `${checks.verdict === 'green' ? 'Recovered' : 'Not recovered'} on the smoke checks alone. Could not see: the signal readers did not answer.`, blocking: [], blind: ['the signal readers did not answer'], activeAlerts: [], metrics: [] },
+      flap: null,
+      triage: null,
+    };
+    t.emit({ type: 'signals-read', ...facts });
+    return facts;
+  }
+  const facts = judgeSignals(purpose, readings, c.signals, checks, alertDeliveries(s), now);
+  t.emit({ type: 'signals-read', ...facts });
+  return facts;
+}
+
+function onChecks(t: Turn, cmd: Command, checks: ChecksOutcome, readings: SignalReadings | null): void {
   const { s, p, c, now } = t;
   const purpose = cmd.kind === 'smoke' ? cmd.purpose : 'verify';
   t.emit({ type: 'checks-run', purpose, ...checks });
+  const judged = s.phase === 'verifying' || s.phase === 'monitoring' ? judgeRound(t, purpose, checks, readings) : null;
+  if (s.phase === 'verifying' && c.mode === 'plan' && s.decision?.automatic && s.approvals.length === 0) {
+    // Nobody is playing this drill (the automation answered its deadline): it has shown all it can.
+    // A drill people play goes on (they may ask for a rollback, extend, resolve) until its
+    // containment timebox passes.
+    endDrill(t, `the containment was planned, not carried out, so these checks (${checks.verdict}) cannot show its effect; a real incident would now verify until green and watch the monitoring window.`);
+    return;
+  }
+
+  // RB-02 section 3: a signal flapping the policy's number of times within its window rolls back.
+  if (judged?.flap?.rollBack && mayRollBack(s)) {
+    const steps = rollbackSteps(s, c, judged.flap.text);
+    if (steps.length) {
+      beginContainment(t, 'api-to-lkg', steps, judged.flap.text);
+      return;
+    }
+  }
+
   if (s.phase === 'verifying') {
-    if (checks.verdict === 'green') {
+    if (isRecovered(s)) {
       const minutes = t.box.monitoringMinutes + extendedMinutes(s, 'monitoring');
       t.emit({ type: 'monitoring-started', endsAt: now + minutes * MINUTE });
       p.nextCheckAt = now + MONITOR_EVERY_MS;
       t.command({ kind: 'announce', step: t.next('announce/stabilized'), message: 'stabilized' });
     } else {
+      // Checks green but a signal not back (the fired metric over its threshold or not held long
+      // enough, an alert still active): not recovered, containment goes on to its deadline.
       p.nextCheckAt = now + VERIFY_EVERY_MS;
     }
     return;
@@ -713,7 +851,7 @@ function onChecks(t: Turn, cmd: Command, checks: ChecksOutcome): void {
   if (checks.verdict !== 'red') {
     p.nextCheckAt = now + MONITOR_EVERY_MS;
     const w = s.windows.at(-1);
-    if (checks.verdict === 'green' && w && now >= w.endsAt) resolve(t, null, null, WINDOW_PASSED);
+    if (checks.verdict === 'green' && w && now >= w.endsAt) windowEnd(t);
     return;
   }
   t.emit({ type: 'regressed', reasons: checks.reasons });
@@ -731,4 +869,69 @@ function onChecks(t: Turn, cmd: Command, checks: ChecksOutcome): void {
   }
   if (cur) p.recheck = { containment: cur.seq, at: now + t.box.containmentMinutes * MINUTE };
   escalate(t, 'regression', 'Regression during monitoring and no rollback target: act by hand.');
+}
+
+/**
+ * The monitoring window has run its course with green checks: resolved when the signals agree;
+ * otherwise (an alert still active, the metric not back) the policy's `signals.alertAtWindowEnd`
+ * says: extend the window (at most `maxExtensions` times), or keep the incident open for a person.
+ */
+function windowEnd(t: Turn): void {
+  const { s, c, now } = t;
+  const w = s.windows.at(-1);
+  if (!w) return;
+  if (isRecovered(s)) {
+    resolve(t, null, null, c.signals ? WINDOW_PASSED_SIGNALS : WINDOW_PASSED);
+    return;
+  }
+  const sig = c.signals;
+  const blocking = s.signals.round?.recovery?.blocking.slice(0, 3).join('; ') ?? 'the signals are not recovered';
+  if (!sig) return;
+  if (sig.alertAtWindowEnd === 'extend' && w.signalExtensions < sig.maxExtensions) {
+    t.emit({ type: 'monitoring-extended', endsAt: now + sig.extendMinutes * MINUTE, why: `not recovered at the end of the window (${blocking}); extension ${w.signalExtensions + 1} of ${sig.maxExtensions}`, cause: 'signals' });
+    return;
+  }
+  if (w.keptOpen) return;
+  const why = `not recovered at the end of the window${w.signalExtensions ? ` and after ${w.signalExtensions} extension(s)` : ''}: ${blocking}`;
+  t.emit({ type: 'monitoring-kept-open', why });
+  escalate(t, 'not-recovered', `Checks green, but the incident stays open: ${why}. It resolves by itself once the signals recover, or resolve it by hand.`);
+}
+
+/** A signals read the runbook asked for: before a status update, or before acting at a deadline. */
+function onSignals(t: Turn, cmd: Command, readings: SignalReadings | null, problem: string | null, checks: ChecksOutcome | null): void {
+  const { s, p, c, now } = t;
+  if (cmd.kind !== 'signals' || !c.signals) return;
+  if (cmd.purpose === 'update') {
+    if (readings) t.emit({ type: 'signals-read', ...judgeSignals('update', readings, c.signals, null, alertDeliveries(s), now) });
+    else if (problem) t.emit({ type: 'noted', by: null, text: `Triage for the status update not read: ${problem}` });
+    return;
+  }
+  const deadline = cmd.deadline ?? p.looking;
+  p.looking = null;
+  // The fresh round taken with the look (the snapshot's, minutes old, would judge the past).
+  if (checks) t.emit({ type: 'checks-run', purpose: 'verify', ...checks });
+  const name = deadline === 'decision' ? 'The decision timebox' : 'The containment timebox';
+  const last = s.checks.last;
+  const look = readings
+    ? lookAgain(name, readings, c.signals, last ? { verdict: last.verdict, reasons: last.reasons } : null, now)
+    : { kind: 'roll-back' as const, verdict: null, text: `${name} ran out and the signals could not be read again (${problem ?? 'no answer'}): rolling back (RB-03: if in doubt, roll back).` };
+  // Still the deadline's situation? (An event may have moved the incident on meanwhile.)
+  const stillDeciding = deadline === 'decision' && s.phase === 'deciding';
+  const stillVerifying = deadline === 'containment' && s.phase === 'verifying' && !isRecovered(s);
+  if (!stillDeciding && !stillVerifying) return;
+  t.emit({ type: 'looked-again', deadline: deadline ?? 'decision', recovered: look.kind === 'recovered-before-deadline', text: look.text });
+  if (look.kind === 'recovered-before-deadline') {
+    if (stillDeciding) {
+      // No blind rollback: keep watching, verified like any containment (the rounds decide).
+      t.emit({ type: 'decided', by: null, choice: 'monitor-only', proposalId: s.proposal?.id ?? null, reason: null, why: 'recovered before the decision deadline' });
+      beginContainment(t, 'monitor-only', [], 'recovered before the decision deadline');
+    } else {
+      const cur = s.containments.at(-1);
+      if (cur) p.recheck = { containment: cur.seq, at: now + c.signals.plan.holdMinutes * MINUTE };
+      p.nextCheckAt = now;
+    }
+    return;
+  }
+  if (stillDeciding) decisionDeadline(t);
+  else containmentDeadline(t);
 }

@@ -19,7 +19,8 @@ import type { AzuriteInstance } from '../../src/devhost/azurite.js';
 import type { LkgInput } from '../../src/domain/release.js';
 import type { FreezeAnnouncement, FreezeAnnouncer } from '../../src/ports/release-registry.js';
 import { TransientError } from '../../src/ports/transient.js';
-import { ArmFake, TestTokenCredential } from '../fakes/arm-server.js';
+import { ArmFake } from '../../src/lab/arm-server.js';
+import { TestTokenCredential } from '../fakes/credentials.js';
 import { MemoryStepLedger } from '../fakes/memory-ledger.js';
 import { startTestAzurite, uniqueHubName } from '../harness/devhost.js';
 

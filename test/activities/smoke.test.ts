@@ -5,7 +5,7 @@ import { callSmokeSuite, RunSmokeCheckInput, SMOKE_SUITE_ORCHESTRATION } from '.
 import type * as df from 'durable-functions';
 import { createHttpProbes } from '../../src/adapters/http-probes.js';
 import { readSmokeSettings, hostAllowed } from '../../src/config/smoke.js';
-import { startTargetApp, type TargetApp } from '../fakes/target-app.js';
+import { startTargetApp, type TargetApp } from '../../src/lab/target-app.js';
 
 let app: TargetApp;
 beforeAll(async () => {

@@ -10,7 +10,7 @@ import { createSqlActivities, requestIdFor, TransientSqlError } from '../../src/
 import { closeSqlStores, getSqlSettings, getSqlStore } from '../../src/app/sql.js';
 import type { AzuriteInstance } from '../../src/devhost/azurite.js';
 import { startTestAzurite, uniqueHubName } from '../harness/devhost.js';
-import { TdsFake } from '../fakes/tds-server.js';
+import { TdsFake } from '../../src/lab/tds-server.js';
 
 let azurite: AzuriteInstance;
 let fake: TdsFake;

@@ -8,7 +8,8 @@ import { inspect } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ArmAppService, ArmRequestError, defaultArmCredential } from '../../src/adapters/arm.js';
 import { TransientError } from '../../src/ports/transient.js';
-import { ArmFake, TestTokenCredential } from '../fakes/arm-server.js';
+import { ArmFake } from '../../src/lab/arm-server.js';
+import { TestTokenCredential } from '../fakes/credentials.js';
 
 const SUB = '00000000-0000-4000-8000-000000000001';
 const ref = { subscriptionId: SUB, resourceGroup: 'rg-prod', site: 'api-prod' };

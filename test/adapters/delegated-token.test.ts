@@ -15,8 +15,10 @@ import { createTeamsPort } from '../../src/app/teams.js';
 import { runSignIn } from '../../src/cli/teams-signin.js';
 import { readTeamsSettings } from '../../src/config/teams.js';
 import { IncidentMessage } from '../../src/domain/messages/types.js';
-import { GraphFake, testCredential } from '../fakes/graph-server.js';
-import { KeyVaultFake, LoginFake } from '../fakes/login-server.js';
+import { GraphFake } from '../../src/lab/graph-server.js';
+import { testCredential } from '../fakes/credentials.js';
+import { LoginFake } from '../../src/lab/login-server.js';
+import { KeyVaultFake } from '../fakes/key-vault.js';
 import { samples } from '../fixtures/teams/messages.js';
 
 const TENANT = '00000000-0000-0000-0000-0000000000aa';

@@ -4,7 +4,7 @@
  * everything in order, faults, deadlines, reconciliation after an ambiguous timeout, app-only
  * tokens refused for channel posts, and activity-feed notifications.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +15,8 @@ import { createTeamsPort } from '../../src/app/teams.js';
 import type { IncidentMessageInput } from '../../src/domain/messages/types.js';
 import { IncidentMessage } from '../../src/domain/messages/types.js';
 import { TeamsDeliveryError, type OutgoingMessage, type TeamsPort } from '../../src/ports/teams.js';
-import { APP_CLAIMS, APP_ONLY_CHANNEL_POST, DELEGATED_CLAIMS, GraphFake, testCredential } from '../fakes/graph-server.js';
+import { APP_CLAIMS, APP_ONLY_CHANNEL_POST, DELEGATED_CLAIMS, GraphFake } from '../../src/lab/graph-server.js';
+import { testCredential } from '../fakes/credentials.js';
 import { INCIDENT, samples, updateNo } from '../fixtures/teams/messages.js';
 
 const TENANT = '00000000-0000-0000-0000-0000000000aa';
@@ -249,5 +250,37 @@ describe('activity-feed notifications (app-only) through the real Graph client',
     const err = (await port.notify(message(samples.escalation, 'teams/escalation/1'), soon()).catch((e: unknown) => e)) as TeamsDeliveryError;
     expect(err.failure).toBe('rejected');
     expect(err.details.status).toBe(403);
+  });
+});
+
+describe('TEAMS_GRAPH_CA_FILE: a Graph behind a private certificate authority', () => {
+  const caPort = (channelId: string, caFile: string | undefined) =>
+    createTeamsPort(
+      settings({
+        TEAMS_DELIVERY: 'channel',
+        TEAMS_CHANNEL_ID: channelId,
+        TEAMS_CLIENT_ID: '11111111-0000-0000-0000-000000000001',
+        TEAMS_TOKEN_FILE: path.join(tmp, 'unused-token.json'),
+        TEAMS_GRAPH_TIMEOUT_MS: '2000',
+        ...(caFile ? { TEAMS_GRAPH_CA_FILE: caFile } : {}),
+      }),
+      // No fetch options from the test: the setting alone makes the certificate trusted.
+      { delegatedCredential: testCredential(DELEGATED_CLAIMS) },
+    );
+
+  it('trusts the authority the file names, and only with it', async () => {
+    const caFile = path.join(tmp, 'graph-ca.pem');
+    writeFileSync(caFile, fake.ca);
+    const channel = newChannel();
+    await caPort(channel, caFile).post(message(samples.declared, 'ca/declared'), soon());
+    expect(fake.channel(TEAM, channel)).toHaveLength(1);
+
+    const untrusted = newChannel();
+    await expect(caPort(untrusted, undefined).post(message(samples.declared, 'ca/untrusted'), soon(3000))).rejects.toBeInstanceOf(TeamsDeliveryError);
+    expect(fake.channel(TEAM, untrusted)).toHaveLength(0);
+  });
+
+  it('names the setting when the file cannot be read', () => {
+    expect(() => caPort(newChannel(), path.join(tmp, 'missing-ca.pem'))).toThrow(/TEAMS_GRAPH_CA_FILE: cannot be read \(ENOENT\)/);
   });
 });

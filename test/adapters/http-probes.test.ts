@@ -19,7 +19,7 @@ import {
   type SseResult,
 } from '../../src/domain/smoke-checks.js';
 import { judged } from '../../src/domain/smoke-verdict.js';
-import { DEFAULT_CONFIG, DEFAULT_FLAGS, PAGE_MARKER, PAGES, startTargetApp, type Slot, type TargetApp } from '../fakes/target-app.js';
+import { DEFAULT_CONFIG, DEFAULT_FLAGS, PAGE_MARKER, PAGES, startTargetApp, type Slot, type TargetApp } from '../../src/lab/target-app.js';
 
 let app: TargetApp;
 const probes = createHttpProbes();

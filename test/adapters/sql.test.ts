@@ -9,8 +9,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { SqlTargetConfigStore } from '../../src/adapters/sql.js';
 import { readSqlTarget, type SqlTarget } from '../../src/config/sql.js';
 import { TargetConfigError } from '../../src/ports/target-config.js';
-import { ArmFake } from '../fakes/arm-server.js';
-import { TdsFake } from '../fakes/tds-server.js';
+import { ArmFake } from '../../src/lab/arm-server.js';
+import { TdsFake } from '../../src/lab/tds-server.js';
 
 let fake: TdsFake;
 let arm: ArmFake;

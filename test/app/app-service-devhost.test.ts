@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AzuriteInstance } from '../../src/devhost/azurite.js';
-import { ArmFake } from '../fakes/arm-server.js';
+import { ArmFake } from '../../src/lab/arm-server.js';
 import { repoRoot, startTestAzurite, startTestHost, type TestHost } from '../harness/devhost.js';
 
 const SUB = '00000000-0000-4000-8000-000000000001';

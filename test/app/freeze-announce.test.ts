@@ -19,7 +19,8 @@ import { parsePolicyText } from '../../src/config/policy.js';
 import { readTeamsSettings } from '../../src/config/teams.js';
 import { freePort, type AzuriteInstance } from '../../src/devhost/azurite.js';
 import type { TeamsPort } from '../../src/ports/teams.js';
-import { DELEGATED_CLAIMS, GraphFake, testCredential } from '../fakes/graph-server.js';
+import { DELEGATED_CLAIMS, GraphFake } from '../../src/lab/graph-server.js';
+import { testCredential } from '../fakes/credentials.js';
 import { repoRoot, startTestAzurite, uniqueHubName } from '../harness/devhost.js';
 
 const policyFile = path.join(repoRoot, 'test', 'fixtures', 'policy', 'teams-routing-policy.json');

@@ -21,8 +21,8 @@ import { LocalSinkTeams } from '../../src/adapters/teams-sink.js';
 import type { AzuriteInstance } from '../../src/devhost/azurite.js';
 import { packPrefix } from '../../src/domain/evidence.js';
 import type { IncidentSummary, TimelineEntry } from '../../src/domain/incident.js';
-import { ArmFake } from '../fakes/arm-server.js';
-import { startTargetApp, type TargetApp } from '../fakes/target-app.js';
+import { ArmFake } from '../../src/lab/arm-server.js';
+import { startTargetApp, type TargetApp } from '../../src/lab/target-app.js';
 import { repoRoot, startTestAzurite, startTestHost, type TestHost } from '../harness/devhost.js';
 
 const SUB = '00000000-0000-4000-8000-000000000002';

@@ -12,8 +12,8 @@ import { Invoker } from '../../src/devhost/invoker.js';
 import { Logger } from '../../src/devhost/logger.js';
 import { testPolicyPath } from '../harness/alerts.js';
 import { repoRoot, startTestAzurite, startTestHost, type TestHost } from '../harness/devhost.js';
-import { ArmFake } from '../fakes/arm-server.js';
-import { TdsFake } from '../fakes/tds-server.js';
+import { ArmFake } from '../../src/lab/arm-server.js';
+import { TdsFake } from '../../src/lab/tds-server.js';
 
 let azurite: AzuriteInstance;
 let arm: ArmFake;

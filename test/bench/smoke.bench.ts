@@ -13,7 +13,7 @@ import { probeSse } from '../../src/adapters/http-probes.js';
 import type { SmokeSuiteInput, SmokeSuiteOutput } from '../../src/activities/smoke.contracts.js';
 import { RealClock } from '../../src/devhost/clock.js';
 import { Check } from '../../src/domain/smoke-checks.js';
-import { startTargetApp, type TargetApp } from '../fakes/target-app.js';
+import { startTargetApp, type TargetApp } from '../../src/lab/target-app.js';
 import { repoRoot, startTestAzurite, startTestHost, type TestHost } from '../harness/devhost.js';
 import type { BenchResult } from './run.js';
 import { round, summary } from './stats.js';

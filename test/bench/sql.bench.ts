@@ -9,7 +9,7 @@ import { createTableClient, storageTarget } from '../../src/adapters/storage.js'
 import { TableStepLedger } from '../../src/adapters/table-ledger.js';
 import { createSqlActivities } from '../../src/activities/sql.js';
 import { closeSqlStores, getSqlSettings, getSqlStore } from '../../src/app/sql.js';
-import { TdsFake } from '../fakes/tds-server.js';
+import { TdsFake } from '../../src/lab/tds-server.js';
 import { startTestAzurite, uniqueHubName } from '../harness/devhost.js';
 import type { BenchResult } from './run.js';
 import { summary } from './stats.js';

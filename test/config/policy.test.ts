@@ -11,10 +11,12 @@ const root = path.join(__dirname, '..', '..');
 const sample = (): Record<string, unknown> => JSON.parse(readFileSync(path.join(root, 'policy.sample.json'), 'utf8')) as Record<string, unknown>;
 
 describe('policy', () => {
-  it('accepts the shipped sample (Alpha, Beta, RTM, Prod with the runbook defaults)', () => {
+  it('accepts the shipped sample (Alpha, Beta, RTM, Prod with the runbook defaults, and the lab\'s Lab)', () => {
     const r = checkPolicy(sample());
     if (!r.ok) throw new Error(JSON.stringify(r.issues, null, 2));
-    expect(Object.keys(r.policy.environments)).toEqual(['Alpha', 'Beta', 'RTM', 'Prod']);
+    expect(Object.keys(r.policy.environments)).toEqual(['Alpha', 'Beta', 'RTM', 'Prod', 'Lab']);
+    // The Lab environment mirrors Prod's thresholds: the lab shows a Prod-like P1.
+    expect(r.policy.environments.Lab?.thresholds).toEqual(r.policy.environments.Prod?.thresholds);
     expect(r.policy.environments.Prod?.thresholds).toMatchObject({ readyRedMinutes: 5, error5xxPercent: 1, p95JsonMs: 600, sseTtfbMs: 200, heartbeatGapCriticalMs: 15000 });
     expect(r.policy.timeboxes.P1).toMatchObject({ ackMinutes: 15, decisionMinutes: 10, noDecision: 'rollback', containmentMinutes: 15, recoveryMinutes: 30, monitoringMinutes: 60, updateEveryMinutes: 15 });
     expect(r.policy.timeboxes.P2).toMatchObject({ monitoringMinutes: 30, updateEveryMinutes: 30 });
@@ -97,7 +99,8 @@ describe('policy', () => {
     (doc.services as Record<string, unknown>[]).push({ service: 'ghost', environment: 'constructor', match: { rulePatterns: ['^ghost'] } });
     const r = checkPolicy(doc);
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.issues.map((i) => `${i.path}: ${i.message}`)).toContainEqual(expect.stringMatching(/^services\[5\]\.environment: unknown environment "constructor"/));
+    const index = (doc.services as unknown[]).length - 1;
+    if (!r.ok) expect(r.issues.map((i) => `${i.path}: ${i.message}`)).toContainEqual(expect.stringMatching(new RegExp(`^services\\[${index}\\]\\.environment: unknown environment "constructor"`)));
   });
 
   it('accepts every policy the tests use', () => {

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { SmokeSuiteInput, SmokeSuiteOutput } from '../../src/activities/smoke.contracts.js';
 import type { AzuriteInstance } from '../../src/devhost/azurite.js';
-import { DEFAULT_CONFIG, PAGE_MARKER, startTargetApp, type TargetApp } from '../fakes/target-app.js';
+import { DEFAULT_CONFIG, PAGE_MARKER, startTargetApp, type TargetApp } from '../../src/lab/target-app.js';
 import { repoRoot, startTestAzurite, startTestHost, type TestHost } from '../harness/devhost.js';
 
 let azurite: AzuriteInstance;
@@ -15,7 +15,8 @@ let app: TargetApp;
 
 beforeAll(async () => {
   azurite = await startTestAzurite();
-  app = await startTargetApp({ legacySse: { firstEventDelayMs: 250, heartbeatMs: 20_000 } });
+  // The flag's slow first event is far over the (generous) budget below, so no verdict here depends on how busy the machine is.
+  app = await startTargetApp({ legacySse: { firstEventDelayMs: 1500, heartbeatMs: 20_000 } });
   // No policy here names the target app's host: the setting lets the probes reach it.
   h = await startTestHost({ azurite, appRoot: repoRoot, logLevel: 'warning', env: { SMOKE_ALLOWED_HOSTS: '127.0.0.1' } });
 });
@@ -26,16 +27,23 @@ afterAll(async () => {
 });
 beforeEach(() => app.reset());
 
+/**
+ * Budgets a loaded test machine cannot break by itself (a first event or an answer held up for a
+ * few hundred ms by a busy CPU): these tests are about the fan-out and the verdicts, not timing.
+ */
+const THRESHOLDS = { sse: { ttfbMs: 1000 }, http: { slowMs: 5000 } };
+
 function suite(): SmokeSuiteInput {
   const apiChecks: SmokeSuiteInput['targets'][number]['checks'] = [
     { kind: 'health' },
-    { kind: 'sse', windowMs: 1000 },
+    { kind: 'sse', windowMs: 2000 },
     { kind: 'contract', endpoints: [{ path: '/api/flags', requiredFields: ['items[0].key', 'total'] }, { path: '/api/jobs', requiredFields: ['items', 'page'] }] },
     { kind: 'pages', marker: PAGE_MARKER },
     { kind: 'parity', select: 'config', expected: { ...DEFAULT_CONFIG }, critical: ['Network:*'] },
   ];
   return {
     incidentId: 'inc-2026-0001',
+    thresholds: THRESHOLDS,
     targets: [
       { label: 'api/production', baseUrl: app.url('production'), checks: apiChecks },
       { label: 'api/staging', baseUrl: app.url('staging'), checks: [{ kind: 'health' }] },
@@ -100,7 +108,7 @@ describe('smokeSuite on the dev host', () => {
     const slow = (await runSuite()).out;
     expect(slow.verdict).toBe('red');
     expect(slow.reasons).toHaveLength(1);
-    expect(slow.reasons[0]).toMatch(/^api\/production sse: first event after \d+ ms \(median of 3\), budget 200 ms$/);
+    expect(slow.reasons[0]).toMatch(/^api\/production sse: first event after \d+ ms \(median of 3\), budget 1000 ms$/);
     app.reset();
     app.setConfig('Jobs:MaxParallel', '16');
     const drift = (await runSuite()).out;
@@ -109,7 +117,7 @@ describe('smokeSuite on the dev host', () => {
     // The same measurements in a lower environment: a slow first event is a warning there.
     app.reset();
     app.setFlag('EnableLegacyHttpSse', true);
-    const beta = (await runSuite({ ...suite(), thresholds: { sse: { ttfbBreach: 'warning' } } })).out;
+    const beta = (await runSuite({ ...suite(), thresholds: { ...THRESHOLDS, sse: { ...THRESHOLDS.sse, ttfbBreach: 'warning' } } })).out;
     expect(beta.verdict).toBe('degraded');
   });
 

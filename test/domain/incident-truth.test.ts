@@ -277,6 +277,8 @@ function playOnce(h: History): Observed {
         return { kind: 'teams', events: [] };
       case 'close':
         return { kind: 'done', problem: null };
+      case 'signals':
+        return { kind: 'signals', readings: null, problem: 'no signals in this world' };
     }
   };
   const work = () => {

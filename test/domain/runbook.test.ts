@@ -4,11 +4,13 @@
  * the tests read is the incident record's (the machine's only state of its own is bookkeeping).
  */
 import { describe, expect, it } from 'vitest';
-import { Rota, type SeverityLevel, type Timebox } from '../../src/config/policy.js';
+import { Rota, Thresholds, type SeverityLevel, type Timebox } from '../../src/config/policy.js';
 import type { ActionOutcome } from '../../src/domain/actions.js';
 import type { Actor } from '../../src/domain/actor.js';
 import type { RecentChange, ReleaseState } from '../../src/domain/containment.js';
 import type { Inbound } from '../../src/domain/incident-events.js';
+import type { ActiveAlert, WatchedMetric } from '../../src/domain/monitor-signals.js';
+import type { SignalReadings, SignalsConfig } from '../../src/domain/signals-judgement.js';
 import { applyEvent, deriveIncident, timeboxesOf, type CheckFacts, type Incident, type IncidentEvent } from '../../src/domain/incident-record.js';
 import {
   decisionDueAt,
@@ -27,6 +29,8 @@ import {
   type Plan,
   type RunbookConfig,
 } from '../../src/domain/runbook.js';
+import { buildMessage, type MessageContext } from '../../src/domain/runbook-messages.js';
+import { timelineOf } from '../../src/domain/incident-timeline.js';
 
 const MIN = 60_000;
 const T0 = Date.UTC(2026, 10, 20, 10, 0); // Friday 20 Nov 2026, 10:00 UTC
@@ -47,6 +51,7 @@ const config: RunbookConfig = {
   mode: 'execute',
   onCall: [],
   triggers: ['error-rate'],
+  signals: null,
 };
 
 const checks = (v: CheckFacts['verdict']): CheckFacts => ({
@@ -63,6 +68,8 @@ interface World {
   /** Verdict of the nth smoke run (the last one repeats). */
   smoke: CheckFacts['verdict'][];
   outcome: (c: Extract<Command, { kind: 'execute' }>) => ActionOutcome;
+  /** What the signal readers answer at a time (absent: never asked, the config has no signals). */
+  signals?: (now: number) => SignalReadings;
 }
 
 const person = (id: string): Actor => ({ id, via: 'api' });
@@ -127,13 +134,14 @@ class Driver {
         return { kind: 'snapshot', checks: { ...this.world.snapshot.checks, run: null }, changes: this.world.snapshot.changes, api: this.world.snapshot.api, web: null, problems: [], seen: [] };
       case 'smoke': {
         const v = this.world.smoke[Math.min(this.smokeRuns++, this.world.smoke.length - 1)] ?? 'green';
-        return { kind: 'checks', checks: { ...checks(v), run: null } };
+        return { kind: 'checks', checks: { ...checks(v), run: null }, signals: this.world.signals?.(this.now) ?? null };
       }
+      // A drill's actions report what they would do, as the activities do in plan mode.
       case 'execute':
-        return { kind: 'action', activity: `activity-${cmd.action.kind}`, outcome: this.world.outcome(cmd) };
+        return { kind: 'action', activity: `activity-${cmd.action.kind}`, outcome: this.c.mode === 'plan' ? { kind: 'planned', summary: `Plan: ${cmd.action.kind}`, changes: [] } : this.world.outcome(cmd) };
       case 'freeze':
       case 'record-lkg':
-        return { kind: 'action', activity: cmd.kind, outcome: { kind: 'done', summary: `${cmd.kind} ok`, changes: [] } };
+        return { kind: 'action', activity: cmd.kind, outcome: this.c.mode === 'plan' ? { kind: 'planned', summary: `Plan: ${cmd.kind}`, changes: [] } : { kind: 'done', summary: `${cmd.kind} ok`, changes: [] } };
       case 'announce':
       case 'page-on-call':
         return { kind: 'teams', events: [] };
@@ -147,6 +155,10 @@ class Driver {
         return { kind: 'follow-ups', ticketUrl: null, items: [], problem: null };
       case 'close':
         return { kind: 'done', problem: null };
+      case 'signals':
+        if (!this.world.signals) return { kind: 'signals', readings: null, problem: 'no signals in this world' };
+        if (cmd.purpose === 'update') return { kind: 'signals', readings: this.world.signals(this.now), problem: null };
+        return { kind: 'signals', readings: this.world.signals(this.now), problem: null, checks: { ...checks(this.world.smoke[Math.min(this.smokeRuns++, this.world.smoke.length - 1)] ?? 'green'), run: null } };
     }
   }
 
@@ -526,5 +538,187 @@ describe('roles (RB-03 section 4, RB-02 section 4)', () => {
     const p2 = new Driver(apiWorld(['green']), 'P2', config, { decisionOwner: 'director@contoso.example' });
     p2.event({ name: 'severity', payload: { actor: person('riley'), at: at(p2.now), level: 'P1', reason: 'all tenants now' } });
     expect(p2.s.severity).toBe('P1');
+  });
+});
+
+describe('runbook: nobody decides a flag revert, and drills', () => {
+  /** A bad release in production and, after it, a person turned a flag on: the proposal reverts the flag. */
+  const flagAndRelease = (smoke: CheckFacts['verdict'][]): World => ({
+    snapshot: {
+      checks: checks('red'),
+      changes: [{ kind: 'flag', key: 'EnableLegacyHttpSse', at: new Date(T0 - 2 * MIN).toISOString(), before: false, after: true, actor: 'dana' }],
+      api: { ...release, deployedAt: null },
+    },
+    smoke,
+    outcome: done,
+  });
+  const drill: RunbookConfig = { ...config, mode: 'plan' };
+  const drillNotes = (d: Driver): string[] => d.events.flatMap((e) => (e.type === 'noted' && e.text.startsWith('Drill complete') ? [e.text] : []));
+
+  it('P1 with no decision: reverts the flag the proposal named, then rolls the API back to LKG (one containment, one freeze)', () => {
+    const d = new Driver(flagAndRelease(['green']));
+    expect(d.s.proposal?.path).toBe('revert-config');
+    d.advanceTo(T0 + 10 * MIN);
+    expect(d.executed()).toEqual(['set-flag', 'api-to-lkg']);
+    expect(d.s.decision).toMatchObject({ automatic: true, choice: 'api-to-lkg', why: 'nobody decided within 10 min (P1: if in doubt, roll back): reverting EnableLegacyHttpSse and rolling back to the last known good release' });
+    expect(d.s.containments).toHaveLength(1);
+    expect(d.s.containments[0]?.steps.map((x) => x.action.kind)).toEqual(['set-flag', 'api-to-lkg']);
+    expect(d.log.filter((c) => c.kind === 'freeze')).toHaveLength(1);
+    expect(d.s).toMatchObject({ rolledBack: true, phase: 'monitoring' });
+    // The timeline says both, as the rollback message does ("Rolling back: Flags/config, API").
+    expect(timelineOf(d.events, 'incident-bot').map((e) => e.text)).toContainEqual(expect.stringMatching(/^Reverting EnableLegacyHttpSse and rolling back to the last known good release \(nobody decided within the timebox\)/));
+  });
+
+  it('the proposal card says so: without an answer the automation reverts the flag, then rolls back to LKG', () => {
+    const d = new Driver(flagAndRelease(['green']));
+    const card = d.log.find((c): c is Extract<Command, { kind: 'announce' }> => c.kind === 'announce' && c.message === 'proposal');
+    const thresholds: MessageContext['thresholds'] = Thresholds.parse({});
+    const m = buildMessage(card as Extract<Command, { kind: 'announce' }>, { incident: d.s, plan: d.p, cfg: config, thresholds, now: d.now });
+    expect(m).toMatchObject({ proposed: 'revert-config', ifNoAnswer: 'rollback', ifNoAnswerDetail: 'the automation reverts EnableLegacyHttpSse, then rolls back to LKG api-2026.11.2 ("if in doubt, roll back")' });
+    const noLkg = new Driver({ ...flagAndRelease(['green']), snapshot: { ...flagAndRelease([]).snapshot, api: { ...release, lkg: null } } });
+    const m2 = buildMessage(card as Extract<Command, { kind: 'announce' }>, { incident: noLkg.s, plan: noLkg.p, cfg: config, thresholds, now: noLkg.now });
+    expect('ifNoAnswerDetail' in m2 ? m2.ifNoAnswerDetail : undefined).toMatch(/^the automation reverts EnableLegacyHttpSse, then tries to roll back, but no last known good release is recorded/);
+  });
+
+  it('P1 with no decision on a release alone: only the rollback (nothing to revert)', () => {
+    const d = new Driver(apiWorld(['green']));
+    d.advanceTo(T0 + 10 * MIN);
+    expect(d.executed()).toEqual(['api-to-lkg']);
+    expect(d.s.decision?.why).toBe('nobody decided within 10 min (P1: if in doubt, roll back)');
+  });
+
+  it('P1 with no decision and no rollback target: the flag is not reverted on its own; a person is asked', () => {
+    const d = new Driver(flagAndRelease(['green']), 'P1', { ...config, canRollBackApi: false });
+    d.advanceTo(T0 + 10 * MIN);
+    expect(d.executed()).toEqual([]);
+    expect(d.messages().slice(-2)).toEqual(['escalation', 'proposal']);
+  });
+
+  it('a person who decides the revert gets only the revert (the rollback of the timebox is not added)', () => {
+    const d = new Driver(flagAndRelease(['green']));
+    d.decide('riley', 'accept-proposal');
+    expect(d.executed()).toEqual(['set-flag']);
+  });
+
+  it('a P1 drill plans the revert and the rollback at the deadline, checks once, and ends resolved with the usual close', () => {
+    const d = new Driver(flagAndRelease(['red']), 'P1', drill);
+    d.advanceTo(T0 + 10 * MIN);
+    expect(d.executed()).toEqual(['set-flag', 'api-to-lkg']);
+    expect(d.s.actions.filter((a) => a.action === 'set-flag' || a.action === 'api-to-lkg').every((a) => a.mode === 'plan' && a.outcome.kind === 'planned')).toBe(true);
+    expect(d.log.filter((c) => c.kind === 'smoke')).toHaveLength(1);
+    expect(d.s.phase).toBe('closed');
+    expect(d.s.resolution).toMatchObject({ automatic: true });
+    expect(drillNotes(d)).toEqual([expect.stringMatching(/^Drill complete: the containment was planned, not carried out, so these checks \(red\) cannot show its effect/)]);
+    // The planned freeze is lifted in the plan too, and the close is a real incident's.
+    expect(d.log.filter((c) => c.kind === 'freeze').map((c) => (c as { on: boolean }).on)).toEqual([true, false]);
+    expect(d.log.slice(-2).map((c) => c.kind)).toEqual(['archive', 'close']);
+    expect(nextWake(d.s, d.p, drill)).toBeNull();
+  });
+
+  it('a P2 drill that nobody decides ends at the deadline, after the escalation it would send', () => {
+    const d = new Driver(flagAndRelease(['red']), 'P2', drill);
+    d.advanceTo(T0 + 20 * MIN);
+    expect(d.executed()).toEqual([]);
+    expect(d.messages().slice(-3)).toEqual(['escalation', 'proposal', 'resolved']);
+    expect(d.s.phase).toBe('closed');
+    expect(drillNotes(d)).toEqual(['Drill complete: nobody decided by the deadline; a real incident would now escalate and ask again every 20 min until a person decides.']);
+  });
+
+  it('a drill people play goes on after their decision (they may still roll back) and ends when its containment timebox passes', () => {
+    const d = new Driver(flagAndRelease(['red']), 'P1', drill);
+    d.decide('riley', 'accept-proposal');
+    expect(d.executed()).toEqual(['set-flag']);
+    expect(d.s.phase).toBe('verifying');
+    d.event({ name: 'rollback', payload: { actor: person('riley'), at: at(d.now), reason: 'game day: the revert is not enough' } });
+    expect(d.executed()).toEqual(['set-flag', 'api-to-lkg']);
+    expect(d.s.phase).toBe('verifying');
+    d.advanceTo(d.now + 29 * MIN);
+    expect(d.s.phase).toBe('verifying');
+    d.advanceTo(d.now + 2 * MIN);
+    expect(d.s.phase).toBe('closed');
+    expect(drillNotes(d)).toEqual([expect.stringMatching(/^Drill complete: the containment was planned, not carried out, and its timebox has passed/)]);
+    expect(d.log.filter((c) => c.kind === 'freeze').map((c) => (c as { on: boolean }).on)).toEqual([true, false]);
+  });
+
+  it('the same incident for real is not ended by these rules (execute mode verifies and monitors)', () => {
+    const d = new Driver(flagAndRelease(['red']));
+    d.advanceTo(T0 + 10 * MIN);
+    expect(d.s.phase).toBe('verifying');
+    expect(drillNotes(d)).toEqual([]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Signals (issue 16): the look-again rule at a deadline, and an alert still active when the window ends.
+
+const SITE = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/api';
+const fired: WatchedMetric = { key: 'alert|5xx', label: '5xx rate', source: 'alert', resourceIds: [SITE], namespace: 'Microsoft.Web/sites', metric: 'Http5xx', per: 'Requests', aggregation: 'Total', operator: 'GreaterThan', threshold: 1, unit: '%' };
+const signalsConfig = (over: Partial<SignalsConfig> = {}): SignalsConfig => ({
+  plan: { metrics: [fired], region: 'westeurope', logs: null, alertScopes: [SITE], lookbackMinutes: 30, holdMinutes: 5, timeoutMs: 10_000, missing: { metrics: null, logs: null, alerts: null }, unwatchable: [] },
+  lookAgainBeforeDeadline: true,
+  alertAtWindowEnd: 'extend',
+  extendMinutes: 15,
+  maxExtensions: 2,
+  flap: { flapCount: 3, flapWindowMinutes: 10 },
+  p95JsonMs: 600,
+  ...over,
+});
+const activeAlert: ActiveAlert = { id: 'a1', rule: 'prod-api-5xx', severity: 'Sev2', monitorCondition: 'Fired', alertState: 'New', targetResource: SITE, firedAt: at(T0), monitorService: 'Platform' };
+/** The 5xx rate minute by minute (`rate(t)`) over the last 30 minutes, and the alert while `alerting(t)`. */
+const readings = (rate: (t: number) => number, alerting: (t: number) => boolean) => (now: number): SignalReadings => {
+  const end = Math.floor(now / MIN) * MIN;
+  const points = Array.from({ length: 30 }, (_, i) => end - (30 - i) * MIN).map((t) => ({ at: at(t), value: rate(t) }));
+  return { at: at(now), metrics: [{ metric: fired, reading: { status: 'read', at: at(now), value: [{ resourceId: SITE, points }] } }], alerts: { status: 'read', at: at(now), value: alerting(now) ? [activeAlert] : [] }, triage: null };
+};
+
+describe('runbook with the Azure Monitor signals', () => {
+  it('looks again at the decision deadline: the alert resolved and the 5xx rate held under -> no blind rollback, recorded with the figures', () => {
+    // 30 % until 10:03, then 0; the alert resolved: by the 10:10 deadline it has held 7 min.
+    const d = new Driver({ ...apiWorld(['green']), signals: readings((t) => (t < T0 + 3 * MIN ? 30 : 0), () => false) }, 'P1', { ...config, signals: signalsConfig() });
+    d.advanceTo(T0 + 10 * MIN);
+    expect(d.executed()).toEqual([]);
+    expect(d.s.signals.looks).toEqual([expect.objectContaining({ deadline: 'decision', recovered: true })]);
+    expect(d.s.signals.looks[0]?.text).toMatch(/^Recovered before the deadline: The decision timebox ran out, but the alert has resolved and 5xx rate <= 1 % for 5 min or more \(latest 0 %\)/);
+    expect(d.s.decision).toMatchObject({ choice: 'monitor-only', automatic: true, why: 'recovered before the decision deadline' });
+    expect(d.s.phase).toBe('monitoring');
+  });
+
+  it('looks again at the decision deadline: an alert still active -> "if in doubt, roll back" holds', () => {
+    const d = new Driver({ ...apiWorld(['green']), signals: readings(() => 0, () => true) }, 'P1', { ...config, signals: signalsConfig() });
+    d.advanceTo(T0 + 10 * MIN);
+    expect(d.executed()).toEqual(['api-to-lkg']);
+    expect(d.s.signals.looks[0]).toMatchObject({ recovered: false });
+    expect(d.s.signals.looks[0]?.text).toMatch(/^The decision timebox ran out and recovery is not proven \(1 alert\(s\) still active: prod-api-5xx .*\): rolling back \(RB-03: if in doubt, roll back\)/);
+  });
+
+  it('does not look again when the policy says so: rolls back at the deadline', () => {
+    const d = new Driver({ ...apiWorld(['green']), signals: readings(() => 0, () => false) }, 'P1', { ...config, signals: signalsConfig({ lookAgainBeforeDeadline: false }) });
+    d.advanceTo(T0 + 10 * MIN);
+    expect(d.executed()).toEqual(['api-to-lkg']);
+    expect(d.s.signals.looks).toEqual([]);
+  });
+
+  it('an alert still active at the end of the window keeps the incident open (policy keep-open), escalated once, and resolves when it clears', () => {
+    const clearsAt = T0 + 120 * MIN;
+    const d = new Driver({ ...apiWorld(['green']), signals: readings(() => 0, (t) => t >= T0 + 30 * MIN && t < clearsAt) }, 'P1', { ...config, signals: signalsConfig({ alertAtWindowEnd: 'keep-open' }) });
+    d.decide('riley', 'api-to-lkg');
+    // Recovered at the first round (rolled back, the rate was never over): a window of 60 min (P1 here).
+    d.advanceTo(T0 + 100 * MIN);
+    expect(d.s.windows).toHaveLength(1);
+    expect(d.s.resolution).toBeNull();
+    expect(d.s.windows.at(-1)?.keptOpen).toBe(true);
+    expect(d.s.escalations.filter((e) => e.reason === 'not-recovered')).toHaveLength(1);
+    expect(d.s.escalations[0]?.text).toMatch(/^Checks green, but the incident stays open: not recovered at the end of the window: 1 alert\(s\) still active: prod-api-5xx/);
+    d.advanceTo(clearsAt + 10 * MIN);
+    expect(d.s.resolution).toMatchObject({ automatic: true });
+  });
+
+  it('extends the window at most maxExtensions times, then keeps it open', () => {
+    const d = new Driver({ ...apiWorld(['green']), signals: readings(() => 0, (t) => t >= T0 + 30 * MIN) }, 'P1', { ...config, signals: signalsConfig({ alertAtWindowEnd: 'extend', maxExtensions: 2 }) });
+    d.decide('riley', 'api-to-lkg');
+    d.advanceTo(T0 + 180 * MIN);
+    expect(d.s.windows.at(-1)).toMatchObject({ signalExtensions: 2, keptOpen: true });
+    expect(d.s.resolution).toBeNull();
+    expect(deriveIncident(d.events)).toEqual(d.s);
   });
 });

@@ -173,7 +173,7 @@ describe('nobody answers', () => {
 });
 
 describe('drill', () => {
-  it('runs the runbook in plan mode: every action planned, no swap, no SQL write, nothing posted', async () => {
+  it('runs the runbook in plan mode: every action planned, no swap, no SQL write, nothing posted; ends by itself with a sealed pack', async () => {
     // A flag turned on 20 minutes ago, and the bad release: the drill has SQL and ARM work to plan.
     w.breakProduction();
     w.sql.db.seedFlag({ flagKey: LEGACY_FLAG, scope: 'Prod', isEnabled: true });
@@ -185,18 +185,17 @@ describe('drill', () => {
     const deciding = await w.until(id, (r) => r.runtime.customStatus?.phase === 'deciding', 'the decision');
     expect(deciding.runtime.customStatus).toMatchObject({ proposal: { path: 'revert-config' } });
 
-    // The drill's decision: revert the flag; that does not stabilise, so the containment timebox rolls back.
-    expect((await w.post(`/api/incidents/${id}/decision`, { choice: 'accept-proposal', actor: { id: 'game-master@contoso.example' } })).status).toBe(202);
-    await w.until(id, (r) => r.runtime.customStatus?.phase === 'verifying', 'verifying');
-    await w.advance(16 * MINUTE, MINUTE);
-    expect((await w.post(`/api/incidents/${id}/resolve`, { summary: 'drill over' })).status).toBe(202);
+    // Nobody decides: at the deadline the drill plans the flag revert and the rollback, checks once, and ends.
+    await w.advance(11 * MINUTE, MINUTE);
     await w.resolved(id);
 
     const story = texts(await w.incident(id));
+    expect(story).toContainEqual(expect.stringMatching(/^Reverting EnableLegacyHttpSse and rolling back to the last known good release \(nobody decided within the timebox\)/));
     expect(story).toContainEqual(expect.stringMatching(/^set-flag: planned: Plan: .*EnableLegacyHttpSse/));
     expect(story).toContainEqual(expect.stringMatching(/^Plan: .*freeze/i));
-    // The evidence pack is planned too, not "refused" (a drill writes nothing to seal).
-    expect(story.filter((t) => t.startsWith('Evidence pack'))).toEqual([expect.stringMatching(/^Evidence pack planned\. Plan: /)]);
+    expect(story).toContainEqual(expect.stringMatching(/^Drill complete: the containment was planned, not carried out/));
+    // The drill's evidence is its output: written and sealed like a real incident's.
+    expect(story.filter((t) => t.startsWith('Evidence pack'))).toEqual([expect.stringMatching(/^Evidence pack sealed: manifest SHA-256 [0-9a-f]{64}\./)]);
     expect(story).toContainEqual('api-to-lkg: planned: Plan: admin-api (Prod): swap admin-api-prod/staging into production: production r42 (build b42) -> LKG r41 (build b41).');
     // Every action of the drill reported "planned": none was done, skipped or refused.
     const outcomes = story.flatMap((t) => /^(set-flag|set-config|api-to-lkg|web-to-lkg): (\w+):/.exec(t)?.[2] ?? []);

@@ -237,6 +237,10 @@ function call(fn: string, args: unknown[], scope: Scope, raw: Node[]): unknown {
     }
     case 'not':
       return !args[0];
+    case 'and':
+      return args.every(Boolean);
+    case 'or':
+      return args.some(Boolean);
     case 'equals':
       return text(args[0]) === text(args[1]);
     case 'empty':
@@ -289,6 +293,10 @@ function evalNode(node: Node, scope: Scope): unknown {
     case 'index': {
       const target = evalNode(node.target, scope) as Record<string, unknown> | unknown[];
       const index = evalNode(node.index, scope);
+      // As ARM: a property that does not exist fails the evaluation (the deployment).
+      if (target !== null && typeof target === 'object' && !(target instanceof Runtime) && !Array.isArray(target) && !(text(index) in target)) {
+        throw new Error(`${scope.path}: the language expression property '${text(index)}' doesn't exist`);
+      }
       return (target as Record<string, unknown>)[text(index)];
     }
   }

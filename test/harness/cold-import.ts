@@ -14,10 +14,13 @@ import { repoRoot } from './devhost.js';
  * the HTTP stack every Azure SDK client shares: loaded, it means some Azure SDK came with it.
  */
 export const LAZY_SDKS = [
+  '@azure-rest/core-client',
   '@azure/arm-appservice',
   '@azure/core-rest-pipeline',
   '@azure/data-tables',
   '@azure/identity',
+  '@azure/monitor-query-logs',
+  '@azure/monitor-query-metrics',
   '@azure/storage-blob',
   '@microsoft/microsoft-graph-client',
   'jose',

@@ -2,7 +2,7 @@
  * The product app (dist/, as Azure loads it) on the dev host, wired to every fake it talks to, for
  * end-to-end tests of the real `incident` orchestration:
  *
- *   - a simulated target app (test/fakes/target-app.ts) with production and staging slots, whose
+ *   - a simulated target app (src/lab/target-app.ts) with production and staging slots, whose
  *     URLs are the service's smoke endpoints;
  *   - the ARM fake (real @azure/arm-appservice SDK, managed-identity token endpoint) holding the
  *     site of the service's `rollback.api` slot swap; a completed swap also swaps the target
@@ -26,9 +26,10 @@ import { ACCESS_ROLES } from '../../src/app/access.js';
 import type { AzuriteInstance } from '../../src/devhost/azurite.js';
 import { ManualClock } from '../../src/devhost/clock.js';
 import type { LogLevel } from '../../src/devhost/logger.js';
-import { ArmFake } from '../fakes/arm-server.js';
-import { DEFAULT_FLAGS, TargetApp, type Build, type TargetFaults } from '../fakes/target-app.js';
-import { TdsFake } from '../fakes/tds-server.js';
+import { ArmFake } from '../../src/lab/arm-server.js';
+import { DEFAULT_FLAGS, TargetApp, type Build, type TargetFaults } from '../../src/lab/target-app.js';
+import { TdsFake } from '../../src/lab/tds-server.js';
+import { MonitorFake } from '../fakes/monitor-server.js';
 import { alertFixture, withAlertId } from './alerts.js';
 import { repoRoot, startTestAzurite, startTestHost, uniqueHubName, type TestHost } from './devhost.js';
 
@@ -84,7 +85,17 @@ export interface WorldOptions {
   timeScale?: number;
   /** The environment's rota and Decision Owner (src/config/policy.ts `Rota`), for the people tests. */
   people?: { rota?: unknown; decisionOwner?: string };
+  /** The environment's synthetic monitor (policy `signals.synthetic`), off by default. */
+  synthetic?: { schedule?: string; failuresToDeclare?: number };
+  /**
+   * The signal readers pointed at the Azure Monitor fake (`world.monitor`): the environment's
+   * metrics region, the service's site and Application Insights component. Off by default.
+   */
+  signals?: boolean;
 }
+
+export const SITE_ID = `/subscriptions/${SUB}/resourceGroups/rg-admin-prod/providers/Microsoft.Web/sites/${SITE}`;
+export const COMPONENT_ID = `/subscriptions/${SUB}/resourceGroups/rg-admin-prod/providers/microsoft.insights/components/appi-admin-prod`;
 
 /** What the world needs of the host that runs the app: the dev host, or the real Durable extension. */
 export interface WorldHost {
@@ -115,7 +126,13 @@ function policy(target: TargetApp, o: WorldOptions): unknown {
   return {
     version: 1,
     bot: { actor: BOT },
-    environments: { [ENV]: { triggerSeverity: 'P1', ...(o.people ?? {}) } },
+    environments: {
+      [ENV]: {
+        triggerSeverity: 'P1',
+        ...(o.synthetic || o.signals ? { signals: { ...(o.synthetic ? { synthetic: o.synthetic } : {}), ...(o.signals ? { region: 'westeurope' } : {}) } } : {}),
+        ...(o.people ?? {}),
+      },
+    },
     triggers: [{ trigger: 'error-rate', match: { metricPattern: '5xx' }, unit: 'percent' }],
     timeboxes: {
       // RB-03: decide within 10 min, re-stabilise within 15, watch 30-60 min after recovery.
@@ -145,6 +162,7 @@ function policy(target: TargetApp, o: WorldOptions): unknown {
         sql: { connectionSetting: 'SQL_CONNECTION_ADMIN_PROD', scope: ENV },
         flags: [LEGACY_FLAG],
         configKeys: ['Network:SseKeepAliveSeconds'],
+        ...(o.signals ? { signals: { resourceIds: [SITE_ID], logs: { appInsights: COMPONENT_ID } } } : {}),
       },
     ],
   };
@@ -183,6 +201,7 @@ export class ProductWorld<H extends WorldHost = TestHost> {
     readonly target: TargetApp,
     readonly arm: ArmFake,
     readonly sql: TdsFake,
+    readonly monitor: MonitorFake,
     readonly dir: string,
     public hubName: string,
     private readonly env: Record<string, string>,
@@ -202,7 +221,8 @@ export class ProductWorld<H extends WorldHost = TestHost> {
     const arm = new ArmFake({ onSwap: () => void swapped.target?.swap() });
     // Azurite first: it binds ports it picked as free, which a server listening meanwhile could take.
     const azurite = await startTestAzurite();
-    const [sql] = await Promise.all([TdsFake.start({ now: () => new Date(clockRef.now()) }), arm.start()]);
+    const monitor = new MonitorFake();
+    const [sql] = await Promise.all([TdsFake.start({ now: () => new Date(clockRef.now()) }), arm.start(), monitor.start()]);
     const target = await TargetApp.start({
       builds: { production: BAD, staging: LKG },
       // Flags live in the environment's database: the target app reads them from the SQL fake.
@@ -215,6 +235,8 @@ export class ProductWorld<H extends WorldHost = TestHost> {
     writeFileSync(policyPath, JSON.stringify(policy(target, o), null, 2));
     const caFile = path.join(dir, 'arm-ca.pem');
     writeFileSync(caFile, arm.ca);
+    const monitorCaFile = path.join(dir, 'monitor-ca.pem');
+    writeFileSync(monitorCaFile, monitor.ca);
     const env: Record<string, string> = {
       POLICY_PATH: policyPath,
       SMOKE_ALLOWED_HOSTS: '127.0.0.1',
@@ -232,8 +254,13 @@ export class ProductWorld<H extends WorldHost = TestHost> {
       APPROVAL_IDENTITY: 'entra',
       // App Service Authentication in front of the app: the principal headers tests send are believed.
       WEBSITE_AUTH_ENABLED: 'True',
+      // The signal readers talk to the Azure Monitor fake (tokens from the fake identity endpoint).
+      SIGNALS_METRICS_ENDPOINT: monitor.metricsEndpoint,
+      SIGNALS_LOGS_ENDPOINT: monitor.logsEndpoint,
+      SIGNALS_ARM_ENDPOINT: monitor.armEndpoint,
+      SIGNALS_CA_FILE: monitorCaFile,
     };
-    const world = new ProductWorld(starter, azurite, target, arm, sql, dir, uniqueHubName('E2e'), env, clockRef, o.logLevel ?? 'warning');
+    const world = new ProductWorld(starter, azurite, target, arm, sql, monitor, dir, uniqueHubName('E2e'), env, clockRef, o.logLevel ?? 'warning');
     await world.startHost(undefined);
     sql.db.seedFlag({ flagKey: LEGACY_FLAG, scope: ENV, isEnabled: false });
     sql.db.seedConfig({ configKey: 'Network:SseKeepAliveSeconds', scope: ENV, value: '10' });
@@ -269,7 +296,7 @@ export class ProductWorld<H extends WorldHost = TestHost> {
 
   async stop(): Promise<void> {
     await this.host?.stop();
-    await Promise.all([this.target.stop(), this.arm.stop(), this.sql.stop()]);
+    await Promise.all([this.target.stop(), this.arm.stop(), this.sql.stop(), this.monitor.stop()]);
     await this.azurite.stop();
     rmSync(this.dir, { recursive: true, force: true });
   }

@@ -5,7 +5,7 @@
  */
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { alertFixture, withAlertId } from './alerts.js';
-import type { TargetFaults } from '../fakes/target-app.js';
+import type { TargetFaults } from '../../src/lab/target-app.js';
 import { APPROVER, principal, type ProductWorld } from './product.js';
 
 export const approver = (): Record<string, string> => principal(APPROVER.upn, APPROVER.oid);

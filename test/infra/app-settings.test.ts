@@ -12,6 +12,7 @@ import * as appServiceConfig from '../../src/config/app-service.js';
 import * as evidenceConfig from '../../src/config/evidence.js';
 import * as intakeConfig from '../../src/config/intake.js';
 import * as settingsConfig from '../../src/config/settings.js';
+import * as signalsConfig from '../../src/config/signals.js';
 import * as smokeConfig from '../../src/config/smoke.js';
 import * as sqlConfig from '../../src/config/sql.js';
 import * as teamsConfig from '../../src/config/teams.js';
@@ -33,7 +34,7 @@ const names = Object.keys(catalogue.settings);
 const known = (name: string) => name in catalogue.settings || Object.keys(catalogue.patterns).some((p) => name.startsWith(p));
 
 /** Every settings reader of src/config (their `read*` exports) and the two read elsewhere. */
-const configModules = { appServiceConfig, evidenceConfig, intakeConfig, settingsConfig, smokeConfig, sqlConfig, teamsConfig };
+const configModules = { appServiceConfig, evidenceConfig, intakeConfig, settingsConfig, signalsConfig, smokeConfig, sqlConfig, teamsConfig };
 type Reader = (env: NodeJS.ProcessEnv) => unknown;
 const readers: Reader[] = [
   ...Object.values(configModules).flatMap((m) =>

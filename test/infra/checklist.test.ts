@@ -35,6 +35,8 @@ const done: NodeJS.ProcessEnv = {
   TEAMS_CHANNEL_ID: '19:abc@thread.tacv2',
   SQL_CONNECTION_ADMIN_PROD: `Server=tcp:sql-prod.database.windows.net,1433;Database=admin;User Id=bot;Password=${sqlSecret}`,
   SQL_CONNECTION_ADMIN_RTM: 'Server=tcp:sql-rtm.database.windows.net,1433;Database=admin;Authentication=Active Directory Default',
+  // The sample policy's Lab service (the lab sets it locally; a deployment of the sample names it too).
+  SQL_CONNECTION_ADMIN_LAB: 'Server=tcp:127.0.0.1,7085;Database=autopilot;User Id=autopilot;Password=lab',
   SECURE_WEBHOOK_TENANT_ID: '00000000-0000-0000-0000-0000000000aa',
   SECURE_WEBHOOK_AUDIENCE: 'api://incident-autopilot',
 };

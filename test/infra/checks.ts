@@ -57,6 +57,16 @@ const NEEDS: Record<string, { why: string; ops?: string[]; roles?: string[]; too
     roles: ['Durable Task Data Contributor'],
     tooSmall: ['Durable Task Worker'],
   },
+  monitoring: {
+    why: 'signal readers: the metric an alert fired on, and the alerts that target the resource',
+    ops: ['Microsoft.Insights/metrics/read', 'Microsoft.AlertsManagement/alerts/read'],
+    roles: ['Monitoring Reader'],
+  },
+  logs: {
+    why: 'triage queries: top error codes, failing requests, p95 per route',
+    ops: ['Microsoft.Insights/components/query/read', 'Microsoft.OperationalInsights/workspaces/query/read'],
+    roles: ['Log Analytics Reader'],
+  },
   site: {
     why: 'read the slots\' app settings and swap slots',
     ops: [
@@ -69,8 +79,16 @@ const NEEDS: Record<string, { why: string; ops?: string[]; roles?: string[]; too
   },
 };
 
-function scopeKind(scope: string | undefined, d: Deployment): keyof typeof NEEDS | undefined {
+/** The signal readers' roles are judged by what they are for, wherever they land (a site, a component, a workspace). */
+const SIGNAL_ROLES: Record<string, { kind: string; scopes: RegExp }> = {
+  'Monitoring Reader': { kind: 'monitoring', scopes: /\/providers\/Microsoft\.(Web\/sites|Insights\/components)\/[^/]+$/i },
+  'Log Analytics Reader': { kind: 'logs', scopes: /\/providers\/Microsoft\.(Insights\/components|OperationalInsights\/workspaces)\/[^/]+$/i },
+};
+
+function scopeKind(scope: string | undefined, d: Deployment, roleName?: string): keyof typeof NEEDS | undefined {
   if (!scope) return undefined;
+  const signal = roleName ? SIGNAL_ROLES[roleName] : undefined;
+  if (signal) return signal.scopes.test(scope) ? signal.kind : undefined;
   const storage = settingsOf(d).get('AzureWebJobsStorage__accountName');
   const evidence = settingsOf(d).get('EVIDENCE_STORAGE__accountName');
   if (scope.endsWith(`/Microsoft.Storage/storageAccounts/${storage}`)) return 'runtimeStorage';
@@ -99,7 +117,7 @@ export function checkRoles(d: Deployment): string[] {
     }
     if (!props.description?.startsWith(`${role.roleName}:`)) problems.push(`${a.path}: claims "${props.description}" but ${id} is ${role.roleName}`);
     if (props.principalType !== 'ServicePrincipal') problems.push(`${a.path}: principalType ${props.principalType} (a managed identity is a ServicePrincipal)`);
-    const kind = scopeKind(a.scope, d);
+    const kind = scopeKind(a.scope, d, role.roleName);
     if (!kind) {
       problems.push(`${a.path}: scope ${a.scope ?? '(the deployment\'s resource group)'} is not one resource the app uses`);
       continue;
@@ -116,7 +134,7 @@ export function checkRoles(d: Deployment): string[] {
     }
     if (role.actions.includes('*')) problems.push(`${a.path}: ${role.roleName} grants every action`);
   }
-  const expected = Object.keys(NEEDS).filter((k) => k !== 'taskHub' && k !== 'site');
+  const expected = Object.keys(NEEDS).filter((k) => !['taskHub', 'site', 'monitoring', 'logs'].includes(k));
   for (const kind of expected) {
     if (!roleAssignments(d).some((a) => scopeKind(a.scope, d) === kind)) problems.push(`no role assignment on ${kind} (${NEEDS[kind]!.why})`);
   }

@@ -25,7 +25,9 @@ import {
 } from './checks.js';
 
 const SITE = '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-admin-prod/providers/Microsoft.Web/sites/admin-api-prod';
-const base = { environmentName: 'prod', targetSiteIds: [SITE] };
+const COMPONENT = '/subscriptions/22222222-2222-2222-2222-222222222222/resourceGroups/rg-monitor/providers/Microsoft.Insights/components/appi-admin';
+const WORKSPACE = '/subscriptions/22222222-2222-2222-2222-222222222222/resourceGroups/rg-monitor/providers/Microsoft.OperationalInsights/workspaces/log-admin';
+const base = { environmentName: 'prod', targetSiteIds: [SITE], monitoredResourceIds: [SITE, COMPONENT], logResourceIds: [COMPONENT, WORKSPACE] };
 const reason = '(skipped: no .NET SDK to restore the Bicep compiler, outside CI)';
 
 describe.skipIf(skipWithoutBicep)(`the ARM template compiled from infra/main.bicep ${skipWithoutBicep ? reason : ''}`, () => {
@@ -43,12 +45,30 @@ describe.skipIf(skipWithoutBicep)(`the ARM template compiled from infra/main.bic
     const scheduler = deploy(template, { ...base, durableBackend: 'DurableTaskScheduler' });
     expect(checkRoles(scheduler)).toEqual([]);
     // Website Contributor lands on the target site (in its own resource group), not on a resource group.
-    const site = roleAssignments(d).filter((a) => a.scope === SITE);
+    const site = roleAssignments(d).filter((a) => a.scope === SITE && (a.resource.properties as { description: string }).description.startsWith('Website Contributor:'));
     expect(site).toHaveLength(1);
     expect(site[0]!.resourceGroup).toBe('rg-admin-prod');
     expect(roleAssignments(d).every((a) => a.scope !== undefined && !/\/resourceGroups\/[^/]+$/.test(a.scope))).toBe(true);
     // No target: no Website Contributor at all.
     expect(roleAssignments(deploy(template, { environmentName: 'prod' })).filter((a) => a.scope?.includes('Microsoft.Web/sites'))).toEqual([]);
+  });
+
+  it('gives the signal readers Monitoring Reader on each monitored resource and Log Analytics Reader on each logs resource, and nothing when none is named', () => {
+    const signal = (dep: Deployment) =>
+      roleAssignments(dep)
+        .map((a) => ({ scope: a.scope, rg: a.resourceGroup, description: (a.resource.properties as { description: string }).description }))
+        .filter((a) => /^(Monitoring|Log Analytics) Reader:/.test(a.description))
+        .sort((x, y) => (`${x.scope} ${x.description}` < `${y.scope} ${y.description}` ? -1 : 1));
+    expect(signal(d)).toEqual([
+      { scope: SITE, rg: 'rg-admin-prod', description: 'Monitoring Reader: read its metrics and the alerts that target it' },
+      { scope: COMPONENT, rg: 'rg-monitor', description: 'Log Analytics Reader: run the triage queries on its logs' },
+      { scope: COMPONENT, rg: 'rg-monitor', description: 'Monitoring Reader: read its metrics and the alerts that target it' },
+      { scope: WORKSPACE, rg: 'rg-monitor', description: 'Log Analytics Reader: run the triage queries on its logs' },
+    ]);
+    expect(signal(deploy(template, { environmentName: 'prod' }))).toEqual([]);
+    // A resource the readers cannot take that role on fails the deployment rather than assigning nothing.
+    expect(() => deploy(template, { ...base, logResourceIds: [SITE] })).toThrow();
+    expect(() => deploy(template, { ...base, monitoredResourceIds: [WORKSPACE] })).toThrow();
   });
 
   it('connects to storage with the managed identity only (no keys in settings, shared keys disabled)', () => {
@@ -112,7 +132,10 @@ describe.skipIf(skipWithoutBicep)(`the ARM template compiled from infra/main.bic
     const substitute = (env: Record<string, string>) =>
       JSON.parse(raw.replace(/\$\{([A-Z_]+)(?:=([^}]*))?\}/g, (_, name: string, def?: string) => env[name] ?? def ?? '')) as { parameters: Record<string, { value: unknown }> };
     const typeOf = (v: unknown) => (Array.isArray(v) ? 'array' : typeof v === 'boolean' ? 'bool' : typeof v === 'number' ? 'int' : typeof v);
-    const envs: Record<string, string>[] = [{ AZURE_ENV_NAME: 'prod', AZURE_LOCATION: 'westeurope' }, { AZURE_ENV_NAME: 'prod', AZURE_LOCATION: 'westeurope', TARGET_SITE_IDS: JSON.stringify([SITE]), EVIDENCE_POLICY_LOCKED: 'true' }];
+    const envs: Record<string, string>[] = [
+      { AZURE_ENV_NAME: 'prod', AZURE_LOCATION: 'westeurope' },
+      { AZURE_ENV_NAME: 'prod', AZURE_LOCATION: 'westeurope', TARGET_SITE_IDS: JSON.stringify([SITE]), EVIDENCE_POLICY_LOCKED: 'true', MONITORED_RESOURCE_IDS: JSON.stringify([SITE]), LOG_RESOURCE_IDS: JSON.stringify([COMPONENT]) },
+    ];
     for (const env of envs) {
       const params = substitute(env).parameters;
       for (const [name, p] of Object.entries(params)) expect(typeOf(p.value), name).toBe(template.parameters?.[name]?.type.toLowerCase());
@@ -139,6 +162,13 @@ const BREAKS: { check: string; file: string; from: string | RegExp; to: string; 
     file: 'app/keyvault.bicep',
     from: "var secretsOfficer = 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'",
     to: "var secretsOfficer = '4633458b-17de-408a-b874-0445c86b69e6'",
+    run: (t) => checkRoles(deploy(t, base)),
+  },
+  {
+    check: 'roles: Monitoring Reader on the resource group of a monitored app',
+    file: 'app/signals-access.bicep',
+    from: /\n {2}scope: site\n/,
+    to: "\n",
     run: (t) => checkRoles(deploy(t, base)),
   },
   {

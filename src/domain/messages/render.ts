@@ -190,6 +190,8 @@ function update(m: StatusUpdateMessage): Model {
   ];
   if (m.eta) sections.push({ heading: 'ETA', lines: [m.eta] });
   if (m.health) sections.push({ heading: 'Health', lines: [sentences(healthReady(m.health), sse(m.health))] });
+  if (m.signals) sections.push({ heading: 'Signals', lines: [m.signals] });
+  if (m.triage?.length) sections.push({ heading: 'Triage (logs)', lines: [...m.triage, ...(m.triageQuery ? [`Query: ${m.triageQuery}`] : [])], bullets: true });
   return {
     style: 'emphasis',
     shortTitle: `Update #${m.sequence} — ${m.severity} ${m.environment}`,

@@ -110,6 +110,12 @@ export const StatusUpdateMessage = IncidentHeader.extend({
   health: HealthFigures.optional(),
   /** Posted out of cadence because a person changed the severity: from, to, who and why. */
   severityChange: z.object({ from: Severity, to: Severity, by: text(200), reason: text(500) }).optional(),
+  /** The recovery verdict on the Azure Monitor signals (fired metric, active alerts), or what could not be seen. */
+  signals: text(1000).optional(),
+  /** Triage from the logs: top error codes, failing requests with requestIds, p95 per route, the query link. */
+  triage: z.array(text(600)).max(8).optional(),
+  /** Deep link to the triage query in the portal. */
+  triageQuery: url.optional(),
 });
 
 export const ChoiceOption = z.object({

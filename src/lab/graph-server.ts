@@ -66,7 +66,7 @@ export interface FakeUser {
   upn: string;
 }
 
-interface StoredMessage {
+export interface StoredMessage {
   id: string;
   replyToId: string | null;
   createdDateTime: string;
@@ -84,18 +84,6 @@ export const APP_ONLY_CHANNEL_POST =
 export function testToken(claims: Record<string, unknown>): string {
   const enc = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
   return `${enc({ alg: 'none', typ: 'JWT' })}.${enc(claims)}.sig`;
-}
-
-/** A TokenCredential issuing test tokens; counts calls. */
-export function testCredential(claims: Record<string, unknown>) {
-  const c = {
-    calls: 0,
-    getToken: () => {
-      c.calls++;
-      return Promise.resolve({ token: testToken(claims), expiresOnTimestamp: Date.now() + 3_600_000 });
-    },
-  };
-  return c;
 }
 
 export const DELEGATED_CLAIMS = { idtyp: 'user', scp: 'ChannelMessage.Send ChannelMessage.Read.All', upn: 'incident-bot@contoso.test', oid: '11111111-2222-3333-4444-555555555555' };
@@ -130,17 +118,25 @@ export class GraphFake {
     private readonly server: Server,
     readonly url: string,
     readonly ca: string,
+    private readonly now: () => number,
   ) {}
 
-  static async start(): Promise<GraphFake> {
+  /**
+   * `now` stamps messages (createdDateTime): the lab passes the dev host's clock, so a channel seen
+   * under --time-scale reads in the incident's time, as Teams would in real time.
+   */
+  static async start(o: { port?: number; now?: () => number } = {}): Promise<GraphFake> {
     const tls = selfSignedLoopbackCert();
     const holder: { fake?: GraphFake } = {};
     const server = createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
       void holder.fake?.handle(req, res);
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(o.port ?? 0, '127.0.0.1', resolve);
+    });
     const port = (server.address() as AddressInfo).port;
-    holder.fake = new GraphFake(server, `https://127.0.0.1:${port}`, tls.cert);
+    holder.fake = new GraphFake(server, `https://127.0.0.1:${port}`, tls.cert, o.now ?? Date.now);
     return holder.fake;
   }
 
@@ -157,6 +153,14 @@ export class GraphFake {
   /** Messages (with replies) of a channel, oldest first. */
   channel(teamId: string, channelId: string): StoredMessage[] {
     return this.channels.get(`${teamId}/${channelId}`) ?? [];
+  }
+
+  /** Every channel that holds messages, as "team/channel" keys with its messages (replies inside their thread). */
+  allChannels(): { teamId: string; channelId: string; messages: StoredMessage[] }[] {
+    return [...this.channels.entries()].map(([key, messages]) => {
+      const [teamId = '', channelId = ''] = key.split('/');
+      return { teamId, channelId, messages };
+    });
   }
 
   /** Seeds a message as if posted earlier (for reconcile tests). */
@@ -180,7 +184,7 @@ export class GraphFake {
     const msg: StoredMessage = {
       id,
       replyToId: threadId ?? null,
-      createdDateTime: new Date().toISOString(),
+      createdDateTime: new Date(this.now()).toISOString(),
       importance: body.importance ?? 'normal',
       body: body.body,
       attachments: body.attachments,

@@ -106,6 +106,8 @@ export interface TdsFakeOptions {
   now?: () => Date;
   /** Accept Entra (FEDAUTH) logins with tokens from this issuer; without it only SQL logins work. */
   entra?: TdsEntraOptions;
+  /** A fixed port (default: a free one). */
+  port?: number;
 }
 
 export interface LoginAttempt {
@@ -149,7 +151,7 @@ export class TdsFake {
   private constructor(
     private readonly server: net.Server,
     readonly port: number,
-    readonly options: Required<Omit<TdsFakeOptions, 'now' | 'entra'>>,
+    readonly options: Required<Omit<TdsFakeOptions, 'now' | 'entra' | 'port'>>,
     db: FakeSqlTarget,
     readonly entra: TdsEntraOptions | undefined,
   ) {
@@ -163,7 +165,7 @@ export class TdsFake {
     const server = net.createServer((socket) => ref.fake?.accept(socket));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
+      server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
     });
     const port = (server.address() as net.AddressInfo).port;
     ref.fake = new TdsFake(server, port, opts, db, options.entra);

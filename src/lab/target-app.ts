@@ -100,6 +100,8 @@ export interface TargetAppOptions {
    */
   flagSource?: (name: string) => boolean | undefined;
   host?: string;
+  /** Fixed ports (default: free ones). */
+  ports?: Partial<Record<Slot | 'control', number>>;
 }
 
 export const PAGE_MARKER = 'data-app="kendobridge-admin"';
@@ -167,8 +169,13 @@ export class TargetApp {
 
   static async start(options: TargetAppOptions = {}): Promise<TargetApp> {
     const app = new TargetApp(options);
-    for (const slot of SLOTS) app.servers.set(slot, await app.listen((req, res) => app.handle(slot, req, res)));
-    if (options.control) app.controlServer = await app.listen((req, res) => app.handleControl(req, res));
+    try {
+      for (const slot of SLOTS) app.servers.set(slot, await app.listen((req, res) => app.handle(slot, req, res), options.ports?.[slot]));
+      if (options.control) app.controlServer = await app.listen((req, res) => app.handleControl(req, res), options.ports?.control);
+    } catch (err) {
+      await app.stop();
+      throw err;
+    }
     return app;
   }
 
@@ -176,7 +183,7 @@ export class TargetApp {
     return this.options.host ?? '127.0.0.1';
   }
 
-  private async listen(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<SlotServer> {
+  private async listen(handler: (req: IncomingMessage, res: ServerResponse) => void, port = 0): Promise<SlotServer> {
     const sockets = new Set<Socket>();
     const server = createServer(handler);
     server.keepAliveTimeout = 1000;
@@ -186,7 +193,7 @@ export class TargetApp {
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(0, this.host(), () => resolve());
+      server.listen(port, this.host(), () => resolve());
     });
     return { server, port: (server.address() as AddressInfo).port, sockets };
   }

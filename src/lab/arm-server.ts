@@ -81,6 +81,8 @@ export interface ArmFakeOptions {
   /** Setting that /version reports as the build id (default APP_BUILD_ID), and the release tag. */
   buildSetting?: string;
   releaseSetting?: string;
+  /** Fixed ports for ARM (https) and the side (http: identity endpoint, /version); default: free ones. */
+  ports?: { arm?: number; side?: number };
 }
 
 /** A token the managed-identity endpoint issued: what Entra would put in its aud, appid, oid and exp claims. */
@@ -147,8 +149,13 @@ export class ArmFake {
   async start(): Promise<this> {
     this.armServer = https.createServer({ cert: this.ca, key: this.key }, (req, res) => void this.handleArm(req, res));
     this.sideServer = http.createServer((req, res) => this.handleSide(req, res));
-    this.armPort = await listen(this.armServer);
-    this.sidePort = await listen(this.sideServer);
+    this.armPort = await listen(this.armServer, this.o.ports?.arm ?? 0);
+    try {
+      this.sidePort = await listen(this.sideServer, this.o.ports?.side ?? 0);
+    } catch (err) {
+      await close(this.armServer);
+      throw err;
+    }
     return this;
   }
 
@@ -465,14 +472,4 @@ function close(server: http.Server | https.Server | undefined): Promise<void> {
     server.close(() => resolve());
     server.closeAllConnections();
   });
-}
-
-/** A TokenCredential for tests: a fixed token, counting calls. */
-export class TestTokenCredential {
-  calls = 0;
-  constructor(readonly token = 'test-arm-token') {}
-  getToken(): Promise<{ token: string; expiresOnTimestamp: number }> {
-    this.calls++;
-    return Promise.resolve({ token: this.token, expiresOnTimestamp: Date.now() + 3600_000 });
-  }
 }

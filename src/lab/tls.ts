@@ -6,6 +6,7 @@
  * its `tlsOptions.ca`.
  */
 import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+import { trustingFetchOptions as trustingFetchOptionsNow } from '../adapters/tls-trust.js';
 
 export interface TlsIdentity {
   /** PEM certificate; pass as `ca` to clients and `cert` to the server. */
@@ -82,20 +83,7 @@ export function createTlsIdentity(): TlsIdentity {
 export type TestTlsIdentity = TlsIdentity;
 export const selfSignedLoopbackCert = (): TestTlsIdentity => createTlsIdentity();
 
-interface Dispatcher {
-  close(): Promise<void>;
-}
-type AgentCtor = new (options: { connect: { ca: string } }) => Dispatcher;
-
-/**
- * fetch options whose dispatcher trusts `ca`. Node bundles undici without exporting its Agent;
- * the global dispatcher's constructor is that Agent (it exists once fetch has been used).
- */
-export async function trustingFetchOptions(ca: string): Promise<{ options: Record<string, unknown>; close: () => Promise<void> }> {
-  const key = Symbol.for('undici.globalDispatcher.1');
-  if (!(globalThis as Record<symbol, unknown>)[key]) await fetch('http://127.0.0.1:9/').catch(() => undefined);
-  const global = (globalThis as Record<symbol, unknown>)[key] as { constructor: AgentCtor } | undefined;
-  if (!global) throw new Error('Cannot find the undici Agent behind fetch in this Node version.');
-  const dispatcher = new global.constructor({ connect: { ca } });
-  return { options: { dispatcher }, close: () => dispatcher.close() };
+/** fetch options whose dispatcher trusts `ca` (the product's own helper, see src/adapters/tls-trust.ts). */
+export function trustingFetchOptions(ca: string): Promise<{ options: Record<string, unknown>; close: () => Promise<void> }> {
+  return Promise.resolve(trustingFetchOptionsNow(ca));
 }
