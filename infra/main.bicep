@@ -90,6 +90,12 @@ param secureWebhookAudience string = ''
 ])
 param approvalIdentity string = 'entra'
 
+@description('Email address (a team list) for the alerts on the automation itself: an incident orchestration failed, Teams deliveries failing, the canary red or silent, intake answering 5xx. Empty: the alert rules fire in the portal only.')
+param opsAlertEmail string = ''
+
+@description('Another webhook for the same alerts (an on-call tool). Never this app\'s own /api/alerts: when the app is what is down, it cannot hear about it.')
+param opsAlertWebhookUrl string = ''
+
 // Every name is derived from one token of lowercase letters and digits, so no input can break a
 // name rule (storage accounts: 3-24 lowercase letters and digits; task hubs: letters and digits,
 // starting with a letter; Key Vault: 3-24, starting with a letter). The token changes with the
@@ -205,6 +211,21 @@ module functionApp 'app/function.bicep' = {
   }
 }
 
+// The workbook and the alert rules on the automation itself (infra/app/observability.bicep).
+module observability 'app/observability.bicep' = {
+  name: 'observability'
+  // The component is named here; monitoring.bicep creates it first.
+  dependsOn: [monitoring]
+  params: {
+    location: location
+    tags: tags
+    insightsName: names.insights
+    token: token
+    alertEmail: opsAlertEmail
+    alertWebhookUrl: opsAlertWebhookUrl
+  }
+}
+
 // Website Contributor on each target site (its slots are child resources, so the assignment
 // covers them); a resource group scope would reach every other app in it.
 module targets 'app/target-access.bicep' = [
@@ -257,3 +278,5 @@ output KEY_VAULT_NAME string = vault.outputs.name
 output STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output EVIDENCE_ACCOUNT_NAME string = evidence.outputs.name
 output TASK_HUB_NAME string = names.taskHub
+output OPS_ACTION_GROUP_ID string = observability.outputs.actionGroupId
+output OPS_WORKBOOK_ID string = observability.outputs.workbookId

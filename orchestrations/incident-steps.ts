@@ -292,7 +292,7 @@ export class Steps {
     const sql = this.input.policy.service.sql;
     const smoke = this.smokeTask(step);
     const changes = sql
-      ? activityTask(this.context, sqlReadRecentChanges, { connectionSetting: sql.connectionSetting, scope: sql.scope ?? this.input.environment, asOf: this.nowIso(), hours: lookbackMinutes / 60 })
+      ? activityTask(this.context, sqlReadRecentChanges, { incidentId: this.input.incidentId, connectionSetting: sql.connectionSetting, scope: sql.scope ?? this.input.environment, asOf: this.nowIso(), hours: lookbackMinutes / 60 })
       : undefined;
     const releases = this.targets.length
       ? activityTask(this.context, readReleaseState, { incidentId: this.input.incidentId, env: this.input.environment, services: this.targets.map((t) => t.service), targets: this.targets })

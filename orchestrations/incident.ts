@@ -12,9 +12,11 @@
 import * as df from 'durable-functions';
 import { callActivity } from '../src/activities/define.js';
 import { recordProgress } from '../src/activities/incident.contracts.js';
+import { recordIncidentTelemetry } from '../src/activities/telemetry.contracts.js';
 import { IncidentInput } from '../src/domain/incident.js';
 import { INCIDENT_EVENT_NAMES, parseInbound } from '../src/domain/incident-events.js';
 import { IncidentRun } from '../src/domain/incident-run.js';
+import { incidentOutcomeOf } from '../src/domain/incident-telemetry.js';
 import { boundCustomStatus } from '../src/durable/custom-status.js';
 import { EventInbox } from '../src/durable/event-inbox.js';
 import { Steps } from './incident-steps.js';
@@ -66,6 +68,13 @@ df.app.orchestration('incident', function* (context: df.OrchestrationContext) {
     }
     // An event won: the next turn of the loop takes it (with any other that came with it).
     timer?.cancel();
+  }
+  // The resolved incident's metrics (MTTx, timeboxes, actions), once, read from the closed record:
+  // the same figures as its evidence pack. The activity keeps it to one emission per incident.
+  try {
+    yield* callActivity(context, recordIncidentTelemetry, incidentOutcomeOf(run.incident));
+  } catch {
+    // Telemetry never fails an incident; the activity's own failure is in the function log.
   }
   return run.summary();
 });

@@ -88,6 +88,8 @@ export const ReadRecentChangesInput = z.object({
   scope: Scope.optional(),
   /** Newest rows first; long before/after values are cut at 1000 characters (activity results stay small). */
   maxRows: z.number().int().min(1).max(200).default(50),
+  /** The incident asking (telemetry: the activity's span carries it); the read does not depend on it. */
+  incidentId: Step.incidentId.optional(),
 });
 export type ReadRecentChangesInput = z.input<typeof ReadRecentChangesInput>;
 

@@ -19,6 +19,7 @@ import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import type { WebSiteManagementClient } from '@azure/arm-appservice';
 import { TransientError } from '../ports/transient.js';
 import { lazy } from './lazy.js';
+import { telemetry } from './telemetry.js';
 
 // CommonJS builds on purpose: `import()` would load the SDKs' ESM builds, a second copy.
 const appServiceSdk = lazy(() => require('@azure/arm-appservice') as typeof import('@azure/arm-appservice'));
@@ -119,10 +120,15 @@ export class ArmAppService {
     const client = this.client('read', ref.subscriptionId);
     const options = { requestOptions: { timeout: this.o.requestTimeoutMs } };
     try {
-      const dict =
-        slot.toLowerCase() === 'production'
-          ? await client.webApps.listApplicationSettings(ref.resourceGroup, ref.site, options)
-          : await client.webApps.listApplicationSettingsSlot(ref.resourceGroup, ref.site, slot, options);
+      const dict = await telemetry().external(
+        'arm',
+        'list-app-settings',
+        () =>
+          slot.toLowerCase() === 'production'
+            ? client.webApps.listApplicationSettings(ref.resourceGroup, ref.site, options)
+            : client.webApps.listApplicationSettingsSlot(ref.resourceGroup, ref.site, slot, options),
+        armOutcome,
+      );
       const out: Record<string, string> = {};
       for (const [k, v] of Object.entries(dict.properties ?? {})) if (typeof v === 'string') out[k] = v;
       return out;
@@ -150,7 +156,7 @@ export class ArmAppService {
       { updateIntervalInMs: this.o.pollIntervalMs, abortSignal: deadline, requestOptions: { timeout: this.o.requestTimeoutMs } },
     );
     try {
-      await poller.submitted();
+      await telemetry().external('arm', 'swap-slot', () => poller.submitted(), armOutcome);
     } catch (err) {
       const f = armErrorFacts(err);
       if (f.status === 409) return { kind: 'conflict', code: f.code, message: f.message };
@@ -184,6 +190,12 @@ export class ArmAppService {
       }
     }
   }
+}
+
+/** A failed ARM call as a telemetry outcome: its HTTP status (http-403), else transient or error. */
+function armOutcome(err: unknown): string {
+  const f = armErrorFacts(err);
+  return f.status ? `http-${f.status}` : f.transient ? 'transient' : 'error';
 }
 
 export class ArmRequestError extends Error {

@@ -15,6 +15,7 @@ import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/ident
 import { z } from 'zod';
 import type { SecretStore } from './secret-store.js';
 import { SecretStoreError } from './secret-store.js';
+import { telemetry } from './telemetry.js';
 
 /** The sign-in can no longer produce tokens (no sign-in stored, revoked, expired, wrong app). */
 export class DelegatedAuthError extends Error {
@@ -71,12 +72,12 @@ function describe(e: OAuthError): string {
 async function formPost<T>(url: string, form: Record<string, string>, schema: z.ZodType<T>, timeoutMs: number): Promise<EndpointResult<T>> {
   let res: Response;
   try {
-    res = await fetch(url, {
+    res = await telemetry().external('entra', url.endsWith('/devicecode') ? 'device-code' : 'token', () => fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
       body: new URLSearchParams(form).toString(),
       signal: AbortSignal.timeout(timeoutMs),
-    });
+    }));
   } catch (err) {
     throw new DelegatedTokenUnavailable(`The Entra token endpoint is unreachable: ${(err as Error).message}`);
   }
@@ -145,6 +146,14 @@ export class RefreshTokenCredential implements TokenCredential {
       this.inflight = undefined;
     });
     return this.inflight;
+  }
+
+  /**
+   * The sign-in as it is stored now (read again, not the cached copy): who signed in, when, and
+   * when its refresh token was last renewed and saved. Throws DelegatedAuthError when there is none.
+   */
+  storedSignIn(): Promise<StoredSignIn> {
+    return this.load();
   }
 
   private async load(): Promise<StoredSignIn> {

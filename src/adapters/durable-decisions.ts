@@ -2,6 +2,7 @@
 import type { DurableClient } from 'durable-functions';
 import { IncidentEventName, type DecisionEvent } from '../domain/incident-events.js';
 import type { DecisionTarget, InstanceState } from '../ports/approvals.js';
+import { telemetry } from './telemetry.js';
 
 /** Statuses in which a raised event will still be seen by the orchestrator. */
 const WAITING = new Set(['Pending', 'Running', 'Suspended', 'ContinuedAsNew']);
@@ -9,6 +10,8 @@ const WAITING = new Set(['Pending', 'Running', 'Suspended', 'ContinuedAsNew']);
 export function durableDecisionTarget(client: DurableClient): DecisionTarget {
   return {
     async instance(incidentId: string): Promise<InstanceState> {
+      // From here on the approval request is about that incident (its spans carry the id).
+      telemetry().setIncident(incidentId);
       let status: { runtimeStatus?: unknown; customStatus?: unknown } | undefined;
       try {
         status = await client.getStatus(incidentId);

@@ -5,7 +5,9 @@
  * finishes meanwhile is 500), so after a failure the instance's status decides what happened.
  */
 import type { DurableClient } from 'durable-functions';
+import { declarationAttributes } from '../domain/telemetry.js';
 import type { InstanceState, Orchestrations } from '../ports/orchestrations.js';
+import { telemetry } from './telemetry.js';
 import { TransientError } from '../ports/transient.js';
 import { isTransientStorageError } from './storage.js';
 
@@ -37,8 +39,12 @@ export class DurableOrchestrations implements Orchestrations {
   }
 
   async start(name: string, instanceId: string, input: unknown): Promise<'started' | 'exists'> {
+    // From here on this request is about that incident (its spans carry the id).
+    telemetry().setIncident(instanceId);
     try {
       await this.client.startNew(name, { instanceId, input });
+      const declared = declarationAttributes(input);
+      if (declared) telemetry().count('incidentsDeclared', declared);
       return 'started';
     } catch (err) {
       // Whatever the code (409, 500, a timeout after the start was stored): an instance under this
@@ -50,6 +56,7 @@ export class DurableOrchestrations implements Orchestrations {
   }
 
   async raise(instanceId: string, event: string, data: unknown): Promise<'raised' | 'gone' | 'missing'> {
+    telemetry().setIncident(instanceId);
     // The client resolves on 410 (a finished instance) as on 202, so a finished one is found first.
     const before = await this.state(instanceId);
     if (before === 'none') return 'missing';

@@ -21,6 +21,8 @@
  * Spacing is per process. Several Functions instances each keep their own gates; Graph's 429s
  * (honoured here) are what keeps them within the tenant limit together.
  */
+import { ATTR } from '../domain/telemetry.js';
+import { telemetry } from './telemetry.js';
 
 export interface DeliveryClock {
   now(): number;
@@ -191,10 +193,30 @@ export class DeliveryQueue {
     return Math.round(base / 2 + (this.random() * base) / 2);
   }
 
+  /** One message to its end, counted in `autopilot.teams.deliveries` by how it ended. */
   private async deliver<T>(
     lane: string,
     send: (attempt: { signal: AbortSignal; attempt: number }) => Promise<T>,
     o: RunOptions<T>,
+  ): Promise<RunResult<T>> {
+    const operation = o.tenantGate ? 'channel-message' : 'activity-notification';
+    const outcome = { value: 'delivered' };
+    try {
+      return await this.attempts(lane, send, o, operation, outcome);
+    } catch (err) {
+      outcome.value = err instanceof DeadlineExceededError ? 'deadline' : 'rejected';
+      throw err;
+    } finally {
+      telemetry().count('teamsDeliveries', { [ATTR.operation]: operation, [ATTR.outcome]: outcome.value });
+    }
+  }
+
+  private async attempts<T>(
+    lane: string,
+    send: (attempt: { signal: AbortSignal; attempt: number }) => Promise<T>,
+    o: RunOptions<T>,
+    operation: string,
+    outcome: { value: string },
   ): Promise<RunResult<T>> {
     const state: { attempts: number; throttled: number; lastStatus?: number; transient: number } = { attempts: 0, throttled: 0, transient: 0 };
     let checkFirst = false;
@@ -203,6 +225,7 @@ export class DeliveryQueue {
       if (checkFirst && o.reconcile) {
         const found = await o.reconcile();
         if (found !== undefined) {
+          outcome.value = 'reconciled';
           this.emit({ lane, attempt: state.attempts, at: this.clock.now(), outcome: 'reconciled' });
           return { value: found, attempts: state.attempts, throttled: state.throttled };
         }
@@ -213,7 +236,12 @@ export class DeliveryQueue {
       const timeout = Math.max(1, Math.min(o.timeoutMs, o.deadline - sentAt));
       this.emit({ lane, attempt: state.attempts, at: sentAt, outcome: 'sent' });
       try {
-        const value = await send({ signal: AbortSignal.timeout(timeout), attempt: state.attempts });
+        const attempt = state.attempts;
+        // Each request's latency, by how it ended (ok, throttled, transient, ambiguous, http-4xx).
+        const value = await telemetry().external('graph', operation, () => send({ signal: AbortSignal.timeout(timeout), attempt }), (err) => {
+          const c = o.classify(err);
+          return c.retry === false ? `http-${c.status ?? 'error'}` : c.retry;
+        });
         this.emit({ lane, attempt: state.attempts, at: this.clock.now(), outcome: 'delivered' });
         return { value, attempts: state.attempts, throttled: state.throttled };
       } catch (err) {
@@ -227,6 +255,7 @@ export class DeliveryQueue {
         let wait: number;
         if (c.retry === 'throttled') {
           state.throttled++;
+          telemetry().count('teamsThrottled', { [ATTR.operation]: operation, [ATTR.httpStatus]: c.status });
           wait = c.afterMs ?? this.backoffMs(state.throttled);
         } else {
           state.transient++;

@@ -8,6 +8,7 @@ import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { TokenCredential } from '@azure/identity';
 import { z } from 'zod';
+import { telemetry } from './telemetry.js';
 
 export interface SecretStore {
   /** Where the secret lives, for messages ("Key Vault secret x in https://v.vault.azure.net"). */
@@ -76,20 +77,40 @@ export class KeyVaultSecretStore implements SecretStore {
     throw new SecretStoreError(`${what} ${this.description} failed: HTTP ${res.status}${code}.${hint}`, res.status === 429 || res.status >= 500);
   }
 
-  async read(): Promise<string | undefined> {
-    const res = await this.call('GET');
-    if (res.status === 404) return undefined;
-    if (!res.ok) return this.fail(res, 'Reading');
-    const parsed = KeyVaultSecret.safeParse(await res.json());
-    if (!parsed.success) throw new SecretStoreError(`${this.description} answered without a value.`, false);
-    return parsed.data.value;
+  read(): Promise<string | undefined> {
+    return telemetry().external(
+      'keyvault',
+      'get-secret',
+      async () => {
+        const res = await this.call('GET');
+        if (res.status === 404) return undefined;
+        if (!res.ok) return this.fail(res, 'Reading');
+        const parsed = KeyVaultSecret.safeParse(await res.json());
+        if (!parsed.success) throw new SecretStoreError(`${this.description} answered without a value.`, false);
+        return parsed.data.value;
+      },
+      secretOutcome,
+    );
   }
 
-  async write(value: string): Promise<void> {
-    const res = await this.call('PUT', { value, contentType: 'application/json', tags: { purpose: 'incident-autopilot Teams delegated sign-in' } });
-    if (!res.ok) await this.fail(res, 'Writing');
-    await res.body?.cancel();
+  write(value: string): Promise<void> {
+    return telemetry().external(
+      'keyvault',
+      'set-secret',
+      async () => {
+        const res = await this.call('PUT', { value, contentType: 'application/json', tags: { purpose: 'incident-autopilot Teams delegated sign-in' } });
+        if (!res.ok) await this.fail(res, 'Writing');
+        await res.body?.cancel();
+      },
+      secretOutcome,
+    );
   }
+}
+
+/** A failed Key Vault call as a telemetry outcome: its HTTP status when it answered, else unreachable. */
+function secretOutcome(err: unknown): string {
+  const status = err instanceof Error ? /HTTP (\d{3})/.exec(err.message)?.[1] : undefined;
+  return status ? `http-${status}` : err instanceof SecretStoreError && err.transient ? 'unreachable' : 'error';
 }
 
 export class FileSecretStore implements SecretStore {

@@ -25,6 +25,7 @@ import {
 } from '../ports/target-config.js';
 import { lazy } from './lazy.js';
 import { sqlEntraCredential, TOKEN_UNAVAILABLE } from './sql-entra.js';
+import { telemetry } from './telemetry.js';
 
 const mssql = lazy(() => require('mssql') as typeof import('mssql'));
 const tedious = lazy(() => require('tedious') as typeof import('tedious'));
@@ -231,7 +232,7 @@ export class SqlTargetConfigStore implements TargetConfigStore {
     const started = Date.now();
     await this.withRetries('SELECT 1', false, async () => {
       const pool = await this.connect();
-      await pool.request().batch('SELECT 1');
+      await telemetry().external('sql', 'SELECT 1', () => pool.request().batch('SELECT 1'));
     });
     return { latencyMs: Date.now() - started };
   }
@@ -314,7 +315,7 @@ export class SqlTargetConfigStore implements TargetConfigStore {
     const pool = await this.connect();
     const request: MssqlRequest = pool.request();
     for (const [name, type, value] of params) request.input(name, type(m), value);
-    return request.execute<Record<string, unknown>>(proc);
+    return telemetry().external('sql', proc, () => request.execute<Record<string, unknown>>(proc));
   }
 
   /** The pool, connected on first use; a failed connect is forgotten so the next call tries again. */
@@ -364,7 +365,8 @@ export class SqlTargetConfigStore implements TargetConfigStore {
     // mssql re-emits driver errors (a socket that died while idle or mid-request) on the pool;
     // without a listener Node would treat them as unhandled and end the process.
     pool.on('error', (err: unknown) => this.options.warn?.(`${this.name}: ${err instanceof Error ? err.message : String(err)}`));
-    await pool.connect();
+    // A refused login is named by its SQL error number (18456: the login or token was refused).
+    await telemetry().external('sql', 'login', () => pool.connect(), () => (this.lastLoginError ? `login-${this.lastLoginError}` : 'error'));
     return pool;
   }
 

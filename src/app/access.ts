@@ -32,7 +32,7 @@ import { inApproverList, principalFromHeaders, type Principal } from './approver
 
 /** Every action a caller can take, each carried by its own function(s). */
 export const ACCESS_ACTIONS = {
-  read: ['incidentsList', 'incidentsGet', 'incidentsActionsGet', 'lkgGet', 'freezeGet', 'alertsUnmatched'],
+  read: ['incidentsList', 'incidentsGet', 'incidentsActionsGet', 'lkgGet', 'freezeGet', 'alertsUnmatched', 'canaryGet'],
   declare: ['incidentsDeclare'],
   ack: ['incidentsAck'],
   note: ['incidentsNote'],

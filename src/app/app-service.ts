@@ -47,6 +47,8 @@ function buildRegistry(s: RegistrySettings): RegistryPorts {
 export interface AppServiceComposition extends RegistryPorts {
   settings: AppServiceSettings;
   appService: AppServicePort;
+  /** The ARM client the adapter reads and swaps with (the canary checks its read access). */
+  arm: ArmAppService;
 }
 
 let composed: AppServiceComposition | undefined;
@@ -73,7 +75,7 @@ export function appServicePorts(env: NodeJS.ProcessEnv = process.env): Built<App
     pollIntervalMs: s.settings.pollIntervalMs,
   });
   const appService = new AppServiceAdapter({ arm, httpTimeoutMs: s.settings.httpTimeoutMs, swapDeadlineMs: s.settings.swapDeadlineMs, env });
-  composed = { settings: s.settings, appService, ...reg.value };
+  composed = { settings: s.settings, appService, arm, ...reg.value };
   return { ok: true, value: composed };
 }
 

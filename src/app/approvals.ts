@@ -22,6 +22,7 @@ import { PAGE_HEADERS, confirmPage, refusalPage, resultPage } from './approval-p
 import { verifyApprovalToken, type ApprovalClaims } from './approval-token.js';
 import { authorityOf, callerOf, requireDecisionOwner } from './access.js';
 import { inApproverList, type Principal } from './approver.js';
+import { telemetry } from './telemetry.js';
 
 export interface ApprovalDeps {
   settings: () => ApprovalSettingsResult;
@@ -162,6 +163,8 @@ async function decide(request: HttpRequest, deps: ApprovalDeps): Promise<{ statu
     throw new Refusal(410, 'gone', 'Approval link expired', `This approval link expired at ${new Date(c.exp * 1000).toISOString()}: the decision window has closed.`, claimRows(c));
   }
   const claims = verified.claims;
+  // The link is signed: from here on this request's spans (the approver and use lookups too) carry its incident.
+  telemetry().setIncident(claims.iid);
   const actor = await identify(request, settings, claims, deps);
 
   const uses = deps.uses();

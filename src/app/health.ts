@@ -1,11 +1,12 @@
 /** The health report: settings valid, storage reachable (bounded in time), version and commit. */
-import { createTableClient } from '../adapters/storage.js';
+import { createTableClient, type StorageTarget } from '../adapters/storage.js';
 import { readIntakeSettings } from '../config/intake.js';
 import type { Issue } from '../config/issues.js';
 import { PolicyError, type Policy } from '../config/policy.js';
 import { readSettings } from '../config/settings.js';
 import { appCommit, appVersion } from './build-info.js';
 import { deploymentChecklist, type ChecklistStep } from './deployment-checklist.js';
+import { getCanaryStore } from './stores.js';
 import { loadPolicy, policyLocation } from './policy-source.js';
 
 export interface HealthReport {
@@ -19,6 +20,11 @@ export interface HealthReport {
   };
   /** The manual deployment steps (README, "Deploy to Azure"): done, todo or not checked. Informational: they do not change `status`. */
   deployment: ChecklistStep[];
+  /**
+   * The canary's last run (the timer `canary`; the whole report: GET /api/canary). Informational:
+   * a red canary does not make this app unhealthy (App Service would recycle a working instance).
+   */
+  canary: { status: 'green' | 'red'; at: string; failing: string[]; teamsSignInDaysLeft: number | null } | { status: 'not run yet' } | { status: 'unknown'; error: string };
 }
 
 const STORAGE_PROBE_TIMEOUT_MS = 3000;
@@ -40,38 +46,53 @@ export async function checkHealth(env: NodeJS.ProcessEnv = process.env): Promise
   const intake = readIntakeSettings(env);
   const problems = [...(base.ok ? [] : base.issues), ...(intake.ok ? [] : intake.issues)];
   const settings = base.ok && intake.ok ? base : { ok: false as const, issues: problems };
-  const storage: HealthReport['checks']['storage'] = { ok: false, latencyMs: null, error: null };
-  if (settings.ok) {
-    const started = Date.now();
-    try {
-      // A point read of a row that need not exist: 404 proves the account answers and authorises us.
-      const table = createTableClient(settings.settings.storage, 'IncidentAutopilotHealth');
-      await withTimeout(
-        table.getEntity('health', 'probe').catch((err: unknown) => {
-          const status = (err as { statusCode?: number }).statusCode;
-          if (status === 404) return undefined;
-          throw err;
-        }),
-        STORAGE_PROBE_TIMEOUT_MS,
-      );
-      storage.ok = true;
-      storage.latencyMs = Date.now() - started;
-    } catch (err) {
-      storage.error = err instanceof Error ? err.message.split('\n')[0]?.slice(0, 300) ?? 'unknown error' : String(err);
-      storage.latencyMs = Date.now() - started;
-    }
-  } else {
-    storage.error = 'not checked: the storage settings are invalid';
-  }
+  const storage: HealthReport['checks']['storage'] = settings.ok
+    ? await probeStorage(settings.settings.storage)
+    : { ok: false, latencyMs: null, error: 'not checked: the storage settings are invalid' };
   const { policy: loaded, ...policy } = checkPolicy(env);
   const ok = settings.ok && storage.ok && policy.ok;
+  const canary: HealthReport['canary'] = storage.ok ? await lastCanary() : { status: 'unknown', error: 'storage is not available' };
   return {
     status: ok ? 'ok' : 'unhealthy',
     version: appVersion(),
     commit: appCommit(env) ?? null,
     checks: { settings: { ok: settings.ok, problems: settings.ok ? [] : settings.issues }, storage, policy },
     deployment: deploymentChecklist(env, loaded),
+    canary,
   };
+}
+
+async function lastCanary(): Promise<HealthReport['canary']> {
+  try {
+    const r = await withTimeout(getCanaryStore().latest(), STORAGE_PROBE_TIMEOUT_MS);
+    if (!r) return { status: 'not run yet' };
+    return { status: r.status, at: r.at, failing: r.failing, teamsSignInDaysLeft: r.signIn?.daysLeft ?? null };
+  } catch (err) {
+    return { status: 'unknown', error: err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err) };
+  }
+}
+
+/**
+ * A point read of a row that need not exist, bounded in time: a 404 proves the account answers
+ * and authorises us. The canary (src/app/canary.ts) reports the same probe.
+ */
+export async function probeStorage(target: StorageTarget): Promise<HealthReport['checks']['storage']> {
+  const started = Date.now();
+  try {
+    const table = createTableClient(target, 'IncidentAutopilotHealth');
+    await withTimeout(
+      table.getEntity('health', 'probe').catch((err: unknown) => {
+        const status = (err as { statusCode?: number }).statusCode;
+        if (status === 404) return undefined;
+        throw err;
+      }),
+      STORAGE_PROBE_TIMEOUT_MS,
+    );
+    return { ok: true, latencyMs: Date.now() - started, error: null };
+  } catch (err) {
+    const error = err instanceof Error ? (err.message.split('\n')[0]?.slice(0, 300) ?? 'unknown error') : String(err);
+    return { ok: false, latencyMs: Date.now() - started, error };
+  }
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

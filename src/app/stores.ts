@@ -1,7 +1,9 @@
 /** The app's storage-backed adapters, built on first use from AzureWebJobsStorage. */
 import { BlobAlertArchive } from '../adapters/alert-archive.js';
+import { TableCanaryStore } from '../adapters/canary-store.js';
 import { TableIncidentStore } from '../adapters/incident-store.js';
 import { createBlobServiceClient, createTableClient, storageTarget } from '../adapters/storage.js';
+import type { CanaryStore } from '../ports/canary.js';
 import { TableUnmatchedAlerts } from '../adapters/table-unmatched-alerts.js';
 import type { IncidentStore } from '../ports/incident-store.js';
 import type { AlertArchive } from '../ports/orchestrations.js';
@@ -9,6 +11,8 @@ import type { UnmatchedAlerts } from '../ports/unmatched-alerts.js';
 
 export const INCIDENTS_TABLE = 'Incidents';
 export const ALERT_PAYLOADS_CONTAINER = 'incident-alert-payloads';
+/** The canary's last report (src/app/canary.ts). */
+export const CANARY_TABLE = 'Canary';
 export const UNMATCHED_ALERTS_TABLE = 'UnmatchedAlerts';
 
 let incidentStore: IncidentStore | undefined;
@@ -23,6 +27,13 @@ export function getIncidentStore(): IncidentStore {
 export function getAlertArchive(): AlertArchive {
   alertArchive ??= new BlobAlertArchive(createBlobServiceClient(storageTarget()).getContainerClient(ALERT_PAYLOADS_CONTAINER));
   return alertArchive;
+}
+
+let canaryStore: CanaryStore | undefined;
+
+export function getCanaryStore(): CanaryStore {
+  canaryStore ??= new TableCanaryStore(createTableClient(storageTarget(), CANARY_TABLE));
+  return canaryStore;
 }
 
 export function getUnmatchedAlerts(): UnmatchedAlerts {

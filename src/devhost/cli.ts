@@ -128,9 +128,16 @@ async function main(): Promise<void> {
     ...(values['enforce-keys'] ? { enforceKeys: true } : {}),
     logLevel: parseLogLevel(values['log-level'], 'information'),
   };
+  // local.settings.json first (the lab's settings go over it, and it may name a commit); the
+  // host's start applies it again, which changes nothing (set variables are never overridden).
+  applyLocalSettings(appRoot);
+  // /api/health reports the commit (APP_COMMIT, set by the deploy pipeline in Azure); locally,
+  // unless local.settings.json names one, it is the checkout's, known before the host answers.
+  if (!process.env.APP_COMMIT?.trim()) {
+    const commit = localCommit(appRoot);
+    if (commit) process.env.APP_COMMIT = commit;
+  }
   if (values.lab) {
-    // The lab's settings go over local.settings.json's (read first, so the lab sees the app's policy).
-    applyLocalSettings(appRoot);
     const labHost = await startLabHost({
       ...common,
       clock,
@@ -146,12 +153,6 @@ async function main(): Promise<void> {
     stopAll = () => host.stop();
   }
   if (requested) stop();
-  // /api/health reports the commit (APP_COMMIT, set by the deploy pipeline in Azure); locally,
-  // unless local.settings.json (applied by the start) names one, it is the checkout's.
-  if (!process.env.APP_COMMIT?.trim()) {
-    const commit = localCommit(appRoot);
-    if (commit) process.env.APP_COMMIT = commit;
-  }
 }
 
 function labHint(app: string, page: string, faulted: boolean): string {
@@ -168,12 +169,19 @@ function labHint(app: string, page: string, faulted: boolean): string {
 
 /** The checkout's commit (with "-dirty" when it has uncommitted changes), or undefined outside git. */
 function localCommit(cwd: string): string | undefined {
+  // Generous timeouts: on a busy machine `git status` took over 2 s and the commit went missing.
+  const git = (...args: string[]): string => execFileSync('git', args, { cwd, timeout: 10_000, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  let head: string;
   try {
-    const git = (...args: string[]): string => execFileSync('git', args, { cwd, timeout: 2000, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const head = git('rev-parse', '--short=12', 'HEAD');
-    return git('status', '--porcelain', '--untracked-files=no') ? `${head}-dirty` : head;
+    head = git('rev-parse', '--short=12', 'HEAD');
   } catch {
     return undefined;
+  }
+  try {
+    return git('status', '--porcelain', '--untracked-files=no') ? `${head}-dirty` : head;
+  } catch {
+    // The commit is known even when the state of the work tree is not.
+    return head;
   }
 }
 

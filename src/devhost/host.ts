@@ -12,6 +12,7 @@ import { loadApp, readHostJson, type LoadedApp } from './app-loader.js';
 import { applyLocalSettings } from '../app/local-settings.js';
 import { developmentStoragePlan, DEVELOPMENT_STORAGE_PORTS, startAzurite, type AzuriteInstance } from './azurite.js';
 import { setAppClock } from '../app/clock.js';
+import { telemetry, type SummaryTelemetry } from '../adapters/telemetry.js';
 import { ClockKeeper } from './clock-keeper.js';
 import { ManualClock, RealClock, type Clock } from './clock.js';
 import { Engine } from './durable/engine.js';
@@ -215,6 +216,9 @@ export class DevHost {
         logger.info('Host', `Function keys enforced.${keys.functionKeys[0] ? ` Function key: ${keys.functionKeys[0]}` : ''}${scoped.length ? ` Keys of their own for: ${scoped.join(', ')}` : ''}`);
       }
       logger.info('Host', `Dev host listening on ${baseUrl} (task hub ${hub}, ${clock.kind} clock).`);
+      if (telemetry().mode === 'summary') {
+        logger.info('Host', 'Telemetry: not sent (APPLICATIONINSIGHTS_CONNECTION_STRING is not set); a summary prints when the host stops, and GET /admin/devhost/telemetry shows it.');
+      }
       return host;
     } catch (err) {
       refuse();
@@ -253,6 +257,10 @@ export class DevHost {
     await this.clockKeeper?.stop();
     await this.lease?.end();
     await this.invoker.runAppHooks('appTerminate').catch(() => undefined);
+    const lines = summaryLines();
+    if (lines) {
+      if (lines.length) this.logger.info('Host', `Telemetry summary (not sent anywhere):\n  ${lines.join('\n  ')}`);
+    }
     if (this.clock.kind !== 'real') setAppClock(null);
     this.clock.dispose();
     await this.azurite?.stop();
@@ -340,6 +348,9 @@ export class DevHost {
       void run;
       return { status: 202, headers: [], body: Buffer.alloc(0) };
     }
+    if (path === '/admin/devhost/telemetry' && ex.method === 'GET') {
+      return jsonResponse(200, { mode: telemetry().mode, lines: summaryLines() ?? [] });
+    }
     if (path === '/admin/devhost/clock' && ex.method === 'POST') {
       if (!(this.clock instanceof ManualClock)) return jsonResponse(409, { message: 'The clock is not manual.' });
       const ms = Number(ex.url.searchParams.get('advanceMs') ?? NaN);
@@ -351,6 +362,15 @@ export class DevHost {
     }
     return notFound();
   }
+}
+
+/**
+ * The in-memory telemetry's summary, or undefined when telemetry goes to Application Insights.
+ * Read by shape: the app (from dist/) may hold another copy of the SummaryTelemetry class.
+ */
+function summaryLines(): string[] | undefined {
+  const t = telemetry() as Partial<Pick<SummaryTelemetry, 'lines'>>;
+  return typeof t.lines === 'function' ? t.lines() : undefined;
 }
 
 function prefixed(app: LoadedApp, template: string): string {

@@ -16,6 +16,13 @@ describe('cold import of the app', () => {
     expect(lazySdksIn(app.packages)).toEqual([]);
   });
 
+  it('loads the OpenTelemetry SDKs only when APPLICATIONINSIGHTS_CONNECTION_STRING is set', async () => {
+    // The connection string points at nothing that answers: the exporter only sends later, in the background.
+    const on = await coldImport('app', repoRoot, { APPLICATIONINSIGHTS_CONNECTION_STRING: 'InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://127.0.0.1:9/' });
+    expect(on.functions).toBeGreaterThan(20);
+    expect(lazySdksIn(on.packages)).toEqual(expect.arrayContaining(['@azure/monitor-opentelemetry', '@opentelemetry/sdk-node', '@opentelemetry/sdk-trace-base', '@opentelemetry/sdk-metrics']));
+  });
+
   it('the probe sees an SDK imported at the top of a function file', async () => {
     const eager = await coldImport('app', path.join(repoRoot, 'test', 'fixtures', 'cold-import', 'eager-app'));
     expect(eager.functions).toBe(1);

@@ -22,9 +22,11 @@ import { INCIDENT_INPUT_VERSION, IncidentInput, type IncidentSummary } from '../
 import type { Inbound } from '../../src/domain/incident-events.js';
 import { deriveIncident, metricsOf, momentsOf, timeboxesOf, type CheckFacts, type Duration, type ProbeState } from '../../src/domain/incident-record.js';
 import { IncidentRun } from '../../src/domain/incident-run.js';
+import { incidentOutcomeOf } from '../../src/domain/incident-telemetry.js';
 import { renderIncidentReport } from '../../src/domain/incident-report.js';
 import { IncidentMessage, renderMessage } from '../../src/domain/messages/index.js';
 import { renderPostmortem } from '../../src/domain/postmortem.js';
+import { incidentPoints, type MetricPoint } from '../../src/domain/telemetry.js';
 import type { Command, CommandResult } from '../../src/domain/runbook.js';
 import { humanDuration } from '../../src/domain/time-format.js';
 
@@ -517,6 +519,29 @@ describe('every output tells the same truth (generated incident histories)', () 
         // Whatever the alert says, every duration is on the orchestration's clock: none negative, none before the declaration but detection.
         for (const d of Object.values(m) as (Duration | null)[]) if (d) expect(d.seconds).toBeGreaterThanOrEqual(0);
         if (m.impact) expect(m.impact.from).toBeGreaterThanOrEqual(T0 - 60 * MIN);
+      }),
+      RUNS,
+    );
+  });
+
+  it('emits as telemetry the figures of metrics.json, the record\'s timebox verdicts and its actions, once', () => {
+    fc.assert(
+      fc.property(history, (h) => {
+        const o = play(h);
+        const { metrics } = documents(o);
+        const s = o.run.incident;
+        const points = incidentPoints(incidentOutcomeOf(s));
+        const of = (metric: MetricPoint['metric']) => points.filter((p) => p.metric === metric);
+        const values = (metric: MetricPoint['metric']) => of(metric).map((p) => ('value' in p ? p.value : null));
+        const seconds = (d: { seconds: number } | null) => (d ? [d.seconds] : []);
+        expect(values('timeToDetect')).toEqual(seconds(metrics.timeToDeclare));
+        expect(values('timeToAcknowledge')).toEqual(seconds(metrics.timeToAcknowledge));
+        expect(values('timeToMitigate')).toEqual(seconds(metrics.timeToMitigate));
+        expect(values('timeToRecover')).toEqual(seconds(metrics.timeToRecover));
+        // Resolved, so no timebox is open: every verdict of the record is counted, once.
+        expect(of('timeboxes').map((p) => [p.attributes['autopilot.timebox'], p.attributes['autopilot.verdict']])).toEqual(metrics.timeboxes.map((t) => [t.name, t.verdict]));
+        expect(of('actions').map((p) => p.attributes['autopilot.outcome'])).toEqual(s.actions.map((a) => a.outcome.kind));
+        expect(of('incidentsResolved').map((p) => p.attributes['autopilot.rolled_back'])).toEqual([s.rolledBack]);
       }),
       RUNS,
     );

@@ -260,6 +260,8 @@ function call(fn: string, args: unknown[], scope: Scope, raw: Node[]): unknown {
       return Array.isArray(args[0]) ? args[0].length : typeof args[0] === 'string' ? args[0].length : Object.keys(args[0] as object).length;
     case 'split':
       return s(0).split(s(1));
+    case 'replace':
+      return s(0).split(s(1)).join(s(2));
     case 'take':
       return Array.isArray(args[0]) ? args[0].slice(0, Number(args[1])) : s(0).slice(0, Number(args[1]));
     case 'last':

@@ -21,10 +21,16 @@ export const LAZY_SDKS = [
   '@azure/identity',
   '@azure/monitor-query-logs',
   '@azure/monitor-query-metrics',
+  '@azure/monitor-opentelemetry',
   '@azure/storage-blob',
   '@microsoft/microsoft-graph-client',
   'jose',
   'mssql',
+  // The OpenTelemetry SDKs: loaded only when APPLICATIONINSIGHTS_CONNECTION_STRING is set
+  // (src/adapters/telemetry.ts). The API (@opentelemetry/api) is not here: the framework floor loads it.
+  '@opentelemetry/sdk-metrics',
+  '@opentelemetry/sdk-node',
+  '@opentelemetry/sdk-trace-base',
   'playwright-core',
   'tedious',
 ] as const;
@@ -40,13 +46,13 @@ export interface ColdImport {
   packages: string[];
 }
 
-/** `appRoot`: the app to load in "app" mode (default: the product). */
-export function coldImport(mode: 'floor' | 'app', appRoot = repoRoot): Promise<ColdImport> {
+/** `appRoot`: the app to load in "app" mode (default: the product); `env`: settings the load sees. */
+export function coldImport(mode: 'floor' | 'app', appRoot = repoRoot, env: Record<string, string> = {}): Promise<ColdImport> {
   const probe = path.join(repoRoot, 'test', 'fixtures', 'cold-import', 'probe.js');
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
     // A bare environment: nothing the parent set (a test host's settings, a loader) leaks in.
-    execFile(process.execPath, [probe, mode, appRoot], { env: { PATH: process.env.PATH ?? '' }, timeout: 60_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [probe, mode, appRoot], { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
       const processMs = performance.now() - t0;
       if (err) return reject(new Error(`cold import (${mode}) failed: ${stderr || err.message}`));
       resolve({ ...(JSON.parse(stdout) as Omit<ColdImport, 'processMs'>), processMs });

@@ -145,6 +145,9 @@ export async function startTestHost(options: TestHostOptions): Promise<TestHost>
   const hubName = options.hubName ?? uniqueHubName();
   process.env.AzureWebJobsStorage = options.azurite.connectionString;
   process.env.TaskHubName = hubName;
+  // The hourly canary stays off unless a test turns it on (as in local.settings.sample.json): a
+  // manual clock moved past minute 7 would otherwise run it in the middle of another test's scenario.
+  process.env.CANARY_ENABLED = 'false';
   for (const [k, v] of Object.entries(options.env ?? {})) process.env[k] = v;
   const logs: LogRecord[] = [];
   const logger = new Logger(options.logLevel ?? 'debug', (r) => {

@@ -1,0 +1,39 @@
+/**
+ * The canary (src/app/canary.ts): every hour, at minute 7, checks every dependency the runbook
+ * needs and records what it found; GET /api/canary shows the last report (function key: it names
+ * accounts, sites and settings). The summary is in GET /api/health.
+ */
+import { app, type InvocationContext, type Timer } from '@azure/functions';
+import { admit } from '../src/app/access.js';
+import { appCanary } from '../src/app/canary.js';
+import { appNow } from '../src/app/clock.js';
+import { orUnavailable } from '../src/app/http-context.js';
+import { getCanaryStore } from '../src/app/stores.js';
+import { HttpError, jsonResponse, withEnvelope } from '../src/http/envelope.js';
+
+app.timer('canary', {
+  schedule: '0 7 * * * *',
+  handler: async (_timer: Timer, context: InvocationContext) => {
+    const report = await appCanary((line) => context.log(line), () => appNow().getTime());
+    if (!report) {
+      context.debug('Canary: off (CANARY_ENABLED is false).');
+      return;
+    }
+    const line = `Canary ${report.status}: ${report.checks.length} checks${report.failing.length ? `; failing: ${report.failing.join(', ')}` : ''}.`;
+    if (report.status === 'red') context.warn(line);
+    else context.log(line);
+  },
+});
+
+app.http('canaryGet', {
+  route: 'canary',
+  methods: ['GET'],
+  authLevel: 'function',
+  handler: withEnvelope(async (request, context, requestId) => {
+    // The report names failing dependencies: a reader's, like the incidents and unmatched alerts.
+    admit(request, 'read');
+    const report = await orUnavailable(context, requestId, () => getCanaryStore().latest());
+    if (!report) throw new HttpError(404, 'not_found', 'The canary has not run yet (timer "canary", every hour at minute 7).');
+    return jsonResponse(200, { ...report, requestId }, requestId, { 'cache-control': 'no-store' });
+  }),
+});
