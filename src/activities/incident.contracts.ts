@@ -1,5 +1,6 @@
 /** Activities of the incident bookkeeping (summary, timeline, correlation). */
 import { z } from 'zod';
+import { FollowUpEvent } from '../domain/follow-up.js';
 import { IncidentSummary, TimelineEntry, type AlertRecord } from '../domain/incident.js';
 import { defineActivity } from './define.js';
 
@@ -26,6 +27,14 @@ export const recordProgress = defineActivity({
   }),
   // Histories recorded before folding have no `folded` in their results: none.
   output: z.object({ recorded: z.number().int(), folded: z.array(z.object({ key: z.string(), alert: FoldedAlert })).default([]) }),
+  retry: storageRetry,
+});
+
+/** The follow-ups people recorded so far (read before the evidence pack is written). */
+export const readFollowUps = defineActivity({
+  name: 'incident_readFollowUps',
+  input: z.object({ incidentId: z.string() }),
+  output: z.object({ events: z.array(FollowUpEvent).max(1000) }),
   retry: storageRetry,
 });
 

@@ -19,12 +19,14 @@
  *   PartitionKey "f:<incidentId>"  RowKey "<receivedAt>|<alert hash>"
  *                                                        alerts folded by the intake, until the
  *                                                        orchestration has recorded them
+ *   PartitionKey "<incidentId>"    RowKey "f<seq>"       follow-ups (action items, ticket, postmortem done)
  * The summary row is the one source of truth: an index row only says where to look. One that no
  * longer matches its summary (a reminder since sent, an incident since resolved) is skipped and
  * deleted where it is found, so the indexes need no transaction with the summary.
  * Concurrency is handled by the service: insert-if-absent (409) and If-Match (412).
  */
 import type { TableClient, TableEntity } from '@azure/data-tables';
+import { FollowUpEvent } from '../domain/follow-up.js';
 import { AlertRecord, IncidentSummary, TimelineEntry } from '../domain/incident.js';
 import { reminderCheckAt } from '../domain/postmortem-reminder.js';
 import type { DeliveryRecord, IncidentStore, SummaryQuery } from '../ports/incident-store.js';
@@ -435,6 +437,29 @@ export class TableIncidentStore implements IncidentStore {
       break;
     }
     return out;
+  }
+
+  async appendFollowUp(incidentId: string, event: FollowUpEvent): Promise<boolean> {
+    await this.init();
+    try {
+      await this.table.createEntity({ partitionKey: tableKey(incidentId), rowKey: `f${String(event.seq).padStart(8, '0')}`, doc: JSON.stringify(event) });
+      return true;
+    } catch (err) {
+      if (restStatus(err) === 409) return false;
+      throw err;
+    }
+  }
+
+  async getFollowUps(incidentId: string): Promise<FollowUpEvent[]> {
+    await this.init();
+    const out: FollowUpEvent[] = [];
+    const filter = odataFilter([
+      ['PartitionKey', 'eq', tableKey(incidentId)],
+      ['RowKey', 'ge', 'f'],
+      ['RowKey', 'lt', 'g'],
+    ]);
+    for await (const row of this.table.listEntities<{ doc: string }>({ queryOptions: { filter } })) out.push(FollowUpEvent.parse(JSON.parse(row.doc)));
+    return out.sort((a, b) => a.seq - b.seq);
   }
 
   async getTimeline(incidentId: string): Promise<TimelineEntry[]> {

@@ -2,6 +2,7 @@
  * Incident bookkeeping outside the orchestration: which alert deliveries were seen, which incident
  * is open for a service in an environment, and the summaries and timelines the API lists.
  */
+import type { FollowUpEvent } from '../domain/follow-up.js';
 import type { AlertRecord, IncidentSummary, TimelineEntry } from '../domain/incident.js';
 
 export interface DeliveryRecord {
@@ -63,4 +64,11 @@ export interface IncidentStore {
    */
   takeFolded(incidentId: string, ack: readonly string[], limit: number): Promise<{ key: string; alert: AlertRecord }[]>;
   getTimeline(incidentId: string): Promise<TimelineEntry[]>;
+  /**
+   * Records a follow-up as number `event.seq`: false when that number is taken (another request
+   * recorded one meanwhile: read again and decide again), so no two follow-ups share a number.
+   */
+  appendFollowUp(incidentId: string, event: FollowUpEvent): Promise<boolean>;
+  /** The incident's follow-ups in order. */
+  getFollowUps(incidentId: string): Promise<FollowUpEvent[]>;
 }

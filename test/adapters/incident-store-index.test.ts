@@ -28,6 +28,7 @@ function summary(i: number, over: Partial<IncidentSummary> = {}): IncidentSummar
     environment: 'Prod',
     severity: 'P2',
     status: 'open',
+    actionItems: [],
     phase: 'declared',
     summary: `incident ${i}`,
     source: 'manual',

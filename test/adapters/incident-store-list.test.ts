@@ -44,6 +44,7 @@ function summary(incidentId: string, minute: number, over: Partial<IncidentSumma
     evidence: null,
     postmortem: null,
     metrics: null,
+    actionItems: [],
     ...over,
   };
 }

@@ -90,6 +90,7 @@ export async function scaleBenchmarks(emit: (r: BenchResult) => void): Promise<v
             service: `svc-${String(i % OPEN).padStart(3, '0')}`,
             environment: 'Prod',
             severity: 'P2',
+            actionItems: [],
             status: 'resolved',
             phase: 'closed',
             summary: `older incident ${i}`,

@@ -272,7 +272,11 @@ function playOnce(h: History): Observed {
         return { kind: 'located', links: { location: 'incident-evidence/Prod/2026/11/x/', manifestUrl: 'https://x.example/manifest.json', postmortemUrl: 'https://x.example/postmortem.md', reportUrl: 'https://x.example/report.html' }, problem: null };
       case 'archive':
         artifacts = run.artifacts();
-        return { kind: 'archived', sealed: true, manifestSha256: 'a'.repeat(64), summary: 'Evidence pack sealed.' };
+        return { kind: 'archived', sealed: true, manifestSha256: 'a'.repeat(64), summary: 'Evidence pack sealed.', actionItems: [] };
+      case 'read-follow-ups':
+        return { kind: 'follow-ups', ticketUrl: null, items: [], problem: null };
+      case 'page':
+        return { kind: 'teams', events: [] };
       case 'close':
         return { kind: 'done', problem: null };
       case 'signals':
