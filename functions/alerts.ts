@@ -56,7 +56,11 @@ app.http('alerts', {
       return keepWithoutPolicy(context, requestId, stores, body, err);
     }
     if (request.query.has('drill')) return drillResponse(request, context, requestId, body, { ...stores, orchestrations: orchestrations(context), policy });
-    const outcome = await orUnavailable(context, requestId, () => acceptAlert({ ...stores, orchestrations: orchestrations(context), policy }, body, payloadName));
+    const after = (work: () => Promise<void>): void => {
+      // Bookkeeping after the answer (see IntakeDeps.after): a failure loses nothing, it is said.
+      work().catch((err: unknown) => context.warn(`alert bookkeeping after the answer failed (taken over on redelivery or by the orchestration): ${err instanceof Error ? err.message : String(err)}`));
+    };
+    const outcome = await orUnavailable(context, requestId, () => acceptAlert({ ...stores, orchestrations: orchestrations(context), policy, after }, body, payloadName));
     if (outcome.kind === 'invalid') throw new HttpError(400, 'validation_failed', outcome.message, outcome.issues);
     const essentials = (body as { data: { essentials: { alertRule?: string | null; alertTargetIDs?: string[] | null } } }).data.essentials;
     const line = describeOutcome(outcome, essentials.alertRule ?? null, essentials.alertTargetIDs?.[0] ?? null);

@@ -3,7 +3,7 @@
  *   POST /api/incidents                         declare an incident by hand or from a pipeline
  *   GET  /api/incidents?environment&service&status&from&to&limit
  *   GET  /api/incidents/{id}                    summary, severity, phase, deadlines, timeline
- *   POST /api/incidents/{id}/{action}           ack | note | decision | rollback | extend | resolve
+ *   POST /api/incidents/{id}/{action}           ack | note | decision | rollback | extend | resolve | severity
  * Actions are raised into the incident orchestration as events, with the actor recorded. Each
  * action is a function of its own, so that a function key opens exactly one action; who may take
  * which is decided before the body is read (src/app/access.ts).
@@ -11,7 +11,7 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { z } from 'zod';
-import { ACCESS_ACTIONS, APPROVER_ACTIONS, actorOf, admit, requireApprover, type Caller } from '../src/app/access.js';
+import { ACCESS_ACTIONS, APPROVER_ACTIONS, actorOf, admit, authorityOf, requireApprover, requireDecisionOwner, type Caller } from '../src/app/access.js';
 import { orchestrations, orUnavailable, policyOr503, policyUnavailable } from '../src/app/http-context.js';
 import { approversForIncident } from '../src/app/incident-approvers.js';
 import { loadPolicy } from '../src/app/policy-source.js';
@@ -20,7 +20,7 @@ import { declareIncident } from '../src/app/intake.js';
 import { getIncidentStore } from '../src/app/stores.js';
 import { toIssues } from '../src/config/issues.js';
 import { SeverityLevel } from '../src/config/policy.js';
-import { IncidentEventName, InboundFields, type PersonAction } from '../src/domain/incident-events.js';
+import { IncidentEventName, InboundFields, type ContainmentChoice, type PersonAction } from '../src/domain/incident-events.js';
 import { HttpError, jsonResponse, readJson, withEnvelope } from '../src/http/envelope.js';
 import { appNow } from '../src/app/clock.js';
 
@@ -50,6 +50,7 @@ const ActionBodies = {
   rollback: InboundFields.rollback.extend({ actor: ClaimedActor }).strict(),
   extend: InboundFields.extend.extend({ actor: ClaimedActor }).strict(),
   resolve: InboundFields.resolve.extend({ actor: ClaimedActor }).strict(),
+  severity: InboundFields.severity.extend({ actor: ClaimedActor }).strict(),
 } as const satisfies Record<PersonAction, z.ZodType>;
 type Action = keyof typeof ActionBodies;
 
@@ -179,6 +180,10 @@ function actionHandler(action: Action) {
       const o = orchestrations(context);
       const state = await o.state(id);
       if (state !== 'running') return state;
+      // Only the Decision Owner may override a P1 default: refused here, before anything is raised.
+      if (action === 'decision' || action === 'severity') {
+        requireDecisionOwner(authorityOf((await o.describe(id))?.customStatus), event.actor, fields as { choice: ContainmentChoice } | { level: SeverityLevel });
+      }
       return o.raise(id, IncidentEventName[action], event);
     });
     if (result === 'none' || result === 'missing') throw new HttpError(404, 'not_found', `No incident ${id}.`);

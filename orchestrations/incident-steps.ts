@@ -9,7 +9,8 @@ import type * as df from 'durable-functions';
 import { activityResult, activityTask, callActivity } from '../src/activities/define.js';
 import { apiToLkg, clearDeployFreeze, readReleaseState, recordLkg, setDeployFreeze, webToLkg } from '../src/activities/app-service.contracts.js';
 import { chunkArtifacts, locatePack, sealPack, writeArtifacts, writeReports } from '../src/activities/evidence.contracts.js';
-import { closeCorrelation } from '../src/activities/incident.contracts.js';
+import { closeCorrelation, readFollowUps } from '../src/activities/incident.contracts.js';
+import { ActionItemCategory, followUpOf } from '../src/domain/follow-up.js';
 import { SMOKE_SUITE_ORCHESTRATION, SmokeSuiteOutput, type SmokeSuiteInput } from '../src/activities/smoke.contracts.js';
 import { readSignals, type ReadSignalsInput } from '../src/activities/signals.contracts.js';
 import { sqlReadRecentChanges, sqlSetConfigValue, sqlSetFlag } from '../src/activities/sql.contracts.js';
@@ -26,6 +27,7 @@ import { artifactKey } from '../src/domain/runbook-evidence.js';
 import { checkFactsOf, smokePlanOf, smokeRunOf, uncheckedFacts, type SmokePlan } from '../src/domain/smoke-plan.js';
 import { snapshotOf, type Read, type SnapshotReads } from '../src/domain/snapshot.js';
 import { escalationAudience, onCallAudience } from '../src/domain/notification.js';
+import { recipientsOf } from '../src/domain/teams-routing.js';
 import { Notifications, type NotifyEvent } from './notify.js';
 
 type Step<T = CommandResult> = Generator<df.Task, T, unknown>;
@@ -63,6 +65,8 @@ export class Steps {
         return yield* this.announce(cmd);
       case 'page-on-call':
         return yield* this.pageOnCall(cmd.step);
+      case 'page':
+        return yield* this.pagePeople(cmd.step, cmd.label, cmd.people);
       case 'snapshot':
         return yield* this.snapshot(cmd.step, cmd.lookbackMinutes);
       case 'smoke':
@@ -93,6 +97,8 @@ export class Steps {
         return yield* this.recordLkg(cmd.step);
       case 'locate-evidence':
         return yield* this.locate();
+      case 'read-follow-ups':
+        return yield* this.readFollowUps();
       case 'archive':
         return yield* this.archive();
       case 'close':
@@ -132,6 +138,17 @@ export class Steps {
     if (built.success) {
       const deadline = new Date(this.run.messageDeadline(this.now())).toISOString();
       yield* this.notify.toRole(onCallAudience(this.run.incident.severity, step, this.run.config.onCall), built.data, deadline, out);
+    }
+    return { kind: 'teams', events: out };
+  }
+
+  /** People the rota names (a role, or the SMEs of a triage row), paged with the declaration. */
+  private *pagePeople(step: string, label: string, people: string[]): Step {
+    const out: NotifyEvent[] = [];
+    const built = IncidentMessage.safeParse(this.run.onCallMessage(this.now()));
+    if (built.success) {
+      const deadline = new Date(this.run.messageDeadline(this.now())).toISOString();
+      yield* this.notify.toRole({ label, who: `${label}: ${recipientsOf(people).valid.join(', ')}`, step, people }, built.data, deadline, out);
     }
     return { kind: 'teams', events: out };
   }
@@ -322,9 +339,21 @@ export class Steps {
       const reports = yield* callActivity(this.context, writeReports, { pack, at: this.nowIso(), dueBusinessDays: this.input.policy.postmortemDueBusinessDays, mode });
       const sealed = yield* callActivity(this.context, sealPack, { pack, at: this.nowIso(), mode });
       const summary = `Evidence pack ${sealed.result}${sealed.manifest ? `: manifest SHA-256 ${sealed.manifest.sha256}` : ''}. ${reports.summary}${refused.length ? ` ${refused.join(' ')}` : ''}`;
-      return { kind: 'archived', sealed: sealed.result === 'sealed' || sealed.result === 'already-sealed', manifestSha256: sealed.manifest?.sha256 ?? null, summary };
+      return { kind: 'archived', sealed: sealed.result === 'sealed' || sealed.result === 'already-sealed', manifestSha256: sealed.manifest?.sha256 ?? null, summary, actionItems: reports.actionItems };
     } catch (err) {
-      return { kind: 'archived', sealed: false, manifestSha256: null, summary: `The evidence pack could not be written: ${failureSummary(err)}. Write it again with the evidence activities once storage is back.` };
+      return { kind: 'archived', sealed: false, manifestSha256: null, summary: `The evidence pack could not be written: ${failureSummary(err)}. Write it again with the evidence activities once storage is back.`, actionItems: [] };
+    }
+  }
+
+  /** The ticket and the action items people recorded so far, for the evidence pack. */
+  private *readFollowUps(): Step {
+    try {
+      const out = yield* callActivity(this.context, readFollowUps, { incidentId: this.input.incidentId });
+      const view = followUpOf([], out.events);
+      const items = view.items.map((i) => ({ title: i.title, owner: i.owner, due: i.due, category: ActionItemCategory.catch('other').parse(i.category), links: i.links }));
+      return { kind: 'follow-ups', ticketUrl: view.ticketUrl, items, problem: null };
+    } catch (err) {
+      return { kind: 'follow-ups', ticketUrl: null, items: [], problem: `The follow-ups (ticket, action items) could not be read: ${failureSummary(err)}` };
     }
   }
 }

@@ -11,10 +11,10 @@
  */
 import * as df from 'durable-functions';
 import { callActivity } from '../src/activities/define.js';
-import { recordProgress } from '../src/activities/incident.contracts.js';
+import { FOLDED_PER_CALL, recordProgress } from '../src/activities/incident.contracts.js';
 import { recordIncidentTelemetry } from '../src/activities/telemetry.contracts.js';
 import { IncidentInput } from '../src/domain/incident.js';
-import { INCIDENT_EVENT_NAMES, parseInbound } from '../src/domain/incident-events.js';
+import { ALERTS_FOLDED_EVENT, INCIDENT_EVENT_NAMES, IncidentEventName, parseInbound } from '../src/domain/incident-events.js';
 import { IncidentRun } from '../src/domain/incident-run.js';
 import { incidentOutcomeOf } from '../src/domain/incident-telemetry.js';
 import { boundCustomStatus } from '../src/durable/custom-status.js';
@@ -26,19 +26,32 @@ df.app.orchestration('incident', function* (context: df.OrchestrationContext) {
   const now = (): number => context.df.currentUtcDateTime.getTime();
   const run = new IncidentRun(input, now());
   const steps = new Steps(context, input, run);
-  const inbox = new EventInbox(context, INCIDENT_EVENT_NAMES);
+  const inbox = new EventInbox(context, [...INCIDENT_EVENT_NAMES, ALERTS_FOLDED_EVENT]);
+  /** Keys of the folded alerts the last recordProgress returned: the next one lets the store forget them. */
+  let ack: string[] = [];
 
-  /** Stores the summary and the timeline entries new since the last time, and shows the custom status. */
-  function* recordProgressNow(): Generator<df.Task, void, unknown> {
+  /**
+   * Stores the summary and the timeline entries new since the last time, takes the alerts the
+   * intake folded meanwhile (received now as any other alert), and shows the custom status.
+   * True when it took a full batch (there may be more); those folded later wait for the next
+   * wake-up (the intake's nudge, an event or a timer), so a storm costs a few turns, not one each.
+   */
+  function* recordProgressNow(): Generator<df.Task, boolean, unknown> {
     const timeline = run.pendingTimeline();
+    let took = false;
     try {
-      yield* callActivity(context, recordProgress, { summary: run.summary(), timeline });
+      const { folded } = yield* callActivity(context, recordProgress, { summary: run.summary(), timeline, ack });
       run.timelineStored(timeline);
+      for (const f of folded) run.receive({ name: IncidentEventName.alert, payload: f.alert }, now());
+      // Received by a closed incident they are not in its record: left in the store (and the archive).
+      ack = run.closed ? [] : folded.map((f) => f.key);
+      took = folded.length >= FOLDED_PER_CALL && !run.closed;
     } catch {
       // Storage stayed down through the retries: the entries stay pending and go next time.
     }
     // Bounded by construction; the engine's limit (16 KB of UTF-16) is checked once more all the same.
     context.df.setCustomStatus(boundCustomStatus(run.customStatus()).value);
+    return took;
   }
 
   for (;;) {
@@ -49,13 +62,15 @@ df.app.orchestration('incident', function* (context: df.OrchestrationContext) {
       const result = yield* steps.carryOut(cmd);
       run.complete(cmd, result, now());
     }
-    yield* recordProgressNow();
+    const more = yield* recordProgressNow();
     if (run.closed) break;
+    if (more || run.busy) continue;
 
-    // Events that arrived while the commands ran are handled before waiting again.
+    // Events that arrived while the commands ran are handled before waiting again (a nudge that
+    // alerts were folded only wakes the loop: its next recordProgress takes them).
     const received = inbox.take();
     if (received.length) {
-      for (const e of received) run.receive(parseInbound(e.name, e.payload), now());
+      for (const e of received) if (e.name !== ALERTS_FOLDED_EVENT) run.receive(parseInbound(e.name, e.payload), now());
       continue;
     }
     const wake = run.timerAt(now());

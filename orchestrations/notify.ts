@@ -64,9 +64,9 @@ export class Notifications {
     const request: NotifyTeamsInput = { incidentId: this.input.incidentId, step: audience.step, message, deadline, mode: this.mode, recipients: people.valid, ...this.where() };
     try {
       const o = yield* callActivity(this.context, NotifyTeams, request);
-      out.push({ type: 'paged', step: request.step, who: audience.label, delivered: o.kind !== 'refused', summary: o.summary });
+      out.push({ type: 'paged', step: request.step, who: audience.who ?? audience.label, delivered: o.kind !== 'refused', summary: o.summary });
     } catch (err) {
-      out.push({ type: 'paged', step: request.step, who: audience.label, delivered: false, summary: failureSummary(err) });
+      out.push({ type: 'paged', step: request.step, who: audience.who ?? audience.label, delivered: false, summary: failureSummary(err) });
     }
   }
 

@@ -14,6 +14,7 @@
 import { z } from 'zod';
 import { ActionMode } from '../domain/actions.js';
 import { ArtifactInput, ArtifactOutcome, IncidentMetrics, PackRef, SealOutcome, type ArtifactInputIn } from '../domain/evidence.js';
+import { DraftedItem } from '../domain/follow-up.js';
 import { EvidenceLinks } from '../domain/incident.js';
 import { defineActivity, type RetryPolicy } from './define.js';
 
@@ -74,6 +75,8 @@ export const writeReports = defineActivity({
     metrics: IncidentMetrics.nullable(),
     /** YYYY-MM-DD (UTC), for the reminder. */
     postmortemDue: z.string().nullable(),
+    /** The postmortem draft's action items (owners from the roles): the follow-ups start from them. */
+    actionItems: z.array(DraftedItem).max(100).default([]),
     summary: z.string(),
   }),
   retry: STORAGE_RETRY,

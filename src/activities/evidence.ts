@@ -13,7 +13,7 @@ import type { ArtifactOutcome, PackRef } from '../domain/evidence.js';
 import { artifactName, MANIFEST_NAME, packPrefix, serializeJson } from '../domain/evidence.js';
 import { renderIncidentReport } from '../domain/incident-report.js';
 import { renderPostmortem } from '../domain/postmortem.js';
-import { postmortemDue } from '../domain/report-format.js';
+import { draftActionItems, postmortemDue } from '../domain/report-format.js';
 import type { locatePack, sealPack, writeArtifacts, writeReports } from './evidence.contracts.js';
 
 type In<D extends { input: z.ZodType }> = z.output<D['input']>;
@@ -105,7 +105,7 @@ export function createEvidenceActivities(p: EvidencePorts): EvidenceActivities {
       );
       const s = summarise(outcomes, input.mode === 'plan');
       log(`${location}: ${s.summary}`);
-      return { outcomes, metrics, postmortemDue: new Date(due).toISOString().slice(0, 10), summary: s.summary };
+      return { outcomes, metrics, postmortemDue: new Date(due).toISOString().slice(0, 10), summary: s.summary, actionItems: draftActionItems(bundle, due).slice(0, 100) };
     },
 
     async seal(input) {

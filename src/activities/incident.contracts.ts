@@ -1,15 +1,40 @@
 /** Activities of the incident bookkeeping (summary, timeline, correlation). */
 import { z } from 'zod';
-import { IncidentSummary, TimelineEntry } from '../domain/incident.js';
+import { FollowUpEvent } from '../domain/follow-up.js';
+import { IncidentSummary, TimelineEntry, type AlertRecord } from '../domain/incident.js';
 import { defineActivity } from './define.js';
 
 /** Storage hiccups are retried for a while; the incident waits, it does not fail. */
 const storageRetry = { firstRetryMs: 2000, maxAttempts: 6, backoff: 2, maxRetryMs: 60_000 };
 
+/**
+ * A folded alert as recordProgress returns it: validated where it is read (the store's takeFolded
+ * parses each row), not again each time a replay reads the history that holds it (a storm's
+ * thousand alerts would be parsed on every episode).
+ */
+const FoldedAlert = z.custom<AlertRecord>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'a folded alert record');
+
+/** At most this many folded alerts come back from one recordProgress (the next call takes more). */
+export const FOLDED_PER_CALL = 200;
+
 export const recordProgress = defineActivity({
   name: 'incident_recordProgress',
-  input: z.object({ summary: IncidentSummary, timeline: z.array(TimelineEntry) }),
-  output: z.object({ recorded: z.number().int() }),
+  input: z.object({
+    summary: IncidentSummary,
+    timeline: z.array(TimelineEntry),
+    /** Keys of folded alerts the previous call returned, recorded since: they are forgotten. */
+    ack: z.array(z.string()).default([]),
+  }),
+  // Histories recorded before folding have no `folded` in their results: none.
+  output: z.object({ recorded: z.number().int(), folded: z.array(z.object({ key: z.string(), alert: FoldedAlert })).default([]) }),
+  retry: storageRetry,
+});
+
+/** The follow-ups people recorded so far (read before the evidence pack is written). */
+export const readFollowUps = defineActivity({
+  name: 'incident_readFollowUps',
+  input: z.object({ incidentId: z.string() }),
+  output: z.object({ events: z.array(FollowUpEvent).max(1000) }),
   retry: storageRetry,
 });
 

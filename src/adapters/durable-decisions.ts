@@ -12,7 +12,7 @@ export function durableDecisionTarget(client: DurableClient): DecisionTarget {
     async instance(incidentId: string): Promise<InstanceState> {
       // From here on the approval request is about that incident (its spans carry the id).
       telemetry().setIncident(incidentId);
-      let status: { runtimeStatus?: unknown } | undefined;
+      let status: { runtimeStatus?: unknown; customStatus?: unknown } | undefined;
       try {
         status = await client.getStatus(incidentId);
       } catch (err) {
@@ -22,7 +22,7 @@ export function durableDecisionTarget(client: DurableClient): DecisionTarget {
       }
       if (!status) return { state: 'missing' };
       const runtimeStatus = String(status.runtimeStatus);
-      return WAITING.has(runtimeStatus) ? { state: 'waiting', runtimeStatus } : { state: 'finished', runtimeStatus };
+      return WAITING.has(runtimeStatus) ? { state: 'waiting', runtimeStatus, customStatus: status.customStatus } : { state: 'finished', runtimeStatus };
     },
     async raiseDecision(incidentId: string, event: DecisionEvent): Promise<void> {
       // Note: the client resolves without error when the instance finished meanwhile (410).

@@ -55,10 +55,10 @@ export class DurableOrchestrations implements Orchestrations {
     }
   }
 
-  async raise(instanceId: string, event: string, data: unknown): Promise<'raised' | 'gone' | 'missing'> {
+  async raise(instanceId: string, event: string, data: unknown, opts: { running?: boolean } = {}): Promise<'raised' | 'gone' | 'missing'> {
     telemetry().setIncident(instanceId);
     // The client resolves on 410 (a finished instance) as on 202, so a finished one is found first.
-    const before = await this.state(instanceId);
+    const before = opts.running ? 'running' : await this.state(instanceId);
     if (before === 'none') return 'missing';
     if (before === 'finished') return 'gone';
     try {

@@ -6,10 +6,28 @@
  *                                                        `reminderAt` column while a postmortem
  *                                                        reminder is pending, for the sweep)
  *   PartitionKey "<incidentId>"    RowKey "t<seq>"       timeline entries
+ *   PartitionKey "ix"              RowKey "a|<newest-first time>|<incidentId>"   all incidents
+ *                                         "e|<env>|<newest-first time>|<incidentId>"   by environment
+ *                                         "s|<env>|<svc>|<newest-first time>|<incidentId>"  by service
+ *                                         "o|<newest-first time>|<incidentId>"   open ones
+ *                                         "r|<reminderAt>|<incidentId>"   pending postmortem reminders
+ *                                                        the indexes: keys only, in the order the list
+ *                                                        and the sweep want (Table storage answers in
+ *                                                        key order), one partition so that an
+ *                                                        incident's index rows are one batch write
+ *   PartitionKey "meta"            RowKey "index-v1"     the indexes were built for older rows
+ *   PartitionKey "f:<incidentId>"  RowKey "<receivedAt>|<alert hash>"
+ *                                                        alerts folded by the intake, until the
+ *                                                        orchestration has recorded them
+ *   PartitionKey "<incidentId>"    RowKey "f<seq>"       follow-ups (action items, ticket, postmortem done)
+ * The summary row is the one source of truth: an index row only says where to look. One that no
+ * longer matches its summary (a reminder since sent, an incident since resolved) is skipped and
+ * deleted where it is found, so the indexes need no transaction with the summary.
  * Concurrency is handled by the service: insert-if-absent (409) and If-Match (412).
  */
 import type { TableClient, TableEntity } from '@azure/data-tables';
-import { IncidentSummary, TimelineEntry } from '../domain/incident.js';
+import { FollowUpEvent } from '../domain/follow-up.js';
+import { AlertRecord, IncidentSummary, TimelineEntry } from '../domain/incident.js';
 import { reminderCheckAt } from '../domain/postmortem-reminder.js';
 import type { DeliveryRecord, IncidentStore, SummaryQuery } from '../ports/incident-store.js';
 import { odataFilter } from './odata.js';
@@ -25,46 +43,42 @@ const corrKey = (environment: string, service: string): string => tableKey(`${en
 const DELIVERED_CACHE = 20_000;
 
 export interface TableIncidentStoreOptions {
-  /** Rows per page when listing summaries (Table storage serves at most 1000). */
+  /** Index rows per page when listing (default: the list's limit; Table storage serves at most 1000). */
   pageSize?: number;
 }
 
-interface ListedRow {
-  declaredAt: string;
-  incidentId: string;
-  doc: string;
-}
+/** The index partition and its key prefixes (see the header). */
+const INDEX = 'ix';
+const ixAll = 'a|';
+const ixOpen = 'o|';
+const ixEnvironment = (environment: string): string => `e|${tableKey(environment.toLowerCase()).replace(/\|/g, '%7c')}|`;
+const ixService = (environment: string, service: string): string => `s|${corrKey(environment, service).replace(/\|/g, '%7c')}|`;
+const ixReminder = 'r|';
+const META = 'meta';
+const INDEX_VERSION = 'index-v1';
 
-/** Newest first; the same instant in incident id order, so pages of equal times are stable. */
-const newerFirst = (a: ListedRow, b: ListedRow): number =>
-  a.declaredAt > b.declaredAt ? -1 : a.declaredAt < b.declaredAt ? 1 : a.incidentId < b.incidentId ? -1 : a.incidentId > b.incidentId ? 1 : 0;
-
-/** Inserts `row` into `kept` (sorted by newerFirst) when it is among the newest `limit`. */
-function keepNewest(kept: ListedRow[], row: ListedRow, limit: number): void {
-  const last = kept[kept.length - 1];
-  if (kept.length >= limit && last && newerFirst(row, last) >= 0) return;
-  let lo = 0;
-  let hi = kept.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (newerFirst(kept[mid] as ListedRow, row) <= 0) lo = mid + 1;
-    else hi = mid;
-  }
-  kept.splice(lo, 0, row);
-  if (kept.length > limit) kept.pop();
-}
+/** Later times sort first: 13 digits of (max - epoch ms); the same instant in incident id order. */
+const MAX_MS = 9_999_999_999_999;
+const newestFirstTime = (iso: string): string => String(MAX_MS - Date.parse(iso)).padStart(13, '0');
+const indexKey = (declaredAt: string, incidentId: string): string => `${newestFirstTime(declaredAt)}|${tableKey(incidentId)}`;
+/** The first key after every key that starts with `prefix` ('|' is followed by '}'). */
+const after = (prefix: string): string => `${prefix.slice(0, -1)}}`;
+/** Index writes already made by this process, by incident: what they said (status, reminder). */
+const INDEXED_CACHE = 5_000;
 
 export class TableIncidentStore implements IncidentStore {
   // Alert storms are mostly redeliveries of a few alerts: answer those without a storage round trip.
   private readonly delivered = new Map<string, DeliveryRecord>();
 
-  private readonly pageSize: number;
+  private readonly pageSize: number | undefined;
+  private readonly indexed = new Map<string, string>();
+  private backfilled: Promise<void> | undefined;
 
   constructor(
     private readonly table: TableClient,
     options: TableIncidentStoreOptions = {},
   ) {
-    this.pageSize = options.pageSize ?? 1000;
+    this.pageSize = options.pageSize;
   }
 
   private readonly init = onFirstUse(() => this.table.createTable());
@@ -206,12 +220,82 @@ export class TableIncidentStore implements IncidentStore {
       await this.table.createEntity(TableIncidentStore.summaryEntity(summary));
     } catch (err) {
       if (restStatus(err) !== 409) throw err;
+      return; // the first writer indexed it
     }
+    await this.index(summary);
   }
 
   async putSummary(summary: IncidentSummary): Promise<void> {
     await this.init();
     await this.table.upsertEntity(TableIncidentStore.summaryEntity(summary), 'Replace');
+    await this.index(summary);
+  }
+
+  /**
+   * Index rows for a summary just written (all idempotent upserts, written together). Its list
+   * keys never change (declaredAt, ids); the open index and the reminder index follow its status
+   * and reminder time. What this process wrote last is remembered, so the common write (progress
+   * of a running incident) costs no index write at all.
+   */
+  private async index(s: IncidentSummary): Promise<void> {
+    const reminderAt = reminderCheckAt(s);
+    const said = `${s.status}|${reminderAt ?? ''}`;
+    const before = this.indexed.get(s.incidentId);
+    if (before === said) return;
+    const key = indexKey(s.declaredAt, s.incidentId);
+    const row = { incidentId: s.incidentId, declaredAt: new Date(s.declaredAt).toISOString() };
+    const rowKeys: string[] = [];
+    if (before === undefined) rowKeys.push(ixAll + key, ixEnvironment(s.environment) + key, ixService(s.environment, s.service) + key);
+    if (s.status === 'open') rowKeys.push(ixOpen + key);
+    const rows: TableEntity[] = rowKeys.map((rowKey) => ({ partitionKey: INDEX, rowKey, ...row }));
+    if (reminderAt !== null) rows.push({ partitionKey: INDEX, rowKey: `${ixReminder}${reminderAt}|${tableKey(s.incidentId)}`, ...row, reminderAt });
+    // Leaving the open index (or maybe never in it): a delete of its own, since in a batch a row
+    // already gone would fail the whole batch.
+    const leavesOpen = s.status !== 'open' && (before === undefined || before.startsWith('open|'));
+    await Promise.all([
+      rows.length ? this.table.submitTransaction(rows.map((e) => ['upsert', e, 'Replace'] as const)) : undefined,
+      leavesOpen ? this.deleteRow(INDEX, ixOpen + key) : undefined,
+    ]);
+    if (this.indexed.size >= INDEXED_CACHE) this.indexed.delete(this.indexed.keys().next().value as string);
+    this.indexed.delete(s.incidentId);
+    this.indexed.set(s.incidentId, said);
+  }
+
+  private async deleteRow(pk: string, rk: string): Promise<void> {
+    try {
+      await this.table.deleteEntity(pk, rk);
+    } catch (err) {
+      if (restStatus(err) !== 404) throw err;
+    }
+  }
+
+  /**
+   * Summaries written before the indexes existed get their index rows once (a scan of every
+   * summary, then a marker row), the first time a list or a sweep needs them after the upgrade.
+   */
+  private backfill(): Promise<void> {
+    this.backfilled ??= (async () => {
+      try {
+        await this.table.getEntity(META, INDEX_VERSION);
+        return;
+      } catch (err) {
+        if (restStatus(err) !== 404) throw err;
+      }
+      const filter = odataFilter([['RowKey', 'eq', SUMMARY]]);
+      for await (const row of this.table.listEntities<{ doc: string }>({ queryOptions: { filter, select: ['doc'] } })) {
+        await this.index(IncidentSummary.parse(JSON.parse(row.doc)));
+      }
+      await this.table.upsertEntity({ partitionKey: META, rowKey: INDEX_VERSION, builtAt: new Date().toISOString() }, 'Replace');
+    })().catch((err: unknown) => {
+      this.backfilled = undefined;
+      throw err;
+    });
+    return this.backfilled;
+  }
+
+  /** The summaries of index rows, in index order: point reads, together. */
+  private async summariesOf(rows: { incidentId: string }[]): Promise<(IncidentSummary | undefined)[]> {
+    return Promise.all(rows.map((r) => this.getSummary(r.incidentId)));
   }
 
   async getSummary(incidentId: string): Promise<IncidentSummary | undefined> {
@@ -240,6 +324,7 @@ export class TableIncidentStore implements IncidentStore {
       if (next.incidentId !== incidentId) throw new Error(`updateSummary(${incidentId}) was given the summary of ${next.incidentId}.`);
       try {
         await this.table.updateEntity(TableIncidentStore.summaryEntity(next), 'Replace', { etag: row.etag ?? '*' });
+        await this.index(next);
         return next;
       } catch (err) {
         if (restStatus(err) !== 412) throw err;
@@ -250,14 +335,25 @@ export class TableIncidentStore implements IncidentStore {
 
   async listRemindersDue(at: string, limit: number): Promise<IncidentSummary[]> {
     await this.init();
+    await this.backfill();
+    // The reminder index by due time: the due ones are its first rows. A row whose summary no
+    // longer has that reminder pending (sent, claimed, moved) is stale: deleted, and the read goes on.
     const filter = odataFilter([
-      ['RowKey', 'eq', SUMMARY],
-      ['status', 'eq', 'resolved'],
-      ['reminderAt', 'le', at],
+      ['PartitionKey', 'eq', INDEX],
+      ['RowKey', 'ge', ixReminder],
+      ['RowKey', 'lt', `${ixReminder}${at}}`],
     ]);
     const out: IncidentSummary[] = [];
-    for await (const row of this.table.listEntities<{ doc: string }>({ queryOptions: { filter } })) {
-      out.push(IncidentSummary.parse(JSON.parse(row.doc)));
+    const pages = this.table.listEntities<{ incidentId: string; reminderAt: string }>({ queryOptions: { filter } }).byPage({ maxPageSize: this.pageSize ?? limit });
+    for await (const page of pages) {
+      const rows = page.filter((r) => String(r.reminderAt) <= at);
+      const summaries = await this.summariesOf(rows);
+      for (const [i, r] of rows.entries()) {
+        const s = summaries[i];
+        if (s && reminderCheckAt(s) === r.reminderAt) {
+          if (out.length < limit) out.push(s);
+        } else await this.deleteRow(INDEX, String(r.rowKey));
+      }
       if (out.length >= limit) break;
     }
     return out;
@@ -265,22 +361,45 @@ export class TableIncidentStore implements IncidentStore {
 
   async listSummaries(query: SummaryQuery): Promise<IncidentSummary[]> {
     await this.init();
-    const clauses: Parameters<typeof odataFilter>[0] = [['RowKey', 'eq', SUMMARY]];
-    if (query.environment) clauses.push(['environment', 'eq', query.environment.toLowerCase()]);
-    if (query.service) clauses.push(['service', 'eq', query.service.toLowerCase()]);
-    if (query.status) clauses.push(['status', 'eq', query.status]);
-    if (query.from) clauses.push(['declaredAt', 'ge', query.from]);
-    if (query.to) clauses.push(['declaredAt', 'le', query.to]);
-    // Table storage answers in key order, not time order: every matching page is read and only the
-    // newest `limit` rows are kept, so the newest are never missed and memory is bounded by the limit.
-    const kept: ListedRow[] = [];
+    await this.backfill();
+    // One index in newest-first key order: the environment's or the service's when the query
+    // names them, the open incidents' for status=open, else all. `from` / `to` bound its keys;
+    // what the index cannot say (a service without its environment, a status) is checked on the
+    // summaries read, so a page of the list reads a page of the index unless those filters drop rows.
+    const prefix =
+      query.environment && query.service
+        ? ixService(query.environment, query.service)
+        : query.environment
+          ? ixEnvironment(query.environment)
+          : query.status === 'open'
+            ? ixOpen
+            : ixAll;
+    const clauses: Parameters<typeof odataFilter>[0] = [
+      ['PartitionKey', 'eq', INDEX],
+      ['RowKey', 'ge', query.to ? prefix + newestFirstTime(query.to) : prefix],
+      ['RowKey', 'lt', query.from ? `${prefix}${newestFirstTime(query.from)}}` : after(prefix)],
+    ];
+    const matches = (s: IncidentSummary): boolean =>
+      (!query.service || s.service.toLowerCase() === query.service.toLowerCase()) &&
+      (!query.environment || s.environment.toLowerCase() === query.environment.toLowerCase()) &&
+      (!query.status || s.status === query.status) &&
+      (!query.from || Date.parse(s.declaredAt) >= Date.parse(query.from)) &&
+      (!query.to || Date.parse(s.declaredAt) <= Date.parse(query.to));
+    const out: IncidentSummary[] = [];
     const pages = this.table
-      .listEntities<{ doc: string; declaredAt: string }>({ queryOptions: { filter: odataFilter(clauses), select: ['PartitionKey', 'declaredAt', 'doc'] } })
-      .byPage({ maxPageSize: this.pageSize });
+      .listEntities<{ incidentId: string }>({ queryOptions: { filter: odataFilter(clauses), select: ['RowKey', 'incidentId'] } })
+      .byPage({ maxPageSize: this.pageSize ?? Math.min(1000, query.limit) });
     for await (const page of pages) {
-      for (const row of page) keepNewest(kept, { declaredAt: String(row.declaredAt), incidentId: String(row.partitionKey), doc: row.doc }, query.limit);
+      const summaries = await this.summariesOf(page);
+      for (const [i, r] of page.entries()) {
+        const s = summaries[i];
+        // An open-index row of an incident since resolved: it leaves the index here.
+        if (prefix === ixOpen && (!s || s.status !== 'open')) await this.deleteRow(INDEX, String(r.rowKey));
+        if (s && matches(s) && out.length < query.limit) out.push(s);
+      }
+      if (out.length >= query.limit) break;
     }
-    return kept.map((r) => IncidentSummary.parse(JSON.parse(r.doc)));
+    return out;
   }
 
   async appendTimeline(incidentId: string, entries: TimelineEntry[]): Promise<void> {
@@ -292,6 +411,48 @@ export class TableIncidentStore implements IncidentStore {
       // Upserts keyed by sequence number: appending the same entries again is harmless.
       await this.table.submitTransaction(batch.map((b) => [b[0], b[1], b[2]]));
     }
+  }
+
+  async foldAlert(incidentId: string, key: string, alert: AlertRecord): Promise<void> {
+    await this.init();
+    // Keyed by the alert: a redelivery folding it again writes the same row.
+    await this.table.upsertEntity({ partitionKey: `f:${tableKey(incidentId)}`, rowKey: tableKey(key), doc: JSON.stringify(alert) }, 'Replace');
+  }
+
+  async takeFolded(incidentId: string, ack: readonly string[], limit: number): Promise<{ key: string; alert: AlertRecord }[]> {
+    await this.init();
+    const pk = `f:${tableKey(incidentId)}`;
+    await Promise.all(ack.map((k) => this.deleteRow(pk, k)));
+    const out: { key: string; alert: AlertRecord }[] = [];
+    const pages = this.table.listEntities<{ doc: string }>({ queryOptions: { filter: odataFilter([['PartitionKey', 'eq', pk]]) } }).byPage({ maxPageSize: limit });
+    for await (const page of pages) {
+      for (const row of page) if (out.length < limit) out.push({ key: String(row.rowKey), alert: AlertRecord.parse(JSON.parse(row.doc)) });
+      break;
+    }
+    return out;
+  }
+
+  async appendFollowUp(incidentId: string, event: FollowUpEvent): Promise<boolean> {
+    await this.init();
+    try {
+      await this.table.createEntity({ partitionKey: tableKey(incidentId), rowKey: `f${String(event.seq).padStart(8, '0')}`, doc: JSON.stringify(event) });
+      return true;
+    } catch (err) {
+      if (restStatus(err) === 409) return false;
+      throw err;
+    }
+  }
+
+  async getFollowUps(incidentId: string): Promise<FollowUpEvent[]> {
+    await this.init();
+    const out: FollowUpEvent[] = [];
+    const filter = odataFilter([
+      ['PartitionKey', 'eq', tableKey(incidentId)],
+      ['RowKey', 'ge', 'f'],
+      ['RowKey', 'lt', 'g'],
+    ]);
+    for await (const row of this.table.listEntities<{ doc: string }>({ queryOptions: { filter } })) out.push(FollowUpEvent.parse(JSON.parse(row.doc)));
+    return out.sort((a, b) => a.seq - b.seq);
   }
 
   async getTimeline(incidentId: string): Promise<TimelineEntry[]> {

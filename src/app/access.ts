@@ -22,20 +22,26 @@
  */
 import type { HttpRequest } from '@azure/functions';
 import { parseApprovers } from '../config/teams.js';
-import type { Actor } from '../domain/incident-events.js';
+import { z } from 'zod';
+import { SeverityLevel } from '../config/policy.js';
+import { actorName } from '../domain/actor.js';
+import { ContainmentChoice, type Actor } from '../domain/incident-events.js';
+import { mayOverride, overrideRefusal, overridesP1Default } from '../domain/roles.js';
 import { HttpError } from '../http/envelope.js';
 import { inApproverList, principalFromHeaders, type Principal } from './approver.js';
 
 /** Every action a caller can take, each carried by its own function(s). */
 export const ACCESS_ACTIONS = {
-  read: ['incidentsList', 'incidentsGet', 'lkgGet', 'freezeGet', 'alertsUnmatched', 'canaryGet'],
+  read: ['incidentsList', 'incidentsGet', 'incidentsActionsGet', 'lkgGet', 'freezeGet', 'alertsUnmatched', 'canaryGet'],
   declare: ['incidentsDeclare'],
   ack: ['incidentsAck'],
   note: ['incidentsNote'],
   decision: ['incidentsDecision'],
   rollback: ['incidentsRollback'],
   extend: ['incidentsExtend'],
+  severity: ['incidentsSeverity'],
   resolve: ['incidentsResolve'],
+  followUp: ['incidentsActions'],
   freeze: ['freezeSet'],
   lkg: ['lkgRecord'],
 } as const;
@@ -54,20 +60,20 @@ export const ACCESS_ROLES = {
   responder: {
     appRole: 'Incident.Responder',
     functionKey: 'responder',
-    actions: ['read', 'declare', 'ack', 'note'],
-    description: 'declare incidents, acknowledge, add notes',
+    actions: ['read', 'declare', 'ack', 'note', 'followUp'],
+    description: 'declare incidents, acknowledge, add notes, track action items',
   },
   decider: {
     appRole: 'Incident.Decider',
     functionKey: 'decider',
-    actions: ['read', 'decision', 'rollback', 'extend'],
-    description: 'decide the containment, request a rollback, extend a timebox',
+    actions: ['read', 'decision', 'rollback', 'extend', 'severity'],
+    description: 'decide the containment, request a rollback, extend a timebox, change the severity',
   },
   resolver: {
     appRole: 'Incident.Resolver',
     functionKey: 'resolver',
-    actions: ['read', 'resolve'],
-    description: 'resolve incidents',
+    actions: ['read', 'resolve', 'followUp'],
+    description: 'resolve incidents, track action items and mark the postmortem done',
   },
   admin: {
     appRole: 'Incident.Admin',
@@ -146,6 +152,42 @@ export function requireApprover(caller: Caller, action: AccessAction, approvers:
   const list = approvers ?? parseApprovers(env.APPROVERS);
   if (list.length === 0 || inApproverList(caller.principal, list)) return;
   throw new HttpError(403, 'forbidden', `${label(caller.principal)} is not on the approver list for this incident's containment decisions.`, { action });
+}
+
+/** What the running incident says about authority (its custom status): severity, proposal, Decision Owner. */
+export interface AuthorityFacts {
+  severity: SeverityLevel;
+  proposalPath: ContainmentChoice | null;
+  environment: string;
+  decisionOwner: string | null;
+}
+
+/** Reads the authority facts from an incident's custom status (null when it does not have them yet). */
+export function authorityOf(customStatus: unknown): AuthorityFacts | null {
+  const parsed = z
+    .object({ severity: SeverityLevel, environment: z.string(), proposal: z.object({ path: ContainmentChoice }).nullable().optional(), decisionOwner: z.string().nullable().optional() })
+    .safeParse(customStatus);
+  if (!parsed.success) return null;
+  const d = parsed.data;
+  return { severity: d.severity, environment: d.environment, proposalPath: d.proposal?.path ?? null, decisionOwner: d.decisionOwner ?? null };
+}
+
+/**
+ * Refuses (403) an override of a P1 default by anyone but the environment's Decision Owner (RB-02
+ * section 4), signed in: a containment other than the proposal or a rollback, or a downgrade of a
+ * P1. The runbook refuses the same decision when it arrives another way (an approval link), and
+ * records it; this answers the person at once, naming why.
+ */
+export function requireDecisionOwner(facts: AuthorityFacts | null, actor: Actor, request: { choice: ContainmentChoice } | { level: SeverityLevel }): void {
+  if (!facts?.decisionOwner || facts.severity !== 'P1') return;
+  const what = 'choice' in request ? (overridesP1Default(facts.severity, facts.proposalPath, request.choice) ? `Choosing "${request.choice}"` : null) : request.level !== 'P1' ? `Downgrading a P1 to ${request.level}` : null;
+  if (!what || mayOverride(facts.decisionOwner, actor)) return;
+  const who = actor.verified ? actorName(actor) : `a function key holder (${actorName(actor)}, not signed in)`;
+  throw new HttpError(403, 'forbidden', `${overrideRefusal(facts.decisionOwner, facts.environment, what, who)}.`, {
+    reason: 'not-decision-owner',
+    decisionOwner: facts.decisionOwner,
+    ...('choice' in request ? { choice: request.choice, proposal: facts.proposalPath } : { level: request.level }),
+  });
 }
 
 /** The actor recorded for the caller: the verified person, or the key holder with what they claim. */

@@ -21,7 +21,7 @@ import { HttpError, errorResponse, jsonResponse } from '../http/envelope.js';
 import type { ApprovalUse, ApprovalUseStore, DecisionTarget } from '../ports/approvals.js';
 import { PAGE_HEADERS, confirmPage, refusalPage, resultPage } from './approval-page.js';
 import { verifyApprovalToken, type ApprovalClaims } from '../activities/approval-token.js';
-import { callerOf } from './access.js';
+import { authorityOf, callerOf, requireDecisionOwner } from './access.js';
 import { inApproverList, type Principal } from './approver.js';
 import { telemetry } from './telemetry.js';
 
@@ -205,6 +205,13 @@ async function decide(request: HttpRequest, deps: ApprovalDeps): Promise<{ statu
   }
 
   const choice = await readChoice(request, claims.ch);
+  // Only the Decision Owner may override a P1 default (RB-02 section 4): refused here, before the link is used up.
+  try {
+    requireDecisionOwner(authorityOf(instance.customStatus), actor, { choice });
+  } catch (err) {
+    if (err instanceof HttpError) throw new ApprovalRefusal(403, 'forbidden', 'Not the Decision Owner', err.message, claimRows(claims));
+    throw err;
+  }
   const at = now.toISOString();
   const use: ApprovalUse = {
     incidentId: claims.iid,

@@ -20,7 +20,8 @@ import { COMMON_SCHEMA_ID, CommonAlert, type ContextKind } from '../domain/alert
 import { INCIDENT_INPUT_VERSION, IncidentInput, type AlertRecord, type IncidentSummary, type PolicySnapshot } from '../domain/incident.js';
 import { applyEvent, declaredEvent } from '../domain/incident-record.js';
 import { summaryOf as incidentSummaryOf } from '../domain/incident-status.js';
-import { IncidentEventName, type Actor } from '../domain/incident-events.js';
+import { ALERTS_FOLDED_EVENT, FOLD_NUDGE_MS, IncidentEventName, type Actor } from '../domain/incident-events.js';
+import { alertChangesIncident, FOLD_AFTER, type AlertView } from '../domain/runbook.js';
 import { routeSignal } from '../domain/routing.js';
 import { classifySeverity, type SeverityDecision } from '../domain/severity.js';
 import { toSignal, type Signal } from '../domain/signal.js';
@@ -54,6 +55,13 @@ export interface IntakeDeps {
   unmatched: UnmatchedAlerts;
   policy: Policy;
   now: () => Date;
+  /**
+   * Runs bookkeeping that need not hold the answer (the delivery record, the first summary row).
+   * The trigger runs it after answering; left out, it is awaited in line. Nothing depends on it for
+   * correctness: a delivery record left pending is taken over after CLAIM_STALE_MS (raising the
+   * alert again is harmless), and the orchestration writes the summary on its first step.
+   */
+  after?: (work: () => Promise<void>) => void;
 }
 
 export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
@@ -122,23 +130,80 @@ export function describeSignal(signal: Signal): string {
 
 /**
  * Starts the incident `incidentId` for `input`, or, when it is running already, raises the alert
- * into it. A finished instance under an id the correlation still points at is closed first.
+ * into it. `opened`: the correlation was opened by this delivery, so the instance most likely does
+ * not exist yet (start first); otherwise it most likely runs (raise first). Either guess that is
+ * wrong costs one more call, never a wrong outcome. A finished instance is reported as such.
  */
-async function deliver(deps: IntakeDeps, incidentId: string, makeInput: () => IncidentInput, alert: AlertRecord | undefined): Promise<'started' | 'raised' | 'finished'> {
-  const state = await deps.orchestrations.state(incidentId);
-  if (state === 'finished') return 'finished';
-  if (state === 'none') {
+async function deliver(
+  deps: IntakeDeps,
+  incidentId: string,
+  opened: boolean,
+  makeInput: () => IncidentInput,
+  alert: AlertRecord,
+  later: (work: () => Promise<void>) => void,
+): Promise<'started' | 'raised' | 'folded' | 'finished'> {
+  const start = async (): Promise<'started' | 'exists'> => {
     const input = makeInput();
     const started = await deps.orchestrations.start(INCIDENT_ORCHESTRATION, incidentId, input);
-    if (started === 'started') {
-      await deps.store.createSummary(summaryOf(input));
-      return 'started';
+    if (started === 'started') later(() => deps.store.createSummary(summaryOf(input)));
+    return started;
+  };
+  if (opened && (await start()) === 'started') return 'started';
+  let running = false;
+  if (!opened) {
+    // An alert that would change nothing now is kept with the incident without waking it (its
+    // history stays bounded however long the storm); the incident takes it at its next step.
+    const described = await deps.orchestrations.describe(incidentId);
+    running = described !== undefined && !TERMINAL.has(described.runtimeStatus);
+    const view = running ? (described?.customStatus as { intake?: AlertView | null } | null)?.intake : undefined;
+    const foldable = running && raisedBefore(deps.store, incidentId) && !alertChangesIncident(view, { condition: alert.signal.condition, level: alert.severity.level, triggers: alert.severity.triggers });
+    if (foldable) {
+      await deps.store.foldAlert(incidentId, foldKey(alert), alert);
+      // Woken to take them at most every FOLD_NUDGE_MS (per app instance), before the answer.
+      if (nudgeDue(deps.store, incidentId, Date.parse(alert.receivedAt))) await deps.orchestrations.raise(incidentId, ALERTS_FOLDED_EVENT, null, { running: true });
+      return 'folded';
     }
   }
-  if (!alert) return 'raised';
   // Also when the declaring alert is delivered twice: the orchestration ignores alerts it has seen.
-  const raised = await deps.orchestrations.raise(incidentId, IncidentEventName.alert, alert);
-  return raised === 'raised' ? 'raised' : 'finished';
+  const raised = await deps.orchestrations.raise(incidentId, IncidentEventName.alert, alert, { running });
+  if (raised === 'raised') return 'raised';
+  if (raised === 'gone') return 'finished';
+  // 'missing': the correlation points at an incident whose start never went through.
+  if ((await start()) === 'started') return 'started';
+  return (await deps.orchestrations.raise(incidentId, IncidentEventName.alert, alert)) === 'raised' ? 'raised' : 'finished';
+}
+
+const TERMINAL = new Set(['Completed', 'Failed', 'Terminated', 'Canceled']);
+
+/** The folded alert's key: oldest first in the store, and the same for the same alert. */
+const foldKey = (alert: AlertRecord): string => `${alert.receivedAt}|${sha256(alert.dedupeKey).slice(0, 32)}`;
+
+/** Alerts this process has raised into each incident (up to FOLD_AFTER), by store. */
+const raisedInto = new WeakMap<IncidentStore, Map<string, number>>();
+
+/** Whether this process has raised FOLD_AFTER alerts into `incidentId` already; else counts one more. */
+function raisedBefore(store: IncidentStore, incidentId: string): boolean {
+  let counts = raisedInto.get(store);
+  if (!counts) raisedInto.set(store, (counts = new Map<string, number>()));
+  const n = counts.get(incidentId) ?? 0;
+  if (n >= FOLD_AFTER) return true;
+  if (counts.size >= 10_000) counts.clear();
+  counts.set(incidentId, n + 1);
+  return false;
+}
+
+/** When this process last nudged each incident to take its folded alerts (by store, so per app). */
+const nudged = new WeakMap<IncidentStore, Map<string, number>>();
+
+/** Whether to nudge `incidentId` now: at most once every FOLD_NUDGE_MS from this process. */
+function nudgeDue(store: IncidentStore, incidentId: string, now: number): boolean {
+  let last = nudged.get(store);
+  if (!last) nudged.set(store, (last = new Map<string, number>()));
+  const at = last.get(incidentId);
+  if (at !== undefined && now - at < FOLD_NUDGE_MS) return false;
+  if (last.size >= 10_000) last.clear();
+  last.set(incidentId, now);
+  return true;
 }
 
 /**
@@ -200,17 +265,68 @@ export async function keepUnrouted(
   return { kind: 'kept', record };
 }
 
+/**
+ * Deliveries of one alert being handled in this process, by store: a concurrent redelivery (Azure
+ * Monitor retries, or a storm of copies) waits for the first one's outcome instead of repeating
+ * its round trips, and is answered as the duplicate it is.
+ */
+const inFlight = new WeakMap<IncidentStore, Map<string, Promise<IntakeOutcome>>>();
+
 export async function acceptAlert(deps: IntakeDeps, body: unknown, payloadName: (dedupeHash: string) => string): Promise<IntakeOutcome> {
   const parsed = parseAlert(body);
   if (!parsed.ok) return { kind: 'invalid', message: parsed.message, issues: parsed.issues };
   const { signal } = parsed;
+  const dedupeHash = sha256(`${signal.alertId}|${signal.condition}`);
+  let running = inFlight.get(deps.store);
+  if (!running) inFlight.set(deps.store, (running = new Map<string, Promise<IntakeOutcome>>()));
+  const first = running.get(dedupeHash);
+  if (first) {
+    const outcome = await first;
+    if (outcome.kind === 'invalid') return outcome;
+    return { ...outcome, kind: 'duplicate', reasons: [`alert ${signal.alertId} (${signal.condition}) is being delivered concurrently (${outcome.kind})`] };
+  }
+  const handling = acceptParsed(deps, body, parsed, dedupeHash, payloadName);
+  running.set(dedupeHash, handling);
+  try {
+    return await handling;
+  } finally {
+    running.delete(dedupeHash);
+  }
+}
+
+async function acceptParsed(
+  deps: IntakeDeps,
+  body: unknown,
+  { signal }: { signal: Signal },
+  dedupeHash: string,
+  payloadName: (dedupeHash: string) => string,
+): Promise<IntakeOutcome> {
   const now = deps.now().toISOString();
   const read = { kind: signal.kind, monitoringService: signal.monitoringService };
+  // Bookkeeping that need not hold the answer, in order (the delivery record last, once the rest
+  // is done): after the answer when the trigger says so, else before it.
+  const bookkeeping: (() => Promise<void>)[] = [];
+  const later = (work: () => Promise<void>): void => {
+    bookkeeping.push(work);
+  };
+  const keepBooks = async (): Promise<void> => {
+    for (const work of bookkeeping) await work();
+  };
 
   const route = routeSignal(signal, deps.policy.services);
   const dedupeKey = `${signal.alertId}|${signal.condition}`;
-  const dedupeHash = sha256(dedupeKey);
-  const claim = await deps.store.claimDelivery(dedupeHash, now);
+  // What must be durable before the answer, started at once: the delivery claim, the archived
+  // payload (named by the alert, so writing it twice is harmless) and, for an alert that may join
+  // an incident, which one is open (a read). A claim that turns out to be a duplicate's wastes the
+  // other two; redeliveries this process has recorded are answered from memory before all this.
+  const opensOrJoins = route.matched && signal.condition !== 'Resolved';
+  const claiming = deps.store.claimDelivery(dedupeHash, now);
+  const archiving = deps.archive.put(payloadName(dedupeHash), body);
+  const finding = route.matched ? deps.store.findOpen(route.entry.environment, route.entry.service) : Promise.resolve(undefined);
+  // Settled before deciding, so that no rejection is left unobserved whichever step fails first.
+  const [claimed, archived, found] = await Promise.allSettled([claiming, archiving, finding]);
+  if (claimed.status === 'rejected') throw claimed.reason;
+  const claim = claimed.value;
   if (!claim.fresh && claim.existing.state === 'delivered') {
     return {
       kind: 'duplicate',
@@ -227,9 +343,14 @@ export async function acceptAlert(deps: IntakeDeps, body: unknown, payloadName: 
   const owner = claim.fresh || Date.parse(now) - Date.parse(claim.existing.at) > CLAIM_STALE_MS;
   let payloadRef: string | null = null;
   try {
+    if (archived.status === 'rejected') throw archived.reason;
     // Every alert's payload is kept (redacted by the trigger), unmatched ones too.
-    payloadRef = await deps.archive.put(payloadName(dedupeHash), body);
-    return await deliverClaimed(payloadRef);
+    payloadRef = archived.value;
+    if (found.status === 'rejected') throw found.reason;
+    const outcome = await deliverClaimed(payloadRef, found.value);
+    if (deps.after) deps.after(keepBooks);
+    else await keepBooks();
+    return outcome;
   } catch (err) {
     if (isTransientFailure(err)) {
       // Storage or the orchestration client failed half-way (answered 503): give the claim up, so
@@ -253,10 +374,11 @@ export async function acceptAlert(deps: IntakeDeps, body: unknown, payloadName: 
     };
   }
 
-  async function deliverClaimed(payloadRef: string): Promise<IntakeOutcome> {
+  async function deliverClaimed(payloadRef: string, openFound: string | undefined): Promise<IntakeOutcome> {
     if (!route.matched) {
+      // Recorded before the answer: the unmatched list is where this alert is kept.
       await deps.unmatched.record(unmatchedRecord(signal, dedupeHash, now, 'unmatched', route.reason, payloadRef));
-      await deps.store.markDelivered(dedupeHash, null, 'unmatched', now);
+      later(() => deps.store.markDelivered(dedupeHash, null, 'unmatched', now));
       return { kind: 'unmatched', incidentId: null, service: null, environment: null, severity: null, reasons: [route.reason], signal: read };
     }
     const resolved = resolveService(deps.policy, route.entry);
@@ -271,22 +393,23 @@ export async function acceptAlert(deps: IntakeDeps, body: unknown, payloadName: 
 
     const alert: AlertRecord = { dedupeKey, receivedAt: now, signal, severity, payloadRef };
 
-    if (signal.condition === 'Resolved') {
+    if (!opensOrJoins) {
       // A recovery signal for the open incident, never a reason to open one.
-      const open = await deps.store.findOpen(environment, service);
-      if (!open) {
-        await deps.store.markDelivered(dedupeHash, null, 'no-open-incident', now);
+      if (!openFound) {
+        later(() => deps.store.markDelivered(dedupeHash, null, 'no-open-incident', now));
         return { kind: 'no-open-incident', incidentId: null, ...base, reasons: [...reasons, `no incident is open for ${service}@${environment}`] };
       }
-      const delivered = await deps.orchestrations.raise(open, IncidentEventName.alert, alert);
-      await deps.store.markDelivered(dedupeHash, open, 'recovery-signal', now);
-      return { kind: delivered === 'raised' ? 'recovery-signal' : 'no-open-incident', incidentId: open, ...base };
+      const delivered = await deps.orchestrations.raise(openFound, IncidentEventName.alert, alert);
+      later(() => deps.store.markDelivered(dedupeHash, openFound, 'recovery-signal', now));
+      return { kind: delivered === 'raised' ? 'recovery-signal' : 'no-open-incident', incidentId: openFound, ...base };
     }
 
     // The rule's name identifies who declared it; an Actor id holds 256 characters.
     const declaredBy: Actor = { id: boundedName(signal.rule ?? 'azure-monitor', 256), via: 'alert' };
+    let open = openFound;
     for (let attempt = 0; attempt < 3; attempt++) {
-      const { incidentId } = await deps.store.openIncident(environment, service, (n) => incidentIdFor(environment, service, n), now);
+      const { incidentId, opened } = open ? { incidentId: open, opened: false } : await deps.store.openIncident(environment, service, (n) => incidentIdFor(environment, service, n), now);
+      open = undefined;
       const makeInput = (): IncidentInput =>
         IncidentInput.parse({
           version: INCIDENT_INPUT_VERSION,
@@ -302,7 +425,7 @@ export async function acceptAlert(deps: IntakeDeps, body: unknown, payloadName: 
           alert,
           policy: policySnapshot(deps.policy, resolved),
         });
-      const result = await deliver(deps, incidentId, makeInput, alert);
+      const result = await deliver(deps, incidentId, opened, makeInput, alert, later);
       if (result === 'finished') {
         // The correlation still pointed at an incident that has ended: close it and open a new one.
         await deps.store.closeIncident(environment, service, incidentId);
@@ -312,8 +435,9 @@ export async function acceptAlert(deps: IntakeDeps, body: unknown, payloadName: 
       // concurrently: raising it was harmless (the orchestration drops alerts it has seen), and the
       // answer says what it is, a duplicate; that delivery records the outcome.
       const kind = result === 'started' ? 'declared' : owner ? 'correlated' : 'duplicate';
-      if (kind !== 'duplicate') await deps.store.markDelivered(dedupeHash, incidentId, kind, now);
-      return { kind, incidentId, ...base };
+      if (kind !== 'duplicate') later(() => deps.store.markDelivered(dedupeHash, incidentId, kind, now));
+      const folded = result === 'folded' ? [`folded: kept with the incident without waking it (it changes nothing there now); the incident takes it at its next step`] : [];
+      return { kind, incidentId, ...base, reasons: [...base.reasons, ...folded] };
     }
     throw new Error(`Could not deliver alert ${signal.alertId}: the open incident for ${service}@${environment} kept finishing.`);
   }

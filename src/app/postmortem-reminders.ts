@@ -11,7 +11,7 @@ import type { z } from 'zod';
 import type { PostTeamsMessage, ReplyTeamsMessage, TeamsOutcome } from '../activities/teams.contracts.js';
 import { IncidentMessage } from '../domain/messages/types.js';
 import type { IncidentSummary } from '../domain/incident.js';
-import { claimReminder, recordReminder, reminderEntry, reminderMessage, REMINDER_STEP, type ReminderDelivery } from '../domain/postmortem-reminder.js';
+import { claimReminder, recordReminder, reminderEntry, reminderMessage, reminderStep, type ReminderDelivery } from '../domain/postmortem-reminder.js';
 import type { IncidentStore } from '../ports/incident-store.js';
 
 export interface ReminderDeps {
@@ -79,7 +79,7 @@ async function remind(d: ReminderDeps, incidentId: string): Promise<{ result: 's
   }
 
   const message = IncidentMessage.parse(reminderMessage(claimed, claimedAt));
-  const input = { incidentId, step: REMINDER_STEP, message, deadline: new Date(claimedAt + REMINDER_SEND_MS).toISOString(), mode: 'execute' as const };
+  const input = { incidentId, step: reminderStep(claim), message, deadline: new Date(claimedAt + REMINDER_SEND_MS).toISOString(), mode: 'execute' as const };
   // The reply goes to the channel the incident's thread is in (the policy's destination, if any).
   const where = claimed.teamsDestination ? { destination: claimed.teamsDestination } : {};
   const out = claimed.teamsThreadId ? await d.teams.reply({ ...input, ...where, threadId: claimed.teamsThreadId }) : await d.teams.post({ ...input, ...where });

@@ -8,8 +8,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { applyLocalSettings } from '../app/local-settings.js';
-import { checkPolicy, resolveService, type Policy } from '../config/policy.js';
+import { checkPolicy, resolveService, type Policy, type SmeKind } from '../config/policy.js';
 import { signalsPlanOf } from '../domain/monitor-signals.js';
+import { SME_NAMES } from '../domain/roles.js';
 import { channelOf, freezeChannel, recipientsOf } from '../domain/teams-routing.js';
 
 /** The policy text to check: the file named, else the app's own setting. */
@@ -134,8 +135,23 @@ function teamsLines(p: Policy): { lines: string[]; warnings: string[] } {
   }
   p.escalation.forEach((e, i) => {
     unusable(e.notify, `escalation[${i}]`);
-    lines.push(`    escalation after ${e.afterMinutes} min unacknowledged (${e.severities.join(', ')}): ${recipientsOf(e.notify).valid.join(', ') || 'nobody'}`);
+    lines.push(`    escalation after ${e.afterMinutes} min without an Incident Commander (${e.severities.join(', ')}): ${recipientsOf(e.notify).valid.join(', ') || 'nobody'}`);
   });
+  lines.push('  People (rota paged at the declaration; IC backups when no IC within the IC timebox; SMEs by triage row):');
+  for (const [env, e] of Object.entries(p.environments)) {
+    const r = e.rota;
+    const list = (xs: readonly string[] | undefined): string => (xs?.length ? xs.join(', ') : 'nobody');
+    if (r) {
+      (['ic', 'deputy', 'scribe', 'comms'] as const).forEach((role) => unusable(r[role], `environments.${env}.rota.${role}`));
+      for (const [kind, xs] of Object.entries(r.sme)) unusable(xs ?? [], `environments.${env}.rota.sme.${kind}`);
+    }
+    const smes = r ? (Object.keys(SME_NAMES) as SmeKind[]).map((k) => `${SME_NAMES[k]} ${list(r.sme[k])}`).join('; ') : '';
+    lines.push(
+      r
+        ? `    ${env} (${r.severities.join(', ')}): IC ${list(r.ic.slice(0, 1))}${r.ic.length > 1 ? ` (backups ${r.ic.slice(1).join(', ')})` : ''}; Deputy ${list(r.deputy)}; Scribe ${list(r.scribe)}; Comms ${list(r.comms)}; SMEs: ${smes}; Decision Owner ${e.decisionOwner ?? 'none (approvers decide)'}`
+        : `    ${env}: no rota; Decision Owner ${e.decisionOwner ?? 'none (approvers decide)'}`,
+    );
+  }
   const freezes = Object.keys(p.environments).map((env) => {
     const f = freezeChannel(p, env);
     return `${env} -> ${f.destination ? f.destination.channelId : 'configured channel'}`;

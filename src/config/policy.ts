@@ -40,6 +40,12 @@ export function checkPolicy(document: unknown): PolicyCheck {
     if (!s.rollback?.api && !s.rollback?.web) {
       warnings.push(`${formatPath(['services', i])} (${s.service}@${s.environment}): no rollback target, so the automation cannot roll back to the last known good release.`);
     }
+    if (env?.triggerSeverity === 'P1' && !env.rota?.ic.length) {
+      warnings.push(`${formatPath(['services', i])} (${s.service}@${s.environment}): no rota names an IC for ${s.environment}, so nobody is paged as Incident Commander (the escalation chain still runs).`);
+    }
+    if (env?.triggerSeverity === 'P1' && !env.decisionOwner) {
+      warnings.push(`${formatPath(['services', i])} (${s.service}@${s.environment}): no decisionOwner for ${s.environment}, so any approver may override a P1 default.`);
+    }
     if (!s.endpoints) warnings.push(`${formatPath(['services', i])} (${s.service}@${s.environment}): no endpoints, so no smoke checks can verify recovery.`);
   });
   for (const level of ['P1', 'P2', 'P3'] as const) {

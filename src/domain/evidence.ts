@@ -21,6 +21,7 @@
 import { z } from 'zod';
 import { SeverityLevel } from './policy.js';
 import { ActionMode, ActionOutcome, Change } from './actions.js';
+import { ActionItemCategory } from './follow-up.js';
 import { IncidentSummary, TimelineEntry } from './incident.js';
 
 const iso = z.iso.datetime({ offset: true });
@@ -86,7 +87,7 @@ export const Milestones = z.object({
 });
 export type Milestones = z.infer<typeof Milestones>;
 
-export const TimeboxName = z.enum(['ack', 'decision', 'containment', 'recovery', 'monitoring']);
+export const TimeboxName = z.enum(['ic', 'ack', 'decision', 'containment', 'recovery', 'monitoring']);
 export type TimeboxName = z.infer<typeof TimeboxName>;
 
 /** Met in time, missed, still open, or not applicable (the incident ended before it was needed). */
@@ -139,8 +140,7 @@ export const DetectionRecord = z.object({
 });
 export type DetectionRecord = z.infer<typeof DetectionRecord>;
 
-export const ActionItemCategory = z.enum(['forward-fix', 'tests', 'monitoring', 'runbook', 'adr-policy', 'other']);
-export type ActionItemCategory = z.infer<typeof ActionItemCategory>;
+export { ActionItemCategory } from './follow-up.js';
 
 export const ActionItem = z.object({
   title: z.string().min(1).max(500),

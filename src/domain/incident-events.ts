@@ -9,6 +9,7 @@
  * receive them, so only ever add optional fields.
  */
 import { z } from 'zod';
+import { SeverityLevel } from './policy.js';
 import { Actor } from './actor.js';
 import { AlertRecord } from './incident.js';
 
@@ -29,9 +30,19 @@ export const IncidentEventName = {
   extend: 'extend',
   /** The incident is resolved (by a person). */
   resolve: 'resolve',
+  /** A person set the severity (up or down, RB-03: "declare high, downgrade later"), with a reason. */
+  severity: 'severity',
 } as const;
 export type IncidentEventName = (typeof IncidentEventName)[keyof typeof IncidentEventName];
 export const INCIDENT_EVENT_NAMES: readonly IncidentEventName[] = Object.values(IncidentEventName);
+
+/**
+ * Raised by the intake (at most every FOLD_NUDGE_MS per app instance) after it folded alerts
+ * that change nothing now: it only wakes the incident to take them from the store. Not an
+ * incident event: it carries nothing and the record never sees it.
+ */
+export const ALERTS_FOLDED_EVENT = 'alertsFolded';
+export const FOLD_NUDGE_MS = 10_000;
 
 export const Role = z.enum(['ic', 'deputy', 'scribe', 'comms']);
 export type Role = z.infer<typeof Role>;
@@ -72,6 +83,7 @@ export const InboundFields = {
   rollback: z.object({ reason: z.string().trim().min(1).max(2000) }),
   extend: z.object({ timebox: ExtendableTimebox, minutes: z.number().int().min(1).max(240), reason: z.string().max(2000).optional() }),
   resolve: z.object({ summary: z.string().max(4000).optional() }),
+  severity: z.object({ level: SeverityLevel, reason: z.string().trim().min(1).max(2000) }),
 } as const;
 export type PersonAction = keyof typeof InboundFields;
 
@@ -84,6 +96,7 @@ export const DecisionEvent = InboundFields.decision.extend(sent);
 export const RollbackEvent = InboundFields.rollback.extend(sent);
 export const ExtendEvent = InboundFields.extend.extend(sent);
 export const ResolveEvent = InboundFields.resolve.extend(sent);
+export const SeverityEvent = InboundFields.severity.extend(sent);
 /** The event raised into an open incident for a further alert (or its recovery). */
 export const AlertEvent = AlertRecord;
 
@@ -93,6 +106,7 @@ export type DecisionEvent = z.infer<typeof DecisionEvent>;
 export type RollbackEvent = z.infer<typeof RollbackEvent>;
 export type ExtendEvent = z.infer<typeof ExtendEvent>;
 export type ResolveEvent = z.infer<typeof ResolveEvent>;
+export type SeverityEvent = z.infer<typeof SeverityEvent>;
 export type AlertEvent = AlertRecord;
 
 const SCHEMAS = {
@@ -103,6 +117,7 @@ const SCHEMAS = {
   rollback: RollbackEvent,
   extend: ExtendEvent,
   resolve: ResolveEvent,
+  severity: SeverityEvent,
 } as const satisfies Record<IncidentEventName, z.ZodType>;
 
 /** One event raised into an incident, typed by its name. */

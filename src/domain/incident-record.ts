@@ -13,13 +13,15 @@
  * clock; an alert's own "fired" time is evidence, kept and judged (`detectionOf`), never used
  * blindly as a clock.
  */
-import type { SeverityLevel, Timebox, TriggerKind } from './policy.js';
+import type { Rota, SeverityLevel, Timebox, TriggerKind } from './policy.js';
 import type { ActionOutcome, Change } from './actions.js';
 import { actorLabel, isPerson, type Actor } from './actor.js';
 import type { ActionItem, CheckArea, ContainmentStep, RecentChange, ReleaseState } from './containment.js';
 import type { SmokeRun } from './evidence.js';
+import type { ActionItemCategory, DraftedItem } from './follow-up.js';
 import type { AlertRecord, EvidenceLinks, IncidentInput } from './incident.js';
 import type { ContainmentChoice, ExtendableTimebox, Role } from './incident-events.js';
+import { IC_MINUTES } from './roles.js';
 import { higher, isHigher } from './severity.js';
 import type { ChannelRef } from './teams-routing.js';
 
@@ -42,7 +44,7 @@ export type ActionKind = ContainmentStep['kind'] | 'freeze' | 'unfreeze' | 'reco
 /** An action's real outcome: what the target answered, or `failed` when it kept failing through the retries. */
 export type RecordedOutcome = ActionOutcome | { kind: 'failed'; summary: string; error: string };
 
-export type EscalationReason = 'no-ack' | 'no-decision' | 'action-refused' | 'action-failed' | 'not-recovered' | 'regression' | 'no-rollback-target';
+export type EscalationReason = 'no-ic' | 'no-ack' | 'no-decision' | 'action-refused' | 'action-failed' | 'not-recovered' | 'regression' | 'no-rollback-target';
 
 /**
  * What the signal readers showed at one moment, as judged (src/domain/signals-judgement.ts): the
@@ -124,10 +126,16 @@ export type IncidentEvent = Base &
         timeboxes: Record<SeverityLevel, Timebox>;
         postmortemDueBusinessDays: number;
         alert: AlertFacts | null;
+        /** The environment's rota and Decision Owner, frozen at declaration (absent in records from before roles). */
+        rota?: Rota | null;
+        decisionOwner?: string | null;
       }
     | { type: 'alert-received'; alert: AlertFacts }
-    | { type: 'severity-changed'; from: SeverityLevel; to: SeverityLevel; reasons: string[]; by: string }
+    /** `by`: the alert rule that raised it, or the person who changed it (`person`, through the severity API). */
+    | { type: 'severity-changed'; from: SeverityLevel; to: SeverityLevel; reasons: string[]; by: string; person?: Actor }
     | { type: 'acknowledged'; by: Actor; role: Role | null }
+    /** A person took an incident role: by claiming it (an acknowledgement naming it) or as the rota names them. */
+    | { type: 'role-assigned'; role: Role; person: Actor; how: 'claimed' | 'rota' }
     /** A note by a person, or a remark by the runbook (`topic`: what it is about, for the timeline). */
     | { type: 'noted'; by: Actor | null; text: string; topic?: 'message' | 'evidence' }
     | { type: 'ignored'; what: string; why: string; by: string | null }
@@ -165,6 +173,10 @@ export type IncidentEvent = Base &
     | { type: 'evidence-located'; links: EvidenceLinks | null; problem: string | null }
     | { type: 'resolved'; by: Actor | null; summary: string | null; why: string; postmortemDueAt: number }
     | { type: 'evidence-archived'; sealed: boolean; manifestSha256: string | null; summary: string }
+    /** The follow-ups people recorded before the evidence pack was written (the ticket, items they added). */
+    | { type: 'follow-ups-read'; ticketUrl: string | null; items: { title: string; owner: string | null; due: string | null; category: ActionItemCategory; links: string[] }[]; problem: string | null }
+    /** The postmortem draft's action items as written into the pack (owners from the roles): the follow-ups start from them. */
+    | { type: 'postmortem-drafted'; items: DraftedItem[] }
     | { type: 'closed'; problem: string | null }
   );
 
@@ -234,6 +246,17 @@ export interface Incident {
   alert: AlertFacts | null;
   alerts: { fired: number; recoverySignals: number; keys: string[]; received: AlertFacts[] };
   acknowledgements: { by: Actor; role: Role | null; at: number }[];
+  rota: Rota | null;
+  decisionOwner: string | null;
+  /** Who holds each incident role, how they got it and when (the first to take it keeps it). */
+  roles: Record<Role, { person: Actor; how: 'claimed' | 'rota'; at: number } | null>;
+  /**
+   * When someone took command: an IC was assigned, or a person decided the containment or asked
+   * for a rollback. The escalation chain stops here, not at a bare acknowledgement.
+   */
+  commandedAt: number | null;
+  /** Every severity change, with who made it (a person, or an alert rule). */
+  severityChanges: { at: number; from: SeverityLevel; to: SeverityLevel; reasons: string[]; by: string; person: Actor | null }[];
   /** The first thing a person did to the incident (an acknowledgement, a decision, a rollback request, an extension, the resolution). */
   engagedAt: number | null;
   engagedBy: Actor | null;
@@ -283,6 +306,10 @@ export interface Incident {
   evidence: EvidenceLinks | null;
   resolution: { by: Actor | null; automatic: boolean; at: number; summary: string | null; why: string; postmortemDueAt: number } | null;
   archived: EventOf<'evidence-archived'> | null;
+  /** What people had recorded as follow-ups when the pack was written. */
+  followUps: { ticketUrl: string | null; items: EventOf<'follow-ups-read'>['items'] } | null;
+  /** The postmortem draft's action items. */
+  postmortemItems: DraftedItem[];
   closedAt: number | null;
   /** The time of the last event: "now" as far as the record knows. */
   updatedAt: number;
@@ -308,6 +335,8 @@ export function declaredEvent(input: IncidentInput): Extract<NewEvent, { type: '
     timeboxes: input.policy.timeboxes,
     postmortemDueBusinessDays: input.policy.postmortemDueBusinessDays,
     alert: input.alert ? alertFacts(input.alert) : null,
+    rota: input.policy.environment.rota ?? null,
+    decisionOwner: input.policy.environment.decisionOwner ?? null,
   };
 }
 
@@ -346,6 +375,11 @@ function declaredIncident(e: EventOf<'declared'>): Incident {
     alert: e.alert,
     alerts: { fired: e.alert ? 1 : 0, recoverySignals: 0, keys: e.alert ? [e.alert.dedupeKey] : [], received: e.alert ? [e.alert] : [] },
     acknowledgements: [],
+    rota: e.rota ?? null,
+    decisionOwner: e.decisionOwner ?? null,
+    roles: { ic: null, deputy: null, scribe: null, comms: null },
+    commandedAt: null,
+    severityChanges: [],
     engagedAt: null,
     engagedBy: null,
     snapshot: null,
@@ -371,6 +405,8 @@ function declaredIncident(e: EventOf<'declared'>): Incident {
     evidence: null,
     resolution: null,
     archived: null,
+    followUps: null,
+    postmortemItems: [],
     closedAt: null,
     updatedAt: e.at,
     length: 1,
@@ -412,6 +448,7 @@ export function applyEvent(s: Incident | null, e: IncidentEvent): Incident {
   switch (e.type) {
     case 'alert-received': {
       s.alerts.keys.push(e.alert.dedupeKey);
+      alertKeySets.get(s)?.add(e.alert.dedupeKey);
       s.alerts.received.push(e.alert);
       if (e.alert.condition === 'Resolved') s.alerts.recoverySignals += 1;
       else s.alerts.fired += 1;
@@ -420,6 +457,13 @@ export function applyEvent(s: Incident | null, e: IncidentEvent): Incident {
     case 'severity-changed':
       s.severity = e.to;
       s.severityReasons = e.reasons;
+      s.severityChanges.push({ at: e.at, from: e.from, to: e.to, reasons: e.reasons, by: e.by, person: e.person ?? null });
+      break;
+    case 'role-assigned':
+      if (s.roles[e.role]) break;
+      s.roles[e.role] = { person: e.person, how: e.how, at: e.at };
+      if (e.role === 'ic') s.commandedAt ??= e.at;
+      engage(s, e.person, e.at);
       break;
     case 'acknowledged':
       s.acknowledgements.push({ by: e.by, role: e.role, at: e.at });
@@ -440,10 +484,12 @@ export function applyEvent(s: Incident | null, e: IncidentEvent): Incident {
     case 'decided':
       s.decision ??= { choice: e.choice, by: e.by, at: e.at, automatic: e.by === null, proposalId: e.proposalId, reason: e.reason, why: e.why };
       if (e.by) s.approvals.push({ at: e.at, by: e.by, decision: e.choice, proposalId: e.proposalId, reason: e.reason });
+      if (e.by && isPerson(e.by)) s.commandedAt ??= e.at;
       engage(s, e.by, e.at);
       break;
     case 'rollback-requested':
       s.approvals.push({ at: e.at, by: e.by, decision: 'rollback', proposalId: null, reason: e.reason });
+      if (isPerson(e.by)) s.commandedAt ??= e.at;
       engage(s, e.by, e.at);
       break;
     case 'timebox-extended': {
@@ -561,6 +607,12 @@ export function applyEvent(s: Incident | null, e: IncidentEvent): Incident {
     case 'evidence-archived':
       s.archived = e;
       break;
+    case 'follow-ups-read':
+      s.followUps = { ticketUrl: e.ticketUrl, items: e.items };
+      break;
+    case 'postmortem-drafted':
+      s.postmortemItems = e.items;
+      break;
     case 'closed':
       s.closedAt = e.at;
       setPhase(s, 'closed', e.at);
@@ -578,6 +630,19 @@ function recordedRelease(o: RecordedOutcome): string | undefined {
   return after && typeof after === 'object' && 'releaseTag' in after && typeof after.releaseTag === 'string' ? after.releaseTag : undefined;
 }
 
+/**
+ * The alert keys of each incident as a set, kept by applyEvent beside `alerts.keys`: a storm's
+ * thousand alerts are each checked against the others without scanning the list (a replay checks
+ * them all again). An incident built some other way (a copy) is looked up in its list.
+ */
+const alertKeySets = new WeakMap<Incident, Set<string>>();
+
+function hasAlertKey(s: Incident, key: string): boolean {
+  let keys = alertKeySets.get(s);
+  if (!keys) alertKeySets.set(s, (keys = new Set(s.alerts.keys)));
+  return keys.has(key);
+}
+
 /** The incident from its events alone. */
 export function deriveIncident(events: readonly IncidentEvent[]): Incident {
   let s: Incident | null = null;
@@ -591,7 +656,7 @@ export function deriveIncident(events: readonly IncidentEvent[]): Incident {
  * it); the same delivery again is nothing new. Returns the events to record.
  */
 export function alertEvents(s: Incident, a: AlertFacts): NewEvent[] {
-  if (s.alerts.keys.includes(a.dedupeKey)) return [];
+  if (hasAlertKey(s, a.dedupeKey)) return [];
   const out: NewEvent[] = [{ type: 'alert-received', alert: a }];
   if (a.condition === 'Fired' && isHigher(a.level, s.severity)) {
     out.push({ type: 'severity-changed', from: s.severity, to: higher(s.severity, a.level), reasons: a.reasons, by: a.rule });
@@ -669,7 +734,7 @@ export function momentsOf(s: Incident): Moments {
 }
 
 export type Verdict = 'met' | 'missed' | 'open' | 'not-applicable';
-export type TimeboxName = 'ack' | 'decision' | 'containment' | 'recovery' | 'monitoring';
+export type TimeboxName = 'ic' | 'ack' | 'decision' | 'containment' | 'recovery' | 'monitoring';
 
 export interface TimeboxView {
   name: TimeboxName;
@@ -706,6 +771,11 @@ export function timeboxesOf(s: Incident): TimeboxView[] {
   const ackExt = extendedMinutes(s, 'ack');
   const ackDeadline = s.declaredAt + (box.ackMinutes + ackExt) * MINUTE;
   out.push({ name: 'ack', startedAt: s.declaredAt, deadline: ackDeadline, metAt: s.engagedAt, extendedMinutes: ackExt, verdict: judge(ackDeadline, s.engagedAt, ended), note: null });
+
+  // RB-03: an IC assigned within 15 min (the acknowledgement extension moves it too: both wait for people).
+  const icDeadline = icDueAt(s);
+  const icAt = s.roles.ic?.at ?? null;
+  out.push({ name: 'ic', startedAt: s.declaredAt, deadline: icDeadline, metAt: icAt, extendedMinutes: ackExt, verdict: judge(icDeadline, icAt, ended), note: icAt === null && ended === null && now >= icDeadline ? 'no Incident Commander assigned' : null });
 
   const decExt = extendedMinutes(s, 'decision');
   const decDeadline = s.declaredAt + (box.decisionMinutes + decExt) * MINUTE;
@@ -798,11 +868,15 @@ export function phasesOf(s: Incident): PhaseSpan[] {
   return out;
 }
 
-/** Who is in which role (the first to take it). */
+/** Who is in which role (the first to take it), as labels. */
 export function rolesOf(s: Incident): Record<Role, string | null> {
-  const roles: Record<Role, string | null> = { ic: null, deputy: null, scribe: null, comms: null };
-  for (const a of s.acknowledgements) if (a.role && roles[a.role] === null) roles[a.role] = actorLabel(a.by);
-  return roles;
+  const label = (r: Incident['roles'][Role]): string | null => (r ? actorLabel(r.person) : null);
+  return { ic: label(s.roles.ic), deputy: label(s.roles.deputy), scribe: label(s.roles.scribe), comms: label(s.roles.comms) };
+}
+
+/** When an Incident Commander is due: the severity's IC timebox (RB-03: 15 min) from the declaration, plus acknowledgement extensions. */
+export function icDueAt(s: Pick<Incident, 'boxes' | 'severity' | 'declaredAt' | 'extensions'>): number {
+  return s.declaredAt + ((s.boxes[s.severity].icMinutes ?? IC_MINUTES) + extendedMinutes(s, 'ack')) * MINUTE;
 }
 
 /**

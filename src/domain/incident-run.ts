@@ -76,6 +76,11 @@ export class IncidentRun {
     this.turn(now, (t) => onTimer(t));
   }
 
+  /** Whether commands are waiting to be carried out. */
+  get busy(): boolean {
+    return this.queue.length > 0;
+  }
+
   /** The next command to carry out, if any. */
   next(): Command | undefined {
     return this.queue.shift();

@@ -7,8 +7,8 @@
 import { actorLabel } from './actor.js';
 import { clip } from './failures.js';
 import type { IncidentSummary } from './incident.js';
-import { metricsOf, momentsOf, timeboxesOf, type Duration, type Incident } from './incident-record.js';
-import { decisionDueAt, phaseDeadline, type Plan, type RunbookConfig } from './runbook.js';
+import { metricsOf, momentsOf, rolesOf, timeboxesOf, type Duration, type Incident } from './incident-record.js';
+import { alertViewOf, decisionDueAt, phaseDeadline, type Plan, type RunbookConfig } from './runbook.js';
 import { iso } from './time-format.js';
 
 /**
@@ -23,7 +23,7 @@ const secs = (d: Duration | null): number | null => (d ? Math.round(d.seconds) :
 function latestTimeboxes(s: Incident): ReturnType<typeof timeboxesOf> {
   const all = timeboxesOf(s);
   const last = (names: string[]) => all.filter((t) => names.includes(t.name)).slice(-1);
-  return [...all.filter((t) => t.name === 'ack' || t.name === 'decision'), ...last(['containment', 'recovery']), ...last(['monitoring'])];
+  return [...all.filter((t) => t.name === 'ack' || t.name === 'ic' || t.name === 'decision'), ...last(['containment', 'recovery']), ...last(['monitoring'])];
 }
 
 /** The figures the API, Teams and the report share (seconds, rounded). */
@@ -51,7 +51,8 @@ export function summaryOf(s: Incident): IncidentSummary {
     teamsThreadId: s.thread.id,
     teamsDestination: s.thread.destination,
     evidence: s.evidence,
-    postmortem: s.resolution ? { dueAt: iso(s.resolution.postmortemDueAt), dueBusinessDays: s.postmortemDueBusinessDays, reminder: null } : null,
+    postmortem: s.resolution ? { dueAt: iso(s.resolution.postmortemDueAt), dueBusinessDays: s.postmortemDueBusinessDays, reminder: null, doneAt: null } : null,
+    actionItems: s.postmortemItems,
     metrics: figuresOf(s),
   };
 }
@@ -75,6 +76,9 @@ export function customStatusOf(s: Incident, p: Plan, c: RunbookConfig, bot: stri
       postmortemDue: at(s.resolution?.postmortemDueAt ?? null),
     },
     proposal: s.proposal ? { id: s.proposal.id, path: s.proposal.path } : null,
+    // Who holds each role, and who alone may override a P1 default (the API refuses others up front).
+    roles: Object.fromEntries(Object.entries(rolesOf(s)).map(([role, who]) => [role, who === null ? null : clip(who, 200)])),
+    decisionOwner: s.decisionOwner === null ? null : clip(s.decisionOwner, 256),
     decision: s.decision ? { choice: s.decision.choice, by: clip(s.decision.by ? (s.decision.by.name ?? s.decision.by.id) : `${bot} (timebox)`, 200), automatic: s.decision.automatic } : null,
     lastChecks: last
       ? {
@@ -98,6 +102,8 @@ export function customStatusOf(s: Incident, p: Plan, c: RunbookConfig, bot: stri
     // (a flapping service opens many; every one is in the evidence pack's incident.json).
     timeboxes: latestTimeboxes(s).map((t) => ({ name: t.name, deadline: at(t.deadline), verdict: t.verdict })),
     updatedAt: at(s.updatedAt),
+    // For the intake: whether a further alert would change anything now (src/domain/runbook.ts).
+    intake: alertViewOf(s, c),
   };
   // Bounded by construction (names and findings clipped, at most four timeboxes): no need to measure
   // it on every turn of a replay; test/domain/incident-record.test.ts holds it to MAX_STATUS_CHARS.

@@ -9,10 +9,12 @@ import { actorLabel, type Actor } from './actor.js';
 import { describeFailure, firstLine } from './failures.js';
 import type { TimelineEntry } from './incident.js';
 import { applyEvent, detectionOf, FUTURE_FIRED_MS, spanWords, STALE_FIRED_MS, type AlertFacts, type Incident, type IncidentEvent } from './incident-record.js';
+import { ROLE_NAMES } from './roles.js';
 import { isHigher } from './severity.js';
 import { hhmm, humanDuration, iso } from './time-format.js';
 
 const REASON_WORDS: Record<string, string> = {
+  'no-ic': 'no incident commander',
   'no-ack': 'nobody acknowledged',
   'no-decision': 'no containment decision',
   'action-refused': 'an action was refused',
@@ -51,8 +53,13 @@ export function lineOf(e: IncidentEvent, s: Incident, bot: string): Line | null 
       return e.alert.condition === 'Resolved'
         ? { kind: 'recovery-signal', actor: 'azure-monitor', text: `Alert "${e.alert.rule}" resolved (a recovery signal, not proof of recovery).` }
         : { kind: 'alert', actor: 'azure-monitor', text: `Further alert "${e.alert.rule}" (${e.alert.level})${isHigher(e.alert.level, s.severity) ? '' : `; the incident stays ${s.severity}`}.${firedNote(e.alert)}` };
-    case 'severity-changed':
-      return { kind: 'severity', actor: 'azure-monitor', text: `Severity raised from ${e.from} to ${e.to} by alert "${e.by}": ${e.reasons[0] ?? ''}`, data: { from: e.from, to: e.to, reasons: e.reasons } };
+    case 'severity-changed': {
+      const verb = isHigher(e.to, e.from) ? 'raised' : 'lowered';
+      if (e.person) return { kind: 'severity', actor: who(e.person), text: `Severity ${verb} from ${e.from} to ${e.to} by ${who(e.person)}: ${e.reasons[0] ?? ''}`, data: { from: e.from, to: e.to, reasons: e.reasons } };
+      return { kind: 'severity', actor: 'azure-monitor', text: `Severity ${verb} from ${e.from} to ${e.to} by alert "${e.by}": ${e.reasons[0] ?? ''}`, data: { from: e.from, to: e.to, reasons: e.reasons } };
+    }
+    case 'role-assigned':
+      return { kind: 'role', actor: who(e.person), text: `${who(e.person)} is ${ROLE_NAMES[e.role]}${e.how === 'rota' ? ' (as the rota names them)' : ''}.`, data: { role: e.role, how: e.how } };
     case 'acknowledged':
       return { kind: 'ack', actor: who(e.by), text: `Acknowledged by ${who(e.by)}${e.role ? ` as ${e.role.toUpperCase()}` : ''}.` };
     case 'noted':
@@ -142,6 +149,14 @@ export function lineOf(e: IncidentEvent, s: Incident, bot: string): Line | null 
       return { kind: 'resolved', actor: who(e.by), text: e.by ? `Resolved by ${who(e.by)}${e.summary ? `: ${e.summary}` : '.'}` : `Resolved by the runbook: ${e.why}.` };
     case 'evidence-archived':
       return { kind: 'evidence', actor: bot, text: e.summary };
+    case 'follow-ups-read':
+      if (e.problem) return { kind: 'evidence', actor: bot, text: e.problem };
+      if (!e.ticketUrl && !e.items.length) return null;
+      return { kind: 'evidence', actor: bot, text: `Follow-ups for the evidence pack: ${[e.ticketUrl ? `ticket ${e.ticketUrl}` : '', e.items.length ? `${e.items.length} action item(s) people added` : ''].filter(Boolean).join('; ')}.` };
+    case 'postmortem-drafted': {
+      const owners = [...new Set(e.items.map((i) => i.owner).filter((o): o is string => !!o))];
+      return { kind: 'evidence', actor: bot, text: `Postmortem draft: ${e.items.length} action item(s)${owners.length ? `, owners ${owners.join(', ')}` : ''}; track them with POST /api/incidents/${s.id}/actions.` };
+    }
     case 'closed':
       return e.problem ? { kind: 'runbook', actor: bot, text: e.problem } : null;
   }

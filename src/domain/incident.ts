@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { Environment, EscalationStep, ServiceEntry, SeverityLevel, TeamsDestination, Timebox, TriggerKind } from './policy.js';
 import { AzureSeverity } from './alert-schema.js';
 import { Actor } from './actor.js';
+import { DraftedItem } from './follow-up.js';
 import { ChannelRef } from './teams-routing.js';
 
 const iso = z.iso.datetime({ offset: true });
@@ -124,6 +125,8 @@ export const ReminderRecord = z.object({
   messageId: z.string().nullable(),
   summary: z.string().max(1000),
   nextAttemptAt: iso.nullable(),
+  /** Which reminder this is: the first on the due date, then one each business day until the postmortem is marked done. */
+  round: z.number().int().min(1).default(1),
 });
 export type ReminderRecord = z.infer<typeof ReminderRecord>;
 
@@ -182,9 +185,13 @@ export const IncidentSummary = z.object({
       /** The rule behind dueAt: business days (Monday to Friday, UTC) after the resolution. */
       dueBusinessDays: z.number().int().positive(),
       reminder: ReminderRecord.nullable(),
+      /** Marked done through the incident API (`postmortem-done`): the reminders stop. */
+      doneAt: iso.nullable().default(null),
     })
     .nullable()
     .default(null),
+  /** The postmortem draft's action items (owners from the roles), as recorded when it was written: the follow-ups start from them. */
+  actionItems: z.array(DraftedItem).max(100).default([]),
 });
 export type IncidentSummary = z.infer<typeof IncidentSummary>;
 

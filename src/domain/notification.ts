@@ -9,6 +9,8 @@ import type { SeverityLevel } from './policy.js';
 export interface RoleAudience {
   /** Who, as the timeline and the evidence name them ("On-call (P1)", "Escalation"). */
   label: string;
+  /** How the page names them when it is sent, if not by the label (the rota's "IC: dana@contoso.example"). */
+  who?: string;
   /** The step key of the page (idempotency: one page per step). */
   step: string;
   /** Entra object ids or UPNs; others are noted, not paged. */

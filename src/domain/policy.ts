@@ -51,6 +51,30 @@ export const TeamsDestination = z.object({
 }).strict();
 export type TeamsDestination = z.infer<typeof TeamsDestination>;
 
+/** The subject-matter experts of RB-03 section 4, paged by the triage row the alert matched (src/domain/roles.ts). */
+export const SmeKind = z.enum(['devLead', 'architect', 'dba', 'security']);
+export type SmeKind = z.infer<typeof SmeKind>;
+
+/**
+ * Who is paged for which incident role (RB-03 section 4, RB-02 section 4). Each list is in order:
+ * the first person is paged at the declaration; for the IC the others are the backups, paged when
+ * no IC is assigned within the IC timebox. Someone named here who acknowledges without naming a
+ * role takes the role the rota gives them.
+ */
+export const Rota = z.object({
+  /** Incident Commander: the Release Manager, then the backups (RB-03: SRE on-call). */
+  ic: z.array(upnOrId).max(10).default([]),
+  /** Deputy / Ops Lead: the SRE on call. */
+  deputy: z.array(upnOrId).max(10).default([]),
+  scribe: z.array(upnOrId).max(10).default([]),
+  comms: z.array(upnOrId).max(10).default([]),
+  /** SMEs by kind; paged when the incident's triage row needs them (auth failures: security, latency: DBA...). */
+  sme: z.object({ devLead: z.array(upnOrId).max(10).optional(), architect: z.array(upnOrId).max(10).optional(), dba: z.array(upnOrId).max(10).optional(), security: z.array(upnOrId).max(10).optional() }).strict().default({}),
+  /** The severities the rota pages people for (a P3 pages nobody by default). */
+  severities: z.array(SeverityLevel).default(['P1', 'P2']),
+}).strict();
+export type Rota = z.infer<typeof Rota>;
+
 /**
  * The synthetic monitor of an environment (README "Signals"): a timer runs the smoke checks of
  * every service here that has endpoints, on this NCRONTAB schedule (UTC, second 0), and declares an
@@ -160,6 +184,14 @@ export const Environment = z.object({
   thresholds: Thresholds.default(Thresholds.parse({})),
   teams: TeamsDestination.optional(),
   approvers: z.array(upnOrId).optional(),
+  /** Who is paged for IC, Deputy, Scribe, Comms and the SMEs. */
+  rota: Rota.optional(),
+  /**
+   * RB-02's Decision Owner (Director of Software Engineering): the only person who may override a
+   * P1 default here (choose a containment other than the proposal or a rollback, or downgrade a
+   * P1). Without one, the approver list governs as for every decision.
+   */
+  decisionOwner: upnOrId.optional(),
   signals: EnvironmentSignals.prefault({}),
 }).strict();
 export type Environment = z.infer<typeof Environment>;
@@ -167,6 +199,8 @@ export type Environment = z.infer<typeof Environment>;
 export const Timebox = z.object({
   /** Acknowledgement expected within (else escalate). */
   ackMinutes: minutes,
+  /** An Incident Commander assigned within (RB-03: 15 min; else the IC backups and the chain are paged). Default 15. */
+  icMinutes: minutes.optional(),
   /** Containment decision expected within (RB-03: 10 min). */
   decisionMinutes: minutes,
   /** What happens when nobody decides in time. */

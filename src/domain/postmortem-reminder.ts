@@ -8,10 +8,13 @@
  *
  * The due date is a date (the draft and the resolution message say "due 2026-01-21 (Wed)"), so the
  * reminder goes out from 00:00 UTC of that day, and "overdue" means that day has passed (a sweep
- * that ran late, after an outage of the app). Drills never remind.
+ * that ran late, after an outage of the app). It is repeated from 00:00 UTC of each following
+ * business day (Monday to Friday) until the postmortem is marked done through the incident API
+ * (`postmortem-done`, which sets `postmortem.doneAt`). Drills never remind.
  */
 import type { IncidentSummary, ReminderRecord, TimelineEntry } from './incident.js';
 import type { IncidentMessageInput } from './messages/types.js';
+import { addBusinessDays } from './timeboxes.js';
 
 /** The step (ledger key, message reference) of the reminder: one per incident. */
 export const REMINDER_STEP = 'teams/postmortem-due';
@@ -37,29 +40,45 @@ export function postmortemOverdue(dueAt: string, now: number): boolean {
   return dayOf(now) > dayOf(Date.parse(dueAt));
 }
 
-/** When a sweep should next look at this incident; null: never (open, a drill, no due date, sent or given up). */
+/** 00:00 UTC of the business day after `at`: when a reminder that went out (or was given up on) is repeated. */
+export function nextReminderDay(at: string): string {
+  return `${dayOf(addBusinessDays(Date.parse(at), 1))}T00:00:00.000Z`;
+}
+
+/** When a sweep should next look at this incident; null: never (open, a drill, no due date, or the postmortem is done). */
 export function reminderCheckAt(s: IncidentSummary): string | null {
   const p = s.postmortem;
-  if (s.drill || s.status !== 'resolved' || !p) return null;
+  if (s.drill || s.status !== 'resolved' || !p || p.doneAt) return null;
   const r = p.reminder;
   if (!r) return reminderFrom(p.dueAt);
   if (r.state === 'sending') return iso(Date.parse(r.at) + REMINDER_LEASE_MS);
   if (r.state === 'retry') return r.nextAttemptAt;
-  return null;
+  // Sent, or given up on for the day: again the next business day, until the postmortem is done.
+  return nextReminderDay(r.at);
+}
+
+/** The Teams step of a reminder (ledger key, message reference): the first keeps the original key, each repeat its own. */
+export function reminderStep(r: Pick<ReminderRecord, 'round'> | null | undefined): string {
+  const round = r?.round ?? 1;
+  return round <= 1 ? REMINDER_STEP : `${REMINDER_STEP}/${round}`;
 }
 
 /** The summary with this sweep's claim on the reminder, or undefined when it is not (or no longer) due. */
 export function claimReminder(s: IncidentSummary, now: number): IncidentSummary | undefined {
   const at = reminderCheckAt(s);
   if (at === null || Date.parse(at) > now || !s.postmortem) return undefined;
-  const attempts = (s.postmortem.reminder?.attempts ?? 0) + 1;
+  const prev = s.postmortem.reminder;
+  // A new business day after one went out (or was given up on): the next reminder, counted afresh.
+  const fresh = !prev || prev.state === 'sent' || prev.state === 'failed';
+  const round = prev ? (fresh ? prev.round + 1 : prev.round) : 1;
+  const attempts = (fresh ? 0 : prev.attempts) + 1;
   // A claim whose sweep threw (storage, a message that would not build) is claimed again after the
   // lease: that counts as an attempt too, so it gives up like a refusal does, not never.
   if (attempts > REMINDER_MAX_ATTEMPTS) {
-    const failed: ReminderRecord = { state: 'failed', at: iso(now), attempts: attempts - 1, messageId: null, summary: `Gave up after ${attempts - 1} attempts that did not finish.`, nextAttemptAt: null };
+    const failed: ReminderRecord = { state: 'failed', at: iso(now), attempts: attempts - 1, messageId: null, summary: `Gave up after ${attempts - 1} attempts that did not finish.`, nextAttemptAt: null, round };
     return { ...s, postmortem: { ...s.postmortem, reminder: failed } };
   }
-  const reminder: ReminderRecord = { state: 'sending', at: iso(now), attempts, messageId: null, summary: `Sending the postmortem reminder (attempt ${attempts}).`, nextAttemptAt: null };
+  const reminder: ReminderRecord = { state: 'sending', at: iso(now), attempts, messageId: null, summary: `Sending the postmortem reminder${round > 1 ? ` #${round}` : ''} (attempt ${attempts}).`, nextAttemptAt: null, round };
   return { ...s, postmortem: { ...s.postmortem, reminder } };
 }
 
@@ -69,13 +88,14 @@ export type ReminderDelivery = { kind: 'sent'; messageId: string; summary: strin
 export function recordReminder(s: IncidentSummary, d: ReminderDelivery, now: number): IncidentSummary {
   if (!s.postmortem) return s;
   const attempts = s.postmortem.reminder?.attempts ?? 1;
+  const round = s.postmortem.reminder?.round ?? 1;
   const summary = d.summary.slice(0, 1000);
   const reminder: ReminderRecord =
     d.kind === 'sent'
-      ? { state: 'sent', at: iso(now), attempts, messageId: d.messageId, summary, nextAttemptAt: null }
+      ? { state: 'sent', at: iso(now), attempts, messageId: d.messageId, summary, nextAttemptAt: null, round }
       : attempts >= REMINDER_MAX_ATTEMPTS
-        ? { state: 'failed', at: iso(now), attempts, messageId: null, summary, nextAttemptAt: null }
-        : { state: 'retry', at: iso(now), attempts, messageId: null, summary, nextAttemptAt: iso(now + REMINDER_RETRY_MS) };
+        ? { state: 'failed', at: iso(now), attempts, messageId: null, summary, nextAttemptAt: null, round }
+        : { state: 'retry', at: iso(now), attempts, messageId: null, summary, nextAttemptAt: iso(now + REMINDER_RETRY_MS), round };
   return { ...s, postmortem: { ...s.postmortem, reminder } };
 }
 
@@ -104,16 +124,17 @@ export function reminderMessage(s: IncidentSummary, now: number): IncidentMessag
 export function reminderEntry(s: IncidentSummary, existing: readonly TimelineEntry[], now: number, actor: string): TimelineEntry | null {
   const r = s.postmortem?.reminder;
   if (!s.postmortem || !r || r.state === 'sending') return null;
-  // One line per state: the first refusal, the reminder sent, giving up.
-  if (existing.some((e) => e.kind === REMINDER_ENTRY && e.data?.state === r.state)) return null;
+  // One line per state and reminder: the first refusal, the reminder sent, giving up.
+  if (existing.some((e) => e.kind === REMINDER_ENTRY && e.data?.state === r.state && (e.data.round ?? 1) === r.round)) return null;
   const due = dayOf(Date.parse(s.postmortem.dueAt));
   const draft = s.evidence?.postmortemUrl ? ` Draft: ${s.evidence.postmortemUrl}` : '';
+  const again = r.round > 1 ? ` (reminder #${r.round}: not marked done yet; again each business day until it is)` : '';
   const text =
     r.state === 'sent'
-      ? `Postmortem due ${due}: reminder posted in the incident's Teams thread. ${r.summary}${draft}`
+      ? `Postmortem due ${due}: reminder posted in the incident's Teams thread${again}. ${r.summary}${draft}`
       : r.state === 'retry'
         ? `Postmortem due ${due}: the reminder was not delivered (${r.summary}); trying again every ${REMINDER_RETRY_MS / 60_000} min, at most ${REMINDER_MAX_ATTEMPTS} times.`
         : `Postmortem due ${due}: gave up on the reminder after ${r.attempts} attempts (${r.summary}). Remind the owner by hand.${draft}`;
   const seq = existing.reduce((max, e) => Math.max(max, e.seq), -1) + 1;
-  return { seq, at: iso(now), kind: REMINDER_ENTRY, actor, text: text.slice(0, 4000), data: { state: r.state, attempts: r.attempts, messageId: r.messageId } };
+  return { seq, at: iso(now), kind: REMINDER_ENTRY, actor, text: text.slice(0, 4000), data: { state: r.state, attempts: r.attempts, messageId: r.messageId, round: r.round } };
 }

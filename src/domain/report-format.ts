@@ -76,6 +76,7 @@ export function postmortemDue(record: Pick<IncidentRecord, 'milestones' | 'summa
 }
 
 const TIMEBOX_LABEL: Record<TimeboxName, string> = {
+  ic: 'Incident Commander assigned',
   ack: 'Acknowledge',
   decision: 'Containment decision',
   containment: 'Containment',

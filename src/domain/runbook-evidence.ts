@@ -65,9 +65,19 @@ export function incidentRecordOf(s: Incident): IncidentRecordInput {
         }
       : null,
     forwardFixes: (s.proposal?.actionItems ?? []).filter((a) => a.kind === 'forward-fix').map((a) => ({ title: a.title, detail: null, owner: null })),
-    actionItems: [],
-    links: [],
+    // Items people added before the pack was written (the draft adds the runbook's own, owners from the roles).
+    actionItems: (s.followUps?.items ?? []).map((i) => ({ title: i.links.length ? `${i.title} (${i.links.join(', ')})` : i.title, owner: i.owner, due: i.due, category: i.category })),
+    links: linksOf(s),
   };
+}
+
+/** RB-03 section 9: the incident ticket and the evidence pack, where they are known. */
+function linksOf(s: Incident): { label: string; url: string }[] {
+  const out: { label: string; url: string }[] = [];
+  if (s.followUps?.ticketUrl) out.push({ label: 'Incident ticket', url: s.followUps.ticketUrl });
+  // The pack's address (its documents are listed one by one after the links): what a copy of the draft in the ticket links back to.
+  if (s.evidence) out.push({ label: `Evidence pack (${s.evidence.location})`, url: s.evidence.manifestUrl });
+  return out;
 }
 
 export function evidenceArtifacts(s: Incident, timeline: readonly TimelineEntry[], bot: string): ArtifactInputIn[] {

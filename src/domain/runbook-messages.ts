@@ -6,11 +6,11 @@
  * SSE stream is left out, a probe that was not measured says so.
  */
 import type { Thresholds } from './policy.js';
-import { actorLabel, type Actor } from './actor.js';
+import { actorLabel, actorName, type Actor } from './actor.js';
 import type { ContainmentStep } from './containment.js';
 import { clip, describeFailure } from './failures.js';
 import type { ContainmentChoice } from './incident-events.js';
-import { detectionOf, didNotWork, metricsOf, releaseOf, rolesOf, type CheckFacts, type Incident } from './incident-record.js';
+import { detectionOf, didNotWork, metricsOf, releaseOf, type CheckFacts, type Incident } from './incident-record.js';
 import type { HealthFigures, IncidentMessageInput } from './messages/types.js';
 import { decisionDueAt, mayRollBack, phaseDeadline, type AnnounceCommand, type Plan, type RunbookConfig } from './runbook.js';
 import { hhmm, iso } from './time-format.js';
@@ -32,9 +32,10 @@ function header(s: Incident): { incidentId: string; environment: string; service
   return { incidentId: s.id, environment: s.environment, service: s.service, severity: s.severity };
 }
 
+/** Who holds each role, by the short name people use in the channel ("IC: @dana@contoso.example"), not the object id. */
 function roles(s: Incident): { ic?: { name: string }; deputy?: { name: string }; scribe?: { name: string }; comms?: { name: string } } {
   const out: Record<string, { name: string }> = {};
-  for (const [role, who] of Object.entries(rolesOf(s))) if (who) out[role] = { name: clip(who, 120) };
+  for (const [role, held] of Object.entries(s.roles)) if (held) out[role] = { name: clip(actorName(held.person), 120) };
   return out;
 }
 
@@ -225,6 +226,7 @@ export function buildMessage(cmd: AnnounceCommand, m: MessageContext): IncidentM
       };
     }
     case 'update': {
+      const change = s.severityChanges.at(-1);
       return {
         ...h,
         kind: 'update',
@@ -235,6 +237,7 @@ export function buildMessage(cmd: AnnounceCommand, m: MessageContext): IncidentM
         nextSteps: clip(nextSteps(s, m.plan, m.cfg), 1000),
         nextUpdateAt: nextUpdate,
         ...(s.checks.last ? { health: healthFigures(s.checks.last, m.thresholds) } : {}),
+        ...(cmd.severityChange && change ? { severityChange: { from: change.from, to: change.to, by: clip(change.person ? actorName(change.person) : change.by, 200), reason: clip(change.reasons[0] ?? 'no reason given', 500) } } : {}),
         ...(s.signals.round?.recovery ? { signals: clip(s.signals.round.recovery.summary, 1000) } : {}),
         ...(s.signals.triage ? { triage: s.signals.triage.lines.filter((l) => !l.startsWith('Query: ')).slice(0, 8).map((l) => clip(l, 600)) } : {}),
         ...(s.signals.triage?.queryLink && /^https:\/\//.test(s.signals.triage.queryLink) && s.signals.triage.queryLink.length <= 2000 ? { triageQuery: s.signals.triage.queryLink } : {}),

@@ -20,10 +20,10 @@
  *     is not the machine's: src/app/postmortem-reminders.ts sends it from the incident summary).
  */
 import type { SeverityLevel, Timebox } from './policy.js';
-import { actorName, type Actor } from './actor.js';
+import { actorName, isPerson, type Actor } from './actor.js';
 import { proposeContainment, type ContainmentFacts, type ContainmentStep, type RecentChange, type ReleaseState } from './containment.js';
 import { describeFailure } from './failures.js';
-import type { ContainmentChoice, Inbound } from './incident-events.js';
+import type { ContainmentChoice, Inbound, Role } from './incident-events.js';
 import type { EvidenceLinks } from './incident.js';
 import {
   alertEvents,
@@ -31,8 +31,10 @@ import {
   applyEvent,
   didNotWork,
   extendedMinutes,
+  icDueAt,
   type CheckFacts,
   type EscalationReason,
+  type EventOf,
   type Incident,
   type IncidentEvent,
   type MessageKind,
@@ -41,6 +43,9 @@ import {
   type SignalsFacts,
 } from './incident-record.js';
 import type { SmokeRun } from './evidence.js';
+import type { DraftedItem } from './follow-up.js';
+import { mayOverride, names, overrideRefusal, overridesP1Default, ROLE_NAMES, rotaPages, rotaRolesOf, SME_NAMES, smesFor } from './roles.js';
+import { isHigher } from './severity.js';
 import { judgeSignals, lookAgain, type SignalReadings, type SignalsConfig } from './signals-judgement.js';
 import { addBusinessDays } from './timeboxes.js';
 
@@ -61,10 +66,13 @@ export const MESSAGE_WAIT_MAX_MS = 5 * MINUTE;
 
 export type Command =
   | { kind: 'announce'; step: string; message: Exclude<MessageKind, 'escalation' | 'update'> }
-  | { kind: 'announce'; step: string; message: 'update'; sequence: number }
+  /** A status update on the cadence, or out of it when a person changed the severity (`severityChange`). */
+  | { kind: 'announce'; step: string; message: 'update'; sequence: number; severityChange?: boolean }
   | { kind: 'announce'; step: string; message: 'escalation'; reason: EscalationReason; text: string; people: string[] }
   /** Page the destination's on-call (a P1) through the activity feed. */
   | { kind: 'page-on-call'; step: string }
+  /** Page people the rota names for a role or a triage row (`label`: "IC (rota)", "SME DBA (latency-p95)"), with the declaration. */
+  | { kind: 'page'; step: string; label: string; people: string[] }
   | { kind: 'snapshot'; step: string; lookbackMinutes: number }
   | { kind: 'smoke'; step: string; purpose: 'verify' | 'monitor' }
   /** Read the Azure Monitor signals: the triage before a status update, or everything before acting at a deadline. */
@@ -74,6 +82,8 @@ export type Command =
   | { kind: 'record-lkg'; step: string }
   /** Where the evidence pack will be (its links are in the resolution message and the LKG record). */
   | { kind: 'locate-evidence'; step: string }
+  /** Read what people recorded as follow-ups (the ticket, items they added), for the evidence pack. */
+  | { kind: 'read-follow-ups'; step: string }
   /** Write the evidence pack (timeline, alerts, checks, actions, messages), the postmortem draft, and seal it. */
   | { kind: 'archive'; step: string }
   | { kind: 'close'; step: string };
@@ -93,7 +103,8 @@ export type CommandResult =
   /** Teams deliveries (messages posted, people paged) and what to say about them. */
   | { kind: 'teams'; events: Extract<NewEvent, { type: 'message-sent' | 'paged' | 'noted' }>[] }
   | { kind: 'located'; links: EvidenceLinks | null; problem: string | null }
-  | { kind: 'archived'; sealed: boolean; manifestSha256: string | null; summary: string }
+  | { kind: 'archived'; sealed: boolean; manifestSha256: string | null; summary: string; actionItems: DraftedItem[] }
+  | { kind: 'follow-ups'; ticketUrl: string | null; items: EventOf<'follow-ups-read'>['items']; problem: string | null }
   | { kind: 'done'; problem: string | null };
 
 export interface RunbookConfig {
@@ -129,6 +140,8 @@ export interface Plan {
   escalationsSent: number[];
   decisionReminders: number;
   onCall: { paged: boolean; attempts: number; due: boolean };
+  /** The rota's pages: the IC backups once the IC timebox ran out, and the SME kinds paged so far. */
+  rota: { icEscalated: boolean; smes: string[] };
   /** A look at the signals before acting at this deadline is under way (its result decides). */
   looking: 'decision' | 'containment' | null;
 }
@@ -183,7 +196,7 @@ export function isRecovered(s: Incident): boolean {
 const alertDeliveries = (s: Incident): { at: number; condition: 'Fired' | 'Resolved' }[] => s.alerts.received.map((a) => ({ at: a.receivedAt, condition: a.condition }));
 
 export function newPlan(declaredAt: number): Plan {
-  return { counter: 0, nextCheckAt: null, recheck: null, lastUpdateAt: declaredAt, updates: 0, escalationsSent: [], decisionReminders: 0, onCall: { paged: false, attempts: 0, due: false }, looking: null };
+  return { counter: 0, nextCheckAt: null, recheck: null, lastUpdateAt: declaredAt, updates: 0, escalationsSent: [], decisionReminders: 0, onCall: { paged: false, attempts: 0, due: false }, rota: { icEscalated: false, smes: [] }, looking: null };
 }
 
 /** The runbook's first moves once the incident is declared: announce it, page a P1's on-call, take the snapshot. */
@@ -192,6 +205,7 @@ export function start(t: Turn): void {
   t.command({ kind: 'announce', step: 'announce/declared', message: 'declared' });
   t.p.onCall.due = t.s.severity === 'P1' && t.c.onCall.length > 0;
   pageOnCall(t);
+  pageRota(t);
   t.command({ kind: 'snapshot', step: 'snapshot/initial', lookbackMinutes: CHANGE_LOOKBACK_MINUTES });
 }
 
@@ -203,6 +217,32 @@ function pageOnCall(t: Turn): void {
   o.attempts += 1;
   t.command({ kind: 'page-on-call', step: 'teams/notify/on-call' });
 }
+
+/**
+ * The rota pages the first IC and the first Deputy it names (RB-02: "IC: @RM, Deputy: @SRE"), and
+ * the subject-matter experts the incident's triage rows need (RB-03 section 6), each once. A raised
+ * severity or a further alert's new trigger pages what it adds.
+ */
+function pageRota(t: Turn): void {
+  const { s, p } = t;
+  const rota = s.rota;
+  if (!rotaPages(rota, s.severity) || isOver(s)) return;
+  for (const role of ['ic', 'deputy'] as const) {
+    const first = rota[role][0];
+    if (!first || s.roles[role] || p.rota.smes.includes(role)) continue;
+    p.rota.smes.push(role);
+    t.command({ kind: 'page', step: `teams/notify/rota/${role}`, label: `${ROLE_NAMES[role]} (rota)`, people: [first] });
+  }
+  for (const { kind, because } of smesFor(triggersOf(s, t.c))) {
+    const people = rota.sme[kind] ?? [];
+    if (!people.length || p.rota.smes.includes(kind)) continue;
+    p.rota.smes.push(kind);
+    t.command({ kind: 'page', step: `teams/notify/rota/sme/${kind}`, label: `SME ${SME_NAMES[kind]} (${because})`, people });
+  }
+}
+
+/** Every RB-03 trigger the incident's alerts matched. */
+const triggersOf = (s: Incident, c: RunbookConfig): ContainmentFacts['triggers'] => [...new Set([...c.triggers, ...s.alerts.received.flatMap((a) => a.triggers)])];
 
 /** The current decision deadline: the open proposal's, else the decision timebox from the declaration. */
 export function decisionDueAt(s: Incident, c: RunbookConfig): number {
@@ -244,7 +284,8 @@ export function messageDeadline(s: Incident, p: Plan, c: RunbookConfig, now: num
 }
 
 function pendingEscalations(s: Incident, p: Plan, c: RunbookConfig): { i: number; at: number; step: RunbookConfig['escalation'][number] }[] {
-  if (s.engagedAt !== null || isOver(s)) return [];
+  // The chain stops when someone takes command (an IC, or a person's decision), not at any acknowledgement.
+  if (s.commandedAt !== null || isOver(s)) return [];
   return c.escalation
     .map((step, i) => ({ i, step, at: s.declaredAt + (step.afterMinutes + extendedMinutes(s, 'ack')) * MINUTE }))
     .filter(({ i, step }) => step.severities.includes(s.severity) && !p.escalationsSent.includes(i));
@@ -256,6 +297,7 @@ export function nextWake(s: Incident, p: Plan, c: RunbookConfig): number | null 
   const times: number[] = [];
   if (!isOver(s)) times.push(p.lastUpdateAt + c.boxes[s.severity].updateEveryMinutes * MINUTE);
   for (const e of pendingEscalations(s, p, c)) times.push(e.at);
+  if (icEscalationDue(s, p)) times.push(icDueAt(s));
   if (s.phase === 'deciding') times.push(decisionDueAt(s, c));
   if ((s.phase === 'verifying' || s.phase === 'monitoring') && p.nextCheckAt !== null) times.push(p.nextCheckAt);
   const judged = containmentJudgedAt(s, p);
@@ -285,7 +327,7 @@ function rollbackSteps(s: Incident, c: RunbookConfig, why: string): ContainmentS
 function facts(s: Incident, c: RunbookConfig): ContainmentFacts {
   return {
     severity: s.severity,
-    triggers: [...new Set([...c.triggers, ...s.alerts.received.flatMap((a) => a.triggers)])],
+    triggers: triggersOf(s, c),
     startedAt: new Date(s.declaredAt).toISOString(),
     changes: s.snapshot?.changes ?? [],
     failing: s.checks.last?.failing ?? [],
@@ -403,7 +445,7 @@ export function onInbound(t: Turn, e: Inbound | { name: string; invalid: string 
       break;
     }
     case 'ack':
-      t.emit({ type: 'acknowledged', by: e.payload.actor, role: e.payload.role ?? null });
+      acknowledge(t, e.payload.actor, e.payload.role ?? null);
       break;
     case 'note':
       t.emit({ type: 'noted', by: e.payload.actor, text: e.payload.text });
@@ -417,6 +459,10 @@ export function onInbound(t: Turn, e: Inbound | { name: string; invalid: string 
       }
       if (d.proposalId && s.proposal && d.proposalId !== s.proposal.id) {
         t.emit({ type: 'ignored', what: `the decision by ${who}`, why: `it answered an older proposal (${d.proposalId}); the current one is ${s.proposal.id}`, by: who });
+        break;
+      }
+      if (overridesP1Default(s.severity, s.proposal?.path ?? null, d.choice) && s.decisionOwner && !mayOverride(s.decisionOwner, d.actor)) {
+        t.emit({ type: 'ignored', what: `the decision by ${who} (${d.choice})`, why: overrideRefusal(s.decisionOwner, s.environment, `"${d.choice}"`, who), by: who });
         break;
       }
       const steps = stepsFor(d.choice, s, c, who);
@@ -455,9 +501,72 @@ export function onInbound(t: Turn, e: Inbound | { name: string; invalid: string 
     case 'resolve':
       resolve(t, e.payload.actor, e.payload.summary ?? null, `resolved by ${actorName(e.payload.actor)}`);
       break;
+    case 'severity':
+      setSeverity(t, e.payload.actor, e.payload.level, e.payload.reason);
+      break;
   }
   pageOnCall(t);
+  pageRota(t);
 }
+
+/**
+ * An acknowledgement, and the role it gives: the one the person claims, else the one the rota names
+ * them for. A role already held stays with its holder (the claim is recorded as ignored, with who has it).
+ */
+function acknowledge(t: Turn, by: Actor, claimed: Role | null): void {
+  const { s } = t;
+  t.emit({ type: 'acknowledged', by, role: claimed });
+  if (!isPerson(by)) return;
+  if (claimed) {
+    const holder = s.roles[claimed];
+    if (holder && !names(holder.person.id, by)) {
+      t.emit({ type: 'ignored', what: `${actorName(by)}'s claim of the ${ROLE_NAMES[claimed]} role`, why: `${actorName(holder.person)} already holds it`, by: actorName(by) });
+      return;
+    }
+    if (!holder) t.emit({ type: 'role-assigned', role: claimed, person: by, how: 'claimed' });
+    return;
+  }
+  // Someone the rota names, acknowledging without naming a role, takes the first free one it gives them.
+  if (Object.values<Incident['roles'][Role]>(s.roles).some((r) => r && names(r.person.id, by))) return;
+  const role = rotaRolesOf(s.rota, by, t.now >= icDueAt(s)).find((r) => !s.roles[r]);
+  if (role) t.emit({ type: 'role-assigned', role, person: by, how: 'rota' });
+}
+
+/**
+ * A person sets the severity, up or down (RB-03: "default to higher if in doubt; downgrade later").
+ * Everything that follows the severity is derived from it (the update cadence, the IC, ack and
+ * decision timeboxes, what happens when nobody decides); what the runbook keeps itself moves with
+ * it: the open proposal is posted again with the new decision deadline, a P1 pages its on-call,
+ * and an update goes out at once, announcing the change and when the next one is due on the new
+ * cadence. A containment under way keeps the deadline it started with. Downgrading a P1 gives up
+ * its "if in doubt, roll back": only the Decision Owner may, when the policy names one.
+ */
+function setSeverity(t: Turn, by: Actor, level: SeverityLevel, reason: string): void {
+  const { s, p, c, now } = t;
+  const who = actorName(by);
+  if (isOver(s)) {
+    t.emit({ type: 'ignored', what: `the severity change by ${who}`, why: 'the incident is being closed', by: who });
+    return;
+  }
+  if (level === s.severity) {
+    t.emit({ type: 'ignored', what: `the severity change by ${who}`, why: `the incident is already ${level}`, by: who });
+    return;
+  }
+  if (s.severity === 'P1' && s.decisionOwner && !mayOverride(s.decisionOwner, by)) {
+    t.emit({ type: 'ignored', what: `the severity change by ${who} (P1 to ${level})`, why: overrideRefusal(s.decisionOwner, s.environment, 'Downgrading a P1', who), by: who });
+    return;
+  }
+  t.emit({ type: 'severity-changed', from: s.severity, to: level, reasons: [reason], by: who, person: by });
+  const due = s.declaredAt + (t.box.decisionMinutes + extendedMinutes(s, 'decision')) * MINUTE;
+  if (s.proposal && due !== s.proposal.decisionDueAt) reissueProposal(t, Math.max(due, now), `Severity set to ${level} by ${who}: decision due ${due < s.proposal.decisionDueAt ? 'earlier' : 'later'}.`);
+  if (level === 'P1' && c.onCall.length) p.onCall.due = true;
+  p.lastUpdateAt = now;
+  p.updates += 1;
+  t.command({ kind: 'announce', step: `announce/update/${p.updates}`, message: 'update', sequence: p.updates, severityChange: true });
+}
+
+/** The IC timebox ran out with no IC, and its escalation has not gone out. */
+const icEscalationDue = (s: Incident, p: Plan): boolean => !isOver(s) && s.commandedAt === null && !p.rota.icEscalated && (s.severity === 'P1' || rotaPages(s.rota, s.severity));
 
 function resolve(t: Turn, by: Actor | null, summary: string | null, why: string): void {
   const { s, now } = t;
@@ -478,6 +587,7 @@ function resolve(t: Turn, by: Actor | null, summary: string | null, why: string)
   if (!s.onLkg && lastGreen && windowDone) t.command({ kind: 'record-lkg', step: 'lkg/record' });
   if (s.frozen) t.command({ kind: 'freeze', step: 'freeze/off', on: false, reason: `Incident resolved (${why})` });
   t.command({ kind: 'announce', step: 'announce/resolved', message: 'resolved' });
+  t.command({ kind: 'read-follow-ups', step: 'evidence/follow-ups' });
   t.command({ kind: 'archive', step: 'evidence/archive' });
   t.command({ kind: 'close', step: 'close' });
 }
@@ -500,13 +610,23 @@ export function onTimer(t: Turn): void {
   const { s, p, c, now } = t;
   if (s.phase === 'closed') return;
 
-  // Escalation along the chain while nobody has engaged (acknowledged, decided, asked for a rollback...).
-  for (const e of pendingEscalations(s, p, c)) {
-    if (now < e.at) continue;
-    p.escalationsSent.push(e.i);
-    const text = `Nobody has acknowledged after ${e.step.afterMinutes + extendedMinutes(s, 'ack')} min: escalated to ${e.step.notify.join(', ')}.`;
-    t.emit({ type: 'escalated', reason: 'no-ack', text, people: e.step.notify });
-    t.command({ kind: 'announce', step: `announce/escalation/ack/${e.i}`, message: 'escalation', reason: 'no-ack', text, people: e.step.notify });
+  // The IC timebox (RB-03: an IC within 15 min) and the escalation chain, while nobody has taken
+  // command (an IC assigned, or a person's decision): an acknowledgement alone does not stop them.
+  // Steps due at the same moment go out as one escalation.
+  const due = pendingEscalations(s, p, c).filter((e) => now >= e.at);
+  const icLate = icEscalationDue(s, p) && now >= icDueAt(s);
+  if (icLate || due.length) {
+    for (const e of due) p.escalationsSent.push(e.i);
+    if (icLate) p.rota.icEscalated = true;
+    const backups = icLate && rotaPages(s.rota, s.severity) ? s.rota.ic.slice(1) : [];
+    const people = [...new Set([...backups, ...due.flatMap((e) => e.step.notify)])];
+    const minutes = Math.round((now - s.declaredAt) / MINUTE);
+    const acked = s.acknowledgements.length ? ` (acknowledged by ${[...new Set(s.acknowledgements.map((a) => actorName(a.by)))].join(', ')}, but nobody took the IC role)` : '';
+    const text = people.length
+      ? `No Incident Commander ${minutes} min after the declaration${acked}: escalated to ${people.join(', ')}. Take the IC role: acknowledge with role "ic".`
+      : `No Incident Commander ${minutes} min after the declaration${acked}, and neither the rota nor the escalation chain names anyone else: take the IC role (acknowledge with role "ic").`;
+    t.emit({ type: 'escalated', reason: 'no-ic', text, people });
+    if (people.length) t.command({ kind: 'announce', step: `announce/escalation/ic/${due.map((e) => e.i).join('-') || 'timebox'}`, message: 'escalation', reason: 'no-ic', text, people });
   }
 
   if (s.phase === 'deciding' && now >= decisionDueAt(s, c) && p.looking === null) {
@@ -661,6 +781,10 @@ export function onResult(t: Turn, cmd: Command, result: CommandResult): void {
       return;
     case 'archived':
       t.emit({ type: 'evidence-archived', sealed: result.sealed, manifestSha256: result.manifestSha256, summary: result.summary });
+      if (result.actionItems.length) t.emit({ type: 'postmortem-drafted', items: result.actionItems });
+      return;
+    case 'follow-ups':
+      t.emit({ type: 'follow-ups-read', ticketUrl: result.ticketUrl, items: result.items, problem: result.problem });
       return;
     case 'done':
       if (cmd.kind === 'close') t.emit({ type: 'closed', problem: result.problem });
@@ -811,4 +935,47 @@ function onSignals(t: Turn, cmd: Command, readings: SignalReadings | null, probl
   }
   if (stillDeciding) decisionDeadline(t);
   else containmentDeadline(t);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Alerts that change nothing (the intake folds them instead of waking the orchestration)
+
+/**
+ * What the intake needs to know about a running incident to tell whether a further alert would
+ * change it now; the orchestration publishes it in its custom status (`intake`).
+ */
+export interface AlertView {
+  severity: SeverityLevel;
+  phase: string;
+  /** Every trigger the containment facts hold (at most FOLD_TRIGGERS: past that, nothing is folded). */
+  triggers: string[];
+}
+
+const FOLD_TRIGGERS = 32;
+/**
+ * The intake folds alerts into an incident only after it has raised this many into it (per app
+ * instance): a handful of alerts reach the record at once, a storm's hundreds in batches.
+ */
+export const FOLD_AFTER = 20;
+/** Phases in which a further fired alert only adds to the record (see onInbound's alert case). */
+const FOLDABLE_PHASES = new Set(['declared', 'deciding', 'containing', 'verifying']);
+
+export function alertViewOf(s: Incident, c: RunbookConfig): AlertView | null {
+  const triggers = [...new Set([...c.triggers, ...s.alerts.received.flatMap((a) => a.triggers)])];
+  if (triggers.length > FOLD_TRIGGERS || !FOLDABLE_PHASES.has(s.phase) || s.resolution) return null;
+  return { severity: s.severity, phase: s.phase, triggers };
+}
+
+/**
+ * Whether a further alert (not seen before) would change the incident beyond being recorded, by
+ * the rules of onInbound's alert case: a recovery signal always does; a fired alert does when it
+ * raises the severity, fires during monitoring (it extends the window), or brings a trigger the
+ * containment facts lack. Without a view (none published yet, a phase where alerts matter, a
+ * resolved incident) it does. An alert that changes nothing still reaches the record, later: the
+ * orchestration takes the folded alerts at its next step and receives them as any other.
+ */
+export function alertChangesIncident(view: AlertView | null | undefined, a: { condition: string; level: SeverityLevel; triggers: readonly string[] }): boolean {
+  if (!view || a.condition !== 'Fired' || !FOLDABLE_PHASES.has(view.phase)) return true;
+  if (isHigher(a.level, view.severity)) return true;
+  return a.triggers.some((t) => !view.triggers.includes(t));
 }

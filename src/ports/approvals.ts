@@ -26,7 +26,8 @@ export interface ApprovalUseStore {
 }
 
 export type InstanceState =
-  | { state: 'waiting'; runtimeStatus: string }
+  /** `customStatus`: what the incident shows (severity, proposal, Decision Owner), for the authority check. */
+  | { state: 'waiting'; runtimeStatus: string; customStatus?: unknown }
   | { state: 'finished'; runtimeStatus: string }
   | { state: 'missing' };
 

@@ -2,7 +2,8 @@
  * Incident bookkeeping outside the orchestration: which alert deliveries were seen, which incident
  * is open for a service in an environment, and the summaries and timelines the API lists.
  */
-import type { IncidentSummary, TimelineEntry } from '../domain/incident.js';
+import type { FollowUpEvent } from '../domain/follow-up.js';
+import type { AlertRecord, IncidentSummary, TimelineEntry } from '../domain/incident.js';
 
 export interface DeliveryRecord {
   /** Delivered = its incident was started or the alert raised into it. */
@@ -51,5 +52,23 @@ export interface IncidentStore {
   listRemindersDue(at: string, limit: number): Promise<IncidentSummary[]>;
   listSummaries(query: SummaryQuery): Promise<IncidentSummary[]>;
   appendTimeline(incidentId: string, entries: TimelineEntry[]): Promise<void>;
+  /**
+   * Keeps an alert for a running incident without waking its orchestration (it would change
+   * nothing there now: see `alertChangesIncident`); the orchestration takes it at its next step.
+   */
+  foldAlert(incidentId: string, key: string, alert: AlertRecord): Promise<void>;
+  /**
+   * The alerts folded for `incidentId` and not yet acknowledged (at most `limit`, oldest first),
+   * after forgetting those in `ack` (taken by the previous call and recorded since). A call that
+   * fails after its acknowledgements were forgotten loses nothing: unacknowledged ones come again.
+   */
+  takeFolded(incidentId: string, ack: readonly string[], limit: number): Promise<{ key: string; alert: AlertRecord }[]>;
   getTimeline(incidentId: string): Promise<TimelineEntry[]>;
+  /**
+   * Records a follow-up as number `event.seq`: false when that number is taken (another request
+   * recorded one meanwhile: read again and decide again), so no two follow-ups share a number.
+   */
+  appendFollowUp(incidentId: string, event: FollowUpEvent): Promise<boolean>;
+  /** The incident's follow-ups in order. */
+  getFollowUps(incidentId: string): Promise<FollowUpEvent[]>;
 }

@@ -1,4 +1,7 @@
-/** The incident list against Azurite: filters, newest first across pages, and beyond thousands of rows. */
+/**
+ * The incident list against Azurite: filters, newest first across pages of its index (what one
+ * list costs against the table's size: test/adapters/incident-store-index.test.ts).
+ */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TableIncidentStore } from '../../src/adapters/incident-store.js';
 import { createTableClient, storageTarget } from '../../src/adapters/storage.js';
@@ -41,6 +44,7 @@ function summary(incidentId: string, minute: number, over: Partial<IncidentSumma
     evidence: null,
     postmortem: null,
     metrics: null,
+    actionItems: [],
     ...over,
   };
 }
@@ -97,13 +101,4 @@ describe('TableIncidentStore.listSummaries', () => {
       expected((s) => inWindow(s) && s.environment === 'Prod' && s.service === 'admin-api', 50),
     );
   });
-
-  it('keeps the newest when the table holds more rows than any scan bound (5,100 summaries)', async () => {
-    const big = new TableIncidentStore(table());
-    // Key order is time order here: the newest 100 come after the first 5,000 rows read.
-    const many = Array.from({ length: 5100 }, (_, i) => summary(`inc-${String(i).padStart(5, '0')}`, i));
-    await writeAll(big, many);
-    const newest = await big.listSummaries({ limit: 3 });
-    expect(ids(newest)).toEqual(['inc-05099', 'inc-05098', 'inc-05097']);
-  }, 120_000);
 });

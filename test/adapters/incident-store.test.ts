@@ -24,22 +24,25 @@ const DUE = RESOLVED_DUE;
 const summary = (incidentId: string, over: Partial<IncidentSummary> = {}): IncidentSummary => resolvedSummary(incidentId, over);
 
 describe('TableIncidentStore', () => {
-  it('lists only resolved real incidents whose reminder is due by then', async () => {
+  it('lists only resolved real incidents whose reminder is due by then (a sent one again the next business day, until the postmortem is done)', async () => {
     const sent = recordReminder(claimReminder(summary('inc-sent'), Date.parse(DUE)) as IncidentSummary, { kind: 'sent', messageId: 'm', summary: 'ok' }, Date.parse(DUE));
+    const done = recordReminder(claimReminder(summary('inc-done'), Date.parse(DUE)) as IncidentSummary, { kind: 'sent', messageId: 'm', summary: 'ok' }, Date.parse(DUE));
+    if (done.postmortem) done.postmortem.doneAt = DUE;
     for (const s of [
       summary('inc-due'),
-      summary('inc-later', { postmortem: { dueAt: '2026-11-30T10:00:00.000Z', dueBusinessDays: 3, reminder: null } }),
+      summary('inc-later', { postmortem: { dueAt: '2026-11-30T10:00:00.000Z', dueBusinessDays: 3, reminder: null, doneAt: null } }),
       summary('inc-open', { status: 'open', resolvedAt: null, postmortem: null }),
       summary('inc-drill', { drill: true }),
       summary('inc-none', { postmortem: null }),
       sent,
+      done,
     ]) {
       await store.putSummary(s);
     }
     const ids = async (at: string) => (await store.listRemindersDue(at, 50)).map((s) => s.incidentId).sort();
     expect(await ids('2026-11-24T23:59:59.999Z')).toEqual([]);
     expect(await ids('2026-11-25T00:00:00.000Z')).toEqual(['inc-due']);
-    expect(await ids('2026-12-31T00:00:00.000Z')).toEqual(['inc-due', 'inc-later']);
+    expect(await ids('2026-12-31T00:00:00.000Z')).toEqual(['inc-due', 'inc-later', 'inc-sent']);
     expect(await store.listRemindersDue('2026-12-31T00:00:00.000Z', 1)).toHaveLength(1);
   });
 

@@ -22,6 +22,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCESS_ACTIONS, ACCESS_ROLES, functionsOf, KEY_HOLDER, type AccessAction, type AccessRoleName } from '../../src/app/access.js';
 import type { AzuriteInstance } from '../../src/devhost/azurite.js';
+import { actorLabel, type Actor } from '../../src/domain/actor.js';
 import { testPolicyPath } from '../harness/alerts.js';
 import { repoRoot, startTestAzurite, startTestHost, type TestHost } from '../harness/devhost.js';
 import { ALL_APP_ROLES, principal } from '../harness/product.js';
@@ -110,7 +111,7 @@ async function drill(summary: string): Promise<string> {
 }
 
 /** The timeline entry kind each incident action writes. */
-const KIND: Partial<Record<AccessAction, string>> = { declare: 'declared', ack: 'ack', note: 'note', decision: 'decision', rollback: 'rollback-requested', extend: 'extend', resolve: 'resolved' };
+const KIND: Partial<Record<AccessAction, string>> = { declare: 'declared', ack: 'ack', note: 'note', decision: 'decision', rollback: 'rollback-requested', extend: 'extend', resolve: 'resolved', severity: 'severity' };
 
 /** What an allowed action by (source, role) is recorded as. */
 function recordedAs(source: Source, role: AccessRoleName): string {
@@ -142,6 +143,10 @@ async function send(source: Source, hd: Record<string, string>, action: AccessAc
         return await call('POST', `/api/incidents/${incident}/extend`, hd, { timebox: 'decision', minutes: 5, reason: marker });
       case 'resolve':
         return await call('POST', `/api/incidents/${incident}/resolve`, hd, { summary: marker });
+      case 'followUp':
+        return await call('POST', `/api/incidents/${incident}/actions`, hd, { op: 'add', title: marker });
+      case 'severity':
+        return await call('POST', `/api/incidents/${incident}/severity`, hd, { level: 'P3', reason: marker });
       case 'freeze':
         // An environment per source: each freeze is a change, recorded with its own actor.
         return await call('POST', `/api/freeze/Matrix-${source}`, hd, { action: 'freeze', reason: marker, actor: { id: 'stated@contoso.example' } });
@@ -214,6 +219,12 @@ describe('the access matrix', () => {
     if (action === 'lkg') {
       const by = (res.body.record as { recordedBy: Record<string, unknown> }).recordedBy;
       expect(by).toEqual(source === 'easy-auth' ? { id: PEOPLE[role].oid, name: PEOPLE[role].upn, verified: true } : { id: 'stated@contoso.example', verified: false });
+      return;
+    }
+    if (action === 'followUp') {
+      // Follow-ups are not on the runbook's timeline: the recorded event names who added the item.
+      expect(actorLabel((res.body.recorded as { by: Actor }).by)).toBe(who);
+      expect(res.body.items).toContainEqual(expect.objectContaining({ title: marker, source: 'person', status: 'open' }));
       return;
     }
     const id = action === 'declare' ? (res.body.incidentId as string) : incident;

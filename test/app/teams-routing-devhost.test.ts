@@ -79,7 +79,7 @@ describe('Teams routing from the policy (local sink)', () => {
     const timeline = await h.json<{ timeline: { kind: string; text: string }[] }>(`/api/incidents/${prod}`);
     expect(timeline.body.timeline).toContainEqual(expect.objectContaining({ kind: 'message', text: expect.stringContaining('On-call (P1): Notified') as unknown }));
 
-    // 15 minutes without an acknowledgement: the first escalation step (P1 only) pages its two people.
+    // 15 minutes without an Incident Commander: the first escalation step (P1 only) pages its two people.
     await h.advance(15 * 60_000 + 1_000);
     await vi.waitFor(
       async () => {
@@ -93,7 +93,7 @@ describe('Teams routing from the policy (local sink)', () => {
       kind: 'escalation',
       recipients: ['sre-deputy@contoso.example', '44444444-0000-0000-0000-000000000004'],
       destination: PROD,
-      reference: messageReference(prod, 'teams/notify/announce/escalation/ack/0'),
+      reference: messageReference(prod, 'teams/notify/announce/escalation/ic/0'),
     });
     // The escalation message itself is a reply in the Prod thread; the P2s have no P1-only step.
     expect((await of(prod)).some((r) => r.op === 'reply' && r.kind === 'escalation')).toBe(true);

@@ -1,21 +1,32 @@
 /**
- * Alert storm: 1000 deliveries of 100 distinct alerts (each delivered 10 times, shuffled, 25 in
- * flight at once) to POST /api/alerts on the dev host. Prints acceptance latency and how many
- * incidents came out (the right answer is exactly 100). Then, one at a time: acceptance of an alert
- * joining an open incident, and of an alert declaring a new one together with the time until its
- * "incident declared" message reaches Teams (the local sink's file: what a Graph post would carry).
+ * Alert intake under load, POST /api/alerts on the dev host, every request sent by a load driver
+ * in a process of its own (test/bench/load-driver.ts):
+ *   alerts.storm        1000 deliveries of 100 distinct alerts (each delivered 10 times, shuffled,
+ *                       25 in flight): acceptance latency, and how many incidents came out (exactly 100)
+ *   alerts.single       alerts joining an open incident, one at a time
+ *   alerts.inFlight20   400 distinct alerts joining open incidents, 20 in flight
+ *   alerts.oneIncident  1,000 distinct alerts for one incident, one at a time: acceptance p50 per
+ *                       block of 100 (flat is the goal), the incident's history and its replay cost
+ *   alerts.declared     alert -> "incident declared" in Teams, one at a time (the local sink's
+ *                       file: what a Graph post would carry), polled from here
  */
 import { closeSync, existsSync, mkdtempSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { RealClock } from '../../src/devhost/clock.js';
+import { runEpisode } from '../../src/devhost/durable/episode.js';
+import { ev } from '../../src/devhost/durable/history.js';
+import { Invoker } from '../../src/devhost/invoker.js';
+import { Logger } from '../../src/devhost/logger.js';
 import { alertFixture, incidentInstances, postAlert, withAlertId } from '../harness/alerts.js';
-import { repoRoot, startTestAzurite, startTestHost } from '../harness/devhost.js';
+import { repoRoot, startTestAzurite, startTestHost, type TestHost } from '../harness/devhost.js';
 import type { BenchResult } from './run.js';
-import { outcomeOf, summary, tally } from './stats.js';
+import { drive } from './drive.js';
+import type { DriverResult } from './load-driver.js';
+import { goal, round, summary, tally } from './stats.js';
 
-function stormPolicy(services: number): string {
+export function stormPolicy(services: number): string {
   const base = JSON.parse(JSON.stringify({
     version: 1,
     environments: { Prod: { triggerSeverity: 'P1' } },
@@ -30,11 +41,49 @@ function stormPolicy(services: number): string {
   return file;
 }
 
+const svc = (i: number): string => `svc-${String(i).padStart(3, '0')}`;
+
+/** Statuses and outcomes of a driver run, counted. */
+function counted(r: DriverResult): { statuses: Record<string, number>; outcomes: Record<string, number> } {
+  const statuses = new Map<number, number>();
+  const kinds = new Map<string, number>();
+  for (const a of r.answers) {
+    tally(statuses, a.status);
+    tally(kinds, a.kind);
+  }
+  return { statuses: Object.fromEntries(statuses), outcomes: Object.fromEntries(kinds) };
+}
+
+/** The replay cost of an incident as it stands: its whole history replayed with one event it ignores. */
+async function replayCost(h: TestHost, incidentId: string): Promise<{ historyEvents: number; episodeMs: ReturnType<typeof summary> }> {
+  const found = await h.host.engine.getState(incidentId);
+  if (!found) throw new Error(`instance ${incidentId} missing`);
+  const history = await found.history();
+  const reg = h.host.app.registry.functions.get('incident');
+  if (!reg) throw new Error('incident orchestrator missing');
+  const invoker = new Invoker(h.host.app.registry, new Logger('warning'));
+  const times: number[] = [];
+  for (let i = 0; i < 15; i++) {
+    const t0 = performance.now();
+    await runEpisode({
+      invoke: async (payload) => (await invoker.invoke(reg, { trigger: { string: JSON.stringify(payload) } })).result,
+      instance: { instanceId: incidentId, name: 'incident', input: found.state.input, parentInstanceId: undefined },
+      history,
+      book: found.state.book,
+      now: Date.now(),
+      events: [ev.eventRaised(Date.now(), 'bench-not-an-incident-event', undefined)],
+    });
+    times.push(performance.now() - t0);
+  }
+  return { historyEvents: history.length, episodeMs: summary(times.slice(3)) };
+}
+
 export async function alertBenchmarks(emit: (r: BenchResult) => void): Promise<void> {
   const distinct = 100;
   const repeats = 10;
   const inFlight = 25;
   const declaredRuns = 30;
+  const oneIncidentAlerts = 1000;
   const azurite = await startTestAzurite();
   const sinkFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'storm-sink-')), 'teams.jsonl');
   const h = await startTestHost({
@@ -42,66 +91,99 @@ export async function alertBenchmarks(emit: (r: BenchResult) => void): Promise<v
     appRoot: repoRoot,
     clock: new RealClock(),
     logLevel: 'warning',
-    env: { POLICY_PATH: stormPolicy(distinct + declaredRuns), TEAMS_DELIVERY: 'local', TEAMS_SINK_FILE: sinkFile },
+    env: { POLICY_PATH: stormPolicy(distinct + declaredRuns + 1), TEAMS_DELIVERY: 'local', TEAMS_SINK_FILE: sinkFile },
   });
+  const url = `${h.baseUrl}/api/alerts`;
   try {
     const template = alertFixture('metric-dynamic-fired.json');
-    const alerts = Array.from({ length: distinct }, (_, i) => {
-      const doc = withAlertId(template, `storm-${i}`) as { data: { customProperties: Record<string, string> } };
-      doc.data.customProperties = { service: `svc-${String(i).padStart(3, '0')}`, environment: 'Prod' };
+    const alertFor = (id: string, service: string): Record<string, unknown> => {
+      const doc = withAlertId(template, id) as { data: { customProperties: Record<string, string> } };
+      doc.data.customProperties = { service, environment: 'Prod' };
       return doc;
-    });
+    };
+    const alerts = Array.from({ length: distinct }, (_, i) => alertFor(`storm-${i}`, svc(i)));
     // Warm-up on a separate service-less alert (unmatched): first use of SDKs and tables.
     await postAlert(h, withAlertId(template, 'warm'));
 
-    const deliveries = alerts.flatMap((a) => Array.from({ length: repeats }, () => a));
+    const deliveries = alerts.flatMap((a) => Array.from({ length: repeats }, () => JSON.stringify(a)));
     for (let i = deliveries.length - 1; i > 0; i--) {
       const j = Math.floor(Math.random() * (i + 1));
-      [deliveries[i], deliveries[j]] = [deliveries[j] as (typeof deliveries)[number], deliveries[i] as (typeof deliveries)[number]];
+      [deliveries[i], deliveries[j]] = [deliveries[j] as string, deliveries[i] as string];
     }
-    const latencies: number[] = [];
-    const statuses = new Map<number, number>();
-    const kinds = new Map<string, number>();
-    let next = 0;
-    const t0 = performance.now();
-    await Promise.all(
-      Array.from({ length: inFlight }, async () => {
-        while (next < deliveries.length) {
-          const doc = deliveries[next++];
-          const s = performance.now();
-          const answer = await postAlert(h, doc);
-          latencies.push(performance.now() - s);
-          tally(statuses, answer.status);
-          tally(kinds, outcomeOf(answer.body));
-        }
-      }),
-    );
-    const wall = performance.now() - t0;
+    const storm = await drive({ url, bodies: deliveries, inFlight });
     await h.settle();
     const incidents = (await incidentInstances(h)).length;
-
-    // Single alerts with nothing else in flight: the "accepted in well under 100 ms" figure.
-    const single: number[] = [];
-    for (let i = 0; i < 50; i++) {
-      const doc = withAlertId(template, `single-${i}`) as { data: { customProperties: Record<string, string> } };
-      doc.data.customProperties = { service: `svc-${String(i).padStart(3, '0')}`, environment: 'Prod' };
-      const s = performance.now();
-      await postAlert(h, doc);
-      single.push(performance.now() - s);
-    }
+    const stormMs = summary(storm.answers.map((a) => a.ms));
     emit({
       bench: 'alerts.storm',
       deliveries: deliveries.length,
       distinctAlerts: distinct,
       inFlight,
+      driver: 'own process',
       incidents,
       expectedIncidents: distinct,
-      statuses: Object.fromEntries(statuses),
-      outcomes: Object.fromEntries(kinds),
-      deliveriesPerSec: Math.round((deliveries.length / wall) * 1000),
-      acceptanceMs: summary(latencies),
+      ...counted(storm),
+      deliveriesPerSec: Math.round((deliveries.length / storm.wallMs) * 1000),
+      over10s: storm.answers.filter((a) => a.ms > 10_000).length,
+      acceptanceMs: stormMs,
+      goals: [goal('storm of 1000 deliveries / 100 alerts, 25 in flight, p99 (driver in its own process)', '< 200 ms', `${stormMs.p99} ms; ${incidents}/${distinct} incidents`, stormMs.p99 < 200 && incidents === distinct)],
     });
-    emit({ bench: 'alerts.single', alerts: single.length, path: 'correlated into an open incident', acceptanceMs: summary(single) });
+
+    // Alerts joining open incidents, one at a time.
+    const single = await drive({ url, bodies: Array.from({ length: 50 }, (_, i) => JSON.stringify(alertFor(`single-${i}`, svc(i)))), inFlight: 1 });
+    const singleMs = summary(single.answers.map((a) => a.ms));
+    emit({
+      bench: 'alerts.single',
+      alerts: single.answers.length,
+      path: 'correlated into an open incident',
+      ...counted(single),
+      acceptanceMs: singleMs,
+      goals: [goal('alert accepted, one at a time, p99', '< 50 ms', `${singleMs.p99} ms`, singleMs.p99 < 50)],
+    });
+
+    // Distinct alerts joining open incidents, 20 in flight.
+    const crowd = await drive({ url, bodies: Array.from({ length: 400 }, (_, i) => JSON.stringify(alertFor(`crowd-${i}`, svc(i % distinct)))), inFlight: 20 });
+    const crowdMs = summary(crowd.answers.map((a) => a.ms));
+    emit({
+      bench: 'alerts.inFlight20',
+      alerts: crowd.answers.length,
+      inFlight: 20,
+      ...counted(crowd),
+      alertsPerSec: round((crowd.answers.length / crowd.wallMs) * 1000),
+      acceptanceMs: crowdMs,
+      goals: [goal('alert accepted, 20 in flight, p99', '< 200 ms', `${crowdMs.p99} ms`, crowdMs.p99 < 200)],
+    });
+    await h.settle();
+
+    // One incident taking 1,000 distinct alerts, one at a time (a long storm on one service).
+    const target = svc(distinct + declaredRuns);
+    const first = await postAlert(h, alertFor('one-0', target));
+    const incidentId = first.body.incidentId;
+    if (!incidentId) throw new Error(`no incident for ${target}: ${JSON.stringify(first.body)}`);
+    await h.settle();
+    const one = await drive({ url, bodies: Array.from({ length: oneIncidentAlerts }, (_, i) => JSON.stringify(alertFor(`one-${i + 1}`, target))), inFlight: 1 });
+    const blocks = Array.from({ length: oneIncidentAlerts / 100 }, (_, b) => summary(one.answers.slice(b * 100, (b + 1) * 100).map((a) => a.ms)).p50);
+    await h.settle();
+    const replay = await replayCost(h, incidentId);
+    const described = await h.json<{ summary?: { alerts?: number } }>(`/api/incidents/${incidentId}`);
+    const growth = round((blocks.at(-1) ?? NaN) / (blocks[0] ?? NaN));
+    emit({
+      bench: 'alerts.oneIncident',
+      alerts: oneIncidentAlerts + 1,
+      ...counted(one),
+      acceptP50PerBlockOf100Ms: blocks,
+      lastBlockOverFirst: growth,
+      alertsPerSecFirstBlock: round(1000 / (blocks[0] ?? NaN)),
+      alertsPerSecLastBlock: round(1000 / (blocks.at(-1) ?? NaN)),
+      incidentAlertsCounted: described.body.summary?.alerts ?? null,
+      historyEvents: replay.historyEvents,
+      episodeMs: replay.episodeMs,
+      goals: [
+        goal('one incident receiving alerts: accept p50 per block of 100 alerts', 'flat (last block / first ≤ 1.5)', `${blocks.join(' → ')} ms (×${growth})`, growth <= 1.5),
+        goal('history of the incident after 1,001 alerts', 'bounded (≤ 1,000 events)', `${replay.historyEvents} events`, replay.historyEvents <= 1000),
+        goal(`episode cost of the real incident orchestration at its history (${replay.historyEvents} events)`, '< 5 ms', `${replay.episodeMs.p50} ms p50`, replay.episodeMs.p50 < 5),
+      ],
+    });
 
     // Alert -> incident declared in Teams, one at a time, each for a service with no open incident.
     // The sink file only grows: each poll reads what was appended since the last one.
@@ -127,13 +209,12 @@ export async function alertBenchmarks(emit: (r: BenchResult) => void): Promise<v
     const toTeams: number[] = [];
     const pollMs = 2;
     for (let i = 0; i < declaredRuns; i++) {
-      const svc = `svc-${String(distinct + i).padStart(3, '0')}`;
-      const doc = withAlertId(template, `declare-${i}`) as { data: { customProperties: Record<string, string> } };
-      doc.data.customProperties = { service: svc, environment: 'Prod' };
+      const service = svc(distinct + i);
+      const doc = alertFor(`declare-${i}`, service);
       const s = performance.now();
       const answer = await postAlert(h, doc);
       accepted.push(performance.now() - s);
-      if (answer.body.kind !== 'declared') throw new Error(`expected a declaration for ${svc}, got ${JSON.stringify(answer.body)}`);
+      if (answer.body.kind !== 'declared') throw new Error(`expected a declaration for ${service}, got ${JSON.stringify(answer.body)}`);
       const needle = `"incidentId":"${answer.body.incidentId}","kind":"declared"`;
       const deadline = s + 10_000;
       while (!sinkHas(needle)) {

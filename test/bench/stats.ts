@@ -45,3 +45,15 @@ export function tally<K>(counts: Map<K, number>, key: K): void {
 export function outcomeOf(body: { kind?: string; error?: { code?: string } }): string {
   return body.kind ?? `error:${body.error?.code ?? '?'}`;
 }
+
+/** One figure of the issue's table: what was measured, its goal, and whether it is met. */
+export interface Goal {
+  figure: string;
+  goal: string;
+  measured: string;
+  met: boolean;
+}
+
+export function goal(figure: string, goalText: string, measured: string, met: boolean): Goal {
+  return { figure, goal: goalText, measured, met };
+}

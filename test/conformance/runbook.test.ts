@@ -180,7 +180,9 @@ describe.skipIf(!real || real.skip || kinds.length < 2)(`the two hosts compared$
     expect(messages(eng)).toEqual(messages(dev));
     expect(escalations(eng)).toEqual(escalations(dev));
     // The world numbers its alerts (e2e-1 on the first host, e2e-2 on the second).
-    const names = (o: Outcome): string[] => o.evidence.map((n) => n.replace(/-e2e-\d+-/, '-e2e-N-'));
+    // Status updates come due on the clock (every 9 s here), so a slower run has more of them: their
+    // message records are left out, as they are from the timeline and the thread above.
+    const names = (o: Outcome): string[] => o.evidence.filter((n) => !/^messages\/announce-update-\d+\.json$/.test(n)).map((n) => n.replace(/-e2e-\d+-/, '-e2e-N-'));
     expect(names(eng)).toEqual(names(dev));
     expect(story(dev).length).toBeGreaterThan(10);
     const pick = (o: Outcome): unknown => {

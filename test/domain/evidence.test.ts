@@ -126,6 +126,7 @@ describe('metrics, phases, timeboxes, due date (as the incident record derived t
     expect(metrics.impactDuration).toEqual({ from: '2026-01-16T09:02:10.000Z', to: '2026-01-16T09:19:00.000Z', seconds: 16 * 60 + 50 });
     expect(metrics.timeboxes.map((t) => [t.name, t.verdict])).toEqual([
       ['ack', 'met'],
+      ['ic', 'met'],
       ['decision', 'missed'],
       ['recovery', 'met'],
       ['monitoring', 'met'],
@@ -256,7 +257,7 @@ describe('the HTML report', () => {
     const svg = html.slice(html.indexOf('<svg'), html.indexOf('</svg>'));
     for (const phase of ['Detect', 'Triage', 'Contain', 'Recover', 'Monitor']) expect(svg).toContain(`${phase}:`);
     for (const moment of ['Detected 09:02', 'Declared 09:03', 'Acknowledged 09:09', 'Decided 09:13', 'Mitigated 09:14', 'Recovered 09:19', 'Resolved 10:19']) expect(svg).toContain(moment);
-    expect(svg.match(/class="deadline"/g)).toHaveLength(4);
+    expect(svg.match(/class="deadline"/g)).toHaveLength(5);
     expect(svg).toContain('Containment decision: started 2026-01-16 09:03:05 UTC, deadline 2026-01-16 09:13:05 UTC; missed');
     const dots = [...svg.matchAll(/<circle cx="[\d.]+" cy="[\d.]+" r="7" fill="(#[0-9a-f]{6})" stroke="#fff"/g)].map((m) => m[1]);
     expect(dots).toHaveLength(45); // 9 runs x 5 checks

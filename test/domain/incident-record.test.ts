@@ -107,12 +107,13 @@ describe('timebox verdicts', () => {
     const early = incident(null, [5, { type: 'resolved', by: person, summary: null, why: 'x', postmortemDueAt: T0 }]).s;
     expect(timeboxesOf(early).map((t) => [t.name, t.verdict])).toEqual([
       ['ack', 'met'],
+      ['ic', 'not-applicable'],
       ['decision', 'not-applicable'],
     ]);
     const waiting = incident(null, [9, { type: 'noted', by: null, text: 'x' }]).s;
-    expect(timeboxesOf(waiting).map((t) => t.verdict)).toEqual(['open', 'open']);
+    expect(timeboxesOf(waiting).map((t) => t.verdict)).toEqual(['open', 'open', 'open']);
     const late = incident(null, [20, { type: 'noted', by: null, text: 'x' }]).s;
-    expect(timeboxesOf(late).map((t) => t.verdict)).toEqual(['missed', 'missed']);
+    expect(timeboxesOf(late).map((t) => t.verdict)).toEqual(['missed', 'missed', 'missed']);
   });
 
   it('a monitoring window without regression is met when it ends or the incident does; with one, missed', () => {

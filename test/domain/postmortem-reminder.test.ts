@@ -4,6 +4,8 @@ import { IncidentSummary, type TimelineEntry } from '../../src/domain/incident.j
 import { IncidentMessage } from '../../src/domain/messages/types.js';
 import { renderMessage } from '../../src/domain/messages/render.js';
 import {
+  nextReminderDay,
+  reminderStep,
   claimReminder,
   postmortemOverdue,
   recordReminder,
@@ -54,15 +56,26 @@ describe('when a reminder is due', () => {
     }
     const last = claimReminder(s, at);
     expect(last?.postmortem?.reminder).toMatchObject({ state: 'failed', attempts: REMINDER_MAX_ATTEMPTS });
-    expect(reminderCheckAt(last as IncidentSummary)).toBeNull();
+    // Given up for that day: tried afresh the next business day (the postmortem is still not done).
+    expect(reminderCheckAt(last as IncidentSummary)).toBe('2026-11-26T00:00:00.000Z');
   });
 
-  it('is never claimed again once sent; a refusal is retried hourly, then given up', () => {
-    const at = Date.parse('2026-11-25T00:15:00Z');
+  it('once sent, is repeated each business day until the postmortem is marked done; a refusal is retried hourly, then given up for the day', () => {
+    const at = Date.parse('2026-11-25T00:15:00Z'); // a Wednesday
     const sent = recordReminder(claimReminder(summary(), at) as IncidentSummary, { kind: 'sent', messageId: 'm-1', summary: 'Replied.' }, at);
-    expect(sent.postmortem?.reminder).toMatchObject({ state: 'sent', messageId: 'm-1', attempts: 1 });
-    expect(reminderCheckAt(sent)).toBeNull();
-    expect(claimReminder(sent, at + 30 * 24 * 60 * MIN)).toBeUndefined();
+    expect(sent.postmortem?.reminder).toMatchObject({ state: 'sent', messageId: 'm-1', attempts: 1, round: 1 });
+    expect(reminderStep(sent.postmortem?.reminder)).toBe('teams/postmortem-due');
+    expect(reminderCheckAt(sent)).toBe('2026-11-26T00:00:00.000Z');
+    expect(claimReminder(sent, Date.parse('2026-11-25T23:59:59Z'))).toBeUndefined();
+    const second = recordReminder(claimReminder(sent, Date.parse('2026-11-26T00:05:00Z')) as IncidentSummary, { kind: 'sent', messageId: 'm-2', summary: 'Replied.' }, Date.parse('2026-11-26T00:05:00Z'));
+    expect(second.postmortem?.reminder).toMatchObject({ state: 'sent', messageId: 'm-2', attempts: 1, round: 2 });
+    expect(reminderStep(second.postmortem?.reminder)).toBe('teams/postmortem-due/2');
+    // Thursday's reminder is followed by Friday's; Friday's by Monday's (business days only).
+    expect(reminderCheckAt(second)).toBe('2026-11-27T00:00:00.000Z');
+    expect(nextReminderDay('2026-11-27T00:05:00.000Z')).toBe('2026-11-30T00:00:00.000Z');
+    const done: IncidentSummary = { ...second, postmortem: second.postmortem ? { ...second.postmortem, doneAt: '2026-11-26T10:00:00.000Z' } : null };
+    expect(reminderCheckAt(done)).toBeNull();
+    expect(claimReminder(done, at + 30 * 24 * 60 * MIN)).toBeUndefined();
 
     let s = summary();
     let now = at;
@@ -74,7 +87,7 @@ describe('when a reminder is due', () => {
     }
     s = recordReminder(claimReminder(s, now) as IncidentSummary, { kind: 'refused', summary: 'Not delivered: Graph answered 503' }, now);
     expect(s.postmortem?.reminder).toMatchObject({ state: 'failed', attempts: REMINDER_MAX_ATTEMPTS });
-    expect(reminderCheckAt(s)).toBeNull();
+    expect(reminderCheckAt(s)).toBe(nextReminderDay(s.postmortem?.reminder?.at ?? ''));
   });
 });
 

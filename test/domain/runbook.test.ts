@@ -4,14 +4,14 @@
  * the tests read is the incident record's (the machine's only state of its own is bookkeeping).
  */
 import { describe, expect, it } from 'vitest';
-import { Thresholds, type SeverityLevel, type Timebox } from '../../src/config/policy.js';
+import { Rota, Thresholds, type SeverityLevel, type Timebox } from '../../src/config/policy.js';
 import type { ActionOutcome } from '../../src/domain/actions.js';
 import type { Actor } from '../../src/domain/actor.js';
 import type { RecentChange, ReleaseState } from '../../src/domain/containment.js';
 import type { Inbound } from '../../src/domain/incident-events.js';
 import type { ActiveAlert, WatchedMetric } from '../../src/domain/monitor-signals.js';
 import type { SignalReadings, SignalsConfig } from '../../src/domain/signals-judgement.js';
-import { applyEvent, deriveIncident, type CheckFacts, type Incident, type IncidentEvent } from '../../src/domain/incident-record.js';
+import { applyEvent, deriveIncident, timeboxesOf, type CheckFacts, type Incident, type IncidentEvent } from '../../src/domain/incident-record.js';
 import {
   decisionDueAt,
   MESSAGE_WAIT_MAX_MS,
@@ -87,6 +87,7 @@ class Driver {
     private readonly world: World,
     severity: SeverityLevel = 'P1',
     private readonly c: RunbookConfig = config,
+    people: { rota?: Rota; decisionOwner?: string } = {},
   ) {
     const declared: IncidentEvent = {
       type: 'declared',
@@ -105,6 +106,8 @@ class Driver {
       timeboxes: boxes,
       postmortemDueBusinessDays: 3,
       alert: null,
+      rota: people.rota ?? null,
+      decisionOwner: people.decisionOwner ?? null,
     };
     this.s = applyEvent(null, declared);
     this.events.push(declared);
@@ -142,10 +145,14 @@ class Driver {
       case 'announce':
       case 'page-on-call':
         return { kind: 'teams', events: [] };
+      case 'page':
+        return { kind: 'teams', events: [{ type: 'paged', step: cmd.step, who: cmd.label, delivered: true, summary: `paged ${cmd.people.join(', ')}` }] };
       case 'locate-evidence':
         return { kind: 'located', links: null, problem: null };
       case 'archive':
-        return { kind: 'archived', sealed: true, manifestSha256: null, summary: 'sealed' };
+        return { kind: 'archived', sealed: true, manifestSha256: null, summary: 'sealed', actionItems: [] };
+      case 'read-follow-ups':
+        return { kind: 'follow-ups', ticketUrl: null, items: [], problem: null };
       case 'close':
         return { kind: 'done', problem: null };
       case 'signals':
@@ -274,7 +281,7 @@ describe('runbook', () => {
     const before = d.log.length;
     d.event({ name: 'resolve', payload: { actor: person('riley'), at: at(d.now) } });
     const close = d.log.slice(before).map((c) => (c.kind === 'announce' ? `announce:${c.message}` : c.kind === 'freeze' ? `freeze:${c.on ? 'on' : 'off'}` : c.kind));
-    expect(close).toEqual(['locate-evidence', 'announce:rollback-executed', 'freeze:off', 'announce:resolved', 'archive', 'close']);
+    expect(close).toEqual(['locate-evidence', 'announce:rollback-executed', 'freeze:off', 'announce:resolved', 'read-follow-ups', 'archive', 'close']);
   });
 
   it('config revert that re-stabilises: no app rollback, and the release becomes the new LKG after the window', () => {
@@ -293,7 +300,7 @@ describe('runbook', () => {
     expect(d.messages()).not.toContain('rollback-executed');
     // The LKG record and the resolution come before the archive, so both are in the sealed pack.
     const tail = d.log.slice(d.log.findIndex((c) => c.kind === 'record-lkg')).map((c) => (c.kind === 'announce' ? `announce:${c.message}` : c.kind));
-    expect(tail).toEqual(['record-lkg', 'announce:resolved', 'archive', 'close']);
+    expect(tail).toEqual(['record-lkg', 'announce:resolved', 'read-follow-ups', 'archive', 'close']);
   });
 
   it("gives a message until the current phase's deadline to get through, between 1 and 5 minutes", () => {
@@ -346,25 +353,33 @@ describe('runbook', () => {
     expect(d.executed()).toEqual(['api-to-lkg']);
   });
 
-  it('escalates an unacknowledged P1 along the chain once; an acknowledgement stops it, and so does a decision by a person', () => {
-    const ackEscalations = (dr: Driver) => dr.log.filter((c) => c.kind === 'announce' && c.message === 'escalation' && c.step.startsWith('announce/escalation/ack/'));
+  it('escalates a P1 without an IC along the chain once; an IC claiming the role stops it, and so does a decision by a person, but not a bare acknowledgement', () => {
+    const icEscalations = (dr: Driver) => dr.log.filter((c) => c.kind === 'announce' && c.message === 'escalation' && c.step.startsWith('announce/escalation/ic/'));
     const d = new Driver(apiWorld(['green']));
     d.advanceTo(T0 + 15 * MIN);
-    expect(ackEscalations(d)).toEqual([expect.objectContaining({ reason: 'no-ack', people: ['deputy@contoso.example'] })]);
+    expect(icEscalations(d)).toEqual([expect.objectContaining({ reason: 'no-ic', people: ['deputy@contoso.example'] })]);
     d.advanceTo(T0 + 40 * MIN);
-    expect(ackEscalations(d)).toHaveLength(1);
+    expect(icEscalations(d)).toHaveLength(1);
 
     const acked = new Driver(apiWorld(['green']));
     acked.event({ name: 'ack', payload: { actor: person('riley'), at: at(acked.now) } });
     acked.advanceTo(T0 + 20 * MIN);
-    expect(ackEscalations(acked)).toHaveLength(0);
+    expect(icEscalations(acked)).toHaveLength(1);
+    const escalated = acked.events.find((e) => e.type === 'escalated');
+    expect(escalated?.type === 'escalated' && escalated.text).toContain('acknowledged by riley, but nobody took the IC role');
+
+    const ic = new Driver(apiWorld(['green']));
+    ic.event({ name: 'ack', payload: { actor: person('riley'), at: at(ic.now), role: 'ic' } });
+    ic.advanceTo(T0 + 20 * MIN);
+    expect(icEscalations(ic)).toHaveLength(0);
+    expect(ic.s.roles.ic).toMatchObject({ person: { id: 'riley' }, how: 'claimed', at: T0 });
 
     // A person's decision is an acknowledgement: someone is on it.
     const decided = new Driver(apiWorld(['green']));
     decided.advanceTo(T0 + 2 * MIN);
     decided.decide('riley', 'monitor-only');
     decided.advanceTo(T0 + 40 * MIN);
-    expect(ackEscalations(decided)).toHaveLength(0);
+    expect(icEscalations(decided)).toHaveLength(0);
     expect(decided.s.engagedAt).toBe(T0 + 2 * MIN);
   });
 
@@ -422,6 +437,107 @@ describe('runbook', () => {
     d.advanceTo(T0 + 90 * MIN);
     expect(deriveIncident(d.events)).toEqual(d.s);
     expect(d.events.map((e) => e.seq)).toEqual(d.events.map((_, i) => i));
+  });
+});
+
+describe('roles (RB-03 section 4, RB-02 section 4)', () => {
+  const rota = Rota.parse({
+    ic: ['rm@contoso.example', 'sre-backup@contoso.example'],
+    deputy: ['sre@contoso.example'],
+    sme: { devLead: ['devlead@contoso.example'], dba: ['dba@contoso.example'], security: ['sec@contoso.example'] },
+  });
+  const pages = (dr: Driver) => dr.log.filter((c): c is Extract<Command, { kind: 'page' }> => c.kind === 'page').map((c) => `${c.label}: ${c.people.join(', ')}`);
+  const withTriggers = (triggers: RunbookConfig['triggers']): RunbookConfig => ({ ...config, triggers });
+
+  it('the rota pages the first IC and Deputy, and the SMEs of the triage row that matched, once each', () => {
+    const d = new Driver(apiWorld(['green']), 'P1', withTriggers(['error-rate']), { rota });
+    expect(pages(d)).toEqual(['Incident Commander (rota): rm@contoso.example', 'Deputy (rota): sre@contoso.example', 'SME Dev Lead (error-rate): devlead@contoso.example']);
+    const latency = new Driver(apiWorld(['green']), 'P1', withTriggers(['latency-p95', 'auth-failures']), { rota });
+    expect(pages(latency).slice(2)).toEqual(['SME DBA (latency-p95): dba@contoso.example', 'SME Security (auth-failures): sec@contoso.example']);
+    // A P3 pages nobody (the rota's severities: P1 and P2).
+    expect(pages(new Driver(apiWorld(['green']), 'P3', config, { rota }))).toEqual([]);
+  });
+
+  it('no IC within the IC timebox (15 min) pages the IC backups with the chain, once; the rota IC acknowledging takes the role', () => {
+    const d = new Driver(apiWorld(['green']), 'P1', config, { rota });
+    d.event({ name: 'ack', payload: { actor: person('sre@contoso.example'), at: at(d.now) } });
+    expect(d.s.roles.deputy).toMatchObject({ person: { id: 'sre@contoso.example' }, how: 'rota' });
+    expect(d.s.roles.ic).toBeNull();
+    d.advanceTo(T0 + 15 * MIN - 1);
+    expect(d.events.filter((e) => e.type === 'escalated')).toEqual([]);
+    d.advanceTo(T0 + 15 * MIN);
+    expect(d.events.filter((e) => e.type === 'escalated')).toEqual([expect.objectContaining({ reason: 'no-ic', people: ['sre-backup@contoso.example', 'deputy@contoso.example'] })]);
+    expect(timeboxesOf(d.s).find((t) => t.name === 'ic')).toMatchObject({ verdict: 'missed', note: 'no Incident Commander assigned' });
+
+    const ok = new Driver(apiWorld(['green']), 'P1', config, { rota });
+    ok.now = T0 + 4 * MIN;
+    ok.event({ name: 'ack', payload: { actor: person('rm@contoso.example'), at: at(ok.now) } });
+    ok.advanceTo(T0 + 30 * MIN);
+    expect(ok.s.roles.ic).toMatchObject({ how: 'rota', at: T0 + 4 * MIN });
+    expect(ok.events.filter((e) => e.type === 'escalated' && e.reason === 'no-ic')).toEqual([]);
+    expect(timeboxesOf(ok.s).find((t) => t.name === 'ic')).toMatchObject({ verdict: 'met', metAt: T0 + 4 * MIN });
+  });
+
+  it('a role stays with the first to take it; a second claim is recorded as ignored', () => {
+    const d = new Driver(apiWorld(['green']));
+    d.event({ name: 'ack', payload: { actor: person('riley'), at: at(d.now), role: 'ic' } });
+    d.event({ name: 'ack', payload: { actor: person('sam'), at: at(d.now), role: 'ic' } });
+    expect(d.s.roles.ic?.person.id).toBe('riley');
+    expect(d.events.at(-1)).toMatchObject({ type: 'ignored', why: 'riley already holds it' });
+  });
+
+  it('only the Decision Owner, signed in, may override a P1 default; the proposal and a rollback are anyone\'s to take', () => {
+    const owner = 'director@contoso.example';
+    const verified = (id: string): Actor => ({ id: `oid-${id}`, name: id, via: 'api', verified: true, auth: 'easy-auth' });
+    const d = new Driver(apiWorld(['green']), 'P1', config, { decisionOwner: owner });
+    d.event({ name: 'decision', payload: { actor: verified('riley@contoso.example'), at: at(d.now), choice: 'monitor-only' } });
+    expect(d.s.decision).toBeNull();
+    const refused = d.events.at(-1);
+    expect(refused?.type === 'ignored' && refused.why).toContain('only the Decision Owner (director@contoso.example), signed in, may do that');
+    // A key holder claiming to be the owner is not believed.
+    d.event({ name: 'decision', payload: { actor: { id: owner, via: 'api', verified: false, auth: 'function-key' }, at: at(d.now), choice: 'monitor-only' } });
+    expect(d.s.decision).toBeNull();
+    d.event({ name: 'decision', payload: { actor: verified(owner), at: at(d.now), choice: 'monitor-only' } });
+    expect(d.s.decision).toMatchObject({ choice: 'monitor-only', by: { name: owner } });
+
+    const rb = new Driver(apiWorld(['green']), 'P1', config, { decisionOwner: owner });
+    rb.event({ name: 'decision', payload: { actor: verified('riley@contoso.example'), at: at(rb.now), choice: 'accept-proposal' } });
+    expect(rb.s.decision).toMatchObject({ choice: 'accept-proposal' });
+  });
+
+  it('a person lowers the severity: recorded with who and why, announced at once, and the cadence, timeboxes and no-decision rule follow the new severity', () => {
+    const d = new Driver(apiWorld(['green']));
+    d.advanceTo(T0 + 5 * MIN);
+    d.event({ name: 'severity', payload: { actor: person('riley'), at: at(d.now), level: 'P2', reason: 'one tenant affected' } });
+    expect(d.s.severity).toBe('P2');
+    expect(d.s.severityChanges).toEqual([{ at: T0 + 5 * MIN, from: 'P1', to: 'P2', reasons: ['one tenant affected'], by: 'riley', person: person('riley') }]);
+    expect(d.log.filter((c) => c.kind === 'announce' && c.message === 'update')).toEqual([expect.objectContaining({ sequence: 1, severityChange: true })]);
+    // The decision is due on the P2 timebox (20 min), and nobody deciding escalates instead of rolling back.
+    expect(d.s.proposal?.decisionDueAt).toBe(T0 + 20 * MIN);
+    d.advanceTo(T0 + 21 * MIN);
+    expect(d.executed()).toEqual([]);
+    expect(d.events.filter((e) => e.type === 'escalated').map((e) => e.type === 'escalated' && e.reason)).toContain('no-decision');
+    // The next update comes 30 min (P2) after the announcement, not 15 (P1).
+    expect(nextWake(d.s, d.p, config)).toBeGreaterThan(T0 + 21 * MIN);
+    d.advanceTo(T0 + 35 * MIN - 1);
+    expect(d.log.filter((c) => c.kind === 'announce' && c.message === 'update')).toHaveLength(1);
+    d.advanceTo(T0 + 35 * MIN);
+    expect(d.log.filter((c) => c.kind === 'announce' && c.message === 'update')).toHaveLength(2);
+    // The same severity again changes nothing.
+    d.event({ name: 'severity', payload: { actor: person('sam'), at: at(d.now), level: 'P2', reason: 'again' } });
+    expect(d.events.at(-1)).toMatchObject({ type: 'ignored', why: 'the incident is already P2' });
+  });
+
+  it('downgrading a P1 is the Decision Owner\'s call when the policy names one', () => {
+    const d = new Driver(apiWorld(['green']), 'P1', config, { decisionOwner: 'director@contoso.example' });
+    d.event({ name: 'severity', payload: { actor: person('riley'), at: at(d.now), level: 'P3', reason: 'cosmetic' } });
+    expect(d.s.severity).toBe('P1');
+    const refused = d.events.at(-1);
+    expect(refused?.type === 'ignored' && refused.why).toContain('Downgrading a P1 overrides the P1 default in Prod');
+    // Raising is anyone's.
+    const p2 = new Driver(apiWorld(['green']), 'P2', config, { decisionOwner: 'director@contoso.example' });
+    p2.event({ name: 'severity', payload: { actor: person('riley'), at: at(p2.now), level: 'P1', reason: 'all tenants now' } });
+    expect(p2.s.severity).toBe('P1');
   });
 });
 

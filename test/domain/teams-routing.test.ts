@@ -71,7 +71,7 @@ describe('policy:check explains the routing', () => {
     const out = execFileSync(process.execPath, [cli, file], { encoding: 'utf8' });
     expect(out).toContain(`admin-api@Prod: channel ${CHANNEL} of team ${TEAM}; on-call: sre-oncall@contoso.example`);
     expect(out).toContain("admin-api@Beta: the app's configured channel (TEAMS_TEAM_ID / TEAMS_CHANNEL_ID); on-call: nobody named");
-    expect(out).toContain('escalation after 15 min unacknowledged (P1): sre-deputy@contoso.example');
+    expect(out).toContain('escalation after 15 min without an Incident Commander (P1): sre-deputy@contoso.example');
     expect(out).toContain('deploy-freeze announcements: Alpha -> 19:alpha-incidents@thread.tacv2, Beta -> 19:incidents@thread.tacv2');
     expect(out).toContain('! the Teams destination of admin-api@Beta names a Teams teamId that must be the team (group) GUID');
     expect(out).toContain('! the on-call of admin-api@Beta: not an Entra object id or UPN, nobody is paged for beta oncall');

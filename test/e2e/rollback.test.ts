@@ -162,7 +162,7 @@ describe('nobody answers', () => {
     expect(thread[2]?.text).toMatch(/Prod/);
     expect(thread[3]?.text).toContain('nobody decided within the timebox. Reverting to LKG r41 now.');
     expect(thread[3]?.text).toContain('Deploy freeze: in place for Prod');
-    expect(thread[6]?.text).toContain('Nobody has acknowledged after 15 min: escalated to sre-deputy@contoso.example');
+    expect(thread[6]?.text).toContain('No Incident Commander 15 min after the declaration: escalated to sre-deputy@contoso.example');
 
     // A person closes it; the freeze this incident set is lifted.
     expect((await w.post(`/api/incidents/${id}/resolve`, { summary: 'rolled back to r41' }, principal(APPROVER.upn, APPROVER.oid))).status).toBe(202);

@@ -69,7 +69,7 @@ describe('nobody decides and there is no last known good release', () => {
     expect(escalations.length).toBeGreaterThanOrEqual(2);
     const titles = escalations.map((m) => m.headline.split(' — ')[0]);
     expect(new Set(titles).size).toBe(escalations.length);
-    expect(titles.join('\n')).toMatch(/ACKNOWLEDGED/);
+    expect(titles.join('\n')).toMatch(/NO INCIDENT COMMANDER/);
     expect(titles.join('\n')).toMatch(/REFUSED/);
   });
 });

@@ -83,6 +83,8 @@ export interface WorldOptions {
   logLevel?: LogLevel;
   /** Scales every timebox and the escalation delay (1 = RB-03's minutes; the real engine runs in seconds). */
   timeScale?: number;
+  /** The environment's rota and Decision Owner (src/config/policy.ts `Rota`), for the people tests. */
+  people?: { rota?: unknown; decisionOwner?: string };
   /** The environment's synthetic monitor (policy `signals.synthetic`), off by default. */
   synthetic?: { schedule?: string; failuresToDeclare?: number };
   /**
@@ -128,6 +130,7 @@ function policy(target: TargetApp, o: WorldOptions): unknown {
       [ENV]: {
         triggerSeverity: 'P1',
         ...(o.synthetic || o.signals ? { signals: { ...(o.synthetic ? { synthetic: o.synthetic } : {}), ...(o.signals ? { region: 'westeurope' } : {}) } } : {}),
+        ...(o.people ?? {}),
       },
     },
     triggers: [{ trigger: 'error-rate', match: { metricPattern: '5xx' }, unit: 'percent' }],

@@ -21,7 +21,7 @@ const policy = checkPolicy({
 });
 
 const summary = (service: string, environment: string): IncidentSummary =>
-  ({ incidentId: 'inc-1', service, environment, severity: 'P1', status: 'open', phase: 'deciding', summary: 's', source: 'alert', declaredAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z', resolvedAt: null, alerts: 1, acknowledgedBy: null, drill: false, teamsThreadId: null, teamsDestination: null, evidence: null, postmortem: null, metrics: null });
+  ({ incidentId: 'inc-1', service, environment, severity: 'P1', status: 'open', phase: 'deciding', summary: 's', source: 'alert', declaredAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z', resolvedAt: null, alerts: 1, acknowledgedBy: null, drill: false, teamsThreadId: null, teamsDestination: null, evidence: null, postmortem: null, metrics: null, actionItems: [] });
 const store = (s: IncidentSummary | undefined) => ({ getSummary: () => Promise.resolve(s) });
 
 describe('approversForIncident', () => {

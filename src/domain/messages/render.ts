@@ -180,7 +180,11 @@ function declared(m: DeclaredMessage): Model {
 }
 
 function update(m: StatusUpdateMessage): Model {
+  const change = m.severityChange;
+  const changed = change ? `Severity ${change.to < change.from ? 'raised' : 'lowered'} from ${change.from} to ${change.to} by ${change.by}` : null;
   const sections: Section[] = [
+    // The sentence says who changed it; the section says why, in their words.
+    ...(change ? [{ heading: 'Why the severity changed', lines: [oneLine(change.reason)] }] : []),
     { heading: 'Progress', lines: [m.progress] },
     { heading: 'Next steps', lines: [m.nextSteps] },
   ];
@@ -194,6 +198,7 @@ function update(m: StatusUpdateMessage): Model {
     importance: 'normal',
     sentence: sentences(
       `⏱️ UPDATE #${m.sequence} [${utcTime(m.at)}] — ${m.severity} ${m.environment}`,
+      ...(changed ? [changed] : []),
       `Status: ${STATUS_LABELS[m.status]}`,
       `Next update at ${utcTime(m.nextUpdateAt)}`,
     ),
@@ -363,6 +368,7 @@ function resolved(m: ResolvedMessage): Model {
 
 /** Each escalation is titled by its reason, so two different ones never read alike. */
 const ESCALATION_TITLES: Record<EscalationReason, string> = {
+  'no-ic': 'no incident commander',
   'no-ack': 'nobody has acknowledged',
   'no-decision': 'no containment decision',
   'action-refused': 'a containment step was refused',

@@ -108,6 +108,8 @@ export const StatusUpdateMessage = IncidentHeader.extend({
   eta: z.string().trim().max(200).optional(),
   nextUpdateAt: at,
   health: HealthFigures.optional(),
+  /** Posted out of cadence because a person changed the severity: from, to, who and why. */
+  severityChange: z.object({ from: Severity, to: Severity, by: text(200), reason: text(500) }).optional(),
   /** The recovery verdict on the Azure Monitor signals (fired metric, active alerts), or what could not be seen. */
   signals: text(1000).optional(),
   /** Triage from the logs: top error codes, failing requests with requestIds, p95 per route, the query link. */
@@ -221,7 +223,7 @@ export const ResolvedMessage = IncidentHeader.extend({
 });
 
 /** Why an escalation is sent: each one is titled by its reason. */
-export const EscalationReason = z.enum(['no-ack', 'no-decision', 'action-refused', 'action-failed', 'not-recovered', 'regression', 'no-rollback-target']);
+export const EscalationReason = z.enum(['no-ic', 'no-ack', 'no-decision', 'action-refused', 'action-failed', 'not-recovered', 'regression', 'no-rollback-target']);
 export type EscalationReason = z.infer<typeof EscalationReason>;
 
 export const EscalationMessage = IncidentHeader.extend({

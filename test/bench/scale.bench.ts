@@ -1,0 +1,128 @@
+/**
+ * The dev host holding many incidents (real clock, Azurite in memory), every request sent by a load
+ * driver in a process of its own:
+ *   scale.open500     500 incidents declared (10 in flight) and left open: how long until the host
+ *                     is idle again, its memory, then alerts joining them one at a time and
+ *                     GET /api/incidents?status=open (50 a page) while they are open
+ *   scale.list        GET /api/incidents (50 a page) with 500 incidents stored, then with 5,000:
+ *                     the list reads a page of its index, so the two should cost the same
+ */
+import { performance } from 'node:perf_hooks';
+import { TableIncidentStore } from '../../src/adapters/incident-store.js';
+import { createTableClient, storageTarget } from '../../src/adapters/storage.js';
+import { INCIDENTS_TABLE } from '../../src/app/stores.js';
+import { RealClock } from '../../src/devhost/clock.js';
+import type { IncidentSummary } from '../../src/domain/incident.js';
+import { alertFixture, postAlert, withAlertId } from '../harness/alerts.js';
+import { repoRoot, startTestAzurite, startTestHost, type TestHost } from '../harness/devhost.js';
+import { stormPolicy } from './alerts.bench.js';
+import { drive } from './drive.js';
+import type { BenchResult } from './run.js';
+import { goal, round, summary, tally } from './stats.js';
+
+const OPEN = 500;
+const TOTAL = 5000;
+
+async function listTimes(h: TestHost, query: string, runs = 20): Promise<ReturnType<typeof summary>> {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    const res = await h.fetch(`/api/incidents?${query}`);
+    if (res.status !== 200) throw new Error(`GET /api/incidents?${query}: ${res.status} ${await res.text()}`);
+    await res.arrayBuffer();
+    times.push(performance.now() - t0);
+  }
+  return summary(times.slice(3));
+}
+
+export async function scaleBenchmarks(emit: (r: BenchResult) => void): Promise<void> {
+  const azurite = await startTestAzurite();
+  const h = await startTestHost({ azurite, appRoot: repoRoot, clock: new RealClock(), logLevel: 'warning', env: { POLICY_PATH: stormPolicy(OPEN), TEAMS_DELIVERY: 'local' } });
+  const url = `${h.baseUrl}/api/alerts`;
+  try {
+    const template = alertFixture('metric-dynamic-fired.json');
+    const alertFor = (id: string, i: number): string => {
+      const doc = withAlertId(template, id) as { data: { customProperties: Record<string, string> } };
+      doc.data.customProperties = { service: `svc-${String(i).padStart(3, '0')}`, environment: 'Prod' };
+      return JSON.stringify(doc);
+    };
+    await postAlert(h, withAlertId(template, 'warm'));
+
+    const t0 = performance.now();
+    const declared = await drive({ url, bodies: Array.from({ length: OPEN }, (_, i) => alertFor(`open-${i}`, i)), inFlight: 10 });
+    const acceptedMs = performance.now() - t0;
+    await h.settle();
+    const settledMs = performance.now() - t0;
+    const kinds = new Map<string, number>();
+    for (const a of declared.answers) tally(kinds, a.kind);
+    const rssMb = round(process.memoryUsage().rss / 2 ** 20, 0);
+
+    const joining = await drive({ url, bodies: Array.from({ length: 50 }, (_, i) => alertFor(`join-${i}`, (i * 7) % OPEN)), inFlight: 1 });
+    const joinMs = summary(joining.answers.map((a) => a.ms));
+    const openList = await listTimes(h, 'status=open&limit=50');
+    emit({
+      bench: 'scale.open500',
+      incidents: OPEN,
+      outcomes: Object.fromEntries(kinds),
+      declareAcceptanceMs: summary(declared.answers.map((a) => a.ms)),
+      allAcceptedMs: round(acceptedMs),
+      untilIdleMs: round(settledMs),
+      hostProcessRssMb: rssMb,
+      joinAcceptanceMs: joinMs,
+      listOpenMs: openList,
+      goals: [
+        goal(`dev host with ${OPEN} open incidents: alert joining one, one at a time, p99`, '< 50 ms', `${joinMs.p99} ms (all ${OPEN} declared and idle in ${round(settledMs / 1000, 1)} s; host RSS ${rssMb} MB)`, joinMs.p99 < 50),
+      ],
+    });
+
+    const at500 = await listTimes(h, 'limit=50');
+    // 4,500 more (resolved) incidents, written through the app's own store on the same table.
+    const store = new TableIncidentStore(createTableClient(storageTarget({ AzureWebJobsStorage: azurite.connectionString }), INCIDENTS_TABLE));
+    const base = Date.UTC(2025, 0, 1);
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 32 }, async () => {
+        while (next < TOTAL - OPEN) {
+          const i = next++;
+          const at = new Date(base + i * 60_000).toISOString();
+          const s: IncidentSummary = {
+            incidentId: `inc-old-${String(i).padStart(5, '0')}`,
+            service: `svc-${String(i % OPEN).padStart(3, '0')}`,
+            environment: 'Prod',
+            severity: 'P2',
+            actionItems: [],
+            status: 'resolved',
+            phase: 'closed',
+            summary: `older incident ${i}`,
+            source: 'alert',
+            declaredAt: at,
+            updatedAt: at,
+            resolvedAt: at,
+            alerts: 1,
+            acknowledgedBy: null,
+            drill: false,
+            teamsThreadId: null,
+            teamsDestination: null,
+            evidence: null,
+            postmortem: null,
+            metrics: null,
+          };
+          await store.createSummary(s);
+        }
+      }),
+    );
+    const at5000 = await listTimes(h, 'limit=50');
+    const ratio = round(at5000.p50 / at500.p50);
+    emit({
+      bench: 'scale.list',
+      pageSize: 50,
+      at500Ms: at500,
+      at5000Ms: at5000,
+      ratioP50: ratio,
+      goals: [goal('GET /api/incidents (50 a page) at 5,000 incidents', 'independent of the total (p50 at 5,000 / at 500 ≤ 1.25)', `${at5000.p50} ms vs ${at500.p50} ms at 500 (×${ratio})`, ratio <= 1.25)],
+    });
+  } finally {
+    await h.stop();
+    await azurite.stop();
+  }
+}
