@@ -11,13 +11,54 @@ import { builtinModules } from 'node:module';
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 
 /**
- * The lab (src/lab: simulated target app, ARM, SQL Server, Graph, login) is a composition of
- * simulators that the dev host and the tests start; the product must work without it, so no
- * product layer may import it. (Orchestrator files get the same pattern in their own block below:
- * a later block's no-restricted-imports would replace theirs, not add to it.)
+ * The layers (README "Layout"): what each may import. Each entry names a folder pattern and why it
+ * is out of bounds; one no-restricted-imports block a layer, because a later block's
+ * no-restricted-imports replaces an earlier one's for the same file rather than adding to it.
+ * test/lint/layer-rules.test.ts proves every refusal fires; test/lint/orchestrator-imports.test.ts
+ * walks the import graph for what lint cannot see (an orchestrator loading an adapter or SDK
+ * through a chain of imports).
  */
+const LAYER_FOLDERS = {
+  functions: ['**/functions/**'],
+  orchestrations: ['**/orchestrations/**'],
+  app: ['**/app/**', '**/http/**'],
+  activities: ['**/activities/**'],
+  adapters: ['**/adapters/**'],
+  ports: ['**/ports/**'],
+  config: ['**/config/**'],
+  devhost: ['**/devhost/**'],
+  lab: ['**/lab/**'],
+  cli: ['**/cli/**'],
+};
+const SDKS = ['@azure/*', '!@azure/functions', 'mssql', 'tedious', '@microsoft/*', 'jose', 'axios', 'undici'];
 const LAB_MESSAGE = 'Product code must not import the lab (src/lab): only the dev host and the tests start it.';
-const PRODUCT_FILES = ['functions/**/*.ts', 'src/app/**/*.ts', 'src/domain/**/*.ts', 'src/adapters/**/*.ts', 'src/activities/**/*.ts', 'src/ports/**/*.ts', 'src/config/**/*.ts', 'src/http/**/*.ts', 'src/cli/**/*.ts'];
+
+/** A layer's refusals: [folder, why] pairs (folder: a LAYER_FOLDERS key, or 'sdks'). */
+function layer(name, refusals, extraPaths = []) {
+  return {
+    'no-restricted-imports': [
+      'error',
+      {
+        paths: extraPaths,
+        patterns: refusals.map(([target, why]) =>
+          target === 'lab'
+            ? { group: LAYER_FOLDERS.lab, message: LAB_MESSAGE }
+            : target === 'sdks'
+              ? { group: SDKS, message: `${name} must not import an SDK: ${why}` }
+              : { group: LAYER_FOLDERS[target], message: `${name} must not import ${target}: ${why}` },
+        ),
+      },
+    ],
+  };
+}
+
+const CLI_AND_HOSTS = [
+  ['devhost', 'the product does not know the dev host'],
+  ['lab', ''],
+  ['cli', 'command-line tools sit on top of the product'],
+  ['functions', 'triggers are registrations, loaded by the Functions host only'],
+  ['orchestrations', 'orchestrators are loaded by the Functions host only'],
+];
 
 /**
  * What replayed and pure code must not reach: the clock (Date.now, new Date(), Date(),
@@ -82,8 +123,10 @@ export default tseslint.config(
           paths: nodeBuiltins.map((name) => ({ name, message: 'Orchestrators must not use Node built-ins: replay must be deterministic.' })),
           patterns: [
             { group: ['@azure/*', '!@azure/functions'], message: 'Orchestrators must not import SDKs: call an activity.' },
-            { group: ['mssql', 'tedious', '@microsoft/*', 'axios', 'undici'], message: 'Orchestrators must not import SDKs: call an activity.' },
-            { group: ['**/adapters/**', '**/ports/**', '**/devhost/**', '**/app/**'], message: 'Orchestrators reach external systems only through activities.' },
+            { group: ['mssql', 'tedious', '@microsoft/*', 'jose', 'axios', 'undici'], message: 'Orchestrators must not import SDKs: call an activity.' },
+            { group: ['**/adapters/**', '**/ports/**', '**/devhost/**', '**/app/**', '**/http/**'], message: 'Orchestrators reach external systems only through activities.' },
+            { group: ['**/config/**'], message: 'Orchestrators must not import src/config: they take policy as domain types, in their input.' },
+            { group: ['**/functions/**', '**/cli/**'], message: 'Orchestrators must not import triggers or command-line tools.' },
             { group: ['**/lab/**'], message: LAB_MESSAGE },
             {
               group: ['**/activities/*', '!**/activities/*.contracts.js', '!**/activities/define.js'],
@@ -102,24 +145,104 @@ export default tseslint.config(
     },
   },
   {
-    files: PRODUCT_FILES,
-    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/lab/**'], message: LAB_MESSAGE }] }] },
+    files: ['functions/**/*.ts'],
+    rules: layer('functions/', [
+      ['adapters', 'triggers stay thin: the composition root (src/app) wires adapters'],
+      ['ports', 'triggers stay thin: through src/app'],
+      ...CLI_AND_HOSTS.filter(([t]) => t !== 'functions'),
+    ]),
   },
   {
-    // The lab is started by the dev host, never the other way round.
-    files: ['src/lab/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/devhost/**'], message: 'The lab must not import the dev host: the dev host starts the lab.' }] }] },
+    files: ['src/app/**/*.ts', 'src/http/**/*.ts'],
+    rules: layer('src/app', [...CLI_AND_HOSTS]),
   },
   {
-    // Pure domain code (imported by orchestrators) takes time, ids and settings as parameters.
+    files: ['src/activities/**/*.ts'],
+    rules: layer('src/activities', [
+      ['adapters', 'handlers get adapters injected (src/app wires them)'],
+      ['app', 'handlers know no composition root'],
+      ['sdks', 'handlers reach external systems through ports'],
+      ...CLI_AND_HOSTS,
+    ]),
+  },
+  {
+    files: ['src/adapters/**/*.ts'],
+    rules: layer('src/adapters', [
+      ['app', 'adapters know no composition root'],
+      ['activities', 'adapters know no activity contracts'],
+      ...CLI_AND_HOSTS,
+    ]),
+  },
+  {
+    files: ['src/ports/**/*.ts'],
+    rules: layer('src/ports', [
+      ['config', 'ports speak domain types'],
+      ['adapters', 'a port is the interface, adapters implement it'],
+      ['activities', 'ports know no activity contracts'],
+      ['app', 'ports know no composition root'],
+      ['sdks', 'ports speak domain types, not SDK types'],
+      ...CLI_AND_HOSTS,
+    ]),
+  },
+  {
+    files: ['src/config/**/*.ts'],
+    rules: layer('src/config', [
+      ['adapters', 'settings parse before any SDK'],
+      ['ports', 'settings are values, not systems'],
+      ['activities', 'settings know no activity contracts'],
+      ['app', 'settings know no composition root'],
+      ['sdks', 'settings parse before any SDK'],
+      ...CLI_AND_HOSTS,
+    ]),
+  },
+  {
     files: ['src/domain/**/*.ts'],
-    rules: determinism({
-      time: 'Domain code takes the time as a parameter.',
-      random: 'Domain code takes ids and random values as parameters.',
-      process: 'Domain code takes settings as parameters: read the process in src/config or src/app.',
-      timer: 'Domain code does not schedule work.',
-      io: 'Domain code does no I/O.',
-    }),
+    rules: {
+      ...layer(
+        'src/domain',
+        [
+          ['config', 'domain should not depend on settings parsing (policy value types live in src/domain/policy.ts)'],
+          ['ports', 'pure logic needs no ports'],
+          ['adapters', 'domain is pure'],
+          ['activities', 'domain knows no activity contracts'],
+          ['app', 'domain knows no composition root'],
+          ['sdks', 'domain is pure'],
+          ...CLI_AND_HOSTS,
+        ],
+        [...nodeBuiltins.map((name) => ({ name, message: 'src/domain must not use Node built-ins: domain is pure (no I/O, clock or randomness).' })), { name: 'durable-functions', message: 'src/domain must not import durable-functions: replay helpers live in src/durable.' }],
+      ),
+      ...determinism({
+        time: 'Domain code takes the time as a parameter.',
+        random: 'Domain code takes ids and random values as parameters.',
+        process: 'Domain code takes settings as parameters: read the process in src/config or src/app.',
+        timer: 'Domain code does not schedule work.',
+        io: 'Domain code does no I/O.',
+      }),
+    },
+  },
+  {
+    files: ['src/cli/**/*.ts'],
+    rules: layer('src/cli', [['devhost', 'the product does not know the dev host'], ['lab', ''], ['functions', 'triggers are loaded by the Functions host only'], ['orchestrations', 'orchestrators are loaded by the Functions host only']]),
+  },
+  {
+    // The dev host loads the app as the Functions host does (src/devhost/app-loader.ts), never by import.
+    files: ['src/devhost/**/*.ts'],
+    rules: layer('src/devhost', [['functions', 'the dev host loads triggers as the Functions host does (app-loader), not by import'], ['orchestrations', 'the dev host loads orchestrators as the Functions host does (app-loader), not by import']]),
+  },
+  {
+    // The lab is started by the dev host, never the other way round; it simulates systems, it is not the app.
+    files: ['src/lab/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/devhost/**'], message: 'The lab must not import the dev host: the dev host starts the lab.' },
+            ...['functions', 'orchestrations', 'app', 'activities', 'cli'].map((t) => ({ group: LAYER_FOLDERS[t], message: `src/lab must not import ${t}: the lab simulates the systems the product talks to, it is not the product.` })),
+          ],
+        },
+      ],
+    },
   },
   {
     files: ['**/*.mjs', '**/*.cjs', '**/*.js'],

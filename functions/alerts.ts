@@ -14,11 +14,11 @@
 import { app, type HttpRequest, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { z } from 'zod';
-import { KeySetUnavailableError, verifySecureWebhookToken } from '../src/adapters/entra-token.js';
 import { admit } from '../src/app/access.js';
 import { orchestrations, orUnavailable, policyUnavailable } from '../src/app/http-context.js';
 import { acceptAlert, acceptDrillAlert, keepUnrouted, MAX_ALERT_BYTES, type IntakeOutcome } from '../src/app/intake.js';
 import { loadPolicy } from '../src/app/policy-source.js';
+import { requireSecureWebhookToken } from '../src/app/secure-webhook.js';
 import { alertPayloadName, getAlertArchive, getIncidentStore, getUnmatchedAlerts } from '../src/app/stores.js';
 import { toIssues } from '../src/config/issues.js';
 import { readIntakeSettings } from '../src/config/intake.js';
@@ -45,15 +45,7 @@ app.http('alerts', {
   handler: withEnvelope(async (request, context, requestId) => {
     const settings = readIntakeSettings();
     if (!settings.ok) throw new HttpError(503, 'not_configured', 'The alert intake settings are invalid; see GET /api/health.', settings.issues, { 'retry-after': '60' });
-    if (settings.secureWebhook) {
-      const webhook = settings.secureWebhook;
-      const check = await verifySecureWebhookToken(request.headers.get('authorization'), webhook).catch((err: unknown) => {
-        // Not a refusal: Entra's key service is out of reach. 503 makes Azure Monitor deliver again.
-        if (err instanceof KeySetUnavailableError) throw new HttpError(503, 'key_service_unavailable', err.message, null, { 'retry-after': '10' });
-        throw err;
-      });
-      if (!check.ok) throw new HttpError(401, 'unauthorized', `Secure webhook token refused: ${check.reason}.`);
-    }
+    if (settings.secureWebhook) await requireSecureWebhookToken(request.headers.get('authorization'), settings.secureWebhook);
     const body = redactJson(await readJson(request, { maxBytes: MAX_ALERT_BYTES })).value;
     const stores = { store: getIncidentStore(), archive: getAlertArchive(), unmatched: getUnmatchedAlerts(), now: appNow };
     let policy: Policy;

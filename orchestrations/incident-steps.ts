@@ -2,8 +2,7 @@
  * The incident orchestration's named steps: how each command of the runbook is carried out with
  * activities, and what its result is in the runbook's terms. No decision is taken here (they are
  * the runbook's, src/domain/runbook.ts) and no fact is worked out (the record's); what remains is
- * which activity, with which input, and Teams thread mechanics (replies go to the declaration's
- * thread; an undelivered declaration is tried again before the next message).
+ * which activity, with which input (notifications: ./notify.ts, which keeps the thread mechanics).
  * Deterministic (replayed): time from the orchestration clock only.
  */
 import type * as df from 'durable-functions';
@@ -15,11 +14,10 @@ import { ActionItemCategory, followUpOf } from '../src/domain/follow-up.js';
 import { SMOKE_SUITE_ORCHESTRATION, SmokeSuiteOutput, type SmokeSuiteInput } from '../src/activities/smoke.contracts.js';
 import { readSignals, type ReadSignalsInput } from '../src/activities/signals.contracts.js';
 import { sqlReadRecentChanges, sqlSetConfigValue, sqlSetFlag } from '../src/activities/sql.contracts.js';
-import { NotifyTeams, PostTeamsMessage, ReplyTeamsMessage, type NotifyTeamsInput, type TeamsOutcome } from '../src/activities/teams.contracts.js';
 import type { ActionOutcome } from '../src/domain/actions.js';
 import { failureSummary } from '../src/durable/failure-text.js';
 import type { IncidentInput } from '../src/domain/incident.js';
-import type { NewEvent, RecordedOutcome } from '../src/domain/incident-record.js';
+import type { RecordedOutcome } from '../src/domain/incident-record.js';
 import type { IncidentRun } from '../src/domain/incident-run.js';
 import { IncidentMessage } from '../src/domain/messages/types.js';
 import type { AnnounceCommand, ChecksOutcome, Command, CommandResult } from '../src/domain/runbook.js';
@@ -28,21 +26,18 @@ import { lkgNames, rollbackTargets } from '../src/domain/runbook-config.js';
 import { artifactKey } from '../src/domain/runbook-evidence.js';
 import { checkFactsOf, smokePlanOf, smokeRunOf, uncheckedFacts, type SmokePlan } from '../src/domain/smoke-plan.js';
 import { snapshotOf, type Read, type SnapshotReads } from '../src/domain/snapshot.js';
-import { channelOf, recipientsOf, type ChannelRef } from '../src/domain/teams-routing.js';
+import { escalationAudience, onCallAudience } from '../src/domain/notification.js';
+import { recipientsOf } from '../src/domain/teams-routing.js';
+import { Notifications, type NotifyEvent } from './notify.js';
 
-type TeamsEvent = Extract<NewEvent, { type: 'message-sent' | 'paged' | 'noted' }>;
 type Step<T = CommandResult> = Generator<df.Task, T, unknown>;
 
 export class Steps {
   private readonly plan: SmokePlan | null;
   private readonly targets;
   private readonly names;
-  private readonly route;
   private readonly mode: 'execute' | 'plan';
-  /** The incident's thread: the first message delivered starts it (normally the declaration). */
-  private thread: { id: string | undefined; destination: ChannelRef | undefined };
-  /** The declaration while it has not been delivered: each later message tries it again first, so the incident keeps one thread. */
-  private undelivered: { message: IncidentMessage; attempts: number } | undefined;
+  private readonly notify: Notifications;
 
   constructor(
     private readonly context: df.OrchestrationContext,
@@ -52,11 +47,8 @@ export class Steps {
     this.plan = smokePlanOf(input);
     this.targets = rollbackTargets(input);
     this.names = lkgNames(input);
-    // The policy's Teams destination for this incident (else the app's configured channel); the
-    // thread's replies follow the channel the thread was actually started in.
-    this.route = channelOf(input.policy.teams, `The Teams destination of ${input.service}@${input.environment}`);
-    this.thread = { id: undefined, destination: this.route.destination };
     this.mode = input.mode ?? 'execute';
+    this.notify = new Notifications(context, input);
   }
 
   private now(): number {
@@ -120,58 +112,10 @@ export class Steps {
     }
   }
 
-  // ---- Teams ----------------------------------------------------------------------------------
-
-  /**
-   * Sends one message: a reply in the incident's thread once there is one, else a new post. `record`
-   * names the message in the evidence pack (a repeated declaration gets its own name; its Teams
-   * step, and so its ledger entry, stays the same, so a post that did go through is found, not repeated).
-   */
-  private *send(step: string, record: string, message: IncidentMessage, deadline: string, out: TeamsEvent[]): Step<boolean> {
-    const common = { incidentId: this.input.incidentId, step: `teams/${step}`, message, deadline, mode: this.mode };
-    let o: TeamsOutcome;
-    try {
-      o =
-        message.kind === 'declared' || !this.thread.id
-          ? yield* callActivity(this.context, PostTeamsMessage, { ...common, ...(this.route.destination ? { destination: this.route.destination } : {}) })
-          : yield* callActivity(this.context, ReplyTeamsMessage, { ...common, threadId: this.thread.id, ...(this.thread.destination ? { destination: this.thread.destination } : {}) });
-    } catch (err) {
-      // The Teams activity reports delivery problems as data; this is its storage failing for good.
-      out.push({ type: 'noted', by: null, topic: 'message', text: `Teams message "${message.kind}" not posted: ${failureSummary(err)}` });
-      return false;
-    }
-    const delivered = o.kind === 'done';
-    const started = o.kind === 'done' && !this.thread.id;
-    if (o.kind === 'done' && started) this.thread = { id: o.threadId, destination: o.destination ?? this.route.destination };
-    out.push({
-      type: 'message-sent',
-      step: record,
-      template: message.kind,
-      delivered,
-      planned: o.kind === 'planned',
-      channel: o.kind === 'done' || o.kind === 'planned' ? o.delivery : 'none',
-      text: o.kind === 'done' || o.kind === 'planned' ? o.text : o.summary,
-      messageId: o.kind === 'done' ? o.messageId : null,
-      threadId: started ? (this.thread.id ?? null) : null,
-      destination: started ? (this.thread.destination ?? null) : null,
-      problem: delivered || o.kind === 'planned' ? null : o.summary,
-    });
-    if (started && message.kind !== 'declared') out.push({ type: 'noted', by: null, topic: 'message', text: `The declaration could not be posted; this "${message.kind}" message starts the incident's Teams thread instead.` });
-    return delivered;
-  }
-
-  /** Pages people through the activity feed (app-only: another API than channel posts). */
-  private *page(who: string, request: NotifyTeamsInput, out: TeamsEvent[]): Step<void> {
-    try {
-      const o = yield* callActivity(this.context, NotifyTeams, request);
-      out.push({ type: 'paged', step: request.step, who, delivered: o.kind !== 'refused', summary: o.summary });
-    } catch (err) {
-      out.push({ type: 'paged', step: request.step, who, delivered: false, summary: failureSummary(err) });
-    }
-  }
+  // ---- Notifications (orchestrations/notify.ts) ------------------------------------------------
 
   private *announce(cmd: AnnounceCommand): Step {
-    const out: TeamsEvent[] = [];
+    const out: NotifyEvent[] = [];
     const built = IncidentMessage.safeParse(this.run.message(cmd, this.now()));
     if (!built.success) {
       out.push({ type: 'noted', by: null, topic: 'message', text: `The "${cmd.message}" message could not be built (${built.error.issues[0]?.message ?? 'invalid'}); not posted.` });
@@ -180,49 +124,31 @@ export class Steps {
     const message = built.data;
     // Retry-After and 5xx waits stay inside the current timebox (between 1 and 5 minutes).
     const deadline = new Date(this.run.messageDeadline(this.now())).toISOString();
-    if (this.undelivered && !this.thread.id && message.kind !== 'declared') {
-      this.undelivered.attempts += 1;
-      if (yield* this.send('announce/declared', `announce/declared/attempt-${this.undelivered.attempts}`, this.undelivered.message, deadline, out)) this.undelivered = undefined;
-    }
+    yield* this.notify.retryDeclaration(message, deadline, out);
     // An escalation pages its people first: a channel outage that eats the message's time must not also keep them from being paged.
-    if (cmd.message === 'escalation') {
-      const people = recipientsOf(cmd.people);
-      if (people.invalid.length) out.push({ type: 'noted', by: null, topic: 'message', text: `Escalation: not paged (neither an Entra object id nor a UPN): ${people.invalid.join(', ')}.` });
-      if (people.valid.length) {
-        const request = { incidentId: this.input.incidentId, step: `teams/notify/${cmd.step}`, message, deadline, mode: this.mode, recipients: people.valid };
-        yield* this.page('Escalation', { ...request, ...this.where() }, out);
-      }
-    }
-    const delivered = yield* this.send(cmd.step, cmd.step, message, deadline, out);
-    if (message.kind === 'declared' && this.mode === 'execute' && !delivered) this.undelivered = { message, attempts: 1 };
+    if (cmd.message === 'escalation') yield* this.notify.toRole(escalationAudience(cmd.step, cmd.people), message, deadline, out);
+    yield* this.notify.toChannel(cmd.step, message, deadline, out);
     return { kind: 'teams', events: out };
-  }
-
-  private where(): { destination?: ChannelRef; threadId?: string } {
-    return { ...(this.thread.destination ? { destination: this.thread.destination } : {}), ...(this.thread.id ? { threadId: this.thread.id } : {}) };
   }
 
   /** A P1 pages the destination's on-call (`teams.notify`) with the declaration, whether or not the channel post went through. */
   private *pageOnCall(step: string): Step {
-    const out: TeamsEvent[] = [];
+    const out: NotifyEvent[] = [];
     const built = IncidentMessage.safeParse(this.run.onCallMessage(this.now()));
     if (built.success) {
       const deadline = new Date(this.run.messageDeadline(this.now())).toISOString();
-      const request = { incidentId: this.input.incidentId, step, message: built.data, deadline, mode: this.mode, recipients: this.run.config.onCall, ...this.where() };
-      yield* this.page(`On-call (${this.run.incident.severity})`, request, out);
+      yield* this.notify.toRole(onCallAudience(this.run.incident.severity, step, this.run.config.onCall), built.data, deadline, out);
     }
     return { kind: 'teams', events: out };
   }
 
   /** People the rota names (a role, or the SMEs of a triage row), paged with the declaration. */
   private *pagePeople(step: string, label: string, people: string[]): Step {
-    const out: TeamsEvent[] = [];
-    const recipients = recipientsOf(people);
-    if (recipients.invalid.length) out.push({ type: 'noted', by: null, topic: 'message', text: `${label}: not paged (neither an Entra object id nor a UPN): ${recipients.invalid.join(', ')}.` });
+    const out: NotifyEvent[] = [];
     const built = IncidentMessage.safeParse(this.run.onCallMessage(this.now()));
-    if (built.success && recipients.valid.length) {
+    if (built.success) {
       const deadline = new Date(this.run.messageDeadline(this.now())).toISOString();
-      yield* this.page(`${label}: ${recipients.valid.join(', ')}`, { incidentId: this.input.incidentId, step, message: built.data, deadline, mode: this.mode, recipients: recipients.valid, ...this.where() }, out);
+      yield* this.notify.toRole({ label, who: `${label}: ${recipientsOf(people).valid.join(', ')}`, step, people }, built.data, deadline, out);
     }
     return { kind: 'teams', events: out };
   }

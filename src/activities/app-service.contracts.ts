@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { ActionMode, ActionOutcome } from '../domain/actions.js';
-import { AppServiceTarget } from '../config/app-service.js';
+import { AppServiceTarget } from '../domain/app-service-target.js';
 import { EnvName, LkgRecord, MAX_MIGRATIONS, RecordActor, ServiceName } from '../domain/release.js';
 import { defineActivity, type RetryPolicy } from './define.js';
 

@@ -8,7 +8,7 @@
  * orchestration's clock, so a retry renders the same bytes.
  */
 import type { z } from 'zod';
-import type { EvidencePack } from '../app/evidence-pack.js';
+import type { EvidencePack } from './evidence-pack.js';
 import type { ArtifactOutcome, PackRef } from '../domain/evidence.js';
 import { artifactName, MANIFEST_NAME, packPrefix, serializeJson } from '../domain/evidence.js';
 import { renderIncidentReport } from '../domain/incident-report.js';

@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import type { SqlSettings } from '../config/sql.js';
 import type { ActionOutcome, Change } from '../domain/actions.js';
+import { Refusal } from '../domain/refusal.js';
 import type { StepLedger } from '../ports/ledger.js';
 import { TargetConfigError, type AuditEntry, type ConfigEntry, type FlagValue, type TargetConfigStore } from '../ports/target-config.js';
 import { once } from './once.js';
@@ -48,9 +49,6 @@ export function requestIdFor(incidentId: string, step: string): string {
   const hash = createHash('sha256').update(id).digest('hex').slice(0, 32);
   return `${id.slice(0, MAX_REQUEST_ID - hash.length - 1)}#${hash}`;
 }
-
-/** A deliberate "no" found while acting: reported as `refused`, not recorded as the step's outcome. */
-class Refusal extends Error {}
 
 function shown(value: string | null): string | null {
   if (value === null || value.length <= MAX_SHOWN_VALUE) return value;
@@ -120,6 +118,72 @@ export function createSqlActivities(ports: SqlActivityPorts) {
     return { kind: 'done', summary: `${what} on ${storeName} (${source}).`, changes, executionId: requestId };
   }
 
+  /**
+   * One change of a flag or config key, the same way for both: read the current row (a missing
+   * one is refused: the bot creates nothing), nothing to do when it already is as wanted, a plan
+   * says what would change; executed once per incident + step. What an earlier attempt did, or a
+   * write whose answer was lost (ambiguous), is reconciled from the audit rows of its request id,
+   * else from the value read now, before anything is written again.
+   */
+  async function changeOnce<T>(
+    input: { incidentId: string; step: string; mode?: 'execute' | 'plan' | undefined; actor?: string | undefined },
+    c: {
+      store: TargetConfigStore;
+      requestId: string;
+      read: () => Promise<T | undefined>;
+      diff: (current: T) => Change[];
+      unknown: () => Refusal;
+      alreadySo: (current: T, note?: string) => ActionOutcome;
+      /** Throws a Refusal when the change must not go ahead. */
+      check?: (current: T) => void;
+      planned: (current: T) => string;
+      /** The done summary when the change is found in the audit by request id (reconciled). */
+      reconciledWhat: string;
+      what: (current: T) => string;
+      write: (current: T, actor: string) => Promise<AuditEntry[]>;
+    },
+  ): Promise<ActionOutcome> {
+    if (input.mode === 'plan') {
+      const current = await c.read();
+      if (!current) throw c.unknown();
+      const changes = c.diff(current);
+      if (!changes.length) return c.alreadySo(current);
+      c.check?.(current);
+      return { kind: 'planned', summary: c.planned(current), changes };
+    }
+    const actor = input.actor ?? ports.settings().actor;
+    const reconcile = async (): Promise<ActionOutcome | undefined> => {
+      const audit = await c.store.auditByRequestId(c.requestId);
+      if (audit.length) return doneOutcome(audit, undefined, c.requestId, c.reconciledWhat, c.store.name);
+      const current = await c.read();
+      if (current && c.diff(current).length === 0) return c.alreadySo(current, ` (no audit row for request ${c.requestId})`);
+      return undefined;
+    };
+    const { outcome } = await once({
+      ledger: ports.ledger(),
+      key: { incidentId: input.incidentId, step: input.step },
+      now: ports.now().toISOString(),
+      reconcile,
+      act: async () => {
+        const current = await c.read();
+        if (!current) throw c.unknown();
+        const changes = c.diff(current);
+        if (!changes.length) return c.alreadySo(current);
+        c.check?.(current);
+        try {
+          return doneOutcome(await c.write(current, actor), changes, c.requestId, c.what(current), c.store.name);
+        } catch (err) {
+          if (err instanceof TargetConfigError && err.kind === 'ambiguous') {
+            const found = await reconcile();
+            if (found) return found;
+          }
+          throw err;
+        }
+      },
+    });
+    return outcome;
+  }
+
   async function setFlag(raw: unknown): Promise<ActionOutcome> {
     const input = SetFlagInput.parse(raw);
     const subject = `flag ${input.flagKey} in ${input.scope}`;
@@ -150,58 +214,27 @@ export function createSqlActivities(ports: SqlActivityPorts) {
         reason: `Already in the wanted state${note}.`,
       });
 
-      if (input.mode === 'plan') {
-        const current = await read();
-        if (!current) throw unknown();
-        const changes = diff(current);
-        if (!changes.length) return alreadySo(current);
-        return {
-          kind: 'planned',
-          summary: `Plan: ${verb.toLowerCase()} flag ${current.flagKey} in ${current.scope} on ${store.name} (now ${flagState(current.isEnabled)}); nothing was changed.`,
-          changes,
-        };
-      }
-
-      const actor = input.actor ?? ports.settings().actor;
-      const reconcile = async (): Promise<ActionOutcome | undefined> => {
-        const audit = await store.auditByRequestId(requestId);
-        if (audit.length) return doneOutcome(audit, undefined, requestId, `${verb}d flag ${input.flagKey} in ${input.scope}`, store.name);
-        const current = await read();
-        if (current && diff(current).length === 0) return alreadySo(current, ` (no audit row for request ${requestId})`);
-        return undefined;
-      };
-      const { outcome } = await once({
-        ledger: ports.ledger(),
-        key: { incidentId: input.incidentId, step: input.step },
-        now: ports.now().toISOString(),
-        reconcile,
-        act: async () => {
-          const current = await read();
-          if (!current) throw unknown();
-          const changes = diff(current);
-          if (!changes.length) return alreadySo(current);
-          const what = `${verb}d flag ${current.flagKey} in ${current.scope} (was ${flagState(current.isEnabled)})`;
-          try {
-            const audit = await store.setFlag({
-              flagKey: current.flagKey,
-              isEnabled: input.isEnabled,
-              scope: current.scope,
-              targetRole: wantedRole(current),
-              description: input.description,
-              actor,
-              requestId,
-            });
-            return doneOutcome(audit, changes, requestId, what, store.name);
-          } catch (err) {
-            if (err instanceof TargetConfigError && err.kind === 'ambiguous') {
-              const found = await reconcile();
-              if (found) return found;
-            }
-            throw err;
-          }
-        },
+      return changeOnce(input, {
+        store,
+        requestId,
+        read,
+        diff,
+        unknown,
+        alreadySo,
+        planned: (current) => `Plan: ${verb.toLowerCase()} flag ${current.flagKey} in ${current.scope} on ${store.name} (now ${flagState(current.isEnabled)}); nothing was changed.`,
+        reconciledWhat: `${verb}d flag ${input.flagKey} in ${input.scope}`,
+        what: (current) => `${verb}d flag ${current.flagKey} in ${current.scope} (was ${flagState(current.isEnabled)})`,
+        write: (current, actor) =>
+          store.setFlag({
+            flagKey: current.flagKey,
+            isEnabled: input.isEnabled,
+            scope: current.scope,
+            targetRole: wantedRole(current),
+            description: input.description,
+            actor,
+            requestId,
+          }),
       });
-      return outcome;
     });
   }
 
@@ -248,62 +281,31 @@ export function createSqlActivities(ports: SqlActivityPorts) {
         }
       };
 
-      if (input.mode === 'plan') {
-        const current = await read();
-        if (!current) throw unknown();
-        const changes = diff(current);
-        if (!changes.length) return alreadySo(current);
-        checkExpected(current);
-        return {
-          kind: 'planned',
-          summary: `Plan: set config ${current.configKey} in ${current.scope} on ${store.name} from ${quoted(current.value)} to ${quoted(input.value)}; nothing was changed.`,
-          changes,
-        };
-      }
-
-      const actor = input.actor ?? ports.settings().actor;
-      const reconcile = async (): Promise<ActionOutcome | undefined> => {
-        const audit = await store.auditByRequestId(requestId);
-        if (audit.length) return doneOutcome(audit, undefined, requestId, `Set config ${input.configKey} in ${input.scope} to ${quoted(input.value)}`, store.name);
-        const current = await read();
-        if (current && diff(current).length === 0) return alreadySo(current, ` (no audit row for request ${requestId})`);
-        return undefined;
-      };
-      const { outcome } = await once({
-        ledger: ports.ledger(),
-        key: { incidentId: input.incidentId, step: input.step },
-        now: ports.now().toISOString(),
-        reconcile,
-        act: async () => {
-          const current = await read();
-          if (!current) throw unknown();
-          const changes = diff(current);
-          if (!changes.length) return alreadySo(current);
-          checkExpected(current);
+      return changeOnce(input, {
+        store,
+        requestId,
+        read,
+        diff,
+        unknown,
+        alreadySo,
+        check: checkExpected,
+        planned: (current) => `Plan: set config ${current.configKey} in ${current.scope} on ${store.name} from ${quoted(current.value)} to ${quoted(input.value)}; nothing was changed.`,
+        reconciledWhat: `Set config ${input.configKey} in ${input.scope} to ${quoted(input.value)}`,
+        what: (current) => `Set config ${current.configKey} in ${current.scope} from ${quoted(current.value)} to ${quoted(input.value)}`,
+        write: (current, actor) => {
           const w = wanted(current);
-          const what = `Set config ${current.configKey} in ${current.scope} from ${quoted(current.value)} to ${quoted(input.value)}`;
-          try {
-            const audit = await store.setConfigValue({
-              configKey: current.configKey,
-              value: w.value,
-              valueType: w.valueType,
-              scope: current.scope,
-              description: input.description,
-              tags: w.tags,
-              actor,
-              requestId,
-            });
-            return doneOutcome(audit, changes, requestId, what, store.name);
-          } catch (err) {
-            if (err instanceof TargetConfigError && err.kind === 'ambiguous') {
-              const found = await reconcile();
-              if (found) return found;
-            }
-            throw err;
-          }
+          return store.setConfigValue({
+            configKey: current.configKey,
+            value: w.value,
+            valueType: w.valueType,
+            scope: current.scope,
+            description: input.description,
+            tags: w.tags,
+            actor,
+            requestId,
+          });
         },
       });
-      return outcome;
     });
   }
 

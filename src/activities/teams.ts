@@ -11,7 +11,7 @@ import type { z } from 'zod';
 import type { ApprovalSettings } from '../config/teams.js';
 import { renderMessage, type RenderContext, type RenderedMessage } from '../domain/messages/render.js';
 import type { IncidentMessage } from '../domain/messages/types.js';
-import { mintApprovalLinks, proposalNonce, type ApprovalLinks } from '../app/approval-token.js';
+import { mintApprovalLinks, proposalNonce, type ApprovalLinks } from './approval-token.js';
 import type { StepLedger } from '../ports/ledger.js';
 import { TeamsDeliveryError, type Delivered, type OutgoingMessage, type TeamsPort } from '../ports/teams.js';
 import { once } from './once.js';

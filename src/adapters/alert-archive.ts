@@ -6,19 +6,15 @@
  */
 import type { ContainerClient } from '@azure/storage-blob';
 import type { AlertArchive } from '../ports/orchestrations.js';
-import { restStatus } from './storage.js';
+import { onFirstUse, restStatus } from './storage.js';
 
 export class BlobAlertArchive implements AlertArchive {
-  private ready: Promise<unknown> | undefined;
+  private readonly init = onFirstUse(() => this.container.createIfNotExists());
 
   constructor(private readonly container: ContainerClient) {}
 
   async put(name: string, payload: unknown): Promise<string> {
-    this.ready ??= this.container.createIfNotExists().catch((err: unknown) => {
-      this.ready = undefined;
-      throw err;
-    });
-    await this.ready;
+    await this.init();
     const body = JSON.stringify(payload);
     try {
       await this.container.getBlockBlobClient(name).upload(body, Buffer.byteLength(body), {

@@ -6,20 +6,17 @@ import type { TableClient } from '@azure/data-tables';
 import { z } from 'zod';
 import type { CanaryReport } from '../domain/canary.js';
 import type { CanaryStore } from '../ports/canary.js';
+import { onFirstUse } from './storage.js';
 
 const Row = z.object({ report: z.string() });
 
 export class TableCanaryStore implements CanaryStore {
-  private created: Promise<unknown> | undefined;
+  private readonly init = onFirstUse(() => this.table.createTable());
 
   constructor(private readonly table: TableClient) {}
 
   async save(report: CanaryReport): Promise<void> {
-    this.created ??= this.table.createTable().catch((err: unknown) => {
-      this.created = undefined;
-      throw err;
-    });
-    await this.created;
+    await this.init();
     await this.table.upsertEntity({ partitionKey: 'canary', rowKey: 'latest', at: report.at, status: report.status, failing: report.failing.join('; ').slice(0, 30_000), report: JSON.stringify(report) }, 'Replace');
   }
 

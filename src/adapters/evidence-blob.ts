@@ -11,7 +11,7 @@
 import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import { EvidenceStoreError, type AlertPayloadSource, type CreateOptions, type EvidenceStore, type StoredBlob } from '../ports/evidence.js';
 import { TransientError } from '../ports/transient.js';
-import { isTransientStorageError, restStatus } from './storage.js';
+import { isTransientStorageError, onFirstUse, restStatus } from './storage.js';
 
 /** A listing larger than this is refused: a pack holds tens of artifacts, not thousands. */
 export const MAX_LISTED = 5000;
@@ -55,7 +55,6 @@ async function readBounded(stream: NodeJS.ReadableStream, maxBytes: number, what
 }
 
 export class BlobEvidenceStore implements EvidenceStore {
-  private ready: Promise<unknown> | undefined;
 
   constructor(private readonly client: ContainerClient) {}
 
@@ -63,13 +62,7 @@ export class BlobEvidenceStore implements EvidenceStore {
     return this.client.containerName;
   }
 
-  private ensureContainer(): Promise<unknown> {
-    this.ready ??= this.client.createIfNotExists().catch((err: unknown) => {
-      this.ready = undefined;
-      fail(`creating container ${this.container}`, err);
-    });
-    return this.ready;
-  }
+  private readonly ensureContainer = onFirstUse(() => this.client.createIfNotExists().catch((err: unknown) => fail(`creating container ${this.container}`, err)));
 
   async createOnce(name: string, body: Buffer, options: CreateOptions): Promise<'created' | 'exists'> {
     await this.ensureContainer();

@@ -31,7 +31,7 @@ import { AlertRecord, IncidentSummary, TimelineEntry } from '../domain/incident.
 import { reminderCheckAt } from '../domain/postmortem-reminder.js';
 import type { DeliveryRecord, IncidentStore, SummaryQuery } from '../ports/incident-store.js';
 import { odataFilter } from './odata.js';
-import { restStatus } from './storage.js';
+import { onFirstUse, restStatus } from './storage.js';
 import { tableKey } from './table-ledger.js';
 
 const SUMMARY = 'summary';
@@ -67,7 +67,6 @@ const after = (prefix: string): string => `${prefix.slice(0, -1)}}`;
 const INDEXED_CACHE = 5_000;
 
 export class TableIncidentStore implements IncidentStore {
-  private ready: Promise<void> | undefined;
   // Alert storms are mostly redeliveries of a few alerts: answer those without a storage round trip.
   private readonly delivered = new Map<string, DeliveryRecord>();
 
@@ -82,13 +81,7 @@ export class TableIncidentStore implements IncidentStore {
     this.pageSize = options.pageSize;
   }
 
-  private init(): Promise<void> {
-    this.ready ??= this.table.createTable().catch((err: unknown) => {
-      this.ready = undefined;
-      throw err;
-    });
-    return this.ready;
-  }
+  private readonly init = onFirstUse(() => this.table.createTable());
 
   async claimDelivery(key: string, at: string): Promise<{ fresh: true } | { fresh: false; existing: DeliveryRecord }> {
     const cached = this.delivered.get(key);

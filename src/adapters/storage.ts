@@ -1,13 +1,11 @@
 /**
- * Where the app's storage account is, read from the standard Functions settings, and clients for
- * it. Both shapes Azure uses are understood:
- *   - a connection string (`AzureWebJobsStorage`, including `UseDevelopmentStorage=true`);
- *   - identity-based settings (`AzureWebJobsStorage__accountName`, or `__blobServiceUri` and
- *     `__tableServiceUri`, with `__credential`/`__clientId` for a user-assigned identity).
+ * Clients for the app's storage account (Table and Blob), built from the StorageTarget that
+ * src/config/storage.ts reads from the settings.
  * The SDKs are loaded on first use so that importing this module costs nothing at cold start.
  */
 import type { TableClient } from '@azure/data-tables';
 import type { BlobServiceClient } from '@azure/storage-blob';
+import type { StorageTarget } from '../config/storage.js';
 import { lazy } from './lazy.js';
 
 // CommonJS builds on purpose: `import()` would load the SDKs' ESM builds, a second copy.
@@ -15,75 +13,18 @@ const tablesSdk = lazy(() => require('@azure/data-tables') as typeof import('@az
 const blobSdk = lazy(() => require('@azure/storage-blob') as typeof import('@azure/storage-blob'));
 const identitySdk = lazy(() => require('@azure/identity') as typeof import('@azure/identity'));
 
-export const DEV_ACCOUNT = 'devstoreaccount1';
-export const DEV_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
-
-export type StorageTarget =
-  | { kind: 'connectionString'; connectionString: string; tableEndpoint: string; blobEndpoint: string; insecure: boolean }
-  | { kind: 'identity'; tableEndpoint: string; blobEndpoint: string; clientId: string | undefined };
-
-export class StorageSettingsError extends Error {
-  override name = 'StorageSettingsError';
-}
-
-/** The connection string Azurite answers on, for the given ports (defaults are Azurite's). */
-export function azuriteConnectionString(ports: { blob?: number; queue?: number; table?: number } = {}, host = '127.0.0.1'): string {
-  const blob = ports.blob ?? 10000;
-  const queue = ports.queue ?? 10001;
-  const table = ports.table ?? 10002;
-  return (
-    `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};` +
-    `BlobEndpoint=http://${host}:${blob}/${DEV_ACCOUNT};QueueEndpoint=http://${host}:${queue}/${DEV_ACCOUNT};` +
-    `TableEndpoint=http://${host}:${table}/${DEV_ACCOUNT};`
-  );
-}
-
-export function parseConnectionString(value: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const part of value.split(';')) {
-    const i = part.indexOf('=');
-    if (i <= 0) continue;
-    out[part.slice(0, i).trim().toLowerCase()] = part.slice(i + 1).trim();
-  }
-  return out;
-}
-
-export function isDevelopmentStorage(value: string | undefined): boolean {
-  return !!value && /^\s*UseDevelopmentStorage\s*=\s*true\s*;?\s*$/i.test(value);
-}
-
-export function storageTarget(env: NodeJS.ProcessEnv = process.env, prefix = 'AzureWebJobsStorage'): StorageTarget {
-  const raw = env[prefix]?.trim();
-  if (raw) {
-    const connectionString = isDevelopmentStorage(raw) ? azuriteConnectionString() : raw;
-    const parts = parseConnectionString(connectionString);
-    const account = parts.accountname;
-    const protocol = parts.defaultendpointsprotocol ?? 'https';
-    const suffix = parts.endpointsuffix ?? 'core.windows.net';
-    const tableEndpoint = parts.tableendpoint ?? (account ? `${protocol}://${account}.table.${suffix}` : undefined);
-    const blobEndpoint = parts.blobendpoint ?? (account ? `${protocol}://${account}.blob.${suffix}` : undefined);
-    if (!tableEndpoint || !blobEndpoint) {
-      throw new StorageSettingsError(`${prefix} is not a storage connection string (no AccountName or endpoints).`);
-    }
-    const insecure = tableEndpoint.startsWith('http:') || blobEndpoint.startsWith('http:');
-    return { kind: 'connectionString', connectionString, tableEndpoint, blobEndpoint, insecure };
-  }
-  const accountName = env[`${prefix}__accountName`]?.trim();
-  const tableUri = env[`${prefix}__tableServiceUri`]?.trim();
-  const blobUri = env[`${prefix}__blobServiceUri`]?.trim();
-  if (accountName || (tableUri && blobUri)) {
-    return {
-      kind: 'identity',
-      tableEndpoint: tableUri || `https://${accountName}.table.core.windows.net`,
-      blobEndpoint: blobUri || `https://${accountName}.blob.core.windows.net`,
-      clientId: env[`${prefix}__clientId`]?.trim() || undefined,
-    };
-  }
-  throw new StorageSettingsError(
-    `No storage configured: set ${prefix} to a connection string (UseDevelopmentStorage=true locally) or ` +
-      `${prefix}__accountName for a managed identity.`,
-  );
-}
+// The settings side (StorageTarget, storageTarget, Azurite's connection string) lives in
+// src/config/storage.ts; re-exported here for the composition root and tests that wire both.
+export {
+  azuriteConnectionString,
+  DEV_ACCOUNT,
+  DEV_KEY,
+  isDevelopmentStorage,
+  parseConnectionString,
+  storageTarget,
+  StorageSettingsError,
+  type StorageTarget,
+} from '../config/storage.js';
 
 /** Requests to storage give up after this long, so a hung account never hangs a caller. */
 const STORAGE_TIMEOUT_MS = 10_000;
@@ -127,4 +68,20 @@ export function isTransientStorageError(err: unknown): boolean {
 export function restStatus(err: unknown): number | undefined {
   const e = err as { name?: string; statusCode?: number } | undefined;
   return e && e.name === 'RestError' ? e.statusCode : undefined;
+}
+
+/**
+ * Creates a table or a container on first use, once per client: every caller waits for the same
+ * creation, and a failed one is forgotten so the next call tries again (storage may be back).
+ */
+export function onFirstUse(create: () => Promise<unknown>): () => Promise<void> {
+  let ready: Promise<void> | undefined;
+  return () =>
+    (ready ??= create().then(
+      () => undefined,
+      (err: unknown) => {
+        ready = undefined;
+        throw err;
+      },
+    ));
 }

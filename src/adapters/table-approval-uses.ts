@@ -5,7 +5,7 @@
  */
 import type { TableClient } from '@azure/data-tables';
 import type { ApprovalUse, ApprovalUseStore } from '../ports/approvals.js';
-import { restStatus } from './storage.js';
+import { onFirstUse, restStatus } from './storage.js';
 import { tableKey } from './table-ledger.js';
 
 interface Row {
@@ -34,17 +34,10 @@ function toUse(row: Row, nonce: string): ApprovalUse {
 }
 
 export class TableApprovalUses implements ApprovalUseStore {
-  private ready: Promise<void> | undefined;
 
   constructor(private readonly table: TableClient) {}
 
-  private init(): Promise<void> {
-    this.ready ??= this.table.createTable().catch((err: unknown) => {
-      this.ready = undefined;
-      throw err;
-    });
-    return this.ready;
-  }
+  private readonly init = onFirstUse(() => this.table.createTable());
 
   async get(incidentId: string, nonce: string): Promise<ApprovalUse | undefined> {
     await this.init();

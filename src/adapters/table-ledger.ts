@@ -5,7 +5,7 @@
  */
 import type { TableClient } from '@azure/data-tables';
 import type { StepKey, StepLedger, StepRecord } from '../ports/ledger.js';
-import { restStatus } from './storage.js';
+import { onFirstUse, restStatus } from './storage.js';
 
 const MAX_OUTCOME_CHARS = 30_000;
 
@@ -27,17 +27,10 @@ interface Row {
 }
 
 export class TableStepLedger implements StepLedger {
-  private ready: Promise<void> | undefined;
 
   constructor(private readonly table: TableClient) {}
 
-  private init(): Promise<void> {
-    this.ready ??= this.table.createTable().catch((err: unknown) => {
-      this.ready = undefined;
-      throw err;
-    });
-    return this.ready;
-  }
+  private readonly init = onFirstUse(() => this.table.createTable());
 
   private async read(key: StepKey): Promise<Row | undefined> {
     try {

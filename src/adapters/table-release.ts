@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import type { TableClient, TransactionAction } from '@azure/data-tables';
 import { FreezeState, LkgRecord, sameBuild, type LkgInput } from '../domain/release.js';
 import { LkgConflictError, type FreezeChange, type FreezeStore, type LkgRegistry } from '../ports/release-registry.js';
-import { restStatus } from './storage.js';
+import { onFirstUse, restStatus } from './storage.js';
 import { tableKey } from './table-ledger.js';
 
 const CURRENT = 'current';
@@ -43,15 +43,8 @@ export function newRecordId(at: string): string {
 }
 
 class Lazy {
-  private ready: Promise<void> | undefined;
   constructor(private readonly table: TableClient) {}
-  init(): Promise<void> {
-    this.ready ??= this.table.createTable().catch((err: unknown) => {
-      this.ready = undefined;
-      throw err;
-    });
-    return this.ready;
-  }
+  readonly init = onFirstUse(() => this.table.createTable());
 }
 
 async function readRow(table: TableClient, pk: string, rk: string): Promise<Row | undefined> {

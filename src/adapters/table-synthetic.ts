@@ -7,7 +7,7 @@
 import type { TableClient } from '@azure/data-tables';
 import { INITIAL_MONITOR_STATE, type MonitorState } from '../domain/synthetic.js';
 import type { MonitorStateStore } from '../ports/synthetic-state.js';
-import { restStatus } from './storage.js';
+import { onFirstUse, restStatus } from './storage.js';
 import { tableKey } from './table-ledger.js';
 
 interface Row {
@@ -18,17 +18,10 @@ interface Row {
 }
 
 export class TableMonitorStateStore implements MonitorStateStore {
-  private ready: Promise<void> | undefined;
 
   constructor(private readonly table: TableClient) {}
 
-  private init(): Promise<void> {
-    this.ready ??= this.table.createTable().catch((err: unknown) => {
-      this.ready = undefined;
-      throw err;
-    });
-    return this.ready;
-  }
+  private readonly init = onFirstUse(() => this.table.createTable());
 
   private keys(environment: string, service: string): [string, string] {
     return [tableKey(environment.toLowerCase()), tableKey(service.toLowerCase())];

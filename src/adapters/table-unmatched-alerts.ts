@@ -5,6 +5,7 @@
  */
 import type { TableClient } from '@azure/data-tables';
 import type { UnmatchedAlert, UnmatchedAlerts } from '../ports/unmatched-alerts.js';
+import { onFirstUse } from './storage.js';
 
 const PARTITION = 'unmatched';
 /** Larger than any millisecond timestamp this app will see, so inverted times keep their order as text. */
@@ -17,17 +18,10 @@ function rowKey(a: UnmatchedAlert): string {
 }
 
 export class TableUnmatchedAlerts implements UnmatchedAlerts {
-  private ready: Promise<unknown> | undefined;
 
   constructor(private readonly table: TableClient) {}
 
-  private init(): Promise<unknown> {
-    this.ready ??= this.table.createTable().catch((err: unknown) => {
-      this.ready = undefined;
-      throw err;
-    });
-    return this.ready;
-  }
+  private readonly init = onFirstUse(() => this.table.createTable());
 
   async record(alert: UnmatchedAlert): Promise<void> {
     await this.init();

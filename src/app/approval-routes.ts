@@ -19,7 +19,7 @@ import { withEnvelope } from '../http/envelope.js';
 import type { ApprovalUseStore } from '../ports/approvals.js';
 import { handleApproval } from './approvals.js';
 import { appNow } from './clock.js';
-import type { ApprovalClaims } from './approval-token.js';
+import type { ApprovalClaims } from '../activities/approval-token.js';
 import type { Principal } from './approver.js';
 
 const stores = new Map<string, ApprovalUseStore>();

@@ -14,12 +14,13 @@
  */
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import type { ApprovalSettings, ApprovalSettingsResult } from '../config/teams.js';
+import { Refusal } from '../domain/refusal.js';
 import { ContainmentChoice, type Actor, type DecisionEvent } from '../domain/incident-events.js';
 import { choiceLabel } from '../domain/messages/render.js';
 import { HttpError, errorResponse, jsonResponse } from '../http/envelope.js';
 import type { ApprovalUse, ApprovalUseStore, DecisionTarget } from '../ports/approvals.js';
 import { PAGE_HEADERS, confirmPage, refusalPage, resultPage } from './approval-page.js';
-import { verifyApprovalToken, type ApprovalClaims } from './approval-token.js';
+import { verifyApprovalToken, type ApprovalClaims } from '../activities/approval-token.js';
 import { authorityOf, callerOf, requireDecisionOwner } from './access.js';
 import { inApproverList, type Principal } from './approver.js';
 import { telemetry } from './telemetry.js';
@@ -42,7 +43,8 @@ export interface ApprovalDeps {
 
 const MAX_BODY_BYTES = 4096;
 
-class Refusal extends Error {
+/** A refusal of an approval request, with what its answer (JSON envelope or HTML page) shows. */
+class ApprovalRefusal extends Refusal {
   constructor(
     readonly status: number,
     readonly code: HttpError['code'],
@@ -75,13 +77,13 @@ function isTransient(err: unknown): boolean {
 
 async function readChoice(request: HttpRequest, allowed: readonly ContainmentChoice[]): Promise<ContainmentChoice> {
   const declared = Number(request.headers.get('content-length') ?? NaN);
-  if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) throw new Refusal(413, 'payload_too_large', 'Request too large', `The body is larger than ${MAX_BODY_BYTES} bytes.`);
+  if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) throw new ApprovalRefusal(413, 'payload_too_large', 'Request too large', `The body is larger than ${MAX_BODY_BYTES} bytes.`);
   const chunks: Uint8Array[] = [];
   let size = 0;
   if (request.body) {
     for await (const chunk of request.body as AsyncIterable<Uint8Array>) {
       size += chunk.byteLength;
-      if (size > MAX_BODY_BYTES) throw new Refusal(413, 'payload_too_large', 'Request too large', `The body is larger than ${MAX_BODY_BYTES} bytes.`);
+      if (size > MAX_BODY_BYTES) throw new ApprovalRefusal(413, 'payload_too_large', 'Request too large', `The body is larger than ${MAX_BODY_BYTES} bytes.`);
       chunks.push(chunk);
     }
   }
@@ -93,7 +95,7 @@ async function readChoice(request: HttpRequest, allowed: readonly ContainmentCho
       try {
         raw = (JSON.parse(text) as { choice?: unknown }).choice;
       } catch {
-        throw new Refusal(400, 'invalid_json', 'Invalid request', 'The body is not valid JSON.');
+        throw new ApprovalRefusal(400, 'invalid_json', 'Invalid request', 'The body is not valid JSON.');
       }
     } else {
       raw = new URLSearchParams(text).get('choice') ?? undefined;
@@ -102,11 +104,11 @@ async function readChoice(request: HttpRequest, allowed: readonly ContainmentCho
   if (raw === undefined) {
     const only = allowed.length === 1 ? allowed[0] : undefined;
     if (only) return only;
-    throw new Refusal(400, 'validation_failed', 'Choose a decision', `This link offers ${allowed.length} choices: send one as "choice".`);
+    throw new ApprovalRefusal(400, 'validation_failed', 'Choose a decision', `This link offers ${allowed.length} choices: send one as "choice".`);
   }
   const choice = ContainmentChoice.safeParse(raw);
   if (!choice.success || !allowed.includes(choice.data)) {
-    throw new Refusal(400, 'validation_failed', 'Choice not offered', `This link allows only: ${allowed.join(', ')}.`);
+    throw new ApprovalRefusal(400, 'validation_failed', 'Choice not offered', `This link allows only: ${allowed.join(', ')}.`);
   }
   return choice.data;
 }
@@ -131,17 +133,17 @@ async function identify(request: HttpRequest, settings: ApprovalSettings, claims
     }
   })();
   if (caller?.source !== 'easy-auth') {
-    throw new Refusal(401, 'unauthorized', 'Sign-in required', 'Approvals require signing in with your work account (App Service Authentication); no signed-in identity reached the app.', claimRows(claims));
+    throw new ApprovalRefusal(401, 'unauthorized', 'Sign-in required', 'Approvals require signing in with your work account (App Service Authentication); no signed-in identity reached the app.', claimRows(claims));
   }
   const principal = caller.principal;
   let allowed: boolean;
   const list = (deps.approvers ? await deps.approvers(claims).catch(() => null) : null) ?? settings.approvers;
   if (deps.isApprover) allowed = await deps.isApprover(principal);
   else if (list.length === 0) {
-    throw new Refusal(403, 'forbidden', 'No approvers configured', 'No approvers are configured for this service (policy approvers or APPROVERS), so nobody can approve through a link; decide through the incident API.', claimRows(claims));
+    throw new ApprovalRefusal(403, 'forbidden', 'No approvers configured', 'No approvers are configured for this service (policy approvers or APPROVERS), so nobody can approve through a link; decide through the incident API.', claimRows(claims));
   } else allowed = inApproverList(principal, list);
   if (!allowed) {
-    throw new Refusal(403, 'forbidden', 'Not an approver', `${principal.name ?? principal.id} is not on the approver list for containment decisions.`, claimRows(claims));
+    throw new ApprovalRefusal(403, 'forbidden', 'Not an approver', `${principal.name ?? principal.id} is not on the approver list for containment decisions.`, claimRows(claims));
   }
   return { id: principal.id, ...(principal.name ? { name: principal.name } : {}), via: 'approval-link', verified: true, auth: 'easy-auth' };
 }
@@ -150,17 +152,17 @@ async function decide(request: HttpRequest, deps: ApprovalDeps): Promise<{ statu
   const now = deps.now?.() ?? new Date();
   const result = deps.settings();
   if (!result.ok) {
-    throw new Refusal(503, 'not_configured', 'Approvals are not configured', `Approval links are not configured on this app: ${result.issues.map((i) => i.path).join(', ')}.`);
+    throw new ApprovalRefusal(503, 'not_configured', 'Approvals are not configured', `Approval links are not configured on this app: ${result.issues.map((i) => i.path).join(', ')}.`);
   }
   const settings = result.settings;
   const verified = verifyApprovalToken(request.params.token ?? '', settings.keys, now.getTime());
   if (!verified.ok) {
-    if (verified.reason === 'malformed') throw new Refusal(400, 'bad_request', 'Invalid approval link', 'This is not a valid approval link (it may have been cut or mistyped).');
+    if (verified.reason === 'malformed') throw new ApprovalRefusal(400, 'bad_request', 'Invalid approval link', 'This is not a valid approval link (it may have been cut or mistyped).');
     if (!('claims' in verified)) {
-      throw new Refusal(403, 'forbidden', 'Invalid approval link', 'This approval link is not valid: it was altered, or signed with a key this app no longer uses.');
+      throw new ApprovalRefusal(403, 'forbidden', 'Invalid approval link', 'This approval link is not valid: it was altered, or signed with a key this app no longer uses.');
     }
     const c = verified.claims;
-    throw new Refusal(410, 'gone', 'Approval link expired', `This approval link expired at ${new Date(c.exp * 1000).toISOString()}: the decision window has closed.`, claimRows(c));
+    throw new ApprovalRefusal(410, 'gone', 'Approval link expired', `This approval link expired at ${new Date(c.exp * 1000).toISOString()}: the decision window has closed.`, claimRows(c));
   }
   const claims = verified.claims;
   // The link is signed: from here on this request's spans (the approver and use lookups too) carry its incident.
@@ -172,19 +174,19 @@ async function decide(request: HttpRequest, deps: ApprovalDeps): Promise<{ statu
   try {
     used = await uses.get(claims.iid, claims.n);
   } catch (err) {
-    if (isTransient(err)) throw new Refusal(503, 'storage_unavailable', 'Try again', 'The approval record is unreachable right now; nothing was recorded. Try again in a moment.');
+    if (isTransient(err)) throw new ApprovalRefusal(503, 'storage_unavailable', 'Try again', 'The approval record is unreachable right now; nothing was recorded. Try again in a moment.');
     throw err;
   }
   const alreadyDecided = (u: ApprovalUse) =>
-    new Refusal(409, 'conflict', 'Already decided', `This proposal was already decided: ${choiceLabel(u.choice as ContainmentChoice)} by ${actorLabel(u)} at ${u.decidedAt}.`, claimRows(claims));
+    new ApprovalRefusal(409, 'conflict', 'Already decided', `This proposal was already decided: ${choiceLabel(u.choice as ContainmentChoice)} by ${actorLabel(u)} at ${u.decidedAt}.`, claimRows(claims));
   if (used) throw alreadyDecided(used);
 
   const instance = await deps.decisions.instance(claims.iid).catch((err: unknown) => {
-    throw new Refusal(503, 'storage_unavailable', 'Try again', `The incident automation cannot be reached right now (${(err as Error).message.slice(0, 200)}); nothing was recorded.`);
+    throw new ApprovalRefusal(503, 'storage_unavailable', 'Try again', `The incident automation cannot be reached right now (${(err as Error).message.slice(0, 200)}); nothing was recorded.`);
   });
   if (instance.state !== 'waiting') {
     const why = instance.state === 'missing' ? 'no incident automation is running under this id' : `its automation has ended (${instance.runtimeStatus})`;
-    throw new Refusal(410, 'gone', 'Incident no longer waiting', `Incident ${claims.iid} can no longer take this decision: ${why}.`, claimRows(claims));
+    throw new ApprovalRefusal(410, 'gone', 'Incident no longer waiting', `Incident ${claims.iid} can no longer take this decision: ${why}.`, claimRows(claims));
   }
 
   const who = actor.name ? `${actor.name} (${actor.id})` : actor.id;
@@ -207,7 +209,7 @@ async function decide(request: HttpRequest, deps: ApprovalDeps): Promise<{ statu
   try {
     requireDecisionOwner(authorityOf(instance.customStatus), actor, { choice });
   } catch (err) {
-    if (err instanceof HttpError) throw new Refusal(403, 'forbidden', 'Not the Decision Owner', err.message, claimRows(claims));
+    if (err instanceof HttpError) throw new ApprovalRefusal(403, 'forbidden', 'Not the Decision Owner', err.message, claimRows(claims));
     throw err;
   }
   const at = now.toISOString();
@@ -222,7 +224,7 @@ async function decide(request: HttpRequest, deps: ApprovalDeps): Promise<{ statu
     state: 'claimed',
   };
   const claim = await uses.claim(use).catch((err: unknown) => {
-    if (isTransient(err)) throw new Refusal(503, 'storage_unavailable', 'Try again', 'The approval record is unreachable right now; nothing was recorded. Try again in a moment.');
+    if (isTransient(err)) throw new ApprovalRefusal(503, 'storage_unavailable', 'Try again', 'The approval record is unreachable right now; nothing was recorded. Try again in a moment.');
     throw err;
   });
   if (!claim.claimed) throw alreadyDecided(claim.existing);
@@ -233,7 +235,7 @@ async function decide(request: HttpRequest, deps: ApprovalDeps): Promise<{ statu
   } catch (err) {
     // Give the nonce back so that the person can simply try again.
     await uses.release(claims.iid, claims.n).catch(() => undefined);
-    throw new Refusal(503, 'storage_unavailable', 'Try again', `The decision could not be handed to the incident automation (${(err as Error).message.slice(0, 200)}); nothing was recorded. Try again.`);
+    throw new ApprovalRefusal(503, 'storage_unavailable', 'Try again', `The decision could not be handed to the incident automation (${(err as Error).message.slice(0, 200)}); nothing was recorded. Try again.`);
   }
   await uses.markRaised(claims.iid, claims.n).catch(() => undefined);
   return {
@@ -250,7 +252,7 @@ export async function handleApproval(request: HttpRequest, deps: ApprovalDeps, r
     const r = await decide(request, deps);
     return asHtml ? html(r.status, r.html, requestId) : jsonResponse(r.status, r.json, requestId, { 'cache-control': 'no-store' });
   } catch (err) {
-    if (!(err instanceof Refusal)) throw err;
+    if (!(err instanceof ApprovalRefusal)) throw err;
     if (asHtml) return html(err.status, refusalPage(err.title, err.message, err.rows), requestId);
     return errorResponse(new HttpError(err.status, err.code, err.message, err.rows.length ? Object.fromEntries(err.rows) : null), requestId);
   }

@@ -10,7 +10,7 @@ import { readEvidenceSettings, type EvidenceSettings } from '../config/evidence.
 import type { Issue } from '../config/issues.js';
 import { MAX_ARTIFACT_BYTES } from '../domain/evidence.js';
 import { appNow } from './clock.js';
-import { EvidencePack } from './evidence-pack.js';
+import { EvidencePack } from '../activities/evidence-pack.js';
 import { ALERT_PAYLOADS_CONTAINER } from './stores.js';
 
 export type Built<T> = { ok: true; value: T } | { ok: false; issues: Issue[] };

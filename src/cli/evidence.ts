@@ -23,7 +23,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { sha256Hex, type EvidencePack, type PackProblem, type PackVerification } from '../app/evidence-pack.js';
+import { sha256Hex, type EvidencePack, type PackProblem, type PackVerification } from '../activities/evidence-pack.js';
 import { evidencePack } from '../app/evidence.js';
 import { applyLocalSettings } from '../app/local-settings.js';
 import { describeIssues } from '../config/issues.js';

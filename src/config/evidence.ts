@@ -10,7 +10,7 @@
  *                        unset = the app's AzureWebJobsStorage account
  */
 import { z } from 'zod';
-import { storageTarget, StorageSettingsError, type StorageTarget } from '../adapters/storage.js';
+import { storageTarget, StorageSettingsError, type StorageTarget } from './storage.js';
 import { toIssues, type Issue } from './issues.js';
 
 export const EVIDENCE_STORAGE_PREFIX = 'EVIDENCE_STORAGE';

@@ -4,7 +4,7 @@
  * echoed back in a problem, because some of them are secrets.
  */
 import { z } from 'zod';
-import { storageTarget, StorageSettingsError } from '../adapters/storage.js';
+import { storageTarget, StorageSettingsError } from './storage.js';
 import { toIssues, type Issue } from './issues.js';
 
 const optionalText = z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.string().trim().optional());

@@ -5,7 +5,7 @@
  * reads, per service, comes from the policy (`signals`), not from here.
  */
 import { z } from 'zod';
-import { storageTarget, StorageSettingsError, type StorageTarget } from '../adapters/storage.js';
+import { storageTarget, StorageSettingsError, type StorageTarget } from './storage.js';
 import { toIssues, type Issue } from './issues.js';
 
 const blankIsUnset = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);

@@ -205,12 +205,13 @@ export class DevHost {
       if (clock.kind !== 'real') setAppClock(() => clock.now());
       await invoker.runAppHooks('appStart');
       await engine.start();
-      open(host);
-      await timers.start();
+      // The routes are printed before the first request is answered: whoever sees an answer can read them.
       logger.info('Host', `Functions: ${[...app.registry.functions.values()].map((f) => f.metadata.name).join(', ')}`);
       for (const r of routes) {
         logger.info('Host', `  ${r.reg.metadata.name}: [${r.methods?.join(',') ?? 'ALL'}] ${baseUrl}/${prefixed(app, r.route.template)}`);
       }
+      open(host);
+      await timers.start();
       if (keys.enforce) {
         const scoped = [...(keys.perFunction?.keys() ?? [])];
         logger.info('Host', `Function keys enforced.${keys.functionKeys[0] ? ` Function key: ${keys.functionKeys[0]}` : ''}${scoped.length ? ` Keys of their own for: ${scoped.join(', ')}` : ''}`);

@@ -8,7 +8,7 @@
  *   4. DB migration caused it?       -> app to last known good, no destructive DDL, forward-fix item
  * When nothing points anywhere, a P1 rolls back ("if in doubt, roll back first"); P2/P3 monitor.
  */
-import type { SeverityLevel, TriggerKind } from '../config/policy.js';
+import type { SeverityLevel, TriggerKind } from './policy.js';
 import type { ContainmentChoice } from './incident-events.js';
 
 export interface RecentChange {

@@ -19,7 +19,7 @@
  *   manifest.json            written last: every artifact with its SHA-256 and size
  */
 import { z } from 'zod';
-import { SeverityLevel } from '../config/policy.js';
+import { SeverityLevel } from './policy.js';
 import { ActionMode, ActionOutcome, Change } from './actions.js';
 import { ActionItemCategory } from './follow-up.js';
 import { IncidentSummary, TimelineEntry } from './incident.js';

@@ -9,7 +9,7 @@
  * receive them, so only ever add optional fields.
  */
 import { z } from 'zod';
-import { SeverityLevel } from '../config/policy.js';
+import { SeverityLevel } from './policy.js';
 import { Actor } from './actor.js';
 import { AlertRecord } from './incident.js';
 

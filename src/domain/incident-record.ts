@@ -13,7 +13,7 @@
  * clock; an alert's own "fired" time is evidence, kept and judged (`detectionOf`), never used
  * blindly as a clock.
  */
-import type { Rota, SeverityLevel, Timebox, TriggerKind } from '../config/policy.js';
+import type { Rota, SeverityLevel, Timebox, TriggerKind } from './policy.js';
 import type { ActionOutcome, Change } from './actions.js';
 import { actorLabel, isPerson, type Actor } from './actor.js';
 import type { ActionItem, CheckArea, ContainmentStep, RecentChange, ReleaseState } from './containment.js';

@@ -7,7 +7,7 @@
  * deterministic, so a replay rebuilds exactly the same run, and the whole runbook can be driven
  * without Durable (test/domain/runbook.test.ts, test/domain/incident-truth.test.ts).
  */
-import type { Thresholds } from '../config/policy.js';
+import type { Thresholds } from './policy.js';
 import type { ArtifactInputIn, PackRef } from './evidence.js';
 import type { IncidentInput, IncidentSummary, TimelineEntry } from './incident.js';
 import type { Inbound } from './incident-events.js';

@@ -3,7 +3,7 @@
  * the incident summary the API lists.
  */
 import { z } from 'zod';
-import { Environment, EscalationStep, ServiceEntry, SeverityLevel, TeamsDestination, Timebox, TriggerKind } from '../config/policy.js';
+import { Environment, EscalationStep, ServiceEntry, SeverityLevel, TeamsDestination, Timebox, TriggerKind } from './policy.js';
 import { AzureSeverity } from './alert-schema.js';
 import { Actor } from './actor.js';
 import { DraftedItem } from './follow-up.js';

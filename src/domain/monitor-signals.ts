@@ -8,7 +8,7 @@
  * a query error) or not configured (with what is missing), so every verdict can say what it could
  * not see instead of silently judging on less.
  */
-import type { EnvironmentSignals, MetricWatch, ServiceEntry, Thresholds } from '../config/policy.js';
+import type { EnvironmentSignals, MetricWatch, ServiceEntry, Thresholds } from './policy.js';
 import type { MetricReading, Signal } from './signal.js';
 import { SYNTHETIC_NAMESPACE } from './synthetic.js';
 

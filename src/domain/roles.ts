@@ -4,7 +4,7 @@
  * acknowledging takes the role of, and which decisions override a P1 default (only the
  * environment's Decision Owner may take those). Pure.
  */
-import type { Rota, SeverityLevel, SmeKind, TriggerKind } from '../config/policy.js';
+import type { Rota, SeverityLevel, SmeKind, TriggerKind } from './policy.js';
 import type { Actor } from './actor.js';
 import type { ContainmentChoice, Role } from './incident-events.js';
 

@@ -4,7 +4,7 @@
  * `match.properties`), then the alert's target resource ids (equal, or inside a configured
  * resource group / resource), then alert rule name patterns.
  */
-import type { ServiceEntry } from '../config/policy.js';
+import type { ServiceEntry } from './policy.js';
 import { property, type Signal } from './signal.js';
 
 export type RouteMatch =

@@ -2,7 +2,7 @@
  * What the runbook needs from the incident's policy snapshot: its clocks and escalation chain,
  * which flags/config it may touch, and the rollback targets in the App Service capability's shape.
  */
-import type { AppServiceTarget } from '../config/app-service.js';
+import type { AppServiceTarget } from './app-service-target.js';
 import type { IncidentInput } from './incident.js';
 import type { RunbookConfig } from './runbook.js';
 import { signalsPlanOf } from './monitor-signals.js';

@@ -5,7 +5,7 @@
  * the postmortem or the API. Nothing is invented: an unknown release says "unknown", an unmeasured
  * SSE stream is left out, a probe that was not measured says so.
  */
-import type { Thresholds } from '../config/policy.js';
+import type { Thresholds } from './policy.js';
 import { actorLabel, actorName, type Actor } from './actor.js';
 import type { ContainmentStep } from './containment.js';
 import { clip, describeFailure } from './failures.js';

@@ -19,7 +19,7 @@
  *   - status updates on the severity's cadence until resolved (the postmortem reminder, days later,
  *     is not the machine's: src/app/postmortem-reminders.ts sends it from the incident summary).
  */
-import type { SeverityLevel, Timebox } from '../config/policy.js';
+import type { SeverityLevel, Timebox } from './policy.js';
 import { actorName, isPerson, type Actor } from './actor.js';
 import { proposeContainment, type ContainmentFacts, type ContainmentStep, type RecentChange, type ReleaseState } from './containment.js';
 import { describeFailure } from './failures.js';

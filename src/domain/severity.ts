@@ -5,7 +5,7 @@
  * > 15 s, CORS denies, security exposure, critical parity drift) raise an incident to the
  * environment's trigger severity (P1 in Prod). When in doubt, the higher severity.
  */
-import type { Environment, SeverityLevel, TriggerKind, TriggerRule } from '../config/policy.js';
+import { P1_TRIGGER_KINDS, type Environment, type SeverityLevel, type TriggerKind, type TriggerRule } from './policy.js';
 import type { AzureSeverity } from './alert-schema.js';
 import { property, type MetricReading, type Signal } from './signal.js';
 
@@ -26,17 +26,7 @@ const rank: Record<SeverityLevel, number> = { P1: 1, P2: 2, P3: 3 };
 export const higher = (a: SeverityLevel, b: SeverityLevel): SeverityLevel => (rank[a] <= rank[b] ? a : b);
 export const isHigher = (a: SeverityLevel, than: SeverityLevel): boolean => rank[a] < rank[than];
 
-const P1_TRIGGERS: ReadonlySet<TriggerKind> = new Set([
-  'ready-red',
-  'availability-down',
-  'error-rate',
-  'latency-p95',
-  'sse-ttfb',
-  'heartbeat-gap',
-  'cors-denied',
-  'security-exposure',
-  'parity-critical',
-]);
+const P1_TRIGGERS: ReadonlySet<TriggerKind> = new Set(P1_TRIGGER_KINDS);
 
 const describeTrigger: Record<TriggerKind, string> = {
   'ready-red': '/ready red',

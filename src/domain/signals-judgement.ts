@@ -4,7 +4,7 @@
  * lines (./triage.ts) from one reading. The runbook decides on the recorded facts; Teams, the
  * timeline, the custom status and the evidence pack read them. Pure.
  */
-import type { EnvironmentSignals, Thresholds } from '../config/policy.js';
+import type { EnvironmentSignals, Thresholds } from './policy.js';
 import type { SignalsFacts } from './incident-record.js';
 import { lookAgainAtDeadline, type DeadlineLook } from './deadline-look.js';
 import { alertObservations, flapVerdict, metricObservations, worstFlap, type FlapPolicy } from './flap-rule.js';

@@ -9,7 +9,7 @@
  * instance the policy lists (`instances`) gets the API's checks too. Staging is never a target:
  * after a rollback swap it holds the bad build on purpose, and probing it would keep the verdict red.
  */
-import type { Environment, Thresholds } from '../config/policy.js';
+import type { Environment, Thresholds } from './policy.js';
 import type { CheckArea } from './containment.js';
 import type { SmokeRun } from './evidence.js';
 import type { IncidentInput } from './incident.js';

@@ -10,7 +10,7 @@
  * A run is identified by its scheduled minute; a run applied once is never applied again (a
  * retried timer, two hosts), so the count of failures in a row is exact.
  */
-import type { SeverityLevel } from '../config/policy.js';
+import type { SeverityLevel } from './policy.js';
 import type { Verdict } from './smoke-verdict.js';
 
 export interface MonitorState {

@@ -12,7 +12,7 @@
  *     either in `/users/{userId | user-principal-name}/teamwork/sendActivityNotification`.
  */
 import { z } from 'zod';
-import type { Policy, SeverityLevel, TeamsDestination } from '../config/policy.js';
+import type { Policy, SeverityLevel, TeamsDestination } from './policy.js';
 
 export const TEAM_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const CHANNEL_ID_PATTERN = /^19:[A-Za-z0-9_.@-]+$/;

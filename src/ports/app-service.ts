@@ -4,7 +4,7 @@
  * web build, chosen by the target's configured strategy). Implementations throw TransientError
  * for retryable trouble and return every expected outcome as data.
  */
-import type { AppServiceTarget } from '../config/app-service.js';
+import type { AppServiceTarget } from '../domain/app-service-target.js';
 import type { LkgRecord, SlotBuild } from '../domain/release.js';
 
 export interface SlotBuilds {

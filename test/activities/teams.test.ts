@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTeamsActivities, messageReference, prepareMessage, type TeamsActivityPorts } from '../../src/activities/teams.js';
 import { PostTeamsMessage, ReplyTeamsMessage, NotifyTeams, type PostTeamsMessageInput } from '../../src/activities/teams.contracts.js';
 import { LocalSinkTeams } from '../../src/adapters/teams-sink.js';
-import { verifyApprovalToken } from '../../src/app/approval-token.js';
+import { verifyApprovalToken } from '../../src/activities/approval-token.js';
 import { createTeamsPort } from '../../src/app/teams.js';
 import type { ApprovalSettings } from '../../src/config/teams.js';
 import type { TeamsPort } from '../../src/ports/teams.js';

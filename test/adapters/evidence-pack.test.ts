@@ -10,7 +10,7 @@ import { createEvidenceActivities } from '../../src/activities/evidence.js';
 import { writeArtifacts } from '../../src/activities/evidence.contracts.js';
 import { BlobAlertArchive } from '../../src/adapters/alert-archive.js';
 import { BlobAlertPayloadSource, BlobEvidenceStore } from '../../src/adapters/evidence-blob.js';
-import { EvidencePack, sha256Hex } from '../../src/app/evidence-pack.js';
+import { EvidencePack, sha256Hex } from '../../src/activities/evidence-pack.js';
 import { ALERT_PAYLOADS_CONTAINER } from '../../src/app/stores.js';
 import { runEvidenceCli } from '../../src/cli/evidence.js';
 import type { AzuriteInstance } from '../../src/devhost/azurite.js';

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEvidenceActivities } from '../../src/activities/evidence.js';
 import { writeArtifacts } from '../../src/activities/evidence.contracts.js';
 import { BlobEvidenceStore } from '../../src/adapters/evidence-blob.js';
-import { EvidencePack, sha256Hex } from '../../src/app/evidence-pack.js';
+import { EvidencePack, sha256Hex } from '../../src/activities/evidence-pack.js';
 import { runEvidenceCli } from '../../src/cli/evidence.js';
 import { freePort, type AzuriteInstance } from '../../src/devhost/azurite.js';
 import { Manifest, packPrefix, type PackRef } from '../../src/domain/evidence.js';

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTableClient, storageTarget } from '../../src/adapters/storage.js';
-import { mintApprovalLinks, proposalNonce, signApprovalToken, type ApprovalClaims } from '../../src/app/approval-token.js';
+import { mintApprovalLinks, proposalNonce, signApprovalToken, type ApprovalClaims } from '../../src/activities/approval-token.js';
 import type { AzuriteInstance } from '../../src/devhost/azurite.js';
 import { LocalSinkTeams } from '../../src/adapters/teams-sink.js';
 import type { ContainmentChoice } from '../../src/domain/incident-events.js';

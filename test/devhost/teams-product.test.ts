@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mintApprovalLinks } from '../../src/app/approval-token.js';
+import { mintApprovalLinks } from '../../src/activities/approval-token.js';
 import type { AzuriteInstance } from '../../src/devhost/azurite.js';
 import { repoRoot, startTestAzurite, startTestHost, type TestHost } from '../harness/devhost.js';
 

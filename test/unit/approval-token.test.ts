@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { mintApprovalLinks, proposalNonce, signApprovalToken, verifyApprovalToken, type ApprovalClaims } from '../../src/app/approval-token.js';
+import { mintApprovalLinks, proposalNonce, signApprovalToken, verifyApprovalToken, type ApprovalClaims } from '../../src/activities/approval-token.js';
 import { inApproverList, principalFromHeaders } from '../../src/app/approver.js';
 import { decodeSigningKey, readApprovalSettings } from '../../src/config/teams.js';
 
