@@ -12,7 +12,7 @@ import { clip, describeFailure } from './failures.js';
 import type { ContainmentChoice } from './incident-events.js';
 import { detectionOf, didNotWork, metricsOf, releaseOf, type CheckFacts, type Incident } from './incident-record.js';
 import type { HealthFigures, IncidentMessageInput } from './messages/types.js';
-import { decisionDueAt, mayRollBack, phaseDeadline, type AnnounceCommand, type Plan, type RunbookConfig } from './runbook.js';
+import { decisionDueAt, isRecovered, mayRollBack, phaseDeadline, type AnnounceCommand, type Plan, type RunbookConfig } from './runbook.js';
 import { hhmm, iso } from './time-format.js';
 
 export interface MessageContext {
@@ -292,7 +292,9 @@ export function buildMessage(cmd: AnnounceCommand, m: MessageContext): IncidentM
         reason: clip(`${s.summary}: ${s.rollbackReason ?? 'a rollback to the last known good release'}`, 500),
         releases: releases(s),
         health: healthFigures(s.checks.last, m.thresholds),
-        metricsRecovered: s.checks.last?.verdict === 'green',
+        // "Metrics recovered" only when the readers judged them (a verdict resting on more than the checks).
+        metricsRecovered: isRecovered(s) && (s.signals.round?.recovery?.basis ?? 'checks-only') !== 'checks-only',
+        checksRecovered: s.checks.last?.verdict === 'green',
       };
     }
     case 'stabilized': {

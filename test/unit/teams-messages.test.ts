@@ -89,6 +89,15 @@ describe('runbook templates, filled', () => {
     expect(renderMessage(noDraft, ctx).text).toContain('Postmortem: Draft to follow; due 2026-01-20 (Tue).');
   });
 
+  it('says "Metrics recovered" only when metrics were read; green checks alone are named as such', () => {
+    const base = samples['rollback-executed'] as Extract<IncidentMessageInput, { kind: 'rollback-executed' }>;
+    const checksOnly = renderMessage({ ...base, metricsRecovered: false, checksRecovered: true }, ctx);
+    expect(checksOnly.headline).toContain('Smoke checks recovered (no metrics were read)');
+    expect(checksOnly.headline).not.toContain('Metrics recovered');
+    expect(checksOnly.card.body[0]).toMatchObject({ type: 'Container', style: 'good' });
+    expect(renderMessage({ ...base, metricsRecovered: true, checksRecovered: true }, ctx).headline).toContain('Metrics recovered.');
+  });
+
   it('never claims recovery the figures do not show', () => {
     const base = samples['rollback-executed'] as Extract<IncidentMessageInput, { kind: 'rollback-executed' }>;
     const r = renderMessage({ ...base, metricsRecovered: false, evidenceUrl: undefined, health: { healthz: 'green', ready: 'red', sse: { ttfbMs: 350, heartbeatS: 12 } } }, ctx);

@@ -277,14 +277,15 @@ function rollbackStarted(m: RollbackStartedMessage): Model {
 }
 
 function rollbackExecuted(m: RollbackExecutedMessage): Model {
-  const green = isGreen(m.health) && m.metricsRecovered;
+  const green = isGreen(m.health) && (m.metricsRecovered || m.checksRecovered === true);
   return {
     style: green ? 'good' : 'attention',
     shortTitle: `Rolled back to ${m.releases.previous} — ${m.environment}`,
     importance: green ? 'normal' : 'high',
     sentence: sentences(
       `↩️ Rolled back to ${m.releases.previous} due to ${oneLine(m.reason)}`,
-      m.metricsRecovered ? 'Metrics recovered' : 'Metrics have NOT recovered yet',
+      // Only what was measured: metrics when the signal readers judged them, else the smoke checks.
+      m.metricsRecovered ? 'Metrics recovered' : m.checksRecovered ? 'Smoke checks recovered (no metrics were read)' : 'Metrics have NOT recovered yet',
       m.evidenceUrl ? 'Evidence attached' : 'Evidence is being archived',
       m.rcaAt ? `RCA scheduled for ${utcDateTime(m.rcaAt)}` : 'RCA to be scheduled',
     ),

@@ -169,8 +169,10 @@ export const RollbackExecutedMessage = IncidentHeader.extend({
   reason: text(500),
   releases: Releases,
   health: HealthFigures,
-  /** p95 / 5xx / SSE back within budget: only then does the message say "Metrics recovered". */
+  /** The signal readers judged the fired metric back under its threshold (and no alert active): only then does the message say "Metrics recovered". */
   metricsRecovered: z.boolean(),
+  /** The smoke checks are green: what the message claims when no metric was read (the policy names no signals). */
+  checksRecovered: z.boolean().optional(),
   evidenceUrl: url.optional(),
   /** When the RCA is scheduled, if it is. */
   rcaAt: at.optional(),
