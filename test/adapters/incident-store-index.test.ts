@@ -9,6 +9,7 @@ import { TableIncidentStore } from '../../src/adapters/incident-store.js';
 import type { AzuriteInstance } from '../../src/devhost/azurite.js';
 import type { IncidentSummary } from '../../src/domain/incident.js';
 import { startTestAzurite, uniqueHubName } from '../harness/devhost.js';
+import { openSummary } from '../harness/summaries.js';
 
 let azurite: AzuriteInstance;
 beforeAll(async () => {
@@ -22,29 +23,7 @@ const T0 = Date.UTC(2026, 0, 1);
 
 function summary(i: number, over: Partial<IncidentSummary> = {}): IncidentSummary {
   const at = new Date(T0 + i * 60_000).toISOString();
-  return {
-    incidentId: `inc-${String(i).padStart(4, '0')}`,
-    service: i % 3 ? 'admin-api' : 'admin-web',
-    environment: 'Prod',
-    severity: 'P2',
-    status: 'open',
-    actionItems: [],
-    phase: 'declared',
-    summary: `incident ${i}`,
-    source: 'manual',
-    declaredAt: at,
-    updatedAt: at,
-    resolvedAt: null,
-    alerts: 0,
-    acknowledgedBy: null,
-    drill: false,
-    teamsThreadId: null,
-    teamsDestination: null,
-    evidence: null,
-    postmortem: null,
-    metrics: null,
-    ...over,
-  };
+  return openSummary(`inc-${String(i).padStart(4, '0')}`, at, { service: i % 3 ? 'admin-api' : 'admin-web', summary: `incident ${i}`, ...over });
 }
 
 /** A store whose table client counts the requests it sends, by kind. */

@@ -8,6 +8,7 @@ import { createTableClient, storageTarget } from '../../src/adapters/storage.js'
 import type { AzuriteInstance } from '../../src/devhost/azurite.js';
 import type { IncidentSummary } from '../../src/domain/incident.js';
 import { startTestAzurite, uniqueHubName } from '../harness/devhost.js';
+import { openSummary } from '../harness/summaries.js';
 
 let azurite: AzuriteInstance;
 const table = (): ReturnType<typeof createTableClient> =>
@@ -23,30 +24,7 @@ afterAll(async () => {
 const T0 = Date.UTC(2026, 0, 1);
 
 function summary(incidentId: string, minute: number, over: Partial<IncidentSummary> = {}): IncidentSummary {
-  const at = new Date(T0 + minute * 60_000).toISOString();
-  return {
-    incidentId,
-    service: 'admin-api',
-    environment: 'Prod',
-    severity: 'P2',
-    status: 'open',
-    phase: 'declared',
-    summary: `incident at minute ${minute}`,
-    source: 'manual',
-    declaredAt: at,
-    updatedAt: at,
-    resolvedAt: null,
-    alerts: 0,
-    acknowledgedBy: null,
-    drill: false,
-    teamsThreadId: null,
-    teamsDestination: null,
-    evidence: null,
-    postmortem: null,
-    metrics: null,
-    actionItems: [],
-    ...over,
-  };
+  return openSummary(incidentId, new Date(T0 + minute * 60_000).toISOString(), { summary: `incident at minute ${minute}`, ...over });
 }
 
 /** Writes with a few requests in flight (Azurite in memory takes them quickly). */

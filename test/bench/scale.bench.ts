@@ -12,9 +12,9 @@ import { TableIncidentStore } from '../../src/adapters/incident-store.js';
 import { createTableClient, storageTarget } from '../../src/adapters/storage.js';
 import { INCIDENTS_TABLE } from '../../src/app/stores.js';
 import { RealClock } from '../../src/devhost/clock.js';
-import type { IncidentSummary } from '../../src/domain/incident.js';
 import { alertFixture, postAlert, withAlertId } from '../harness/alerts.js';
 import { repoRoot, startTestAzurite, startTestHost, type TestHost } from '../harness/devhost.js';
+import { openSummary } from '../harness/summaries.js';
 import { stormPolicy } from './alerts.bench.js';
 import { drive } from './drive.js';
 import type { BenchResult } from './run.js';
@@ -85,28 +85,15 @@ export async function scaleBenchmarks(emit: (r: BenchResult) => void): Promise<v
         while (next < TOTAL - OPEN) {
           const i = next++;
           const at = new Date(base + i * 60_000).toISOString();
-          const s: IncidentSummary = {
-            incidentId: `inc-old-${String(i).padStart(5, '0')}`,
+          const s = openSummary(`inc-old-${String(i).padStart(5, '0')}`, at, {
             service: `svc-${String(i % OPEN).padStart(3, '0')}`,
-            environment: 'Prod',
-            severity: 'P2',
-            actionItems: [],
             status: 'resolved',
             phase: 'closed',
             summary: `older incident ${i}`,
             source: 'alert',
-            declaredAt: at,
-            updatedAt: at,
             resolvedAt: at,
             alerts: 1,
-            acknowledgedBy: null,
-            drill: false,
-            teamsThreadId: null,
-            teamsDestination: null,
-            evidence: null,
-            postmortem: null,
-            metrics: null,
-          };
+          });
           await store.createSummary(s);
         }
       }),

@@ -35,3 +35,26 @@ export function resolvedSummary(incidentId: string, over: Partial<IncidentSummar
     ...over,
   });
 }
+
+/**
+ * An open incident declared at `at`, nothing done yet. Built through the schema, so its defaults
+ * fill what a test does not vary (a field the summary gains later needs no edit in every test).
+ */
+export function openSummary(incidentId: string, at: string, over: Partial<IncidentSummary> = {}): IncidentSummary {
+  return IncidentSummary.parse({
+    incidentId,
+    service: 'admin-api',
+    environment: 'Prod',
+    severity: 'P2',
+    status: 'open',
+    phase: 'declared',
+    summary: `incident ${incidentId}`,
+    source: 'manual',
+    declaredAt: at,
+    updatedAt: at,
+    resolvedAt: null,
+    alerts: 0,
+    acknowledgedBy: null,
+    ...over,
+  });
+}
