@@ -3,7 +3,7 @@
  * restores (tools/infra-build.ts). CI has the .NET SDK (.ci/run), so there a missing compiler fails
  * the tests; elsewhere they are skipped with the reason in their names.
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { bicepPath, compileBicep, compileCopies, hasDotnet, repoRoot } from '../../tools/infra-build.js';
@@ -24,10 +24,33 @@ export function compileMain(infraDir = path.join(repoRoot, 'infra'), options: { 
   return compileBicep(path.join(infraDir, 'main.bicep'), out, options).template as ArmTemplate;
 }
 
-/** Compiles the main.bicep of each copy of infra/ in `dir/<name>/` at once; returns the templates by name. */
-export function compileMainCopies(dir: string, names: string[]): Map<string, ArmTemplate> {
+/** A deliberate break of infra/ (one text replacement in one file) and the check that must catch it. */
+export interface InfraBreak {
+  check: string;
+  file: string;
+  from: string | RegExp;
+  to: string;
+  run: (t: ArmTemplate) => string[];
+}
+
+/**
+ * One copy of infra/ per break, each with its replacement applied (a break that no longer applies
+ * is an error, not a silent pass), all compiled by one compiler process; the templates in the
+ * breaks' order.
+ */
+export function compileBrokenCopies(breaks: readonly InfraBreak[]): ArmTemplate[] {
+  const dir = mkdtempSync(path.join(tmpdir(), 'infra-broken-'));
+  breaks.forEach((b, i) => {
+    const copy = path.join(dir, String(i));
+    cpSync(path.join(repoRoot, 'infra'), copy, { recursive: true });
+    const file = path.join(copy, b.file);
+    const before = readFileSync(file, 'utf8');
+    const after = before.replace(b.from, b.to);
+    if (after === before) throw new Error(`the break "${b.check}" does not apply to ${b.file}`);
+    writeFileSync(file, after);
+  });
   compileCopies(dir);
-  return new Map(names.map((n) => [n, JSON.parse(readFileSync(path.join(dir, n, 'main.json'), 'utf8')) as ArmTemplate]));
+  return breaks.map((_, i) => JSON.parse(readFileSync(path.join(dir, String(i), 'main.json'), 'utf8')) as ArmTemplate);
 }
 
 export function readJson<T>(...parts: string[]): T {

@@ -11,14 +11,11 @@
  *     (src/domain/telemetry.ts): none unknown, and every metric charted.
  * The last block shows each check failing on a deliberately broken copy of infra/.
  */
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ALERTS_FUNCTION } from '../../src/app/telemetry-hooks.js';
 import { ATTR, METRICS } from '../../src/domain/telemetry.js';
 import { deploy, type ArmTemplate, type DeployedResource, type Deployment } from '../harness/arm.js';
-import { compileMain, compileMainCopies, repoRoot, skipWithoutBicep } from '../harness/bicep.js';
+import { compileBrokenCopies, compileMain, skipWithoutBicep, type InfraBreak } from '../harness/bicep.js';
 
 const reason = '(skipped: no .NET SDK to restore the Bicep compiler, outside CI)';
 const EMAIL = 'sre-team@contoso.example';
@@ -217,7 +214,7 @@ describe.skipIf(skipWithoutBicep)(`the workbook and the alert rules in the compi
   });
 });
 
-const BREAKS: { check: string; file: string; from: string | RegExp; to: string; run: (t: ArmTemplate) => string[] }[] = [
+const BREAKS: InfraBreak[] = [
   { check: 'rules: sent to no action group', file: 'app/observability.bicep', from: 'actions: { actionGroups: [actionGroup.id] }', to: 'actions: { actionGroups: [] }', run: (t) => checkAlertRules(deploy(t, base)) },
   { check: 'rules: disabled', file: 'app/observability.bicep', from: '      enabled: true\n      scopes', to: '      enabled: false\n      scopes', run: (t) => checkAlertRules(deploy(t, base)) },
   { check: 'rules: scoped to the resource group', file: 'app/observability.bicep', from: 'scopes: [insightsId]', to: 'scopes: [resourceGroup().id]', run: (t) => checkAlertRules(deploy(t, base)) },
@@ -237,22 +234,12 @@ const BREAKS: { check: string; file: string; from: string | RegExp; to: string; 
 ];
 
 describe.skipIf(skipWithoutBicep)(`each observability check fails on a deliberately broken copy of infra/ ${skipWithoutBicep ? reason : ''}`, () => {
-  let compiled: Map<string, ArmTemplate>;
+  let compiled: ArmTemplate[];
   beforeAll(() => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'infra-observability-'));
-    BREAKS.forEach((b, i) => {
-      const copy = path.join(dir, String(i));
-      cpSync(path.join(repoRoot, 'infra'), copy, { recursive: true });
-      const file = path.join(copy, b.file);
-      const before = readFileSync(file, 'utf8');
-      const after = before.replace(b.from, b.to);
-      if (after === before) throw new Error(`the break "${b.check}" does not apply to ${b.file}`);
-      writeFileSync(file, after);
-    });
-    compiled = compileMainCopies(dir, BREAKS.map((_, i) => String(i)));
+    compiled = compileBrokenCopies(BREAKS);
   });
 
   it.each(BREAKS.map((b, i) => [b.check, i] as const))('%s', (_name, i) => {
-    expect(BREAKS[i]!.run(compiled.get(String(i))!).length).toBeGreaterThan(0);
+    expect(BREAKS[i]!.run(compiled[i]!).length).toBeGreaterThan(0);
   });
 });

@@ -3,13 +3,12 @@
  * test/harness/arm.ts into the resources a deployment would send. The checks live in checks.ts;
  * the last block shows each of them failing on a deliberately broken copy of infra/.
  */
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readSettings } from '../../src/config/settings.js';
 import { deploy, type ArmTemplate, type Deployment } from '../harness/arm.js';
-import { compileMain, compileMainCopies, readJson, repoRoot, skipWithoutBicep } from '../harness/bicep.js';
+import { compileBrokenCopies, compileMain, readJson, repoRoot, skipWithoutBicep, type InfraBreak } from '../harness/bicep.js';
 import {
   checkAlertArchiveLifecycle,
   checkEvidencePolicy,
@@ -149,7 +148,7 @@ describe.skipIf(skipWithoutBicep)(`the ARM template compiled from infra/main.bic
  * Each check above, on a copy of infra/ broken the way the issue feared (or an easy edit could
  * break it): the compiler accepts every copy, the check catches it.
  */
-const BREAKS: { check: string; file: string; from: string | RegExp; to: string; run: (t: ArmTemplate) => string[] }[] = [
+const BREAKS: InfraBreak[] = [
   {
     check: 'roles: Website Contributor on the resource group',
     file: 'app/target-access.bicep',
@@ -230,23 +229,12 @@ const BREAKS: { check: string; file: string; from: string | RegExp; to: string; 
 ];
 
 describe.skipIf(skipWithoutBicep)(`each template check fails on a deliberately broken copy of infra/ ${skipWithoutBicep ? reason : ''}`, () => {
-  let compiled: Map<string, ArmTemplate>;
+  let compiled: ArmTemplate[];
   beforeAll(() => {
-    // One copy of infra/ per break, all compiled by one compiler process.
-    const dir = mkdtempSync(path.join(tmpdir(), 'infra-broken-'));
-    BREAKS.forEach((b, i) => {
-      const copy = path.join(dir, String(i));
-      cpSync(path.join(repoRoot, 'infra'), copy, { recursive: true });
-      const file = path.join(copy, b.file);
-      const before = readFileSync(file, 'utf8');
-      const after = before.replace(b.from, b.to);
-      if (after === before) throw new Error(`the break "${b.check}" does not apply to ${b.file}`);
-      writeFileSync(file, after);
-    });
-    compiled = compileMainCopies(dir, BREAKS.map((_, i) => String(i)));
+    compiled = compileBrokenCopies(BREAKS);
   });
 
   it.each(BREAKS.map((b, i) => [b.check, i] as const))('%s', (_name, i) => {
-    expect(BREAKS[i]!.run(compiled.get(String(i))!).length).toBeGreaterThan(0);
+    expect(BREAKS[i]!.run(compiled[i]!).length).toBeGreaterThan(0);
   });
 });
