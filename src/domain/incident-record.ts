@@ -15,6 +15,7 @@
  */
 import type { Rota, SeverityLevel, Timebox, TriggerKind } from './policy.js';
 import type { ActionOutcome, Change } from './actions.js';
+import { isContainment, isRollback, type ActionKind } from './action-table.js';
 import { actorLabel, isPerson, type Actor } from './actor.js';
 import type { ActionItem, CheckArea, ContainmentStep, RecentChange, ReleaseState } from './containment.js';
 import type { SmokeRun } from './evidence.js';
@@ -40,7 +41,7 @@ export type MessageKind = 'declared' | 'update' | 'proposal' | 'rollback-started
 /** One probe's own result: liveness (/healthz) and readiness (/ready) are judged each on its own. */
 export type ProbeState = 'green' | 'degraded' | 'red' | 'unknown';
 
-export type ActionKind = ContainmentStep['kind'] | 'freeze' | 'unfreeze' | 'record-lkg';
+export type { ActionKind };
 /** An action's real outcome: what the target answered, or `failed` when it kept failing through the retries. */
 export type RecordedOutcome = ActionOutcome | { kind: 'failed'; summary: string; error: string };
 
@@ -413,8 +414,6 @@ function declaredIncident(e: EventOf<'declared'>): Incident {
   };
 }
 
-const CONTAINMENT_ACTIONS: ReadonlySet<ActionKind> = new Set(['set-flag', 'set-config', 'api-to-lkg', 'web-to-lkg']);
-const isRollback = (a: ActionKind): boolean => a === 'api-to-lkg' || a === 'web-to-lkg';
 
 /** What identifies a check result for collapsing repeats: the verdict and its findings. */
 export const checkKey = (c: Pick<CheckFacts, 'verdict' | 'reasons'>): string => `${c.verdict}|${c.reasons.join('|')}`;
@@ -534,7 +533,7 @@ export function applyEvent(s: Incident | null, e: IncidentEvent): Incident {
       if (e.action === 'record-lkg' && o === 'done') s.lkgRecorded = recordedRelease(e.outcome) ?? s.snapshot?.api?.current ?? s.snapshot?.web?.current ?? 'the running release';
       const c = currentContainment(s);
       const planned = c?.steps.find((x) => x.step === e.step);
-      if (c && planned && CONTAINMENT_ACTIONS.has(e.action)) {
+      if (c && planned && isContainment(e.action)) {
         planned.outcome = o;
         if (s.phase === 'containing' && c.steps.every((x) => x.outcome !== null)) setPhase(s, 'verifying', e.at);
       }
@@ -720,7 +719,7 @@ export interface Moments {
 }
 
 export function momentsOf(s: Incident): Moments {
-  const mitigating = s.actions.find((a) => CONTAINMENT_ACTIONS.has(a.action) && a.outcome.kind === 'done' && a.mode === 'execute');
+  const mitigating = s.actions.find((a) => isContainment(a.action) && a.outcome.kind === 'done' && a.mode === 'execute');
   const w = s.windows.at(-1);
   return {
     detected: detectionOf(s).detectedAt,

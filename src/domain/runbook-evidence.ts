@@ -5,6 +5,7 @@
  * (the raw error of a failure kept), messages sent and approvals. The report and the postmortem are
  * rendered from this pack, so they read the same derivation as Teams and the API. Pure.
  */
+import { ACTIONS } from './action-table.js';
 import type { ArtifactInputIn, IncidentMetrics, IncidentRecordInput, PackRef, TimeboxRecord } from './evidence.js';
 import { describeFailure } from './failures.js';
 import type { TimelineEntry } from './incident.js';
@@ -99,7 +100,7 @@ export function evidenceArtifacts(s: Incident, timeline: readonly TimelineEntry[
           })()
         : null;
     out.push({ kind: 'rollback', key: artifactKey(a.step), content: { step: a.step, action: a.activity, at: iso(a.at), mode: a.mode, outcome: o, cause } });
-    if (o.kind === 'done' && (a.action === 'set-flag' || a.action === 'set-config' || o.changes.some((ch) => ch.target.startsWith('flag:') || ch.target.startsWith('config:')))) {
+    if (o.kind === 'done' && (ACTIONS[a.action].audited || o.changes.some((ch) => ch.target.startsWith('flag:') || ch.target.startsWith('config:')))) {
       out.push({
         kind: 'audit',
         key: artifactKey(a.step),

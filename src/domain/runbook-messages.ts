@@ -6,6 +6,7 @@
  * SSE stream is left out, a probe that was not measured says so.
  */
 import type { Thresholds } from './policy.js';
+import { describeStep, isContainment, isRollback } from './action-table.js';
 import { actorLabel, actorName, type Actor } from './actor.js';
 import type { ContainmentStep } from './containment.js';
 import { clip, describeFailure } from './failures.js';
@@ -57,19 +58,6 @@ export function healthFigures(last: CheckFacts | null, t: Thresholds): HealthFig
       heartbeatBudgetS: t.heartbeatMs / 1000,
     },
   };
-}
-
-export function describeStep(step: ContainmentStep): string {
-  switch (step.kind) {
-    case 'set-flag':
-      return `Flag ${step.key}: ${step.from === null ? '?' : String(step.from)} -> ${String(step.to)} (dbo.sp_Feature_Set)`;
-    case 'set-config':
-      return `Config ${step.key}: "${step.from ?? '?'}" -> "${step.to}" (dbo.sp_Config_SetValue)`;
-    case 'api-to-lkg':
-      return `API to last known good: ${step.from ?? 'current'} -> ${step.to ?? 'LKG'} (slot swap)`;
-    case 'web-to-lkg':
-      return `Web to last known good: ${step.from ?? 'current'} -> ${step.to ?? 'LKG'}`;
-  }
 }
 
 /** The containment under way did not go through: every change it tried was refused or failed. */
@@ -178,8 +166,6 @@ function ifNoAnswerDetail(s: Incident, c: RunbookConfig): string | undefined {
 }
 
 const nameOf = (a: Actor | null, bot: string): string => (a ? actorLabel(a) : bot);
-/** The changes that contain an incident (a deploy freeze or an LKG record is not a solution). */
-const CONTAINMENT: ReadonlySet<string> = new Set(['set-flag', 'set-config', 'api-to-lkg', 'web-to-lkg']);
 
 /** One line for each action that did not do what it was for (refused, failed): named in RESOLVED, never counted as mitigation. */
 function notDone(s: Incident): string[] {
@@ -195,9 +181,9 @@ function bounded(lines: string[], max: number): string[] {
 }
 
 function solution(s: Incident, bot: string): string {
-  const done = s.actions.filter((a) => a.outcome.kind === 'done' && CONTAINMENT.has(a.action));
+  const done = s.actions.filter((a) => a.outcome.kind === 'done' && isContainment(a.action));
   if (done.length) return done.map((a) => a.outcome.summary).join(' ');
-  const planned = s.actions.filter((a) => a.outcome.kind === 'planned' && CONTAINMENT.has(a.action));
+  const planned = s.actions.filter((a) => a.outcome.kind === 'planned' && isContainment(a.action));
   if (planned.length) return `Drill: nothing was changed; the runbook planned ${planned.length} action(s).`;
   const r = s.resolution;
   if (r?.automatic) return 'No change was made: the checks stayed green through the monitoring window.';
@@ -281,7 +267,7 @@ export function buildMessage(cmd: AnnounceCommand, m: MessageContext): IncidentM
     }
     case 'rollback-executed': {
       // Posted at the close (with the evidence), but it completed when the app was back on LKG.
-      const restored = s.actions.find((a) => (a.action === 'api-to-lkg' || a.action === 'web-to-lkg') && a.outcome.kind === 'done');
+      const restored = s.actions.find((a) => isRollback(a.action) && a.outcome.kind === 'done');
       const started = s.containments.find((c) => c.rollback)?.startedAt ?? s.declaredAt;
       return {
         ...h,

@@ -20,6 +20,7 @@
  *     is not the machine's: src/app/postmortem-reminders.ts sends it from the incident summary).
  */
 import type { SeverityLevel, Timebox } from './policy.js';
+import { isRollback } from './action-table.js';
 import { actorName, isPerson, type Actor } from './actor.js';
 import { proposeContainment, type ContainmentFacts, type ContainmentStep, type RecentChange, type ReleaseState } from './containment.js';
 import { describeFailure } from './failures.js';
@@ -362,7 +363,7 @@ function stepsFor(choice: ContainmentChoice, s: Incident, c: RunbookConfig, who:
 
 function beginContainment(t: Turn, choice: ContainmentChoice, steps: ContainmentStep[], why: string): void {
   const { s, c, now } = t;
-  const rollback = steps.some((x) => x.kind === 'api-to-lkg' || x.kind === 'web-to-lkg');
+  const rollback = steps.some((x) => isRollback(x.kind));
   // Containment must re-stabilise within its timebox; a rollback gets the rollback target (RB-02).
   const minutes = (rollback ? t.box.recoveryMinutes : t.box.containmentMinutes) + extendedMinutes(s, 'containment');
   const keyed = steps.map((action) => ({ step: t.next(`contain/${action.kind}/${'key' in action ? action.key : 'lkg'}`), action }));
@@ -384,7 +385,7 @@ function beginContainment(t: Turn, choice: ContainmentChoice, steps: Containment
  * itself; a person can ask for it again with a rollback request).
  */
 export function mayRollBack(s: Incident): boolean {
-  return !s.onLkg && !s.actions.some((a) => (a.action === 'api-to-lkg' || a.action === 'web-to-lkg') && didNotWork(a));
+  return !s.onLkg && !s.actions.some((a) => isRollback(a.action) && didNotWork(a));
 }
 
 /** Why the incident is not recovered, in words: the checks, or the signals when the checks are green. */
