@@ -96,6 +96,6 @@ export function describeStep(step: ContainmentStep): string {
 export function stepChoices(): [StepKind, string][] {
   return (Object.keys(ACTIONS) as ActionKind[]).flatMap((k) => {
     const row = ACTIONS[k];
-    return 'choice' in row && row.choice ? [[k as StepKind, row.choice]] : [];
+    return 'choice' in row && row.choice ? [[k, row.choice]] : [];
   });
 }
