@@ -94,8 +94,7 @@ export function describeStep(step: ContainmentStep): string {
 
 /** Step kinds that are a containment choice of their own, with their button labels. */
 export function stepChoices(): [StepKind, string][] {
-  return (Object.keys(ACTIONS) as ActionKind[]).flatMap((k) => {
-    const row = ACTIONS[k];
-    return 'choice' in row && row.choice ? [[k, row.choice]] : [];
-  });
+  const out: [StepKind, string][] = [];
+  for (const [k, row] of Object.entries(ACTIONS)) if ('choice' in row && typeof row.choice === 'string') out.push([k as StepKind, row.choice]);
+  return out;
 }

@@ -99,7 +99,20 @@ export interface CheckFacts {
   readiness: ProbeState;
   /** SSE median first event and largest heartbeat gap, when measured. */
   sse: { ttfbMs: number; heartbeatMs: number | null } | null;
+  /** Keys whose config parity drift is critical (absent in records from before RB-02 section 9). */
+  drift?: string[];
 }
+
+/** RB-02 section 9: the intended config reapplied after containment, and parity checked again. */
+export interface ParityLoopView {
+  /** The containment it followed (a new containment starts a new loop). */
+  containment: number;
+  startedAt: number;
+  /** The keys reapplied at each attempt. */
+  attempts: { at: number; keys: string[] }[];
+  ended: { at: number; outcome: ParityLoopEnd; text: string } | null;
+}
+export type ParityLoopEnd = 'clean' | 'bound' | 'not-reapplyable' | 'plan';
 
 interface Base {
   /** Position in the incident's record (0 = the declaration). */
@@ -146,8 +159,13 @@ export type IncidentEvent = Base &
     | { type: 'rollback-requested'; by: Actor; reason: string }
     | { type: 'timebox-extended'; timebox: ExtendableTimebox; minutes: number; by: Actor; reason: string | null }
     | { type: 'containment-started'; choice: ContainmentChoice; steps: { step: string; action: ContainmentStep }[]; why: string; rollback: boolean; dueAt: number; timebox: 'containment' | 'recovery' }
-    | { type: 'action-completed'; step: string; action: ActionKind; activity: string; mode: 'execute' | 'plan'; outcome: RecordedOutcome }
+    /** `subject`: what the step acted on when the kind alone does not say (a flag or config key). */
+    | { type: 'action-completed'; step: string; action: ActionKind; activity: string; mode: 'execute' | 'plan'; outcome: RecordedOutcome; subject?: string }
     | ({ type: 'checks-run'; purpose: 'snapshot' | 'verify' | 'monitor'; run: SmokeRun | null } & CheckFacts)
+    /** RB-02 section 9: the intended values of the critical drift keys reapplied through the stored procedures. */
+    | { type: 'parity-reapplied'; attempt: number; keys: string[] }
+    /** The reapply-and-parity loop stopped: 0 critical (clean), the bound reached, nothing it may set, or a plan. */
+    | { type: 'parity-loop-ended'; outcome: ParityLoopEnd; attempts: number; text: string }
     | { type: 'monitoring-started'; endsAt: number }
     | { type: 'monitoring-extended'; endsAt: number; why: string; cause?: 'alert-fired' | 'signals' }
     /** The monitoring window ended with the signals not recovered and no extension left: kept open for a person. */
@@ -197,6 +215,7 @@ export interface ActionView {
   at: number;
   mode: 'execute' | 'plan';
   outcome: RecordedOutcome;
+  subject: string | null;
 }
 
 export interface ContainmentView {
@@ -270,6 +289,8 @@ export interface Incident {
   extensions: { timebox: ExtendableTimebox; minutes: number; by: Actor; at: number }[];
   containments: ContainmentView[];
   actions: ActionView[];
+  /** Every reapply-and-parity loop (RB-02 section 9), one per containment at most. */
+  parityLoops: ParityLoopView[];
   /** Production is back on the last known good release (a rollback done, or found already done). */
   onLkg: boolean;
   /** A rollback to the last known good release was done by this incident. */
@@ -389,6 +410,7 @@ function declaredIncident(e: EventOf<'declared'>): Incident {
     approvals: [],
     extensions: [],
     containments: [],
+    parityLoops: [],
     actions: [],
     onLkg: false,
     rolledBack: false,
@@ -521,7 +543,7 @@ export function applyEvent(s: Incident | null, e: IncidentEvent): Incident {
       break;
     }
     case 'action-completed': {
-      s.actions.push({ seq: e.seq, step: e.step, action: e.action, activity: e.activity, at: e.at, mode: e.mode, outcome: e.outcome });
+      s.actions.push({ seq: e.seq, step: e.step, action: e.action, activity: e.activity, at: e.at, mode: e.mode, outcome: e.outcome, subject: e.subject ?? null });
       const o = e.outcome.kind;
       if (isRollback(e.action) && o === 'done') s.rolledBack = true;
       if (isRollback(e.action) && (o === 'done' || o === 'skipped')) s.onLkg = true;
@@ -540,12 +562,32 @@ export function applyEvent(s: Incident | null, e: IncidentEvent): Incident {
       break;
     }
     case 'checks-run': {
-      const facts: CheckFacts = { verdict: e.verdict, reasons: e.reasons, failing: e.failing, liveness: e.liveness, readiness: e.readiness, sse: e.sse };
+      const facts: CheckFacts = { verdict: e.verdict, reasons: e.reasons, failing: e.failing, liveness: e.liveness, readiness: e.readiness, sse: e.sse, ...(e.drift ? { drift: e.drift } : {}) };
       const key = checkKey(facts);
       const st = s.checks.streak;
       s.checks.streak = st?.key === key ? { ...st, count: st.count + 1, last: e.at } : { key, count: 1, since: e.at, last: e.at, seq: e.seq, purpose: e.purpose };
       s.checks.last = { ...facts, at: e.at, purpose: e.purpose };
       if (e.run) s.checks.runs.push(e.run);
+      break;
+    }
+    case 'parity-reapplied': {
+      const c = currentContainment(s);
+      let loop = s.parityLoops.at(-1);
+      if (!loop || loop.containment !== (c?.seq ?? -1)) {
+        loop = { containment: c?.seq ?? -1, startedAt: e.at, attempts: [], ended: null };
+        s.parityLoops.push(loop);
+      }
+      loop.attempts.push({ at: e.at, keys: e.keys });
+      break;
+    }
+    case 'parity-loop-ended': {
+      const c = currentContainment(s);
+      let loop = s.parityLoops.at(-1);
+      if (!loop || loop.containment !== (c?.seq ?? -1)) {
+        loop = { containment: c?.seq ?? -1, startedAt: e.at, attempts: [], ended: null };
+        s.parityLoops.push(loop);
+      }
+      loop.ended = { at: e.at, outcome: e.outcome, text: e.text };
       break;
     }
     case 'monitoring-started': {
@@ -716,6 +758,16 @@ export interface Moments {
   /** Checks green after containment (a monitoring window began) and no regression since. */
   recovered: number | null;
   resolved: number | null;
+}
+
+/**
+ * The containment actions that changed something, in order ("set-flag EnableLegacyHttpSse",
+ * "api-to-lkg"): what the report and the postmortem name as the containment, from the record.
+ * A drill names what it planned.
+ */
+export function containmentDone(s: Incident): string[] {
+  const took = (a: ActionView) => a.outcome.kind === 'done' || (s.drill && a.outcome.kind === 'planned');
+  return [...new Set(s.actions.filter((a) => isContainment(a.action) && took(a)).map((a) => (a.subject ? `${a.action} ${a.subject}` : a.action)))];
 }
 
 export function momentsOf(s: Incident): Moments {

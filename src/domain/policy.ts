@@ -337,6 +337,16 @@ export const ServiceEntry = z
     /** Feature flags and config keys the automation may change for this service. */
     flags: z.array(z.string().min(1)).default([]),
     configKeys: z.array(z.string().min(1)).default([]),
+    /**
+     * RB-02 section 9, after containment: while the config parity check finds critical drift,
+     * reapply the intended values (its `expected`) of the drifting keys that are in `flags` or
+     * `configKeys` through the stored procedures, and run the checks again; at most `attempts`
+     * times, within `timeboxMinutes` of the first reapply. Absent: parity drift is only reported.
+     */
+    parityReapply: z
+      .object({ attempts: z.number().int().min(1).max(10).default(3), timeboxMinutes: minutes.max(240).default(15) })
+      .strict()
+      .optional(),
     teams: TeamsDestination.optional(),
     approvers: z.array(upnOrId).optional(),
     /** Azure Monitor signals: metrics, logs and alerts the runbook reads (README "Signals"). */

@@ -4,7 +4,8 @@
  */
 import type { AppServiceTarget } from './app-service-target.js';
 import type { IncidentInput } from './incident.js';
-import type { RunbookConfig } from './runbook.js';
+import { canonicalKey, flattenConfig } from './parity.js';
+import type { IntendedValue, RunbookConfig } from './runbook.js';
 import { signalsPlanOf } from './monitor-signals.js';
 import type { Signal } from './signal.js';
 import { signalsConfigOf, type SignalsConfig } from './signals-judgement.js';
@@ -40,7 +41,29 @@ export function runbookConfigOf(input: IncidentInput): RunbookConfig {
     postmortemDueBusinessDays: input.policy.postmortemDueBusinessDays,
     mode: input.mode ?? 'execute',
     signals: signalsOf(input),
+    reapply: reapplyOf(input),
   };
+}
+
+/**
+ * RB-02 section 9: what the reapply-and-parity loop may set, from the parity checks' expected
+ * documents (the intended Prod config): each expected key the service lets the automation change
+ * (a flag to a boolean, a config key to its text). Null when the policy does not ask for the loop.
+ */
+export function reapplyOf(input: IncidentInput): RunbookConfig['reapply'] {
+  const svc = input.policy.service;
+  if (!svc.parityReapply) return null;
+  const intended: IntendedValue[] = [];
+  for (const check of svc.endpoints?.checks ?? []) {
+    if (check.kind !== 'parity') continue;
+    for (const [key, value] of flattenConfig(check.expected)) {
+      const flag = svc.flags.find((f) => canonicalKey(f) === canonicalKey(key));
+      const config = svc.configKeys.find((k) => canonicalKey(k) === canonicalKey(key));
+      if (flag && typeof value === 'boolean') intended.push({ key, kind: 'flag', name: flag, value });
+      else if (config && value !== null && typeof value !== 'object') intended.push({ key, kind: 'config', name: config, value: String(value) });
+    }
+  }
+  return { attempts: svc.parityReapply.attempts, timeboxMinutes: svc.parityReapply.timeboxMinutes, intended };
 }
 
 /** The registry names of the API and web targets (what deploy pipelines record LKGs under). */

@@ -109,7 +109,16 @@ function progress(s: Incident): string {
   const r = s.signals.round?.recovery;
   // Green checks are not recovery when the signals say otherwise: said in the same sentence.
   const signals = r && !r.recovered && s.checks.last?.verdict === 'green' && s.phase !== 'resolved' && s.phase !== 'closed' ? `, but not recovered: ${r.blocking.slice(0, 3).join('; ')}` : '';
-  return `${s.severity}: ${what}; ${checksLine(s)}${signals}.`;
+  return `${s.severity}: ${what}; ${checksLine(s)}${signals}.${parityLine(s)}`;
+}
+
+/** The reapply-and-parity loop of the current containment (RB-02 section 9), in a sentence: where it is, or why it stopped. */
+function parityLine(s: Incident): string {
+  const loop = s.parityLoops.at(-1);
+  if (!loop || loop.containment !== s.containments.at(-1)?.seq) return '';
+  if (loop.ended) return ` ${loop.ended.text}`;
+  const last = loop.attempts.at(-1);
+  return last ? ` Config parity: reapplied the intended value of ${last.keys.join(', ')} (attempt ${loop.attempts.length}); checking parity again.` : '';
 }
 
 function nextSteps(s: Incident, p: Plan, c: RunbookConfig): string {

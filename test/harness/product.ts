@@ -40,6 +40,7 @@ export const ENV = 'Prod';
 export const BOT = 'incident-bot';
 export const APPROVER = { upn: 'dana.kim@contoso.example', oid: 'aaaaaaaa-0000-4000-8000-000000000001' };
 export const LEGACY_FLAG = 'EnableLegacyHttpSse';
+export const KEEPALIVE = 'Network:SseKeepAliveSeconds';
 /** The release that broke (in production) and the last known good one (in staging). */
 export const BAD: Build = { buildId: 'b42', releaseTag: 'r42' };
 export const LKG: Build = { buildId: 'b41', releaseTag: 'r41' };
@@ -79,6 +80,12 @@ export interface WorldOptions {
    * timing check, so it cannot flake on a loaded machine.
    */
   flagParity?: boolean;
+  /**
+   * RB-02 section 9: a config-parity check of the config production must run with
+   * (Network:SseKeepAliveSeconds 10, critical), the target app reading its config from the SQL
+   * fake, and the service's `parityReapply` with this many attempts.
+   */
+  configParity?: { attempts: number; timeboxMinutes?: number };
   /** What the dev host keeps in `host.logs` (default: warnings and errors). */
   logLevel?: LogLevel;
   /** Scales every timebox and the escalation delay (1 = RB-03's minutes; the real engine runs in seconds). */
@@ -123,6 +130,7 @@ function policy(target: TargetApp, o: WorldOptions): unknown {
   const k = o.timeScale ?? 1;
   const checks: unknown[] = [{ kind: 'contract', endpoints: [{ path: '/api/jobs', requiredFields: ['items', 'page'] }] }];
   if (o.flagParity) checks.push({ kind: 'parity', path: '/config/effective', select: 'features', expected: { ...DEFAULT_FLAGS }, critical: [LEGACY_FLAG] });
+  if (o.configParity) checks.push({ kind: 'parity', name: 'config-parity', path: '/config/effective', select: 'config', expected: { [KEEPALIVE]: '10' }, critical: ['Network:*'], ignore: ['Cors:*', 'RateLimit:*', 'Jobs:*'] });
   return {
     version: 1,
     bot: { actor: BOT },
@@ -161,7 +169,8 @@ function policy(target: TargetApp, o: WorldOptions): unknown {
         endpoints: { baseUrl: target.url('production'), health: '/healthz', ready: '/ready', checks },
         sql: { connectionSetting: 'SQL_CONNECTION_ADMIN_PROD', scope: ENV },
         flags: [LEGACY_FLAG],
-        configKeys: ['Network:SseKeepAliveSeconds'],
+        configKeys: [KEEPALIVE],
+        ...(o.configParity ? { parityReapply: { attempts: o.configParity.attempts, ...(o.configParity.timeboxMinutes ? { timeboxMinutes: o.configParity.timeboxMinutes } : {}) } } : {}),
         ...(o.signals ? { signals: { resourceIds: [SITE_ID], logs: { appInsights: COMPONENT_ID } } } : {}),
       },
     ],
@@ -227,6 +236,8 @@ export class ProductWorld<H extends WorldHost = TestHost> {
       builds: { production: BAD, staging: LKG },
       // Flags live in the environment's database: the target app reads them from the SQL fake.
       flagSource: (name) => sql.db.flag(name, ENV)?.isEnabled,
+      // So does its config, when a test checks config parity (RB-02 section 9 reapplies it there).
+      ...(o.configParity ? { configSource: (key: string) => sql.db.configValue(key, ENV)?.value ?? undefined } : {}),
     });
     arm.addSite({ subscriptionId: SUB, resourceGroup: 'rg-admin-prod', name: SITE, slots: { production: settingsOf(BAD), staging: settingsOf(LKG) } });
     swapped.target = target;
@@ -312,6 +323,7 @@ export class ProductWorld<H extends WorldHost = TestHost> {
     this.arm.deploy(SITE, 'staging', settingsOf(LKG));
     this.arm.clearFaults();
     this.sql.db.seedFlag({ flagKey: LEGACY_FLAG, scope: ENV, isEnabled: false });
+    this.sql.db.seedConfig({ configKey: KEEPALIVE, scope: ENV, value: '10' });
     this.sql.db.audit.length = 0;
     // Counts at the fakes are per scenario.
     this.arm.requests.length = 0;
