@@ -60,7 +60,7 @@ export function reapplyOf(input: IncidentInput): RunbookConfig['reapply'] {
       const flag = svc.flags.find((f) => canonicalKey(f) === canonicalKey(key));
       const config = svc.configKeys.find((k) => canonicalKey(k) === canonicalKey(key));
       if (flag && typeof value === 'boolean') intended.push({ key, kind: 'flag', name: flag, value });
-      else if (config && value !== null && typeof value !== 'object') intended.push({ key, kind: 'config', name: config, value: String(value) });
+      else if (config && (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')) intended.push({ key, kind: 'config', name: config, value: String(value) });
     }
   }
   return { attempts: svc.parityReapply.attempts, timeboxMinutes: svc.parityReapply.timeboxMinutes, intended };

@@ -910,7 +910,6 @@ function parityLoop(t: Turn): boolean {
   }
   const byKey = new Map(r.intended.map((v) => [canonicalKey(v.key), v]));
   const settable = drift.flatMap((k) => byKey.get(canonicalKey(k)) ?? []);
-  const others = drift.filter((k) => !byKey.has(canonicalKey(k)));
   const names = (keys: string[]) => keys.slice(0, 5).join(', ') + (keys.length > 5 ? ` and ${keys.length - 5} more` : '');
   const stop = (outcome: 'bound' | 'not-reapplyable', text: string) => {
     t.emit({ type: 'parity-loop-ended', outcome, attempts: tries, text });
