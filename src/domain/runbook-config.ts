@@ -42,6 +42,20 @@ export function runbookConfigOf(input: IncidentInput): RunbookConfig {
     mode: input.mode ?? 'execute',
     signals: signalsOf(input),
     reapply: reapplyOf(input),
+    actions: actionsOf(input),
+  };
+}
+
+/** The containment actions the environment allows (policy `actions`), with what they need from the service. */
+export function actionsOf(input: IncidentInput): NonNullable<RunbookConfig['actions']> {
+  const a = input.policy.environment.actions;
+  const svc = input.policy.service;
+  // The actions act on the API's site: without an App Service target there is nothing to act on.
+  const site = svc.rollback?.api?.strategy === 'slot-swap';
+  return {
+    restart: site && a.restart,
+    scaleOutTo: site && a.scaleOut ? a.scaleOut.instances : null,
+    trafficRule: site && a.trafficRule && svc.trafficRule ? svc.trafficRule : null,
   };
 }
 

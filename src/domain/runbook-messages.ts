@@ -151,8 +151,11 @@ function options(s: Incident, c: RunbookConfig): { choice: ContainmentChoice }[]
   const proposed = s.proposal?.path ?? 'monitor-only';
   const out: ContainmentChoice[] = [proposed];
   if (proposed !== 'api-to-lkg' && c.canRollBackApi) out.push('api-to-lkg');
+  // The environment's further actions, as the policy allows them (a card holds five buttons).
+  if (c.actions?.restart && proposed !== 'restart') out.push('restart');
+  if (c.actions?.scaleOutTo && proposed !== 'scale-out') out.push('scale-out');
   if (proposed !== 'monitor-only') out.push('monitor-only');
-  return out.map((choice) => ({ choice }));
+  return out.slice(0, 5).map((choice) => ({ choice }));
 }
 
 /**

@@ -22,7 +22,7 @@
 import type { SeverityLevel, Timebox } from './policy.js';
 import { isRollback } from './action-table.js';
 import { actorName, isPerson, type Actor } from './actor.js';
-import { proposeContainment, type ContainmentFacts, type ContainmentStep, type RecentChange, type ReleaseState } from './containment.js';
+import { proposeContainment, type ContainmentFacts, type ContainmentStep, type RecentChange, type ReleaseState, type TrafficRule } from './containment.js';
 import { describeFailure } from './failures.js';
 import type { ContainmentChoice, Inbound, Role } from './incident-events.js';
 import type { EvidenceLinks } from './incident.js';
@@ -126,6 +126,8 @@ export interface RunbookConfig {
   triggers: ContainmentFacts['triggers'];
   /** The Azure Monitor signals read for this service (null: recovery is judged on the smoke checks alone). */
   signals: SignalsConfig | null;
+  /** The containment actions the environment allows beyond revert and LKG (absent: none). */
+  actions?: { restart: boolean; scaleOutTo: number | null; trafficRule: TrafficRule | null };
   /** RB-02 section 9: reapply the intended config while parity drift is critical (null: not asked for by the policy). */
   reapply?: { attempts: number; timeboxMinutes: number; intended: IntendedValue[] } | null;
 }
@@ -350,6 +352,7 @@ function facts(s: Incident, c: RunbookConfig): ContainmentFacts {
     flagsInScope: c.flagsInScope,
     configInScope: c.configInScope,
     lookbackMinutes: CHANGE_LOOKBACK_MINUTES,
+    trafficRule: c.actions?.trafficRule ?? null,
   };
 }
 
@@ -365,6 +368,12 @@ function stepsFor(choice: ContainmentChoice, s: Incident, c: RunbookConfig, who:
       const p = proposeContainment({ ...facts(s, c), failing: [], triggers: [], api: null, web: null });
       return p.path === 'revert-config' ? p.steps : [];
     }
+    case 'restart':
+      return c.actions?.restart ? [{ kind: 'restart', reason: why }] : [];
+    case 'scale-out':
+      return c.actions?.scaleOutTo ? [{ kind: 'scale-out', to: c.actions.scaleOutTo, reason: why }] : [];
+    case 'traffic-rule':
+      return c.actions?.trafficRule ? [{ kind: 'traffic-rule', rule: c.actions.trafficRule, reason: why }] : [];
     case 'web-to-lkg':
       return c.canRollBackWeb ? [{ kind: 'web-to-lkg', from: s.snapshot?.web?.current ?? null, to: s.snapshot?.web?.lkg ?? null, reason: why }] : [];
     case 'api-to-lkg':

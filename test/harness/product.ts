@@ -41,6 +41,10 @@ export const BOT = 'incident-bot';
 export const APPROVER = { upn: 'dana.kim@contoso.example', oid: 'aaaaaaaa-0000-4000-8000-000000000001' };
 export const LEGACY_FLAG = 'EnableLegacyHttpSse';
 export const KEEPALIVE = 'Network:SseKeepAliveSeconds';
+export const PLAN = 'asp-admin-prod';
+export const PLAN_CAPACITY = 2;
+export const SCALE_OUT_TO = 4;
+export const ABUSE_CIDR = '203.0.113.0/24';
 /** The release that broke (in production) and the last known good one (in staging). */
 export const BAD: Build = { buildId: 'b42', releaseTag: 'r42' };
 export const LKG: Build = { buildId: 'b41', releaseTag: 'r41' };
@@ -86,6 +90,11 @@ export interface WorldOptions {
    * fake, and the service's `parityReapply` with this many attempts.
    */
   configParity?: { attempts: number; timeboxMinutes?: number };
+  /**
+   * The further containment actions allowed in Prod (restart, scale out to 4 instances, the
+   * "deny-abuse" access restriction) and a rate-limit trigger for the 429 alert (`fire429`).
+   */
+  siteActions?: boolean;
   /** What the dev host keeps in `host.logs` (default: warnings and errors). */
   logLevel?: LogLevel;
   /** Scales every timebox and the escalation delay (1 = RB-03's minutes; the real engine runs in seconds). */
@@ -139,9 +148,10 @@ function policy(target: TargetApp, o: WorldOptions): unknown {
         triggerSeverity: 'P1',
         ...(o.synthetic || o.signals ? { signals: { ...(o.synthetic ? { synthetic: o.synthetic } : {}), ...(o.signals ? { region: 'westeurope' } : {}) } } : {}),
         ...(o.people ?? {}),
+        ...(o.siteActions ? { actions: { restart: true, scaleOut: { instances: SCALE_OUT_TO }, trafficRule: true } } : {}),
       },
     },
-    triggers: [{ trigger: 'error-rate', match: { metricPattern: '5xx' }, unit: 'percent' }],
+    triggers: [{ trigger: 'error-rate', match: { metricPattern: '5xx' }, unit: 'percent' }, ...(o.siteActions ? [{ trigger: 'rate-limit', match: { metricPattern: '429' } }] : [])],
     timeboxes: {
       // RB-03: decide within 10 min, re-stabilise within 15, watch 30-60 min after recovery.
       P1: { ackMinutes: 15 * k, decisionMinutes: 10 * k, noDecision: 'rollback', containmentMinutes: 15 * k, recoveryMinutes: 30 * k, monitoringMinutes: 30 * k, updateEveryMinutes: 15 * k },
@@ -170,6 +180,7 @@ function policy(target: TargetApp, o: WorldOptions): unknown {
         sql: { connectionSetting: 'SQL_CONNECTION_ADMIN_PROD', scope: ENV },
         flags: [LEGACY_FLAG],
         configKeys: [KEEPALIVE],
+        ...(o.siteActions ? { trafficRule: { name: 'deny-abuse', action: 'Deny', ipAddress: ABUSE_CIDR, priority: 100, description: 'RB-03 section 7: traffic shaping for the 429 row' } } : {}),
         ...(o.configParity ? { parityReapply: { attempts: o.configParity.attempts, ...(o.configParity.timeboxMinutes ? { timeboxMinutes: o.configParity.timeboxMinutes } : {}) } } : {}),
         ...(o.signals ? { signals: { resourceIds: [SITE_ID], logs: { appInsights: COMPONENT_ID } } } : {}),
       },
@@ -227,7 +238,8 @@ export class ProductWorld<H extends WorldHost = TestHost> {
     const clockRef = { now: () => START };
     const swapped: { target?: TargetApp } = {};
     // A completed swap routes production to the other deployment: the target app swaps too.
-    const arm = new ArmFake({ onSwap: () => void swapped.target?.swap() });
+    // A restart clears what the running process got into (a leak, a stuck pool): the target app's production faults.
+    const arm = new ArmFake({ onSwap: () => void swapped.target?.swap(), onRestart: () => swapped.target?.setFault('production', {}) });
     // Azurite first: it binds ports it picked as free, which a server listening meanwhile could take.
     const azurite = await startTestAzurite();
     const monitor = new MonitorFake();
@@ -239,7 +251,7 @@ export class ProductWorld<H extends WorldHost = TestHost> {
       // So does its config, when a test checks config parity (RB-02 section 9 reapplies it there).
       ...(o.configParity ? { configSource: (key: string) => sql.db.configValue(key, ENV)?.value ?? undefined } : {}),
     });
-    arm.addSite({ subscriptionId: SUB, resourceGroup: 'rg-admin-prod', name: SITE, slots: { production: settingsOf(BAD), staging: settingsOf(LKG) } });
+    arm.addSite({ subscriptionId: SUB, resourceGroup: 'rg-admin-prod', name: SITE, slots: { production: settingsOf(BAD), staging: settingsOf(LKG) }, plan: { name: PLAN, capacity: PLAN_CAPACITY } });
     swapped.target = target;
     const dir = mkdtempSync(path.join(tmpdir(), 'e2e-'));
     const policyPath = path.join(dir, 'policy.json');
@@ -322,6 +334,7 @@ export class ProductWorld<H extends WorldHost = TestHost> {
     this.arm.deploy(SITE, 'production', settingsOf(BAD));
     this.arm.deploy(SITE, 'staging', settingsOf(LKG));
     this.arm.clearFaults();
+    this.arm.resetSite(SITE, PLAN_CAPACITY);
     this.sql.db.seedFlag({ flagKey: LEGACY_FLAG, scope: ENV, isEnabled: false });
     this.sql.db.seedConfig({ configKey: KEEPALIVE, scope: ENV, value: '10' });
     this.sql.db.audit.length = 0;
@@ -342,6 +355,16 @@ export class ProductWorld<H extends WorldHost = TestHost> {
   /** What a deploy pipeline records after a good release. */
   recordLkg(b: Build = LKG) {
     return this.post('/api/lkg', { env: ENV, service: SERVICE, releaseTag: b.releaseTag, buildId: b.buildId, evidenceUrl: `https://evidence.contoso.example/${b.releaseTag}/`, recordedBy: { id: 'pipeline:api-release' } });
+  }
+
+  /** A 429 alert (rate limiting well over normal: RB-03's rate-limit row, a P2 trigger), with its own id, fired 30 s ago. */
+  async fire429(): Promise<{ status: number; body: { kind?: string; incidentId?: string; severity?: { level: string } } }> {
+    const doc = withAlertId(alertFixture('metric-5xx-fired.json'), `e2e-429-${++this.alerts}`, { alertRule: 'prod-api-http429-rate', severity: 'Sev3', firedDateTime: new Date(this.now() - 30_000).toISOString() }) as {
+      data: { alertContext: { condition: { allOf: { metricName: string; metricValue: number; threshold: string }[] } } };
+    };
+    const c = doc.data.alertContext.condition.allOf[0];
+    if (c) Object.assign(c, { metricName: 'Http429', metricValue: 1800, threshold: '300' });
+    return this.post('/api/alerts', doc);
   }
 
   /** The fixture 5xx alert (Sev2, 2.7 % over 5 min: a P1 trigger), with its own id, fired 30 s ago. */
