@@ -329,7 +329,7 @@ export class Steps {
       }
       case 'scale-out':
         if (!allowed?.scaleOutTo) return refuse(scaleOutPlan.name, 'Scaling out the App Service plan');
-        return yield* this.action(scaleOutPlan, activityTask(this.context, scaleOutPlan, { ...site, instances: Math.min(a.to, allowed.scaleOutTo) }));
+        return yield* this.action(scaleOutPlan, activityTask(this.context, scaleOutPlan, { ...site, instances: a.to >= 2 ? Math.min(a.to, allowed.scaleOutTo) : allowed.scaleOutTo }));
       case 'traffic-rule':
         if (!allowed?.trafficRule) return refuse(applyTrafficRule.name, 'An access restriction');
         return yield* this.action(applyTrafficRule, activityTask(this.context, applyTrafficRule, { ...site, rule: a.rule }));

@@ -368,10 +368,11 @@ function stepsFor(choice: ContainmentChoice, s: Incident, c: RunbookConfig, who:
       const p = proposeContainment({ ...facts(s, c), failing: [], triggers: [], api: null, web: null });
       return p.path === 'revert-config' ? p.steps : [];
     }
+    // Asked for where the policy does not allow it: the step is refused when carried out (said in the thread).
     case 'restart':
-      return c.actions?.restart ? [{ kind: 'restart', reason: why }] : [];
+      return [{ kind: 'restart', reason: why }];
     case 'scale-out':
-      return c.actions?.scaleOutTo ? [{ kind: 'scale-out', to: c.actions.scaleOutTo, reason: why }] : [];
+      return [{ kind: 'scale-out', to: c.actions?.scaleOutTo ?? 0, reason: why }];
     case 'traffic-rule':
       return c.actions?.trafficRule ? [{ kind: 'traffic-rule', rule: c.actions.trafficRule, reason: why }] : [];
     case 'web-to-lkg':

@@ -778,3 +778,24 @@ describe('RB-02 section 9: reapply the intended config and re-run parity', () =>
     expect(texts(d)).toEqual([]);
   });
 });
+
+describe('further containment actions (RB-03 section 7)', () => {
+  const actions = { restart: true, scaleOutTo: 4, trafficRule: null };
+
+  it('a person choosing a restart or a scale-out gets that step, with the policy\'s instance count', () => {
+    const d = new Driver(apiWorld(['green']), 'P1', { ...config, actions });
+    d.decide('rm@contoso.example', 'scale-out');
+    expect(d.log.filter((c) => c.kind === 'execute').map((c) => c.kind === 'execute' && c.action)).toEqual([{ kind: 'scale-out', to: 4, reason: 'chosen by rm@contoso.example' }]);
+    const r = new Driver(apiWorld(['green']), 'P1', { ...config, actions });
+    r.decide('rm@contoso.example', 'restart');
+    expect(r.executed()).toEqual(['restart']);
+  });
+
+  it('a refused restart (not allowed here) escalates with the by-hand step, and is never counted as containment done', () => {
+    const d = new Driver({ ...apiWorld(['red']), outcome: () => ({ kind: 'refused', reason: 'not-allowed', summary: 'Restarting the App Service is not allowed in Prod by the policy.' }) }, 'P1', config);
+    d.decide('rm@contoso.example', 'restart');
+    const esc = d.events.find((e) => e.type === 'escalated' && e.reason === 'action-refused');
+    expect(esc?.type === 'escalated' && esc.text).toMatch(/^The restart of the App Service was refused: Restarting the App Service is not allowed in Prod by the policy\. Next step: Restart the app by hand/);
+    expect(d.s.actions.filter((a) => a.outcome.kind === 'done')).toEqual([]);
+  });
+});
