@@ -31,6 +31,8 @@ import {
 } from '../../src/domain/runbook.js';
 import { buildMessage, type MessageContext } from '../../src/domain/runbook-messages.js';
 import { timelineOf } from '../../src/domain/incident-timeline.js';
+import { containmentActions } from '../../src/domain/postmortem.js';
+import { incidentRecordOf } from '../../src/domain/runbook-evidence.js';
 
 const MIN = 60_000;
 const T0 = Date.UTC(2026, 10, 20, 10, 0); // Friday 20 Nov 2026, 10:00 UTC
@@ -797,5 +799,16 @@ describe('further containment actions (RB-03 section 7)', () => {
     const esc = d.events.find((e) => e.type === 'escalated' && e.reason === 'action-refused');
     expect(esc?.type === 'escalated' && esc.text).toMatch(/^The restart of the App Service was refused: Restarting the App Service is not allowed in Prod by the policy\. Next step: Restart the app by hand/);
     expect(d.s.actions.filter((a) => a.outcome.kind === 'done')).toEqual([]);
+  });
+});
+
+describe('the Containment row names every containment action done, from the record', () => {
+  it('after a no-answer P1 that reverted a flag and rolled back: both, in order', () => {
+    const d = new Driver(flagWorld(['green']));
+    d.advanceTo(T0 + 10 * MIN);
+    expect(d.executed()).toEqual(['set-flag', 'api-to-lkg']);
+    const record = incidentRecordOf(d.s);
+    expect(record.containment).toMatchObject({ choice: 'api-to-lkg', automatic: true, actions: ['set-flag EnableLegacyHttpSse', 'api-to-lkg'] });
+    expect(containmentActions({ containment: { actions: record.containment?.actions ?? [] } })).toBe('done: set-flag EnableLegacyHttpSse, api-to-lkg');
   });
 });
