@@ -6,6 +6,7 @@
  */
 import type { InvocationContext } from '@azure/functions';
 import * as c from '../src/activities/app-service.contracts.js';
+import { createSiteOpsActivities, type SiteOpsActivities } from '../src/activities/app-service-ops.js';
 import { createAppServiceActivities, type AppServiceActivities } from '../src/activities/app-service.js';
 import { registerActivity } from '../src/activities/define.js';
 import { appServicePorts, freezeAnnouncer } from '../src/app/app-service.js';
@@ -15,12 +16,16 @@ import { describeIssues } from '../src/config/issues.js';
 import type { ActionOutcome } from '../src/domain/actions.js';
 import { Reason } from '../src/domain/release.js';
 
-function activities(context: InvocationContext): AppServiceActivities | { problems: string } {
+function activities(context: InvocationContext): (AppServiceActivities & SiteOpsActivities) | { problems: string } {
   const built = appServicePorts();
   if (!built.ok) return { problems: describeIssues(built.issues) };
   const { settings, ...ports } = built.value;
   const log = (line: string) => context.log(line);
-  return createAppServiceActivities({
+  const now = () => appNow().toISOString();
+  const siteOps = createSiteOpsActivities({ siteOps: ports.siteOps, ledger: getLedger(), targets: settings.targets, now, verifyDelayMs: Math.max(settings.pollIntervalMs, 10) });
+  return {
+    ...siteOps,
+    ...createAppServiceActivities({
     ...ports,
     targets: settings.targets,
     ledger: getLedger(),
@@ -28,9 +33,10 @@ function activities(context: InvocationContext): AppServiceActivities | { proble
     verifyDelayMs: settings.pollIntervalMs,
     // The incident's clock (simulated on the dev host): a freeze's "since" and the LKG's "recorded at"
     // read on the same clock as the incident that set them.
-    now: () => appNow().toISOString(),
+    now,
     log,
-  });
+    }),
+  };
 }
 
 function notConfigured(problems: string, context: InvocationContext): ActionOutcome {
@@ -38,7 +44,7 @@ function notConfigured(problems: string, context: InvocationContext): ActionOutc
   return { kind: 'refused', reason: Reason.notConfigured, summary: `The App Service settings of the function app are invalid; nothing was changed. ${problems.replace(/\n/g, '; ')}` };
 }
 
-function action<I>(pick: (a: AppServiceActivities) => (input: I) => Promise<ActionOutcome>) {
+function action<I>(pick: (a: AppServiceActivities & SiteOpsActivities) => (input: I) => Promise<ActionOutcome>) {
   return async (input: I, context: InvocationContext): Promise<ActionOutcome> => {
     const a = activities(context);
     return 'problems' in a ? notConfigured(a.problems, context) : pick(a)(input);
@@ -58,3 +64,6 @@ registerActivity(c.webToLkg, action((a) => a.webToLkg));
 registerActivity(c.setDeployFreeze, action((a) => a.setDeployFreeze));
 registerActivity(c.clearDeployFreeze, action((a) => a.clearDeployFreeze));
 registerActivity(c.recordLkg, action((a) => a.recordLkg));
+registerActivity(c.restartApp, action((a) => a.restartApp));
+registerActivity(c.scaleOutPlan, action((a) => a.scaleOutPlan));
+registerActivity(c.applyTrafficRule, action((a) => a.applyTrafficRule));

@@ -4,14 +4,14 @@
  * Built on first use (the SDKs load then), once per process.
  */
 import { readFileSync } from 'node:fs';
-import { AppServiceAdapter } from '../adapters/app-service.js';
-import { ArmAppService, defaultArmCredential } from '../adapters/arm.js';
+import { AppServiceAdapter, SiteOpsAdapter } from '../adapters/app-service.js';
+import { ArmAppService, ArmSiteOps, defaultArmCredential } from '../adapters/arm.js';
 import { LogFreezeAnnouncer } from '../adapters/log-freeze-announcer.js';
 import { createTableClient } from '../adapters/storage.js';
 import { TableFreezeStore, TableLkgRegistry } from '../adapters/table-release.js';
 import { readAppServiceSettings, readRegistrySettings, type AppServiceSettings, type RegistrySettings } from '../config/app-service.js';
 import type { Issue } from '../config/issues.js';
-import type { AppServicePort } from '../ports/app-service.js';
+import type { AppServicePort, SiteOpsPort } from '../ports/app-service.js';
 import type { FreezeAnnouncer, FreezeStore, LkgRegistry } from '../ports/release-registry.js';
 
 export type Built<T> = { ok: true; value: T } | { ok: false; issues: Issue[] };
@@ -47,6 +47,8 @@ function buildRegistry(s: RegistrySettings): RegistryPorts {
 export interface AppServiceComposition extends RegistryPorts {
   settings: AppServiceSettings;
   appService: AppServicePort;
+  /** Restart, scale out, access restrictions on the site (the containment actions beyond the swap). */
+  siteOps: SiteOpsPort;
   /** The ARM client the adapter reads and swaps with (the canary checks its read access). */
   arm: ArmAppService;
 }
@@ -75,7 +77,9 @@ export function appServicePorts(env: NodeJS.ProcessEnv = process.env): Built<App
     pollIntervalMs: s.settings.pollIntervalMs,
   });
   const appService = new AppServiceAdapter({ arm, httpTimeoutMs: s.settings.httpTimeoutMs, swapDeadlineMs: s.settings.swapDeadlineMs, env });
-  composed = { settings: s.settings, appService, arm, ...reg.value };
+  // A scale-out follows its operation for as long as a swap may take.
+  const siteOps = new SiteOpsAdapter({ ops: new ArmSiteOps(arm), httpTimeoutMs: s.settings.httpTimeoutMs, scaleDeadlineMs: s.settings.swapDeadlineMs });
+  composed = { settings: s.settings, appService, siteOps, arm, ...reg.value };
   return { ok: true, value: composed };
 }
 
