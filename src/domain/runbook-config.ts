@@ -40,6 +40,7 @@ export function runbookConfigOf(input: IncidentInput): RunbookConfig {
     postmortemDueBusinessDays: input.policy.postmortemDueBusinessDays,
     mode: input.mode ?? 'execute',
     signals: signalsOf(input),
+    stakeholderEvery: input.policy.environment.communications?.stakeholders?.everyMinutes ?? null,
   };
 }
 

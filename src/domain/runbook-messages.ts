@@ -12,7 +12,8 @@ import { clip, describeFailure } from './failures.js';
 import type { ContainmentChoice } from './incident-events.js';
 import { detectionOf, didNotWork, metricsOf, releaseOf, type CheckFacts, type Incident } from './incident-record.js';
 import type { HealthFigures, IncidentMessageInput } from './messages/types.js';
-import { decisionDueAt, isRecovered, mayRollBack, phaseDeadline, type AnnounceCommand, type Plan, type RunbookConfig } from './runbook.js';
+import { decisionDueAt, isRecovered, mayRollBack, phaseDeadline, stakeholderEvery, type AnnounceCommand, type Plan, type RunbookConfig } from './runbook.js';
+import { stakeholderSummaryOf } from './communications.js';
 import { hhmm, iso } from './time-format.js';
 
 export interface MessageContext {
@@ -318,6 +319,8 @@ export function buildMessage(cmd: AnnounceCommand, m: MessageContext): IncidentM
         declaredAt: iso(s.declaredAt),
         roles: roles(s),
       };
+    case 'stakeholder-summary':
+      return stakeholderSummaryOf(s, { sequence: cmd.sequence, final: cmd.final, now: m.now, everyMs: stakeholderEvery(s, m.cfg) });
     case 'resolved': {
       const r = s.resolution;
       const metrics = metricsOf(s);

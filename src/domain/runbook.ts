@@ -65,7 +65,9 @@ export const MESSAGE_WAIT_MIN_MS = MINUTE;
 export const MESSAGE_WAIT_MAX_MS = 5 * MINUTE;
 
 export type Command =
-  | { kind: 'announce'; step: string; message: Exclude<MessageKind, 'escalation' | 'update'> }
+  | { kind: 'announce'; step: string; message: Exclude<MessageKind, 'escalation' | 'update' | 'stakeholder-summary'> }
+  /** The stakeholders' summary (its own channel and cadence), and the final one at resolution. */
+  | { kind: 'announce'; step: string; message: 'stakeholder-summary'; sequence: number; final: boolean }
   /** A status update on the cadence, or out of it when a person changed the severity (`severityChange`). */
   | { kind: 'announce'; step: string; message: 'update'; sequence: number; severityChange?: boolean }
   | { kind: 'announce'; step: string; message: 'escalation'; reason: EscalationReason; text: string; people: string[] }
@@ -124,6 +126,8 @@ export interface RunbookConfig {
   triggers: ContainmentFacts['triggers'];
   /** The Azure Monitor signals read for this service (null: recovery is judged on the smoke checks alone). */
   signals: SignalsConfig | null;
+  /** The stakeholders' summary cadence per severity, in minutes (null: no stakeholder channel; a severity without one: no summaries at it). */
+  stakeholderEvery: Partial<Record<SeverityLevel, number>> | null;
 }
 
 /** The runbook's own bookkeeping: never a fact about the incident (those are events). */
@@ -144,6 +148,8 @@ export interface Plan {
   rota: { icEscalated: boolean; smes: string[] };
   /** A look at the signals before acting at this deadline is under way (its result decides). */
   looking: 'decision' | 'containment' | null;
+  /** The stakeholders' summaries: when the last one went out (the declaration before the first) and how many. */
+  stakeholders: { lastAt: number; sent: number };
 }
 
 /** One transition: it records events as it decides (so each decision sees the ones before) and collects commands. */
@@ -196,7 +202,7 @@ export function isRecovered(s: Incident): boolean {
 const alertDeliveries = (s: Incident): { at: number; condition: 'Fired' | 'Resolved' }[] => s.alerts.received.map((a) => ({ at: a.receivedAt, condition: a.condition }));
 
 export function newPlan(declaredAt: number): Plan {
-  return { counter: 0, nextCheckAt: null, recheck: null, lastUpdateAt: declaredAt, updates: 0, escalationsSent: [], decisionReminders: 0, onCall: { paged: false, attempts: 0, due: false }, rota: { icEscalated: false, smes: [] }, looking: null };
+  return { counter: 0, nextCheckAt: null, recheck: null, lastUpdateAt: declaredAt, updates: 0, escalationsSent: [], decisionReminders: 0, onCall: { paged: false, attempts: 0, due: false }, rota: { icEscalated: false, smes: [] }, looking: null, stakeholders: { lastAt: declaredAt, sent: 0 } };
 }
 
 /** The runbook's first moves once the incident is declared: announce it, page a P1's on-call, take the snapshot. */
@@ -206,7 +212,23 @@ export function start(t: Turn): void {
   t.p.onCall.due = t.s.severity === 'P1' && t.c.onCall.length > 0;
   pageOnCall(t);
   pageRota(t);
+  // Stakeholders hear of it at once when their severity has a cadence; then on the cadence.
+  if (stakeholderEvery(t.s, t.c) !== null) stakeholderSummary(t, false);
   t.command({ kind: 'snapshot', step: 'snapshot/initial', lookbackMinutes: CHANGE_LOOKBACK_MINUTES });
+}
+
+/** The stakeholders' cadence at the incident's severity, in ms (null: none). */
+export function stakeholderEvery(s: Incident, c: RunbookConfig): number | null {
+  const every = c.stakeholderEvery?.[s.severity];
+  return every === undefined ? null : every * MINUTE;
+}
+
+/** The next stakeholders' summary (or the final one). */
+function stakeholderSummary(t: Turn, final: boolean): void {
+  const st = t.p.stakeholders;
+  st.lastAt = t.now;
+  st.sent += 1;
+  t.command({ kind: 'announce', step: final ? 'announce/stakeholders/final' : `announce/stakeholders/${st.sent}`, message: 'stakeholder-summary', sequence: st.sent, final });
 }
 
 /** A P1 pages the destination's on-call once (at the declaration, or when an alert raises it to P1), retried a few times when it does not go out. */
@@ -296,6 +318,8 @@ export function nextWake(s: Incident, p: Plan, c: RunbookConfig): number | null 
   if (s.phase === 'closed') return null;
   const times: number[] = [];
   if (!isOver(s)) times.push(p.lastUpdateAt + c.boxes[s.severity].updateEveryMinutes * MINUTE);
+  const every = stakeholderEvery(s, c);
+  if (!isOver(s) && every !== null) times.push(p.stakeholders.lastAt + every);
   for (const e of pendingEscalations(s, p, c)) times.push(e.at);
   if (icEscalationDue(s, p)) times.push(icDueAt(s));
   if (s.phase === 'deciding') times.push(decisionDueAt(s, c));
@@ -587,6 +611,8 @@ function resolve(t: Turn, by: Actor | null, summary: string | null, why: string)
   if (!s.onLkg && lastGreen && windowDone) t.command({ kind: 'record-lkg', step: 'lkg/record' });
   if (s.frozen) t.command({ kind: 'freeze', step: 'freeze/off', on: false, reason: `Incident resolved (${why})` });
   t.command({ kind: 'announce', step: 'announce/resolved', message: 'resolved' });
+  // Stakeholders who heard of it hear that it is over.
+  if (t.p.stakeholders.sent > 0) stakeholderSummary(t, true);
   t.command({ kind: 'read-follow-ups', step: 'evidence/follow-ups' });
   t.command({ kind: 'archive', step: 'evidence/archive' });
   t.command({ kind: 'close', step: 'close' });
@@ -730,6 +756,8 @@ function afterDeadlines(t: Turn): void {
     if (c.signals?.plan.logs) t.command({ kind: 'signals', step: `signals/update/${p.updates}`, purpose: 'update' });
     t.command({ kind: 'announce', step: `announce/update/${p.updates}`, message: 'update', sequence: p.updates });
   }
+  const every = stakeholderEvery(s, c);
+  if (!isOver(s) && every !== null && now >= p.stakeholders.lastAt + every) stakeholderSummary(t, false);
   pageOnCall(t);
 }
 

@@ -35,6 +35,7 @@ import {
   type RollbackExecutedMessage,
   type RollbackStartedMessage,
   type StabilizedMessage,
+  type StakeholderSummaryMessage,
   type StatusUpdateMessage,
 } from './types.js';
 
@@ -433,6 +434,23 @@ function postmortemDue(m: PostmortemDueMessage): Model {
   };
 }
 
+function stakeholderSummary(m: StakeholderSummaryMessage): Model {
+  const window = m.impactUntil ? `from ${utcDateTime(m.impactSince)} to ${utcDateTime(m.impactUntil)}` : `since ${utcDateTime(m.impactSince)}`;
+  return {
+    style: m.final ? 'good' : 'emphasis',
+    shortTitle: `${m.final ? 'Final summary' : `Summary #${m.sequence}`} — ${m.service} ${m.environment}`,
+    importance: 'normal',
+    sentence: sentences(
+      `📣 ${m.final ? 'FINAL SUMMARY' : `SUMMARY #${m.sequence}`} [${utcTime(m.at)}] — ${m.service} in ${m.environment}: ${m.status}`,
+      `Affected: ${m.impact.join(', ')} ${window}`,
+      m.final ? 'This is the last summary for this incident; a postmortem follows' : m.nextUpdateAt ? `Next summary by ${utcTime(m.nextUpdateAt)}` : 'No further summary is scheduled at this severity; a final one follows at resolution',
+    ),
+    facts: [...commonFacts(m), ['Status', m.status], ['Impact', window]],
+    sections: [{ heading: 'Done so far', lines: m.done.length ? m.done : ['Nothing has been changed yet: the team is investigating.'], bullets: m.done.length > 0 }],
+    actions: [],
+  };
+}
+
 function modelOf(m: IncidentMessage, ctx: RenderContext): Model {
   switch (m.kind) {
     case 'declared':
@@ -451,6 +469,8 @@ function modelOf(m: IncidentMessage, ctx: RenderContext): Model {
       return resolved(m);
     case 'escalation':
       return escalation(m);
+    case 'stakeholder-summary':
+      return stakeholderSummary(m);
     case 'postmortem-due':
       return postmortemDue(m);
   }

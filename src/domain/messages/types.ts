@@ -252,6 +252,31 @@ export const PostmortemDueMessage = IncidentHeader.extend({
   overdue: z.boolean().default(false),
 });
 
+/**
+ * The stakeholders' summary (README "Communications"): plain language, for people who are not in
+ * the incident thread, on its own cadence, and a final one at resolution. Every field comes from
+ * the incident record; what is not known is said to be unknown.
+ */
+export const StakeholderSummaryMessage = IncidentHeader.extend({
+  kind: z.literal('stakeholder-summary'),
+  at,
+  /** 1, 2, ...; the final summary carries the next number. */
+  sequence: z.number().int().min(1).max(10_000),
+  final: z.boolean(),
+  /** Where the incident stands, in words ("Investigating", "Resolved"). */
+  status: text(200),
+  /** Affected areas in plain words ("the API", "live updates"). */
+  impact: z.array(text(80)).min(1).max(10),
+  /** When the impact started (detection when believed, else the declaration). */
+  impactSince: at,
+  /** When the impact ended (recovery, else the resolution); absent while it lasts. */
+  impactUntil: at.optional(),
+  /** What has been done so far, one line each (none yet: an empty list). */
+  done: z.array(text(300)).max(20),
+  /** When the next summary is due; absent for the final one and for a severity without a cadence. */
+  nextUpdateAt: at.optional(),
+});
+
 export const IncidentMessage = z.discriminatedUnion('kind', [
   DeclaredMessage,
   StatusUpdateMessage,
@@ -262,6 +287,7 @@ export const IncidentMessage = z.discriminatedUnion('kind', [
   ResolvedMessage,
   EscalationMessage,
   PostmortemDueMessage,
+  StakeholderSummaryMessage,
 ]);
 export type IncidentMessage = z.infer<typeof IncidentMessage>;
 export type IncidentMessageInput = z.input<typeof IncidentMessage>;
@@ -276,3 +302,4 @@ export type StabilizedMessage = z.infer<typeof StabilizedMessage>;
 export type ResolvedMessage = z.infer<typeof ResolvedMessage>;
 export type EscalationMessage = z.infer<typeof EscalationMessage>;
 export type PostmortemDueMessage = z.infer<typeof PostmortemDueMessage>;
+export type StakeholderSummaryMessage = z.infer<typeof StakeholderSummaryMessage>;
