@@ -65,7 +65,7 @@ function plainStep(step: ContainmentStep, s: Incident): string {
 /** What was done, one line each: the containment steps that went through, and the deploy freeze. */
 export function doneSoFar(s: Incident): string[] {
   const out: string[] = [];
-  if (s.actions.some((a) => a.action === 'freeze' && a.outcome.kind === 'done')) out.push(`Paused deployments to ${s.environment}`);
+  if (s.actions.some((a) => a.action === 'freeze' && a.outcome.kind === 'done')) out.push(`Paused deployments to ${s.environment}${s.frozen ? '' : ' (resumed since)'}`);
   for (const c of s.containments) for (const st of c.steps) if (st.outcome === 'done') out.push(plainStep(st.action, s));
   if (s.drill) out.push('Drill: nothing was changed');
   return [...new Set(out)].slice(0, 20);

@@ -52,6 +52,7 @@ const config: RunbookConfig = {
   onCall: [],
   triggers: ['error-rate'],
   signals: null,
+  stakeholderEvery: null,
 };
 
 const checks = (v: CheckFacts['verdict']): CheckFacts => ({
