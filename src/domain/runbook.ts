@@ -44,7 +44,7 @@ import {
 } from './incident-record.js';
 import type { SmokeRun } from './evidence.js';
 import type { DraftedItem } from './follow-up.js';
-import { mayOverride, names, overrideRefusal, overridesP1Default, ROLE_NAMES, rotaPages, rotaRolesOf, SME_NAMES, smesFor } from './roles.js';
+import { EXTENDING_P1_DECISION, mayOverride, names, overrideRefusal, overridesP1Default, ROLE_NAMES, rotaPages, rotaRolesOf, SME_NAMES, smesFor } from './roles.js';
 import { isHigher } from './severity.js';
 import { judgeSignals, lookAgain, type SignalReadings, type SignalsConfig } from './signals-judgement.js';
 import { addBusinessDays } from './timeboxes.js';
@@ -516,6 +516,11 @@ export function onInbound(t: Turn, e: Inbound | { name: string; invalid: string 
     }
     case 'extend': {
       const x = e.payload;
+      if (x.timebox === 'decision' && s.severity === 'P1' && s.decisionOwner && !mayOverride(s.decisionOwner, x.actor)) {
+        const who = actorName(x.actor);
+        t.emit({ type: 'ignored', what: `the decision timebox extension by ${who} (${x.minutes} min)`, why: overrideRefusal(s.decisionOwner, s.environment, EXTENDING_P1_DECISION, who), by: who });
+        break;
+      }
       t.emit({ type: 'timebox-extended', timebox: x.timebox, minutes: x.minutes, by: x.actor, reason: x.reason ?? null });
       if (x.timebox === 'decision' && s.phase === 'deciding' && s.proposal) {
         reissueProposal(t, s.proposal.decisionDueAt + x.minutes * MINUTE, `Decision timebox extended by ${x.minutes} min by ${actorName(x.actor)}.`);
