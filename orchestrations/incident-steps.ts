@@ -68,7 +68,7 @@ export class Steps {
       case 'page-on-call':
         return yield* this.pageOnCall(cmd.step);
       case 'page':
-        return yield* this.pagePeople(cmd.step, cmd.label, cmd.people);
+        return yield* this.pagePeople(cmd.step, cmd.label, cmd.people, cmd.as);
       case 'snapshot':
         return yield* this.snapshot(cmd.step, cmd.lookbackMinutes);
       case 'smoke':
@@ -187,7 +187,7 @@ export class Steps {
   /** A P1 pages the destination's on-call (`teams.notify`) with the declaration, whether or not the channel post went through. */
   private *pageOnCall(step: string): Step {
     const out: NotifyEvent[] = [];
-    const built = IncidentMessage.safeParse(this.run.onCallMessage(this.now()));
+    const built = IncidentMessage.safeParse(this.run.onCallMessage(this.now(), `on-call (${this.run.incident.severity})`));
     if (built.success) {
       const deadline = new Date(this.run.messageDeadline(this.now())).toISOString();
       yield* this.notify.toRole(onCallAudience(this.run.incident.severity, step, this.run.config.onCall), built.data, deadline, out);
@@ -196,9 +196,9 @@ export class Steps {
   }
 
   /** People the rota names (a role, or the SMEs of a triage row), paged with the declaration. */
-  private *pagePeople(step: string, label: string, people: string[]): Step {
+  private *pagePeople(step: string, label: string, people: string[], as: string): Step {
     const out: NotifyEvent[] = [];
-    const built = IncidentMessage.safeParse(this.run.onCallMessage(this.now()));
+    const built = IncidentMessage.safeParse(this.run.onCallMessage(this.now(), as));
     if (built.success) {
       const deadline = new Date(this.run.messageDeadline(this.now())).toISOString();
       yield* this.notify.toRole({ label, who: `${label}: ${recipientsOf(people).valid.join(', ')}`, step, people }, built.data, deadline, out);

@@ -74,7 +74,7 @@ export type Command =
   /** Page the destination's on-call (a P1) through the activity feed. */
   | { kind: 'page-on-call'; step: string }
   /** Page people the rota names for a role or a triage row (`label`: "IC (rota)", "SME DBA (latency-p95)"), with the declaration. */
-  | { kind: 'page'; step: string; label: string; people: string[] }
+  | { kind: 'page'; step: string; label: string; people: string[]; as: string; key: string }
   | { kind: 'snapshot'; step: string; lookbackMinutes: number }
   | { kind: 'smoke'; step: string; purpose: 'verify' | 'monitor' }
   /** Read the Azure Monitor signals: the triage before a status update, or everything before acting at a deadline. */
@@ -145,7 +145,7 @@ export interface Plan {
   decisionReminders: number;
   onCall: { paged: boolean; attempts: number; due: boolean };
   /** The rota's pages: the IC backups once the IC timebox ran out, and the SME kinds paged so far. */
-  rota: { icEscalated: boolean; smes: string[] };
+  rota: { icEscalated: boolean; smes: string[]; attempts?: Record<string, number> };
   /** A look at the signals before acting at this deadline is under way (its result decides). */
   looking: 'decision' | 'containment' | null;
   /** The stakeholders' summaries: when the last one went out (the declaration before the first) and how many. */
@@ -251,16 +251,24 @@ function pageRota(t: Turn): void {
   if (!rotaPages(rota, s.severity) || isOver(s)) return;
   for (const role of ['ic', 'deputy'] as const) {
     const first = rota[role][0];
-    if (!first || s.roles[role] || p.rota.smes.includes(role)) continue;
-    p.rota.smes.push(role);
-    t.command({ kind: 'page', step: `teams/notify/rota/${role}`, label: `${ROLE_NAMES[role]} (rota)`, people: [first] });
+    if (!first || s.roles[role] || p.rota.smes.includes(role) || !tryRotaPage(p, role)) continue;
+    t.command({ kind: 'page', step: `teams/notify/rota/${role}`, label: `${ROLE_NAMES[role]} (rota)`, people: [first], as: ROLE_NAMES[role], key: role });
   }
   for (const { kind, because } of smesFor(triggersOf(s, t.c))) {
     const people = rota.sme[kind] ?? [];
-    if (!people.length || p.rota.smes.includes(kind)) continue;
-    p.rota.smes.push(kind);
-    t.command({ kind: 'page', step: `teams/notify/rota/sme/${kind}`, label: `SME ${SME_NAMES[kind]} (${because})`, people });
+    if (!people.length || p.rota.smes.includes(kind) || !tryRotaPage(p, kind)) continue;
+    t.command({ kind: 'page', step: `teams/notify/rota/sme/${kind}`, label: `SME ${SME_NAMES[kind]} (${because})`, people, as: SME_NAMES[kind], key: kind });
   }
+}
+
+/** A rota page is sent once, and like the on-call page tried again at the next turns when it did not go out, at most ON_CALL_ATTEMPTS times. */
+function tryRotaPage(p: Plan, key: string): boolean {
+  const attempts = (p.rota.attempts ??= {});
+  const n = attempts[key] ?? 0;
+  if (n >= ON_CALL_ATTEMPTS) return false;
+  attempts[key] = n + 1;
+  p.rota.smes.push(key);
+  return true;
 }
 
 /** Every RB-03 trigger the incident's alerts matched. */
@@ -761,6 +769,7 @@ function afterDeadlines(t: Turn): void {
     if (c.signals?.plan.logs) t.command({ kind: 'signals', step: `signals/update/${p.updates}`, purpose: 'update' });
     t.command({ kind: 'announce', step: `announce/update/${p.updates}`, message: 'update', sequence: p.updates });
   }
+  pageRota(t);
   const every = stakeholderEvery(s, c);
   if (!isOver(s) && every !== null && now >= p.stakeholders.lastAt + every) stakeholderSummary(t, false);
   pageOnCall(t);
@@ -808,6 +817,9 @@ export function onResult(t: Turn, cmd: Command, result: CommandResult): void {
         // Not delivered (Graph down, throttled past its deadline): tried again at the next turns.
         if (!paged) p.onCall.due = true;
       }
+      // A rota page that did not go out is let go, so the next turn's pageRota sends it again (within its attempts).
+      // (Nobody addressable, no page tried: noted once, not repeated.)
+      if (cmd.kind === 'page' && result.events.some((e) => e.type === 'paged') && !result.events.some((e) => e.type === 'paged' && e.delivered)) p.rota.smes = p.rota.smes.filter((k) => k !== cmd.key);
       return;
     case 'located':
       t.emit({ type: 'evidence-located', links: result.links, problem: result.problem });

@@ -84,6 +84,14 @@ describe('roles, authority and severity on one incident', () => {
     expect(pages).toContainEqual([SRE.upn]);
     expect(pages).toContainEqual([DEV_LEAD]);
     expect(pages.flat()).not.toContain('sec@contoso.example');
+    // Each page says which role it is for; the declaration names who the rota paged for the roles nobody holds yet.
+    const pageText = (who: string) => thread.find((m) => m.op === 'notify' && m.recipients?.includes(who))?.text ?? '';
+    expect(pageText(RM.upn)).toMatch(new RegExp(`^📟 You are paged as Incident Commander for incident ${id}\\. 🚨 P1 INCIDENT`));
+    expect(pageText(SRE.upn)).toMatch(/^📟 You are paged as Deputy for incident /);
+    expect(pageText(DEV_LEAD)).toMatch(/^📟 You are paged as Dev Lead for incident /);
+    const declaration = thread.find((m) => m.kind === 'declared' && m.op === 'post');
+    expect(declaration?.text).toContain(`IC: not yet assigned (paged ${RM.upn})`);
+    expect(declaration?.text).toContain(`Deputy: not yet assigned (paged ${SRE.upn})`);
     expect(texts(afterIcTimebox)).toContainEqual(expect.stringMatching(/^Incident Commander \(rota\): rm@contoso.example: /));
   });
 

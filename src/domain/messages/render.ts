@@ -116,8 +116,13 @@ function person(p: Person | undefined): string | undefined {
   return p.upn ? `${p.name} (${p.upn})` : p.name;
 }
 
-function mention(p: Person | undefined): string {
-  return p ? `@${p.name}` : 'unassigned';
+/** A role nobody holds: who the rota paged for it, when it did. */
+function unassigned(paged: string | undefined): string {
+  return paged ? `not yet assigned (paged ${paged})` : 'unassigned';
+}
+
+function mention(p: Person | undefined, paged?: string): string {
+  return p ? `@${p.name}` : unassigned(paged);
 }
 
 const PROBE: Record<HealthFigures['healthz'], string> = { green: '✅', degraded: '⚠️ degraded', red: '❌', unknown: '❔ not measured' };
@@ -154,9 +159,11 @@ function commonFacts(m: { incidentId: string; service: string; environment: stri
 function declared(m: DeclaredMessage): Model {
   return {
     style: 'attention',
-    shortTitle: `${m.severity} incident declared — ${m.environment}`,
+    shortTitle: m.pagedAs ? `Paged as ${m.pagedAs} — ${m.severity} ${m.environment}` : `${m.severity} incident declared — ${m.environment}`,
     importance: m.severity === 'P3' ? 'normal' : 'high',
     sentence: sentences(
+      // A page says first why this person gets it: the declaration alone would not tell them their role.
+      ...(m.pagedAs ? [`📟 You are paged as ${m.pagedAs} for incident ${m.incidentId}`] : []),
       `🚨 ${m.severity} INCIDENT — ${m.environment} — ${oneLine(m.summary)}`,
       `Impact: ${m.impact.join(', ')}`,
       `Actions underway: ${oneLine(m.actions)}`,
@@ -169,8 +176,8 @@ function declared(m: DeclaredMessage): Model {
       ['Fired time', m.alert?.timeNote ? `not believed (${m.alert.timeNote}); not used for time to declare` : undefined],
       ['Signal', m.alert?.signal],
       ['Release', m.release ? (m.release.sha ? `${m.release.tag} (${m.release.sha})` : m.release.tag) : undefined],
-      ['IC', person(m.roles.ic) ?? 'unassigned'],
-      ['Deputy', person(m.roles.deputy) ?? 'unassigned'],
+      ['IC', person(m.roles.ic) ?? unassigned(m.roles.paged?.ic)],
+      ['Deputy', person(m.roles.deputy) ?? unassigned(m.roles.paged?.deputy)],
       ['Scribe', person(m.roles.scribe)],
       ['Comms', person(m.roles.comms)],
       ['Status', m.statusUrl],
@@ -263,7 +270,7 @@ function rollbackStarted(m: RollbackStartedMessage): Model {
       `⏪ Declaring rollback in ${m.environment} for ${m.service}`,
       `Current release ${m.releases.current} failing due to ${oneLine(m.reason)}`,
       m.releases.previous === 'unknown' ? 'Reverting to the last known good release now (none is known yet: if none is recorded, the rollback is refused and people are paged)' : `Reverting to LKG ${m.releases.previous} now`,
-      `IC: ${mention(m.roles.ic)}, Deputy: ${mention(m.roles.deputy)}`,
+      `IC: ${mention(m.roles.ic, m.roles.paged?.ic)}, Deputy: ${mention(m.roles.deputy, m.roles.paged?.deputy)}`,
     ),
     facts: [
       ...commonFacts(m),
@@ -397,8 +404,8 @@ function escalation(m: EscalationMessage): Model {
     facts: [
       ...commonFacts(m),
       ['Declared', `${utcDateTime(m.declaredAt)} (${humanDuration(secondsBetween(m.declaredAt, m.at))} ago)`],
-      ['IC', person(m.roles.ic) ?? 'unassigned'],
-      ['Deputy', person(m.roles.deputy) ?? 'unassigned'],
+      ['IC', person(m.roles.ic) ?? unassigned(m.roles.paged?.ic)],
+      ['Deputy', person(m.roles.deputy) ?? unassigned(m.roles.paged?.deputy)],
       ['Next escalation', m.nextEscalationAt ? utcDateTime(m.nextEscalationAt) : undefined],
       ['Status', m.statusUrl],
     ],

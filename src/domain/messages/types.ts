@@ -29,6 +29,8 @@ export const Roles = z.object({
   deputy: Person.optional(),
   scribe: Person.optional(),
   comms: Person.optional(),
+  /** Who the rota pages for a role nobody holds yet ("IC: not yet assigned (paged dana@...)"). */
+  paged: z.object({ ic: text(256).optional(), deputy: text(256).optional() }).optional(),
 });
 
 /** Fields every message carries so that each one stands on its own in a busy channel. */
@@ -73,6 +75,8 @@ export type HealthFigures = z.infer<typeof HealthFigures>;
 
 export const DeclaredMessage = IncidentHeader.extend({
   kind: z.literal('declared'),
+  /** A page of the declaration to one person: the role they are paged for ("Incident Commander", "DBA", "on-call (P1)"). */
+  pagedAs: text(120).optional(),
   declaredAt: at,
   summary: text(300),
   /** Affected areas, e.g. ["API", "Jobs"] (RB-03 "{api/web/jobs}"). */
