@@ -166,6 +166,7 @@ export function customerDraft(s: Incident): string {
   const lines = [
     `<!-- DRAFT for a person to review and send. Incident ${s.id}. Not sent by the automation. -->`,
     '',
+    ...(s.drill ? ['> DRILL: this incident was a drill; nothing was disrupted and nothing is to be sent.', ''] : []),
     `# ${resolved ? 'Resolved' : 'Ongoing'}: service disruption affecting ${s.service}`,
     '',
     `**Status:** ${resolved ? 'Resolved' : plainStatus(s)}`,

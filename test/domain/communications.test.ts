@@ -82,5 +82,11 @@ describe('customer message draft', () => {
     expect(d).toContain('were affected from 2026-11-20 10:00 UTC to 2026-11-20 10:03 UTC.');
     expect(d).toContain('- Rolled the API back to the last known good release (r41)');
     expect(d).toMatch(/^<!-- DRAFT for a person to review and send\. Incident inc-1\. Not sent by the automation\. -->/);
+    expect(d).not.toContain('DRILL');
+  });
+
+  it('a drill says so at the top', () => {
+    const s = incident('x');
+    expect(customerDraft({ ...s, drill: true })).toContain('> DRILL: this incident was a drill; nothing was disrupted and nothing is to be sent.');
   });
 });
