@@ -181,8 +181,8 @@ function actionHandler(action: Action) {
       const state = await o.state(id);
       if (state !== 'running') return state;
       // Only the Decision Owner may override a P1 default: refused here, before anything is raised.
-      if (action === 'decision' || action === 'severity') {
-        requireDecisionOwner(authorityOf((await o.describe(id))?.customStatus), event.actor, fields as { choice: ContainmentChoice } | { level: SeverityLevel });
+      if (action === 'decision' || action === 'severity' || action === 'extend') {
+        requireDecisionOwner(authorityOf((await o.describe(id))?.customStatus), event.actor, fields as { choice: ContainmentChoice } | { level: SeverityLevel } | { timebox: string });
       }
       return o.raise(id, IncidentEventName[action], event);
     });

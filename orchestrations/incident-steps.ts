@@ -27,7 +27,9 @@ import { artifactKey } from '../src/domain/runbook-evidence.js';
 import { checkFactsOf, smokePlanOf, smokeRunOf, uncheckedFacts, type SmokePlan } from '../src/domain/smoke-plan.js';
 import { snapshotOf, type Read, type SnapshotReads } from '../src/domain/snapshot.js';
 import { escalationAudience, onCallAudience } from '../src/domain/notification.js';
-import { recipientsOf } from '../src/domain/teams-routing.js';
+import { channelOf, recipientsOf } from '../src/domain/teams-routing.js';
+import { statusPageStatusOf, statusPageUpdateOf } from '../src/domain/communications.js';
+import { PublishStatusPage, type StatusPageOutcome } from '../src/activities/status-page.contracts.js';
 import { Notifications, type NotifyEvent } from './notify.js';
 
 type Step<T = CommandResult> = Generator<df.Task, T, unknown>;
@@ -66,7 +68,7 @@ export class Steps {
       case 'page-on-call':
         return yield* this.pageOnCall(cmd.step);
       case 'page':
-        return yield* this.pagePeople(cmd.step, cmd.label, cmd.people);
+        return yield* this.pagePeople(cmd.step, cmd.label, cmd.people, cmd.as);
       case 'snapshot':
         return yield* this.snapshot(cmd.step, cmd.lookbackMinutes);
       case 'smoke':
@@ -124,17 +126,68 @@ export class Steps {
     const message = built.data;
     // Retry-After and 5xx waits stay inside the current timebox (between 1 and 5 minutes).
     const deadline = new Date(this.run.messageDeadline(this.now())).toISOString();
+    const comms = this.input.policy.environment.communications;
+    // The stakeholders' summary goes to their channel only, never to the incident's thread.
+    if (message.kind === 'stakeholder-summary') {
+      const where = channelOf(comms?.stakeholders ? { ...comms.stakeholders, notify: [] } : undefined, 'communications.stakeholders');
+      if (where.destination) yield* this.notify.toOtherChannel(where.destination, cmd.step, message, deadline, out);
+      else out.push({ type: 'noted', by: null, topic: 'message', text: `Stakeholder summary not posted: ${where.problem ?? 'no stakeholder channel is named'}.` });
+      return { kind: 'teams', events: out };
+    }
     yield* this.notify.retryDeclaration(message, deadline, out);
     // An escalation pages its people first: a channel outage that eats the message's time must not also keep them from being paged.
     if (cmd.message === 'escalation') yield* this.notify.toRole(escalationAudience(cmd.step, cmd.people), message, deadline, out);
     yield* this.notify.toChannel(cmd.step, message, deadline, out);
+    // RB-02 section 4: the rollback's start and success messages go to the release channel as well (the same message: one set of facts).
+    if ((message.kind === 'rollback-started' || message.kind === 'rollback-executed') && comms?.releaseChannel) {
+      const where = channelOf({ ...comms.releaseChannel, notify: [] }, 'communications.releaseChannel');
+      if (where.destination) yield* this.notify.toOtherChannel(where.destination, `release/${cmd.step}`, message, deadline, out);
+      else out.push({ type: 'noted', by: null, topic: 'message', text: `Not posted to the release channel: ${where.problem ?? 'it is not usable'}.` });
+    }
+    yield* this.statusPage(cmd.step, message.kind, deadline, out);
     return { kind: 'teams', events: out };
+  }
+
+  /**
+   * The status page hears of the moments the thread announces (declared: investigating, rollback
+   * started: identified, stabilized: monitoring, resolved), when the environment names a status
+   * page component and the severity is one it is told about; an incident it was told about is
+   * followed to its resolution whatever its severity becomes.
+   */
+  private *statusPage(step: string, kind: IncidentMessage['kind'], deadline: string, out: NotifyEvent[]): Step<void> {
+    const sp = this.input.policy.environment.communications?.statusPage;
+    const status = statusPageStatusOf(kind);
+    if (!sp || !status) return;
+    const s = this.run.incident;
+    if (!s.messages.some((m) => m.channel === 'status-page') && !sp.severities.includes(s.severity)) return;
+    const update = statusPageUpdateOf(s, sp.component, status, this.now());
+    const record = `status-page/${step}`;
+    let o: StatusPageOutcome;
+    try {
+      o = yield* callActivity(this.context, PublishStatusPage, { incidentId: this.input.incidentId, step: record, update, deadline, mode: this.mode });
+    } catch (err) {
+      o = { kind: 'refused', reason: 'deadline', summary: failureSummary(err) };
+    }
+    const delivered = o.kind === 'done';
+    out.push({
+      type: 'message-sent',
+      step: record,
+      template: `status-page:${status}`,
+      delivered,
+      planned: o.kind === 'planned',
+      channel: 'status-page',
+      text: `${update.component} ${update.status}: ${update.message}`,
+      messageId: o.kind === 'done' ? o.idempotencyKey : null,
+      threadId: null,
+      destination: null,
+      problem: delivered || o.kind === 'planned' ? null : o.summary,
+    });
   }
 
   /** A P1 pages the destination's on-call (`teams.notify`) with the declaration, whether or not the channel post went through. */
   private *pageOnCall(step: string): Step {
     const out: NotifyEvent[] = [];
-    const built = IncidentMessage.safeParse(this.run.onCallMessage(this.now()));
+    const built = IncidentMessage.safeParse(this.run.onCallMessage(this.now(), `on-call (${this.run.incident.severity})`));
     if (built.success) {
       const deadline = new Date(this.run.messageDeadline(this.now())).toISOString();
       yield* this.notify.toRole(onCallAudience(this.run.incident.severity, step, this.run.config.onCall), built.data, deadline, out);
@@ -143,9 +196,9 @@ export class Steps {
   }
 
   /** People the rota names (a role, or the SMEs of a triage row), paged with the declaration. */
-  private *pagePeople(step: string, label: string, people: string[]): Step {
+  private *pagePeople(step: string, label: string, people: string[], as: string): Step {
     const out: NotifyEvent[] = [];
-    const built = IncidentMessage.safeParse(this.run.onCallMessage(this.now()));
+    const built = IncidentMessage.safeParse(this.run.onCallMessage(this.now(), as));
     if (built.success) {
       const deadline = new Date(this.run.messageDeadline(this.now())).toISOString();
       yield* this.notify.toRole({ label, who: `${label}: ${recipientsOf(people).valid.join(', ')}`, step, people }, built.data, deadline, out);

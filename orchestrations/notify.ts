@@ -71,6 +71,35 @@ export class Notifications {
   }
 
   /**
+   * A message to a channel of its own (the release channel, the stakeholders' channel): a new post
+   * there, once per step, never part of the incident's thread. `record` names it in the evidence.
+   */
+  *toOtherChannel(destination: ChannelRef, record: string, message: IncidentMessage, deadline: string, out: NotifyEvent[]): Step<boolean> {
+    let o: TeamsOutcome;
+    try {
+      o = yield* callActivity(this.context, PostTeamsMessage, { incidentId: this.input.incidentId, step: `teams/${record}`, message, deadline, mode: this.mode, destination });
+    } catch (err) {
+      out.push({ type: 'noted', by: null, topic: 'message', text: `Teams message "${message.kind}" not posted to channel ${destination.channelId}: ${failureSummary(err)}` });
+      return false;
+    }
+    const delivered = o.kind === 'done';
+    out.push({
+      type: 'message-sent',
+      step: record,
+      template: message.kind,
+      delivered,
+      planned: o.kind === 'planned',
+      channel: o.kind === 'done' || o.kind === 'planned' ? o.delivery : 'none',
+      text: o.kind === 'done' || o.kind === 'planned' ? o.text : o.summary,
+      messageId: o.kind === 'done' ? o.messageId : null,
+      threadId: null,
+      destination,
+      problem: delivered || o.kind === 'planned' ? null : o.summary,
+    });
+    return delivered;
+  }
+
+  /**
    * Sends one message: a reply in the incident's thread once there is one, else a new post. `record`
    * names the message in the evidence pack (a repeated declaration gets its own name; its Teams
    * step, and so its ledger entry, stays the same, so a post that did go through is found, not repeated).

@@ -120,6 +120,11 @@ export class EvidencePack {
   /** Redacts and serialises one artifact. Refusals (payload missing, too large) come back as outcomes. */
   async prepare(a: ArtifactInput): Promise<Prepared | ArtifactOutcome> {
     const name = nameOfInput(a);
+    // A document (the customer draft) is stored as the text it is, not as JSON.
+    if (a.kind === 'customer-draft') {
+      const r = redactString(a.content);
+      return this.prepareText(name, a.kind, r.value, r.total);
+    }
     let content: unknown = a.content;
     if (a.kind === 'alert-payload' && a.content.payload === undefined) {
       const ref = a.content.ref;

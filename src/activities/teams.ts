@@ -13,14 +13,18 @@ import { renderMessage, type RenderContext, type RenderedMessage } from '../doma
 import type { IncidentMessage } from '../domain/messages/types.js';
 import { mintApprovalLinks, proposalNonce, type ApprovalLinks } from './approval-token.js';
 import type { StepLedger } from '../ports/ledger.js';
-import { TeamsDeliveryError, type Delivered, type OutgoingMessage, type TeamsPort } from '../ports/teams.js';
+import type { ChannelPort } from '../ports/channel.js';
+import type { PagerPort } from '../ports/pager.js';
+import { TeamsDeliveryError, type Delivered, type DeliveryMode, type OutgoingMessage } from '../ports/teams.js';
 import { once } from './once.js';
 import type { NotifyTeams, PostTeamsMessage, ReplyTeamsMessage, TeamsOutcome } from './teams.contracts.js';
 
 export interface TeamsActivityPorts {
   ledger: () => StepLedger;
-  /** May throw (invalid settings): reported as `refused: not-configured`. */
-  teams: () => TeamsPort;
+  /** Where posts and replies go. May throw (invalid settings): reported as `refused: not-configured`. */
+  channel: () => ChannelPort;
+  /** Who notifications page. May throw, like `channel`. */
+  pager: () => PagerPort;
   /** Undefined when approval links are not configured (cards then say how else to decide). */
   approvals: () => ApprovalSettings | undefined;
   now: () => Date;
@@ -105,6 +109,14 @@ function where(d: Delivered, op: Op): string {
   return op === 'reply' ? `in the incident thread ${d.threadId} of the Teams ${channel}` : `to the Teams ${channel}`;
 }
 
+function safe<T>(get: () => T): T | undefined {
+  try {
+    return get();
+  } catch {
+    return undefined;
+  }
+}
+
 export function createTeamsActivities(ports: TeamsActivityPorts) {
   async function deliver(op: Op, input: PostInput | ReplyInput | NotifyInput): Promise<TeamsOutcome> {
     const now = ports.now();
@@ -112,9 +124,11 @@ export function createTeamsActivities(ports: TeamsActivityPorts) {
     if (input.message.incidentId !== input.incidentId) {
       return { kind: 'refused', reason: 'rejected', summary: `The message is for incident ${input.message.incidentId}, not ${input.incidentId}; nothing was posted.` };
     }
-    let teams: TeamsPort;
+    let channel: ChannelPort | undefined;
+    let pager: PagerPort | undefined;
     try {
-      teams = ports.teams();
+      if (op === 'notify') pager = ports.pager();
+      else channel = ports.channel();
     } catch (err) {
       return { kind: 'refused', reason: 'not-configured', summary: `Teams is not usable: ${(err as Error).message}` };
     }
@@ -124,6 +138,7 @@ export function createTeamsActivities(ports: TeamsActivityPorts) {
     } catch {
       approvals = undefined;
     }
+    const mode: DeliveryMode = (pager ?? channel)?.mode ?? 'local';
     const { reference, rendered, outgoing, links } = prepareMessage(input.message, input.incidentId, input.step, approvals);
     const threadId = 'threadId' in input ? input.threadId : undefined;
     const destination = input.destination;
@@ -132,7 +147,7 @@ export function createTeamsActivities(ports: TeamsActivityPorts) {
     if (input.mode === 'plan') {
       return {
         kind: 'planned',
-        delivery: teams.mode,
+        delivery: mode,
         reference,
         headline: rendered.headline,
         text: rendered.text,
@@ -141,10 +156,10 @@ export function createTeamsActivities(ports: TeamsActivityPorts) {
         ...(recipients ? { recipients } : {}),
         summary:
           `Would ${op === 'reply' ? 'reply in the incident thread' : op === 'notify' ? `notify ${recipients ? recipients.join(', ') : 'the configured recipients'}` : 'post'}` +
-          `${op !== 'notify' && destination ? ` in channel ${destination.channelId}` : ''} (${teams.mode}): ${rendered.headline}`,
+          `${op !== 'notify' && destination ? ` in channel ${destination.channelId}` : ''} (${mode}): ${rendered.headline}`,
       };
     }
-    if (op === 'notify' && !teams.canNotify) {
+    if (pager && !pager.canNotify) {
       const who = recipients ? `${recipients.join(', ')} not paged` : 'nobody paged';
       return { kind: 'skipped', reason: 'not-configured', summary: `No activity-feed notifier is configured (TEAMS_APP_CLIENT_ID): ${who}; the channel messages carry the information.` };
     }
@@ -158,9 +173,9 @@ export function createTeamsActivities(ports: TeamsActivityPorts) {
     const budget = deadline - now.getTime();
     const send = (): Promise<Delivered> => {
       const options = { deadline: Date.now() + budget, ...(destination ? { destination } : {}) };
-      if (op === 'post') return teams.post(outgoing, options);
-      if (op === 'reply') return teams.reply(threadId ?? '', outgoing, options);
-      return teams.notify(outgoing, { ...options, ...(threadId ? { threadId } : {}), ...(recipients ? { recipients } : {}) });
+      if (pager) return pager.notify(outgoing, { ...options, ...(threadId ? { threadId } : {}), ...(recipients ? { recipients } : {}) });
+      if (!channel) throw new Error('unreachable: a post or reply has a channel port');
+      return op === 'post' ? channel.post(outgoing, options) : channel.reply(threadId ?? '', outgoing, options);
     };
     const done = (d: Delivered, reconciled: boolean): Extract<TeamsOutcome, { kind: 'done' }> => ({
       kind: 'done',
@@ -199,10 +214,11 @@ export function createTeamsActivities(ports: TeamsActivityPorts) {
           // a message of another incident's channel is never taken for this one).
           // Activity-feed notifications cannot be listed back (in channel mode they are not in the
           // channel either): only the local sink can tell whether one went out.
-          const searchable = op !== 'notify' || teams.mode === 'local';
+          // (A pager that is the local sink is also its channel: the sink keeps both in one file.)
+          const searchable = channel ?? (mode === 'local' ? safe(() => ports.channel()) : undefined);
           const found = !searchable
             ? ('unknown' as const)
-            : await teams.find(reference, op === 'reply' ? threadId : undefined, destination).catch((err: unknown) => {
+            : await searchable.find(reference, op === 'reply' ? threadId : undefined, destination).catch((err: unknown) => {
                 ports.warn?.(`Could not search Teams for ${reference}: ${(err as Error).message}`);
                 return 'unknown' as const;
               });

@@ -27,6 +27,7 @@ import {
   type OutgoingMessage,
   type TeamsPort,
 } from '../ports/teams.js';
+import type { PagerPort } from '../ports/pager.js';
 
 /** Errors a credential throws when it cannot produce a token at all (not worth retrying). */
 const AUTH_ERROR_NAMES = new Set(['DelegatedAuthError', 'AuthenticationError', 'CredentialUnavailableError', 'AggregateAuthenticationError']);
@@ -111,7 +112,7 @@ export class GraphChannelTeams implements TeamsPort {
     /** The app's configured channel: where a message without a destination goes. */
     private readonly target: ChannelDestination,
     /** Activity-feed notifier for `notify`, when app-only settings are present too. */
-    private readonly notifier?: TeamsPort,
+    private readonly notifier?: PagerPort,
   ) {
     this.now = deps.now ?? Date.now;
   }

@@ -26,7 +26,7 @@ import { z } from 'zod';
 import { SeverityLevel } from '../config/policy.js';
 import { actorName } from '../domain/actor.js';
 import { ContainmentChoice, type Actor } from '../domain/incident-events.js';
-import { mayOverride, overrideRefusal, overridesP1Default } from '../domain/roles.js';
+import { EXTENDING_P1_DECISION, mayOverride, overrideRefusal, overridesP1Default } from '../domain/roles.js';
 import { HttpError } from '../http/envelope.js';
 import { inApproverList, principalFromHeaders, type Principal } from './approver.js';
 
@@ -178,15 +178,26 @@ export function authorityOf(customStatus: unknown): AuthorityFacts | null {
  * P1. The runbook refuses the same decision when it arrives another way (an approval link), and
  * records it; this answers the person at once, naming why.
  */
-export function requireDecisionOwner(facts: AuthorityFacts | null, actor: Actor, request: { choice: ContainmentChoice } | { level: SeverityLevel }): void {
+export function requireDecisionOwner(facts: AuthorityFacts | null, actor: Actor, request: { choice: ContainmentChoice } | { level: SeverityLevel } | { timebox: string }): void {
   if (!facts?.decisionOwner || facts.severity !== 'P1') return;
-  const what = 'choice' in request ? (overridesP1Default(facts.severity, facts.proposalPath, request.choice) ? `Choosing "${request.choice}"` : null) : request.level !== 'P1' ? `Downgrading a P1 to ${request.level}` : null;
+  const what =
+    'choice' in request
+      ? overridesP1Default(facts.severity, facts.proposalPath, request.choice)
+        ? `Choosing "${request.choice}"`
+        : null
+      : 'level' in request
+        ? request.level !== 'P1'
+          ? `Downgrading a P1 to ${request.level}`
+          : null
+        : request.timebox === 'decision'
+          ? EXTENDING_P1_DECISION
+          : null;
   if (!what || mayOverride(facts.decisionOwner, actor)) return;
   const who = actor.verified ? actorName(actor) : `a function key holder (${actorName(actor)}, not signed in)`;
   throw new HttpError(403, 'forbidden', `${overrideRefusal(facts.decisionOwner, facts.environment, what, who)}.`, {
     reason: 'not-decision-owner',
     decisionOwner: facts.decisionOwner,
-    ...('choice' in request ? { choice: request.choice, proposal: facts.proposalPath } : { level: request.level }),
+    ...('choice' in request ? { choice: request.choice, proposal: facts.proposalPath } : 'level' in request ? { level: request.level } : { timebox: request.timebox }),
   });
 }
 

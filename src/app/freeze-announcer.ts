@@ -18,13 +18,14 @@ import { renderFreezeMessage } from '../domain/messages/freeze.js';
 import { freezeChannel, type ChannelChoice } from '../domain/teams-routing.js';
 import type { StepKey, StepLedger } from '../ports/ledger.js';
 import type { AnnouncementReceipt, FreezeAnnouncement, FreezeAnnouncer } from '../ports/release-registry.js';
-import type { ChannelDestination, Delivered, OutgoingMessage, TeamsPort } from '../ports/teams.js';
+import type { ChannelPort } from '../ports/channel.js';
+import type { ChannelDestination, Delivered, OutgoingMessage } from '../ports/teams.js';
 import { getLedger } from './ledger.js';
 import { loadPolicy } from './policy-source.js';
 import { getTeamsPort } from './teams.js';
 
 export interface FreezeReceipt extends AnnouncementReceipt {
-  delivery: TeamsPort['mode'];
+  delivery: ChannelPort['mode'];
   /** Where it was posted; null: the app's configured channel. */
   destination: ChannelDestination | null;
   /** Which part of the policy chose the channel. */
@@ -38,7 +39,7 @@ export interface FreezeReceipt extends AnnouncementReceipt {
 
 export interface TeamsFreezeAnnouncerDeps {
   /** May throw (invalid Teams settings): the announcement then fails, the freeze stands. */
-  teams: () => TeamsPort;
+  teams: () => ChannelPort;
   ledger: () => StepLedger;
   /** May throw (no policy, invalid policy): the configured channel is used. */
   policy: () => Policy;

@@ -1,5 +1,6 @@
 /** The health report: settings valid, storage reachable (bounded in time), version and commit. */
 import { createTableClient, type StorageTarget } from '../adapters/storage.js';
+import { readStatusPageSettings } from '../config/status-page.js';
 import { readIntakeSettings } from '../config/intake.js';
 import type { Issue } from '../config/issues.js';
 import { PolicyError, type Policy } from '../config/policy.js';
@@ -44,8 +45,10 @@ function checkPolicy(env: NodeJS.ProcessEnv): HealthReport['checks']['policy'] &
 export async function checkHealth(env: NodeJS.ProcessEnv = process.env): Promise<HealthReport> {
   const base = readSettings(env);
   const intake = readIntakeSettings(env);
-  const problems = [...(base.ok ? [] : base.issues), ...(intake.ok ? [] : intake.issues)];
-  const settings = base.ok && intake.ok ? base : { ok: false as const, issues: problems };
+  // A status page webhook set half or wrong would drop every update: said here, before an incident needs it.
+  const statusPage = readStatusPageSettings(env);
+  const problems = [...(base.ok ? [] : base.issues), ...(intake.ok ? [] : intake.issues), ...(statusPage.ok ? [] : statusPage.issues)];
+  const settings = base.ok && intake.ok && statusPage.ok ? base : { ok: false as const, issues: problems };
   const storage: HealthReport['checks']['storage'] = settings.ok
     ? await probeStorage(settings.settings.storage)
     : { ok: false, latencyMs: null, error: 'not checked: the storage settings are invalid' };

@@ -152,6 +152,26 @@ function teamsLines(p: Policy): { lines: string[]; warnings: string[] } {
         : `    ${env}: no rota; Decision Owner ${e.decisionOwner ?? 'none (approvers decide)'}`,
     );
   }
+  lines.push('  Communications (release channel: RB-02 rollback start and success; stakeholders: summary cadence; status page component):');
+  for (const [env, e] of Object.entries(p.environments)) {
+    const c = e.communications;
+    if (!c) {
+      lines.push(`    ${env}: the incident thread only`);
+      continue;
+    }
+    const channel = (t: { teamId: string; channelId: string } | undefined, where: string): string => {
+      if (!t) return 'none';
+      const r = channelOf({ ...t, notify: [] }, where);
+      if (r.problem) warnings.add(`${r.problem}: nothing is posted there`);
+      return r.destination ? `channel ${r.destination.channelId}` : 'unusable';
+    };
+    const st = c.stakeholders;
+    const cadence = st ? (['P1', 'P2', 'P3'] as const).map((l) => `${l} ${st.everyMinutes[l] !== undefined ? `every ${st.everyMinutes[l]} min` : 'none'}`).join(', ') : '';
+    lines.push(
+      `    ${env}: release ${channel(c.releaseChannel, `environments.${env}.communications.releaseChannel`)}; stakeholders ${channel(st, `environments.${env}.communications.stakeholders`)}${st ? ` (${cadence})` : ''}; ` +
+        `status page ${c.statusPage ? `"${c.statusPage.component}" (${c.statusPage.severities.join(', ')}; address: STATUS_PAGE_WEBHOOK_URL)` : 'none'}`,
+    );
+  }
   const freezes = Object.keys(p.environments).map((env) => {
     const f = freezeChannel(p, env);
     return `${env} -> ${f.destination ? f.destination.channelId : 'configured channel'}`;

@@ -31,6 +31,8 @@ interface StepRow<K extends StepKind> extends ActionRow {
   choice: string | null;
   /** One line for a plan: what changes, from what to what, and how. */
   describe: (step: StepOf<K>) => string;
+  /** The same step in plain words for people outside the team (stakeholders, customers); `lkg` is the last known good release, when known. */
+  plain: (step: StepOf<K>, lkg: string | null) => string;
 }
 
 type Table = { [K in StepKind]: StepRow<K> } & Record<'freeze' | 'unfreeze' | 'record-lkg', ActionRow>;
@@ -48,6 +50,7 @@ export const ACTIONS: Table = {
     byHand: spByHand,
     choice: null,
     describe: (s) => `Flag ${s.key}: ${s.from === null ? '?' : String(s.from)} -> ${String(s.to)} (dbo.sp_Feature_Set)`,
+    plain: (s) => `Turned feature flag ${s.key} ${s.to ? 'on' : 'off'}`,
   },
   'set-config': {
     what: 'The config change',
@@ -58,6 +61,7 @@ export const ACTIONS: Table = {
     byHand: spByHand,
     choice: null,
     describe: (s) => `Config ${s.key}: "${s.from ?? '?'}" -> "${s.to}" (dbo.sp_Config_SetValue)`,
+    plain: (s) => `Changed the setting ${s.key}`,
   },
   'api-to-lkg': {
     what: 'The API rollback to the last known good release',
@@ -68,6 +72,7 @@ export const ACTIONS: Table = {
     byHand: rollbackByHand,
     choice: 'Roll back API to last known good',
     describe: (s) => `API to last known good: ${s.from ?? 'current'} -> ${s.to ?? 'LKG'} (slot swap)`,
+    plain: (_s, lkg) => `Rolled the API back to the last known good release (${lkg ?? 'release unknown'})`,
   },
   'web-to-lkg': {
     what: 'The web rollback to the last known good release',
@@ -78,6 +83,7 @@ export const ACTIONS: Table = {
     byHand: rollbackByHand,
     choice: 'Web to last known good',
     describe: (s) => `Web to last known good: ${s.from ?? 'current'} -> ${s.to ?? 'LKG'}`,
+    plain: (_s, lkg) => `Rolled the website back to the last known good release (${lkg ?? 'release unknown'})`,
   },
   restart: {
     what: 'The restart of the App Service',
@@ -88,6 +94,7 @@ export const ACTIONS: Table = {
     byHand: 'Restart the app by hand (Azure portal: App Service > Restart), or decide another containment.',
     choice: 'Restart the App Service',
     describe: () => 'Restart the API App Service (ARM restart, then /healthz must answer again)',
+    plain: () => 'Restarted the service',
   },
   'scale-out': {
     what: 'Scaling out the App Service plan',
@@ -98,6 +105,7 @@ export const ACTIONS: Table = {
     byHand: 'Scale the plan out by hand (Azure portal: App Service plan > Scale out), or decide another containment.',
     choice: 'Scale out the App Service plan',
     describe: (s) => `Scale the App Service plan out to ${s.to} instances (ARM, then the plan must report ${s.to})`,
+    plain: (s) => `Added capacity (${s.to} instances)`,
   },
   'traffic-rule': {
     what: 'The access restriction',
@@ -108,6 +116,7 @@ export const ACTIONS: Table = {
     byHand: 'Add the access restriction by hand (Azure portal: App Service > Networking > Access restrictions), or decide another containment.',
     choice: 'Apply the traffic rule',
     describe: (s) => `Access restriction "${s.rule.name}": ${s.rule.action} ${s.rule.ipAddress} at priority ${s.rule.priority} on the API site (then the rule must be listed)`,
+    plain: () => 'Limited abusive traffic to the service',
   },
   freeze: { what: 'The deploy freeze', contains: false, rollback: false, audited: false, retry: null, byHand: 'Hold deployments to this environment by hand until the incident is resolved.' },
   unfreeze: { what: 'Lifting the deploy freeze', contains: false, rollback: false, audited: false, retry: null, byHand: 'Lift the deploy freeze by hand (POST /api/freeze/<environment>) once you have checked the environment.' },
@@ -120,6 +129,11 @@ export const isRollback = (a: ActionKind): boolean => ACTIONS[a].rollback;
 /** A plan line for one step. */
 export function describeStep(step: ContainmentStep): string {
   return (ACTIONS[step.kind].describe as (s: ContainmentStep) => string)(step);
+}
+
+/** One step in plain words for people outside the team. */
+export function plainStep(step: ContainmentStep, lkg: string | null): string {
+  return (ACTIONS[step.kind].plain as (s: ContainmentStep, lkg: string | null) => string)(step, lkg);
 }
 
 /** Step kinds that are a containment choice of their own, with their button labels. */

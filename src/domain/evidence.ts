@@ -347,6 +347,8 @@ export const ArtifactKind = z.enum([
   'metrics',
   'postmortem',
   'report',
+  /** The customer message draft (Markdown): for a person to review and send; never sent by the automation. */
+  'customer-draft',
   'manifest',
 ]);
 export type ArtifactKind = z.infer<typeof ArtifactKind>;
@@ -373,6 +375,7 @@ export const KINDS: Record<ArtifactKind, KindInfo> = {
   metrics: { file: 'metrics.json', contentType: JSON_TYPE },
   postmortem: { file: 'postmortem.md', contentType: 'text/markdown; charset=utf-8' },
   report: { file: 'report.html', contentType: 'text/html; charset=utf-8' },
+  'customer-draft': { file: 'customer-draft.md', contentType: 'text/markdown; charset=utf-8' },
   manifest: { file: MANIFEST_NAME, contentType: JSON_TYPE },
 };
 
@@ -407,6 +410,8 @@ export const ArtifactInput = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('message'), key: ArtifactKey, content: MessageRecord }),
   z.object({ kind: z.literal('approval'), key: ArtifactKey, content: ApprovalRecord }),
   z.object({ kind: z.literal('signals'), key: ArtifactKey, content: SignalsRecord }),
+  /** Markdown, stored as text (redacted like every artifact). */
+  z.object({ kind: z.literal('customer-draft'), content: z.string().min(1).max(100_000) }),
 ]);
 export type ArtifactInput = z.infer<typeof ArtifactInput>;
 export type ArtifactInputIn = z.input<typeof ArtifactInput>;
@@ -415,6 +420,7 @@ export function nameOfInput(a: ArtifactInput): string {
   switch (a.kind) {
     case 'incident':
     case 'timeline':
+    case 'customer-draft':
       return artifactName(a.kind);
     case 'smoke':
       return artifactName('smoke', a.content.runId);

@@ -111,9 +111,10 @@ export class IncidentRun {
     return buildMessage(cmd, { incident: this.incident, plan: this.plan, cfg: this.config, thresholds: this.thresholds, now });
   }
 
-  /** The on-call page of a P1: the declaration, sent to people's activity feeds. */
-  onCallMessage(now: number): IncidentMessageInput {
-    return this.message({ kind: 'announce', step: 'announce/declared', message: 'declared' }, now);
+  /** A page: the declaration, sent to people's activity feeds, saying which role they are paged as. */
+  onCallMessage(now: number, pagedAs?: string): IncidentMessageInput {
+    const m = this.message({ kind: 'announce', step: 'announce/declared', message: 'declared' }, now);
+    return pagedAs && m.kind === 'declared' ? { ...m, pagedAs } : m;
   }
 
   summary(): IncidentSummary {

@@ -143,7 +143,7 @@ export function lineOf(e: IncidentEvent, s: Incident, bot: string): Line | null 
     case 'escalated':
       return { kind: 'escalation', actor: bot, text: `Escalated (${REASON_WORDS[e.reason] ?? e.reason}) to ${e.people.join(', ') || 'the chain'}: ${e.text}` };
     case 'message-sent':
-      if (!e.delivered && !e.planned) return { kind: 'message', actor: bot, text: `Teams message "${e.template}" not delivered: ${firstLine(e.problem ?? 'no reason given')}` };
+      if (!e.delivered && !e.planned) return { kind: 'message', actor: bot, text: `${e.channel === 'status-page' ? 'Status page update' : 'Teams message'} "${e.template}" not delivered: ${firstLine(e.problem ?? 'no reason given')}` };
       return null;
     case 'paged':
       return { kind: 'message', actor: bot, text: `${e.who}: ${e.delivered ? '' : 'not delivered: '}${firstLine(e.summary)}` };

@@ -201,6 +201,36 @@ export const TrafficRulePolicy = z
   })
   .strict();
 
+/** A channel named by the policy (a Teams team GUID and channel id; checked where it is used, like `teams`). */
+export const ChannelTarget = z.object({
+  teamId: z.string().min(1),
+  channelId: z.string().min(1),
+}).strict();
+export type ChannelTarget = z.infer<typeof ChannelTarget>;
+
+/**
+ * Who hears about an incident besides its thread (README "Communications"): RB-02 section 4's
+ * release channel, the stakeholders' summary on its own cadence, and the status page. Each is
+ * optional; the status page's address and signing secret are settings (STATUS_PAGE_*), not policy.
+ */
+export const Communications = z.object({
+  /** RB-02: the release channel; the rollback start and success messages are posted here as well as in the incident thread. */
+  releaseChannel: ChannelTarget.optional(),
+  /** A plain-language summary for stakeholders on its own cadence per severity (none for a severity without one), and a final one at resolution. */
+  stakeholders: z.object({
+    teamId: z.string().min(1),
+    channelId: z.string().min(1),
+    everyMinutes: z.object({ P1: minutes.optional(), P2: minutes.optional(), P3: minutes.optional() }).strict(),
+  }).strict().optional(),
+  /** The public status page: `component` is the name the status page service knows the service by. */
+  statusPage: z.object({
+    component: z.string().trim().min(1).max(100),
+    /** The severities the status page is told about (one it was told about is followed to its resolution whatever the severity becomes). */
+    severities: z.array(SeverityLevel).min(1).default(['P1', 'P2']),
+  }).strict().optional(),
+}).strict();
+export type Communications = z.infer<typeof Communications>;
+
 export const Environment = z.object({
   /** The severity RB-03's P1 triggers get here (Prod: P1; lower environments usually P2). */
   triggerSeverity: SeverityLevel.default('P1'),
@@ -215,6 +245,8 @@ export const Environment = z.object({
    * P1). Without one, the approver list governs as for every decision.
    */
   decisionOwner: upnOrId.optional(),
+  /** The release channel, the stakeholders' summary and the status page (none by default). */
+  communications: Communications.optional(),
   signals: EnvironmentSignals.prefault({}),
   /**
    * The containment actions beyond flag/config revert and LKG that the runbook may carry out here

@@ -93,6 +93,12 @@ export function mayOverride(owner: string | null, a: Actor): boolean {
 }
 
 /** Why an override was refused, in one sentence for the timeline and the 403. */
+/**
+ * Extending a P1's decision timebox postpones the default (the automatic rollback when nobody
+ * decides), so it is an override too: the Decision Owner's alone where there is one.
+ */
+export const EXTENDING_P1_DECISION = "Extending a P1's decision timebox (it postpones the automatic default)";
+
 export function overrideRefusal(owner: string, environment: string, what: string, who: string): string {
   return `${what} overrides the P1 default in ${environment}; only the Decision Owner (${owner}), signed in, may do that, and ${who} is not`;
 }

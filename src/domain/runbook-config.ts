@@ -43,6 +43,7 @@ export function runbookConfigOf(input: IncidentInput): RunbookConfig {
     signals: signalsOf(input),
     reapply: reapplyOf(input),
     actions: actionsOf(input),
+    stakeholderEvery: input.policy.environment.communications?.stakeholders?.everyMinutes ?? null,
   };
 }
 

@@ -11,6 +11,7 @@ import { describeFailure } from './failures.js';
 import type { TimelineEntry } from './incident.js';
 import { containmentDone, detectionOf, metricsOf, momentsOf, phasesOf, releaseOf, rolesOf, timeboxesOf, type Duration, type Incident } from './incident-record.js';
 import { summaryOf } from './incident-status.js';
+import { customerDraft } from './communications.js';
 import { iso } from './time-format.js';
 
 /** Artifact keys are file names: letters, digits, ".", "_" and "-". */
@@ -92,6 +93,8 @@ export function evidenceArtifacts(s: Incident, timeline: readonly TimelineEntry[
   const out: ArtifactInputIn[] = [
     { kind: 'incident', content: incidentRecordOf(s) },
     { kind: 'timeline', content: timeline.slice(0, 5000) },
+    // For a person to send (README "Communications"): status and impact window as the record has them.
+    { kind: 'customer-draft', content: customerDraft(s) },
   ];
   for (const a of s.alerts.received) {
     if (a.payloadRef) out.push({ kind: 'alert-payload', key: artifactKey(a.dedupeKey.split('/').pop() ?? a.dedupeKey), content: { dedupeKey: a.dedupeKey, receivedAt: iso(a.receivedAt), ref: a.payloadRef } });

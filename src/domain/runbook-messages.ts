@@ -13,8 +13,10 @@ import { clip, describeFailure } from './failures.js';
 import type { ContainmentChoice } from './incident-events.js';
 import { detectionOf, didNotWork, metricsOf, releaseOf, type CheckFacts, type Incident } from './incident-record.js';
 import type { HealthFigures, IncidentMessageInput } from './messages/types.js';
-import { decisionDueAt, isRecovered, mayRollBack, phaseDeadline, type AnnounceCommand, type Plan, type RunbookConfig } from './runbook.js';
+import { decisionDueAt, isRecovered, mayRollBack, phaseDeadline, stakeholderEvery, type AnnounceCommand, type Plan, type RunbookConfig } from './runbook.js';
+import { stakeholderSummaryOf } from './communications.js';
 import { hhmm, iso } from './time-format.js';
+import { rotaPages } from './roles.js';
 
 export interface MessageContext {
   incident: Incident;
@@ -34,10 +36,18 @@ function header(s: Incident): { incidentId: string; environment: string; service
 }
 
 /** Who holds each role, by the short name people use in the channel ("IC: @dana@contoso.example"), not the object id. */
-function roles(s: Incident): { ic?: { name: string }; deputy?: { name: string }; scribe?: { name: string }; comms?: { name: string } } {
+function roles(s: Incident): { ic?: { name: string }; deputy?: { name: string }; scribe?: { name: string }; comms?: { name: string }; paged?: { ic?: string; deputy?: string } } {
   const out: Record<string, { name: string }> = {};
   for (const [role, held] of Object.entries(s.roles)) if (held) out[role] = { name: clip(actorName(held.person), 120) };
-  return out;
+  // A role nobody holds yet names who the rota pages for it (the first it names), not just "unassigned".
+  const paged: { ic?: string; deputy?: string } = {};
+  if (rotaPages(s.rota, s.severity)) {
+    for (const role of ['ic', 'deputy'] as const) {
+      const first = s.rota[role][0];
+      if (!s.roles[role] && first) paged[role] = clip(first, 256);
+    }
+  }
+  return Object.keys(paged).length ? { ...out, paged } : out;
 }
 
 function releases(s: Incident): { current: string; previous: string } {
@@ -316,6 +326,8 @@ export function buildMessage(cmd: AnnounceCommand, m: MessageContext): IncidentM
         declaredAt: iso(s.declaredAt),
         roles: roles(s),
       };
+    case 'stakeholder-summary':
+      return stakeholderSummaryOf(s, { sequence: cmd.sequence, final: cmd.final, now: m.now, everyMs: stakeholderEvery(s, m.cfg) });
     case 'resolved': {
       const r = s.resolution;
       const metrics = metricsOf(s);

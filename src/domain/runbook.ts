@@ -45,7 +45,7 @@ import {
 } from './incident-record.js';
 import type { SmokeRun } from './evidence.js';
 import type { DraftedItem } from './follow-up.js';
-import { mayOverride, names, overrideRefusal, overridesP1Default, ROLE_NAMES, rotaPages, rotaRolesOf, SME_NAMES, smesFor } from './roles.js';
+import { EXTENDING_P1_DECISION, mayOverride, names, overrideRefusal, overridesP1Default, ROLE_NAMES, rotaPages, rotaRolesOf, SME_NAMES, smesFor } from './roles.js';
 import { canonicalKey } from './parity.js';
 import { isHigher } from './severity.js';
 import { judgeSignals, lookAgain, type SignalReadings, type SignalsConfig } from './signals-judgement.js';
@@ -67,14 +67,16 @@ export const MESSAGE_WAIT_MIN_MS = MINUTE;
 export const MESSAGE_WAIT_MAX_MS = 5 * MINUTE;
 
 export type Command =
-  | { kind: 'announce'; step: string; message: Exclude<MessageKind, 'escalation' | 'update'> }
+  | { kind: 'announce'; step: string; message: Exclude<MessageKind, 'escalation' | 'update' | 'stakeholder-summary'> }
+  /** The stakeholders' summary (its own channel and cadence), and the final one at resolution. */
+  | { kind: 'announce'; step: string; message: 'stakeholder-summary'; sequence: number; final: boolean }
   /** A status update on the cadence, or out of it when a person changed the severity (`severityChange`). */
   | { kind: 'announce'; step: string; message: 'update'; sequence: number; severityChange?: boolean }
   | { kind: 'announce'; step: string; message: 'escalation'; reason: EscalationReason; text: string; people: string[] }
   /** Page the destination's on-call (a P1) through the activity feed. */
   | { kind: 'page-on-call'; step: string }
   /** Page people the rota names for a role or a triage row (`label`: "IC (rota)", "SME DBA (latency-p95)"), with the declaration. */
-  | { kind: 'page'; step: string; label: string; people: string[] }
+  | { kind: 'page'; step: string; label: string; people: string[]; as: string; key: string }
   | { kind: 'snapshot'; step: string; lookbackMinutes: number }
   | { kind: 'smoke'; step: string; purpose: 'verify' | 'monitor' }
   /** Read the Azure Monitor signals: the triage before a status update, or everything before acting at a deadline. */
@@ -130,6 +132,8 @@ export interface RunbookConfig {
   actions?: { restart: boolean; scaleOutTo: number | null; trafficRule: TrafficRule | null };
   /** RB-02 section 9: reapply the intended config while parity drift is critical (null: not asked for by the policy). */
   reapply?: { attempts: number; timeboxMinutes: number; intended: IntendedValue[] } | null;
+  /** The stakeholders' summary cadence per severity, in minutes (null: no stakeholder channel; a severity without one: no summaries at it). */
+  stakeholderEvery: Partial<Record<SeverityLevel, number>> | null;
 }
 
 /** One intended value the reapply-and-parity loop may set: a flag or a config key, by the name the service lists it under. */
@@ -156,9 +160,11 @@ export interface Plan {
   decisionReminders: number;
   onCall: { paged: boolean; attempts: number; due: boolean };
   /** The rota's pages: the IC backups once the IC timebox ran out, and the SME kinds paged so far. */
-  rota: { icEscalated: boolean; smes: string[] };
+  rota: { icEscalated: boolean; smes: string[]; attempts?: Record<string, number> };
   /** A look at the signals before acting at this deadline is under way (its result decides). */
   looking: 'decision' | 'containment' | null;
+  /** The stakeholders' summaries: when the last one went out (the declaration before the first) and how many. */
+  stakeholders: { lastAt: number; sent: number };
 }
 
 /** One transition: it records events as it decides (so each decision sees the ones before) and collects commands. */
@@ -211,7 +217,7 @@ export function isRecovered(s: Incident): boolean {
 const alertDeliveries = (s: Incident): { at: number; condition: 'Fired' | 'Resolved' }[] => s.alerts.received.map((a) => ({ at: a.receivedAt, condition: a.condition }));
 
 export function newPlan(declaredAt: number): Plan {
-  return { counter: 0, nextCheckAt: null, recheck: null, lastUpdateAt: declaredAt, updates: 0, escalationsSent: [], decisionReminders: 0, onCall: { paged: false, attempts: 0, due: false }, rota: { icEscalated: false, smes: [] }, looking: null };
+  return { counter: 0, nextCheckAt: null, recheck: null, lastUpdateAt: declaredAt, updates: 0, escalationsSent: [], decisionReminders: 0, onCall: { paged: false, attempts: 0, due: false }, rota: { icEscalated: false, smes: [] }, looking: null, stakeholders: { lastAt: declaredAt, sent: 0 } };
 }
 
 /** The runbook's first moves once the incident is declared: announce it, page a P1's on-call, take the snapshot. */
@@ -221,7 +227,23 @@ export function start(t: Turn): void {
   t.p.onCall.due = t.s.severity === 'P1' && t.c.onCall.length > 0;
   pageOnCall(t);
   pageRota(t);
+  // Stakeholders hear of it at once when their severity has a cadence; then on the cadence.
+  if (stakeholderEvery(t.s, t.c) !== null) stakeholderSummary(t, false);
   t.command({ kind: 'snapshot', step: 'snapshot/initial', lookbackMinutes: CHANGE_LOOKBACK_MINUTES });
+}
+
+/** The stakeholders' cadence at the incident's severity, in ms (null: none). */
+export function stakeholderEvery(s: Incident, c: RunbookConfig): number | null {
+  const every = c.stakeholderEvery?.[s.severity];
+  return every === undefined ? null : every * MINUTE;
+}
+
+/** The next stakeholders' summary (or the final one). */
+function stakeholderSummary(t: Turn, final: boolean): void {
+  const st = t.p.stakeholders;
+  st.lastAt = t.now;
+  st.sent += 1;
+  t.command({ kind: 'announce', step: final ? 'announce/stakeholders/final' : `announce/stakeholders/${st.sent}`, message: 'stakeholder-summary', sequence: st.sent, final });
 }
 
 /** A P1 pages the destination's on-call once (at the declaration, or when an alert raises it to P1), retried a few times when it does not go out. */
@@ -244,16 +266,24 @@ function pageRota(t: Turn): void {
   if (!rotaPages(rota, s.severity) || isOver(s)) return;
   for (const role of ['ic', 'deputy'] as const) {
     const first = rota[role][0];
-    if (!first || s.roles[role] || p.rota.smes.includes(role)) continue;
-    p.rota.smes.push(role);
-    t.command({ kind: 'page', step: `teams/notify/rota/${role}`, label: `${ROLE_NAMES[role]} (rota)`, people: [first] });
+    if (!first || s.roles[role] || p.rota.smes.includes(role) || !tryRotaPage(p, role)) continue;
+    t.command({ kind: 'page', step: `teams/notify/rota/${role}`, label: `${ROLE_NAMES[role]} (rota)`, people: [first], as: ROLE_NAMES[role], key: role });
   }
   for (const { kind, because } of smesFor(triggersOf(s, t.c))) {
     const people = rota.sme[kind] ?? [];
-    if (!people.length || p.rota.smes.includes(kind)) continue;
-    p.rota.smes.push(kind);
-    t.command({ kind: 'page', step: `teams/notify/rota/sme/${kind}`, label: `SME ${SME_NAMES[kind]} (${because})`, people });
+    if (!people.length || p.rota.smes.includes(kind) || !tryRotaPage(p, kind)) continue;
+    t.command({ kind: 'page', step: `teams/notify/rota/sme/${kind}`, label: `SME ${SME_NAMES[kind]} (${because})`, people, as: SME_NAMES[kind], key: kind });
   }
+}
+
+/** A rota page is sent once, and like the on-call page tried again at the next turns when it did not go out, at most ON_CALL_ATTEMPTS times. */
+function tryRotaPage(p: Plan, key: string): boolean {
+  const attempts = (p.rota.attempts ??= {});
+  const n = attempts[key] ?? 0;
+  if (n >= ON_CALL_ATTEMPTS) return false;
+  attempts[key] = n + 1;
+  p.rota.smes.push(key);
+  return true;
 }
 
 /** Every RB-03 trigger the incident's alerts matched. */
@@ -311,6 +341,8 @@ export function nextWake(s: Incident, p: Plan, c: RunbookConfig): number | null 
   if (s.phase === 'closed') return null;
   const times: number[] = [];
   if (!isOver(s)) times.push(p.lastUpdateAt + c.boxes[s.severity].updateEveryMinutes * MINUTE);
+  const every = stakeholderEvery(s, c);
+  if (!isOver(s) && every !== null) times.push(p.stakeholders.lastAt + every);
   for (const e of pendingEscalations(s, p, c)) times.push(e.at);
   if (icEscalationDue(s, p)) times.push(icDueAt(s));
   if (s.phase === 'deciding') times.push(decisionDueAt(s, c));
@@ -515,6 +547,11 @@ export function onInbound(t: Turn, e: Inbound | { name: string; invalid: string 
     }
     case 'extend': {
       const x = e.payload;
+      if (x.timebox === 'decision' && s.severity === 'P1' && s.decisionOwner && !mayOverride(s.decisionOwner, x.actor)) {
+        const who = actorName(x.actor);
+        t.emit({ type: 'ignored', what: `the decision timebox extension by ${who} (${x.minutes} min)`, why: overrideRefusal(s.decisionOwner, s.environment, EXTENDING_P1_DECISION, who), by: who });
+        break;
+      }
       t.emit({ type: 'timebox-extended', timebox: x.timebox, minutes: x.minutes, by: x.actor, reason: x.reason ?? null });
       if (x.timebox === 'decision' && s.phase === 'deciding' && s.proposal) {
         reissueProposal(t, s.proposal.decisionDueAt + x.minutes * MINUTE, `Decision timebox extended by ${x.minutes} min by ${actorName(x.actor)}.`);
@@ -610,6 +647,8 @@ function resolve(t: Turn, by: Actor | null, summary: string | null, why: string)
   if (!s.onLkg && lastGreen && windowDone) t.command({ kind: 'record-lkg', step: 'lkg/record' });
   if (s.frozen) t.command({ kind: 'freeze', step: 'freeze/off', on: false, reason: `Incident resolved (${why})` });
   t.command({ kind: 'announce', step: 'announce/resolved', message: 'resolved' });
+  // Stakeholders who heard of it hear that it is over.
+  if (t.p.stakeholders.sent > 0) stakeholderSummary(t, true);
   t.command({ kind: 'read-follow-ups', step: 'evidence/follow-ups' });
   t.command({ kind: 'archive', step: 'evidence/archive' });
   t.command({ kind: 'close', step: 'close' });
@@ -753,6 +792,9 @@ function afterDeadlines(t: Turn): void {
     if (c.signals?.plan.logs) t.command({ kind: 'signals', step: `signals/update/${p.updates}`, purpose: 'update' });
     t.command({ kind: 'announce', step: `announce/update/${p.updates}`, message: 'update', sequence: p.updates });
   }
+  pageRota(t);
+  const every = stakeholderEvery(s, c);
+  if (!isOver(s) && every !== null && now >= p.stakeholders.lastAt + every) stakeholderSummary(t, false);
   pageOnCall(t);
 }
 
@@ -799,6 +841,9 @@ export function onResult(t: Turn, cmd: Command, result: CommandResult): void {
         // Not delivered (Graph down, throttled past its deadline): tried again at the next turns.
         if (!paged) p.onCall.due = true;
       }
+      // A rota page that did not go out is let go, so the next turn's pageRota sends it again (within its attempts).
+      // (Nobody addressable, no page tried: noted once, not repeated.)
+      if (cmd.kind === 'page' && result.events.some((e) => e.type === 'paged') && !result.events.some((e) => e.type === 'paged' && e.delivered)) p.rota.smes = p.rota.smes.filter((k) => k !== cmd.key);
       return;
     case 'located':
       t.emit({ type: 'evidence-located', links: result.links, problem: result.problem });

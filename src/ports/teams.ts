@@ -1,12 +1,15 @@
 /**
  * Teams, as the incident automation needs it: start a thread (the declaration), reply in it,
- * notify people, and find a message again after an interrupted attempt. Three adapters:
+ * find a message again after an interrupted attempt (the channel port), and page people (the pager
+ * port). The message and delivery types here are shared by both ports. Three adapters:
  * channel messages as a delegated identity (Graph allows channel posts only delegated), activity
  * feed notifications as the app (app-only), and a local sink (console + JSON lines) when Graph is
  * not configured.
  */
 import type { AdaptiveCard } from '../domain/messages/adaptive-card.js';
 import type { ChannelRef } from '../domain/teams-routing.js';
+import type { ChannelPort } from './channel.js';
+import type { PagerPort } from './pager.js';
 
 /** A Teams channel (team GUID + channel id). */
 export type ChannelDestination = ChannelRef;
@@ -79,23 +82,12 @@ export interface Delivered {
 
 export type FindResult = Delivered | undefined | 'unknown';
 
-export interface TeamsPort {
-  readonly mode: DeliveryMode;
-  /** Whether `notify` can reach people (activity feed configured, or the local sink). */
-  readonly canNotify: boolean;
-  /** Starts a thread (the incident declaration); its message id is the thread id. */
-  post(message: OutgoingMessage, options: DeliveryOptions): Promise<Delivered>;
-  /** Replies in the thread `post` started; keeps the order of calls per channel. */
-  reply(threadId: string, message: OutgoingMessage, options: DeliveryOptions): Promise<Delivered>;
-  /** An activity-feed notification to the named people, else the configured people or team. */
-  notify(message: OutgoingMessage, options: NotifyOptions): Promise<Delivered>;
-  /**
-   * Finds a message sent earlier with this reference: in the thread when given, else among the
-   * channel's recent root messages (of `destination`, else the configured channel). 'unknown' when
-   * the target cannot be searched (no permission to read, or notifications, which cannot be listed).
-   */
-  find(reference: string, threadId?: string, destination?: ChannelDestination): Promise<FindResult>;
-}
+/**
+ * Teams carries both kinds of notification, so its adapters implement both ports: the channel
+ * (src/ports/channel.ts) and the pager (src/ports/pager.ts). Code that posts only asks for a
+ * ChannelPort, code that pages only for a PagerPort; a new channel is an adapter of one of them.
+ */
+export type TeamsPort = ChannelPort & PagerPort;
 
 export type DeliveryFailure =
   /** The deadline passed (throttling or an outage outlasted the timebox). */

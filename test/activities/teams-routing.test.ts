@@ -63,7 +63,7 @@ function graphPort(o: { channelId?: string; events?: DeliveryEvent[]; delivery?:
 }
 
 function activities(port: TeamsPort, ledger = new MemoryStepLedger()) {
-  return { ledger, a: createTeamsActivities({ ledger: () => ledger, teams: () => port, approvals: () => undefined, now: () => NOW }) };
+  return { ledger, a: createTeamsActivities({ ledger: () => ledger, channel: () => port, pager: () => port, approvals: () => undefined, now: () => NOW }) };
 }
 
 /** The sample messages as another incident in another environment. */

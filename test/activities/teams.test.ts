@@ -54,7 +54,7 @@ function graphPort(mode: 'channel' | 'activity', channelId = `19:act${++fileNo}@
 function activities(teams: TeamsPort | (() => TeamsPort), ledger = new MemoryStepLedger(), extra: Partial<TeamsActivityPorts> = {}) {
   return {
     ledger,
-    a: createTeamsActivities({ ledger: () => ledger, teams: typeof teams === 'function' ? teams : () => teams, approvals: () => approvals, now: () => NOW, ...extra }),
+    a: createTeamsActivities({ ledger: () => ledger, channel: typeof teams === 'function' ? teams : () => teams, pager: typeof teams === 'function' ? teams : () => teams, approvals: () => approvals, now: () => NOW, ...extra }),
   };
 }
 

@@ -37,6 +37,13 @@ describe('GET /api/health', () => {
     expect(JSON.stringify(report)).not.toContain('secret-value-123');
   });
 
+  it('names a status page webhook set without its secret, and does not echo the URL', async () => {
+    const report = await checkHealth({ ...process.env, STATUS_PAGE_WEBHOOK_URL: 'https://status.example.net/hook?sig=private-value-456', STATUS_PAGE_WEBHOOK_SECRET: 'short' });
+    expect(report.status).toBe('unhealthy');
+    expect(report.checks.settings.problems.map((p) => p.path)).toContain('STATUS_PAGE_WEBHOOK_SECRET');
+    expect(JSON.stringify(report)).not.toContain('private-value-456');
+  });
+
   it('is unhealthy while the policy is missing or invalid, and says what is wrong', async () => {
     const missing = await checkHealth({ ...process.env, POLICY_PATH: 'does-not-exist.json' });
     expect(missing.status).toBe('unhealthy');

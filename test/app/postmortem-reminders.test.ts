@@ -65,7 +65,7 @@ async function resolvedIncident(over: Partial<IncidentSummary> = {}): Promise<In
 }
 
 function deps(teams: TeamsPort | (() => TeamsPort), now: () => Date): ReminderDeps {
-  const activities = createTeamsActivities({ ledger: () => ledger, teams: typeof teams === 'function' ? teams : () => teams, approvals: () => undefined, now });
+  const activities = createTeamsActivities({ ledger: () => ledger, channel: typeof teams === 'function' ? teams : () => teams, pager: typeof teams === 'function' ? teams : () => teams, approvals: () => undefined, now });
   return { store, teams: activities, now, actor: 'incident-bot' };
 }
 

@@ -131,7 +131,8 @@ describe('Teams routing from the policy (local sink)', () => {
     expect(pages).toHaveLength(1);
     const [page] = pages;
     expect(page).toMatchObject({ kind: 'declared', recipients: ['sre-oncall@contoso.example'], destination: PROD });
-    expect(page?.headline).toMatch(/^🚨 P1 INCIDENT — Prod/);
+    // The page says first what the person is paged as, then the declaration.
+    expect(page?.headline).toMatch(/^📟 You are paged as on-call \(P1\) for incident \S+\. 🚨 P1 INCIDENT — Prod/);
   });
 
   it('says on the timeline when the policy destination is unusable, and posts in the configured channel', async () => {

@@ -153,7 +153,7 @@ describe('the timeline', () => {
 
 describe('the custom status', () => {
   it('stays under the engine limit however long the findings and however many timeboxes', () => {
-    const config: RunbookConfig = { boxes, escalation: [], webCoupled: false, flagsInScope: [], configInScope: [], canRollBackApi: true, canRollBackWeb: false, postmortemDueBusinessDays: 3, mode: 'execute', onCall: [], triggers: [], signals: null };
+    const config: RunbookConfig = { boxes, escalation: [], webCoupled: false, flagsInScope: [], configInScope: [], canRollBackApi: true, canRollBackWeb: false, postmortemDueBusinessDays: 3, mode: 'execute', onCall: [], triggers: [], signals: null, stakeholderEvery: null };
     const long: CheckFacts = { ...red, reasons: Array.from({ length: 50 }, (_, i) => `finding ${i} ${'x'.repeat(900)}`) };
     const flapping: [number, NewEvent][] = [[1, contain], [2, swap('done')]];
     for (let i = 0; i < 200; i++) flapping.push([3 + i * 2, { type: 'monitoring-started', endsAt: T0 + 500 * MIN }], [4 + i * 2, { type: 'regressed', reasons: ['red'] }]);

@@ -54,6 +54,7 @@ const config: RunbookConfig = {
   onCall: [],
   triggers: ['error-rate'],
   signals: null,
+  stakeholderEvery: null,
 };
 
 const checks = (v: CheckFacts['verdict']): CheckFacts => ({
@@ -74,6 +75,8 @@ interface World {
   signals?: (now: number) => SignalReadings;
   /** Critical parity drift keys of the nth smoke run (the last one repeats; absent: none). */
   drift?: string[][];
+  /** Pages that do not go out: how many attempts of a page step fail (absent: all go out). */
+  pageFailures?: Record<string, number>;
 }
 
 const person = (id: string): Actor => ({ id, via: 'api' });
@@ -151,8 +154,11 @@ class Driver {
       case 'announce':
       case 'page-on-call':
         return { kind: 'teams', events: [] };
-      case 'page':
-        return { kind: 'teams', events: [{ type: 'paged', step: cmd.step, who: cmd.label, delivered: true, summary: `paged ${cmd.people.join(', ')}` }] };
+      case 'page': {
+        const left = this.world.pageFailures?.[cmd.step] ?? 0;
+        if (left > 0 && this.world.pageFailures) this.world.pageFailures[cmd.step] = left - 1;
+        return { kind: 'teams', events: [{ type: 'paged', step: cmd.step, who: cmd.label, delivered: left === 0, summary: left ? 'Graph answered 503' : `paged ${cmd.people.join(', ')}` }] };
+      }
       case 'locate-evidence':
         return { kind: 'located', links: null, problem: null };
       case 'archive':
@@ -446,6 +452,34 @@ describe('runbook', () => {
   });
 });
 
+describe("the stakeholders' summary", () => {
+  const stakeholders = (d: Driver) => d.log.filter((c): c is Extract<Command, { message: 'stakeholder-summary' }> => c.kind === 'announce' && c.message === 'stakeholder-summary');
+
+  it('goes out at the declaration and on its own cadence per severity, stops at a severity without one, and ends with a final one at resolution', () => {
+    const d = new Driver(apiWorld(['red']), 'P1', { ...config, stakeholderEvery: { P1: 20, P2: 60 } });
+    d.advanceTo(T0 + 45 * MIN);
+    expect(stakeholders(d).map((c) => [c.step, c.sequence, c.final])).toEqual([
+      ['announce/stakeholders/1', 1, false],
+      ['announce/stakeholders/2', 2, false],
+      ['announce/stakeholders/3', 3, false],
+    ]);
+    expect(d.p.stakeholders.lastAt).toBe(T0 + 40 * MIN);
+    d.event({ name: 'severity', payload: { actor: person('riley'), at: at(d.now), level: 'P3', reason: 'internal only' } });
+    d.advanceTo(T0 + 300 * MIN);
+    expect(stakeholders(d)).toHaveLength(3);
+    d.event({ name: 'resolve', payload: { actor: person('riley'), at: at(d.now) } });
+    expect(stakeholders(d).at(-1)).toMatchObject({ step: 'announce/stakeholders/final', sequence: 4, final: true });
+  });
+
+  it('none without a stakeholder channel, and no final one when none was sent', () => {
+    const d = new Driver(apiWorld(['green']), 'P3', { ...config, stakeholderEvery: { P1: 20 } });
+    d.advanceTo(T0 + 120 * MIN);
+    d.event({ name: 'resolve', payload: { actor: person('riley'), at: at(d.now) } });
+    expect(stakeholders(d)).toEqual([]);
+    expect(stakeholders(new Driver(apiWorld(['green'])))).toEqual([]);
+  });
+});
+
 describe('roles (RB-03 section 4, RB-02 section 4)', () => {
   const rota = Rota.parse({
     ic: ['rm@contoso.example', 'sre-backup@contoso.example'],
@@ -482,6 +516,22 @@ describe('roles (RB-03 section 4, RB-02 section 4)', () => {
     expect(ok.s.roles.ic).toMatchObject({ how: 'rota', at: T0 + 4 * MIN });
     expect(ok.events.filter((e) => e.type === 'escalated' && e.reason === 'no-ic')).toEqual([]);
     expect(timeboxesOf(ok.s).find((t) => t.name === 'ic')).toMatchObject({ verdict: 'met', metAt: T0 + 4 * MIN });
+  });
+
+  it('a rota page that did not go out is tried again at the next turns, like the on-call page, at most 3 times; each says the role', () => {
+    const world = { ...apiWorld(['green']), pageFailures: { 'teams/notify/rota/ic': 5 } };
+    const d = new Driver(world, 'P1', config, { rota });
+    const ic = () => d.log.filter((c) => c.kind === 'page' && c.step === 'teams/notify/rota/ic');
+    expect(ic()).toHaveLength(1);
+    expect(ic()[0]).toMatchObject({ as: 'Incident Commander', people: ['rm@contoso.example'] });
+    d.advanceTo(T0 + 60 * MIN);
+    expect(ic()).toHaveLength(3);
+    // The Deputy's page went out the first time: sent once.
+    expect(d.log.filter((c) => c.kind === 'page' && c.step === 'teams/notify/rota/deputy')).toHaveLength(1);
+
+    const later = new Driver({ ...apiWorld(['green']), pageFailures: { 'teams/notify/rota/ic': 1 } }, 'P1', config, { rota });
+    later.advanceTo(T0 + 60 * MIN);
+    expect(later.log.filter((c) => c.kind === 'page' && c.step === 'teams/notify/rota/ic')).toHaveLength(2);
   });
 
   it('a role stays with the first to take it; a second claim is recorded as ignored', () => {

@@ -47,6 +47,8 @@ beforeAll(async () => {
   // An approver who is not the Decision Owner tries to override the P1 default, twice.
   steps.monitorOnly = await w.post(`/api/incidents/${id}/decision`, { choice: 'monitor-only', reason: 'looks transient' }, as(APPROVER));
   steps.downgradeByApprover = await w.post(`/api/incidents/${id}/severity`, { level: 'P2', reason: 'one tenant' }, as(APPROVER));
+  // Extending a P1's decision timebox postpones its automatic rollback: an override too.
+  steps.extendByApprover = await w.post(`/api/incidents/${id}/extend`, { timebox: 'decision', minutes: 30, reason: 'need more time' }, as(APPROVER));
   // ...and through the proposal card's button: refused on the page, the link not used up.
   const link = await w.approvalPath(id, 'Do not contain; keep monitoring');
   const page = await w.host.fetch(link, { method: 'POST', headers: { accept: 'text/html', ...as(APPROVER), 'content-type': 'application/x-www-form-urlencoded' }, body: 'choice=monitor-only' });
@@ -82,6 +84,14 @@ describe('roles, authority and severity on one incident', () => {
     expect(pages).toContainEqual([SRE.upn]);
     expect(pages).toContainEqual([DEV_LEAD]);
     expect(pages.flat()).not.toContain('sec@contoso.example');
+    // Each page says which role it is for; the declaration names who the rota paged for the roles nobody holds yet.
+    const pageText = (who: string) => thread.find((m) => m.op === 'notify' && m.recipients?.includes(who))?.text ?? '';
+    expect(pageText(RM.upn)).toMatch(new RegExp(`^📟 You are paged as Incident Commander for incident ${id}\\. 🚨 P1 INCIDENT`));
+    expect(pageText(SRE.upn)).toMatch(/^📟 You are paged as Deputy for incident /);
+    expect(pageText(DEV_LEAD)).toMatch(/^📟 You are paged as Dev Lead for incident /);
+    const declaration = thread.find((m) => m.kind === 'declared' && m.op === 'post');
+    expect(declaration?.text).toContain(`IC: not yet assigned (paged ${RM.upn})`);
+    expect(declaration?.text).toContain(`Deputy: not yet assigned (paged ${SRE.upn})`);
     expect(texts(afterIcTimebox)).toContainEqual(expect.stringMatching(/^Incident Commander \(rota\): rm@contoso.example: /));
   });
 
@@ -101,6 +111,11 @@ describe('roles, authority and severity on one incident', () => {
     expect(linkOverride.status).toBe(403);
     expect(linkOverride.html).toContain('Not the Decision Owner');
     expect(linkOverride.html).toContain(`only the Decision Owner (${DIRECTOR.upn}), signed in, may do that`);
+    expect(steps.extendByApprover?.status).toBe(403);
+    expect(steps.extendByApprover?.body).toMatchObject({
+      error: { code: 'forbidden', message: `Extending a P1's decision timebox (it postpones the automatic default) overrides the P1 default in Prod; only the Decision Owner (${DIRECTOR.upn}), signed in, may do that, and ${APPROVER.upn} is not.`, details: { reason: 'not-decision-owner', decisionOwner: DIRECTOR.upn, timebox: 'decision' } },
+    });
+    expect(texts(afterIcTimebox).filter((t) => t.includes('need more time') || t.includes('extended'))).toEqual([]);
     expect(steps.downgradeByApprover?.status).toBe(403);
     expect(JSON.stringify(steps.downgradeByApprover?.body)).toContain('Downgrading a P1 to P2 overrides the P1 default in Prod');
     expect(texts(afterIcTimebox).filter((t) => t.includes('monitor-only') || t.includes('looks transient') || t.startsWith('Ignored'))).toEqual([]);

@@ -101,6 +101,10 @@ export interface WorldOptions {
   timeScale?: number;
   /** The environment's rota and Decision Owner (src/config/policy.ts `Rota`), for the people tests. */
   people?: { rota?: unknown; decisionOwner?: string };
+  /** The environment's communications (policy `communications`: release channel, stakeholders, status page). */
+  communications?: unknown;
+  /** More app settings (e.g. the status page webhook's address and secret). */
+  settings?: Record<string, string>;
   /** The environment's synthetic monitor (policy `signals.synthetic`), off by default. */
   synthetic?: { schedule?: string; failuresToDeclare?: number };
   /**
@@ -149,6 +153,7 @@ function policy(target: TargetApp, o: WorldOptions): unknown {
         ...(o.synthetic || o.signals ? { signals: { ...(o.synthetic ? { synthetic: o.synthetic } : {}), ...(o.signals ? { region: 'westeurope' } : {}) } } : {}),
         ...(o.people ?? {}),
         ...(o.siteActions ? { actions: { restart: true, scaleOut: { instances: SCALE_OUT_TO }, trafficRule: true } } : {}),
+        ...(o.communications ? { communications: o.communications } : {}),
       },
     },
     triggers: [{ trigger: 'error-rate', match: { metricPattern: '5xx' }, unit: 'percent' }, ...(o.siteActions ? [{ trigger: 'rate-limit', match: { metricPattern: '429' } }] : [])],
@@ -282,6 +287,7 @@ export class ProductWorld<H extends WorldHost = TestHost> {
       SIGNALS_LOGS_ENDPOINT: monitor.logsEndpoint,
       SIGNALS_ARM_ENDPOINT: monitor.armEndpoint,
       SIGNALS_CA_FILE: monitorCaFile,
+      ...(o.settings ?? {}),
     };
     const world = new ProductWorld(starter, azurite, target, arm, sql, monitor, dir, uniqueHubName('E2e'), env, clockRef, o.logLevel ?? 'warning');
     await world.startHost(undefined);

@@ -36,6 +36,7 @@ import {
   type RollbackExecutedMessage,
   type RollbackStartedMessage,
   type StabilizedMessage,
+  type StakeholderSummaryMessage,
   type StatusUpdateMessage,
 } from './types.js';
 
@@ -116,8 +117,13 @@ function person(p: Person | undefined): string | undefined {
   return p.upn ? `${p.name} (${p.upn})` : p.name;
 }
 
-function mention(p: Person | undefined): string {
-  return p ? `@${p.name}` : 'unassigned';
+/** A role nobody holds: who the rota paged for it, when it did. */
+function unassigned(paged: string | undefined): string {
+  return paged ? `not yet assigned (paged ${paged})` : 'unassigned';
+}
+
+function mention(p: Person | undefined, paged?: string): string {
+  return p ? `@${p.name}` : unassigned(paged);
 }
 
 const PROBE: Record<HealthFigures['healthz'], string> = { green: '✅', degraded: '⚠️ degraded', red: '❌', unknown: '❔ not measured' };
@@ -154,9 +160,11 @@ function commonFacts(m: { incidentId: string; service: string; environment: stri
 function declared(m: DeclaredMessage): Model {
   return {
     style: 'attention',
-    shortTitle: `${m.severity} incident declared — ${m.environment}`,
+    shortTitle: m.pagedAs ? `Paged as ${m.pagedAs} — ${m.severity} ${m.environment}` : `${m.severity} incident declared — ${m.environment}`,
     importance: m.severity === 'P3' ? 'normal' : 'high',
     sentence: sentences(
+      // A page says first why this person gets it: the declaration alone would not tell them their role.
+      ...(m.pagedAs ? [`📟 You are paged as ${m.pagedAs} for incident ${m.incidentId}`] : []),
       `🚨 ${m.severity} INCIDENT — ${m.environment} — ${oneLine(m.summary)}`,
       `Impact: ${m.impact.join(', ')}`,
       `Actions underway: ${oneLine(m.actions)}`,
@@ -169,8 +177,8 @@ function declared(m: DeclaredMessage): Model {
       ['Fired time', m.alert?.timeNote ? `not believed (${m.alert.timeNote}); not used for time to declare` : undefined],
       ['Signal', m.alert?.signal],
       ['Release', m.release ? (m.release.sha ? `${m.release.tag} (${m.release.sha})` : m.release.tag) : undefined],
-      ['IC', person(m.roles.ic) ?? 'unassigned'],
-      ['Deputy', person(m.roles.deputy) ?? 'unassigned'],
+      ['IC', person(m.roles.ic) ?? unassigned(m.roles.paged?.ic)],
+      ['Deputy', person(m.roles.deputy) ?? unassigned(m.roles.paged?.deputy)],
       ['Scribe', person(m.roles.scribe)],
       ['Comms', person(m.roles.comms)],
       ['Status', m.statusUrl],
@@ -263,7 +271,7 @@ function rollbackStarted(m: RollbackStartedMessage): Model {
       `⏪ Declaring rollback in ${m.environment} for ${m.service}`,
       `Current release ${m.releases.current} failing due to ${oneLine(m.reason)}`,
       m.releases.previous === 'unknown' ? 'Reverting to the last known good release now (none is known yet: if none is recorded, the rollback is refused and people are paged)' : `Reverting to LKG ${m.releases.previous} now`,
-      `IC: ${mention(m.roles.ic)}, Deputy: ${mention(m.roles.deputy)}`,
+      `IC: ${mention(m.roles.ic, m.roles.paged?.ic)}, Deputy: ${mention(m.roles.deputy, m.roles.paged?.deputy)}`,
     ),
     facts: [
       ...commonFacts(m),
@@ -397,8 +405,8 @@ function escalation(m: EscalationMessage): Model {
     facts: [
       ...commonFacts(m),
       ['Declared', `${utcDateTime(m.declaredAt)} (${humanDuration(secondsBetween(m.declaredAt, m.at))} ago)`],
-      ['IC', person(m.roles.ic) ?? 'unassigned'],
-      ['Deputy', person(m.roles.deputy) ?? 'unassigned'],
+      ['IC', person(m.roles.ic) ?? unassigned(m.roles.paged?.ic)],
+      ['Deputy', person(m.roles.deputy) ?? unassigned(m.roles.paged?.deputy)],
       ['Next escalation', m.nextEscalationAt ? utcDateTime(m.nextEscalationAt) : undefined],
       ['Status', m.statusUrl],
     ],
@@ -434,6 +442,23 @@ function postmortemDue(m: PostmortemDueMessage): Model {
   };
 }
 
+function stakeholderSummary(m: StakeholderSummaryMessage): Model {
+  const window = m.impactUntil ? `from ${utcDateTime(m.impactSince)} to ${utcDateTime(m.impactUntil)}` : `since ${utcDateTime(m.impactSince)}`;
+  return {
+    style: m.final ? 'good' : 'emphasis',
+    shortTitle: `${m.final ? 'Final summary' : `Summary #${m.sequence}`} — ${m.service} ${m.environment}`,
+    importance: 'normal',
+    sentence: sentences(
+      `📣 ${m.final ? 'FINAL SUMMARY' : `SUMMARY #${m.sequence}`} [${utcTime(m.at)}] — ${m.service} in ${m.environment}: ${m.status}`,
+      `Affected: ${m.impact.join(', ')} ${window}`,
+      m.final ? 'This is the last summary for this incident; a postmortem follows' : m.nextUpdateAt ? `Next summary by ${utcTime(m.nextUpdateAt)}` : 'No further summary is scheduled at this severity; a final one follows at resolution',
+    ),
+    facts: [...commonFacts(m), ['Status', m.status], ['Impact', window]],
+    sections: [{ heading: 'Done so far', lines: m.done.length ? m.done : ['Nothing has been changed yet: the team is investigating.'], bullets: m.done.length > 0 }],
+    actions: [],
+  };
+}
+
 function modelOf(m: IncidentMessage, ctx: RenderContext): Model {
   switch (m.kind) {
     case 'declared':
@@ -452,6 +477,8 @@ function modelOf(m: IncidentMessage, ctx: RenderContext): Model {
       return resolved(m);
     case 'escalation':
       return escalation(m);
+    case 'stakeholder-summary':
+      return stakeholderSummary(m);
     case 'postmortem-due':
       return postmortemDue(m);
   }

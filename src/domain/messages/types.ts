@@ -29,6 +29,8 @@ export const Roles = z.object({
   deputy: Person.optional(),
   scribe: Person.optional(),
   comms: Person.optional(),
+  /** Who the rota pages for a role nobody holds yet ("IC: not yet assigned (paged dana@...)"). */
+  paged: z.object({ ic: text(256).optional(), deputy: text(256).optional() }).optional(),
 });
 
 /** Fields every message carries so that each one stands on its own in a busy channel. */
@@ -73,6 +75,8 @@ export type HealthFigures = z.infer<typeof HealthFigures>;
 
 export const DeclaredMessage = IncidentHeader.extend({
   kind: z.literal('declared'),
+  /** A page of the declaration to one person: the role they are paged for ("Incident Commander", "DBA", "on-call (P1)"). */
+  pagedAs: text(120).optional(),
   declaredAt: at,
   summary: text(300),
   /** Affected areas, e.g. ["API", "Jobs"] (RB-03 "{api/web/jobs}"). */
@@ -252,6 +256,31 @@ export const PostmortemDueMessage = IncidentHeader.extend({
   overdue: z.boolean().default(false),
 });
 
+/**
+ * The stakeholders' summary (README "Communications"): plain language, for people who are not in
+ * the incident thread, on its own cadence, and a final one at resolution. Every field comes from
+ * the incident record; what is not known is said to be unknown.
+ */
+export const StakeholderSummaryMessage = IncidentHeader.extend({
+  kind: z.literal('stakeholder-summary'),
+  at,
+  /** 1, 2, ...; the final summary carries the next number. */
+  sequence: z.number().int().min(1).max(10_000),
+  final: z.boolean(),
+  /** Where the incident stands, in words ("Investigating", "Resolved"). */
+  status: text(200),
+  /** Affected areas in plain words ("the API", "live updates"). */
+  impact: z.array(text(80)).min(1).max(10),
+  /** When the impact started (detection when believed, else the declaration). */
+  impactSince: at,
+  /** When the impact ended (recovery, else the resolution); absent while it lasts. */
+  impactUntil: at.optional(),
+  /** What has been done so far, one line each (none yet: an empty list). */
+  done: z.array(text(300)).max(20),
+  /** When the next summary is due; absent for the final one and for a severity without a cadence. */
+  nextUpdateAt: at.optional(),
+});
+
 export const IncidentMessage = z.discriminatedUnion('kind', [
   DeclaredMessage,
   StatusUpdateMessage,
@@ -262,6 +291,7 @@ export const IncidentMessage = z.discriminatedUnion('kind', [
   ResolvedMessage,
   EscalationMessage,
   PostmortemDueMessage,
+  StakeholderSummaryMessage,
 ]);
 export type IncidentMessage = z.infer<typeof IncidentMessage>;
 export type IncidentMessageInput = z.input<typeof IncidentMessage>;
@@ -276,3 +306,4 @@ export type StabilizedMessage = z.infer<typeof StabilizedMessage>;
 export type ResolvedMessage = z.infer<typeof ResolvedMessage>;
 export type EscalationMessage = z.infer<typeof EscalationMessage>;
 export type PostmortemDueMessage = z.infer<typeof PostmortemDueMessage>;
+export type StakeholderSummaryMessage = z.infer<typeof StakeholderSummaryMessage>;
