@@ -66,6 +66,17 @@ describe("stakeholders' summary", () => {
     expect(m).toMatchObject({ status: 'Resolved', impactUntil: '2026-11-20T10:03:00.000Z', done: ['Rolled the API back to the last known good release (r41)'], final: true });
     expect(m).not.toHaveProperty('nextUpdateAt');
   });
+
+  it('names a restart and a scale-out in plain words, from the same action table as the thread', () => {
+    const steps = [
+      { step: 'contain/restart/1', action: { kind: 'restart' as const, reason: 'x' } },
+      { step: 'contain/scale/1', action: { kind: 'scale-out' as const, to: 4, reason: 'x' } },
+    ];
+    const started: NewEvent = { type: 'containment-started', choice: 'restart', steps, why: 'decided', rollback: false, dueAt: T0 + 40 * MIN, timebox: 'containment' };
+    const done = (step: string, action: 'restart' | 'scale-out'): NewEvent => ({ type: 'action-completed', step, action, activity: 'x', mode: 'execute', outcome: { kind: 'done', summary: 'ok', changes: [] } });
+    const s = incident('x', [1, started], [2, done('contain/restart/1', 'restart')], [3, done('contain/scale/1', 'scale-out')]);
+    expect(stakeholderSummaryOf(s, { sequence: 2, final: false, now: T0 + 4 * MIN, everyMs: 30 * MIN }).done).toEqual(['Restarted the service', 'Added capacity (4 instances)']);
+  });
 });
 
 describe('customer message draft', () => {
