@@ -45,7 +45,7 @@ export type { ActionKind };
 /** An action's real outcome: what the target answered, or `failed` when it kept failing through the retries. */
 export type RecordedOutcome = ActionOutcome | { kind: 'failed'; summary: string; error: string };
 
-export type EscalationReason = 'no-ic' | 'no-ack' | 'no-decision' | 'action-refused' | 'action-failed' | 'not-recovered' | 'regression' | 'no-rollback-target';
+export type EscalationReason = 'no-ic' | 'no-ack' | 'no-decision' | 'action-refused' | 'action-failed' | 'not-recovered' | 'regression' | 'no-rollback-target' | 'parity-drift';
 
 /**
  * What the signal readers showed at one moment, as judged (src/domain/signals-judgement.ts): the

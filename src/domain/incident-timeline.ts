@@ -11,18 +11,9 @@ import type { TimelineEntry } from './incident.js';
 import { applyEvent, detectionOf, FUTURE_FIRED_MS, spanWords, STALE_FIRED_MS, type AlertFacts, type Incident, type IncidentEvent } from './incident-record.js';
 import { ROLE_NAMES } from './roles.js';
 import { isHigher } from './severity.js';
+import { escalationTitle } from './messages/types.js';
 import { hhmm, humanDuration, iso } from './time-format.js';
 
-const REASON_WORDS: Record<string, string> = {
-  'no-ic': 'no incident commander',
-  'no-ack': 'nobody acknowledged',
-  'no-decision': 'no containment decision',
-  'action-refused': 'an action was refused',
-  'action-failed': 'an action failed',
-  'not-recovered': 'not recovered in time',
-  regression: 'regression',
-  'no-rollback-target': 'no rollback target',
-};
 
 type Line = Omit<TimelineEntry, 'seq' | 'at'>;
 
@@ -141,7 +132,7 @@ export function lineOf(e: IncidentEvent, s: Incident, bot: string): Line | null 
     case 'regressed':
       return { kind: 'runbook', actor: bot, text: `Regression during the monitoring window (${e.reasons.slice(0, 3).join('; ')}): containment re-opens.` };
     case 'escalated':
-      return { kind: 'escalation', actor: bot, text: `Escalated (${REASON_WORDS[e.reason] ?? e.reason}) to ${e.people.join(', ') || 'the chain'}: ${e.text}` };
+      return { kind: 'escalation', actor: bot, text: `Escalated (${escalationTitle(e.reason)}) to ${e.people.join(', ') || 'the chain'}: ${e.text}` };
     case 'message-sent':
       if (!e.delivered && !e.planned) return { kind: 'message', actor: bot, text: `${e.channel === 'status-page' ? 'Status page update' : 'Teams message'} "${e.template}" not delivered: ${firstLine(e.problem ?? 'no reason given')}` };
       return null;

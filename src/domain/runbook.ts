@@ -968,7 +968,7 @@ function parityLoop(t: Turn): boolean {
   const names = (keys: string[]) => keys.slice(0, 5).join(', ') + (keys.length > 5 ? ` and ${keys.length - 5} more` : '');
   const stop = (outcome: 'bound' | 'not-reapplyable', text: string) => {
     t.emit({ type: 'parity-loop-ended', outcome, attempts: tries, text });
-    escalate(t, 'not-recovered', `${text} Next step: find what overrides the database value (an app setting, a slot setting, a cached value) and set it by hand, or roll back.`);
+    escalate(t, 'parity-drift', `${text} Next step: find what overrides the database value (an app setting, a slot setting, a cached value) and set it by hand, or roll back.`);
   };
   if (!settable.length) {
     stop('not-reapplyable', `Config parity: ${plural(drift.length, 'critical key differs', 'critical keys differ')} (${names(drift)}) and none is a flag or config key this service lets the automation set (policy flags/configKeys): nothing reapplied (RB-02 section 9).`);

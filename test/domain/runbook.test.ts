@@ -802,7 +802,7 @@ describe('RB-02 section 9: reapply the intended config and re-run parity', () =>
     d.advanceTo(T0 + 20 * MIN);
     expect(d.executed().filter((k) => k === 'set-config')).toHaveLength(3);
     expect(texts(d)).toEqual([`Config parity: 1 critical key still differs after 3 reapplies: ${KEY}.`]);
-    expect(d.events.filter((e) => e.type === 'escalated' && e.text.includes('still differs'))).toHaveLength(1);
+    expect(d.events.filter((e) => e.type === 'escalated' && e.text.includes('still differs')).map((e) => (e.type === 'escalated' ? e.reason : null))).toEqual(['parity-drift']);
   });
 
   it('says when no drifting key is one the automation may set, and does nothing', () => {

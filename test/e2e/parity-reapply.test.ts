@@ -93,7 +93,7 @@ describe('RB-02 section 9: reapply the intended config and re-run parity', () =>
       expect(texts(stopped).filter((t) => /^set-config: (done|skipped): /.test(t)).map((t) => t.split(':')[1]?.trim())).toEqual(['done', 'skipped']);
       const why = `Config parity: 1 critical key still differs after 2 reapplies: ${KEEPALIVE}.`;
       expect(texts(stopped)).toContainEqual(why);
-      expect(texts(stopped)).toContainEqual(expect.stringContaining(`Escalated (`));
+      expect(texts(stopped)).toContainEqual(expect.stringContaining(`Escalated (critical config drift remains)`));
       const escalation = (await w.teams(id)).find((m) => m.kind === 'escalation' && m.text.includes('still differs'));
       expect(escalation?.text).toContain(why);
       expect(escalation?.text).toContain('find what overrides the database value');

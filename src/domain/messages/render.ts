@@ -27,7 +27,7 @@ import {
   type ContainmentProposedMessage,
   type DeclaredMessage,
   type EscalationMessage,
-  type EscalationReason,
+  escalationTitle,
   type HealthFigures,
   type IncidentMessageInput,
   type Person,
@@ -376,24 +376,8 @@ function resolved(m: ResolvedMessage): Model {
   };
 }
 
-/** Each escalation is titled by its reason, so two different ones never read alike. */
-const ESCALATION_TITLES: Record<EscalationReason, string> = {
-  'no-ic': 'no incident commander',
-  'no-ack': 'nobody has acknowledged',
-  'no-decision': 'no containment decision',
-  'action-refused': 'a containment step was refused',
-  'action-failed': 'a containment step failed',
-  'not-recovered': 'not recovered in time',
-  regression: 'regression during monitoring',
-  'no-rollback-target': 'no rollback target',
-};
-
-export function escalationTitle(why: EscalationReason): string {
-  return ESCALATION_TITLES[why];
-}
-
 function escalation(m: EscalationMessage): Model {
-  const title = ESCALATION_TITLES[m.why];
+  const title = escalationTitle(m.why);
   return {
     style: 'attention',
     shortTitle: `Escalation: ${title} — ${m.severity} ${m.environment}`,

@@ -229,8 +229,25 @@ export const ResolvedMessage = IncidentHeader.extend({
 });
 
 /** Why an escalation is sent: each one is titled by its reason. */
-export const EscalationReason = z.enum(['no-ic', 'no-ack', 'no-decision', 'action-refused', 'action-failed', 'not-recovered', 'regression', 'no-rollback-target']);
+export const EscalationReason = z.enum(['no-ic', 'no-ack', 'no-decision', 'action-refused', 'action-failed', 'not-recovered', 'regression', 'no-rollback-target', 'parity-drift']);
 export type EscalationReason = z.infer<typeof EscalationReason>;
+
+/** Each escalation is titled by its reason, so two different ones never read alike. */
+const ESCALATION_TITLES: Record<EscalationReason, string> = {
+  'no-ic': 'no incident commander',
+  'no-ack': 'nobody has acknowledged',
+  'no-decision': 'no containment decision',
+  'action-refused': 'a containment step was refused',
+  'action-failed': 'a containment step failed',
+  'not-recovered': 'not recovered in time',
+  regression: 'regression during monitoring',
+  'no-rollback-target': 'no rollback target',
+  'parity-drift': 'critical config drift remains',
+};
+
+export function escalationTitle(why: EscalationReason): string {
+  return ESCALATION_TITLES[why];
+}
 
 export const EscalationMessage = IncidentHeader.extend({
   kind: z.literal('escalation'),
