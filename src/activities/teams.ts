@@ -16,6 +16,7 @@ import type { StepLedger } from '../ports/ledger.js';
 import { TeamsDeliveryError, type Delivered, type OutgoingMessage, type TeamsPort } from '../ports/teams.js';
 import { once } from './once.js';
 import type { NotifyTeams, PostTeamsMessage, ReplyTeamsMessage, TeamsOutcome } from './teams.contracts.js';
+import { errorText } from '../domain/errors.js';
 
 export interface TeamsActivityPorts {
   ledger: () => StepLedger;
@@ -116,7 +117,7 @@ export function createTeamsActivities(ports: TeamsActivityPorts) {
     try {
       teams = ports.teams();
     } catch (err) {
-      return { kind: 'refused', reason: 'not-configured', summary: `Teams is not usable: ${(err as Error).message}` };
+      return { kind: 'refused', reason: 'not-configured', summary: `Teams is not usable: ${errorText(err)}` };
     }
     let approvals: ApprovalSettings | undefined;
     try {
@@ -203,7 +204,7 @@ export function createTeamsActivities(ports: TeamsActivityPorts) {
           const found = !searchable
             ? ('unknown' as const)
             : await teams.find(reference, op === 'reply' ? threadId : undefined, destination).catch((err: unknown) => {
-                ports.warn?.(`Could not search Teams for ${reference}: ${(err as Error).message}`);
+                ports.warn?.(`Could not search Teams for ${reference}: ${errorText(err)}`);
                 return 'unknown' as const;
               });
           if (found === 'unknown') {

@@ -6,7 +6,7 @@
 import type { AppServiceTarget, BuildSource, RepublishTarget, SlotSwapTarget } from '../config/app-service.js';
 import { releaseMetaOf, type LkgRecord, type SlotBuild } from '../domain/release.js';
 import type { AppServicePort, RestoreContext, RestoreResult, SlotBuilds } from '../ports/app-service.js';
-import { TransientError } from '../ports/transient.js';
+import { TransientError } from '../domain/errors.js';
 import { ArmRequestError, type ArmAppService } from './arm.js';
 import { fetchBounded, isRetryableStatus, ResponseTooLargeError, safeUrl } from './http-bounded.js';
 

@@ -38,7 +38,7 @@ import type { StepLedger } from '../ports/ledger.js';
 import { TargetConfigError } from '../ports/target-config.js';
 import type { TeamsPort } from '../ports/teams.js';
 import type { Telemetry } from '../ports/telemetry.js';
-import { TransientError } from '../ports/transient.js';
+import { TransientError } from '../domain/errors.js';
 import { appServicePorts } from './app-service.js';
 import { probeStorage } from './health.js';
 import { getLedger } from './ledger.js';

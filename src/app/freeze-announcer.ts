@@ -22,6 +22,7 @@ import type { ChannelDestination, Delivered, OutgoingMessage, TeamsPort } from '
 import { getLedger } from './ledger.js';
 import { loadPolicy } from './policy-source.js';
 import { getTeamsPort } from './teams.js';
+import { errorLine, errorText } from '../domain/errors.js';
 
 export interface FreezeReceipt extends AnnouncementReceipt {
   delivery: TeamsPort['mode'];
@@ -76,7 +77,7 @@ export class TeamsFreezeAnnouncer implements FreezeAnnouncer {
       clearTimeout(timer);
     }
     // Queued behind other messages of the channel (or Graph is slow): it is not dropped.
-    work.catch((err: unknown) => this.deps.log(`Announcing the freeze change of ${a.env} failed after the answer: ${(err as Error).message}`));
+    work.catch((err: unknown) => this.deps.log(`Announcing the freeze change of ${a.env} failed after the answer: ${errorText(err)}`));
     return { pending: true, summary: `Still queued for Teams after ${Math.round(this.deps.budgetMs / 1000)} s; it goes out when the channel is free (retry the request to check).` };
   }
 
@@ -84,7 +85,7 @@ export class TeamsFreezeAnnouncer implements FreezeAnnouncer {
     try {
       return freezeChannel(this.deps.policy(), env);
     } catch (err) {
-      return { destination: undefined, source: 'settings', problem: `the policy could not be read (${(err as Error).message.split('\n')[0] ?? ''})` };
+      return { destination: undefined, source: 'settings', problem: `the policy could not be read (${errorLine(err)})` };
     }
   }
 

@@ -35,6 +35,7 @@ import { exportIncident, type IncidentSummaryFile } from './incident-export.js';
 import { startLabHost } from './lab-host.js';
 import { LiveView, type IncidentRead } from './live-view.js';
 import { Logger } from './logger.js';
+import { errorText } from '../domain/errors.js';
 
 export const DRILL_TIME_SCALE = 120;
 
@@ -109,12 +110,12 @@ export function alertsFromFiles(files: readonly string[]): ReplayedAlert[] {
     try {
       text = readFileSync(file, 'utf8');
     } catch (err) {
-      throw new DrillUsageError(`Cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new DrillUsageError(`Cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? errorText(err)}`);
     }
     try {
       return { payload: JSON.parse(text) as unknown, offsetMs: 0, source: file };
     } catch (err) {
-      throw new DrillUsageError(`${file} is not JSON: ${(err as Error).message}`);
+      throw new DrillUsageError(`${file} is not JSON: ${errorText(err)}`);
     }
   });
 }
@@ -248,7 +249,7 @@ async function main(argv: string[]): Promise<number> {
       strict: true,
     });
   } catch (err) {
-    throw new DrillUsageError((err as Error).message);
+    throw new DrillUsageError(errorText(err));
   }
   const { values, positionals } = parsed;
   if (values.help) {
@@ -261,7 +262,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     faults = parseFaults(values.fault ?? []);
   } catch (err) {
-    throw new DrillUsageError((err as Error).message);
+    throw new DrillUsageError(errorText(err));
   }
   if (faults.length && !values.lab) throw new DrillUsageError('--fault needs --lab.');
   const scale = values['time-scale'] === undefined ? DRILL_TIME_SCALE : Number(values['time-scale']);

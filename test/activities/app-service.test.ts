@@ -18,7 +18,7 @@ import { AppServiceTarget } from '../../src/config/app-service.js';
 import type { AzuriteInstance } from '../../src/devhost/azurite.js';
 import type { LkgInput } from '../../src/domain/release.js';
 import type { FreezeAnnouncement, FreezeAnnouncer } from '../../src/ports/release-registry.js';
-import { TransientError } from '../../src/ports/transient.js';
+import { TransientError } from '../../src/domain/errors.js';
 import { ArmFake } from '../../src/lab/arm-server.js';
 import { TestTokenCredential } from '../fakes/credentials.js';
 import { MemoryStepLedger } from '../fakes/memory-ledger.js';

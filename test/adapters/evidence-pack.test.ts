@@ -18,7 +18,7 @@ import { Manifest, MAX_ARTIFACT_BYTES, packPrefix, type ArtifactInputIn, type Pa
 import { createBlobServiceClient, storageTarget } from '../../src/adapters/storage.js';
 import { freePort } from '../../src/devhost/azurite.js';
 import { EvidenceStoreError } from '../../src/ports/evidence.js';
-import { TransientError } from '../../src/ports/transient.js';
+import { TransientError } from '../../src/domain/errors.js';
 import { startTestAzurite } from '../harness/devhost.js';
 import { SAMPLE_CLIENT_SECRET, SAMPLE_FUNCTION_KEY, sampleAlertPayload, sampleArtifacts, sampleRef } from '../harness/evidence-sample.js';
 

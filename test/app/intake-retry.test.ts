@@ -14,7 +14,7 @@ import { parsePolicyText } from '../../src/config/policy.js';
 import type { AzuriteInstance } from '../../src/devhost/azurite.js';
 import type { AlertArchive, Orchestrations } from '../../src/ports/orchestrations.js';
 import type { UnmatchedAlerts } from '../../src/ports/unmatched-alerts.js';
-import { TransientError } from '../../src/ports/transient.js';
+import { TransientError } from '../../src/domain/errors.js';
 import { alertFixture, testPolicyPath, withAlertId } from '../harness/alerts.js';
 import { startTestAzurite, uniqueHubName } from '../harness/devhost.js';
 
