@@ -18,8 +18,8 @@ export interface AppServiceAdapterOptions {
   arm: ArmAppService;
   httpTimeoutMs: number;
   swapDeadlineMs: number;
-  /** Where hook tokens are read from (the app settings); read at call time, never logged. */
-  env: NodeJS.ProcessEnv;
+  /** The hook token a target's `hookTokenSetting` names (the composition root reads the app setting); never logged. */
+  hookToken: (setting: string) => string | undefined;
 }
 
 type ReadBuild = SlotBuild & { transient: boolean };
@@ -116,7 +116,7 @@ export class AppServiceAdapter implements AppServicePort {
       'idempotency-key': context.requestId,
       'x-request-id': context.requestId,
     };
-    const token = target.hookTokenSetting ? this.o.env[target.hookTokenSetting]?.trim() : undefined;
+    const token = target.hookTokenSetting ? this.o.hookToken(target.hookTokenSetting)?.trim() : undefined;
     if (target.hookTokenSetting && !token) {
       return { kind: 'rejected', status: 0, code: 'NotConfigured', detail: `app setting ${target.hookTokenSetting} (the hook token) is not set` };
     }

@@ -55,6 +55,12 @@ export interface SqlStoreOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Where driver-level warnings go (a dropped connection, a pool error). */
   warn?: (message: string) => void;
+  /**
+   * The platform's managed identity endpoint setting that is set (App Service sets IDENTITY_ENDPOINT,
+   * older hosts MSI_ENDPOINT), or undefined: no managed identity is enabled. The composition root
+   * reads it; Entra failures use it to tell a setup problem (not retried) from a transient one.
+   */
+  identityEndpoint?: 'IDENTITY_ENDPOINT' | 'MSI_ENDPOINT';
 }
 
 interface Classified {
@@ -337,7 +343,7 @@ export class SqlTargetConfigStore implements TargetConfigStore {
     const authentication: MssqlConfig['authentication'] =
       t.auth.kind === 'sql-login'
         ? { type: 'default', options: { userName: t.auth.user, password: t.auth.password } }
-        : { type: 'token-credential', options: { credential: sqlEntraCredential(t.auth, Math.floor(t.connectTimeoutMs * 0.8)) } };
+        : { type: 'token-credential', options: { credential: sqlEntraCredential(t.auth, Math.floor(t.connectTimeoutMs * 0.8), this.options.identityEndpoint) } };
     const config: MssqlConfig = {
       server: t.server,
       port: t.port,

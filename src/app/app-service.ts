@@ -74,7 +74,7 @@ export function appServicePorts(env: NodeJS.ProcessEnv = process.env): Built<App
     requestTimeoutMs: s.settings.httpTimeoutMs,
     pollIntervalMs: s.settings.pollIntervalMs,
   });
-  const appService = new AppServiceAdapter({ arm, httpTimeoutMs: s.settings.httpTimeoutMs, swapDeadlineMs: s.settings.swapDeadlineMs, env });
+  const appService = new AppServiceAdapter({ arm, httpTimeoutMs: s.settings.httpTimeoutMs, swapDeadlineMs: s.settings.swapDeadlineMs, hookToken: (setting) => env[setting] });
   composed = { settings: s.settings, appService, arm, ...reg.value };
   return { ok: true, value: composed };
 }

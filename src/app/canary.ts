@@ -304,7 +304,7 @@ export async function appCanary(log: (line: string) => void, now: () => number):
     now,
     store: getCanaryStore,
     ledger: getLedger,
-    teams: () => getTeamsPort(process.env, (m) => console.warn(m)),
+    teams: () => getTeamsPort(),
     telemetry,
     log,
   });

@@ -15,7 +15,7 @@ let activities: ReturnType<typeof createTeamsActivities> | undefined;
 export function appTeamsActivities(): ReturnType<typeof createTeamsActivities> {
   activities ??= createTeamsActivities({
     ledger: getLedger,
-    teams: () => getTeamsPort(process.env, (m) => console.warn(m)),
+    teams: () => getTeamsPort(),
     approvals: () => {
       const r = readApprovalSettings();
       return r.ok ? r.settings : undefined;

@@ -114,7 +114,7 @@ function targets() {
 
 function build(): AppServiceActivities {
   const arm = new ArmAppService({ credential: new TestTokenCredential(), endpoint: fake.armUrl, caPem: fake.ca, requestTimeoutMs: 3000, pollIntervalMs: 10, readRetries: 1 });
-  const appService = new AppServiceAdapter({ arm, httpTimeoutMs: 3000, swapDeadlineMs: 10_000, env: { WEB_HOOK_TOKEN: 'hook-secret-1' } });
+  const appService = new AppServiceAdapter({ arm, httpTimeoutMs: 3000, swapDeadlineMs: 10_000, hookToken: (setting) => ({ WEB_HOOK_TOKEN: 'hook-secret-1' })[setting] });
   return createAppServiceActivities({ appService, lkg, freeze, announcer, ledger, targets: targets(), verifyDelayMs: 10 });
 }
 
