@@ -4,15 +4,19 @@
  * Built on first use (the SDKs load then), once per process.
  */
 import { readFileSync } from 'node:fs';
+import type { Configured } from '../activities/define.js';
+import { createAppServiceActivities, type AppServiceActivities } from '../activities/app-service.js';
 import { AppServiceAdapter } from '../adapters/app-service.js';
 import { ArmAppService, defaultArmCredential } from '../adapters/arm.js';
 import { LogFreezeAnnouncer } from '../adapters/log-freeze-announcer.js';
 import { createTableClient } from '../adapters/storage.js';
 import { TableFreezeStore, TableLkgRegistry } from '../adapters/table-release.js';
 import { readAppServiceSettings, readRegistrySettings, type AppServiceSettings, type RegistrySettings } from '../config/app-service.js';
-import type { Issue } from '../config/issues.js';
+import { describeIssues, type Issue } from '../config/issues.js';
 import type { AppServicePort } from '../ports/app-service.js';
 import type { FreezeAnnouncer, FreezeStore, LkgRegistry } from '../ports/release-registry.js';
+import { appNow } from './clock.js';
+import { getLedger } from './ledger.js';
 
 export type Built<T> = { ok: true; value: T } | { ok: false; issues: Issue[] };
 
@@ -94,4 +98,28 @@ export function useFreezeAnnouncer(factory: FreezeAnnouncerFactory): void {
 
 export function freezeAnnouncer(log: (line: string) => void): FreezeAnnouncer {
   return announcerFactory(log);
+}
+
+/**
+ * The App Service activities' handlers on the app's ports (functions/app-service-activities.ts
+ * registers them), or the settings' problems; `log` is the invocation's.
+ */
+export function appServiceActivities(log: (line: string) => void): Configured<AppServiceActivities> {
+  const built = appServicePorts();
+  if (!built.ok) return { ok: false, problems: describeIssues(built.issues) };
+  const { settings, ...ports } = built.value;
+  return {
+    ok: true,
+    value: createAppServiceActivities({
+      ...ports,
+      targets: settings.targets,
+      ledger: getLedger(),
+      announcer: freezeAnnouncer(log),
+      verifyDelayMs: settings.pollIntervalMs,
+      // The incident's clock (simulated on the dev host): a freeze's "since" and the LKG's "recorded at"
+      // read on the same clock as the incident that set them.
+      now: () => appNow().toISOString(),
+      log,
+    }),
+  };
 }
