@@ -26,6 +26,7 @@ import { redactJson } from '../src/domain/redact.js';
 import { HttpError, jsonResponse, readJson } from '../src/http/envelope.js';
 import { appNow } from '../src/app/clock.js';
 import { httpRoute } from '../src/app/routes.js';
+import { errorText } from '../src/domain/errors.js';
 
 /** Archive blob names: by day, then the delivery key's hash (the same alert, the same blob). */
 const payloadName = (hash: string): string => alertPayloadName(hash, appNow());
@@ -53,7 +54,7 @@ httpRoute('alerts', { route: 'alerts', methods: ['POST'], authLevel: 'function',
   if (request.query.has('drill')) return drillResponse(request, context, requestId, body, { ...stores, orchestrations: orchestrations(context), policy });
   const after = (work: () => Promise<void>): void => {
     // Bookkeeping after the answer (see IntakeDeps.after): a failure loses nothing, it is said.
-    work().catch((err: unknown) => context.warn(`alert bookkeeping after the answer failed (taken over on redelivery or by the orchestration): ${err instanceof Error ? err.message : String(err)}`));
+    work().catch((err: unknown) => context.warn(`alert bookkeeping after the answer failed (taken over on redelivery or by the orchestration): ${errorText(err)}`));
   };
   const outcome = await orUnavailable(context, requestId, () => acceptAlert({ ...stores, orchestrations: orchestrations(context), policy, after }, body, payloadName));
   if (outcome.kind === 'invalid') throw new HttpError(400, 'validation_failed', outcome.message, outcome.issues);

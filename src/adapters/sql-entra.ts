@@ -21,6 +21,7 @@
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/identity';
 import type { SqlAuth } from '../config/sql.js';
 import { lazy } from './lazy.js';
+import { errorText } from '../domain/errors.js';
 
 const identitySdk = lazy(() => require('@azure/identity') as typeof import('@azure/identity'));
 
@@ -107,7 +108,7 @@ class BoundedCredential implements TokenCredential {
 }
 
 function firstLine(err: unknown): string {
-  const m = err instanceof Error ? err.message : String(err);
+  const m = errorText(err);
   return (m.split('\n')[0] ?? '').trim();
 }
 

@@ -26,6 +26,7 @@ import {
 import { lazy } from './lazy.js';
 import { sqlEntraCredential, TOKEN_UNAVAILABLE } from './sql-entra.js';
 import { telemetry } from './telemetry.js';
+import { errorText } from '../domain/errors.js';
 
 const mssql = lazy(() => require('mssql') as typeof import('mssql'));
 const tedious = lazy(() => require('tedious') as typeof import('tedious'));
@@ -370,7 +371,7 @@ export class SqlTargetConfigStore implements TargetConfigStore {
     const pool = new m.ConnectionPool(config);
     // mssql re-emits driver errors (a socket that died while idle or mid-request) on the pool;
     // without a listener Node would treat them as unhandled and end the process.
-    pool.on('error', (err: unknown) => this.options.warn?.(`${this.name}: ${err instanceof Error ? err.message : String(err)}`));
+    pool.on('error', (err: unknown) => this.options.warn?.(`${this.name}: ${errorText(err)}`));
     // A refused login is named by its SQL error number (18456: the login or token was refused).
     await telemetry().external('sql', 'login', () => pool.connect(), () => (this.lastLoginError ? `login-${this.lastLoginError}` : 'error'));
     return pool;

@@ -311,7 +311,7 @@ if (require.main === module) {
     (code) => process.exit(code),
     (err: unknown) => {
       const usage = err instanceof DrillUsageError;
-      process.stderr.write(`drill: ${err instanceof Error ? err.message : String(err)}\n${usage ? `\n${USAGE}` : ''}`);
+      process.stderr.write(`drill: ${errorText(err)}\n${usage ? `\n${USAGE}` : ''}`);
       process.exit(usage ? 2 : 1);
     },
   );

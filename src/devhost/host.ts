@@ -24,6 +24,7 @@ import { Invoker } from './invoker.js';
 import { Logger, type LogLevel } from './logger.js';
 import { HubLease } from './hub-lease.js';
 import { TimerTriggers } from './timer-triggers.js';
+import { errorText } from '../domain/errors.js';
 
 /** Storage does not answer at start: the message names its address (not a usage error). */
 export class StorageUnreachableError extends Error {
@@ -31,7 +32,7 @@ export class StorageUnreachableError extends Error {
 }
 
 function firstLine(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).split('\n')[0]?.slice(0, 300) ?? '';
+  return errorText(err).split('\n')[0]?.slice(0, 300) ?? '';
 }
 
 export interface DevHostOptions {
