@@ -4,6 +4,11 @@
  * before scheduling and the output after, both deterministic), and function files register the
  * handler with `registerActivity` (validating again at the boundary, since the payload crossed a
  * queue).
+ *
+ * Names: `<capability>_<verbObject>`, the capability being the contracts file (appService_apiToLkg
+ * in app-service.contracts.ts). A name, once shipped, is never changed: it is in the history of
+ * every incident in flight, and replay compares it at each sequence number (see
+ * test/lint/activity-names.test.ts, which keeps the convention and the closed list of older names).
  */
 import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
