@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { applyLocalSettings } from '../app/local-settings.js';
+import { applyLocalSettings } from '../app/devhost-seam.js';
 import { LabSetupError, labPorts, DEFAULT_LAB_PORT } from '../lab/lab.js';
 import { LAB_FAULTS, parseFaults, type LabFaultError } from '../lab/faults.js';
 import { ManualClock, RealClock, ScaledClock, type Clock } from './clock.js';

@@ -7,12 +7,9 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { azuriteConnectionString, createTableClient, isDevelopmentStorage, storageTarget } from '../adapters/storage.js';
+import { azuriteConnectionString, createTableClient, isDevelopmentStorage, storageTarget, applyLocalSettings, setAppClock, telemetry, type SummaryTelemetry } from '../app/devhost-seam.js';
 import { loadApp, readHostJson, type LoadedApp } from './app-loader.js';
-import { applyLocalSettings } from '../app/local-settings.js';
 import { developmentStoragePlan, DEVELOPMENT_STORAGE_PORTS, startAzurite, type AzuriteInstance } from './azurite.js';
-import { setAppClock } from '../app/clock.js';
-import { telemetry, type SummaryTelemetry } from '../adapters/telemetry.js';
 import { ClockKeeper } from './clock-keeper.js';
 import { ManualClock, RealClock, type Clock } from './clock.js';
 import { Engine } from './durable/engine.js';

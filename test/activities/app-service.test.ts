@@ -15,7 +15,7 @@ import { ArmAppService } from '../../src/adapters/arm.js';
 import { createTableClient, storageTarget } from '../../src/adapters/storage.js';
 import { TableFreezeStore, TableLkgRegistry } from '../../src/adapters/table-release.js';
 import { AppServiceTarget } from '../../src/config/app-service.js';
-import type { AzuriteInstance } from '../../src/devhost/azurite.js';
+import type { AzuriteInstance } from '../../src/devhost/index.js';
 import type { LkgInput } from '../../src/domain/release.js';
 import type { FreezeAnnouncement, FreezeAnnouncer } from '../../src/ports/release-registry.js';
 import { TransientError } from '../../src/domain/errors.js';

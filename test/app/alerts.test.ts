@@ -6,7 +6,7 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AzuriteInstance } from '../../src/devhost/azurite.js';
+import type { AzuriteInstance } from '../../src/devhost/index.js';
 import { alertFixture, fixturesDir, incidentInstances, postAlert, testPolicyPath, withAlertId } from '../harness/alerts.js';
 import { repoRoot, startTestAzurite, startTestHost, type TestHost } from '../harness/devhost.js';
 

@@ -1,6 +1,6 @@
 /** The incident API on the dev host: declare, list, read, and act (events with the actor recorded). */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { AzuriteInstance } from '../../src/devhost/azurite.js';
+import type { AzuriteInstance } from '../../src/devhost/index.js';
 import { testPolicyPath } from '../harness/alerts.js';
 import { repoRoot, startTestAzurite, startTestHost, type TestHost } from '../harness/devhost.js';
 

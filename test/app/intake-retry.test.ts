@@ -11,7 +11,7 @@ import { TableIncidentStore } from '../../src/adapters/incident-store.js';
 import { createTableClient, storageTarget } from '../../src/adapters/storage.js';
 import { acceptAlert, type IntakeDeps } from '../../src/app/intake.js';
 import { parsePolicyText } from '../../src/config/policy.js';
-import type { AzuriteInstance } from '../../src/devhost/azurite.js';
+import type { AzuriteInstance } from '../../src/devhost/index.js';
 import type { AlertArchive, Orchestrations } from '../../src/ports/orchestrations.js';
 import type { UnmatchedAlerts } from '../../src/ports/unmatched-alerts.js';
 import { TransientError } from '../../src/domain/errors.js';

@@ -1,6 +1,6 @@
 /** When storage is down the app says so with 503 (Azure Monitor then delivers the alert again). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AzuriteInstance } from '../../src/devhost/azurite.js';
+import type { AzuriteInstance } from '../../src/devhost/index.js';
 import { alertFixture, postAlert, testPolicyPath, withAlertId } from '../harness/alerts.js';
 import { repoRoot, startTestAzurite, startTestHost, type TestHost } from '../harness/devhost.js';
 
