@@ -25,3 +25,6 @@ register(c.webToLkg, (a, input) => a.webToLkg(input), notConfigured);
 register(c.setDeployFreeze, (a, input) => a.setDeployFreeze(input), notConfigured);
 register(c.clearDeployFreeze, (a, input) => a.clearDeployFreeze(input), notConfigured);
 register(c.recordLkg, (a, input) => a.recordLkg(input), notConfigured);
+register(c.restartApp, (a, input) => a.restartApp(input), notConfigured);
+register(c.scaleOutPlan, (a, input) => a.scaleOutPlan(input), notConfigured);
+register(c.applyTrafficRule, (a, input) => a.applyTrafficRule(input), notConfigured);

@@ -21,6 +21,9 @@ param location string = resourceGroup().location
 @description('Resource ids of the App Service apps (sites) whose slots the automation may swap. It gets Website Contributor on each site, not on its resource group.')
 param targetSiteIds string[] = []
 
+@description('Resource ids of the App Service plans the automation may scale out (environment policy actions.scaleOut). It gets Web Plan Contributor on each plan, not on its resource group.')
+param targetPlanIds string[] = []
+
 @description('Resource ids of what the signal readers watch (README "Signals"): App Service apps and Application Insights components whose metrics and alerts are read. Monitoring Reader on each.')
 param monitoredResourceIds string[] = []
 
@@ -234,6 +237,20 @@ module targets 'app/target-access.bicep' = [
     scope: resourceGroup(split(siteId, '/')[2], split(siteId, '/')[4])
     params: {
       siteName: last(split(siteId, '/'))
+      principalId: identity.outputs.principalId
+      identityId: identityId
+    }
+  }
+]
+
+// Web Plan Contributor on each plan the runbook may scale out (Website Contributor on the site
+// reads its plan but cannot change it).
+module planTargets 'app/plan-access.bicep' = [
+  for (planId, i) in targetPlanIds: {
+    name: 'plan-access-${i}'
+    scope: resourceGroup(split(planId, '/')[2], split(planId, '/')[4])
+    params: {
+      planName: last(split(planId, '/'))
       principalId: identity.outputs.principalId
       identityId: identityId
     }

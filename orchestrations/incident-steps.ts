@@ -7,7 +7,7 @@
  */
 import type * as df from 'durable-functions';
 import { activityResult, activityTask, callActivity } from '../src/activities/define.js';
-import { apiToLkg, clearDeployFreeze, readReleaseState, recordLkg, setDeployFreeze, webToLkg } from '../src/activities/app-service.contracts.js';
+import { apiToLkg, applyTrafficRule, clearDeployFreeze, readReleaseState, recordLkg, restartApp, scaleOutPlan, setDeployFreeze, webToLkg } from '../src/activities/app-service.contracts.js';
 import { chunkArtifacts, locatePack, sealPack, writeArtifacts, writeReports } from '../src/activities/evidence.contracts.js';
 import { closeCorrelation, readFollowUps } from '../src/activities/incident.contracts.js';
 import { ActionItemCategory, followUpOf } from '../src/domain/follow-up.js';
@@ -301,6 +301,38 @@ export class Steps {
         return yield* this.action(apiToLkg, activityTask(this.context, apiToLkg, { ...base, env: this.input.environment, service: this.names.api, targets: this.targets }));
       case 'web-to-lkg':
         return yield* this.action(webToLkg, activityTask(this.context, webToLkg, { ...base, env: this.input.environment, service: this.names.web, targets: this.targets }));
+      case 'restart':
+      case 'scale-out':
+      case 'traffic-rule':
+        return yield* this.siteAction(a, base);
+    }
+  }
+
+  /**
+   * A containment action on the API's site, where the environment's policy allows it (the runbook
+   * proposes and offers only allowed ones; a decision through the API may still ask for another).
+   */
+  private *siteAction(a: Extract<Command, { kind: 'execute' }>['action'] & { kind: 'restart' | 'scale-out' | 'traffic-rule' }, base: { incidentId: string; step: string; mode: 'execute' | 'plan' }): Step {
+    const allowed = this.run.config.actions;
+    const site = { ...base, env: this.input.environment, service: this.names.api, targets: this.targets };
+    const refuse = (activity: string, what: string): CommandResult => ({
+      kind: 'action',
+      activity,
+      outcome: { kind: 'refused', reason: 'not-allowed', summary: `${what} is not allowed in ${this.input.environment} by the policy (environments.${this.input.environment}.actions), or ${this.input.service} has no App Service site: nothing was changed.` },
+    });
+    switch (a.kind) {
+      case 'restart': {
+        if (!allowed?.restart) return refuse(restartApp.name, 'Restarting the App Service');
+        const ep = this.input.policy.service.endpoints;
+        const healthUrl = ep ? new URL(ep.health, ep.baseUrl.endsWith('/') ? ep.baseUrl : `${ep.baseUrl}/`).toString() : undefined;
+        return yield* this.action(restartApp, activityTask(this.context, restartApp, { ...site, ...(healthUrl ? { healthUrl } : {}) }));
+      }
+      case 'scale-out':
+        if (!allowed?.scaleOutTo) return refuse(scaleOutPlan.name, 'Scaling out the App Service plan');
+        return yield* this.action(scaleOutPlan, activityTask(this.context, scaleOutPlan, { ...site, instances: a.to >= 2 ? Math.min(a.to, allowed.scaleOutTo) : allowed.scaleOutTo }));
+      case 'traffic-rule':
+        if (!allowed?.trafficRule) return refuse(applyTrafficRule.name, 'An access restriction');
+        return yield* this.action(applyTrafficRule, activityTask(this.context, applyTrafficRule, { ...site, rule: a.rule }));
     }
   }
 

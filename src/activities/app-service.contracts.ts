@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { ActionMode, ActionOutcome } from '../domain/actions.js';
 import { AppServiceTarget } from '../domain/app-service-target.js';
+import { TrafficRulePolicy } from '../domain/policy.js';
 import { EnvName, LkgRecord, MAX_MIGRATIONS, RecordActor, ServiceName } from '../domain/release.js';
 import { defineActivity, type RetryPolicy } from './define.js';
 
@@ -147,6 +148,46 @@ export const recordLkg = defineActivity({
   retry: QUICK_RETRY,
 });
 
+/** The containment actions on the site beyond the swap: one attempt may run up to the swap deadline; retries reconcile first. */
+const SiteAction = (defaultService: string) =>
+  z.object({
+    incidentId: IncidentId,
+    env: EnvName,
+    service: ServiceName.default(defaultService),
+    mode: ActionMode.default('execute'),
+    step: Step,
+    targets: Targets,
+  });
+
+/** Restart the API's site (ARM restart, synchronous), then wait for its health endpoint to answer 200. */
+export const restartApp = defineActivity({
+  name: 'appService_restart',
+  input: SiteAction('api').extend({
+    /** The production health URL that must answer 200 again (none: ARM's answer is the verification). */
+    healthUrl: z.url({ protocol: /^https?$/ }).max(2048).optional(),
+    /** How long to wait for it (reads `verifyDelayMs` apart). */
+    verifyTimeoutMs: z.number().int().min(0).max(600_000).default(120_000),
+  }),
+  output: ActionOutcome,
+  retry: SWAP_RETRY,
+});
+
+/** Scale the site's App Service plan out to `instances` (never down), then read the plan's capacity back. */
+export const scaleOutPlan = defineActivity({
+  name: 'appService_scaleOut',
+  input: SiteAction('api').extend({ instances: z.number().int().min(2).max(100) }),
+  output: ActionOutcome,
+  retry: SWAP_RETRY,
+});
+
+/** Add an access restriction to the site (kept with the ones there), then read it back. */
+export const applyTrafficRule = defineActivity({
+  name: 'appService_applyTrafficRule',
+  input: SiteAction('api').extend({ rule: TrafficRulePolicy }),
+  output: ActionOutcome,
+  retry: SWAP_RETRY,
+});
+
 export const BOT_ACTOR = { id: 'incident-bot', name: 'incident-autopilot' } as const;
 
 /** The default ledger step of each action (callers may pass their own `step`). */
@@ -156,4 +197,7 @@ export const appServiceStep = {
   setFreeze: (env: string) => `app-service/freeze/${env.toLowerCase()}`,
   clearFreeze: (env: string) => `app-service/unfreeze/${env.toLowerCase()}`,
   recordLkg: (env: string, service: string) => `app-service/record-lkg/${env.toLowerCase()}/${service.toLowerCase()}`,
+  restart: (env: string, service: string) => `app-service/restart/${env.toLowerCase()}/${service.toLowerCase()}`,
+  scaleOut: (env: string, service: string) => `app-service/scale-out/${env.toLowerCase()}/${service.toLowerCase()}`,
+  trafficRule: (env: string, service: string) => `app-service/traffic-rule/${env.toLowerCase()}/${service.toLowerCase()}`,
 };

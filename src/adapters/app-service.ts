@@ -5,9 +5,9 @@
  */
 import type { AppServiceTarget, BuildSource, RepublishTarget, SlotSwapTarget } from '../config/app-service.js';
 import { releaseMetaOf, type LkgRecord, type SlotBuild } from '../domain/release.js';
-import type { AppServicePort, RestoreContext, RestoreResult, SlotBuilds } from '../ports/app-service.js';
+import type { AccessRule, AppServicePort, RestoreContext, RestoreResult, SiteOpsPort, SiteRef, SlotBuilds } from '../ports/app-service.js';
 import { TransientError } from '../domain/errors.js';
-import { ArmRequestError, type ArmAppService } from './arm.js';
+import { ArmRequestError, type ArmAppService, type ArmSiteOps } from './arm.js';
 import { fetchBounded, isRetryableStatus, ResponseTooLargeError, safeUrl } from './http-bounded.js';
 
 const VERSION_MAX_BYTES = 64 * 1024;
@@ -187,4 +187,38 @@ function runIdOf(text: string): string | null {
 function snippet(text: string): string {
   const one = text.replace(/\s+/g, ' ').trim();
   return one.length > 200 ? `${one.slice(0, 200)}...` : one || '(empty body)';
+}
+
+/** The site actions through ARM, and the health probe over HTTP (with the App Service HTTP timeout). */
+export class SiteOpsAdapter implements SiteOpsPort {
+  constructor(private readonly o: { ops: ArmSiteOps; httpTimeoutMs: number; scaleDeadlineMs: number }) {}
+
+  restart(site: SiteRef): Promise<void> {
+    return this.o.ops.restart(site);
+  }
+
+  readPlan(site: SiteRef): Promise<{ name: string; capacity: number | null }> {
+    return this.o.ops.readPlan(site);
+  }
+
+  scalePlan(site: SiteRef, plan: string, capacity: number): Promise<void> {
+    return this.o.ops.scalePlan(site, plan, capacity, this.o.scaleDeadlineMs);
+  }
+
+  readAccessRules(site: SiteRef): Promise<AccessRule[]> {
+    return this.o.ops.readAccessRules(site);
+  }
+
+  writeAccessRules(site: SiteRef, rules: AccessRule[]): Promise<void> {
+    return this.o.ops.writeAccessRules(site, rules);
+  }
+
+  async answersHealth(url: string): Promise<{ ok: boolean; detail: string }> {
+    try {
+      const res = await fetchBounded(url, { timeoutMs: this.o.httpTimeoutMs, maxBytes: VERSION_MAX_BYTES, headers: { accept: 'application/json, text/plain' } });
+      return { ok: res.status === 200, detail: `${safeUrl(url)} answered ${res.status}` };
+    } catch (err) {
+      return { ok: false, detail: `${safeUrl(url)} did not answer: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]?.slice(0, 200) ?? ''}` };
+    }
+  }
 }

@@ -17,6 +17,7 @@
 import type { TokenCredential } from '@azure/core-auth';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import type { WebSiteManagementClient } from '@azure/arm-appservice';
+import type { AccessRule } from '../ports/app-service.js';
 import { TransientError } from '../domain/errors.js';
 import { lazy } from './lazy.js';
 import { telemetry } from './telemetry.js';
@@ -85,6 +86,19 @@ export class ArmAppService {
   private readonly swappers = new Map<string, WebSiteManagementClient>();
 
   constructor(private readonly o: ArmOptions) {}
+
+  get requestTimeoutMs(): number {
+    return this.o.requestTimeoutMs;
+  }
+
+  get pollIntervalMs(): number {
+    return this.o.pollIntervalMs;
+  }
+
+  /** A client for reads (pipeline retries) or for changes (each request sent once). */
+  clientFor(kind: 'read' | 'swap', subscriptionId: string): WebSiteManagementClient {
+    return this.client(kind, subscriptionId);
+  }
 
   private client(kind: 'read' | 'swap', subscriptionId: string): WebSiteManagementClient {
     const cache = kind === 'read' ? this.readers : this.swappers;
@@ -189,6 +203,71 @@ export class ArmAppService {
         });
       }
     }
+  }
+}
+
+/**
+ * The containment actions on a site and its plan (restart, scale out, access restrictions). Each
+ * call has the per-request timeout; a change is sent once per call (no pipeline retries on the
+ * change client): retrying is the caller's, after reading the target again. Transient trouble
+ * throws TransientError, a refusal ArmRequestError.
+ */
+export class ArmSiteOps {
+  constructor(private readonly arm: ArmAppService) {}
+
+  private async call<T>(what: string, op: string, kind: 'read' | 'swap', ref: SiteRef, fn: (c: WebSiteManagementClient) => Promise<T>): Promise<T> {
+    const client = this.arm.clientFor(kind, ref.subscriptionId);
+    try {
+      return await telemetry().external('arm', op, () => fn(client), armOutcome);
+    } catch (err) {
+      const f = armErrorFacts(err);
+      if (f.transient) throw new TransientError(`${what} failed (${f.code}): ${f.message}`);
+      throw new ArmRequestError(f.status ?? 0, f.code, `${what} was refused (${f.status ?? '?'} ${f.code}): ${f.message}`);
+    }
+  }
+
+  /** Restarts the site and waits until ARM says it is back (synchronous=true). */
+  async restart(ref: SiteRef): Promise<void> {
+    const timeout = this.arm.requestTimeoutMs;
+    await this.call(`Restarting ${ref.site}`, 'restart-site', 'swap', ref, (c) => c.webApps.restart(ref.resourceGroup, ref.site, { softRestart: false, synchronous: true, requestOptions: { timeout } }));
+  }
+
+  /** The App Service plan the site runs on: its name (from serverFarmId) and instance count. */
+  async readPlan(ref: SiteRef): Promise<{ name: string; capacity: number | null }> {
+    const timeout = this.arm.requestTimeoutMs;
+    const site = await this.call(`Reading the site ${ref.site}`, 'get-site', 'read', ref, (c) => c.webApps.get(ref.resourceGroup, ref.site, { requestOptions: { timeout } }));
+    const name = site.serverFarmId?.split('/').filter(Boolean).at(-1);
+    if (!name) throw new ArmRequestError(0, 'NoServerFarm', `The site ${ref.site} names no App Service plan (serverFarmId).`);
+    const plan = await this.call(`Reading the App Service plan ${name}`, 'get-plan', 'read', ref, (c) => c.appServicePlans.get(ref.resourceGroup, name, { requestOptions: { timeout } }));
+    return { name, capacity: plan.sku?.capacity ?? null };
+  }
+
+  /** Sets the plan's instance count (sku.capacity, as `az appservice plan update --number-of-workers`) and follows the operation until `deadlineMs`. */
+  async scalePlan(ref: SiteRef, planName: string, capacity: number, deadlineMs: number): Promise<void> {
+    const timeout = this.arm.requestTimeoutMs;
+    const deadline = AbortSignal.timeout(deadlineMs);
+    const plan = await this.call(`Reading the App Service plan ${planName}`, 'get-plan', 'read', ref, (c) => c.appServicePlans.get(ref.resourceGroup, planName, { requestOptions: { timeout } }));
+    await this.call(`Scaling the App Service plan ${planName} to ${capacity}`, 'scale-plan', 'swap', ref, async (c) => {
+      const poller = c.appServicePlans.createOrUpdate(ref.resourceGroup, planName, { ...plan, sku: { ...plan.sku, capacity } }, {
+        updateIntervalInMs: this.arm.pollIntervalMs,
+        abortSignal: deadline,
+        requestOptions: { timeout },
+      });
+      return await poller.pollUntilDone({ abortSignal: deadline });
+    });
+  }
+
+  async readAccessRules(ref: SiteRef): Promise<AccessRule[]> {
+    const timeout = this.arm.requestTimeoutMs;
+    const config = await this.call(`Reading the access restrictions of ${ref.site}`, 'get-site-config', 'read', ref, (c) => c.webApps.getConfiguration(ref.resourceGroup, ref.site, { requestOptions: { timeout } }));
+    return (config.ipSecurityRestrictions ?? []).map((r) => ({ name: r.name ?? null, action: r.action ?? null, ipAddress: r.ipAddress ?? null, tag: r.tag ?? null, priority: r.priority ?? null, description: r.description ?? null }));
+  }
+
+  /** Replaces the site's access restrictions (PATCH siteConfig with the whole list: ARM has no "add one"). */
+  async writeAccessRules(ref: SiteRef, rules: AccessRule[]): Promise<void> {
+    const timeout = this.arm.requestTimeoutMs;
+    const list = rules.map((r) => ({ ...(r.name ? { name: r.name } : {}), ...(r.action ? { action: r.action } : {}), ...(r.ipAddress ? { ipAddress: r.ipAddress } : {}), ...(r.tag ? { tag: r.tag } : {}), ...(r.priority !== null ? { priority: r.priority } : {}), ...(r.description ? { description: r.description } : {}) }));
+    await this.call(`Writing the access restrictions of ${ref.site}`, 'update-site-config', 'swap', ref, (c) => c.webApps.updateConfiguration(ref.resourceGroup, ref.site, { ipSecurityRestrictions: list }, { requestOptions: { timeout } }));
   }
 }
 

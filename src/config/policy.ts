@@ -47,6 +47,12 @@ export function checkPolicy(document: unknown): PolicyCheck {
     if (env?.triggerSeverity === 'P1' && !env.decisionOwner) {
       warnings.push(`${formatPath(['services', i])} (${s.service}@${s.environment}): no decisionOwner for ${s.environment}, so any approver may override a P1 default.`);
     }
+    if (s.parityReapply) {
+      const parity = (s.endpoints?.checks ?? []).filter((c) => c.kind === 'parity');
+      const where = `${formatPath(['services', i, 'parityReapply'])} (${s.service}@${s.environment})`;
+      if (!s.sql) warnings.push(`${where}: no sql target, so the intended config cannot be reapplied (every reapply is refused).`);
+      if (!parity.length) warnings.push(`${where}: no parity check in endpoints.checks, so there is no intended config to reapply.`);
+    }
     if (!s.endpoints) warnings.push(`${formatPath(['services', i])} (${s.service}@${s.environment}): no endpoints, so no smoke checks can verify recovery.`);
   });
   for (const level of ['P1', 'P2', 'P3'] as const) {

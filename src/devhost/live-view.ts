@@ -31,8 +31,8 @@ export interface ViewInput {
 }
 
 const DEADLINE_LABELS: Record<string, string> = { decision: 'decision due', containment: 'containment due', monitoringEnds: 'monitoring window ends' };
-/** Timeline lines that report a containment step or the freeze: "<step>: <outcome>: <summary>". */
-const ACTION_LINE = /^(set-flag|set-config|api-to-lkg|web-to-lkg): (\w+): (.*)$/;
+/** Timeline lines that report an action: "<action kind>: <outcome>: <summary>" (any kind: the runbook's table names them). */
+const ACTION_LINE = /^([a-z][a-z-]*): (planned|done|skipped|refused|failed): (.*)$/;
 
 const hhmm = (iso: string): string => `${iso.slice(11, 16)} UTC`;
 

@@ -49,13 +49,32 @@ export interface ContainmentFacts {
   configInScope: string[];
   /** Changes older than this (minutes before the start) are not considered. */
   lookbackMinutes: number;
+  /** The access restriction the policy lets the runbook propose for the 429 and abuse rows (null: none). */
+  trafficRule?: TrafficRule | null;
 }
 
 export type ContainmentStep =
   | { kind: 'set-flag'; key: string; to: boolean; from: boolean | null; reason: string }
   | { kind: 'set-config'; key: string; to: string; from: string | null; reason: string }
   | { kind: 'api-to-lkg'; from: string | null; to: string | null; reason: string }
-  | { kind: 'web-to-lkg'; from: string | null; to: string | null; reason: string };
+  | { kind: 'web-to-lkg'; from: string | null; to: string | null; reason: string }
+  /** Restart the API's App Service (RB-03 section 7: the first move of many on-call engineers). */
+  | { kind: 'restart'; reason: string }
+  /** Scale the App Service plan out to `to` instances (the policy's bound). */
+  | { kind: 'scale-out'; to: number; reason: string }
+  /** An access restriction on the API's site (deny a source, RB-03 section 7 traffic shaping): only ever proposed, a person decides. */
+  | { kind: 'traffic-rule'; rule: TrafficRule; reason: string };
+
+/** An App Service access restriction (siteConfig.ipSecurityRestrictions entry), as the policy names it. */
+export interface TrafficRule {
+  name: string;
+  action: 'Deny' | 'Allow';
+  /** CIDR ("203.0.113.0/24") or a service tag ("AzureFrontDoor.Backend" with tag ServiceTag). */
+  ipAddress: string;
+  tag: 'Default' | 'ServiceTag' | 'XffProxy';
+  priority: number;
+  description: string | null;
+}
 
 export interface ActionItem {
   title: string;
@@ -158,6 +177,13 @@ export function proposeContainment(f: ContainmentFacts): ContainmentProposal {
     const out = [apiStep(f, `failing: ${what}`)];
     if (f.webCoupled && (webRelease || webFailing)) out.push(webStep(f, 'the web app ships with the API'));
     return { path: 'api-to-lkg', steps: out, reasons, actionItems: [] };
+  }
+
+  // RB-03 section 7, the 429 and abuse rows: traffic shaping, proposed for a person to decide
+  // (a rule that denies traffic is never applied by a deadline).
+  if (f.trafficRule && f.triggers.includes('rate-limit') && !apiFailing) {
+    reasons.push(`rate-limit anomaly (429s: abuse or a bug) and the API holds otherwise: propose the access restriction "${f.trafficRule.name}" (${f.trafficRule.action} ${f.trafficRule.ipAddress}); a person decides (RB-03 section 7, traffic shaping)`);
+    return { path: 'traffic-rule', steps: [{ kind: 'traffic-rule', rule: f.trafficRule, reason: 'rate-limit anomaly' }], reasons, actionItems: [] };
   }
 
   // Nothing points anywhere.

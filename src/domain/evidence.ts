@@ -196,9 +196,16 @@ export const IncidentRecord = z.object({
       /** True when the runbook decided because nobody answered in time ("if in doubt, roll back"). */
       automatic: z.boolean().default(false),
       reason: z.string().max(2000).nullable().default(null),
+      /** Every containment action that changed something, in order ("set-flag EnableLegacyHttpSse", "api-to-lkg"). */
+      actions: z.array(z.string().max(300)).max(100).default([]),
     })
     .nullable()
     .default(null),
+  /** RB-02 section 9: each reapply-and-parity loop, how many reapplies, and how and why it stopped. */
+  parity: z
+    .array(z.object({ attempts: z.number().int().min(0), keys: z.array(z.string().max(300)).max(200), outcome: z.enum(['clean', 'bound', 'not-reapplyable', 'plan', 'running']), text: z.string().max(2000) }))
+    .max(50)
+    .default([]),
   /** Forward fixes that follow the rollback (a DB migration stays; its fix ships forward). */
   forwardFixes: z.array(z.object({ title: z.string().min(1).max(500), detail: z.string().max(2000).nullable().default(null), owner: z.string().max(256).nullable().default(null) })).max(50).default([]),
   /** Action items people added during the incident (the draft adds the runbook's standard ones). */

@@ -3,6 +3,7 @@
  * step for a person. The raw error (an SDK's 400-character credential chain, a driver's stack) is
  * evidence: it stays in the recorded outcome and the evidence pack, never in a page.
  */
+import { ACTIONS, type ActionKind } from './action-table.js';
 import { errorText } from './errors.js';
 
 /** The first line of a text, at most `max` characters (cut at a word, with "…"). */
@@ -23,7 +24,7 @@ const CREDENTIALS = /AuthenticationError|CredentialUnavailable|ManagedIdentityCr
 /** Raw error text inside a sentence: "(? AggregateAuthenticationError): ChainedTokenCredential ...". */
 const RAW = /\s*\((?:[^()]|\([^()]*\))*(?:Error|Exception|Credential|AADSTS)(?:[^()]|\([^()]*\))*\)/g;
 
-export type FailedAction = 'set-flag' | 'set-config' | 'api-to-lkg' | 'web-to-lkg' | 'freeze' | 'unfreeze' | 'record-lkg';
+export type FailedAction = ActionKind;
 
 export interface Failure {
   /** One line: what did not happen and why, in words. */
@@ -32,22 +33,13 @@ export interface Failure {
   next: string;
 }
 
-const WHAT: Record<FailedAction, string> = {
-  'set-flag': 'The flag change',
-  'set-config': 'The config change',
-  'api-to-lkg': 'The API rollback to the last known good release',
-  'web-to-lkg': 'The web rollback to the last known good release',
-  freeze: 'The deploy freeze',
-  unfreeze: 'Lifting the deploy freeze',
-  'record-lkg': 'Recording the release as last known good',
-};
 
 /**
  * A refused or failed action for people. `summary` and `reason` are the outcome's own words (which
  * may carry raw SDK errors); `reason` is a machine-readable code for App Service outcomes.
  */
 export function describeFailure(action: FailedAction, kind: 'refused' | 'failed', summary: string, reason: string | null, where: { incidentId: string; environment: string }): Failure {
-  const what = WHAT[action];
+  const what = ACTIONS[action].what;
   const retry = retryOf(action, where.incidentId);
   const all = `${summary} ${reason ?? ''}`;
   if (CREDENTIALS.test(all) || reason === 'not-authorized') {
@@ -62,11 +54,11 @@ export function describeFailure(action: FailedAction, kind: 'refused' | 'failed'
 }
 
 function retryOf(action: FailedAction, incidentId: string): string {
-  return action === 'api-to-lkg' || action === 'web-to-lkg' ? `request the rollback again (POST /api/incidents/${incidentId}/rollback)` : `decide again (POST /api/incidents/${incidentId}/decision)`;
+  return ACTIONS[action].retry === 'rollback' ? `request the rollback again (POST /api/incidents/${incidentId}/rollback)` : `decide again (POST /api/incidents/${incidentId}/decision)`;
 }
 
 function nextStep(action: FailedAction, kind: 'refused' | 'failed', reason: string | null, retry: string, environment: string): string {
-  if (action === 'api-to-lkg' || action === 'web-to-lkg') {
+  if (ACTIONS[action].rollback) {
     switch (reason) {
       case 'no-lkg':
         return `Record the last known good release (POST /api/lkg), then ${retry}; or decide another containment.`;
@@ -80,11 +72,8 @@ function nextStep(action: FailedAction, kind: 'refused' | 'failed', reason: stri
       case 'not-configured':
         return 'This service has no usable rollback target in the settings: roll back by hand.';
       default:
-        return kind === 'failed' ? `Once the target answers again, ${retry}; or roll back by hand.` : 'Roll back by hand, or decide another containment.';
+        return kind === 'failed' ? `Once the target answers again, ${retry}; or roll back by hand.` : ACTIONS[action].byHand;
     }
   }
-  if (action === 'set-flag' || action === 'set-config') return 'Change it by hand through the stored procedure (the audit log records who), or decide another containment.';
-  if (action === 'freeze') return 'Hold deployments to this environment by hand until the incident is resolved.';
-  if (action === 'unfreeze') return `Lift the deploy freeze by hand (POST /api/freeze/${environment}) once you have checked the environment.`;
-  return 'Record the last known good release by hand (POST /api/lkg) if this release is good.';
+  return ACTIONS[action].byHand.replace('<environment>', environment);
 }

@@ -60,6 +60,12 @@ export const ContainmentChoice = z.enum([
   'accept-proposal',
   /** Do not contain: keep watching (P2/P3 only; a P1 rolls back when nobody decides). */
   'monitor-only',
+  /** Restart the API's App Service (when the environment's policy allows it). */
+  'restart',
+  /** Scale the App Service plan out to the policy's instance count. */
+  'scale-out',
+  /** Apply the access restriction the policy names (proposed for the 429 and abuse rows). */
+  'traffic-rule',
 ]);
 export type ContainmentChoice = z.infer<typeof ContainmentChoice>;
 

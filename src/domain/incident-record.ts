@@ -15,6 +15,7 @@
  */
 import type { Rota, SeverityLevel, Timebox, TriggerKind } from './policy.js';
 import type { ActionOutcome, Change } from './actions.js';
+import { isContainment, isRollback, type ActionKind } from './action-table.js';
 import { actorLabel, isPerson, type Actor } from './actor.js';
 import type { ActionItem, CheckArea, ContainmentStep, RecentChange, ReleaseState } from './containment.js';
 import type { SmokeRun } from './evidence.js';
@@ -40,7 +41,7 @@ export type MessageKind = 'declared' | 'update' | 'proposal' | 'rollback-started
 /** One probe's own result: liveness (/healthz) and readiness (/ready) are judged each on its own. */
 export type ProbeState = 'green' | 'degraded' | 'red' | 'unknown';
 
-export type ActionKind = ContainmentStep['kind'] | 'freeze' | 'unfreeze' | 'record-lkg';
+export type { ActionKind };
 /** An action's real outcome: what the target answered, or `failed` when it kept failing through the retries. */
 export type RecordedOutcome = ActionOutcome | { kind: 'failed'; summary: string; error: string };
 
@@ -98,7 +99,20 @@ export interface CheckFacts {
   readiness: ProbeState;
   /** SSE median first event and largest heartbeat gap, when measured. */
   sse: { ttfbMs: number; heartbeatMs: number | null } | null;
+  /** Keys whose config parity drift is critical (absent in records from before RB-02 section 9). */
+  drift?: string[];
 }
+
+/** RB-02 section 9: the intended config reapplied after containment, and parity checked again. */
+export interface ParityLoopView {
+  /** The containment it followed (a new containment starts a new loop). */
+  containment: number;
+  startedAt: number;
+  /** The keys reapplied at each attempt. */
+  attempts: { at: number; keys: string[] }[];
+  ended: { at: number; outcome: ParityLoopEnd; text: string } | null;
+}
+export type ParityLoopEnd = 'clean' | 'bound' | 'not-reapplyable' | 'plan';
 
 interface Base {
   /** Position in the incident's record (0 = the declaration). */
@@ -145,8 +159,13 @@ export type IncidentEvent = Base &
     | { type: 'rollback-requested'; by: Actor; reason: string }
     | { type: 'timebox-extended'; timebox: ExtendableTimebox; minutes: number; by: Actor; reason: string | null }
     | { type: 'containment-started'; choice: ContainmentChoice; steps: { step: string; action: ContainmentStep }[]; why: string; rollback: boolean; dueAt: number; timebox: 'containment' | 'recovery' }
-    | { type: 'action-completed'; step: string; action: ActionKind; activity: string; mode: 'execute' | 'plan'; outcome: RecordedOutcome }
+    /** `subject`: what the step acted on when the kind alone does not say (a flag or config key). */
+    | { type: 'action-completed'; step: string; action: ActionKind; activity: string; mode: 'execute' | 'plan'; outcome: RecordedOutcome; subject?: string }
     | ({ type: 'checks-run'; purpose: 'snapshot' | 'verify' | 'monitor'; run: SmokeRun | null } & CheckFacts)
+    /** RB-02 section 9: the intended values of the critical drift keys reapplied through the stored procedures. */
+    | { type: 'parity-reapplied'; attempt: number; keys: string[] }
+    /** The reapply-and-parity loop stopped: 0 critical (clean), the bound reached, nothing it may set, or a plan. */
+    | { type: 'parity-loop-ended'; outcome: ParityLoopEnd; attempts: number; text: string }
     | { type: 'monitoring-started'; endsAt: number }
     | { type: 'monitoring-extended'; endsAt: number; why: string; cause?: 'alert-fired' | 'signals' }
     /** The monitoring window ended with the signals not recovered and no extension left: kept open for a person. */
@@ -196,6 +215,7 @@ export interface ActionView {
   at: number;
   mode: 'execute' | 'plan';
   outcome: RecordedOutcome;
+  subject: string | null;
 }
 
 export interface ContainmentView {
@@ -269,6 +289,8 @@ export interface Incident {
   extensions: { timebox: ExtendableTimebox; minutes: number; by: Actor; at: number }[];
   containments: ContainmentView[];
   actions: ActionView[];
+  /** Every reapply-and-parity loop (RB-02 section 9), one per containment at most. */
+  parityLoops: ParityLoopView[];
   /** Production is back on the last known good release (a rollback done, or found already done). */
   onLkg: boolean;
   /** A rollback to the last known good release was done by this incident. */
@@ -388,6 +410,7 @@ function declaredIncident(e: EventOf<'declared'>): Incident {
     approvals: [],
     extensions: [],
     containments: [],
+    parityLoops: [],
     actions: [],
     onLkg: false,
     rolledBack: false,
@@ -413,8 +436,6 @@ function declaredIncident(e: EventOf<'declared'>): Incident {
   };
 }
 
-const CONTAINMENT_ACTIONS: ReadonlySet<ActionKind> = new Set(['set-flag', 'set-config', 'api-to-lkg', 'web-to-lkg']);
-const isRollback = (a: ActionKind): boolean => a === 'api-to-lkg' || a === 'web-to-lkg';
 
 /** What identifies a check result for collapsing repeats: the verdict and its findings. */
 export const checkKey = (c: Pick<CheckFacts, 'verdict' | 'reasons'>): string => `${c.verdict}|${c.reasons.join('|')}`;
@@ -522,7 +543,7 @@ export function applyEvent(s: Incident | null, e: IncidentEvent): Incident {
       break;
     }
     case 'action-completed': {
-      s.actions.push({ seq: e.seq, step: e.step, action: e.action, activity: e.activity, at: e.at, mode: e.mode, outcome: e.outcome });
+      s.actions.push({ seq: e.seq, step: e.step, action: e.action, activity: e.activity, at: e.at, mode: e.mode, outcome: e.outcome, subject: e.subject ?? null });
       const o = e.outcome.kind;
       if (isRollback(e.action) && o === 'done') s.rolledBack = true;
       if (isRollback(e.action) && (o === 'done' || o === 'skipped')) s.onLkg = true;
@@ -534,19 +555,39 @@ export function applyEvent(s: Incident | null, e: IncidentEvent): Incident {
       if (e.action === 'record-lkg' && o === 'done') s.lkgRecorded = recordedRelease(e.outcome) ?? s.snapshot?.api?.current ?? s.snapshot?.web?.current ?? 'the running release';
       const c = currentContainment(s);
       const planned = c?.steps.find((x) => x.step === e.step);
-      if (c && planned && CONTAINMENT_ACTIONS.has(e.action)) {
+      if (c && planned && isContainment(e.action)) {
         planned.outcome = o;
         if (s.phase === 'containing' && c.steps.every((x) => x.outcome !== null)) setPhase(s, 'verifying', e.at);
       }
       break;
     }
     case 'checks-run': {
-      const facts: CheckFacts = { verdict: e.verdict, reasons: e.reasons, failing: e.failing, liveness: e.liveness, readiness: e.readiness, sse: e.sse };
+      const facts: CheckFacts = { verdict: e.verdict, reasons: e.reasons, failing: e.failing, liveness: e.liveness, readiness: e.readiness, sse: e.sse, ...(e.drift ? { drift: e.drift } : {}) };
       const key = checkKey(facts);
       const st = s.checks.streak;
       s.checks.streak = st?.key === key ? { ...st, count: st.count + 1, last: e.at } : { key, count: 1, since: e.at, last: e.at, seq: e.seq, purpose: e.purpose };
       s.checks.last = { ...facts, at: e.at, purpose: e.purpose };
       if (e.run) s.checks.runs.push(e.run);
+      break;
+    }
+    case 'parity-reapplied': {
+      const c = currentContainment(s);
+      let loop = s.parityLoops.at(-1);
+      if (!loop || loop.containment !== (c?.seq ?? -1)) {
+        loop = { containment: c?.seq ?? -1, startedAt: e.at, attempts: [], ended: null };
+        s.parityLoops.push(loop);
+      }
+      loop.attempts.push({ at: e.at, keys: e.keys });
+      break;
+    }
+    case 'parity-loop-ended': {
+      const c = currentContainment(s);
+      let loop = s.parityLoops.at(-1);
+      if (!loop || loop.containment !== (c?.seq ?? -1)) {
+        loop = { containment: c?.seq ?? -1, startedAt: e.at, attempts: [], ended: null };
+        s.parityLoops.push(loop);
+      }
+      loop.ended = { at: e.at, outcome: e.outcome, text: e.text };
       break;
     }
     case 'monitoring-started': {
@@ -719,8 +760,18 @@ export interface Moments {
   resolved: number | null;
 }
 
+/**
+ * The containment actions that changed something, in order ("set-flag EnableLegacyHttpSse",
+ * "api-to-lkg"): what the report and the postmortem name as the containment, from the record.
+ * A drill names what it planned.
+ */
+export function containmentDone(s: Incident): string[] {
+  const took = (a: ActionView) => a.outcome.kind === 'done' || (s.drill && a.outcome.kind === 'planned');
+  return [...new Set(s.actions.filter((a) => isContainment(a.action) && took(a)).map((a) => (a.subject ? `${a.action} ${a.subject}` : a.action)))];
+}
+
 export function momentsOf(s: Incident): Moments {
-  const mitigating = s.actions.find((a) => CONTAINMENT_ACTIONS.has(a.action) && a.outcome.kind === 'done' && a.mode === 'execute');
+  const mitigating = s.actions.find((a) => isContainment(a.action) && a.outcome.kind === 'done' && a.mode === 'execute');
   const w = s.windows.at(-1);
   return {
     detected: detectionOf(s).detectedAt,

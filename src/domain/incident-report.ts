@@ -848,6 +848,8 @@ export function renderIncidentReport(input: ReportInput): string {
       <dt>Decision</dt><dd>${r?.containment ? `<b>${esc(r.containment.choice)}</b> by ${clip(r.containment.decidedBy, 80)}${r.containment.automatic ? ' ' + pill('degraded', 'automatic') : ''}` : '<span class="muted">none recorded</span>'}</dd>
       <dt>At</dt><dd>${esc(utc(r?.containment?.at))}</dd>
       <dt>Reason</dt><dd>${clip(r?.containment?.reason ?? '-', 160)}</dd>
+      <dt>Done</dt><dd>${r?.containment?.actions.length ? clip(r.containment.actions.join(', '), 300) : r?.containment ? 'no containment action changed anything' : '-'}</dd>${r?.parity.length ? `
+      <dt>Config parity</dt><dd>${clip(r.parity.map((p) => p.text).join(' '), 400)}</dd>` : ''}
       <dt>Release</dt><dd>${esc(releaseLine(bundle))}</dd>
       <dt>Timeboxes</dt><dd>${metrics.timeboxes.map((t) => `${esc(timeboxLabel(t.name))} ${pill(t.verdict, t.verdict)}`).join('<br>') || '-'}</dd>
     </dl>

@@ -115,6 +115,10 @@ export function lineOf(e: IncidentEvent, s: Incident, bot: string): Line | null 
       if (st && st.count > 1) return { kind: 'checks', actor: bot, text: `Smoke checks (${st.purpose}): ${e.verdict} ×${st.count} since ${hhmm(st.since)}, last ${hhmm(st.last)} UTC${reasons}.` };
       return { kind: 'checks', actor: bot, text: `Smoke checks (${e.purpose}): ${e.verdict}${reasons}.` };
     }
+    case 'parity-reapplied':
+      return { kind: 'runbook', actor: bot, text: `Config parity: critical drift after containment; reapplying the intended value of ${e.keys.join(', ')} through the stored procedures, then checking parity again (attempt ${e.attempt}, RB-02 section 9).`, data: { attempt: e.attempt, keys: e.keys } };
+    case 'parity-loop-ended':
+      return { kind: 'runbook', actor: bot, text: e.text, data: { outcome: e.outcome, attempts: e.attempts } };
     case 'monitoring-started':
       return { kind: 'runbook', actor: bot, text: `Checks green: monitoring until ${hhmm(e.endsAt)} UTC (${humanDuration((e.endsAt - e.at) / 1000)}); a regression re-opens containment.` };
     case 'monitoring-extended':

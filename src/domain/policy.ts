@@ -179,6 +179,29 @@ export const ServiceSignals = z
   .strict();
 export type ServiceSignals = z.infer<typeof ServiceSignals>;
 
+export const EnvironmentActions = z
+  .object({
+    restart: z.boolean().default(false),
+    /** Scale the App Service plan out to this many instances (the bound: never more). */
+    scaleOut: z.object({ instances: z.number().int().min(2).max(100) }).strict().optional(),
+    trafficRule: z.boolean().default(false),
+  })
+  .strict();
+export type EnvironmentActions = z.infer<typeof EnvironmentActions>;
+
+/** An App Service access restriction the runbook may propose for the 429 and abuse rows (a person decides). */
+export const TrafficRulePolicy = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,31}$/, 'must be a short rule name (letters, digits, space . _ -)'),
+    action: z.enum(['Deny', 'Allow']).default('Deny'),
+    /** CIDR ("203.0.113.0/24") or, with tag ServiceTag, a service tag. */
+    ipAddress: z.string().min(1).max(200),
+    tag: z.enum(['Default', 'ServiceTag', 'XffProxy']).default('Default'),
+    priority: z.number().int().min(1).max(2147483647).default(100),
+    description: z.string().max(500).nullable().default(null),
+  })
+  .strict();
+
 export const Environment = z.object({
   /** The severity RB-03's P1 triggers get here (Prod: P1; lower environments usually P2). */
   triggerSeverity: SeverityLevel.default('P1'),
@@ -194,6 +217,12 @@ export const Environment = z.object({
    */
   decisionOwner: upnOrId.optional(),
   signals: EnvironmentSignals.prefault({}),
+  /**
+   * The containment actions beyond flag/config revert and LKG that the runbook may carry out here
+   * (README "Containment actions"): restart the API's App Service, scale its plan out to
+   * `scaleOut.instances`, apply the service's `trafficRule`. Each is off unless named.
+   */
+  actions: EnvironmentActions.prefault({}),
 }).strict();
 export type Environment = z.infer<typeof Environment>;
 
@@ -338,6 +367,18 @@ export const ServiceEntry = z
     /** Feature flags and config keys the automation may change for this service. */
     flags: z.array(z.string().min(1)).default([]),
     configKeys: z.array(z.string().min(1)).default([]),
+    /**
+     * RB-02 section 9, after containment: while the config parity check finds critical drift,
+     * reapply the intended values (its `expected`) of the drifting keys that are in `flags` or
+     * `configKeys` through the stored procedures, and run the checks again; at most `attempts`
+     * times, within `timeboxMinutes` of the first reapply. Absent: parity drift is only reported.
+     */
+    /** The access restriction proposed for the 429 and abuse rows, where the environment allows it (`actions.trafficRule`). */
+    trafficRule: TrafficRulePolicy.optional(),
+    parityReapply: z
+      .object({ attempts: z.number().int().min(1).max(10).default(3), timeboxMinutes: minutes.max(240).default(15) })
+      .strict()
+      .optional(),
     teams: TeamsDestination.optional(),
     approvers: z.array(upnOrId).optional(),
     /** Azure Monitor signals: metrics, logs and alerts the runbook reads (README "Signals"). */

@@ -73,7 +73,8 @@ export function renderPostmortem(input: PostmortemInput): string {
         ['Status', escapeMd(s ? `${s.status}${s.phase !== s.status ? ` (${s.phase})` : ''}` : 'unknown')],
         ['Release', escapeMd(releaseLine(bundle))],
         ['Roles', escapeMd(r ? `IC ${r.roles.ic ?? '-'}, deputy ${r.roles.deputy ?? '-'}, scribe ${r.roles.scribe ?? '-'}, comms ${r.roles.comms ?? '-'}` : '-')],
-        ['Containment', escapeMd(r?.containment ? `${r.containment.choice} by ${r.containment.decidedBy} at ${utc(r.containment.at)}${r.containment.automatic ? ' (automatic: no answer before the deadline)' : ''}` : 'none recorded')],
+        ['Containment', escapeMd(r?.containment ? `${r.containment.choice} by ${r.containment.decidedBy} at ${utc(r.containment.at)}${r.containment.automatic ? ' (automatic: no answer before the deadline)' : ''}; ${containmentActions(r)}` : 'none recorded')],
+        ...(r?.parity.length ? [['Config parity (RB-02 section 9)', escapeMd(r.parity.map((p) => p.text).join(' '))]] : []),
       ],
     ),
   );
@@ -194,4 +195,10 @@ export function releaseLine(bundle: EvidenceBundle): string {
   const lkg = rel.lkg ? ` (LKG ${rel.lkg})` : '';
   if (rel.restored && rel.restored !== current) return `${current} → ${rel.restored}${rel.restored === rel.lkg ? ' (LKG)' : lkg}`;
   return `${current}${lkg}`;
+}
+
+/** What was done to contain the incident, from the record: every containment action that changed something. */
+export function containmentActions(r: { containment: { actions: string[] } | null }): string {
+  const done = r.containment?.actions ?? [];
+  return done.length ? `done: ${done.join(', ')}` : 'no containment action changed anything';
 }

@@ -4,7 +4,8 @@
  */
 import type { AppServiceTarget } from './app-service-target.js';
 import type { IncidentInput } from './incident.js';
-import type { RunbookConfig } from './runbook.js';
+import { canonicalKey, flattenConfig } from './parity.js';
+import type { IntendedValue, RunbookConfig } from './runbook.js';
 import { signalsPlanOf } from './monitor-signals.js';
 import type { Signal } from './signal.js';
 import { signalsConfigOf, type SignalsConfig } from './signals-judgement.js';
@@ -40,7 +41,43 @@ export function runbookConfigOf(input: IncidentInput): RunbookConfig {
     postmortemDueBusinessDays: input.policy.postmortemDueBusinessDays,
     mode: input.mode ?? 'execute',
     signals: signalsOf(input),
+    reapply: reapplyOf(input),
+    actions: actionsOf(input),
   };
+}
+
+/** The containment actions the environment allows (policy `actions`), with what they need from the service. */
+export function actionsOf(input: IncidentInput): NonNullable<RunbookConfig['actions']> {
+  const a = input.policy.environment.actions;
+  const svc = input.policy.service;
+  // The actions act on the API's site: without an App Service target there is nothing to act on.
+  const site = svc.rollback?.api?.strategy === 'slot-swap';
+  return {
+    restart: site && a.restart,
+    scaleOutTo: site && a.scaleOut ? a.scaleOut.instances : null,
+    trafficRule: site && a.trafficRule && svc.trafficRule ? svc.trafficRule : null,
+  };
+}
+
+/**
+ * RB-02 section 9: what the reapply-and-parity loop may set, from the parity checks' expected
+ * documents (the intended Prod config): each expected key the service lets the automation change
+ * (a flag to a boolean, a config key to its text). Null when the policy does not ask for the loop.
+ */
+export function reapplyOf(input: IncidentInput): RunbookConfig['reapply'] {
+  const svc = input.policy.service;
+  if (!svc.parityReapply) return null;
+  const intended: IntendedValue[] = [];
+  for (const check of svc.endpoints?.checks ?? []) {
+    if (check.kind !== 'parity') continue;
+    for (const [key, value] of flattenConfig(check.expected)) {
+      const flag = svc.flags.find((f) => canonicalKey(f) === canonicalKey(key));
+      const config = svc.configKeys.find((k) => canonicalKey(k) === canonicalKey(key));
+      if (flag && typeof value === 'boolean') intended.push({ key, kind: 'flag', name: flag, value });
+      else if (config && (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')) intended.push({ key, kind: 'config', name: config, value: String(value) });
+    }
+  }
+  return { attempts: svc.parityReapply.attempts, timeboxMinutes: svc.parityReapply.timeboxMinutes, intended };
 }
 
 /** The registry names of the API and web targets (what deploy pipelines record LKGs under). */

@@ -5,10 +5,11 @@
  * (the raw error of a failure kept), messages sent and approvals. The report and the postmortem are
  * rendered from this pack, so they read the same derivation as Teams and the API. Pure.
  */
+import { ACTIONS } from './action-table.js';
 import type { ArtifactInputIn, IncidentMetrics, IncidentRecordInput, PackRef, TimeboxRecord } from './evidence.js';
 import { describeFailure } from './failures.js';
 import type { TimelineEntry } from './incident.js';
-import { detectionOf, metricsOf, momentsOf, phasesOf, releaseOf, rolesOf, timeboxesOf, type Duration, type Incident } from './incident-record.js';
+import { containmentDone, detectionOf, metricsOf, momentsOf, phasesOf, releaseOf, rolesOf, timeboxesOf, type Duration, type Incident } from './incident-record.js';
 import { summaryOf } from './incident-status.js';
 import { iso } from './time-format.js';
 
@@ -62,8 +63,15 @@ export function incidentRecordOf(s: Incident): IncidentRecordInput {
           at: iso(dec.at),
           automatic: dec.automatic,
           reason: (dec.automatic ? dec.why : (dec.reason ?? s.proposal?.reasons.join(' ') ?? null))?.slice(0, 2000) ?? null,
+          actions: containmentDone(s).slice(0, 100),
         }
       : null,
+    parity: s.parityLoops.slice(0, 50).map((l) => ({
+      attempts: l.attempts.length,
+      keys: [...new Set(l.attempts.flatMap((a) => a.keys))].slice(0, 200),
+      outcome: l.ended?.outcome ?? 'running',
+      text: (l.ended?.text ?? `Reapplying the intended config (attempt ${l.attempts.length}).`).slice(0, 2000),
+    })),
     forwardFixes: (s.proposal?.actionItems ?? []).filter((a) => a.kind === 'forward-fix').map((a) => ({ title: a.title, detail: null, owner: null })),
     // Items people added before the pack was written (the draft adds the runbook's own, owners from the roles).
     actionItems: (s.followUps?.items ?? []).map((i) => ({ title: i.links.length ? `${i.title} (${i.links.join(', ')})` : i.title, owner: i.owner, due: i.due, category: i.category })),
@@ -99,7 +107,7 @@ export function evidenceArtifacts(s: Incident, timeline: readonly TimelineEntry[
           })()
         : null;
     out.push({ kind: 'rollback', key: artifactKey(a.step), content: { step: a.step, action: a.activity, at: iso(a.at), mode: a.mode, outcome: o, cause } });
-    if (o.kind === 'done' && (a.action === 'set-flag' || a.action === 'set-config' || o.changes.some((ch) => ch.target.startsWith('flag:') || ch.target.startsWith('config:')))) {
+    if (o.kind === 'done' && (ACTIONS[a.action].audited || o.changes.some((ch) => ch.target.startsWith('flag:') || ch.target.startsWith('config:')))) {
       out.push({
         kind: 'audit',
         key: artifactKey(a.step),

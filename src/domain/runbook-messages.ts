@@ -6,6 +6,7 @@
  * SSE stream is left out, a probe that was not measured says so.
  */
 import type { Thresholds } from './policy.js';
+import { describeStep, isContainment, isRollback } from './action-table.js';
 import { actorLabel, actorName, type Actor } from './actor.js';
 import type { ContainmentStep } from './containment.js';
 import { clip, describeFailure } from './failures.js';
@@ -59,19 +60,6 @@ export function healthFigures(last: CheckFacts | null, t: Thresholds): HealthFig
   };
 }
 
-export function describeStep(step: ContainmentStep): string {
-  switch (step.kind) {
-    case 'set-flag':
-      return `Flag ${step.key}: ${step.from === null ? '?' : String(step.from)} -> ${String(step.to)} (dbo.sp_Feature_Set)`;
-    case 'set-config':
-      return `Config ${step.key}: "${step.from ?? '?'}" -> "${step.to}" (dbo.sp_Config_SetValue)`;
-    case 'api-to-lkg':
-      return `API to last known good: ${step.from ?? 'current'} -> ${step.to ?? 'LKG'} (slot swap)`;
-    case 'web-to-lkg':
-      return `Web to last known good: ${step.from ?? 'current'} -> ${step.to ?? 'LKG'}`;
-  }
-}
-
 /** The containment under way did not go through: every change it tried was refused or failed. */
 function blocked(s: Incident): boolean {
   const c = s.containments.at(-1);
@@ -121,7 +109,16 @@ function progress(s: Incident): string {
   const r = s.signals.round?.recovery;
   // Green checks are not recovery when the signals say otherwise: said in the same sentence.
   const signals = r && !r.recovered && s.checks.last?.verdict === 'green' && s.phase !== 'resolved' && s.phase !== 'closed' ? `, but not recovered: ${r.blocking.slice(0, 3).join('; ')}` : '';
-  return `${s.severity}: ${what}; ${checksLine(s)}${signals}.`;
+  return `${s.severity}: ${what}; ${checksLine(s)}${signals}.${parityLine(s)}`;
+}
+
+/** The reapply-and-parity loop of the current containment (RB-02 section 9), in a sentence: where it is, or why it stopped. */
+function parityLine(s: Incident): string {
+  const loop = s.parityLoops.at(-1);
+  if (!loop || loop.containment !== s.containments.at(-1)?.seq) return '';
+  if (loop.ended) return ` ${loop.ended.text}`;
+  const last = loop.attempts.at(-1);
+  return last ? ` Config parity: reapplied the intended value of ${last.keys.join(', ')} (attempt ${loop.attempts.length}); checking parity again.` : '';
 }
 
 function nextSteps(s: Incident, p: Plan, c: RunbookConfig): string {
@@ -154,8 +151,11 @@ function options(s: Incident, c: RunbookConfig): { choice: ContainmentChoice }[]
   const proposed = s.proposal?.path ?? 'monitor-only';
   const out: ContainmentChoice[] = [proposed];
   if (proposed !== 'api-to-lkg' && c.canRollBackApi) out.push('api-to-lkg');
+  // The environment's further actions, as the policy allows them (a card holds five buttons).
+  if (c.actions?.restart && proposed !== 'restart') out.push('restart');
+  if (c.actions?.scaleOutTo && proposed !== 'scale-out') out.push('scale-out');
   if (proposed !== 'monitor-only') out.push('monitor-only');
-  return out.map((choice) => ({ choice }));
+  return out.slice(0, 5).map((choice) => ({ choice }));
 }
 
 /**
@@ -178,8 +178,6 @@ function ifNoAnswerDetail(s: Incident, c: RunbookConfig): string | undefined {
 }
 
 const nameOf = (a: Actor | null, bot: string): string => (a ? actorLabel(a) : bot);
-/** The changes that contain an incident (a deploy freeze or an LKG record is not a solution). */
-const CONTAINMENT: ReadonlySet<string> = new Set(['set-flag', 'set-config', 'api-to-lkg', 'web-to-lkg']);
 
 /** One line for each action that did not do what it was for (refused, failed): named in RESOLVED, never counted as mitigation. */
 function notDone(s: Incident): string[] {
@@ -195,9 +193,9 @@ function bounded(lines: string[], max: number): string[] {
 }
 
 function solution(s: Incident, bot: string): string {
-  const done = s.actions.filter((a) => a.outcome.kind === 'done' && CONTAINMENT.has(a.action));
+  const done = s.actions.filter((a) => a.outcome.kind === 'done' && isContainment(a.action));
   if (done.length) return done.map((a) => a.outcome.summary).join(' ');
-  const planned = s.actions.filter((a) => a.outcome.kind === 'planned' && CONTAINMENT.has(a.action));
+  const planned = s.actions.filter((a) => a.outcome.kind === 'planned' && isContainment(a.action));
   if (planned.length) return `Drill: nothing was changed; the runbook planned ${planned.length} action(s).`;
   const r = s.resolution;
   if (r?.automatic) return 'No change was made: the checks stayed green through the monitoring window.';
@@ -281,7 +279,7 @@ export function buildMessage(cmd: AnnounceCommand, m: MessageContext): IncidentM
     }
     case 'rollback-executed': {
       // Posted at the close (with the evidence), but it completed when the app was back on LKG.
-      const restored = s.actions.find((a) => (a.action === 'api-to-lkg' || a.action === 'web-to-lkg') && a.outcome.kind === 'done');
+      const restored = s.actions.find((a) => isRollback(a.action) && a.outcome.kind === 'done');
       const started = s.containments.find((c) => c.rollback)?.startedAt ?? s.declaredAt;
       return {
         ...h,

@@ -20,8 +20,9 @@
  *     is not the machine's: src/app/postmortem-reminders.ts sends it from the incident summary).
  */
 import type { SeverityLevel, Timebox } from './policy.js';
+import { isRollback } from './action-table.js';
 import { actorName, isPerson, type Actor } from './actor.js';
-import { proposeContainment, type ContainmentFacts, type ContainmentStep, type RecentChange, type ReleaseState } from './containment.js';
+import { proposeContainment, type ContainmentFacts, type ContainmentStep, type RecentChange, type ReleaseState, type TrafficRule } from './containment.js';
 import { describeFailure } from './failures.js';
 import type { ContainmentChoice, Inbound, Role } from './incident-events.js';
 import type { EvidenceLinks } from './incident.js';
@@ -45,6 +46,7 @@ import {
 import type { SmokeRun } from './evidence.js';
 import type { DraftedItem } from './follow-up.js';
 import { mayOverride, names, overrideRefusal, overridesP1Default, ROLE_NAMES, rotaPages, rotaRolesOf, SME_NAMES, smesFor } from './roles.js';
+import { canonicalKey } from './parity.js';
 import { isHigher } from './severity.js';
 import { judgeSignals, lookAgain, type SignalReadings, type SignalsConfig } from './signals-judgement.js';
 import { addBusinessDays } from './timeboxes.js';
@@ -124,6 +126,19 @@ export interface RunbookConfig {
   triggers: ContainmentFacts['triggers'];
   /** The Azure Monitor signals read for this service (null: recovery is judged on the smoke checks alone). */
   signals: SignalsConfig | null;
+  /** The containment actions the environment allows beyond revert and LKG (absent: none). */
+  actions?: { restart: boolean; scaleOutTo: number | null; trafficRule: TrafficRule | null };
+  /** RB-02 section 9: reapply the intended config while parity drift is critical (null: not asked for by the policy). */
+  reapply?: { attempts: number; timeboxMinutes: number; intended: IntendedValue[] } | null;
+}
+
+/** One intended value the reapply-and-parity loop may set: a flag or a config key, by the name the service lists it under. */
+export interface IntendedValue {
+  /** The key as the parity check names it. */
+  key: string;
+  kind: 'flag' | 'config';
+  name: string;
+  value: string | boolean;
 }
 
 /** The runbook's own bookkeeping: never a fact about the incident (those are events). */
@@ -337,6 +352,7 @@ function facts(s: Incident, c: RunbookConfig): ContainmentFacts {
     flagsInScope: c.flagsInScope,
     configInScope: c.configInScope,
     lookbackMinutes: CHANGE_LOOKBACK_MINUTES,
+    trafficRule: c.actions?.trafficRule ?? null,
   };
 }
 
@@ -352,6 +368,13 @@ function stepsFor(choice: ContainmentChoice, s: Incident, c: RunbookConfig, who:
       const p = proposeContainment({ ...facts(s, c), failing: [], triggers: [], api: null, web: null });
       return p.path === 'revert-config' ? p.steps : [];
     }
+    // Asked for where the policy does not allow it: the step is refused when carried out (said in the thread).
+    case 'restart':
+      return [{ kind: 'restart', reason: why }];
+    case 'scale-out':
+      return [{ kind: 'scale-out', to: c.actions?.scaleOutTo ?? 0, reason: why }];
+    case 'traffic-rule':
+      return c.actions?.trafficRule ? [{ kind: 'traffic-rule', rule: c.actions.trafficRule, reason: why }] : [];
     case 'web-to-lkg':
       return c.canRollBackWeb ? [{ kind: 'web-to-lkg', from: s.snapshot?.web?.current ?? null, to: s.snapshot?.web?.lkg ?? null, reason: why }] : [];
     case 'api-to-lkg':
@@ -362,7 +385,7 @@ function stepsFor(choice: ContainmentChoice, s: Incident, c: RunbookConfig, who:
 
 function beginContainment(t: Turn, choice: ContainmentChoice, steps: ContainmentStep[], why: string): void {
   const { s, c, now } = t;
-  const rollback = steps.some((x) => x.kind === 'api-to-lkg' || x.kind === 'web-to-lkg');
+  const rollback = steps.some((x) => isRollback(x.kind));
   // Containment must re-stabilise within its timebox; a rollback gets the rollback target (RB-02).
   const minutes = (rollback ? t.box.recoveryMinutes : t.box.containmentMinutes) + extendedMinutes(s, 'containment');
   const keyed = steps.map((action) => ({ step: t.next(`contain/${action.kind}/${'key' in action ? action.key : 'lkg'}`), action }));
@@ -384,7 +407,7 @@ function beginContainment(t: Turn, choice: ContainmentChoice, steps: Containment
  * itself; a person can ask for it again with a rollback request).
  */
 export function mayRollBack(s: Incident): boolean {
-  return !s.onLkg && !s.actions.some((a) => (a.action === 'api-to-lkg' || a.action === 'web-to-lkg') && didNotWork(a));
+  return !s.onLkg && !s.actions.some((a) => isRollback(a.action) && didNotWork(a));
 }
 
 /** Why the incident is not recovered, in words: the checks, or the signals when the checks are green. */
@@ -758,7 +781,8 @@ export function onResult(t: Turn, cmd: Command, result: CommandResult): void {
       if (cmd.kind !== 'execute' && cmd.kind !== 'freeze' && cmd.kind !== 'record-lkg') return;
       const action = cmd.kind === 'execute' ? cmd.action.kind : cmd.kind === 'freeze' ? (cmd.on ? 'freeze' : 'unfreeze') : 'record-lkg';
       const wasContaining = s.phase === 'containing';
-      t.emit({ type: 'action-completed', step: cmd.step, action, activity: result.activity, mode: c.mode, outcome: result.outcome });
+      const subject = cmd.kind === 'execute' && 'key' in cmd.action ? { subject: cmd.action.key } : {};
+      t.emit({ type: 'action-completed', step: cmd.step, action, activity: result.activity, mode: c.mode, outcome: result.outcome, ...subject });
       const o = result.outcome;
       if (cmd.kind === 'execute' && (o.kind === 'refused' || o.kind === 'failed')) {
         const f = describeFailure(action, o.kind, o.summary, o.kind === 'refused' ? o.reason : null, { incidentId: s.id, environment: s.environment });
@@ -836,6 +860,7 @@ function onChecks(t: Turn, cmd: Command, checks: ChecksOutcome, readings: Signal
   }
 
   if (s.phase === 'verifying') {
+    if (parityLoop(t)) return;
     if (isRecovered(s)) {
       const minutes = t.box.monitoringMinutes + extendedMinutes(s, 'monitoring');
       t.emit({ type: 'monitoring-started', endsAt: now + minutes * MINUTE });
@@ -870,6 +895,62 @@ function onChecks(t: Turn, cmd: Command, checks: ChecksOutcome, readings: Signal
   }
   if (cur) p.recheck = { containment: cur.seq, at: now + t.box.containmentMinutes * MINUTE };
   escalate(t, 'regression', 'Regression during monitoring and no rollback target: act by hand.');
+}
+
+/**
+ * RB-02 section 9, after containment: while the parity check finds critical drift, reapply the
+ * intended values of the drifting keys through the stored procedures (the same set-flag /
+ * set-config steps as a revert, each attempt its own steps) and run the checks again, until no
+ * critical drift remains or the policy's bound (attempts, timebox from the first reapply) is
+ * reached; each stop is said with why. True when it issued commands (the next round decides).
+ */
+function parityLoop(t: Turn): boolean {
+  const { s, c, now } = t;
+  const r = c.reapply;
+  const cur = s.containments.at(-1);
+  if (!r || !cur) return false;
+  const loop = s.parityLoops.at(-1)?.containment === cur.seq ? s.parityLoops.at(-1) : undefined;
+  if (loop?.ended) return false;
+  const drift = s.checks.last?.drift ?? [];
+  const tries = loop?.attempts.length ?? 0;
+  const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+  if (!drift.length) {
+    if (tries) t.emit({ type: 'parity-loop-ended', outcome: 'clean', attempts: tries, text: `Config parity: 0 critical keys differ after ${plural(tries, 'reapply', 'reapplies')} of the intended config (RB-02 section 9).` });
+    return false;
+  }
+  const byKey = new Map(r.intended.map((v) => [canonicalKey(v.key), v]));
+  const settable = drift.flatMap((k) => byKey.get(canonicalKey(k)) ?? []);
+  const names = (keys: string[]) => keys.slice(0, 5).join(', ') + (keys.length > 5 ? ` and ${keys.length - 5} more` : '');
+  const stop = (outcome: 'bound' | 'not-reapplyable', text: string) => {
+    t.emit({ type: 'parity-loop-ended', outcome, attempts: tries, text });
+    escalate(t, 'not-recovered', `${text} Next step: find what overrides the database value (an app setting, a slot setting, a cached value) and set it by hand, or roll back.`);
+  };
+  if (!settable.length) {
+    stop('not-reapplyable', `Config parity: ${plural(drift.length, 'critical key differs', 'critical keys differ')} (${names(drift)}) and none is a flag or config key this service lets the automation set (policy flags/configKeys): nothing reapplied (RB-02 section 9).`);
+    return false;
+  }
+  const timedOut = !!loop && now - loop.startedAt >= r.timeboxMinutes * MINUTE;
+  if (tries >= r.attempts || timedOut) {
+    const bound = tries >= r.attempts ? `after ${plural(tries, 'reapply', 'reapplies')}` : `${r.timeboxMinutes} min after the first reapply (${plural(tries, 'reapply', 'reapplies')})`;
+    stop('bound', `Config parity: ${plural(drift.length, 'critical key still differs', 'critical keys still differ')} ${bound}: ${names(drift)}.`);
+    return false;
+  }
+  const attempt = tries + 1;
+  t.emit({ type: 'parity-reapplied', attempt, keys: settable.map((v) => v.name) });
+  for (const v of settable) {
+    const why = `RB-02 section 9: reapply the intended value (parity attempt ${attempt} of ${r.attempts})`;
+    const action: ContainmentStep =
+      v.kind === 'flag' ? { kind: 'set-flag', key: v.name, to: v.value === true, from: null, reason: why } : { kind: 'set-config', key: v.name, to: String(v.value), from: null, reason: why };
+    t.command({ kind: 'execute', step: `parity/reapply/${attempt}/${v.name}`, action });
+  }
+  if (c.mode === 'plan') {
+    // A drill says what the loop would do; nothing was set, so parity cannot be checked again.
+    t.emit({ type: 'parity-loop-ended', outcome: 'plan', attempts: attempt, text: `Config parity (plan-only): would reapply ${names(settable.map((v) => v.name))} through the stored procedures and re-run parity, up to ${plural(r.attempts, 'time', 'times')} within ${r.timeboxMinutes} min, until 0 critical keys differ.` });
+    return false;
+  }
+  t.command({ kind: 'smoke', step: t.next('smoke/parity'), purpose: 'verify' });
+  t.p.nextCheckAt = null;
+  return true;
 }
 
 /**

@@ -102,7 +102,9 @@ export function checkFactsOf(out: SuiteOutput): CheckFacts {
     const g = Math.max(r.sse.gaps.maxMs ?? 0, r.sse.trailingSilenceMs ?? 0);
     if (r.sse.gaps.maxMs !== null || r.sse.trailingSilenceMs !== null) gap = Math.max(gap ?? 0, g);
   }
-  return { verdict: out.verdict, reasons: out.reasons, failing, ...probeStates(out.results), sse: ttfb === null ? null : { ttfbMs: ttfb, heartbeatMs: gap } };
+  // The keys whose parity drift is critical, on any target (RB-02 section 9 reapplies their intended values).
+  const drift = [...new Set(out.results.flatMap((r) => (r.kind === 'parity' ? r.parity.drift.filter((d) => d.severity === 'critical').map((d) => d.key) : [])))];
+  return { verdict: out.verdict, reasons: out.reasons, failing, ...probeStates(out.results), sse: ttfb === null ? null : { ttfbMs: ttfb, heartbeatMs: gap }, ...(drift.length ? { drift } : {}) };
 }
 
 /** Checks that could not be judged (none configured, or the suite could not run): not green, and why. */

@@ -6,6 +6,12 @@
  *   GET  {site}/operationresults/{id}              202 while running, then 200 (or the failure)
  *   GET  {site}/operationstatus/{id}               Azure-AsyncOperation status documents
  *   POST {site}[/slots/{slot}]/config/appsettings/list
+ *   GET  {site}                                    the site (state, serverFarmId)
+ *   POST {site}/restart                            200 (synchronous=true), 202 otherwise; counted
+ *   GET  {site}/config/web, PATCH {site}/config/web  siteConfig, ipSecurityRestrictions kept
+ *   GET  {plan}, PUT {plan}                         the App Service plan; a PUT that changes the
+ *                                                  capacity answers 202 + Location and completes
+ *   GET  {plan}/operationresults/{id}              after `pollsBeforeDone` polls (then 200 + the plan)
  *
  * with `{site}` = /subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Web/sites/{name}.
  * ARM answers over https and the SDK refuses to send bearer tokens over http, so the fake serves
@@ -48,6 +54,18 @@ export interface FakeSite {
   slots: Record<string, Record<string, string>>;
   /** Slot-sticky setting names (stay with the slot on swap). */
   sticky?: string[];
+  /** The App Service plan the site runs on (same resource group), with its instance count. */
+  plan?: { name: string; capacity: number; sku?: string };
+}
+
+/** An access restriction as ARM returns it in siteConfig.ipSecurityRestrictions. */
+export interface FakeAccessRule {
+  name?: string;
+  action?: string;
+  ipAddress?: string;
+  tag?: string;
+  priority?: number;
+  description?: string;
 }
 
 interface SiteState {
@@ -57,6 +75,24 @@ interface SiteState {
   /** A swap is running (ours or "someone else's"): new swaps get 409. */
   busy: Operation | { external: true } | null;
   nextFailure: { code: string; message: string } | null;
+  restarts: number;
+  rules: FakeAccessRule[];
+}
+
+interface PlanState {
+  subscriptionId: string;
+  resourceGroup: string;
+  name: string;
+  sku: string;
+  capacity: number;
+}
+
+interface PlanOperation {
+  id: string;
+  plan: PlanState;
+  capacity: number;
+  pollsLeft: number;
+  done: boolean;
 }
 
 interface Operation {
@@ -78,6 +114,8 @@ export interface ArmFakeOptions {
   asyncOperationHeader?: boolean;
   /** Called when a swap completes (routing switched). */
   onSwap?: (site: string, slot: string) => void | Promise<void>;
+  /** Called when a site restarts (a test's target app can drop what a restart clears). */
+  onRestart?: (site: string) => void | Promise<void>;
   /** Setting that /version reports as the build id (default APP_BUILD_ID), and the release tag. */
   buildSetting?: string;
   releaseSetting?: string;
@@ -103,6 +141,7 @@ export const SYSTEM_ASSIGNED_CLIENT_ID = '5ca1ab1e-0000-4000-8000-000000000001';
 type Fault = { method: string; path: RegExp; status: number; times: number; body?: unknown } | { method: string; path: RegExp; drop: true; times: number; afterAccept: boolean };
 
 const SITE = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Web\/sites\/([^/]+)(\/.*)?$/i;
+const PLAN = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Web\/serverfarms\/([^/]+)(\/.*)?$/i;
 
 export class ArmFake {
   readonly requests: ArmRequestRecord[] = [];
@@ -110,6 +149,8 @@ export class ArmFake {
   readonly ca: string;
   private readonly sites = new Map<string, SiteState>();
   private readonly operations = new Map<string, Operation>();
+  private readonly plans = new Map<string, PlanState>();
+  private readonly planOperations = new Map<string, PlanOperation>();
   private readonly faults: Fault[] = [];
   private readonly tokenFaults: { fault: TokenFault; clientId: string | undefined }[] = [];
   private readonly issued = new Map<string, IssuedToken>();
@@ -179,7 +220,32 @@ export class ArmFake {
   addSite(def: FakeSite): void {
     const slots = new Map<string, Record<string, string>>();
     for (const [name, settings] of Object.entries(def.slots)) slots.set(name.toLowerCase(), { ...settings });
-    this.sites.set(def.name.toLowerCase(), { def, slots, sticky: new Set(def.sticky ?? []), busy: null, nextFailure: null });
+    this.sites.set(def.name.toLowerCase(), { def, slots, sticky: new Set(def.sticky ?? []), busy: null, nextFailure: null, restarts: 0, rules: [] });
+    if (def.plan) this.plans.set(def.plan.name.toLowerCase(), { subscriptionId: def.subscriptionId, resourceGroup: def.resourceGroup, name: def.plan.name, sku: def.plan.sku ?? 'P1v3', capacity: def.plan.capacity });
+  }
+
+  /** How many times the site was restarted through ARM. */
+  restarts(site: string): number {
+    return this.site(site).restarts;
+  }
+
+  /** The site's access restrictions (siteConfig.ipSecurityRestrictions). */
+  accessRules(site: string): FakeAccessRule[] {
+    return this.site(site).rules.map((r) => ({ ...r }));
+  }
+
+  /** The plan's instance count (sku.capacity). */
+  capacity(plan: string): number | undefined {
+    return this.plans.get(plan.toLowerCase())?.capacity;
+  }
+
+  /** Puts a plan and a site's rules back as a scenario starts. */
+  resetSite(site: string, capacity?: number): void {
+    const s = this.site(site);
+    s.restarts = 0;
+    s.rules = [];
+    const plan = s.def.plan && this.plans.get(s.def.plan.name.toLowerCase());
+    if (plan && capacity !== undefined) plan.capacity = capacity;
   }
 
   private site(name: string): SiteState {
@@ -306,13 +372,16 @@ export class ArmFake {
 
     const fault = this.takeFault(record.method, url.pathname);
     const isSwap = record.method === 'POST' && /\/slotsswap$/i.test(url.pathname);
-    if (fault && 'drop' in fault && (!fault.afterAccept || !isSwap)) {
+    const isRestart = record.method === 'POST' && /\/sites\/[^/]+\/restart$/i.test(url.pathname);
+    if (fault && 'drop' in fault && (!fault.afterAccept || !(isSwap || isRestart))) {
       record.status = -1;
       req.socket.destroy();
       return;
     }
     if (fault && 'status' in fault) return armError(fault.status, fault.status === 429 ? 'TooManyRequests' : 'InternalServerError', `Injected ${fault.status}.`);
 
+    const pm = PLAN.exec(url.pathname);
+    if (pm) return this.handlePlan(record, url, body, pm, send, armError);
     const m = SITE.exec(url.pathname);
     if (!m) return armError(404, 'NotFound', `No route for ${url.pathname}.`);
     const [, sub, rg, name, rest = ''] = m;
@@ -329,6 +398,43 @@ export class ArmFake {
       const settings = site.slots.get(slot);
       if (!settings) return armError(404, 'NotFound', `Slot ${slot} of ${name} was not found.`);
       return send(200, { id: `${base}${list[1] ? `/slots/${list[1]}` : ''}/config/appsettings`, name: 'appsettings', type: 'Microsoft.Web/sites/config', properties: { ...settings } });
+    }
+
+    // The site itself.
+    if (rest === '' && record.method === 'GET') {
+      const plan = site.def.plan;
+      return send(200, {
+        id: base,
+        name,
+        type: 'Microsoft.Web/sites',
+        location: 'West Europe',
+        properties: { state: 'Running', serverFarmId: plan ? `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Web/serverfarms/${plan.name}` : null },
+      });
+    }
+
+    // Restart (synchronous=true answers when the app is back, as ARM's does).
+    if (/^\/restart$/i.test(rest) && record.method === 'POST') {
+      site.restarts += 1;
+      await this.o.onRestart?.(site.def.name);
+      if (fault && 'drop' in fault) {
+        // Restarted, and the answer lost on the way back.
+        record.status = -1;
+        req.socket.destroy();
+        return;
+      }
+      return send(url.searchParams.get('synchronous') === 'true' ? 200 : 202);
+    }
+
+    // siteConfig: the access restrictions are what the traffic rule changes.
+    if (/^\/config\/web$/i.test(rest) && (record.method === 'GET' || record.method === 'PATCH' || record.method === 'PUT')) {
+      if (record.method !== 'GET') {
+        const props = ((body ?? {}) as { properties?: { ipSecurityRestrictions?: unknown } }).properties ?? {};
+        if (props.ipSecurityRestrictions !== undefined) {
+          if (!Array.isArray(props.ipSecurityRestrictions)) return armError(400, 'BadRequest', 'ipSecurityRestrictions must be an array.');
+          site.rules = (props.ipSecurityRestrictions as FakeAccessRule[]).map((r) => ({ ...r }));
+        }
+      }
+      return send(200, { id: `${base}/config/web`, name: 'web', type: 'Microsoft.Web/sites/config', properties: { ipSecurityRestrictions: site.rules.map((r) => ({ ...r })), ipSecurityRestrictionsDefaultAction: 'Allow' } });
     }
 
     // Swap a slot with production.
@@ -393,6 +499,66 @@ export class ArmFake {
     }
 
     return armError(404, 'NotFound', `No fake for ${record.method} ${rest || '/'}.`);
+  }
+
+  private planDoc(p: PlanState): unknown {
+    const id = `/subscriptions/${p.subscriptionId}/resourceGroups/${p.resourceGroup}/providers/Microsoft.Web/serverfarms/${p.name}`;
+    return { id, name: p.name, type: 'Microsoft.Web/serverfarms', location: 'West Europe', kind: 'app', sku: { name: p.sku, tier: 'PremiumV3', size: p.sku, family: 'Pv3', capacity: p.capacity }, properties: { numberOfWorkers: p.capacity, provisioningState: 'Succeeded', status: 'Ready' } };
+  }
+
+  private handlePlan(
+    record: ArmRequestRecord,
+    url: URL,
+    body: unknown,
+    m: RegExpExecArray,
+    send: (status: number, payload?: unknown, headers?: Record<string, string>) => void,
+    armError: (status: number, code: string, message: string) => void,
+  ): void {
+    const [, sub, rg, name, rest = ''] = m;
+    const plan = this.plans.get((name ?? '').toLowerCase());
+    if (!plan || plan.subscriptionId.toLowerCase() !== sub?.toLowerCase() || plan.resourceGroup.toLowerCase() !== rg?.toLowerCase()) {
+      return armError(404, 'ResourceNotFound', `The Resource 'Microsoft.Web/serverfarms/${name}' under resource group '${rg}' was not found.`);
+    }
+    const base = `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Web/serverfarms/${name}`;
+    if (rest === '' && record.method === 'GET') {
+      // Time passes in Azure whether or not anyone polls: a read sees a scale operation finished.
+      for (const op of this.planOperations.values()) {
+        if (op.plan === plan && !op.done) {
+          op.done = true;
+          plan.capacity = op.capacity;
+        }
+      }
+      return send(200, this.planDoc(plan));
+    }
+    if (rest === '' && record.method === 'PUT') {
+      const capacity = ((body ?? {}) as { sku?: { capacity?: unknown } }).sku?.capacity;
+      if (typeof capacity !== 'number' || !Number.isInteger(capacity) || capacity < 1 || capacity > 30) return armError(400, 'BadRequest', 'sku.capacity must be an integer from 1 to 30 for this tier.');
+      if (capacity === plan.capacity) return send(200, this.planDoc(plan));
+      // Changing the instance count runs a while: 202 and an operation to follow.
+      const op: PlanOperation = { id: randomUUID(), plan, capacity, pollsLeft: this.o.pollsBeforeDone ?? 2, done: false };
+      this.planOperations.set(op.id, op);
+      return send(202, undefined, { location: `${this.armUrl}${base}/operationresults/${op.id}?api-version=${url.searchParams.get('api-version') ?? ''}` });
+    }
+    const poll = /^\/operationresults\/([^/]+)$/i.exec(rest);
+    if (poll && record.method === 'GET') {
+      const op = this.planOperations.get(poll[1] ?? '');
+      if (!op) return armError(404, 'NotFound', `Operation ${poll[1]} was not found.`);
+      if (!op.done && op.pollsLeft > 0) {
+        op.pollsLeft -= 1;
+        return send(202, undefined, { location: `${this.armUrl}${url.pathname}${url.search}` });
+      }
+      if (!op.done) {
+        op.done = true;
+        op.plan.capacity = op.capacity;
+      }
+      return send(200, this.planDoc(op.plan));
+    }
+    return armError(404, 'NotFound', `No fake for ${record.method} serverfarms${rest || '/'}.`);
+  }
+
+  /** Requests that changed a site or a plan beyond swaps: restarts, plan PUTs, siteConfig PATCHes. */
+  changeRequests(): ArmRequestRecord[] {
+    return this.requests.filter((r) => (r.method === 'POST' && /\/restart$/i.test(r.path)) || (r.method === 'PUT' && /\/serverfarms\/[^/]+$/i.test(r.path)) || ((r.method === 'PATCH' || r.method === 'PUT') && /\/config\/web$/i.test(r.path)));
   }
 
   private async complete(op: Operation): Promise<void> {

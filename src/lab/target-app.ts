@@ -100,6 +100,8 @@ export interface TargetAppOptions {
    * app reads them from its database); undefined for a flag falls back to the own table.
    */
   flagSource?: (name: string) => boolean | undefined;
+  /** Where config values are read from, likewise (undefined for a key: this app's own value). */
+  configSource?: (key: string) => string | undefined;
   host?: string;
   /** Fixed ports (default: free ones). */
   ports?: Partial<Record<Slot | 'control', number>>;
@@ -142,6 +144,7 @@ export class TargetApp {
   private readonly deployments: Record<Slot, Deployment>;
   private flags: Record<string, boolean>;
   private config: Record<string, string>;
+  private pinned: Record<string, string> = {};
   private readonly servers = new Map<Slot, SlotServer>();
   private controlServer: SlotServer | undefined;
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -262,7 +265,22 @@ export class TargetApp {
   }
 
   configValue(key: string): string | undefined {
-    return this.config[key];
+    return this.pinned[key] ?? this.options.configSource?.(key) ?? this.config[key];
+  }
+
+  /**
+   * Pins a config value over the database (an App Service app setting that wins over the value the
+   * app reads from SQL): reapplying the database value then changes nothing (null unpins).
+   */
+  pinConfig(key: string, value: string | null): void {
+    if (value === null) delete this.pinned[key];
+    else this.pinned[key] = value;
+  }
+
+  /** Every config key with the value in force. */
+  effectiveConfigValues(): Record<string, string> {
+    const keys = new Set([...Object.keys(this.config), ...Object.keys(this.pinned)]);
+    return Object.fromEntries([...keys].map((k) => [k, this.configValue(k) ?? '']));
   }
 
   /** Back to the initial builds, flags and config, with no faults and empty logs. */
@@ -270,6 +288,7 @@ export class TargetApp {
     for (const slot of SLOTS) this.setBuild(slot, this.initial.builds[slot]);
     this.flags = { ...this.initial.flags };
     this.config = { ...this.initial.config };
+    this.pinned = {};
     this.swaps = 0;
     this.sseLog.length = 0;
     this.hugeBodies.length = 0;
@@ -291,7 +310,7 @@ export class TargetApp {
     return {
       environment: this.environment,
       build: { ...d.build, slot },
-      config: { ...this.config },
+      config: this.effectiveConfigValues(),
       features: this.effectiveFlags(),
     };
   }
@@ -301,7 +320,7 @@ export class TargetApp {
     const f = this.deployments[slot].faults;
     if (f.sseHeartbeatMs !== undefined) return f.sseHeartbeatMs;
     if (this.flag('EnableLegacyHttpSse')) return this.legacy().heartbeatMs;
-    const seconds = Number.parseFloat(this.config['Network:SseKeepAliveSeconds'] ?? '10');
+    const seconds = Number.parseFloat(this.configValue('Network:SseKeepAliveSeconds') ?? '10');
     return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 10_000;
   }
 
@@ -411,7 +430,7 @@ export class TargetApp {
         return;
       }
       case '/api/config': {
-        const items = Object.entries(this.config).map(([key, value]) => ({ key, value }));
+        const items = Object.entries(this.effectiveConfigValues()).map(([key, value]) => ({ key, value }));
         json(res, 200, f.wrongContract ? { data: items } : { items, total: items.length });
         return;
       }

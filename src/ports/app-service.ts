@@ -35,3 +35,36 @@ export interface AppServicePort {
   /** Moves production to `lkg` the way the target is configured to. Throws TransientError for retryable trouble. */
   restoreLkg(target: AppServiceTarget, lkg: LkgRecord, context: RestoreContext): Promise<RestoreResult>;
 }
+
+/** The site an action acts on (an App Service slot-swap target names it). */
+export interface SiteRef {
+  subscriptionId: string;
+  resourceGroup: string;
+  site: string;
+}
+
+/** An access restriction as the site's config lists it (siteConfig.ipSecurityRestrictions). */
+export interface AccessRule {
+  name: string | null;
+  action: string | null;
+  ipAddress: string | null;
+  tag: string | null;
+  priority: number | null;
+  description: string | null;
+}
+
+/**
+ * The containment actions on a running site beyond the swap: restart it, scale its plan out, set
+ * its access restrictions, and whether it answers its health endpoint. Transient trouble throws
+ * TransientError; a refusal (no permission, unknown site or plan) throws ArmRequestError-like
+ * errors with a status.
+ */
+export interface SiteOpsPort {
+  restart(site: SiteRef): Promise<void>;
+  readPlan(site: SiteRef): Promise<{ name: string; capacity: number | null }>;
+  scalePlan(site: SiteRef, plan: string, capacity: number): Promise<void>;
+  readAccessRules(site: SiteRef): Promise<AccessRule[]>;
+  writeAccessRules(site: SiteRef, rules: AccessRule[]): Promise<void>;
+  /** One GET of the URL within the HTTP timeout: 200 is healthy; anything else says what it answered. */
+  answersHealth(url: string): Promise<{ ok: boolean; detail: string }>;
+}

@@ -4,23 +4,12 @@
  * dev host. No answer is a 5xx, every answer is an error envelope, and no incident is ever started.
  */
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AzuriteInstance } from '../../src/devhost/index.js';
+import { describe, expect, it } from 'vitest';
 import { malformedPayloads } from '../fuzz/payloads.js';
-import { alertFixture, incidentInstances, postAlert, testPolicyPath, withAlertId } from '../harness/alerts.js';
-import { repoRoot, startTestAzurite, startTestHost, type TestHost } from '../harness/devhost.js';
+import { alertFixture, incidentInstances, postAlert, withAlertId } from '../harness/alerts.js';
+import { useProductHost } from '../harness/devhost.js';
 
-let azurite: AzuriteInstance;
-let h: TestHost;
-
-beforeAll(async () => {
-  azurite = await startTestAzurite();
-  h = await startTestHost({ azurite, appRoot: repoRoot, env: { POLICY_PATH: testPolicyPath } });
-});
-afterAll(async () => {
-  await h?.stop();
-  await azurite?.stop();
-});
+const product = useProductHost();
 
 const valid = alertFixture('metric-5xx-fired.json');
 const json = 'application/json';
@@ -30,7 +19,7 @@ describe('POST /api/alerts under fuzzing', () => {
     const seen = new Map<number, number>();
     await fc.assert(
       fc.asyncProperty(malformedPayloads, async (a) => {
-        const res = await h.fetch('/api/alerts', { method: 'POST', headers: { 'content-type': a.contentType }, body: a.body });
+        const res = await product.h.fetch('/api/alerts', { method: 'POST', headers: { 'content-type': a.contentType }, body: a.body });
         const text = await res.text();
         seen.set(res.status, (seen.get(res.status) ?? 0) + 1);
         expect([400, 413, 415], `${a.label}: ${res.status} ${text.slice(0, 200)}`).toContain(res.status);
@@ -44,18 +33,18 @@ describe('POST /api/alerts under fuzzing', () => {
       { numRuns: 2500, seed: 20261123 },
     );
     expect([...seen.keys()].every((s) => s < 500)).toBe(true);
-    expect(await incidentInstances(h)).toEqual([]);
-    const list = await h.json<{ items: unknown[] }>('/api/incidents');
+    expect(await incidentInstances(product.h)).toEqual([]);
+    const list = await product.h.json<{ items: unknown[] }>('/api/incidents');
     expect(list.body.items).toEqual([]);
   }, 180_000);
 
   it('refuses oversized bodies before parsing them', async () => {
     for (const size of [512 * 1024 + 1, 2 * 1024 * 1024, 20 * 1024 * 1024]) {
-      const res = await h.fetch('/api/alerts', { method: 'POST', headers: { 'content-type': json }, body: `{"schemaId":"${'x'.repeat(size)}"}` });
+      const res = await product.h.fetch('/api/alerts', { method: 'POST', headers: { 'content-type': json }, body: `{"schemaId":"${'x'.repeat(size)}"}` });
       expect(res.status).toBe(413);
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe('payload_too_large');
     }
-    expect(await incidentInstances(h)).toEqual([]);
+    expect(await incidentInstances(product.h)).toEqual([]);
   });
 
   // Last: unlike the payloads above, these are valid alerts and may open incidents.
@@ -72,7 +61,7 @@ describe('POST /api/alerts under fuzzing', () => {
       fc.asyncProperty(routed, fc.dictionary(fc.oneof(fc.constantFrom('trigger', 'service', 'environment'), hostile), hostile, { maxKeys: 4 }), hostile, async (route, props, rule) => {
         const doc = withAlertId(valid, `hostile-${n++}`, { alertRule: rule }) as { data: { customProperties: Record<string, unknown> } };
         doc.data.customProperties = { ...props, ...route };
-        const answer = await postAlert(h, doc);
+        const answer = await postAlert(product.h, doc);
         expect([200, 202], JSON.stringify({ props, rule, answer: answer.body })).toContain(answer.status);
       }),
       { numRuns: 150, seed: 20261125 },
@@ -81,7 +70,7 @@ describe('POST /api/alerts under fuzzing', () => {
     for (const trigger of ['constructor', '__proto__', 'tostring', 'hasownproperty']) {
       const doc = withAlertId(valid, `trigger-${trigger}`) as { data: { customProperties: Record<string, unknown> } };
       doc.data.customProperties = { service: 'admin-api', environment: 'Beta', trigger };
-      const answer = await postAlert(h, doc);
+      const answer = await postAlert(product.h, doc);
       expect([trigger, answer.status]).toEqual([trigger, 202]);
       expect(answer.body.severity?.triggers).not.toContain(trigger);
     }

@@ -5,22 +5,11 @@
  */
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AzuriteInstance } from '../../src/devhost/index.js';
-import { alertFixture, fixturesDir, incidentInstances, postAlert, testPolicyPath, withAlertId } from '../harness/alerts.js';
-import { repoRoot, startTestAzurite, startTestHost, type TestHost } from '../harness/devhost.js';
+import { describe, expect, it } from 'vitest';
+import { alertFixture, fixturesDir, incidentInstances, postAlert, withAlertId } from '../harness/alerts.js';
+import { useProductHost } from '../harness/devhost.js';
 
-let azurite: AzuriteInstance;
-let h: TestHost;
-
-beforeAll(async () => {
-  azurite = await startTestAzurite();
-  h = await startTestHost({ azurite, appRoot: repoRoot, env: { POLICY_PATH: testPolicyPath } });
-});
-afterAll(async () => {
-  await h?.stop();
-  await azurite?.stop();
-});
+const product = useProductHost();
 
 describe('every Azure Monitor payload variant', () => {
   const files = readdirSync(path.join(fixturesDir, 'azure-monitor'))
@@ -62,7 +51,7 @@ describe('every Azure Monitor payload variant', () => {
 
   it.each(files)('accepts, reads, routes and rates %s', async (file) => {
     const want = expected[file];
-    const answer = await postAlert(h, withAlertId(alertFixture(file), `variant-${file}`));
+    const answer = await postAlert(product.h, withAlertId(alertFixture(file), `variant-${file}`));
     expect(answer.status).toBe(202);
     expect({ outcome: answer.body.kind, at: `${answer.body.service}@${answer.body.environment}`, level: answer.body.severity?.level, ...answer.body.signal }).toEqual(want);
     if (want?.outcome === 'declared' || want?.outcome === 'correlated') {
@@ -75,22 +64,22 @@ describe('every Azure Monitor payload variant', () => {
   });
 
   it('routes and rates the runbook examples as expected', async () => {
-    const fivexx = await postAlert(h, withAlertId(alertFixture('metric-5xx-fired.json'), 'expect-5xx'));
+    const fivexx = await postAlert(product.h, withAlertId(alertFixture('metric-5xx-fired.json'), 'expect-5xx'));
     expect(fivexx.body).toMatchObject({ service: 'admin-api', environment: 'Prod', severity: { level: 'P1', triggers: ['error-rate'] } });
-    const rtm = await postAlert(h, withAlertId(alertFixture('log-v1-platform-quirk-fired.json'), 'expect-rtm'));
+    const rtm = await postAlert(product.h, withAlertId(alertFixture('log-v1-platform-quirk-fired.json'), 'expect-rtm'));
     expect(rtm.body).toMatchObject({ service: 'admin-api', environment: 'RTM', severity: { level: 'P2' } });
-    const cost = await postAlert(h, withAlertId(alertFixture('cost-budget-fired.json'), 'expect-cost'));
+    const cost = await postAlert(product.h, withAlertId(alertFixture('cost-budget-fired.json'), 'expect-cost'));
     expect(cost.body).toMatchObject({ service: 'billing', environment: 'Prod', severity: { level: 'P2' } });
   });
 
   it('refuses a payload that is not the common schema with a 400 envelope, starting nothing', async () => {
-    const before = (await incidentInstances(h)).length;
-    const answer = await postAlert(h, alertFixture('budget-legacy-schema.json'));
+    const before = (await incidentInstances(product.h)).length;
+    const answer = await postAlert(product.h, alertFixture('budget-legacy-schema.json'));
     expect(answer.status).toBe(400);
     expect(answer.body.error).toMatchObject({ code: 'validation_failed', details: [{ path: 'schemaId' }] });
     expect(answer.body.error?.message).toContain('enable the common alert schema');
     expect(answer.body.error?.requestId).toBeTruthy();
-    expect((await incidentInstances(h)).length).toBe(before);
+    expect((await incidentInstances(product.h)).length).toBe(before);
   });
 });
 
@@ -99,39 +88,39 @@ describe('deduplication and correlation', () => {
     const doc = withAlertId(alertFixture('metric-availability-fired.json'), 'redelivery', {
       alertTargetIDs: ['/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/rg-admin-rtm/providers/Microsoft.Web/sites/admin-api-rtm'],
     });
-    const first = await postAlert(h, doc);
-    const second = await postAlert(h, doc);
+    const first = await postAlert(product.h, doc);
+    const second = await postAlert(product.h, doc);
     expect(second.status).toBe(200);
     expect(second.body).toMatchObject({ kind: 'duplicate', incidentId: first.body.incidentId });
   });
 
   it('turns 25 concurrent deliveries of one alert into one incident', async () => {
     const doc = withAlertId(alertFixture('prometheus-fired.json'), 'concurrent', {});
-    const open = (await incidentInstances(h)).filter((i) => i.instanceId.startsWith('inc-beta-admin-api-'));
-    const alertsBefore = open[0] ? (await h.json<{ summary: { alerts: number } }>(`/api/incidents/${open[0].instanceId}`)).body.summary.alerts : 0;
-    const answers = await Promise.all(Array.from({ length: 25 }, () => postAlert(h, doc)));
+    const open = (await incidentInstances(product.h)).filter((i) => i.instanceId.startsWith('inc-beta-admin-api-'));
+    const alertsBefore = open[0] ? (await product.h.json<{ summary: { alerts: number } }>(`/api/incidents/${open[0].instanceId}`)).body.summary.alerts : 0;
+    const answers = await Promise.all(Array.from({ length: 25 }, () => postAlert(product.h, doc)));
     expect(answers.every((a) => a.status === 200 || a.status === 202)).toBe(true);
     // One delivery declares (or joins an incident already open); every other one is a duplicate.
     expect(answers.filter((a) => a.body.kind !== 'duplicate').map((a) => a.body.kind)).toHaveLength(1);
     const ids = new Set(answers.map((a) => a.body.incidentId));
     expect(ids.size).toBe(1);
     const [id] = [...ids];
-    const instances = (await incidentInstances(h)).filter((i) => i.instanceId.startsWith('inc-beta-admin-api-'));
+    const instances = (await incidentInstances(product.h)).filter((i) => i.instanceId.startsWith('inc-beta-admin-api-'));
     expect(instances.map((i) => i.instanceId)).toEqual([id]);
-    await h.settle();
-    const incident = await h.json<{ summary: { alerts: number } }>(`/api/incidents/${id}`);
+    await product.h.settle();
+    const incident = await product.h.json<{ summary: { alerts: number } }>(`/api/incidents/${id}`);
     expect(incident.body.summary.alerts).toBe(alertsBefore + 1);
   });
 
   it('raises further alerts into the open incident, raising severity but never lowering it', async () => {
     const svc = { alertTargetIDs: ['/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/rg-admin-prod/providers/x/y'] };
-    const first = await postAlert(h, withAlertId(alertFixture('smart-detector-fired.json'), 'corr-1', { ...svc, alertRule: 'prod-api-anomaly' }));
-    const second = await postAlert(h, withAlertId(alertFixture('metric-5xx-fired.json'), 'corr-2'));
-    const third = await postAlert(h, withAlertId(alertFixture('activity-log-autoscale-fired.json'), 'corr-3', svc));
+    const first = await postAlert(product.h, withAlertId(alertFixture('smart-detector-fired.json'), 'corr-1', { ...svc, alertRule: 'prod-api-anomaly' }));
+    const second = await postAlert(product.h, withAlertId(alertFixture('metric-5xx-fired.json'), 'corr-2'));
+    const third = await postAlert(product.h, withAlertId(alertFixture('activity-log-autoscale-fired.json'), 'corr-3', svc));
     expect(second.body).toMatchObject({ kind: 'correlated', incidentId: first.body.incidentId });
     expect(third.body).toMatchObject({ kind: 'correlated', incidentId: first.body.incidentId });
-    await h.settle();
-    const incident = await h.json<{ summary: { severity: string; alerts: number }; timeline: { kind: string; text: string }[] }>(`/api/incidents/${first.body.incidentId}`);
+    await product.h.settle();
+    const incident = await product.h.json<{ summary: { severity: string; alerts: number }; timeline: { kind: string; text: string }[] }>(`/api/incidents/${first.body.incidentId}`);
     expect(incident.body.summary.severity).toBe('P1');
     expect(incident.body.timeline.map((t) => t.kind)).toEqual(expect.arrayContaining(['declared', 'severity', 'alert']));
     expect(incident.body.timeline.find((t) => t.kind === 'alert' && t.text.includes('prod-api-autoscale'))?.text).toContain('(P3); the incident stays P1');
@@ -139,25 +128,25 @@ describe('deduplication and correlation', () => {
 
   it('raises a Resolved alert into the open incident as a recovery signal', async () => {
     const fired = withAlertId(alertFixture('metric-availability-fired.json'), 'recover', { alertRule: 'prod-api-availability' });
-    const open = await postAlert(h, fired);
+    const open = await postAlert(product.h, fired);
     const resolved = structuredClone(fired) as { data: { essentials: Record<string, unknown> } };
     resolved.data.essentials.monitorCondition = 'Resolved';
     resolved.data.essentials.resolvedDateTime = '2026-11-20T10:30:00.0000000Z';
-    const answer = await postAlert(h, resolved);
+    const answer = await postAlert(product.h, resolved);
     expect(answer.body).toMatchObject({ kind: 'recovery-signal', incidentId: open.body.incidentId });
-    await h.settle();
-    const incident = await h.json<{ timeline: { kind: string }[] }>(`/api/incidents/${open.body.incidentId}`);
+    await product.h.settle();
+    const incident = await product.h.json<{ timeline: { kind: string }[] }>(`/api/incidents/${open.body.incidentId}`);
     expect(incident.body.timeline.some((t) => t.kind === 'recovery-signal')).toBe(true);
   });
 
   it('records an alert no service matches, without starting an incident', async () => {
-    const before = (await incidentInstances(h)).length;
+    const before = (await incidentInstances(product.h)).length;
     const doc = withAlertId(alertFixture('metric-dynamic-fired.json'), 'nomatch', { alertRule: 'nobody-owns-this', alertTargetIDs: ['/subscriptions/x/resourceGroups/y'] });
-    const answer = await postAlert(h, doc);
+    const answer = await postAlert(product.h, doc);
     expect(answer.status).toBe(202);
     expect(answer.body).toMatchObject({ kind: 'unmatched', incidentId: null });
     expect(answer.body.reasons?.[0]).toContain('no service in the policy matches');
-    expect((await incidentInstances(h)).length).toBe(before);
+    expect((await incidentInstances(product.h)).length).toBe(before);
   });
 });
 
@@ -171,7 +160,7 @@ describe('contexts that fit no variant', () => {
     for (const [what, edit] of odd) {
       const doc = withAlertId(alertFixture('metric-5xx-fired.json'), `odd-${what}`) as unknown as Parameters<(typeof odd)[number][1]>[0];
       edit(doc);
-      const answer = await postAlert(h, doc);
+      const answer = await postAlert(product.h, doc);
       expect([what, answer.status, answer.body.error]).toEqual([what, 202, undefined]);
       expect(answer.body).toMatchObject({ service: 'admin-api', environment: 'Prod' });
     }
@@ -180,29 +169,29 @@ describe('contexts that fit no variant', () => {
 
 describe('refusals', () => {
   it('answers 415, 413 and 400 with the envelope and starts nothing', async () => {
-    const before = (await incidentInstances(h)).length;
-    const xml = await h.fetch('/api/alerts', { method: 'POST', headers: { 'content-type': 'application/xml' }, body: '<alert/>' });
+    const before = (await incidentInstances(product.h)).length;
+    const xml = await product.h.fetch('/api/alerts', { method: 'POST', headers: { 'content-type': 'application/xml' }, body: '<alert/>' });
     expect(xml.status).toBe(415);
     expect(((await xml.json()) as { error: { code: string } }).error.code).toBe('unsupported_media_type');
-    const big = await postAlert(h, { schemaId: 'azureMonitorCommonAlertSchema', data: 'x'.repeat(600 * 1024) });
+    const big = await postAlert(product.h, { schemaId: 'azureMonitorCommonAlertSchema', data: 'x'.repeat(600 * 1024) });
     expect(big.status).toBe(413);
     expect(big.body.error?.code).toBe('payload_too_large');
-    const truncated = await postAlert(h, JSON.stringify(alertFixture('metric-5xx-fired.json')).slice(0, 200));
+    const truncated = await postAlert(product.h, JSON.stringify(alertFixture('metric-5xx-fired.json')).slice(0, 200));
     expect(truncated.status).toBe(400);
     expect(truncated.body.error?.code).toBe('invalid_json');
     const doc = alertFixture('metric-5xx-fired.json') as { data: { essentials: Record<string, unknown> } };
     doc.data.essentials.firedDateTime = 42;
-    const typed = await postAlert(h, doc);
+    const typed = await postAlert(product.h, doc);
     expect(typed.status).toBe(400);
     expect(typed.body.error?.details).toEqual(expect.arrayContaining([expect.objectContaining({ path: 'data.essentials.firedDateTime' })]));
-    expect((await incidentInstances(h)).length).toBe(before);
+    expect((await incidentInstances(product.h)).length).toBe(before);
   });
 
   it('answers 503 naming the problem when the policy is missing', async () => {
     const saved = process.env.POLICY_PATH;
     process.env.POLICY_PATH = path.join(fixturesDir, 'policy', 'missing.json');
     try {
-      const answer = await postAlert(h, withAlertId(alertFixture('metric-5xx-fired.json'), 'nopolicy'));
+      const answer = await postAlert(product.h, withAlertId(alertFixture('metric-5xx-fired.json'), 'nopolicy'));
       expect(answer.status).toBe(503);
       expect(answer.body.error?.code).toBe('not_configured');
     } finally {

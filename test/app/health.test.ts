@@ -1,26 +1,16 @@
 /** GET /api/health on the product app, served by the dev host with Azurite. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { checkHealth } from '../../src/app/health.js';
 import { azuriteConnectionString } from '../../src/adapters/storage.js';
 import { freePort, type AzuriteInstance } from '../../src/devhost/index.js';
 import { testPolicyPath } from '../harness/alerts.js';
-import { repoRoot, startTestAzurite, startTestHost, type TestHost } from '../harness/devhost.js';
+import { repoRoot, startTestAzurite, startTestHost, type TestHost, useProductHost } from '../harness/devhost.js';
 
-let azurite: AzuriteInstance;
-let h: TestHost;
-
-beforeAll(async () => {
-  azurite = await startTestAzurite();
-  h = await startTestHost({ azurite, appRoot: repoRoot, env: { POLICY_PATH: testPolicyPath } });
-});
-afterAll(async () => {
-  await h?.stop();
-  await azurite?.stop();
-});
+const product = useProductHost();
 
 describe('GET /api/health', () => {
   it('answers 200 with the version when settings are valid and storage answers', async () => {
-    const res = await h.json<Record<string, unknown>>('/api/health');
+    const res = await product.h.json<Record<string, unknown>>('/api/health');
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toBe('no-store');
     expect(res.body).toMatchObject({

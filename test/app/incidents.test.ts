@@ -1,23 +1,11 @@
 /** The incident API on the dev host: declare, list, read, and act (events with the actor recorded). */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { AzuriteInstance } from '../../src/devhost/index.js';
-import { testPolicyPath } from '../harness/alerts.js';
-import { repoRoot, startTestAzurite, startTestHost, type TestHost } from '../harness/devhost.js';
+import { describe, expect, it, vi } from 'vitest';
+import { useProductHost } from '../harness/devhost.js';
 
-let azurite: AzuriteInstance;
-let h: TestHost;
-
-beforeAll(async () => {
-  azurite = await startTestAzurite();
-  h = await startTestHost({ azurite, appRoot: repoRoot, env: { POLICY_PATH: testPolicyPath } });
-});
-afterAll(async () => {
-  await h?.stop();
-  await azurite?.stop();
-});
+const product = useProductHost();
 
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-  h.json<Record<string, unknown> & { error?: { code: string; message: string; details: unknown } }>(path, {
+  product.h.json<Record<string, unknown> & { error?: { code: string; message: string; details: unknown } }>(path, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify(body),
@@ -31,8 +19,8 @@ async function incidentWhen<T>(id: string, ready: (body: T) => boolean, timeoutM
   const deadline = Date.now() + timeoutMs;
   let body: T | undefined;
   while (Date.now() < deadline) {
-    await h.settle();
-    body = (await h.json<T>(`/api/incidents/${id}`)).body;
+    await product.h.settle();
+    body = (await product.h.json<T>(`/api/incidents/${id}`)).body;
     if (ready(body)) return body;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -79,18 +67,18 @@ describe('declaring by hand', () => {
   it('lists incidents with filters and reads one with its timeline and runtime status', async () => {
     const declared = await post('/api/incidents', { service: 'admin-api', environment: 'Beta', summary: 'SSE slow in Beta', source: 'pipeline', actor: { id: 'deploy-pipeline' } });
     const id = declared.body.incidentId as string;
-    await h.settle();
-    const list = await h.json<{ items: { incidentId: string; environment: string; severity: string; source: string }[] }>('/api/incidents?environment=beta&status=open');
+    await product.h.settle();
+    const list = await product.h.json<{ items: { incidentId: string; environment: string; severity: string; source: string }[] }>('/api/incidents?environment=beta&status=open');
     expect(list.body.items.map((i) => i.incidentId)).toContain(id);
     expect(list.body.items.every((i) => i.environment === 'Beta')).toBe(true);
     expect(list.body.items.find((i) => i.incidentId === id)).toMatchObject({ severity: 'P2', source: 'pipeline' });
-    const none = await h.json<{ items: unknown[] }>('/api/incidents?environment=Beta&status=resolved');
+    const none = await product.h.json<{ items: unknown[] }>('/api/incidents?environment=Beta&status=resolved');
     expect(none.body.items.some((i) => (i as { incidentId: string }).incidentId === id)).toBe(false);
-    const badQuery = await h.json<{ error: { details: { path: string }[] } }>('/api/incidents?limit=0&from=yesterday');
+    const badQuery = await product.h.json<{ error: { details: { path: string }[] } }>('/api/incidents?limit=0&from=yesterday');
     expect(badQuery.status).toBe(400);
     expect(badQuery.body.error.details.map((d) => d.path).sort()).toEqual(['from', 'limit']);
 
-    const one = await h.json<{ summary: { phase: string }; runtime: { runtimeStatus: string; customStatus: { phase: string } }; timeline: { kind: string; actor: string }[] }>(
+    const one = await product.h.json<{ summary: { phase: string }; runtime: { runtimeStatus: string; customStatus: { phase: string } }; timeline: { kind: string; actor: string }[] }>(
       `/api/incidents/${id}`,
     );
     // The first-15-minutes snapshot has run: the runbook waits for the containment decision.
@@ -98,7 +86,7 @@ describe('declaring by hand', () => {
     expect(one.body.runtime).toMatchObject({ runtimeStatus: 'Running', customStatus: { phase: 'deciding', deadlines: { decision: expect.stringMatching(/^2026-01-01T00:20/) as unknown } } });
     // Stated in the body by a key holder: recorded, and marked as nobody's word but theirs.
     expect(one.body.timeline[0]).toMatchObject({ kind: 'declared', actor: 'deploy-pipeline (unverified)' });
-    expect((await h.fetch('/api/incidents/inc-nope')).status).toBe(404);
+    expect((await product.h.fetch('/api/incidents/inc-nope')).status).toBe(404);
   });
 });
 
@@ -112,7 +100,7 @@ function withOffset(iso: string, offsetMinutes: number, shiftMs = 0): string {
 describe('listing', () => {
   type Item = { incidentId: string; service: string; environment: string; declaredAt: string };
   const list = async (query: Record<string, string>): Promise<string[]> => {
-    const res = await h.json<{ items: Item[] }>(`/api/incidents?${new URLSearchParams(query).toString()}`);
+    const res = await product.h.json<{ items: Item[] }>(`/api/incidents?${new URLSearchParams(query).toString()}`);
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     return res.body.items.map((i) => i.incidentId);
   };
@@ -120,7 +108,7 @@ describe('listing', () => {
   it('filters by service (case-insensitively) and by environment', async () => {
     const vm = (await post('/api/incidents', { service: 'docs-vm', environment: 'Lab', summary: 'disk full' })).body.incidentId as string;
     const logs = (await post('/api/incidents', { service: 'docs-logs', environment: 'Lab', summary: 'ingestion stopped' })).body.incidentId as string;
-    const byService = await h.json<{ items: Item[] }>('/api/incidents?service=DOCS-VM');
+    const byService = await product.h.json<{ items: Item[] }>('/api/incidents?service=DOCS-VM');
     expect(byService.body.items.map((i) => i.incidentId)).toEqual([vm]);
     expect(byService.body.items[0]).toMatchObject({ service: 'docs-vm', environment: 'Lab' });
     expect((await list({ environment: 'lab' })).sort()).toEqual([vm, logs].sort());
@@ -130,7 +118,7 @@ describe('listing', () => {
 
   it('filters by time, whatever UTC offset from and to are written in (both inclusive)', async () => {
     const id = (await post('/api/incidents', { service: 'docs-cpu', environment: 'Lab', summary: 'CPU pegged' })).body.incidentId as string;
-    const { declaredAt } = (await h.json<{ summary: { declaredAt: string } }>(`/api/incidents/${id}`)).body.summary;
+    const { declaredAt } = (await product.h.json<{ summary: { declaredAt: string } }>(`/api/incidents/${id}`)).body.summary;
     const at = (q: Record<string, string>): Promise<boolean> => list({ service: 'docs-cpu', ...q }).then((ids) => ids.includes(id));
     // The same instant, in UTC without milliseconds and in other offsets: included.
     expect(await at({ from: declaredAt.replace('.000Z', 'Z') })).toBe(true);
@@ -140,7 +128,7 @@ describe('listing', () => {
     // One millisecond off either side, written with an offset: excluded.
     expect(await at({ to: withOffset(declaredAt, 60, -1) })).toBe(false);
     expect(await at({ from: withOffset(declaredAt, -300, 1) })).toBe(false);
-    const reversed = await h.json<{ error: { details: { path: string }[] } }>(
+    const reversed = await product.h.json<{ error: { details: { path: string }[] } }>(
       `/api/incidents?from=${encodeURIComponent(withOffset(declaredAt, 0, 1))}&to=${encodeURIComponent(declaredAt)}`,
     );
     expect(reversed.status).toBe(400);
@@ -152,7 +140,7 @@ describe('acting on an incident', () => {
   it('records ack, note and decision with their actors, resolves, and then refuses more', async () => {
     const declared = await post('/api/incidents', { service: 'admin-api', environment: 'Prod', summary: '5xx after release 2026.11.3', severity: 'P1' });
     const id = declared.body.incidentId as string;
-    await h.settle();
+    await product.h.settle();
 
     // Behind App Service Authentication (which sets WEBSITE_AUTH_ENABLED) the principal headers are believed.
     process.env.WEBSITE_AUTH_ENABLED = 'True';
@@ -180,14 +168,14 @@ describe('acting on an incident', () => {
     // decision to revert config finds nothing to revert, so nothing is changed.
     expect(runbook).toContainEqual(expect.stringMatching(/^Proposed containment: api-to-lkg \(no clear cause/));
     await vi.waitFor(async () => {
-      const r = await h.json<Read>(`/api/incidents/${id}`);
+      const r = await product.h.json<Read>(`/api/incidents/${id}`);
       expect(r.body.timeline.map((t) => t.text)).toContainEqual(expect.stringContaining('"revert-config" has nothing to do here'));
     });
 
     const resolved = await post(`/api/incidents/${id}/resolve`, { summary: 'Flag reverted; metrics recovered' });
     expect(resolved.status).toBe(202);
-    await h.waitFor(id, ['Completed']);
-    const after = await h.json<{ summary: { status: string; resolvedAt: string } }>(`/api/incidents/${id}`);
+    await product.h.waitFor(id, ['Completed']);
+    const after = await product.h.json<{ summary: { status: string; resolvedAt: string } }>(`/api/incidents/${id}`);
     expect(after.body.summary.status).toBe('resolved');
     const late = await post(`/api/incidents/${id}/note`, { text: 'too late' });
     expect(late.status).toBe(409);
@@ -213,10 +201,10 @@ describe('acting on an incident', () => {
     expect(real.status).toBe(201);
     expect(real.body).toMatchObject({ drill: false });
     expect((await post(`/api/incidents/${id}/resolve`, {})).status).toBe(202);
-    await h.waitFor(id, ['Completed']);
+    await product.h.waitFor(id, ['Completed']);
     expect((await post('/api/incidents', { service: 'billing', environment: 'Prod', summary: 'again' })).status).toBe(409);
     expect((await post(`/api/incidents/${real.body.incidentId as string}/resolve`, {})).status).toBe(202);
-    await h.waitFor(real.body.incidentId as string, ['Completed']);
+    await product.h.waitFor(real.body.incidentId as string, ['Completed']);
   });
 
   it('keeps every event of a burst, even those that arrive while the runbook is busy', async () => {
@@ -237,7 +225,7 @@ describe('acting on an incident', () => {
     expect((await post('/api/incidents/inc-missing/ack', {})).status).toBe(404);
     // Ids no incident can have (blank ones would reach the Durable client as "list everything").
     for (const bad of ['%20', '%09', 'a%20b', '%C3%A9']) {
-      const read = await h.json<{ error: { code: string } }>(`/api/incidents/${bad}`);
+      const read = await product.h.json<{ error: { code: string } }>(`/api/incidents/${bad}`);
       expect([bad, read.status, read.body.error.code]).toEqual([bad, 404, 'not_found']);
       expect((await post(`/api/incidents/${bad}/note`, { text: 'x' })).status).toBe(404);
     }
@@ -253,9 +241,9 @@ describe('acting on an incident', () => {
     const extend = await post(`/api/incidents/${id}/extend`, { timebox: 'decision', minutes: 1000 });
     expect(extend.status).toBe(400);
     expect(extend.body.error?.details).toEqual([expect.objectContaining({ path: 'minutes' })]);
-    const wrongType = await h.fetch(`/api/incidents/${id}/note`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hi' });
+    const wrongType = await product.h.fetch(`/api/incidents/${id}/note`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hi' });
     expect(wrongType.status).toBe(415);
-    const emptyAck = await h.fetch(`/api/incidents/${id}/ack`, { method: 'POST' });
+    const emptyAck = await product.h.fetch(`/api/incidents/${id}/ack`, { method: 'POST' });
     expect(emptyAck.status).toBe(202);
   });
 });

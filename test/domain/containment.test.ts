@@ -91,3 +91,19 @@ describe('proposeContainment', () => {
     expect(p2).toMatchObject({ path: 'monitor-only', steps: [] });
   });
 });
+
+describe('the traffic rule for the 429 row (RB-03 section 7)', () => {
+  const rule = { name: 'deny-abuse', action: 'Deny' as const, ipAddress: '203.0.113.0/24', tag: 'Default' as const, priority: 100, description: null };
+
+  it("proposes the policy's access restriction for a rate-limit anomaly while the API holds", () => {
+    const p = proposeContainment(facts({ severity: 'P2', triggers: ['rate-limit'], trafficRule: rule }));
+    expect(p.path).toBe('traffic-rule');
+    expect(p.steps).toEqual([{ kind: 'traffic-rule', rule, reason: 'rate-limit anomaly' }]);
+    expect(p.reasons[0]).toMatch(/a person decides/);
+  });
+
+  it('does not propose it when the API is failing (a rollback first), nor without a rule the environment allows', () => {
+    expect(proposeContainment(facts({ triggers: ['rate-limit', 'error-rate'], trafficRule: rule })).path).toBe('api-to-lkg');
+    expect(proposeContainment(facts({ severity: 'P2', triggers: ['rate-limit'], trafficRule: null })).path).toBe('monitor-only');
+  });
+});

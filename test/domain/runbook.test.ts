@@ -31,6 +31,8 @@ import {
 } from '../../src/domain/runbook.js';
 import { buildMessage, type MessageContext } from '../../src/domain/runbook-messages.js';
 import { timelineOf } from '../../src/domain/incident-timeline.js';
+import { containmentActions } from '../../src/domain/postmortem.js';
+import { incidentRecordOf } from '../../src/domain/runbook-evidence.js';
 
 const MIN = 60_000;
 const T0 = Date.UTC(2026, 10, 20, 10, 0); // Friday 20 Nov 2026, 10:00 UTC
@@ -70,6 +72,8 @@ interface World {
   outcome: (c: Extract<Command, { kind: 'execute' }>) => ActionOutcome;
   /** What the signal readers answer at a time (absent: never asked, the config has no signals). */
   signals?: (now: number) => SignalReadings;
+  /** Critical parity drift keys of the nth smoke run (the last one repeats; absent: none). */
+  drift?: string[][];
 }
 
 const person = (id: string): Actor => ({ id, via: 'api' });
@@ -133,8 +137,10 @@ class Driver {
       case 'snapshot':
         return { kind: 'snapshot', checks: { ...this.world.snapshot.checks, run: null }, changes: this.world.snapshot.changes, api: this.world.snapshot.api, web: null, problems: [], seen: [] };
       case 'smoke': {
-        const v = this.world.smoke[Math.min(this.smokeRuns++, this.world.smoke.length - 1)] ?? 'green';
-        return { kind: 'checks', checks: { ...checks(v), run: null }, signals: this.world.signals?.(this.now) ?? null };
+        const n = this.smokeRuns++;
+        const v = this.world.smoke[Math.min(n, this.world.smoke.length - 1)] ?? 'green';
+        const drift = this.world.drift?.[Math.min(n, this.world.drift.length - 1)] ?? [];
+        return { kind: 'checks', checks: { ...checks(v), run: null, ...(drift.length ? { drift } : {}) }, signals: this.world.signals?.(this.now) ?? null };
       }
       // A drill's actions report what they would do, as the activities do in plan mode.
       case 'execute':
@@ -720,5 +726,89 @@ describe('runbook with the Azure Monitor signals', () => {
     expect(d.s.windows.at(-1)).toMatchObject({ signalExtensions: 2, keptOpen: true });
     expect(d.s.resolution).toBeNull();
     expect(deriveIncident(d.events)).toEqual(d.s);
+  });
+});
+
+describe('RB-02 section 9: reapply the intended config and re-run parity', () => {
+  const KEY = 'Network:SseKeepAliveSeconds';
+  const reapply = { attempts: 3, timeboxMinutes: 15, intended: [{ key: KEY, kind: 'config' as const, name: KEY, value: '10' }] };
+  const parityWorld = (smoke: CheckFacts['verdict'][], drift: string[][]): World => ({ ...apiWorld(smoke), drift });
+  const texts = (d: Driver): string[] => d.events.flatMap((e) => (e.type === 'parity-loop-ended' ? [e.text] : []));
+
+  it('reapplies through set-config steps of their own after the containment, one round each, until 0 critical', () => {
+    const d = new Driver(parityWorld(['red', 'green'], [[KEY], []]), 'P1', { ...config, reapply });
+    d.decide('rm@contoso.example', 'api-to-lkg');
+    d.advanceTo(T0 + MIN);
+    expect(d.executed()).toEqual(['api-to-lkg', 'set-config']);
+    const step = d.log.find((c) => c.kind === 'execute' && c.action.kind === 'set-config');
+    expect(step).toMatchObject({ step: `parity/reapply/1/${KEY}`, action: { key: KEY, to: '10', from: null } });
+    expect(texts(d)).toEqual(['Config parity: 0 critical keys differ after 1 reapply of the intended config (RB-02 section 9).']);
+    expect(d.s.phase).toBe('monitoring');
+  });
+
+  it('stops at the bound with the keys still differing, escalates once and reapplies no more', () => {
+    const d = new Driver(parityWorld(['red'], [[KEY]]), 'P1', { ...config, reapply });
+    d.decide('rm@contoso.example', 'api-to-lkg');
+    d.advanceTo(T0 + 20 * MIN);
+    expect(d.executed().filter((k) => k === 'set-config')).toHaveLength(3);
+    expect(texts(d)).toEqual([`Config parity: 1 critical key still differs after 3 reapplies: ${KEY}.`]);
+    expect(d.events.filter((e) => e.type === 'escalated' && e.text.includes('still differs'))).toHaveLength(1);
+  });
+
+  it('says when no drifting key is one the automation may set, and does nothing', () => {
+    const d = new Driver(parityWorld(['red'], [['Cors:AllowedOrigins']]), 'P1', { ...config, reapply });
+    d.decide('rm@contoso.example', 'api-to-lkg');
+    d.advanceTo(T0 + MIN);
+    expect(d.executed()).toEqual(['api-to-lkg']);
+    expect(texts(d)[0]).toMatch(/^Config parity: 1 critical key differs \(Cors:AllowedOrigins\) and none is a flag or config key/);
+  });
+
+  it('plan mode says what it would reapply and stops (nothing set, so parity cannot be checked again)', () => {
+    const d = new Driver(parityWorld(['red'], [[KEY]]), 'P1', { ...config, reapply, mode: 'plan' });
+    d.decide('rm@contoso.example', 'api-to-lkg');
+    d.advanceTo(T0 + MIN);
+    expect(d.executed()).toEqual(['api-to-lkg', 'set-config']);
+    expect(d.events.filter((e) => e.type === 'action-completed' && e.action === 'set-config').map((e) => e.type === 'action-completed' && e.outcome.kind)).toEqual(['planned']);
+    expect(texts(d)).toEqual([`Config parity (plan-only): would reapply ${KEY} through the stored procedures and re-run parity, up to 3 times within 15 min, until 0 critical keys differ.`]);
+  });
+
+  it('without parityReapply in the policy, drift is only reported', () => {
+    const d = new Driver(parityWorld(['red'], [[KEY]]), 'P1', config);
+    d.decide('rm@contoso.example', 'api-to-lkg');
+    d.advanceTo(T0 + 20 * MIN);
+    expect(d.executed().filter((k) => k === 'set-config')).toEqual([]);
+    expect(texts(d)).toEqual([]);
+  });
+});
+
+describe('further containment actions (RB-03 section 7)', () => {
+  const actions = { restart: true, scaleOutTo: 4, trafficRule: null };
+
+  it('a person choosing a restart or a scale-out gets that step, with the policy\'s instance count', () => {
+    const d = new Driver(apiWorld(['green']), 'P1', { ...config, actions });
+    d.decide('rm@contoso.example', 'scale-out');
+    expect(d.log.filter((c) => c.kind === 'execute').map((c) => c.kind === 'execute' && c.action)).toEqual([{ kind: 'scale-out', to: 4, reason: 'chosen by rm@contoso.example' }]);
+    const r = new Driver(apiWorld(['green']), 'P1', { ...config, actions });
+    r.decide('rm@contoso.example', 'restart');
+    expect(r.executed()).toEqual(['restart']);
+  });
+
+  it('a refused restart (not allowed here) escalates with the by-hand step, and is never counted as containment done', () => {
+    const d = new Driver({ ...apiWorld(['red']), outcome: () => ({ kind: 'refused', reason: 'not-allowed', summary: 'Restarting the App Service is not allowed in Prod by the policy.' }) }, 'P1', config);
+    d.decide('rm@contoso.example', 'restart');
+    const esc = d.events.find((e) => e.type === 'escalated' && e.reason === 'action-refused');
+    expect(esc?.type === 'escalated' && esc.text).toMatch(/^The restart of the App Service was refused: Restarting the App Service is not allowed in Prod by the policy\. Next step: Restart the app by hand/);
+    expect(d.s.actions.filter((a) => a.outcome.kind === 'done')).toEqual([]);
+  });
+});
+
+describe('the Containment row names every containment action done, from the record', () => {
+  it('after a no-answer P1 that reverted a flag and rolled back: both, in order', () => {
+    const d = new Driver(flagWorld(['green']));
+    d.advanceTo(T0 + 10 * MIN);
+    expect(d.executed()).toEqual(['set-flag', 'api-to-lkg']);
+    const record = incidentRecordOf(d.s);
+    expect(record.containment).toMatchObject({ choice: 'api-to-lkg', automatic: true, actions: ['set-flag EnableLegacyHttpSse', 'api-to-lkg'] });
+    expect(containmentActions({ containment: { actions: record.containment?.actions ?? [] } })).toBe('done: set-flag EnableLegacyHttpSse, api-to-lkg');
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Generated alert payloads for POST /api/alerts, shared by the property tests
- * (test/app/alerts-fuzz.test.ts, test/unit/alert-context-fuzz.test.ts, test/app/fuzz-run.test.ts)
+ * (test/app/alerts-fuzz.test.ts, test/app/intake-context-fuzz.test.ts, test/app/fuzz-run.test.ts)
  * and `npm run fuzz` (test/fuzz/run.ts). Mutations of the real samples in test/fixtures/azure-monitor
  * plus structural attacks. Each payload says what it must get:
  *   refused   it can never be processed (not JSON, not the common schema, a required field missing

@@ -38,6 +38,11 @@ export const ENV = 'Prod';
 export const BOT = 'incident-bot';
 export const APPROVER = { upn: 'dana.kim@contoso.example', oid: 'aaaaaaaa-0000-4000-8000-000000000001' };
 export const LEGACY_FLAG = 'EnableLegacyHttpSse';
+export const KEEPALIVE = 'Network:SseKeepAliveSeconds';
+export const PLAN = 'asp-admin-prod';
+export const PLAN_CAPACITY = 2;
+export const SCALE_OUT_TO = 4;
+export const ABUSE_CIDR = '203.0.113.0/24';
 /** The release that broke (in production) and the last known good one (in staging). */
 export const BAD: Build = { buildId: 'b42', releaseTag: 'r42' };
 export const LKG: Build = { buildId: 'b41', releaseTag: 'r41' };
@@ -77,6 +82,17 @@ export interface WorldOptions {
    * timing check, so it cannot flake on a loaded machine.
    */
   flagParity?: boolean;
+  /**
+   * RB-02 section 9: a config-parity check of the config production must run with
+   * (Network:SseKeepAliveSeconds 10, critical), the target app reading its config from the SQL
+   * fake, and the service's `parityReapply` with this many attempts.
+   */
+  configParity?: { attempts: number; timeboxMinutes?: number };
+  /**
+   * The further containment actions allowed in Prod (restart, scale out to 4 instances, the
+   * "deny-abuse" access restriction) and a rate-limit trigger for the 429 alert (`fire429`).
+   */
+  siteActions?: boolean;
   /** What the dev host keeps in `host.logs` (default: warnings and errors). */
   logLevel?: LogLevel;
   /** Scales every timebox and the escalation delay (1 = RB-03's minutes; the real engine runs in seconds). */
@@ -121,6 +137,7 @@ function policy(target: TargetApp, o: WorldOptions): unknown {
   const k = o.timeScale ?? 1;
   const checks: unknown[] = [{ kind: 'contract', endpoints: [{ path: '/api/jobs', requiredFields: ['items', 'page'] }] }];
   if (o.flagParity) checks.push({ kind: 'parity', path: '/config/effective', select: 'features', expected: { ...DEFAULT_FLAGS }, critical: [LEGACY_FLAG] });
+  if (o.configParity) checks.push({ kind: 'parity', name: 'config-parity', path: '/config/effective', select: 'config', expected: { [KEEPALIVE]: '10' }, critical: ['Network:*'], ignore: ['Cors:*', 'RateLimit:*', 'Jobs:*'] });
   return {
     version: 1,
     bot: { actor: BOT },
@@ -129,9 +146,10 @@ function policy(target: TargetApp, o: WorldOptions): unknown {
         triggerSeverity: 'P1',
         ...(o.synthetic || o.signals ? { signals: { ...(o.synthetic ? { synthetic: o.synthetic } : {}), ...(o.signals ? { region: 'westeurope' } : {}) } } : {}),
         ...(o.people ?? {}),
+        ...(o.siteActions ? { actions: { restart: true, scaleOut: { instances: SCALE_OUT_TO }, trafficRule: true } } : {}),
       },
     },
-    triggers: [{ trigger: 'error-rate', match: { metricPattern: '5xx' }, unit: 'percent' }],
+    triggers: [{ trigger: 'error-rate', match: { metricPattern: '5xx' }, unit: 'percent' }, ...(o.siteActions ? [{ trigger: 'rate-limit', match: { metricPattern: '429' } }] : [])],
     timeboxes: {
       // RB-03: decide within 10 min, re-stabilise within 15, watch 30-60 min after recovery.
       P1: { ackMinutes: 15 * k, decisionMinutes: 10 * k, noDecision: 'rollback', containmentMinutes: 15 * k, recoveryMinutes: 30 * k, monitoringMinutes: 30 * k, updateEveryMinutes: 15 * k },
@@ -159,7 +177,9 @@ function policy(target: TargetApp, o: WorldOptions): unknown {
         endpoints: { baseUrl: target.url('production'), health: '/healthz', ready: '/ready', checks },
         sql: { connectionSetting: 'SQL_CONNECTION_ADMIN_PROD', scope: ENV },
         flags: [LEGACY_FLAG],
-        configKeys: ['Network:SseKeepAliveSeconds'],
+        configKeys: [KEEPALIVE],
+        ...(o.siteActions ? { trafficRule: { name: 'deny-abuse', action: 'Deny', ipAddress: ABUSE_CIDR, priority: 100, description: 'RB-03 section 7: traffic shaping for the 429 row' } } : {}),
+        ...(o.configParity ? { parityReapply: { attempts: o.configParity.attempts, ...(o.configParity.timeboxMinutes ? { timeboxMinutes: o.configParity.timeboxMinutes } : {}) } } : {}),
         ...(o.signals ? { signals: { resourceIds: [SITE_ID], logs: { appInsights: COMPONENT_ID } } } : {}),
       },
     ],
@@ -216,7 +236,8 @@ export class ProductWorld<H extends WorldHost = TestHost> {
     const clockRef = { now: () => START };
     const swapped: { target?: TargetApp } = {};
     // A completed swap routes production to the other deployment: the target app swaps too.
-    const arm = new ArmFake({ onSwap: () => void swapped.target?.swap() });
+    // A restart clears what the running process got into (a leak, a stuck pool): the target app's production faults.
+    const arm = new ArmFake({ onSwap: () => void swapped.target?.swap(), onRestart: () => swapped.target?.setFault('production', {}) });
     // Azurite first: it binds ports it picked as free, which a server listening meanwhile could take.
     const azurite = await startTestAzurite();
     const monitor = new MonitorFake();
@@ -225,8 +246,10 @@ export class ProductWorld<H extends WorldHost = TestHost> {
       builds: { production: BAD, staging: LKG },
       // Flags live in the environment's database: the target app reads them from the SQL fake.
       flagSource: (name) => sql.db.flag(name, ENV)?.isEnabled,
+      // So does its config, when a test checks config parity (RB-02 section 9 reapplies it there).
+      ...(o.configParity ? { configSource: (key: string) => sql.db.configValue(key, ENV)?.value ?? undefined } : {}),
     });
-    arm.addSite({ subscriptionId: SUB, resourceGroup: 'rg-admin-prod', name: SITE, slots: { production: settingsOf(BAD), staging: settingsOf(LKG) } });
+    arm.addSite({ subscriptionId: SUB, resourceGroup: 'rg-admin-prod', name: SITE, slots: { production: settingsOf(BAD), staging: settingsOf(LKG) }, plan: { name: PLAN, capacity: PLAN_CAPACITY } });
     swapped.target = target;
     const dir = mkdtempSync(path.join(tmpdir(), 'e2e-'));
     const policyPath = path.join(dir, 'policy.json');
@@ -309,7 +332,9 @@ export class ProductWorld<H extends WorldHost = TestHost> {
     this.arm.deploy(SITE, 'production', settingsOf(BAD));
     this.arm.deploy(SITE, 'staging', settingsOf(LKG));
     this.arm.clearFaults();
+    this.arm.resetSite(SITE, PLAN_CAPACITY);
     this.sql.db.seedFlag({ flagKey: LEGACY_FLAG, scope: ENV, isEnabled: false });
+    this.sql.db.seedConfig({ configKey: KEEPALIVE, scope: ENV, value: '10' });
     this.sql.db.audit.length = 0;
     // Counts at the fakes are per scenario.
     this.arm.requests.length = 0;
@@ -328,6 +353,16 @@ export class ProductWorld<H extends WorldHost = TestHost> {
   /** What a deploy pipeline records after a good release. */
   recordLkg(b: Build = LKG) {
     return this.post('/api/lkg', { env: ENV, service: SERVICE, releaseTag: b.releaseTag, buildId: b.buildId, evidenceUrl: `https://evidence.contoso.example/${b.releaseTag}/`, recordedBy: { id: 'pipeline:api-release' } });
+  }
+
+  /** A 429 alert (rate limiting well over normal: RB-03's rate-limit row, a P2 trigger), with its own id, fired 30 s ago. */
+  async fire429(): Promise<{ status: number; body: { kind?: string; incidentId?: string; severity?: { level: string } } }> {
+    const doc = withAlertId(alertFixture('metric-5xx-fired.json'), `e2e-429-${++this.alerts}`, { alertRule: 'prod-api-http429-rate', severity: 'Sev3', firedDateTime: new Date(this.now() - 30_000).toISOString() }) as {
+      data: { alertContext: { condition: { allOf: { metricName: string; metricValue: number; threshold: string }[] } } };
+    };
+    const c = doc.data.alertContext.condition.allOf[0];
+    if (c) Object.assign(c, { metricName: 'Http429', metricValue: 1800, threshold: '300' });
+    return this.post('/api/alerts', doc);
   }
 
   /** The fixture 5xx alert (Sev2, 2.7 % over 5 min: a P1 trigger), with its own id, fired 30 s ago. */

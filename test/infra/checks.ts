@@ -75,7 +75,13 @@ const NEEDS: Record<string, { why: string; ops?: string[]; roles?: string[]; too
       'Microsoft.Web/sites/slots/read',
       'Microsoft.Web/sites/slots/config/list/action',
       'Microsoft.Web/sites/slotsswap/action',
+      'Microsoft.Web/sites/restart/action',
+      'Microsoft.Web/sites/config/write',
     ],
+  },
+  plan: {
+    why: 'scale the App Service plan out (the containment action actions.scaleOut)',
+    ops: ['Microsoft.Web/serverFarms/read', 'Microsoft.Web/serverFarms/write'],
   },
 };
 
@@ -97,6 +103,7 @@ function scopeKind(scope: string | undefined, d: Deployment, roleName?: string):
   if (/\/providers\/Microsoft\.Insights\/components\/[^/]+$/.test(scope)) return 'insights';
   if (/\/providers\/Microsoft\.DurableTask\/schedulers\/[^/]+\/taskHubs\/[^/]+$/.test(scope)) return 'taskHub';
   if (/\/providers\/Microsoft\.Web\/sites\/[^/]+$/.test(scope)) return 'site';
+  if (/\/providers\/Microsoft\.Web\/serverfarms\/[^/]+$/i.test(scope)) return 'plan';
   return undefined;
 }
 
@@ -134,7 +141,7 @@ export function checkRoles(d: Deployment): string[] {
     }
     if (role.actions.includes('*')) problems.push(`${a.path}: ${role.roleName} grants every action`);
   }
-  const expected = Object.keys(NEEDS).filter((k) => !['taskHub', 'site', 'monitoring', 'logs'].includes(k));
+  const expected = Object.keys(NEEDS).filter((k) => !['taskHub', 'site', 'plan', 'monitoring', 'logs'].includes(k));
   for (const kind of expected) {
     if (!roleAssignments(d).some((a) => scopeKind(a.scope, d) === kind)) problems.push(`no role assignment on ${kind} (${NEEDS[kind]!.why})`);
   }

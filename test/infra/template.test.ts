@@ -26,7 +26,8 @@ import {
 const SITE = '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-admin-prod/providers/Microsoft.Web/sites/admin-api-prod';
 const COMPONENT = '/subscriptions/22222222-2222-2222-2222-222222222222/resourceGroups/rg-monitor/providers/Microsoft.Insights/components/appi-admin';
 const WORKSPACE = '/subscriptions/22222222-2222-2222-2222-222222222222/resourceGroups/rg-monitor/providers/Microsoft.OperationalInsights/workspaces/log-admin';
-const base = { environmentName: 'prod', targetSiteIds: [SITE], monitoredResourceIds: [SITE, COMPONENT], logResourceIds: [COMPONENT, WORKSPACE] };
+const PLAN = '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-admin-prod/providers/Microsoft.Web/serverfarms/asp-admin-prod';
+const base = { environmentName: 'prod', targetSiteIds: [SITE], targetPlanIds: [PLAN], monitoredResourceIds: [SITE, COMPONENT], logResourceIds: [COMPONENT, WORKSPACE] };
 const reason = '(skipped: no .NET SDK to restore the Bicep compiler, outside CI)';
 
 describe.skipIf(skipWithoutBicep)(`the ARM template compiled from infra/main.bicep ${skipWithoutBicep ? reason : ''}`, () => {
@@ -154,6 +155,13 @@ const BREAKS: InfraBreak[] = [
     file: 'app/target-access.bicep',
     from: /\n {2}scope: site\n/,
     to: "\n",
+    run: (t) => checkRoles(deploy(t, base)),
+  },
+  {
+    check: 'roles: Website Contributor (no serverFarms/write) on the plan',
+    file: 'app/plan-access.bicep',
+    from: "var webPlanContributor = '2cc479cb-7b4d-49a8-b449-8c00fd0f0a4b'",
+    to: "var webPlanContributor = 'de139f84-1756-47ae-9be6-808fbbe84772'",
     run: (t) => checkRoles(deploy(t, base)),
   },
   {

@@ -5,6 +5,7 @@
  * Claims are only made when the data supports them: "Metrics recovered" and "Health/Ready ✅"
  * appear only when the figures say so, otherwise the message says what is not yet green.
  */
+import { stepChoices } from '../action-table.js';
 import type { ContainmentChoice } from '../incident-events.js';
 import {
   AdaptiveCard,
@@ -88,14 +89,14 @@ export interface Model {
 
 export const PREVIEW_MAX = 150;
 
-const CHOICE_LABELS: Record<ContainmentChoice, string> = {
+/** The paths of several steps; a choice that is one action takes its label from the action table. */
+const CHOICE_LABELS = {
   'accept-proposal': 'Approve proposal',
   'revert-config': 'Revert flags/config',
-  'web-to-lkg': 'Web to last known good',
-  'api-to-lkg': 'Roll back API to last known good',
   'app-to-lkg-forward-fix': 'App to LKG + forward fix',
   'monitor-only': 'Do not contain; keep monitoring',
-};
+  ...Object.fromEntries(stepChoices()),
+} as Record<ContainmentChoice, string>;
 
 export function choiceLabel(choice: ContainmentChoice, label?: string): string {
   return label ?? CHOICE_LABELS[choice];

@@ -1,7 +1,7 @@
 /** The deploy-freeze announcement: valid Adaptive Card JSON, the same content as plain text, snapshots. */
 import { describe, expect, it } from 'vitest';
-import { AdaptiveCard } from '../../src/domain/messages/adaptive-card.js';
-import { renderFreezeMessage, type FreezeMessageInput } from '../../src/domain/messages/freeze.js';
+import { AdaptiveCard } from '../../../src/domain/messages/adaptive-card.js';
+import { renderFreezeMessage, type FreezeMessageInput } from '../../../src/domain/messages/freeze.js';
 
 const ref = { reference: 'fedcba9876543210fedcba9876543210' };
 const freeze: FreezeMessageInput = {

@@ -1,6 +1,6 @@
 /** The benchmark's tallies: every delivery counted once, under its outcome or its error code. */
 import { describe, expect, it } from 'vitest';
-import { outcomeOf, tally, unionMs } from '../bench/stats.js';
+import { outcomeOf, tally, unionMs } from './stats.js';
 
 describe('alert storm tallies', () => {
   it('counts refusals under their error code, each one', () => {

@@ -5,10 +5,10 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AdaptiveCard } from '../../src/domain/messages/adaptive-card.js';
-import { renderMessage, type RenderContext } from '../../src/domain/messages/render.js';
-import { IncidentMessage, type IncidentMessageInput, type MessageKind } from '../../src/domain/messages/types.js';
-import { samples } from '../fixtures/teams/messages.js';
+import { AdaptiveCard } from '../../../src/domain/messages/adaptive-card.js';
+import { renderMessage, type RenderContext } from '../../../src/domain/messages/render.js';
+import { IncidentMessage, type IncidentMessageInput, type MessageKind } from '../../../src/domain/messages/types.js';
+import { samples } from '../../fixtures/teams/messages.js';
 
 const ctx: RenderContext = {
   reference: '0123456789abcdef0123456789abcdef',
