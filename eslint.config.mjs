@@ -225,9 +225,32 @@ export default tseslint.config(
     rules: layer('src/cli', [['devhost', 'the product does not know the dev host'], ['lab', ''], ['functions', 'triggers are loaded by the Functions host only'], ['orchestrations', 'orchestrators are loaded by the Functions host only']]),
   },
   {
-    // The dev host loads the app as the Functions host does (src/devhost/app-loader.ts), never by import.
+    // The dev host loads the app as the Functions host does (src/devhost/app-loader.ts), never by
+    // import; of the product it uses only the seam (src/app/devhost-seam.ts), the domain, the lab
+    // and the CLI's report renderer, so that it could become a package of its own.
     files: ['src/devhost/**/*.ts'],
-    rules: layer('src/devhost', [['functions', 'the dev host loads triggers as the Functions host does (app-loader), not by import'], ['orchestrations', 'the dev host loads orchestrators as the Functions host does (app-loader), not by import']]),
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: LAYER_FOLDERS.functions, message: 'src/devhost must not import functions: the dev host loads triggers as the Functions host does (app-loader), not by import.' },
+            { group: LAYER_FOLDERS.orchestrations, message: 'src/devhost must not import orchestrations: the dev host loads orchestrators as the Functions host does (app-loader), not by import.' },
+            { group: ['**/app/*', '!**/app/devhost-seam.js', '**/http/**'], message: 'src/devhost uses the app only through src/app/devhost-seam.ts (add what it needs there).' },
+            ...['adapters', 'config', 'ports', 'activities'].map((t) => ({ group: LAYER_FOLDERS[t], message: `src/devhost must not import ${t}: it uses the product only through src/app/devhost-seam.ts.` })),
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Outside src/devhost (tests, benches, tools) the dev host is used through its entry point;
+    // its own tests (test/devhost) test its internals.
+    files: ['test/**/*.ts', 'tools/**/*.ts', 'scripts/**/*.ts'],
+    ignores: ['test/devhost/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/devhost/*', '**/devhost/**/*', '!**/devhost/index.js'], message: 'Use the dev host through its entry point, src/devhost/index.ts (export what is needed there).' }] }],
+    },
   },
   {
     // The lab is started by the dev host, never the other way round; it simulates systems, it is not the app.

@@ -11,8 +11,7 @@
  * The payload is redacted as soon as it is read: the archive, the orchestration's history, the
  * logs and the answers only ever see the redacted copy.
  */
-import { app, type HttpRequest, type InvocationContext } from '@azure/functions';
-import * as df from 'durable-functions';
+import { type HttpRequest, type InvocationContext } from '@azure/functions';
 import { z } from 'zod';
 import { admit } from '../src/app/access.js';
 import { orchestrations, orUnavailable, policyUnavailable } from '../src/app/http-context.js';
@@ -24,8 +23,10 @@ import { toIssues } from '../src/config/issues.js';
 import { readIntakeSettings } from '../src/config/intake.js';
 import { PolicyError, type Policy } from '../src/config/policy.js';
 import { redactJson } from '../src/domain/redact.js';
-import { HttpError, jsonResponse, readJson, withEnvelope } from '../src/http/envelope.js';
+import { HttpError, jsonResponse, readJson } from '../src/http/envelope.js';
 import { appNow } from '../src/app/clock.js';
+import { httpRoute } from '../src/app/routes.js';
+import { errorText } from '../src/domain/errors.js';
 
 /** Archive blob names: by day, then the delivery key's hash (the same alert, the same blob). */
 const payloadName = (hash: string): string => alertPayloadName(hash, appNow());
@@ -37,37 +38,31 @@ function describeOutcome(o: Exclude<IntakeOutcome, { kind: 'invalid' }>, rule: s
   return `alert ${o.kind}: ${o.incidentId ?? '-'}${where} ${o.severity?.level ?? ''} rule="${clip(rule)}" target="${clip(target)}" (${clip(o.reasons[0], 300)})`;
 }
 
-app.http('alerts', {
-  route: 'alerts',
-  methods: ['POST'],
-  authLevel: 'function',
-  extraInputs: [df.input.durableClient()],
-  handler: withEnvelope(async (request, context, requestId) => {
-    const settings = readIntakeSettings();
-    if (!settings.ok) throw new HttpError(503, 'not_configured', 'The alert intake settings are invalid; see GET /api/health.', settings.issues, { 'retry-after': '60' });
-    if (settings.secureWebhook) await requireSecureWebhookToken(request.headers.get('authorization'), settings.secureWebhook);
-    const body = redactJson(await readJson(request, { maxBytes: MAX_ALERT_BYTES })).value;
-    const stores = { store: getIncidentStore(), archive: getAlertArchive(), unmatched: getUnmatchedAlerts(), now: appNow };
-    let policy: Policy;
-    try {
-      policy = loadPolicy();
-    } catch (err) {
-      if (!(err instanceof PolicyError)) throw err;
-      return keepWithoutPolicy(context, requestId, stores, body, err);
-    }
-    if (request.query.has('drill')) return drillResponse(request, context, requestId, body, { ...stores, orchestrations: orchestrations(context), policy });
-    const after = (work: () => Promise<void>): void => {
-      // Bookkeeping after the answer (see IntakeDeps.after): a failure loses nothing, it is said.
-      work().catch((err: unknown) => context.warn(`alert bookkeeping after the answer failed (taken over on redelivery or by the orchestration): ${err instanceof Error ? err.message : String(err)}`));
-    };
-    const outcome = await orUnavailable(context, requestId, () => acceptAlert({ ...stores, orchestrations: orchestrations(context), policy, after }, body, payloadName));
-    if (outcome.kind === 'invalid') throw new HttpError(400, 'validation_failed', outcome.message, outcome.issues);
-    const essentials = (body as { data: { essentials: { alertRule?: string | null; alertTargetIDs?: string[] | null } } }).data.essentials;
-    const line = describeOutcome(outcome, essentials.alertRule ?? null, essentials.alertTargetIDs?.[0] ?? null);
-    if (outcome.reasons[0]?.startsWith('not processed:')) context.error(line);
-    else context.info(line);
-    return jsonResponse(outcome.kind === 'duplicate' ? 200 : 202, { ...outcome, requestId }, requestId);
-  }),
+httpRoute('alerts', { route: 'alerts', methods: ['POST'], authLevel: 'function', durableClient: true }, async (request, context, requestId) => {
+  const settings = readIntakeSettings();
+  if (!settings.ok) throw new HttpError(503, 'not_configured', 'The alert intake settings are invalid; see GET /api/health.', settings.issues, { 'retry-after': '60' });
+  if (settings.secureWebhook) await requireSecureWebhookToken(request.headers.get('authorization'), settings.secureWebhook);
+  const body = redactJson(await readJson(request, { maxBytes: MAX_ALERT_BYTES })).value;
+  const stores = { store: getIncidentStore(), archive: getAlertArchive(), unmatched: getUnmatchedAlerts(), now: appNow };
+  let policy: Policy;
+  try {
+    policy = loadPolicy();
+  } catch (err) {
+    if (!(err instanceof PolicyError)) throw err;
+    return keepWithoutPolicy(context, requestId, stores, body, err);
+  }
+  if (request.query.has('drill')) return drillResponse(request, context, requestId, body, { ...stores, orchestrations: orchestrations(context), policy });
+  const after = (work: () => Promise<void>): void => {
+    // Bookkeeping after the answer (see IntakeDeps.after): a failure loses nothing, it is said.
+    work().catch((err: unknown) => context.warn(`alert bookkeeping after the answer failed (taken over on redelivery or by the orchestration): ${errorText(err)}`));
+  };
+  const outcome = await orUnavailable(context, requestId, () => acceptAlert({ ...stores, orchestrations: orchestrations(context), policy, after }, body, payloadName));
+  if (outcome.kind === 'invalid') throw new HttpError(400, 'validation_failed', outcome.message, outcome.issues);
+  const essentials = (body as { data: { essentials: { alertRule?: string | null; alertTargetIDs?: string[] | null } } }).data.essentials;
+  const line = describeOutcome(outcome, essentials.alertRule ?? null, essentials.alertTargetIDs?.[0] ?? null);
+  if (outcome.reasons[0]?.startsWith('not processed:')) context.error(line);
+  else context.info(line);
+  return jsonResponse(outcome.kind === 'duplicate' ? 200 : 202, { ...outcome, requestId }, requestId);
 });
 
 /** The policy cannot be read: keep the alert (archive + unmatched record), then 503 so it comes again. */
@@ -88,17 +83,11 @@ async function keepWithoutPolicy(
 
 const UnmatchedQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) });
 
-app.http('alertsUnmatched', {
-  route: 'alerts/unmatched',
-  methods: ['GET'],
-  authLevel: 'function',
-  handler: withEnvelope(async (request, context, requestId) => {
-    admit(request, 'read');
-    const parsed = UnmatchedQuery.safeParse(Object.fromEntries(request.query));
-    if (!parsed.success) throw new HttpError(400, 'validation_failed', 'The query is not valid: limit must be an integer from 1 to 500.', toIssues(parsed.error));
-    const items = await orUnavailable(context, requestId, () => getUnmatchedAlerts().list(parsed.data.limit));
-    return jsonResponse(200, { items, count: items.length }, requestId, { 'cache-control': 'no-store' });
-  }),
+httpRoute('alertsUnmatched', { route: 'alerts/unmatched', methods: ['GET'], authLevel: 'function', access: 'read' }, async (request, context, requestId) => {
+  const parsed = UnmatchedQuery.safeParse(Object.fromEntries(request.query));
+  if (!parsed.success) throw new HttpError(400, 'validation_failed', 'The query is not valid: limit must be an integer from 1 to 500.', toIssues(parsed.error));
+  const items = await orUnavailable(context, requestId, () => getUnmatchedAlerts().list(parsed.data.limit));
+  return jsonResponse(200, { items, count: items.length }, requestId, { 'cache-control': 'no-store' });
 });
 
 /**

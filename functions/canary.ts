@@ -4,12 +4,12 @@
  * accounts, sites and settings). The summary is in GET /api/health.
  */
 import { app, type InvocationContext, type Timer } from '@azure/functions';
-import { admit } from '../src/app/access.js';
 import { appCanary } from '../src/app/canary.js';
 import { appNow } from '../src/app/clock.js';
 import { orUnavailable } from '../src/app/http-context.js';
 import { getCanaryStore } from '../src/app/stores.js';
-import { HttpError, jsonResponse, withEnvelope } from '../src/http/envelope.js';
+import { HttpError, jsonResponse } from '../src/http/envelope.js';
+import { httpRoute } from '../src/app/routes.js';
 
 app.timer('canary', {
   schedule: '0 7 * * * *',
@@ -25,15 +25,9 @@ app.timer('canary', {
   },
 });
 
-app.http('canaryGet', {
-  route: 'canary',
-  methods: ['GET'],
-  authLevel: 'function',
-  handler: withEnvelope(async (request, context, requestId) => {
-    // The report names failing dependencies: a reader's, like the incidents and unmatched alerts.
-    admit(request, 'read');
-    const report = await orUnavailable(context, requestId, () => getCanaryStore().latest());
-    if (!report) throw new HttpError(404, 'not_found', 'The canary has not run yet (timer "canary", every hour at minute 7).');
-    return jsonResponse(200, { ...report, requestId }, requestId, { 'cache-control': 'no-store' });
-  }),
+// The report names failing dependencies: a reader's, like the incidents and unmatched alerts.
+httpRoute('canaryGet', { route: 'canary', methods: ['GET'], authLevel: 'function', access: 'read' }, async (_request, context, requestId) => {
+  const report = await orUnavailable(context, requestId, () => getCanaryStore().latest());
+  if (!report) throw new HttpError(404, 'not_found', 'The canary has not run yet (timer "canary", every hour at minute 7).');
+  return jsonResponse(200, { ...report, requestId }, requestId, { 'cache-control': 'no-store' });
 });

@@ -8,10 +8,9 @@
  * action is a function of its own, so that a function key opens exactly one action; who may take
  * which is decided before the body is read (src/app/access.ts).
  */
-import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import * as df from 'durable-functions';
+import { type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { z } from 'zod';
-import { ACCESS_ACTIONS, APPROVER_ACTIONS, actorOf, admit, authorityOf, requireApprover, requireDecisionOwner, type Caller } from '../src/app/access.js';
+import { ACCESS_ACTIONS, APPROVER_ACTIONS, actorOf, authorityOf, requireApprover, requireDecisionOwner, type Caller } from '../src/app/access.js';
 import { orchestrations, orUnavailable, policyOr503, policyUnavailable } from '../src/app/http-context.js';
 import { approversForIncident } from '../src/app/incident-approvers.js';
 import { loadPolicy } from '../src/app/policy-source.js';
@@ -21,8 +20,9 @@ import { getIncidentStore } from '../src/app/stores.js';
 import { toIssues } from '../src/config/issues.js';
 import { SeverityLevel } from '../src/config/policy.js';
 import { IncidentEventName, InboundFields, type ContainmentChoice, type PersonAction } from '../src/domain/incident-events.js';
-import { HttpError, jsonResponse, readJson, withEnvelope } from '../src/http/envelope.js';
+import { HttpError, jsonResponse, readJson } from '../src/http/envelope.js';
 import { appNow } from '../src/app/clock.js';
+import { httpRoute } from '../src/app/routes.js';
 
 const MAX_BODY = 64 * 1024;
 
@@ -94,64 +94,44 @@ async function optionalJson(request: HttpRequest): Promise<unknown> {
   return readJson(request, { maxBytes: MAX_BODY });
 }
 
-app.http(ACCESS_ACTIONS.declare[0], {
-  route: 'incidents',
-  methods: ['POST'],
-  authLevel: 'function',
-  extraInputs: [df.input.durableClient()],
-  handler: withEnvelope(async (request, context, requestId) => {
-    const caller = admit(request, 'declare');
-    const body = validate(Declare, await readJson(request, { maxBytes: MAX_BODY }), 'declaration');
-    const policy = policyOr503(context);
-    const actor = actorOf(caller, body.actor, body.source === 'pipeline' ? 'pipeline' : 'api');
-    const outcome = await orUnavailable(context, requestId, () =>
-      declareIncident(
-        { store: getIncidentStore(), orchestrations: orchestrations(context), policy, now: appNow },
-        { ...body, actor, source: body.source },
-      ),
-    );
-    if (outcome.kind === 'unknown-service') {
-      throw new HttpError(400, 'validation_failed', outcome.message, [{ path: 'service', code: 'unknown_service', message: outcome.message }]);
-    }
-    if (outcome.kind === 'already-open') {
-      throw new HttpError(409, 'conflict', `An incident is already open for ${body.service} in ${body.environment}: ${outcome.incidentId}. Add to it instead.`, {
-        incidentId: outcome.incidentId,
-      });
-    }
-    return jsonResponse(201, { incidentId: outcome.incidentId, severity: outcome.severity, drill: outcome.drill, requestId }, requestId, {
-      location: `/api/incidents/${outcome.incidentId}`,
+httpRoute(ACCESS_ACTIONS.declare[0], { route: 'incidents', methods: ['POST'], authLevel: 'function', durableClient: true, access: 'declare' }, async (request, context, requestId, caller) => {
+  const body = validate(Declare, await readJson(request, { maxBytes: MAX_BODY }), 'declaration');
+  const policy = policyOr503(context);
+  const actor = actorOf(caller, body.actor, body.source === 'pipeline' ? 'pipeline' : 'api');
+  const outcome = await orUnavailable(context, requestId, () =>
+    declareIncident(
+      { store: getIncidentStore(), orchestrations: orchestrations(context), policy, now: appNow },
+      { ...body, actor, source: body.source },
+    ),
+  );
+  if (outcome.kind === 'unknown-service') {
+    throw new HttpError(400, 'validation_failed', outcome.message, [{ path: 'service', code: 'unknown_service', message: outcome.message }]);
+  }
+  if (outcome.kind === 'already-open') {
+    throw new HttpError(409, 'conflict', `An incident is already open for ${body.service} in ${body.environment}: ${outcome.incidentId}. Add to it instead.`, {
+      incidentId: outcome.incidentId,
     });
-  }),
+  }
+  return jsonResponse(201, { incidentId: outcome.incidentId, severity: outcome.severity, drill: outcome.drill, requestId }, requestId, {
+    location: `/api/incidents/${outcome.incidentId}`,
+  });
 });
 
-app.http('incidentsList', {
-  route: 'incidents',
-  methods: ['GET'],
-  authLevel: 'function',
-  handler: withEnvelope(async (request, context, requestId) => {
-    admit(request, 'read');
-    const query = validate(ListQuery, Object.fromEntries(request.query), 'query');
-    const items = await orUnavailable(context, requestId, () => getIncidentStore().listSummaries(query));
-    return jsonResponse(200, { items, count: items.length }, requestId);
-  }),
+httpRoute('incidentsList', { route: 'incidents', methods: ['GET'], authLevel: 'function', access: 'read' }, async (request, context, requestId) => {
+  const query = validate(ListQuery, Object.fromEntries(request.query), 'query');
+  const items = await orUnavailable(context, requestId, () => getIncidentStore().listSummaries(query));
+  return jsonResponse(200, { items, count: items.length }, requestId);
 });
 
-app.http('incidentsGet', {
-  route: 'incidents/{id}',
-  methods: ['GET'],
-  authLevel: 'function',
-  extraInputs: [df.input.durableClient()],
-  handler: withEnvelope(async (request, context, requestId) => {
-    admit(request, 'read');
-    const id = incidentIdOf(request);
-    const result = await orUnavailable(context, requestId, async () => {
-      const store = getIncidentStore();
-      const [summary, timeline, runtime] = await Promise.all([store.getSummary(id), store.getTimeline(id), orchestrations(context).describe(id)]);
-      return { summary, timeline, runtime };
-    });
-    if (!result.summary && !result.runtime) throw new HttpError(404, 'not_found', `No incident ${id}.`);
-    return jsonResponse(200, { incidentId: id, summary: result.summary ?? null, runtime: result.runtime ?? null, timeline: result.timeline, requestId }, requestId);
-  }),
+httpRoute('incidentsGet', { route: 'incidents/{id}', methods: ['GET'], authLevel: 'function', durableClient: true, access: 'read' }, async (request, context, requestId) => {
+  const id = incidentIdOf(request);
+  const result = await orUnavailable(context, requestId, async () => {
+    const store = getIncidentStore();
+    const [summary, timeline, runtime] = await Promise.all([store.getSummary(id), store.getTimeline(id), orchestrations(context).describe(id)]);
+    return { summary, timeline, runtime };
+  });
+  if (!result.summary && !result.runtime) throw new HttpError(404, 'not_found', `No incident ${id}.`);
+  return jsonResponse(200, { incidentId: id, summary: result.summary ?? null, runtime: result.runtime ?? null, timeline: result.timeline, requestId }, requestId);
 });
 
 /**
@@ -168,8 +148,7 @@ async function incidentApprovers(id: string): Promise<string[] | null> {
 }
 
 function actionHandler(action: Action) {
-  return async (request: HttpRequest, context: InvocationContext, requestId: string): Promise<HttpResponseInit> => {
-    const caller: Caller = admit(request, action);
+  return async (request: HttpRequest, context: InvocationContext, requestId: string, caller: Caller): Promise<HttpResponseInit> => {
     const id = incidentIdOf(request);
     const schema = ActionBodies[action];
     const body = validate(schema as z.ZodType<Record<string, unknown> & { actor?: { id: string; name?: string } }>, await optionalJson(request), `${action} body`);
@@ -194,23 +173,12 @@ function actionHandler(action: Action) {
 
 // One function per action: in Azure a function key opens only its own function (see access.ts).
 for (const action of Object.keys(ActionBodies) as Action[]) {
-  app.http(ACCESS_ACTIONS[action][0], {
-    route: `incidents/{id}/${action}`,
-    methods: ['POST'],
-    authLevel: 'function',
-    extraInputs: [df.input.durableClient()],
-    handler: withEnvelope(actionHandler(action)),
-  });
+  httpRoute(ACCESS_ACTIONS[action][0], { route: `incidents/{id}/${action}`, methods: ['POST'], authLevel: 'function', durableClient: true, access: action }, actionHandler(action));
 }
 
 // Any other action name (routes with a literal action segment take precedence): a 404 that lists
 // the actions. Anonymous: it reads and changes nothing, so it needs no key.
-app.http('incidentsUnknownAction', {
-  route: 'incidents/{id}/{action}',
-  methods: ['POST'],
-  authLevel: 'anonymous',
-  handler: withEnvelope((request) => {
-    const action = request.params.action ?? '';
-    return Promise.reject(new HttpError(404, 'not_found', `Unknown action "${action.slice(0, 40)}"; use one of ${Object.keys(ActionBodies).join(', ')}.`));
-  }),
+httpRoute('incidentsUnknownAction', { route: 'incidents/{id}/{action}', methods: ['POST'], authLevel: 'anonymous' }, (request) => {
+  const action = request.params.action ?? '';
+  return Promise.reject(new HttpError(404, 'not_found', `Unknown action "${action.slice(0, 40)}"; use one of ${Object.keys(ActionBodies).join(', ')}.`));
 });

@@ -28,7 +28,7 @@ import {
 import type { AppServicePort, SlotBuilds } from '../ports/app-service.js';
 import type { StepLedger } from '../ports/ledger.js';
 import type { FreezeAnnouncer, FreezeStore, LkgRegistry } from '../ports/release-registry.js';
-import { TransientError } from '../ports/transient.js';
+import { errorText, TransientError } from '../domain/errors.js';
 import { once } from './once.js';
 import {
   appServiceStep,
@@ -251,8 +251,8 @@ export function createAppServiceActivities(p: AppServicePorts): AppServiceActivi
       if (r?.pending) return `Announcement via ${p.announcer.channel} still pending${typeof r.summary === 'string' ? `: ${r.summary}` : '.'}`;
       return `Announced via ${p.announcer.channel}.`;
     } catch (err) {
-      log(`Announcing the freeze change of ${env} via ${p.announcer.channel} failed: ${(err as Error).message}`);
-      return `Announcing via ${p.announcer.channel} failed: ${(err as Error).message.slice(0, 200)}.`;
+      log(`Announcing the freeze change of ${env} via ${p.announcer.channel} failed: ${errorText(err)}`);
+      return `Announcing via ${p.announcer.channel} failed: ${errorText(err).slice(0, 200)}.`;
     }
   }
 

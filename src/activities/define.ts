@@ -4,6 +4,11 @@
  * before scheduling and the output after, both deterministic), and function files register the
  * handler with `registerActivity` (validating again at the boundary, since the payload crossed a
  * queue).
+ *
+ * Names: `<capability>_<verbObject>`, the capability being the contracts file (appService_apiToLkg
+ * in app-service.contracts.ts). A name, once shipped, is never changed: it is in the history of
+ * every incident in flight, and replay compares it at each sequence number (see
+ * test/lint/activity-names.test.ts, which keeps the convention and the closed list of older names).
  */
 import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
@@ -70,4 +75,33 @@ export function registerActivity<I extends z.ZodType, O extends z.ZodType>(
       return def.output.parse(await handler(input, context));
     },
   });
+}
+
+/** What an activity's handlers need, built from the app settings; or the settings' problems (one a line, by setting name). */
+export type Configured<P> = { ok: true; value: P } | { ok: false; problems: string };
+
+/**
+ * Registers activities whose handlers need the app settings, with the "not configured" outcome
+ * built in: when `configure` reports problems, the activity logs them (`<settings> settings are
+ * invalid:` and the list) and answers its `refused` outcome as data, never by throwing, so an
+ * incident never stalls on retries of a configuration mistake.
+ *
+ *   const register = configuredActivities('Evidence', (context) => ...);
+ *   register(sealPack, (ports, input) => ports.seal(input), (problems, input) => ({ result: 'refused', ... }));
+ */
+export function configuredActivities<P>(settings: string, configure: (context: InvocationContext) => Configured<P>) {
+  return function register<I extends z.ZodType, O extends z.ZodType>(
+    def: ActivityDef<I, O>,
+    handler: (ports: P, input: z.output<I>, context: InvocationContext) => Promise<z.input<O>>,
+    refused: (problems: string, input: z.output<I>) => z.input<O>,
+  ): void {
+    registerActivity(def, async (input, context) => {
+      const built = configure(context);
+      if (!built.ok) {
+        context.error(`${settings} settings are invalid:\n${built.problems}`);
+        return refused(built.problems, input);
+      }
+      return handler(built.value, input, context);
+    });
+  };
 }

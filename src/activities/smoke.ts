@@ -9,6 +9,7 @@ import { judged } from '../domain/smoke-verdict.js';
 import type { SmokeProbes } from '../ports/smoke-probes.js';
 import type { z } from 'zod';
 import type { RunSmokeCheckInput } from './smoke.contracts.js';
+import { errorText } from '../domain/errors.js';
 
 export interface SmokePorts {
   probes: SmokeProbes;
@@ -57,7 +58,7 @@ export function createSmokeActivities(ports: SmokePorts): SmokeActivities {
         return judged(measured, thresholds);
       } catch (err) {
         // A probe bug must not fail the whole suite (Task.all fails fast): report it as a result.
-        const message = err instanceof Error ? err.message : String(err);
+        const message = errorText(err);
         return judged(notMeasured(check, base, { code: 'internal', message: `the probe failed: ${message}`.slice(0, 500) }), thresholds);
       }
     },

@@ -30,7 +30,7 @@ export const StatusPageOutcome = z.discriminatedUnion('kind', [
 export type StatusPageOutcome = z.infer<typeof StatusPageOutcome>;
 
 export const PublishStatusPage = defineActivity({
-    name: 'statusPagePublish',
+    name: 'statusPage_publish',
     input: z.object({
       incidentId: z.string().min(1).max(128),
       /** Unique within the incident: "status-page/announce/declared". */

@@ -4,6 +4,7 @@
  * redelivered or retried activity sends the same key and a receiver that saw it drops the repeat.
  * An interrupted attempt is sent again with that key (a webhook cannot be asked what it received).
  */
+import { errorText } from '../domain/errors.js';
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import type { StepLedger } from '../ports/ledger.js';
@@ -35,7 +36,7 @@ export function createStatusPageActivities(ports: StatusPageActivityPorts) {
       try {
         port = ports.statusPage();
       } catch (err) {
-        return { kind: 'refused', reason: 'not-configured', summary: `The status page is not usable: ${(err as Error).message}` };
+        return { kind: 'refused', reason: 'not-configured', summary: `The status page is not usable: ${errorText(err)}` };
       }
       if (!port) return { kind: 'skipped', reason: 'not-configured', summary: `No status page webhook is configured (STATUS_PAGE_WEBHOOK_URL): ${u.component} ${u.status} not published.` };
       const sp = port;

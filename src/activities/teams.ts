@@ -18,6 +18,7 @@ import type { PagerPort } from '../ports/pager.js';
 import { TeamsDeliveryError, type Delivered, type DeliveryMode, type OutgoingMessage } from '../ports/teams.js';
 import { once } from './once.js';
 import type { NotifyTeams, PostTeamsMessage, ReplyTeamsMessage, TeamsOutcome } from './teams.contracts.js';
+import { errorText } from '../domain/errors.js';
 
 export interface TeamsActivityPorts {
   ledger: () => StepLedger;
@@ -130,7 +131,7 @@ export function createTeamsActivities(ports: TeamsActivityPorts) {
       if (op === 'notify') pager = ports.pager();
       else channel = ports.channel();
     } catch (err) {
-      return { kind: 'refused', reason: 'not-configured', summary: `Teams is not usable: ${(err as Error).message}` };
+      return { kind: 'refused', reason: 'not-configured', summary: `Teams is not usable: ${errorText(err)}` };
     }
     let approvals: ApprovalSettings | undefined;
     try {
@@ -219,7 +220,7 @@ export function createTeamsActivities(ports: TeamsActivityPorts) {
           const found = !searchable
             ? ('unknown' as const)
             : await searchable.find(reference, op === 'reply' ? threadId : undefined, destination).catch((err: unknown) => {
-                ports.warn?.(`Could not search Teams for ${reference}: ${(err as Error).message}`);
+                ports.warn?.(`Could not search Teams for ${reference}: ${errorText(err)}`);
                 return 'unknown' as const;
               });
           if (found === 'unknown') {

@@ -6,7 +6,7 @@
 import type { AppServiceTarget, BuildSource, RepublishTarget, SlotSwapTarget } from '../config/app-service.js';
 import { releaseMetaOf, type LkgRecord, type SlotBuild } from '../domain/release.js';
 import type { AccessRule, AppServicePort, RestoreContext, RestoreResult, SiteOpsPort, SiteRef, SlotBuilds } from '../ports/app-service.js';
-import { TransientError } from '../ports/transient.js';
+import { TransientError } from '../domain/errors.js';
 import { ArmRequestError, type ArmAppService, type ArmSiteOps } from './arm.js';
 import { fetchBounded, isRetryableStatus, ResponseTooLargeError, safeUrl } from './http-bounded.js';
 
@@ -18,8 +18,8 @@ export interface AppServiceAdapterOptions {
   arm: ArmAppService;
   httpTimeoutMs: number;
   swapDeadlineMs: number;
-  /** Where hook tokens are read from (the app settings); read at call time, never logged. */
-  env: NodeJS.ProcessEnv;
+  /** The hook token a target's `hookTokenSetting` names (the composition root reads the app setting); never logged. */
+  hookToken: (setting: string) => string | undefined;
 }
 
 type ReadBuild = SlotBuild & { transient: boolean };
@@ -116,7 +116,7 @@ export class AppServiceAdapter implements AppServicePort {
       'idempotency-key': context.requestId,
       'x-request-id': context.requestId,
     };
-    const token = target.hookTokenSetting ? this.o.env[target.hookTokenSetting]?.trim() : undefined;
+    const token = target.hookTokenSetting ? this.o.hookToken(target.hookTokenSetting)?.trim() : undefined;
     if (target.hookTokenSetting && !token) {
       return { kind: 'rejected', status: 0, code: 'NotConfigured', detail: `app setting ${target.hookTokenSetting} (the hook token) is not set` };
     }

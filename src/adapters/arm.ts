@@ -18,7 +18,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import type { WebSiteManagementClient } from '@azure/arm-appservice';
 import type { AccessRule } from '../ports/app-service.js';
-import { TransientError } from '../ports/transient.js';
+import { TransientError } from '../domain/errors.js';
 import { lazy } from './lazy.js';
 import { telemetry } from './telemetry.js';
 

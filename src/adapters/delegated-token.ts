@@ -16,6 +16,7 @@ import { z } from 'zod';
 import type { SecretStore } from './secret-store.js';
 import { SecretStoreError } from './secret-store.js';
 import { telemetry } from './telemetry.js';
+import { errorText } from '../domain/errors.js';
 
 /** The sign-in can no longer produce tokens (no sign-in stored, revoked, expired, wrong app). */
 export class DelegatedAuthError extends Error {
@@ -79,7 +80,7 @@ async function formPost<T>(url: string, form: Record<string, string>, schema: z.
       signal: AbortSignal.timeout(timeoutMs),
     }));
   } catch (err) {
-    throw new DelegatedTokenUnavailable(`The Entra token endpoint is unreachable: ${(err as Error).message}`);
+    throw new DelegatedTokenUnavailable(`The Entra token endpoint is unreachable: ${errorText(err)}`);
   }
   const text = (await res.text()).slice(0, 64 * 1024);
   let json: unknown;
@@ -162,7 +163,7 @@ export class RefreshTokenCredential implements TokenCredential {
       raw = await this.o.store.read();
     } catch (err) {
       if (err instanceof SecretStoreError && !err.transient) throw new DelegatedAuthError(err.message);
-      throw new DelegatedTokenUnavailable(`Cannot read the delegated sign-in: ${(err as Error).message}`);
+      throw new DelegatedTokenUnavailable(`Cannot read the delegated sign-in: ${errorText(err)}`);
     }
     if (raw === undefined) {
       throw new DelegatedAuthError(`No delegated Teams sign-in in ${this.o.store.description}. Run "npm run teams:signin" to sign in once.`);
@@ -204,7 +205,7 @@ export class RefreshTokenCredential implements TokenCredential {
       this.signIn = next;
       await this.o.store.write(JSON.stringify(next)).catch((err: unknown) => {
         // The previous refresh token stays valid; only its 90-day window is not extended.
-        this.o.onWarning?.(`Could not save the rotated refresh token to ${this.o.store.description}: ${(err as Error).message}`);
+        this.o.onWarning?.(`Could not save the rotated refresh token to ${this.o.store.description}: ${errorText(err)}`);
       });
     }
     return this.cached;

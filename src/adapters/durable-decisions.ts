@@ -2,6 +2,7 @@
 import type { DurableClient } from 'durable-functions';
 import { IncidentEventName, type DecisionEvent } from '../domain/incident-events.js';
 import type { DecisionTarget, InstanceState } from '../ports/approvals.js';
+import { durableFailure, durableStatus } from './durable-orchestrations.js';
 import { telemetry } from './telemetry.js';
 
 /** Statuses in which a raised event will still be seen by the orchestrator. */
@@ -17,8 +18,8 @@ export function durableDecisionTarget(client: DurableClient): DecisionTarget {
         status = await client.getStatus(incidentId);
       } catch (err) {
         // durable-functions v3 throws for an unknown instance (HTTP 404 from the extension).
-        if (/\b404\b/.test((err as Error).message)) return { state: 'missing' };
-        throw err;
+        if (durableStatus(err) === 404) return { state: 'missing' };
+        throw durableFailure(err, ''); // the approval page words it (src/app/approvals.ts)
       }
       if (!status) return { state: 'missing' };
       const runtimeStatus = String(status.runtimeStatus);

@@ -8,25 +8,36 @@ import type { DurableClient } from 'durable-functions';
 import { declarationAttributes } from '../domain/telemetry.js';
 import type { InstanceState, Orchestrations } from '../ports/orchestrations.js';
 import { telemetry } from './telemetry.js';
-import { TransientError } from '../ports/transient.js';
+import { errorText, PermanentError, TransientError } from '../domain/errors.js';
 import { isTransientStorageError } from './storage.js';
 
 const TERMINAL = new Set(['Completed', 'Failed', 'Terminated', 'Canceled']);
 
-function statusIn(err: unknown): number | undefined {
-  const m = /status code: (\d{3})|HTTP (\d{3})/.exec(err instanceof Error ? err.message : String(err));
+/**
+ * The HTTP status the Durable extension answered with. durable-functions v3 gives no status field:
+ * its client rejects with a plain Error whose text carries it ("...unexpected status code: 500...",
+ * "...replied with HTTP 404 response", or "No instance with ID '...' found." for a 404 on
+ * raiseEvent). This adapter is the one place that reads that text; above it failures are typed.
+ */
+export function durableStatus(err: unknown): number | undefined {
+  const text = errorText(err);
+  const m = /status code: (\d{3})|HTTP (\d{3})/.exec(text);
   const code = m?.[1] ?? m?.[2];
-  return code ? Number(code) : undefined;
+  if (code) return Number(code);
+  return /^No instance with ID '.*' found\.$/.test(text) ? 404 : undefined;
 }
 
 /**
  * What the client threw, typed: a 408, 429 or 5xx from the extension, or a dropped or refused
- * connection, is transient (the caller may answer 503 and be asked again); anything else is not.
+ * connection, is transient (the caller may answer 503 and be asked again); anything else is
+ * permanent (a retry would fail the same way).
  */
-function classified(err: unknown): unknown {
-  const status = statusIn(err);
+export function durableFailure(err: unknown, prefix = 'The orchestration service failed: '): TransientError | PermanentError {
+  if (err instanceof TransientError || err instanceof PermanentError) return err;
+  const status = durableStatus(err);
   const transient = status !== undefined ? status === 408 || status === 429 || status >= 500 : isTransientStorageError(err);
-  return transient ? new TransientError(`The orchestration service failed: ${err instanceof Error ? err.message : String(err)}`.slice(0, 500), { cause: err }) : err;
+  const message = `${prefix}${errorText(err)}`.slice(0, 500);
+  return transient ? new TransientError(message, { cause: err, status }) : new PermanentError(message, { cause: err, status });
 }
 
 export class DurableOrchestrations implements Orchestrations {
@@ -51,7 +62,7 @@ export class DurableOrchestrations implements Orchestrations {
       // id that has not finished is the one a concurrent start created.
       const now = await this.describe(instanceId).catch(() => undefined);
       if (now && !TERMINAL.has(now.runtimeStatus)) return 'exists';
-      throw classified(err);
+      throw durableFailure(err);
     }
   }
 
@@ -67,11 +78,11 @@ export class DurableOrchestrations implements Orchestrations {
       // answers 410, which the client also resolves: that event is dropped, unseen from here.
       return 'raised';
     } catch (err) {
-      if (statusIn(err) === 404 || /No instance with ID/i.test(String(err))) return 'missing';
+      if (durableStatus(err) === 404) return 'missing';
       // The extension answers 500 when the instance finished between its own check and the raise.
       const after = await this.state(instanceId).catch(() => undefined);
       if (after === 'finished') return 'gone';
-      throw classified(err);
+      throw durableFailure(err);
     }
   }
 
@@ -85,8 +96,8 @@ export class DurableOrchestrations implements Orchestrations {
         lastUpdatedTime: new Date(s.lastUpdatedTime).toISOString(),
       };
     } catch (err) {
-      if (statusIn(err) === 404) return undefined;
-      throw classified(err);
+      if (durableStatus(err) === 404) return undefined;
+      throw durableFailure(err);
     }
   }
 }

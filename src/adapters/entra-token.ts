@@ -7,6 +7,7 @@ import type { SecureWebhookSettings } from '../config/intake.js';
 import { lazy } from './lazy.js';
 // jose is ESM-only; Node 20.19+ can require() it, and the type import says which resolution to use.
 import type * as JoseModule from 'jose' with { 'resolution-mode': 'import' };
+import { errorText } from '../domain/errors.js';
 
 type Jose = typeof JoseModule;
 const jose = lazy(() => require('jose') as Jose);
@@ -45,10 +46,10 @@ export async function verifySecureWebhookToken(authorization: string | null, set
       throw new KeySetUnavailableError(`Could not read the signing keys from ${settings.jwksUri}: ${err.message}`);
     }
     if (err instanceof TypeError || (err as { code?: string }).code === 'ECONNREFUSED') {
-      throw new KeySetUnavailableError(`Could not read the signing keys from ${settings.jwksUri}: ${(err as Error).message}`);
+      throw new KeySetUnavailableError(`Could not read the signing keys from ${settings.jwksUri}: ${errorText(err)}`);
     }
     const code = err instanceof errors.JOSEError ? err.code : 'ERR_INVALID';
-    return { ok: false, reason: `the token was refused (${code}: ${(err as Error).message})` };
+    return { ok: false, reason: `the token was refused (${code}: ${errorText(err)})` };
   }
   const appId = typeof payload.azp === 'string' ? payload.azp : typeof payload.appid === 'string' ? payload.appid : undefined;
   if (!appId || !settings.appIds.includes(appId)) return { ok: false, reason: `the token was issued to app ${appId ?? '(none)'}, not Azure Monitor's webhook app` };

@@ -10,7 +10,7 @@
  */
 import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import { EvidenceStoreError, type AlertPayloadSource, type CreateOptions, type EvidenceStore, type StoredBlob } from '../ports/evidence.js';
-import { TransientError } from '../ports/transient.js';
+import { TransientError } from '../domain/errors.js';
 import { isTransientStorageError, onFirstUse, restStatus } from './storage.js';
 
 /** A listing larger than this is refused: a pack holds tens of artifacts, not thousands. */

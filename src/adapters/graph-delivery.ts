@@ -23,6 +23,7 @@
  */
 import { ATTR } from '../domain/telemetry.js';
 import { telemetry } from './telemetry.js';
+import { errorText } from '../domain/errors.js';
 
 export interface DeliveryClock {
   now(): number;
@@ -99,7 +100,7 @@ export class DeliveryRejectedError extends Error {
     readonly throttled: number,
     readonly status: number | undefined,
   ) {
-    super(reason instanceof Error ? reason.message : String(reason));
+    super(errorText(reason));
   }
 }
 

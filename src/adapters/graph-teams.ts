@@ -28,6 +28,7 @@ import {
   type TeamsPort,
 } from '../ports/teams.js';
 import type { PagerPort } from '../ports/pager.js';
+import { errorText } from '../domain/errors.js';
 
 /** Errors a credential throws when it cannot produce a token at all (not worth retrying). */
 const AUTH_ERROR_NAMES = new Set(['DelegatedAuthError', 'AuthenticationError', 'CredentialUnavailableError', 'AggregateAuthenticationError']);
@@ -70,7 +71,7 @@ function toDeliveryError(err: unknown, what: string): TeamsDeliveryError {
       throttled: err.throttled,
     });
   }
-  return new TeamsDeliveryError('rejected', `${what}: ${err instanceof Error ? err.message : String(err)}`);
+  return new TeamsDeliveryError('rejected', `${what}: ${errorText(err)}`);
 }
 
 /** The Graph request body of a channel message carrying an Adaptive Card. */

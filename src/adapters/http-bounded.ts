@@ -3,7 +3,7 @@
  * webhook): every call has a timeout covering the whole exchange, and the body is read only up
  * to a bound (a misbehaving endpoint cannot make us buffer megabytes).
  */
-import { TransientError } from '../ports/transient.js';
+import { TransientError } from '../domain/errors.js';
 
 export interface BoundedRequest {
   method?: 'GET' | 'POST';

@@ -24,6 +24,7 @@ import {
 import { gapStats, median, SseByteParser } from '../domain/sse.js';
 import type { ProbeContext, ProbeTarget, SmokeProbes } from '../ports/smoke-probes.js';
 import { lazy } from './lazy.js';
+import { errorText } from '../domain/errors.js';
 
 type HealthCheck = Extract<Check, { kind: 'health' }>;
 type SseCheck = Extract<Check, { kind: 'sse' }>;
@@ -117,7 +118,7 @@ export function exchange(o: ExchangeOptions): Promise<Exchange> {
         headers: { 'user-agent': USER_AGENT, 'accept-encoding': 'identity', ...o.headers },
       });
     } catch (err) {
-      finish({ code: 'internal', message: `could not send ${o.method} ${o.url.pathname}: ${(err as Error).message}`.slice(0, 300) });
+      finish({ code: 'internal', message: `could not send ${o.method} ${o.url.pathname}: ${errorText(err)}`.slice(0, 300) });
       return;
     }
     req.on('error', (err) => finish(probeErrorOf(err)));
@@ -438,7 +439,7 @@ function observeStream(o: ObserveOptions): Promise<StreamObservation> {
         headers: { 'user-agent': USER_AGENT, 'accept-encoding': 'identity', accept: 'text/event-stream', 'cache-control': 'no-cache', ...o.headers },
       });
     } catch (err) {
-      finish('error', { code: 'internal', message: `could not open ${o.url.pathname}: ${(err as Error).message}`.slice(0, 300) });
+      finish('error', { code: 'internal', message: `could not open ${o.url.pathname}: ${errorText(err)}`.slice(0, 300) });
       return;
     }
     req.on('error', (err) => finish('error', probeErrorOf(err)));

@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { TokenCredential } from '@azure/identity';
 import { z } from 'zod';
 import { telemetry } from './telemetry.js';
+import { errorText } from '../domain/errors.js';
 
 export interface SecretStore {
   /** Where the secret lives, for messages ("Key Vault secret x in https://v.vault.azure.net"). */
@@ -22,6 +23,8 @@ export class SecretStoreError extends Error {
   constructor(
     message: string,
     readonly transient: boolean,
+    /** The HTTP status Key Vault answered with, when it answered. */
+    readonly status?: number,
   ) {
     super(message);
   }
@@ -61,7 +64,7 @@ export class KeyVaultSecretStore implements SecretStore {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (err) {
-      throw new SecretStoreError(`${this.description} is unreachable: ${(err as Error).message}`, true);
+      throw new SecretStoreError(`${this.description} is unreachable: ${errorText(err)}`, true);
     }
   }
 
@@ -74,7 +77,7 @@ export class KeyVaultSecretStore implements SecretStore {
       // not JSON
     }
     const hint = res.status === 403 ? ' The app identity needs "Key Vault Secrets User" to read (and "Secrets Officer" to write back rotated tokens).' : '';
-    throw new SecretStoreError(`${what} ${this.description} failed: HTTP ${res.status}${code}.${hint}`, res.status === 429 || res.status >= 500);
+    throw new SecretStoreError(`${what} ${this.description} failed: HTTP ${res.status}${code}.${hint}`, res.status === 429 || res.status >= 500, res.status);
   }
 
   read(): Promise<string | undefined> {
@@ -109,8 +112,8 @@ export class KeyVaultSecretStore implements SecretStore {
 
 /** A failed Key Vault call as a telemetry outcome: its HTTP status when it answered, else unreachable. */
 function secretOutcome(err: unknown): string {
-  const status = err instanceof Error ? /HTTP (\d{3})/.exec(err.message)?.[1] : undefined;
-  return status ? `http-${status}` : err instanceof SecretStoreError && err.transient ? 'unreachable' : 'error';
+  if (!(err instanceof SecretStoreError)) return 'error';
+  return err.status ? `http-${err.status}` : err.transient ? 'unreachable' : 'error';
 }
 
 export class FileSecretStore implements SecretStore {

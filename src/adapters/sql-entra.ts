@@ -21,6 +21,7 @@
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/identity';
 import type { SqlAuth } from '../config/sql.js';
 import { lazy } from './lazy.js';
+import { errorText } from '../domain/errors.js';
 
 const identitySdk = lazy(() => require('@azure/identity') as typeof import('@azure/identity'));
 
@@ -55,20 +56,21 @@ function refusedByEndpoint(err: unknown): boolean {
   });
 }
 
-/** No managed identity on this app at all: App Service sets IDENTITY_ENDPOINT once one is enabled. */
-function noManagedIdentity(): boolean {
-  return !process.env.IDENTITY_ENDPOINT && !process.env.MSI_ENDPOINT;
-}
+/** Which managed identity endpoint setting the platform set (App Service sets IDENTITY_ENDPOINT once one is enabled); undefined: none. */
+export type IdentityEndpoint = 'IDENTITY_ENDPOINT' | 'MSI_ENDPOINT' | undefined;
 
-/** `budgetMs`: how long the token may take; keep it under the connect timeout. */
-export function sqlEntraCredential(auth: EntraSqlAuth, budgetMs: number): TokenCredential {
+/**
+ * `budgetMs`: how long the token may take; keep it under the connect timeout. `endpoint`: see
+ * IdentityEndpoint (without one, a failure is a setup problem, not retried).
+ */
+export function sqlEntraCredential(auth: EntraSqlAuth, budgetMs: number, endpoint?: IdentityEndpoint): TokenCredential {
   const sdk = identitySdk();
   if (auth.kind === 'entra-managed-identity') {
     const inner = new sdk.ManagedIdentityCredential(auth.clientId ? { clientId: auth.clientId } : {});
-    return new BoundedCredential(inner, `the managed identity (${auth.clientId ? `client id ${auth.clientId}` : 'system-assigned'})`, budgetMs);
+    return new BoundedCredential(inner, `the managed identity (${auth.clientId ? `client id ${auth.clientId}` : 'system-assigned'})`, budgetMs, endpoint);
   }
   const inner = new sdk.DefaultAzureCredential(auth.clientId ? { managedIdentityClientId: auth.clientId } : {});
-  return new BoundedCredential(inner, `DefaultAzureCredential${auth.clientId ? ` (managed identity client id ${auth.clientId})` : ''}`, budgetMs);
+  return new BoundedCredential(inner, `DefaultAzureCredential${auth.clientId ? ` (managed identity client id ${auth.clientId})` : ''}`, budgetMs, endpoint);
 }
 
 class BoundedCredential implements TokenCredential {
@@ -76,6 +78,7 @@ class BoundedCredential implements TokenCredential {
     private readonly inner: TokenCredential,
     private readonly who: string,
     private readonly budgetMs: number,
+    private readonly endpoint: IdentityEndpoint,
   ) {}
 
   async getToken(scopes: string | string[], options: GetTokenOptions = {}): Promise<AccessToken> {
@@ -85,14 +88,14 @@ class BoundedCredential implements TokenCredential {
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         stop.abort();
-        reject(failure(`${this.who} gave no token for ${scope} within ${this.budgetMs / 1000} s${hint()}`, true));
+        reject(failure(`${this.who} gave no token for ${scope} within ${this.budgetMs / 1000} s${hint(this.endpoint)}`, true));
       }, this.budgetMs);
     });
     options.abortSignal?.addEventListener('abort', () => stop.abort(), { once: true });
     const attempt = this.inner.getToken(scopes, { ...options, abortSignal: stop.signal }).then(
       (token) => token ?? Promise.reject(failure(`${this.who} returned no token for ${scope}`, false)),
       // A setup problem (the endpoint said no, or there is no managed identity to ask) is not retried.
-      (err: unknown) => Promise.reject(failure(`${this.who} gave no token for ${scope}: ${reason(err)}${hint()}`, !refusedByEndpoint(err) && !noManagedIdentity(), err)),
+      (err: unknown) => Promise.reject(failure(`${this.who} gave no token for ${scope}: ${reason(err)}${hint(this.endpoint)}`, !refusedByEndpoint(err) && this.endpoint !== undefined, err)),
     );
     try {
       return await Promise.race([attempt, deadline]);
@@ -105,7 +108,7 @@ class BoundedCredential implements TokenCredential {
 }
 
 function firstLine(err: unknown): string {
-  const m = err instanceof Error ? err.message : String(err);
+  const m = errorText(err);
   return (m.split('\n')[0] ?? '').trim();
 }
 
@@ -120,6 +123,6 @@ function reason(err: unknown): string {
 }
 
 /** Without IDENTITY_ENDPOINT the SDK falls back to the VM metadata endpoint, which a Function App does not have. */
-function hint(): string {
-  return process.env.IDENTITY_ENDPOINT ? '' : ' (IDENTITY_ENDPOINT is not set: is a managed identity enabled on the app?)';
+function hint(endpoint: IdentityEndpoint): string {
+  return endpoint === 'IDENTITY_ENDPOINT' ? '' : ' (IDENTITY_ENDPOINT is not set: is a managed identity enabled on the app?)';
 }

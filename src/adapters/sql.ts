@@ -26,6 +26,7 @@ import {
 import { lazy } from './lazy.js';
 import { sqlEntraCredential, TOKEN_UNAVAILABLE } from './sql-entra.js';
 import { telemetry } from './telemetry.js';
+import { errorText } from '../domain/errors.js';
 
 const mssql = lazy(() => require('mssql') as typeof import('mssql'));
 const tedious = lazy(() => require('tedious') as typeof import('tedious'));
@@ -55,6 +56,12 @@ export interface SqlStoreOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Where driver-level warnings go (a dropped connection, a pool error). */
   warn?: (message: string) => void;
+  /**
+   * The platform's managed identity endpoint setting that is set (App Service sets IDENTITY_ENDPOINT,
+   * older hosts MSI_ENDPOINT), or undefined: no managed identity is enabled. The composition root
+   * reads it; Entra failures use it to tell a setup problem (not retried) from a transient one.
+   */
+  identityEndpoint?: 'IDENTITY_ENDPOINT' | 'MSI_ENDPOINT';
 }
 
 interface Classified {
@@ -337,7 +344,7 @@ export class SqlTargetConfigStore implements TargetConfigStore {
     const authentication: MssqlConfig['authentication'] =
       t.auth.kind === 'sql-login'
         ? { type: 'default', options: { userName: t.auth.user, password: t.auth.password } }
-        : { type: 'token-credential', options: { credential: sqlEntraCredential(t.auth, Math.floor(t.connectTimeoutMs * 0.8)) } };
+        : { type: 'token-credential', options: { credential: sqlEntraCredential(t.auth, Math.floor(t.connectTimeoutMs * 0.8), this.options.identityEndpoint) } };
     const config: MssqlConfig = {
       server: t.server,
       port: t.port,
@@ -364,7 +371,7 @@ export class SqlTargetConfigStore implements TargetConfigStore {
     const pool = new m.ConnectionPool(config);
     // mssql re-emits driver errors (a socket that died while idle or mid-request) on the pool;
     // without a listener Node would treat them as unhandled and end the process.
-    pool.on('error', (err: unknown) => this.options.warn?.(`${this.name}: ${err instanceof Error ? err.message : String(err)}`));
+    pool.on('error', (err: unknown) => this.options.warn?.(`${this.name}: ${errorText(err)}`));
     // A refused login is named by its SQL error number (18456: the login or token was refused).
     await telemetry().external('sql', 'login', () => pool.connect(), () => (this.lastLoginError ? `login-${this.lastLoginError}` : 'error'));
     return pool;

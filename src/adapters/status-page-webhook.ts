@@ -14,6 +14,7 @@
  * Every request has a timeout; 408, 429, 5xx, timeouts and dropped connections are retried with
  * backoff (Retry-After honoured) until the caller's deadline; any other 4xx is final.
  */
+import { errorText } from '../domain/errors.js';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { StatusPageSettings } from '../config/status-page.js';
 import type { StatusPageUpdate } from '../domain/communications.js';
@@ -104,7 +105,7 @@ export class WebhookStatusPage implements StatusPagePort {
       } catch (err) {
         if (err instanceof StatusPageError) throw err;
         // A timeout or a dropped connection: the update may have arrived; the idempotency key makes the retry safe.
-        last = (err as Error).name === 'TimeoutError' ? `no answer within ${this.settings.timeoutMs} ms` : `the connection failed (${(err as Error).message})`;
+        last = err instanceof Error && err.name === 'TimeoutError' ? `no answer within ${this.settings.timeoutMs} ms` : `the connection failed (${errorText(err)})`;
       }
       const pause = Math.min(retryAfter ?? wait, this.o.maxBackoffMs ?? 8_000);
       if (this.now() + pause >= options.deadline) break;

@@ -9,7 +9,8 @@
  */
 import { METRICS, type Attributes, type CounterKey, type GaugeKey, type HistogramKey } from '../domain/telemetry.js';
 import type { InvocationEnd, InvocationSpan, Telemetry } from '../ports/telemetry.js';
-import { readTelemetrySettings } from '../config/telemetry.js';
+import type { Issue } from '../config/issues.js';
+import type { TelemetrySettings } from '../config/telemetry.js';
 
 const KEY = Symbol.for('incident-autopilot.telemetry');
 type Holder = { [KEY]?: { telemetry: Telemetry; installed: boolean } };
@@ -113,12 +114,12 @@ export function installTelemetry(t: Telemetry | null): void {
  * At app start (functions/telemetry.ts): OpenTelemetry to Application Insights when the
  * connection string is set, unless a telemetry was installed already. Invalid settings are
  * reported through `warn` and leave the summary in place: the automation runs without telemetry
- * rather than not at all (GET /api/health and the canary name the setting).
+ * rather than not at all (GET /api/health and the canary name the setting). The composition root
+ * parses the settings (src/app/telemetry.ts).
  */
-export function startTelemetry(env: NodeJS.ProcessEnv, warn: (message: string) => void = (m) => console.warn(m)): Telemetry {
+export function startTelemetry(read: { ok: true; settings: TelemetrySettings } | { ok: false; issues: Issue[] }, warn: (message: string) => void = (m) => console.warn(m)): Telemetry {
   const current = holder()[KEY];
   if (current?.installed || current?.telemetry.mode === 'opentelemetry') return current.telemetry;
-  const read = readTelemetrySettings(env);
   if (!read.ok) {
     warn(`Telemetry is off: ${read.issues.map((i) => `${i.path} ${i.message}`).join('; ')}`);
     return telemetry();

@@ -4,15 +4,20 @@
  * Built on first use (the SDKs load then), once per process.
  */
 import { readFileSync } from 'node:fs';
+import type { Configured } from '../activities/define.js';
+import { createSiteOpsActivities, type SiteOpsActivities } from '../activities/app-service-ops.js';
+import { createAppServiceActivities, type AppServiceActivities } from '../activities/app-service.js';
 import { AppServiceAdapter, SiteOpsAdapter } from '../adapters/app-service.js';
 import { ArmAppService, ArmSiteOps, defaultArmCredential } from '../adapters/arm.js';
 import { LogFreezeAnnouncer } from '../adapters/log-freeze-announcer.js';
 import { createTableClient } from '../adapters/storage.js';
 import { TableFreezeStore, TableLkgRegistry } from '../adapters/table-release.js';
 import { readAppServiceSettings, readRegistrySettings, type AppServiceSettings, type RegistrySettings } from '../config/app-service.js';
-import type { Issue } from '../config/issues.js';
+import { describeIssues, type Issue } from '../config/issues.js';
 import type { AppServicePort, SiteOpsPort } from '../ports/app-service.js';
 import type { FreezeAnnouncer, FreezeStore, LkgRegistry } from '../ports/release-registry.js';
+import { appNow } from './clock.js';
+import { getLedger } from './ledger.js';
 
 export type Built<T> = { ok: true; value: T } | { ok: false; issues: Issue[] };
 
@@ -76,7 +81,7 @@ export function appServicePorts(env: NodeJS.ProcessEnv = process.env): Built<App
     requestTimeoutMs: s.settings.httpTimeoutMs,
     pollIntervalMs: s.settings.pollIntervalMs,
   });
-  const appService = new AppServiceAdapter({ arm, httpTimeoutMs: s.settings.httpTimeoutMs, swapDeadlineMs: s.settings.swapDeadlineMs, env });
+  const appService = new AppServiceAdapter({ arm, httpTimeoutMs: s.settings.httpTimeoutMs, swapDeadlineMs: s.settings.swapDeadlineMs, hookToken: (setting) => env[setting] });
   // A scale-out follows its operation for as long as a swap may take.
   const siteOps = new SiteOpsAdapter({ ops: new ArmSiteOps(arm), httpTimeoutMs: s.settings.httpTimeoutMs, scaleDeadlineMs: s.settings.swapDeadlineMs });
   composed = { settings: s.settings, appService, siteOps, arm, ...reg.value };
@@ -98,4 +103,33 @@ export function useFreezeAnnouncer(factory: FreezeAnnouncerFactory): void {
 
 export function freezeAnnouncer(log: (line: string) => void): FreezeAnnouncer {
   return announcerFactory(log);
+}
+
+/**
+ * The App Service activities' handlers on the app's ports (functions/app-service-activities.ts
+ * registers them), or the settings' problems; `log` is the invocation's.
+ */
+export function appServiceActivities(log: (line: string) => void): Configured<AppServiceActivities & SiteOpsActivities> {
+  const built = appServicePorts();
+  if (!built.ok) return { ok: false, problems: describeIssues(built.issues) };
+  const { settings, ...ports } = built.value;
+  // The incident's clock (simulated on the dev host): a freeze's "since" and the LKG's "recorded at"
+  // read on the same clock as the incident that set them.
+  const now = () => appNow().toISOString();
+  const siteOps = createSiteOpsActivities({ siteOps: ports.siteOps, ledger: getLedger(), targets: settings.targets, now, verifyDelayMs: Math.max(settings.pollIntervalMs, 10) });
+  return {
+    ok: true,
+    value: {
+      ...siteOps,
+      ...createAppServiceActivities({
+        ...ports,
+        targets: settings.targets,
+        ledger: getLedger(),
+        announcer: freezeAnnouncer(log),
+        verifyDelayMs: settings.pollIntervalMs,
+        now,
+        log,
+      }),
+    },
+  };
 }

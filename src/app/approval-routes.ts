@@ -9,13 +9,12 @@
  * single-use token is the credential; behind App Service Authentication the person is also
  * identified and checked against the approver list.
  */
-import { app } from '@azure/functions';
 import * as df from 'durable-functions';
 import { createTableClient, storageTarget } from '../adapters/storage.js';
 import { durableDecisionTarget } from '../adapters/durable-decisions.js';
 import { TableApprovalUses } from '../adapters/table-approval-uses.js';
 import { readApprovalSettings } from '../config/teams.js';
-import { withEnvelope } from '../http/envelope.js';
+import { httpRoute } from './routes.js';
 import type { ApprovalUseStore } from '../ports/approvals.js';
 import { handleApproval } from './approvals.js';
 import { appNow } from './clock.js';
@@ -41,26 +40,20 @@ export interface ApprovalRouteOptions {
 }
 
 export function registerApprovalRoutes(options: ApprovalRouteOptions = {}): void {
-  app.http('approvals', {
-    route: 'approvals/{token}',
-    methods: ['GET', 'POST'],
-    authLevel: 'anonymous',
-    extraInputs: [df.input.durableClient()],
-    handler: withEnvelope(async (request, context, requestId) => {
-      const settings = readApprovalSettings();
-      return handleApproval(
-        request,
-        {
-          settings: () => settings,
-          uses: () => getApprovalUses(settings.ok ? settings.settings.table : 'ApprovalUses'),
-          decisions: durableDecisionTarget(df.getClient(context)),
-          // A link expires at the decision deadline, which is orchestration time: compare on the app clock.
-          now: appNow,
-          ...(options.isApprover ? { isApprover: options.isApprover } : {}),
-          ...(options.approvers ? { approvers: options.approvers } : {}),
-        },
-        requestId,
-      );
-    }),
+  httpRoute('approvals', { route: 'approvals/{token}', methods: ['GET', 'POST'], authLevel: 'anonymous', durableClient: true }, async (request, context, requestId) => {
+    const settings = readApprovalSettings();
+    return handleApproval(
+      request,
+      {
+        settings: () => settings,
+        uses: () => getApprovalUses(settings.ok ? settings.settings.table : 'ApprovalUses'),
+        decisions: durableDecisionTarget(df.getClient(context)),
+        // A link expires at the decision deadline, which is orchestration time: compare on the app clock.
+        now: appNow,
+        ...(options.isApprover ? { isApprover: options.isApprover } : {}),
+        ...(options.approvers ? { approvers: options.approvers } : {}),
+      },
+      requestId,
+    );
   });
 }

@@ -24,6 +24,7 @@ import { verifyApprovalToken, type ApprovalClaims } from '../activities/approval
 import { authorityOf, callerOf, requireDecisionOwner } from './access.js';
 import { inApproverList, type Principal } from './approver.js';
 import { telemetry } from './telemetry.js';
+import { errorText } from '../domain/errors.js';
 
 export interface ApprovalDeps {
   settings: () => ApprovalSettingsResult;
@@ -182,7 +183,7 @@ async function decide(request: HttpRequest, deps: ApprovalDeps): Promise<{ statu
   if (used) throw alreadyDecided(used);
 
   const instance = await deps.decisions.instance(claims.iid).catch((err: unknown) => {
-    throw new ApprovalRefusal(503, 'storage_unavailable', 'Try again', `The incident automation cannot be reached right now (${(err as Error).message.slice(0, 200)}); nothing was recorded.`);
+    throw new ApprovalRefusal(503, 'storage_unavailable', 'Try again', `The incident automation cannot be reached right now (${errorText(err).slice(0, 200)}); nothing was recorded.`);
   });
   if (instance.state !== 'waiting') {
     const why = instance.state === 'missing' ? 'no incident automation is running under this id' : `its automation has ended (${instance.runtimeStatus})`;
@@ -235,7 +236,7 @@ async function decide(request: HttpRequest, deps: ApprovalDeps): Promise<{ statu
   } catch (err) {
     // Give the nonce back so that the person can simply try again.
     await uses.release(claims.iid, claims.n).catch(() => undefined);
-    throw new ApprovalRefusal(503, 'storage_unavailable', 'Try again', `The decision could not be handed to the incident automation (${(err as Error).message.slice(0, 200)}); nothing was recorded. Try again.`);
+    throw new ApprovalRefusal(503, 'storage_unavailable', 'Try again', `The decision could not be handed to the incident automation (${errorText(err).slice(0, 200)}); nothing was recorded. Try again.`);
   }
   await uses.markRaised(claims.iid, claims.n).catch(() => undefined);
   return {

@@ -38,7 +38,7 @@ import type { StepLedger } from '../ports/ledger.js';
 import { TargetConfigError } from '../ports/target-config.js';
 import type { TeamsPort } from '../ports/teams.js';
 import type { Telemetry } from '../ports/telemetry.js';
-import { TransientError } from '../ports/transient.js';
+import { TransientError, errorText } from '../domain/errors.js';
 import { appServicePorts } from './app-service.js';
 import { probeStorage } from './health.js';
 import { getLedger } from './ledger.js';
@@ -69,7 +69,7 @@ const failed = (problem: Problem, detail: string): Found => ({ status: 'failed',
 const skipped = (detail: string): Found => ({ status: 'skipped', problem: null, detail });
 
 function firstLine(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).split('\n')[0]!.slice(0, 300);
+  return errorText(err).split('\n')[0]!.slice(0, 300);
 }
 
 async function timed(dependency: string, limitMs: number, run: () => Promise<Found>): Promise<CanaryCheck> {
@@ -304,7 +304,7 @@ export async function appCanary(log: (line: string) => void, now: () => number):
     now,
     store: getCanaryStore,
     ledger: getLedger,
-    teams: () => getTeamsPort(process.env, (m) => console.warn(m)),
+    teams: () => getTeamsPort(),
     telemetry,
     log,
   });

@@ -7,7 +7,9 @@
 import { BlobAlertPayloadSource, BlobEvidenceStore } from '../adapters/evidence-blob.js';
 import { createBlobServiceClient, storageTarget } from '../adapters/storage.js';
 import { readEvidenceSettings, type EvidenceSettings } from '../config/evidence.js';
-import type { Issue } from '../config/issues.js';
+import { describeIssues, type Issue } from '../config/issues.js';
+import type { Configured } from '../activities/define.js';
+import { createEvidenceActivities, type EvidenceActivities } from '../activities/evidence.js';
 import { MAX_ARTIFACT_BYTES } from '../domain/evidence.js';
 import { appNow } from './clock.js';
 import { EvidencePack } from '../activities/evidence-pack.js';
@@ -34,4 +36,11 @@ export function evidencePack(env: NodeJS.ProcessEnv = process.env, actor = 'inci
     built = { key, value: { settings: s.settings, pack: new EvidencePack({ store, alerts, actor, now: () => appNow().toISOString() }) } };
   }
   return { ok: true, value: built.value };
+}
+
+/** The evidence activities' handlers on the app's pack service (functions/evidence-activities.ts registers them), or the settings' problems. */
+export function appEvidenceActivities(log: (line: string) => void): Configured<EvidenceActivities> {
+  const built = evidencePack();
+  if (!built.ok) return { ok: false, problems: describeIssues(built.issues) };
+  return { ok: true, value: createEvidenceActivities({ pack: built.value.pack, log }) };
 }

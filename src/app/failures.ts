@@ -4,7 +4,7 @@
  * unreachable. Anything else is a bug or bad data, and a retry would only fail the same way.
  */
 import { isTransientStorageError } from '../adapters/storage.js';
-import { isTransient } from '../ports/transient.js';
+import { isTransient } from '../domain/errors.js';
 
 export function isTransientFailure(err: unknown): boolean {
   return isTransient(err) || isTransientStorageError(err);

@@ -13,7 +13,7 @@
 import { messageReference, outgoingOf } from '../activities/teams.js';
 import { renderFreezeAnnouncement } from '../adapters/log-freeze-announcer.js';
 import type { Policy } from '../config/policy.js';
-import { readTeamsSettings } from '../config/teams.js';
+import type { TeamsSettingsResult } from '../config/teams.js';
 import { renderFreezeMessage } from '../domain/messages/freeze.js';
 import { freezeChannel, type ChannelChoice } from '../domain/teams-routing.js';
 import type { StepKey, StepLedger } from '../ports/ledger.js';
@@ -22,7 +22,8 @@ import type { ChannelPort } from '../ports/channel.js';
 import type { ChannelDestination, Delivered, OutgoingMessage } from '../ports/teams.js';
 import { getLedger } from './ledger.js';
 import { loadPolicy } from './policy-source.js';
-import { getTeamsPort } from './teams.js';
+import { appTeamsSettings, getTeamsPort } from './teams.js';
+import { errorLine, errorText } from '../domain/errors.js';
 
 export interface FreezeReceipt extends AnnouncementReceipt {
   delivery: ChannelPort['mode'];
@@ -77,7 +78,7 @@ export class TeamsFreezeAnnouncer implements FreezeAnnouncer {
       clearTimeout(timer);
     }
     // Queued behind other messages of the channel (or Graph is slow): it is not dropped.
-    work.catch((err: unknown) => this.deps.log(`Announcing the freeze change of ${a.env} failed after the answer: ${(err as Error).message}`));
+    work.catch((err: unknown) => this.deps.log(`Announcing the freeze change of ${a.env} failed after the answer: ${errorText(err)}`));
     return { pending: true, summary: `Still queued for Teams after ${Math.round(this.deps.budgetMs / 1000)} s; it goes out when the channel is free (retry the request to check).` };
   }
 
@@ -85,7 +86,7 @@ export class TeamsFreezeAnnouncer implements FreezeAnnouncer {
     try {
       return freezeChannel(this.deps.policy(), env);
     } catch (err) {
-      return { destination: undefined, source: 'settings', problem: `the policy could not be read (${(err as Error).message.split('\n')[0] ?? ''})` };
+      return { destination: undefined, source: 'settings', problem: `the policy could not be read (${errorLine(err)})` };
     }
   }
 
@@ -132,20 +133,17 @@ export class TeamsFreezeAnnouncer implements FreezeAnnouncer {
 }
 
 /** How long a freeze answer waits for Teams: one Graph request timeout (TEAMS_GRAPH_TIMEOUT_MS, 15 s). */
-export function freezeAnnouncementBudgetMs(env: NodeJS.ProcessEnv = process.env): number {
-  const s = readTeamsSettings(env);
+export function freezeAnnouncementBudgetMs(s: TeamsSettingsResult): number {
   return s.ok && s.settings.delivery !== 'local' ? s.settings.graph.timeoutMs : 15_000;
 }
 
 /** The app's freeze announcer (wired with `useFreezeAnnouncer` in functions/teams-activities.ts). */
-export function teamsFreezeAnnouncer(log: (line: string) => void, env: NodeJS.ProcessEnv = process.env): TeamsFreezeAnnouncer {
+export function teamsFreezeAnnouncer(log: (line: string) => void): TeamsFreezeAnnouncer {
   return new TeamsFreezeAnnouncer({
-    // The Teams port is built once per process: its warnings go to the console, not to the log of
-    // the request that happened to build it.
-    teams: () => getTeamsPort(env, (m) => console.warn(m)),
+    teams: () => getTeamsPort(),
     ledger: getLedger,
-    policy: () => loadPolicy(env),
+    policy: () => loadPolicy(),
     log,
-    budgetMs: freezeAnnouncementBudgetMs(env),
+    budgetMs: freezeAnnouncementBudgetMs(appTeamsSettings()),
   });
 }

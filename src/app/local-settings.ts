@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { errorText } from '../domain/errors.js';
 
 /**
  * Copies local.settings.json `Values` into the environment without overriding variables that are
@@ -21,7 +22,7 @@ export function applyLocalSettings(root: string, env: NodeJS.ProcessEnv = proces
   try {
     json = JSON.parse(readFileSync(file, 'utf8')) as { Values?: Record<string, unknown> };
   } catch (err) {
-    throw new Error(`${file} is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(`${file} is not valid JSON: ${errorText(err)}`);
   }
   const applied: string[] = [];
   for (const [key, value] of Object.entries(json.Values ?? {})) {

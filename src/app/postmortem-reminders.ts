@@ -13,6 +13,7 @@ import { IncidentMessage } from '../domain/messages/types.js';
 import type { IncidentSummary } from '../domain/incident.js';
 import { claimReminder, recordReminder, reminderEntry, reminderMessage, reminderStep, type ReminderDelivery } from '../domain/postmortem-reminder.js';
 import type { IncidentStore } from '../ports/incident-store.js';
+import { errorLine } from '../domain/errors.js';
 
 export interface ReminderDeps {
   store: IncidentStore;
@@ -60,7 +61,7 @@ export async function sweepPostmortemReminders(d: ReminderDeps): Promise<SweepRe
       report.lines.push(`${s.incidentId}: ${r.line}`);
     } catch (err) {
       // Storage trouble with one incident must not stop the others; its claim expires and the next sweep retries.
-      report.lines.push(`${s.incidentId}: the reminder could not be handled: ${String((err as Error).message).split('\n')[0] ?? ''}`);
+      report.lines.push(`${s.incidentId}: the reminder could not be handled: ${errorLine(err)}`);
     }
   }
   return report;

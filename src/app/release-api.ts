@@ -16,6 +16,7 @@ import { HttpError, jsonResponse, readJson } from '../http/envelope.js';
 import { LkgConflictError, type FreezeAnnouncement, type FreezeAnnouncer, type FreezeStore } from '../ports/release-registry.js';
 import type { Caller } from './access.js';
 import type { Built, RegistryPorts } from './app-service.js';
+import { errorText } from '../domain/errors.js';
 
 const MAX_BODY_BYTES = 16 * 1024;
 const RETRY_AFTER_SECONDS = '5';
@@ -180,8 +181,8 @@ export function createReleaseApi(deps: ReleaseApiDeps) {
           announcement = { channel: announcer.channel, ok: receipt.pending !== true, ...receipt };
         } catch (err) {
           // The freeze itself stands: pipelines read the record, not the announcement.
-          context.warn(`Announcing the freeze change of ${env} via ${announcer.channel} failed: ${(err as Error).message}`);
-          announcement = { channel: announcer.channel, ok: false, error: (err as Error).message.slice(0, 300) };
+          context.warn(`Announcing the freeze change of ${env} via ${announcer.channel} failed: ${errorText(err)}`);
+          announcement = { channel: announcer.channel, ok: false, error: errorText(err).slice(0, 300) };
         }
       }
       return jsonResponse(200, { changed: result.changed, state: result.state, announcement }, requestId, { 'cache-control': 'no-store' });

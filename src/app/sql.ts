@@ -3,10 +3,13 @@
  * built on first use from the environment, so the app starts and serves everything else when the
  * SQL settings are unset or wrong; the activity that needs them then reports it.
  */
+import { createSqlActivities } from '../activities/sql.js';
 import { SqlTargetConfigStore } from '../adapters/sql.js';
 import { describeIssues } from '../config/issues.js';
 import { readSqlSettings, readSqlTarget, type SqlSettings } from '../config/sql.js';
 import { TargetConfigError, type TargetConfigStore } from '../ports/target-config.js';
+import { appNow } from './clock.js';
+import { getLedger } from './ledger.js';
 
 const stores = new Map<string, { raw: string; store: SqlTargetConfigStore }>();
 
@@ -24,7 +27,8 @@ export function getSqlStore(setting: string, env: NodeJS.ProcessEnv = process.en
   const target = readSqlTarget(env, setting);
   if (!target.ok) throw new TargetConfigError('config', `The connection setting ${setting} is not usable:\n${describeIssues(target.issues)}`);
   if (cached) void cached.store.close();
-  const store = new SqlTargetConfigStore(target.target, { maxAttempts: getSqlSettings(env).maxAttempts, ...(warn ? { warn } : {}) });
+  const identityEndpoint = env.IDENTITY_ENDPOINT ? 'IDENTITY_ENDPOINT' : env.MSI_ENDPOINT ? 'MSI_ENDPOINT' : undefined;
+  const store = new SqlTargetConfigStore(target.target, { maxAttempts: getSqlSettings(env).maxAttempts, ...(warn ? { warn } : {}), ...(identityEndpoint ? { identityEndpoint } : {}) });
   stores.set(setting, { raw, store });
   return store;
 }
@@ -33,4 +37,17 @@ export async function closeSqlStores(): Promise<void> {
   const all = [...stores.values()];
   stores.clear();
   await Promise.all(all.map((s) => s.store.close()));
+}
+
+let activities: ReturnType<typeof createSqlActivities> | undefined;
+
+/** The SQL activities' handlers as the app runs them (functions/sql-activities.ts registers them). */
+export function appSqlActivities(): ReturnType<typeof createSqlActivities> {
+  activities ??= createSqlActivities({
+    ledger: getLedger,
+    store: (setting) => getSqlStore(setting, process.env, (message) => console.warn(`SQL: ${message}`)),
+    settings: () => getSqlSettings(),
+    now: appNow,
+  });
+  return activities;
 }

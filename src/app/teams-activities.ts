@@ -15,8 +15,8 @@ let activities: ReturnType<typeof createTeamsActivities> | undefined;
 export function appTeamsActivities(): ReturnType<typeof createTeamsActivities> {
   activities ??= createTeamsActivities({
     ledger: getLedger,
-    channel: () => getTeamsPort(process.env, (m) => console.warn(m)),
-    pager: () => getTeamsPort(process.env, (m) => console.warn(m)),
+    channel: () => getTeamsPort(),
+    pager: () => getTeamsPort(),
     approvals: () => {
       const r = readApprovalSettings();
       return r.ok ? r.settings : undefined;

@@ -6,7 +6,7 @@
  */
 import type { TokenCredential } from '@azure/identity';
 import { readFileSync } from 'node:fs';
-import { readTeamsSettings, type ActivitySettings, type GraphSettings, type TeamsSettings } from '../config/teams.js';
+import { readTeamsSettings, type ActivitySettings, type GraphSettings, type TeamsSettings, type TeamsSettingsResult } from '../config/teams.js';
 import { describeIssues } from '../config/issues.js';
 import { RefreshTokenCredential } from '../adapters/delegated-token.js';
 import { createGraphClient } from '../adapters/graph-client.js';
@@ -80,11 +80,26 @@ export function createTeamsPort(settings: TeamsSettings, given: TeamsPortOptions
 }
 
 let port: TeamsPort | undefined;
+let parsed: TeamsSettingsResult | undefined;
 
-/** The process's Teams port; throws TeamsSettingsError listing every settings problem. */
-export function getTeamsPort(env: NodeJS.ProcessEnv = process.env, warn?: (message: string) => void): TeamsPort {
+/**
+ * The Teams settings as the app runs with them: parsed from the app settings once per process, on
+ * first use. The port, the freeze announcer's time budget and anything else of the app that needs
+ * them read this one parse (the port is built once per process too, so they cannot disagree).
+ */
+export function appTeamsSettings(): TeamsSettingsResult {
+  parsed ??= readTeamsSettings(process.env);
+  return parsed;
+}
+
+/**
+ * The process's Teams port; throws TeamsSettingsError listing every settings problem. Its
+ * warnings go to `warn` (the console by default): it is built once per process, so they belong
+ * to no one request's log.
+ */
+export function getTeamsPort(warn: (message: string) => void = (m) => console.warn(m)): TeamsPort {
   if (port) return port;
-  const result = readTeamsSettings(env);
+  const result = appTeamsSettings();
   if (!result.ok) throw new TeamsSettingsError(`Teams settings are invalid:\n${describeIssues(result.issues, '  ')}`);
   port = createTeamsPort(result.settings, { warn });
   return port;

@@ -6,11 +6,12 @@
  */
 import type { app as functionsApp } from '@azure/functions';
 import { startTelemetry, telemetry } from '../adapters/telemetry.js';
+import { readTelemetrySettings } from '../config/telemetry.js';
 import { registerTelemetryHooks, type Hooks } from './telemetry-hooks.js';
 
 export { telemetry };
 
 export function startAppTelemetry(hook: (typeof functionsApp)['hook'], env: NodeJS.ProcessEnv = process.env): void {
-  startTelemetry(env);
+  startTelemetry(readTelemetrySettings(env));
   registerTelemetryHooks(hook as unknown as Hooks, telemetry);
 }

@@ -31,7 +31,7 @@ import { describeProblem, EvidenceIncidentId, MANIFEST_NAME } from '../domain/ev
 import { timelineRows, releaseLine } from '../domain/postmortem.js';
 import { utc } from '../domain/report-format.js';
 import { EvidenceStoreError } from '../ports/evidence.js';
-import { TransientError } from '../ports/transient.js';
+import { errorText, TransientError } from '../domain/errors.js';
 
 export interface CliIo {
   out: (text: string) => void;
@@ -288,7 +288,7 @@ if (require.main === module) {
   runEvidenceCli(process.argv.slice(2), process.env, { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) }).then(
     (code) => (process.exitCode = code),
     (err: unknown) => {
-      process.stderr.write(`evidence: ${(err as Error).message}\n`);
+      process.stderr.write(`evidence: ${errorText(err)}\n`);
       process.exitCode = 3;
     },
   );

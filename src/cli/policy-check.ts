@@ -12,6 +12,7 @@ import { checkPolicy, resolveService, type Policy, type SmeKind } from '../confi
 import { signalsPlanOf } from '../domain/monitor-signals.js';
 import { SME_NAMES } from '../domain/roles.js';
 import { channelOf, freezeChannel, recipientsOf } from '../domain/teams-routing.js';
+import { errorText } from '../domain/errors.js';
 
 /** The policy text to check: the file named, else the app's own setting. */
 function source(argv: string[]): { file: string; text: string } | number {
@@ -30,7 +31,7 @@ function source(argv: string[]): { file: string; text: string } | number {
   try {
     return { file, text: readFileSync(file, 'utf8') };
   } catch (err) {
-    process.stderr.write(`Cannot read ${file}: ${(err as Error).message}\n`);
+    process.stderr.write(`Cannot read ${file}: ${errorText(err)}\n`);
     return 2;
   }
 }
@@ -44,7 +45,7 @@ function main(argv: string[]): number {
   try {
     document = JSON.parse(text);
   } catch (err) {
-    process.stdout.write(asJson ? JSON.stringify({ ok: false, issues: [{ path: '(root)', code: 'invalid_json', message: (err as Error).message }] }) + '\n' : `${file}: not valid JSON: ${(err as Error).message}\n`);
+    process.stdout.write(asJson ? JSON.stringify({ ok: false, issues: [{ path: '(root)', code: 'invalid_json', message: errorText(err) }] }) + '\n' : `${file}: not valid JSON: ${errorText(err)}\n`);
     return 1;
   }
   const result = checkPolicy(document);

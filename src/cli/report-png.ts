@@ -13,6 +13,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isPortable } from '../domain/report-text.js';
+import { errorText } from '../domain/errors.js';
 
 export const DEFAULT_CHROMIUM = '/usr/bin/chromium';
 
@@ -235,7 +236,7 @@ export async function reportPngMain(argv: readonly string[], env: NodeJS.Process
       io.err(`${err.message}\n`);
       return 2;
     }
-    io.err(`Rendering failed: ${(err as Error).message}\n`);
+    io.err(`Rendering failed: ${errorText(err)}\n`);
     return 1;
   }
 }

@@ -14,6 +14,7 @@ import { signInWithDeviceCode } from '../adapters/delegated-token.js';
 import { FileSecretStore, type SecretStore } from '../adapters/secret-store.js';
 import { applyLocalSettings } from '../app/local-settings.js';
 import { tokenStore } from '../app/teams.js';
+import { errorText } from '../domain/errors.js';
 
 const usage = `Usage: npm run teams:signin -- [options]
 
@@ -70,7 +71,7 @@ if (require.main === module) {
   runSignIn(process.argv.slice(2), process.env, { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) }).then(
     (code) => process.exit(code),
     (err: unknown) => {
-      process.stderr.write(`Sign-in failed: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.stderr.write(`Sign-in failed: ${errorText(err)}\n`);
       process.exit(1);
     },
   );

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { Environment, Policy, type ServiceEntry, type TeamsDestination } from '../domain/policy.js';
 import { describeIssues, formatPath, toIssues, type Issue } from './issues.js';
+import { errorText } from '../domain/errors.js';
 
 export * from '../domain/policy.js';
 
@@ -79,7 +80,7 @@ export function parsePolicyText(text: string, source: string): Policy {
   try {
     document = JSON.parse(text);
   } catch (err) {
-    throw new PolicyError(`The policy (${source}) is not valid JSON: ${(err as Error).message}`, []);
+    throw new PolicyError(`The policy (${source}) is not valid JSON: ${errorText(err)}`, []);
   }
   const result = checkPolicy(document);
   if (!result.ok) throw new PolicyError(`The policy (${source}) has ${result.issues.length} problem(s):`, result.issues);

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
-import { azuriteConnectionString } from '../adapters/storage.js';
+import { azuriteConnectionString } from '../app/devhost-seam.js';
 
 export interface AzuriteOptions {
   mode: 'memory' | 'disk';

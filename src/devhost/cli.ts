@@ -6,13 +6,14 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { applyLocalSettings } from '../app/local-settings.js';
+import { applyLocalSettings } from '../app/devhost-seam.js';
 import { LabSetupError, labPorts, DEFAULT_LAB_PORT } from '../lab/lab.js';
 import { LAB_FAULTS, parseFaults, type LabFaultError } from '../lab/faults.js';
 import { ManualClock, RealClock, ScaledClock, type Clock } from './clock.js';
 import { DevHost } from './host.js';
 import { startLabHost } from './lab-host.js';
 import { parseLogLevel } from './logger.js';
+import { errorText } from '../domain/errors.js';
 
 const usage = `Usage: npm start -- [options]
 
@@ -71,7 +72,7 @@ async function main(): Promise<void> {
       strict: true,
     }));
   } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
+    throw new UsageError(errorText(err));
   }
   if (values.help) {
     process.stdout.write(usage + '\n');
@@ -186,7 +187,7 @@ function localCommit(cwd: string): string | undefined {
 }
 
 main().catch((err: unknown) => {
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorText(err);
   // Only a mistake in the command line earns the usage text; anything else says what went wrong.
   process.stderr.write(err instanceof UsageError ? `dev host: ${message}\n\n${usage}\n` : `dev host: ${message}\n`);
   if (!(err instanceof UsageError) && !(err instanceof LabSetupError) && err instanceof Error && process.env.DEVHOST_DEBUG) process.stderr.write(`${err.stack ?? ''}\n`);

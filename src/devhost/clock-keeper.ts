@@ -7,6 +7,7 @@
 import { ScaledClock, type Clock } from './clock.js';
 import type { HubStore } from './durable/store.js';
 import type { Logger } from './logger.js';
+import { errorText } from '../domain/errors.js';
 
 const ROW = 'clock';
 /** Wall time between writes. */
@@ -59,7 +60,7 @@ export class ClockKeeper {
           this.failing = false;
         },
         (err: unknown) => {
-          if (!this.failing) this.logger.warn('Host', `Could not store the clock's reading: ${err instanceof Error ? err.message : String(err)}`);
+          if (!this.failing) this.logger.warn('Host', `Could not store the clock's reading: ${errorText(err)}`);
           this.failing = true;
         },
       )

@@ -34,6 +34,7 @@ import { exportIncident, type IncidentSummaryFile } from './incident-export.js';
 import { startLabHost } from './lab-host.js';
 import { LiveView, type IncidentRead } from './live-view.js';
 import { Logger } from './logger.js';
+import { errorText } from '../domain/errors.js';
 
 /** How far the demo moves the clock each time the app is idle. */
 export const DEMO_STEP_MS = 30_000;
@@ -237,7 +238,7 @@ if (require.main === module) {
   main().then(
     (code) => process.exit(code),
     (err: unknown) => {
-      process.stderr.write(`demo: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.stderr.write(`demo: ${errorText(err)}\n`);
       process.exit(1);
     },
   );

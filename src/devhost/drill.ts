@@ -20,12 +20,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { BlobAlertPayloadSource } from '../adapters/evidence-blob.js';
-import { createBlobServiceClient, storageTarget } from '../adapters/storage.js';
-import { evidencePack } from '../app/evidence.js';
-import { ALERT_PAYLOADS_CONTAINER } from '../app/stores.js';
-import { describeIssues } from '../config/issues.js';
-import { applyLocalSettings } from '../app/local-settings.js';
+import { BlobAlertPayloadSource, createBlobServiceClient, storageTarget, evidencePack, ALERT_PAYLOADS_CONTAINER, describeIssues, applyLocalSettings } from '../app/devhost-seam.js';
 import { MAX_ARTIFACT_BYTES } from '../domain/evidence.js';
 import { LAB_FAULTS, parseFaults, type LabFault } from '../lab/faults.js';
 import type { Lab } from '../lab/lab.js';
@@ -35,6 +30,7 @@ import { exportIncident, type IncidentSummaryFile } from './incident-export.js';
 import { startLabHost } from './lab-host.js';
 import { LiveView, type IncidentRead } from './live-view.js';
 import { Logger } from './logger.js';
+import { errorText } from '../domain/errors.js';
 
 export const DRILL_TIME_SCALE = 120;
 
@@ -109,12 +105,12 @@ export function alertsFromFiles(files: readonly string[]): ReplayedAlert[] {
     try {
       text = readFileSync(file, 'utf8');
     } catch (err) {
-      throw new DrillUsageError(`Cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new DrillUsageError(`Cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? errorText(err)}`);
     }
     try {
       return { payload: JSON.parse(text) as unknown, offsetMs: 0, source: file };
     } catch (err) {
-      throw new DrillUsageError(`${file} is not JSON: ${(err as Error).message}`);
+      throw new DrillUsageError(`${file} is not JSON: ${errorText(err)}`);
     }
   });
 }
@@ -248,7 +244,7 @@ async function main(argv: string[]): Promise<number> {
       strict: true,
     });
   } catch (err) {
-    throw new DrillUsageError((err as Error).message);
+    throw new DrillUsageError(errorText(err));
   }
   const { values, positionals } = parsed;
   if (values.help) {
@@ -261,7 +257,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     faults = parseFaults(values.fault ?? []);
   } catch (err) {
-    throw new DrillUsageError((err as Error).message);
+    throw new DrillUsageError(errorText(err));
   }
   if (faults.length && !values.lab) throw new DrillUsageError('--fault needs --lab.');
   const scale = values['time-scale'] === undefined ? DRILL_TIME_SCALE : Number(values['time-scale']);
@@ -310,7 +306,7 @@ if (require.main === module) {
     (code) => process.exit(code),
     (err: unknown) => {
       const usage = err instanceof DrillUsageError;
-      process.stderr.write(`drill: ${err instanceof Error ? err.message : String(err)}\n${usage ? `\n${USAGE}` : ''}`);
+      process.stderr.write(`drill: ${errorText(err)}\n${usage ? `\n${USAGE}` : ''}`);
       process.exit(usage ? 2 : 1);
     },
   );

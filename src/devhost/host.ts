@@ -7,12 +7,9 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { azuriteConnectionString, createTableClient, isDevelopmentStorage, storageTarget } from '../adapters/storage.js';
+import { azuriteConnectionString, createTableClient, isDevelopmentStorage, storageTarget, applyLocalSettings, setAppClock, telemetry, type SummaryTelemetry } from '../app/devhost-seam.js';
 import { loadApp, readHostJson, type LoadedApp } from './app-loader.js';
-import { applyLocalSettings } from '../app/local-settings.js';
 import { developmentStoragePlan, DEVELOPMENT_STORAGE_PORTS, startAzurite, type AzuriteInstance } from './azurite.js';
-import { setAppClock } from '../app/clock.js';
-import { telemetry, type SummaryTelemetry } from '../adapters/telemetry.js';
 import { ClockKeeper } from './clock-keeper.js';
 import { ManualClock, RealClock, type Clock } from './clock.js';
 import { Engine } from './durable/engine.js';
@@ -24,6 +21,7 @@ import { Invoker } from './invoker.js';
 import { Logger, type LogLevel } from './logger.js';
 import { HubLease } from './hub-lease.js';
 import { TimerTriggers } from './timer-triggers.js';
+import { errorText } from '../domain/errors.js';
 
 /** Storage does not answer at start: the message names its address (not a usage error). */
 export class StorageUnreachableError extends Error {
@@ -31,7 +29,7 @@ export class StorageUnreachableError extends Error {
 }
 
 function firstLine(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).split('\n')[0]?.slice(0, 300) ?? '';
+  return errorText(err).split('\n')[0]?.slice(0, 300) ?? '';
 }
 
 export interface DevHostOptions {

@@ -12,10 +12,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { BlobEvidenceStore } from '../adapters/evidence-blob.js';
-import { createBlobServiceClient } from '../adapters/storage.js';
-import { evidencePack } from '../app/evidence.js';
-import { describeIssues } from '../config/issues.js';
+import { BlobEvidenceStore, createBlobServiceClient, evidencePack, describeIssues } from '../app/devhost-seam.js';
 import { MAX_ARTIFACT_BYTES, type IncidentMetrics } from '../domain/evidence.js';
 import { ChromiumMissingError, renderReportPng } from '../cli/report-png.js';
 import { channelMarkdown, type ChannelMessage } from '../lab/channel.js';

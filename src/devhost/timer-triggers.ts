@@ -11,6 +11,7 @@ import { triggerOf, type Registration } from './core-api.js';
 import type { HubStore } from './durable/store.js';
 import type { Invoker } from './invoker.js';
 import type { Logger } from './logger.js';
+import { errorText } from '../domain/errors.js';
 
 export interface Schedule {
   next(after: number): number | undefined;
@@ -129,7 +130,7 @@ export class TimerTriggers {
     try {
       await this.invoker.invoke(item.reg, { trigger: { string: JSON.stringify(data) } });
     } catch (err) {
-      this.logger.error(`Function.${item.reg.metadata.name}`, `Timer function failed: ${err instanceof Error ? err.message : String(err)}`);
+      this.logger.error(`Function.${item.reg.metadata.name}`, `Timer function failed: ${errorText(err)}`);
     } finally {
       item.running = false;
       this.arm(item, Math.max(now, this.clock.now()));

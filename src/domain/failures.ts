@@ -4,10 +4,11 @@
  * evidence: it stays in the recorded outcome and the evidence pack, never in a page.
  */
 import { ACTIONS, type ActionKind } from './action-table.js';
+import { errorText } from './errors.js';
 
 /** The first line of a text, at most `max` characters (cut at a word, with "…"). */
 export function firstLine(text: unknown, max = 300): string {
-  const raw = text instanceof Error ? text.message : typeof text === 'string' ? text : JSON.stringify(text) ?? '';
+  const raw = errorText(text);
   return clip(raw.split(/\r?\n/)[0]?.trim() ?? '', max);
 }
 

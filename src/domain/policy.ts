@@ -10,6 +10,7 @@ import { AzureSeverity } from './alert-schema.js';
 import { RollbackTarget } from './app-service-target.js';
 import { Check, TargetAuth } from './smoke-checks.js';
 import { parseNcrontab } from './ncrontab.js';
+import { errorText } from './errors.js';
 
 export const SeverityLevel = z.enum(['P1', 'P2', 'P3']);
 export type SeverityLevel = z.infer<typeof SeverityLevel>;
@@ -20,7 +21,7 @@ const regexText = z.string().min(1).superRefine((s, ctx) => {
   try {
     new RegExp(s, 'i');
   } catch (err) {
-    ctx.addIssue({ code: 'custom', message: `not a valid regular expression: ${(err as Error).message}` });
+    ctx.addIssue({ code: 'custom', message: `not a valid regular expression: ${errorText(err)}` });
   }
 });
 const armId = z.string().regex(/^\/subscriptions\/[^/]+(\/.*)?$/i, 'must be an ARM resource id starting with /subscriptions/');

@@ -5,6 +5,7 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { Issue } from '../config/issues.js';
 import { MAX_JSON_DEPTH, jsonDepth } from '../domain/json-fields.js';
+import { errorText } from '../domain/errors.js';
 
 export type ErrorCode =
   | 'bad_request'
@@ -84,7 +85,7 @@ export async function readJson(request: HttpRequest, options: ReadJsonOptions): 
   try {
     value = JSON.parse(text) as unknown;
   } catch (err) {
-    throw new HttpError(400, 'invalid_json', `The request body is not valid JSON: ${(err as Error).message}`);
+    throw new HttpError(400, 'invalid_json', `The request body is not valid JSON: ${errorText(err)}`);
   }
   const maxDepth = options.maxDepth ?? MAX_JSON_DEPTH;
   const depth = jsonDepth(value, maxDepth);

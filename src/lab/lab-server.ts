@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { channelMarkdown, type ChannelMessage } from './channel.js';
 import { applyFault, clearFault, isLabFault, LAB_FAULTS, LabFaultError } from './faults.js';
 import type { Lab, LabState } from './lab.js';
+import { errorText } from '../domain/errors.js';
 
 const MAX_BODY = 16 * 1024;
 
@@ -85,7 +86,7 @@ async function handle(lab: Lab, url: string, req: IncomingMessage, res: ServerRe
     return json(res, 404, { error: { code: 'not_found', message: `No lab route ${method} ${path}. Try GET /, GET /state, GET /channel, POST or DELETE /faults/{${LAB_FAULTS.join('|')}}.` } });
   } catch (err) {
     if (err instanceof LabFaultError) return json(res, 400, { error: { code: 'bad_request', message: err.message } });
-    return json(res, 500, { error: { code: 'lab_error', message: err instanceof Error ? err.message : String(err) } });
+    return json(res, 500, { error: { code: 'lab_error', message: errorText(err) } });
   }
 }
 

@@ -24,6 +24,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { errorText } from '../domain/errors.js';
 
 export type Slot = 'production' | 'staging';
 export const SLOTS: readonly Slot[] = ['production', 'staging'];
@@ -580,7 +581,7 @@ export class TargetApp {
         }
         return json(res, 404, { error: `no control route ${method} ${path}` });
       } catch (err) {
-        return json(res, 400, { error: err instanceof Error ? err.message : String(err) });
+        return json(res, 400, { error: errorText(err) });
       }
     });
   }

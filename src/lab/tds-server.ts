@@ -26,6 +26,7 @@
  */
 import net from 'node:net';
 import { FakeSqlTarget, SqlError, type Column, type ResultSet, type SqlValue } from './sql-target.js';
+import { errorText } from '../domain/errors.js';
 
 /** [MS-TDS] 2.2.3.1.1 packet types. */
 const PKT = { SQL_BATCH: 0x01, RPC: 0x03, TABULAR_RESULT: 0x04, ATTENTION: 0x06, FEDAUTH_TOKEN: 0x08, LOGIN7: 0x10, PRELOGIN: 0x12 } as const;
@@ -318,7 +319,7 @@ class Session {
       this.socket.destroy();
     } catch (err) {
       // A request the fake cannot parse: answer like the server does to a malformed one.
-      const e = err instanceof SqlError ? err : new SqlError(8009, `fake TDS server: ${err instanceof Error ? err.message : String(err)}`);
+      const e = err instanceof SqlError ? err : new SqlError(8009, `fake TDS server: ${errorText(err)}`);
       this.send([errorToken(e, ''), done(TOKEN.DONE, DONE.ERROR)]);
     }
   }

@@ -1,14 +1,5 @@
 /**
- * A failure worth retrying: throttling (429), a 5xx, a timeout, a dropped connection. Activities
- * throw only these (so Durable retry policies apply); every expected outcome is returned as data.
+ * The typed failures adapters throw live in the domain (src/domain/errors.ts), where every layer
+ * may read them; this module keeps the old import path for branches written before it moved; new code imports src/domain/errors.ts.
  */
-export class TransientError extends Error {
-  override name = 'TransientError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
-}
-
-export function isTransient(err: unknown): err is TransientError {
-  return err instanceof TransientError;
-}
+export { TransientError, PermanentError, isTransient } from '../domain/errors.js';

@@ -15,10 +15,10 @@ import { ArmAppService } from '../../src/adapters/arm.js';
 import { createTableClient, storageTarget } from '../../src/adapters/storage.js';
 import { TableFreezeStore, TableLkgRegistry } from '../../src/adapters/table-release.js';
 import { AppServiceTarget } from '../../src/config/app-service.js';
-import type { AzuriteInstance } from '../../src/devhost/azurite.js';
+import type { AzuriteInstance } from '../../src/devhost/index.js';
 import type { LkgInput } from '../../src/domain/release.js';
 import type { FreezeAnnouncement, FreezeAnnouncer } from '../../src/ports/release-registry.js';
-import { TransientError } from '../../src/ports/transient.js';
+import { TransientError } from '../../src/domain/errors.js';
 import { ArmFake } from '../../src/lab/arm-server.js';
 import { TestTokenCredential } from '../fakes/credentials.js';
 import { MemoryStepLedger } from '../fakes/memory-ledger.js';
@@ -114,7 +114,7 @@ function targets() {
 
 function build(): AppServiceActivities {
   const arm = new ArmAppService({ credential: new TestTokenCredential(), endpoint: fake.armUrl, caPem: fake.ca, requestTimeoutMs: 3000, pollIntervalMs: 10, readRetries: 1 });
-  const appService = new AppServiceAdapter({ arm, httpTimeoutMs: 3000, swapDeadlineMs: 10_000, env: { WEB_HOOK_TOKEN: 'hook-secret-1' } });
+  const appService = new AppServiceAdapter({ arm, httpTimeoutMs: 3000, swapDeadlineMs: 10_000, hookToken: (setting) => ({ WEB_HOOK_TOKEN: 'hook-secret-1' })[setting] });
   return createAppServiceActivities({ appService, lkg, freeze, announcer, ledger, targets: targets(), verifyDelayMs: 10 });
 }
 

@@ -8,7 +8,7 @@ import { createTableClient, storageTarget } from '../../src/adapters/storage.js'
 import { TableStepLedger } from '../../src/adapters/table-ledger.js';
 import { createSqlActivities, requestIdFor, TransientSqlError } from '../../src/activities/sql.js';
 import { closeSqlStores, getSqlSettings, getSqlStore } from '../../src/app/sql.js';
-import type { AzuriteInstance } from '../../src/devhost/azurite.js';
+import type { AzuriteInstance } from '../../src/devhost/index.js';
 import { startTestAzurite, uniqueHubName } from '../harness/devhost.js';
 import { TdsFake } from '../../src/lab/tds-server.js';
 

@@ -7,7 +7,7 @@
 import { inspect } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ArmAppService, ArmRequestError, defaultArmCredential } from '../../src/adapters/arm.js';
-import { TransientError } from '../../src/ports/transient.js';
+import { TransientError } from '../../src/domain/errors.js';
 import { ArmFake } from '../../src/lab/arm-server.js';
 import { TestTokenCredential } from '../fakes/credentials.js';
 

@@ -13,12 +13,11 @@ import { BlobAlertPayloadSource, BlobEvidenceStore } from '../../src/adapters/ev
 import { EvidencePack, sha256Hex } from '../../src/activities/evidence-pack.js';
 import { ALERT_PAYLOADS_CONTAINER } from '../../src/app/stores.js';
 import { runEvidenceCli } from '../../src/cli/evidence.js';
-import type { AzuriteInstance } from '../../src/devhost/azurite.js';
+import { type AzuriteInstance, freePort } from '../../src/devhost/index.js';
 import { Manifest, MAX_ARTIFACT_BYTES, packPrefix, type ArtifactInputIn, type PackRef } from '../../src/domain/evidence.js';
 import { createBlobServiceClient, storageTarget } from '../../src/adapters/storage.js';
-import { freePort } from '../../src/devhost/azurite.js';
 import { EvidenceStoreError } from '../../src/ports/evidence.js';
-import { TransientError } from '../../src/ports/transient.js';
+import { TransientError } from '../../src/domain/errors.js';
 import { startTestAzurite } from '../harness/devhost.js';
 import { SAMPLE_CLIENT_SECRET, SAMPLE_FUNCTION_KEY, sampleAlertPayload, sampleArtifacts, sampleRef } from '../harness/evidence-sample.js';
 

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHttpProbes } from '../../src/adapters/http-probes.js';
-import { freePort } from '../../src/devhost/azurite.js';
+import { freePort } from '../../src/devhost/index.js';
 import {
   Check,
   SmokeThresholds,

@@ -6,7 +6,7 @@
 import { TableClient } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TableIncidentStore } from '../../src/adapters/incident-store.js';
-import type { AzuriteInstance } from '../../src/devhost/azurite.js';
+import type { AzuriteInstance } from '../../src/devhost/index.js';
 import type { IncidentSummary } from '../../src/domain/incident.js';
 import { startTestAzurite, uniqueHubName } from '../harness/devhost.js';
 import { openSummary } from '../harness/summaries.js';

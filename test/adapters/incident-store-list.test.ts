@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TableIncidentStore } from '../../src/adapters/incident-store.js';
 import { createTableClient, storageTarget } from '../../src/adapters/storage.js';
-import type { AzuriteInstance } from '../../src/devhost/azurite.js';
+import type { AzuriteInstance } from '../../src/devhost/index.js';
 import type { IncidentSummary } from '../../src/domain/incident.js';
 import { startTestAzurite, uniqueHubName } from '../harness/devhost.js';
 import { openSummary } from '../harness/summaries.js';

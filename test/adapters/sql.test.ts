@@ -330,7 +330,8 @@ describe('SqlTargetConfigStore: Entra login with a managed identity (FEDAUTH)', 
       .join(';');
     const read = readSqlTarget({ SQL_CONNECTION_MI: text }, 'SQL_CONNECTION_MI');
     if (!read.ok) throw new Error(JSON.stringify(read.issues));
-    const s = new SqlTargetConfigStore(read.target, { maxAttempts: 3, backoffMs: 20, warn: () => undefined });
+    // As the app's composition root does (src/app/sql.ts): IDENTITY_ENDPOINT is set.
+    const s = new SqlTargetConfigStore(read.target, { maxAttempts: 3, backoffMs: 20, warn: () => undefined, identityEndpoint: 'IDENTITY_ENDPOINT' });
     stores.push(s);
     return s;
   }

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { once } from '../../src/activities/once.js';
 import { createTableClient, storageTarget } from '../../src/adapters/storage.js';
 import { TableStepLedger, tableKey } from '../../src/adapters/table-ledger.js';
-import type { AzuriteInstance } from '../../src/devhost/azurite.js';
+import type { AzuriteInstance } from '../../src/devhost/index.js';
 import { startTestAzurite, uniqueHubName } from '../harness/devhost.js';
 
 let azurite: AzuriteInstance;

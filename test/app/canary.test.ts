@@ -16,7 +16,7 @@ import { SummaryTelemetry } from '../../src/adapters/telemetry.js';
 import { TableStepLedger } from '../../src/adapters/table-ledger.js';
 import { LocalSinkTeams } from '../../src/adapters/teams-sink.js';
 import { runCanary, type CanaryDeps } from '../../src/app/canary.js';
-import type { AzuriteInstance } from '../../src/devhost/azurite.js';
+import type { AzuriteInstance } from '../../src/devhost/index.js';
 import type { CanaryReport } from '../../src/domain/canary.js';
 import { METRICS } from '../../src/domain/telemetry.js';
 import { ArmFake } from '../../src/lab/arm-server.js';

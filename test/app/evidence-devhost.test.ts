@@ -9,7 +9,7 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AzuriteInstance } from '../../src/devhost/azurite.js';
+import type { AzuriteInstance } from '../../src/devhost/index.js';
 import { packPrefix, type ArtifactInputIn } from '../../src/domain/evidence.js';
 import { repoRoot, startTestAzurite, startTestHost, type TestHost } from '../harness/devhost.js';
 import { sampleArtifacts, sampleRef } from '../harness/evidence-sample.js';

@@ -17,7 +17,7 @@ import { writeArtifacts } from '../../src/activities/evidence.contracts.js';
 import { BlobEvidenceStore } from '../../src/adapters/evidence-blob.js';
 import { EvidencePack, sha256Hex } from '../../src/activities/evidence-pack.js';
 import { runEvidenceCli } from '../../src/cli/evidence.js';
-import { freePort, type AzuriteInstance } from '../../src/devhost/azurite.js';
+import { freePort, type AzuriteInstance } from '../../src/devhost/index.js';
 import { Manifest, packPrefix, type PackRef } from '../../src/domain/evidence.js';
 import { repoRoot, startTestAzurite } from '../harness/devhost.js';
 import { sampleArtifacts, sampleRef } from '../harness/evidence-sample.js';

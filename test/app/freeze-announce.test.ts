@@ -17,7 +17,7 @@ import { createReleaseApi } from '../../src/app/release-api.js';
 import { createTeamsPort } from '../../src/app/teams.js';
 import { parsePolicyText } from '../../src/config/policy.js';
 import { readTeamsSettings } from '../../src/config/teams.js';
-import { freePort, type AzuriteInstance } from '../../src/devhost/azurite.js';
+import { freePort, type AzuriteInstance } from '../../src/devhost/index.js';
 import type { TeamsPort } from '../../src/ports/teams.js';
 import { DELEGATED_CLAIMS, GraphFake } from '../../src/lab/graph-server.js';
 import { testCredential } from '../fakes/credentials.js';

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, type AzuriteInstance } from '../../src/devhost/azurite.js';
+import { freePort, type AzuriteInstance } from '../../src/devhost/index.js';
 import { alertFixture, postAlert, testPolicyPath, withAlertId } from '../harness/alerts.js';
 import { repoRoot, startTestAzurite, startTestHost, uniqueHubName, type TestHost } from '../harness/devhost.js';
 

@@ -5,7 +5,7 @@
  * schema gets a 2xx; the only incidents that appear are those valid alerts declared.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AzuriteInstance } from '../../src/devhost/azurite.js';
+import type { AzuriteInstance } from '../../src/devhost/index.js';
 import { failed, printReport, runFuzz } from '../fuzz/run.js';
 import { testPolicyPath } from '../harness/alerts.js';
 import { repoRoot, startTestAzurite, startTestHost, type TestHost } from '../harness/devhost.js';

@@ -2,7 +2,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkHealth } from '../../src/app/health.js';
 import { azuriteConnectionString } from '../../src/adapters/storage.js';
-import { freePort, type AzuriteInstance } from '../../src/devhost/azurite.js';
+import { freePort, type AzuriteInstance } from '../../src/devhost/index.js';
 import { testPolicyPath } from '../harness/alerts.js';
 import { repoRoot, startTestAzurite, startTestHost, type TestHost, useProductHost } from '../harness/devhost.js';
 

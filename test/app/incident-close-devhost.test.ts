@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LocalSinkTeams } from '../../src/adapters/teams-sink.js';
-import type { AzuriteInstance } from '../../src/devhost/azurite.js';
+import type { AzuriteInstance } from '../../src/devhost/index.js';
 import { packPrefix } from '../../src/domain/evidence.js';
 import type { IncidentSummary, TimelineEntry } from '../../src/domain/incident.js';
 import { ArmFake } from '../../src/lab/arm-server.js';

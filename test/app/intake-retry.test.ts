@@ -11,10 +11,10 @@ import { TableIncidentStore } from '../../src/adapters/incident-store.js';
 import { createTableClient, storageTarget } from '../../src/adapters/storage.js';
 import { acceptAlert, type IntakeDeps } from '../../src/app/intake.js';
 import { parsePolicyText } from '../../src/config/policy.js';
-import type { AzuriteInstance } from '../../src/devhost/azurite.js';
+import type { AzuriteInstance } from '../../src/devhost/index.js';
 import type { AlertArchive, Orchestrations } from '../../src/ports/orchestrations.js';
 import type { UnmatchedAlerts } from '../../src/ports/unmatched-alerts.js';
-import { TransientError } from '../../src/ports/transient.js';
+import { TransientError } from '../../src/domain/errors.js';
 import { alertFixture, testPolicyPath, withAlertId } from '../harness/alerts.js';
 import { startTestAzurite, uniqueHubName } from '../harness/devhost.js';
 

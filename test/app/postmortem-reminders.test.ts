@@ -14,7 +14,7 @@ import { TableStepLedger } from '../../src/adapters/table-ledger.js';
 import { LocalSinkTeams } from '../../src/adapters/teams-sink.js';
 import { sweepPostmortemReminders, type ReminderDeps } from '../../src/app/postmortem-reminders.js';
 import { createTeamsPort } from '../../src/app/teams.js';
-import type { AzuriteInstance } from '../../src/devhost/azurite.js';
+import type { AzuriteInstance } from '../../src/devhost/index.js';
 import type { IncidentSummary } from '../../src/domain/incident.js';
 import { claimReminder, reminderMessage, REMINDER_RETRY_MS, REMINDER_STEP } from '../../src/domain/postmortem-reminder.js';
 import { IncidentMessage } from '../../src/domain/messages/types.js';

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { azuriteConnectionString } from '../../src/adapters/storage.js';
-import { freePort, type AzuriteInstance } from '../../src/devhost/azurite.js';
+import { freePort, type AzuriteInstance } from '../../src/devhost/index.js';
 import { repoRoot, startTestAzurite, startTestHost, type TestHost } from '../harness/devhost.js';
 
 let azurite: AzuriteInstance;

@@ -9,7 +9,7 @@ import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 type CryptoKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AZURE_MONITOR_WEBHOOK_APP_ID } from '../../src/config/intake.js';
-import { freePort, type AzuriteInstance } from '../../src/devhost/azurite.js';
+import { freePort, type AzuriteInstance } from '../../src/devhost/index.js';
 import { alertFixture, incidentInstances, postAlert, testPolicyPath, withAlertId } from '../harness/alerts.js';
 import { repoRoot, startTestAzurite, startTestHost, type TestHost } from '../harness/devhost.js';
 

@@ -7,9 +7,7 @@
  */
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AzuriteInstance } from '../../src/devhost/azurite.js';
-import { Invoker } from '../../src/devhost/invoker.js';
-import { Logger } from '../../src/devhost/logger.js';
+import { type AzuriteInstance, Invoker, Logger } from '../../src/devhost/index.js';
 import { testPolicyPath } from '../harness/alerts.js';
 import { repoRoot, startTestAzurite, startTestHost, type TestHost } from '../harness/devhost.js';
 import { ArmFake } from '../../src/lab/arm-server.js';

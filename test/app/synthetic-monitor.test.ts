@@ -15,7 +15,7 @@ import { runSyntheticMonitor, type SyntheticMonitorDeps } from '../../src/app/sy
 import { checkPolicy, type Policy } from '../../src/config/policy.js';
 import { readSmokeSettings } from '../../src/config/smoke.js';
 import type { IncidentInput } from '../../src/domain/incident.js';
-import type { AzuriteInstance } from '../../src/devhost/azurite.js';
+import type { AzuriteInstance } from '../../src/devhost/index.js';
 import type { Orchestrations } from '../../src/ports/orchestrations.js';
 import { startTestAzurite, uniqueHubName } from '../harness/devhost.js';
 import { startTargetApp, type TargetApp } from '../../src/lab/target-app.js';

@@ -14,11 +14,7 @@ import { closeSync, existsSync, mkdtempSync, openSync, readSync, statSync, write
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { RealClock } from '../../src/devhost/clock.js';
-import { runEpisode } from '../../src/devhost/durable/episode.js';
-import { ev } from '../../src/devhost/durable/history.js';
-import { Invoker } from '../../src/devhost/invoker.js';
-import { Logger } from '../../src/devhost/logger.js';
+import { RealClock, runEpisode, ev, Invoker, Logger } from '../../src/devhost/index.js';
 import { alertFixture, incidentInstances, postAlert, withAlertId } from '../harness/alerts.js';
 import { repoRoot, startTestAzurite, startTestHost, type TestHost } from '../harness/devhost.js';
 import type { BenchResult } from './run.js';

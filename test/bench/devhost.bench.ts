@@ -3,11 +3,7 @@
  * instant activities, Azurite in memory), and the cost of one replay episode as the history grows.
  */
 import { performance } from 'node:perf_hooks';
-import { RealClock } from '../../src/devhost/clock.js';
-import { runEpisode } from '../../src/devhost/durable/episode.js';
-import { EventType, type HistoryEvent } from '../../src/devhost/durable/history.js';
-import { Invoker } from '../../src/devhost/invoker.js';
-import { Logger } from '../../src/devhost/logger.js';
+import { RealClock, runEpisode, EventType, type HistoryEvent, Invoker, Logger } from '../../src/devhost/index.js';
 import { startTestAzurite, startTestHost, type TestHost } from '../harness/devhost.js';
 import type { BenchResult } from './run.js';
 import { round, summary } from './stats.js';

@@ -18,7 +18,7 @@
  * activities scheduled, episodes (replays) and history events.
  */
 import { performance } from 'node:perf_hooks';
-import { EventType } from '../../src/devhost/durable/history.js';
+import { EventType } from '../../src/devhost/index.js';
 import { APPROVER, MINUTE, ProductWorld, principal, type IncidentRead } from '../harness/product.js';
 import { ExternalTime, type Interval } from './external-time.js';
 import type { BenchResult } from './run.js';

@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { TableIncidentStore } from '../../src/adapters/incident-store.js';
 import { createTableClient, storageTarget } from '../../src/adapters/storage.js';
 import { INCIDENTS_TABLE } from '../../src/app/stores.js';
-import { RealClock } from '../../src/devhost/clock.js';
+import { RealClock } from '../../src/devhost/index.js';
 import { alertFixture, postAlert, withAlertId } from '../harness/alerts.js';
 import { repoRoot, startTestAzurite, startTestHost, type TestHost } from '../harness/devhost.js';
 import { openSummary } from '../harness/summaries.js';

@@ -11,7 +11,7 @@
 import { performance } from 'node:perf_hooks';
 import { probeSse } from '../../src/adapters/http-probes.js';
 import type { SmokeSuiteInput, SmokeSuiteOutput } from '../../src/activities/smoke.contracts.js';
-import { RealClock } from '../../src/devhost/clock.js';
+import { RealClock } from '../../src/devhost/index.js';
 import { Check } from '../../src/domain/smoke-checks.js';
 import { startTargetApp, type TargetApp } from '../../src/lab/target-app.js';
 import { repoRoot, startTestAzurite, startTestHost, type TestHost } from '../harness/devhost.js';

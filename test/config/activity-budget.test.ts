@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseTimeSpan } from '../../src/devhost/app-loader.js';
+import { parseTimeSpan } from '../../src/devhost/index.js';
 import { ACTIVITY_BUDGET_SECONDS, FUNCTION_TIMEOUT_SECONDS, readAppServiceSettings } from '../../src/config/app-service.js';
 
 const root = path.resolve(__dirname, '..', '..');

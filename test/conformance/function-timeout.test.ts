@@ -9,7 +9,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AzuriteInstance } from '../../src/devhost/azurite.js';
+import type { AzuriteInstance } from '../../src/devhost/index.js';
 import { repoRoot, startTestAzurite } from '../harness/devhost.js';
 import { hostKinds, startTarget, type Target } from './harness/hosts.js';
 

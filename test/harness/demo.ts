@@ -7,8 +7,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
-import { runDemo, type DemoResult } from '../../src/devhost/demo.js';
-import type { IncidentSummaryFile } from '../../src/devhost/incident-export.js';
+import { runDemo, type DemoResult, type IncidentSummaryFile } from '../../src/devhost/index.js';
 import { humanDuration } from '../../src/domain/report-format.js';
 import { repoRoot } from './devhost.js';
 

@@ -5,10 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { startAzurite, type AzuriteInstance } from '../../src/devhost/azurite.js';
-import { ManualClock, type Clock } from '../../src/devhost/clock.js';
-import { DevHost } from '../../src/devhost/host.js';
-import { Logger, type LogLevel, type LogRecord } from '../../src/devhost/logger.js';
+import { startAzurite, type AzuriteInstance, ManualClock, type Clock, DevHost, Logger, type LogLevel, type LogRecord } from '../../src/devhost/index.js';
 import { afterAll, beforeAll } from 'vitest';
 import { testPolicyPath } from './alerts.js';
 

@@ -3,7 +3,7 @@
  * records (summary.json's actions), never assumed: a drill whose action was carried out says so.
  */
 import { describe, expect, it } from 'vitest';
-import { actionsLine } from '../../src/devhost/drill.js';
+import { actionsLine } from '../../src/devhost/index.js';
 
 describe('npm run drill: the actions line', () => {
   it('counts the outcomes the pack records', () => {

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, isListening } from '../../src/devhost/azurite.js';
+import { freePort, isListening } from '../../src/devhost/index.js';
 import { repoRoot, uniqueHubName } from '../harness/devhost.js';
 
 /** Eight consecutive free ports for the lab (its page and simulators). */

@@ -27,6 +27,7 @@ import {
   type InstanceState,
   type RuntimeStatus,
 } from './store.js';
+import { errorText } from '../../domain/errors.js';
 
 export interface EngineOptions {
   store: HubStore;
@@ -779,10 +780,6 @@ function parseJsonText(text: string | undefined): string {
   } catch {
     return text;
   }
-}
-
-export function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /** A counting semaphore: at most `limit` activities run at once (maxConcurrentActivityFunctions). */

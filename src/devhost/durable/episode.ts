@@ -15,6 +15,7 @@
  * batches what queued up while the previous episode ran, as Azure does).
  */
 import { EventType, ev, type HistoryEvent } from './history.js';
+import { errorText } from '../../domain/errors.js';
 
 export const ActionType = {
   CallActivity: 0,
@@ -481,7 +482,7 @@ function toMs(value: Date | string | undefined): number {
 }
 
 function readFailure(err: unknown): { message: string; customStatus: string | undefined } {
-  const text = err instanceof Error ? err.message : String(err);
+  const text = errorText(err);
   const at = text.indexOf(OUT_OF_PROC_MARKER);
   if (at >= 0) {
     try {

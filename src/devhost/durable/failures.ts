@@ -9,8 +9,10 @@
  *   Details: the .NET exception serialized as JSON (its InnerException holds the RPC text)
  * and the JS library hands the orchestrator `new Error(Reason + " \n " + Details)`.
  */
+import { errorText } from '../../domain/errors.js';
+
 export function activityFailure(name: string, err: unknown): { reason: string; details: string } {
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorText(err);
   const stack = err instanceof Error ? (err.stack ?? '') : '';
   const friendly = ` ${message}`;
   const details = {

@@ -10,6 +10,7 @@
 import { odata, type TableClient, type TableEntity, type TransactionAction } from '@azure/data-tables';
 import type { Book } from './episode.js';
 import type { HistoryEvent } from './history.js';
+import { errorLine } from '../../domain/errors.js';
 
 export type RuntimeStatus = 'Pending' | 'Running' | 'Completed' | 'ContinuedAsNew' | 'Failed' | 'Canceled' | 'Terminated' | 'Suspended';
 export const TERMINAL: ReadonlySet<RuntimeStatus> = new Set(['Completed', 'Failed', 'Terminated', 'Canceled']);
@@ -225,7 +226,7 @@ export class HubStore {
       } catch (err) {
         if (batch.includes(final[0] as TransactionAction) && (statusOf(err) === 412 || statusOf(err) === 404)) {
           throw new ConcurrencyError(
-            `Instance ${state.instanceId} changed underneath (commit refused: ${statusOf(err)} ${(err as Error).message.split('\n')[0]}).`,
+            `Instance ${state.instanceId} changed underneath (commit refused: ${statusOf(err)} ${errorLine(err)}).`,
           );
         }
         throw err;

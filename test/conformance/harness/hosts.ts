@@ -6,8 +6,7 @@
  * Without a .NET SDK the real-extension runs are skipped (the test name says so), except under CI,
  * where they run and fail: CI must prove the code on the real engine.
  */
-import type { AzuriteInstance } from '../../../src/devhost/azurite.js';
-import { ManualClock } from '../../../src/devhost/clock.js';
+import { type AzuriteInstance, ManualClock } from '../../../src/devhost/index.js';
 import { startTestHost, type InstanceStatus, type RuntimeStatus, type TestHost } from '../../harness/devhost.js';
 import { dotnetAvailable } from './build.js';
 import { RealHost } from './real-host.js';

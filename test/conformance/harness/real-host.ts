@@ -17,13 +17,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { loadApp, readHostJson, type LoadedApp } from '../../../src/devhost/app-loader.js';
-import type { AzuriteInstance } from '../../../src/devhost/azurite.js';
-import { triggerOf } from '../../../src/devhost/core-api.js';
-import { readExchange, send } from '../../../src/devhost/host.js';
-import { buildRoutes, findRoute, invokeHttp, type HttpRoute, type IncomingExchange, type OutgoingResponse } from '../../../src/devhost/http-triggers.js';
-import { formatTimeSpan, Invoker } from '../../../src/devhost/invoker.js';
-import { Logger, type LogLevel, type LogRecord } from '../../../src/devhost/logger.js';
+import { loadApp, readHostJson, type LoadedApp, type AzuriteInstance, triggerOf, readExchange, send, buildRoutes, findRoute, invokeHttp, type HttpRoute, type IncomingExchange, type OutgoingResponse, formatTimeSpan, Invoker, Logger, type LogLevel, type LogRecord } from '../../../src/devhost/index.js';
 import { buildHost, workDir } from './build.js';
 
 export interface RealHostOptions {
