@@ -8,6 +8,14 @@
  *
  * Every activity is idempotent per incident + step, and step keys are derived from the record, so
  * a replay or a retry never acts twice. Deterministic: time from the orchestration clock only.
+ *
+ * A long incident continues as new once its history passes HISTORY_BOUND events, at a quiet
+ * moment (no command waiting, about to wait for an event or a deadline, and every event raised so
+ * far received: src/durable/continue-as-new.ts): the next execution of the same instance starts
+ * from the run's checkpoint (the incident, the runbook's bookkeeping, the timeline) carried in its
+ * input, so a replay costs the events since then, not the whole incident. Step keys come from the
+ * record, which the checkpoint carries, so they never repeat across executions; deadlines are the
+ * record's, so the next execution's timer is the same one.
  */
 import * as df from 'durable-functions';
 import { callActivity } from '../src/activities/define.js';
@@ -15,20 +23,32 @@ import { FOLDED_PER_CALL, recordProgress } from '../src/activities/incident.cont
 import { recordIncidentTelemetry } from '../src/activities/telemetry.contracts.js';
 import { IncidentInput } from '../src/domain/incident.js';
 import { ALERTS_FOLDED_EVENT, INCIDENT_EVENT_NAMES, IncidentEventName, parseInbound } from '../src/domain/incident-events.js';
-import { IncidentRun } from '../src/domain/incident-run.js';
+import { IncidentRun, type RunCheckpoint } from '../src/domain/incident-run.js';
 import { incidentOutcomeOf } from '../src/domain/incident-telemetry.js';
+import { HISTORY_BOUND, historyLength, MAX_CARRIED_CHARS, mayContinueAsNew } from '../src/durable/continue-as-new.js';
 import { boundCustomStatus } from '../src/durable/custom-status.js';
 import { EventInbox } from '../src/durable/event-inbox.js';
 import { Steps } from './incident-steps.js';
 
+/** What an execution carries to the next: the run's checkpoint, and the folded alerts still to acknowledge. */
+interface Resume {
+  run: RunCheckpoint;
+  ack: string[];
+  /** How many events the history of the execution that wrote it held (what the bound kept it to). */
+  history: number;
+}
+
 df.app.orchestration('incident', function* (context: df.OrchestrationContext) {
-  const input = IncidentInput.parse(context.df.getInput());
+  const raw = context.df.getInput<{ resume?: Resume } | null>();
+  // The incident's input is validated; a checkpoint was written by this instance's previous execution.
+  const input = IncidentInput.parse(raw);
+  const resume = raw?.resume;
   const now = (): number => context.df.currentUtcDateTime.getTime();
-  const run = new IncidentRun(input, now());
+  const run = new IncidentRun(input, now(), resume?.run);
   const steps = new Steps(context, input, run);
   const inbox = new EventInbox(context, [...INCIDENT_EVENT_NAMES, ALERTS_FOLDED_EVENT]);
   /** Keys of the folded alerts the last recordProgress returned: the next one lets the store forget them. */
-  let ack: string[] = [];
+  let ack: string[] = resume?.ack ?? [];
 
   /**
    * Stores the summary and the timeline entries new since the last time, takes the alerts the
@@ -72,6 +92,15 @@ df.app.orchestration('incident', function* (context: df.OrchestrationContext) {
     if (received.length) {
       for (const e of received) if (e.name !== ALERTS_FOLDED_EVENT) run.receive(parseInbound(e.name, e.payload), now());
       continue;
+    }
+    // A quiet moment: bound the history before waiting again (nothing raised so far may be dropped).
+    const history = historyLength(context) ?? 0;
+    if (history > HISTORY_BOUND && mayContinueAsNew(context, inbox.eventNames, inbox.received)) {
+      const carried = { ...input, resume: { run: run.checkpoint(), ack, history } satisfies Resume };
+      if (JSON.stringify(carried).length <= MAX_CARRIED_CHARS) {
+        context.df.continueAsNew(carried);
+        return undefined;
+      }
     }
     const wake = run.timerAt(now());
     const waits = inbox.open();

@@ -28,6 +28,7 @@ import type { EvidenceLinks } from './incident.js';
 import {
   alertEvents,
   alertFacts,
+  alertTriggersOf,
   applyEvent,
   didNotWork,
   extendedMinutes,
@@ -242,7 +243,7 @@ function pageRota(t: Turn): void {
 }
 
 /** Every RB-03 trigger the incident's alerts matched. */
-const triggersOf = (s: Incident, c: RunbookConfig): ContainmentFacts['triggers'] => [...new Set([...c.triggers, ...s.alerts.received.flatMap((a) => a.triggers)])];
+const triggersOf = (s: Incident, c: RunbookConfig): ContainmentFacts['triggers'] => [...new Set([...c.triggers, ...alertTriggersOf(s)])];
 
 /** The current decision deadline: the open proposal's, else the decision timebox from the declaration. */
 export function decisionDueAt(s: Incident, c: RunbookConfig): number {
@@ -961,7 +962,7 @@ export const FOLD_AFTER = 20;
 const FOLDABLE_PHASES = new Set(['declared', 'deciding', 'containing', 'verifying']);
 
 export function alertViewOf(s: Incident, c: RunbookConfig): AlertView | null {
-  const triggers = [...new Set([...c.triggers, ...s.alerts.received.flatMap((a) => a.triggers)])];
+  const triggers = [...new Set([...c.triggers, ...alertTriggersOf(s)])];
   if (triggers.length > FOLD_TRIGGERS || !FOLDABLE_PHASES.has(s.phase) || s.resolution) return null;
   return { severity: s.severity, phase: s.phase, triggers };
 }
