@@ -11,12 +11,15 @@
  * execution (extension 1.8.0 and later; the same instance id).
  *
  * So the orchestrator counts: the events of its names that the history holds, against the events
- * its waits received. Equal: nothing would be dropped. And it decides only on the new part of the
- * history, never in a replay: the history it counts is the whole of it, so the same point of an
- * earlier episode saw fewer events, and a replay that decided differently from the episode that
- * first ran would be non-deterministic (the next one, once it has continued, never replays). The history is the array the library
- * replays (`context.df.state`, not in its typings): when it cannot be read, the answer is "not
- * safe" and the orchestration simply does not continue as new (its history grows, as before).
+ * its waits received. Equal: nothing would be dropped. And it decides only while the library
+ * plays the new part of the history, never in a replay: the history it counts is the whole of it,
+ * so the same point of an earlier episode saw fewer events, and a replay that decided differently
+ * from the episode that first ran would be non-deterministic (an execution that continued is never
+ * replayed). `context.df.isReplaying` does not say this: it is also true when the code was resumed
+ * by an event replayed earlier and buffered until now, so the library's own flag is read. The history is the array the library
+ * replays (`context.df.state`) and whether it is replaying is its executor's flag
+ * (`_isReplaying`), neither in its typings: when they cannot be read, the answer is "not safe" and
+ * the orchestration simply does not continue as new (its history grows, as before).
  * Proven against the real extension by test/conformance/durable-behaviour.test.ts.
  */
 import type * as df from 'durable-functions';
@@ -48,6 +51,12 @@ function historyOf(context: df.OrchestrationContext): readonly HistoryItem[] | n
   return Array.isArray(h) ? (h as HistoryItem[]) : null;
 }
 
+/** Whether the library is replaying history an earlier episode played (null: unknown). */
+function replaying(context: df.OrchestrationContext): boolean | null {
+  const executor = (context.df as unknown as { taskOrchestratorExecutor?: { _isReplaying?: unknown } }).taskOrchestratorExecutor;
+  return typeof executor?._isReplaying === 'boolean' ? executor._isReplaying : null;
+}
+
 /** How many history events this execution has (null: unknown). */
 export function historyLength(context: df.OrchestrationContext): number | null {
   return historyOf(context)?.length ?? null;
@@ -67,7 +76,7 @@ export function raisedInHistory(context: df.OrchestrationContext, names: Readonl
  * by one of the orchestrator's waits (`received`), and no other is buffered or still to be replayed.
  */
 export function mayContinueAsNew(context: df.OrchestrationContext, names: ReadonlySet<string>, received: number): boolean {
-  if (context.df.isReplaying) return false;
+  if (replaying(context) !== false) return false;
   const raised = raisedInHistory(context, names);
   return raised !== null && raised === received;
 }
