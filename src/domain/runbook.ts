@@ -723,8 +723,11 @@ function afterDeadlines(t: Turn): void {
     resolve(t, null, null, WINDOW_PASSED);
   }
 
-  // (resolve() above may have moved the phase on: read it afresh.)
-  if (!isOver(s) && now >= p.lastUpdateAt + t.box.updateEveryMinutes * MINUTE) {
+  // (resolve() above may have moved the phase on: read it afresh.) An update due with a smoke
+  // round waits for the round's answer, which may resolve the incident or move its phase: queued
+  // now, it would be told after the resolution ("Progress: resolved"). It goes out at the wake
+  // right after the round (nextWake: it is due), from the record as the round left it.
+  if (!isOver(s) && !checking && now >= p.lastUpdateAt + t.box.updateEveryMinutes * MINUTE) {
     p.lastUpdateAt = now;
     p.updates += 1;
     // The update carries the triage from the logs, read just before it (the message reads the record).
