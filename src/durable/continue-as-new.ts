@@ -31,6 +31,12 @@ import type * as df from 'durable-functions';
 export const HISTORY_BOUND = 200;
 
 /**
+ * Events of the incident's record one execution may derive before it continues as new: a replay
+ * derives them all again, and one history event (a batch of folded alerts) can bring 200.
+ */
+export const RECORD_BOUND = 300;
+
+/**
  * The largest input (JSON characters) an orchestration continues with. The Azure Storage provider
  * moves a large message to a blob, but the dev host stores at most 600,000 characters in a row
  * and fails the instance past that: a run whose carried state would not fit keeps its history
