@@ -724,17 +724,21 @@ function afterDeadlines(t: Turn): void {
   }
 
   // (resolve() above may have moved the phase on: read it afresh.) An update due with a smoke
-  // round waits for the round's answer, which may resolve the incident or move its phase: queued
-  // now, it would be told after the resolution ("Progress: resolved"). It goes out at the wake
-  // right after the round (nextWake: it is due), from the record as the round left it.
-  if (!isOver(s) && !checking && now >= p.lastUpdateAt + t.box.updateEveryMinutes * MINUTE) {
-    p.lastUpdateAt = now;
-    p.updates += 1;
-    // The update carries the triage from the logs, read just before it (the message reads the record).
-    if (c.signals?.plan.logs) t.command({ kind: 'signals', step: `signals/update/${p.updates}`, purpose: 'update' });
-    t.command({ kind: 'announce', step: `announce/update/${p.updates}`, message: 'update', sequence: p.updates });
-  }
+  // round waits for the round's answer (onResult), which may resolve the incident or move its
+  // phase: queued now, it would be told after the resolution ("Progress: resolved").
+  if (!checking) statusUpdate(t);
   pageOnCall(t);
+}
+
+/** The periodic status update, when one is due and the incident is not over. */
+function statusUpdate(t: Turn): void {
+  const { s, p, c, now } = t;
+  if (isOver(s) || now < p.lastUpdateAt + t.box.updateEveryMinutes * MINUTE) return;
+  p.lastUpdateAt = now;
+  p.updates += 1;
+  // The update carries the triage from the logs, read just before it (the message reads the record).
+  if (c.signals?.plan.logs) t.command({ kind: 'signals', step: `signals/update/${p.updates}`, purpose: 'update' });
+  t.command({ kind: 'announce', step: `announce/update/${p.updates}`, message: 'update', sequence: p.updates });
 }
 
 /** The result of a command the interpreter carried out. */
@@ -754,6 +758,8 @@ export function onResult(t: Turn, cmd: Command, result: CommandResult): void {
     }
     case 'checks':
       onChecks(t, cmd, result.checks, result.signals ?? null);
+      // A status update that came due with this round goes out now, told from what it found.
+      if (cmd.kind === 'smoke') statusUpdate(t);
       return;
     case 'signals':
       onSignals(t, cmd, result.readings, result.problem, result.checks ?? null);
