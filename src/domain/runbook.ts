@@ -708,7 +708,7 @@ function containmentDeadline(t: Turn): void {
 
 /** The rest of a wake-up: smoke rounds, the end of the window, status updates. */
 function afterDeadlines(t: Turn): void {
-  const { s, p, c, now } = t;
+  const { s, p, now } = t;
   let checking = false;
   if ((s.phase === 'verifying' || s.phase === 'monitoring') && p.nextCheckAt !== null && now >= p.nextCheckAt) {
     p.nextCheckAt = null;
