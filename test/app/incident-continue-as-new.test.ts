@@ -82,6 +82,8 @@ describe('a long incident', () => {
     expect(incident.body.timeline.filter((e) => e.kind === 'alert')).toHaveLength(total);
     const notes = incident.body.timeline.filter((e) => e.kind === 'note').map((e) => e.text);
     expect(notes).toEqual([...Array.from({ length: rounds }, (_, i) => `note ${i}`), 'last note']);
+    // One Teams thread throughout: a later execution replies in the thread the first one started.
+    expect(incident.body.timeline.filter((e) => /could not be posted|starts the incident's Teams thread/.test(e.text))).toEqual([]);
     // Status updates came due across executions, and no message's step key (its idempotency key)
     // was used twice (the domain test continues as new after every step and compares every message).
     const last = JSON.parse((await h.host.engine.getState(id))?.state.input ?? '{}') as Resumed;
