@@ -51,6 +51,12 @@ export class Steps {
     this.names = lkgNames(input);
     this.mode = input.mode ?? 'execute';
     this.notify = new Notifications(context, input);
+    if (run.executions > 0) {
+      this.notify.resumeFrom(run.incident, () => {
+        const built = IncidentMessage.safeParse(run.onCallMessage(this.now()));
+        return built.success ? built.data : null;
+      });
+    }
   }
 
   private now(): number {

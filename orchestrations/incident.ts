@@ -8,6 +8,15 @@
  *
  * Every activity is idempotent per incident + step, and step keys are derived from the record, so
  * a replay or a retry never acts twice. Deterministic: time from the orchestration clock only.
+ *
+ * A long incident continues as new once its history passes HISTORY_BOUND events (or its record
+ * RECORD_BOUND events in this execution), at a quiet
+ * moment (no command waiting, about to wait for an event or a deadline, and every event raised so
+ * far received: src/durable/continue-as-new.ts): the next execution of the same instance starts
+ * from the run's checkpoint (the incident, the runbook's bookkeeping, the timeline) carried in its
+ * input, so a replay costs the events since then, not the whole incident. Step keys come from the
+ * record, which the checkpoint carries, so they never repeat across executions; deadlines are the
+ * record's, so the next execution's timer is the same one.
  */
 import * as df from 'durable-functions';
 import { callActivity } from '../src/activities/define.js';
@@ -15,37 +24,53 @@ import { FOLDED_PER_CALL, recordProgress } from '../src/activities/incident.cont
 import { recordIncidentTelemetry } from '../src/activities/telemetry.contracts.js';
 import { IncidentInput } from '../src/domain/incident.js';
 import { ALERTS_FOLDED_EVENT, INCIDENT_EVENT_NAMES, IncidentEventName, parseInbound } from '../src/domain/incident-events.js';
-import { IncidentRun } from '../src/domain/incident-run.js';
+import { IncidentRun, type RunCheckpoint } from '../src/domain/incident-run.js';
 import { incidentOutcomeOf } from '../src/domain/incident-telemetry.js';
+import { HISTORY_BOUND, historyLength, MAX_CARRIED_CHARS, mayContinueAsNew, RECORD_BOUND } from '../src/durable/continue-as-new.js';
 import { boundCustomStatus } from '../src/durable/custom-status.js';
 import { EventInbox } from '../src/durable/event-inbox.js';
 import { Steps } from './incident-steps.js';
 
+/** What an execution carries to the next: the run's checkpoint, and the folded alerts still to acknowledge. */
+interface Resume {
+  run: RunCheckpoint;
+  ack: string[];
+  /** How many events the history of the execution that wrote it held (what the bound kept it to). */
+  history: number;
+}
+
 df.app.orchestration('incident', function* (context: df.OrchestrationContext) {
-  const input = IncidentInput.parse(context.df.getInput());
+  const raw = context.df.getInput<{ resume?: Resume } | null>();
+  // The incident's input is validated; a checkpoint was written by this instance's previous execution.
+  const input = IncidentInput.parse(raw);
+  const resume = raw?.resume;
   const now = (): number => context.df.currentUtcDateTime.getTime();
-  const run = new IncidentRun(input, now());
+  const run = new IncidentRun(input, now(), resume?.run);
   const steps = new Steps(context, input, run);
   const inbox = new EventInbox(context, [...INCIDENT_EVENT_NAMES, ALERTS_FOLDED_EVENT]);
   /** Keys of the folded alerts the last recordProgress returned: the next one lets the store forget them. */
-  let ack: string[] = [];
+  let ack: string[] = resume?.ack ?? [];
+  /** The last recordProgress took a partial batch and the loop went round once more to store it. */
+  let storing = false;
 
   /**
    * Stores the summary and the timeline entries new since the last time, takes the alerts the
    * intake folded meanwhile (received now as any other alert), and shows the custom status.
-   * True when it took a full batch (there may be more); those folded later wait for the next
-   * wake-up (the intake's nudge, an event or a timer), so a storm costs a few turns, not one each.
+   * How many folded alerts it took (0 when the incident is closed): after a full batch there may be
+   * more; after a partial one the loop stores once more what it took, and alerts folded later wait
+   * for the next wake-up (the intake's nudge, an event or a timer), so a storm costs a few turns,
+   * not one each.
    */
-  function* recordProgressNow(): Generator<df.Task, boolean, unknown> {
+  function* recordProgressNow(): Generator<df.Task, number, unknown> {
     const timeline = run.pendingTimeline();
-    let took = false;
+    let took = 0;
     try {
       const { folded } = yield* callActivity(context, recordProgress, { summary: run.summary(), timeline, ack });
       run.timelineStored(timeline);
       for (const f of folded) run.receive({ name: IncidentEventName.alert, payload: f.alert }, now());
       // Received by a closed incident they are not in its record: left in the store (and the archive).
       ack = run.closed ? [] : folded.map((f) => f.key);
-      took = folded.length >= FOLDED_PER_CALL && !run.closed;
+      took = run.closed ? 0 : folded.length;
     } catch {
       // Storage stayed down through the retries: the entries stay pending and go next time.
     }
@@ -62,17 +87,37 @@ df.app.orchestration('incident', function* (context: df.OrchestrationContext) {
       const result = yield* steps.carryOut(cmd);
       run.complete(cmd, result, now());
     }
-    const more = yield* recordProgressNow();
+    const took = yield* recordProgressNow();
     if (run.closed) break;
-    if (more || run.busy) continue;
+    if (run.busy) continue;
 
     // Events that arrived while the commands ran are handled before waiting again (a nudge that
-    // alerts were folded only wakes the loop: its next recordProgress takes them).
+    // alerts were folded only wakes the loop: its next recordProgress takes them), and before the
+    // next batch of folded alerts, so a storm's backlog does not hold a person's decision back.
     const received = inbox.take();
     if (received.length) {
       for (const e of received) if (e.name !== ALERTS_FOLDED_EVENT) run.receive(parseInbound(e.name, e.payload), now());
       continue;
     }
+    // A quiet moment: bound what a replay of this execution costs (its history events, and the
+    // record events it derives: a batch of folded alerts is one history event but 200 alerts),
+    // never dropping an event raised so far. The folded alerts taken last are acknowledged by the
+    // next execution's first recordProgress.
+    const history = historyLength(context) ?? 0;
+    if ((history > HISTORY_BOUND || run.events.length > RECORD_BOUND) && mayContinueAsNew(context, inbox.eventNames, inbox.received)) {
+      const carried = { ...input, resume: { run: run.checkpoint(), ack, history } satisfies Resume };
+      if (JSON.stringify(carried).length <= MAX_CARRIED_CHARS) {
+        context.df.continueAsNew(carried);
+        return undefined;
+      }
+    }
+    // A full batch: there may be more. A partial one: once more, to store what it brought (the
+    // summary and timeline go with the next call), not again for what came meanwhile.
+    if (took >= FOLDED_PER_CALL || (took > 0 && !storing)) {
+      storing = took < FOLDED_PER_CALL;
+      continue;
+    }
+    storing = false;
     const wake = run.timerAt(now());
     const waits = inbox.open();
     const timer = wake === null ? undefined : context.df.createTimer(new Date(wake));

@@ -14,7 +14,7 @@ import { callActivity } from '../src/activities/define.js';
 import { NotifyTeams, PostTeamsMessage, ReplyTeamsMessage, type NotifyTeamsInput, type TeamsOutcome } from '../src/activities/teams.contracts.js';
 import { failureSummary } from '../src/durable/failure-text.js';
 import type { IncidentInput } from '../src/domain/incident.js';
-import type { NewEvent } from '../src/domain/incident-record.js';
+import type { Incident, NewEvent } from '../src/domain/incident-record.js';
 import type { IncidentMessage } from '../src/domain/messages/types.js';
 import type { RoleAudience } from '../src/domain/notification.js';
 import { channelOf, recipientsOf, type ChannelRef } from '../src/domain/teams-routing.js';
@@ -39,6 +39,21 @@ export class Notifications {
     this.route = channelOf(input.policy.teams, `The Teams destination of ${input.service}@${input.environment}`);
     this.thread = { id: undefined, destination: this.route.destination };
     this.mode = input.mode ?? 'execute';
+  }
+
+  /**
+   * A later execution of a long incident (continue-as-new) starts from its record: the thread the
+   * record holds, and, while no message has started one, the declaration to try again first (its
+   * attempts counted from the record, so the retry's step key is a new one).
+   */
+  resumeFrom(record: Pick<Incident, 'thread' | 'messages'>, declaration: () => IncidentMessage | null): void {
+    if (record.thread.id) {
+      this.thread = { id: record.thread.id, destination: record.thread.destination ?? this.route.destination };
+      return;
+    }
+    const attempts = record.messages.filter((m) => m.step === 'announce/declared' || m.step.startsWith('announce/declared/attempt-')).length;
+    const message = this.mode === 'execute' && attempts > 0 ? declaration() : null;
+    if (message) this.undelivered = { message, attempts };
   }
 
   /** An undelivered declaration goes first (once a thread exists, nothing is retried). */

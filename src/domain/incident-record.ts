@@ -684,6 +684,26 @@ function hasAlertKey(s: Incident, key: string): boolean {
   return keys.has(key);
 }
 
+/**
+ * The RB-03 triggers the incident's alerts matched, in the order they first appeared: kept up to
+ * date from the alerts received since it was last asked, so a storm's runbook turns and custom
+ * statuses do not go through every alert again.
+ */
+const alertTriggerLists = new WeakMap<Incident, { seen: number; triggers: TriggerKind[]; set: Set<TriggerKind> }>();
+
+export function alertTriggersOf(s: Incident): readonly TriggerKind[] {
+  let t = alertTriggerLists.get(s);
+  if (!t || t.seen > s.alerts.received.length) alertTriggerLists.set(s, (t = { seen: 0, triggers: [], set: new Set() }));
+  for (; t.seen < s.alerts.received.length; t.seen++) {
+    for (const k of s.alerts.received[t.seen]?.triggers ?? []) {
+      if (t.set.has(k)) continue;
+      t.set.add(k);
+      t.triggers.push(k);
+    }
+  }
+  return t.triggers;
+}
+
 /** The incident from its events alone. */
 export function deriveIncident(events: readonly IncidentEvent[]): Incident {
   let s: Incident | null = null;

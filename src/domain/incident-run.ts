@@ -27,20 +27,50 @@ import { channelOf, recipientsOf } from './teams-routing.js';
  */
 export const MAX_TIMER_MS = 5 * 24 * 60 * 60_000;
 
+/**
+ * What a long incident's next execution starts from (orchestrations/incident.ts continues as new
+ * to keep its history bounded): the incident as derived so far, the runbook's bookkeeping and the
+ * timeline. Plain JSON. Taken between turns, with no command waiting, so nothing is half done; the
+ * deadlines are the record's and the plan's, so the timers come back by themselves.
+ */
+export interface RunCheckpoint {
+  /** The format; a later one must read this one or refuse it. */
+  v: 1;
+  incident: Incident;
+  plan: Plan;
+  timeline: { entries: TimelineEntry[]; unstored: number[] };
+  /** How many executions came before the one this starts (the first execution: 0). */
+  executions: number;
+}
+
 export class IncidentRun {
+  /** The events recorded by this execution (a resumed run starts from its checkpoint: the earlier ones are in the incident). */
   readonly events: IncidentEvent[] = [];
   readonly incident: Incident;
   readonly plan: Plan;
   readonly config: RunbookConfig;
   readonly bot: string;
+  /** Executions before this one (0 until the incident first continued as new). */
+  readonly executions: number;
   private readonly thresholds: Thresholds;
   private readonly timeline: TimelineBuilder;
   private readonly queue: Command[] = [];
 
-  constructor(input: IncidentInput, now: number) {
+  constructor(input: IncidentInput, now: number, resume?: RunCheckpoint) {
     this.config = runbookConfigOf(input);
     this.bot = input.policy.bot.actor;
     this.thresholds = input.policy.environment.thresholds;
+    if (resume) {
+      // Trusted: written by the previous execution of this instance, not re-derived or re-validated.
+      if (resume.v !== 1 || resume.incident.id !== input.incidentId) throw new Error(`Incident ${input.incidentId}: unreadable checkpoint (format ${String(resume.v)}, incident ${resume.incident.id}).`);
+      // The alert keys are carried once, in the alerts themselves (see checkpoint()).
+      this.incident = { ...resume.incident, alerts: { ...resume.incident.alerts, keys: resume.incident.alerts.received.map((a) => a.dedupeKey) } };
+      this.plan = resume.plan;
+      this.timeline = TimelineBuilder.restore(this.bot, resume.timeline);
+      this.executions = resume.executions;
+      return;
+    }
+    this.executions = 0;
     this.timeline = new TimelineBuilder(this.bot);
     const declared = { ...declaredEvent(input), seq: 0 };
     this.incident = applyEvent(null, declared);
@@ -55,6 +85,14 @@ export class IncidentRun {
       if (invalid.length) t.emit({ type: 'noted', by: null, topic: 'message', text: `Not paged (neither an Entra object id nor a UPN): ${invalid.join(', ')}.` });
       start(t);
     });
+  }
+
+  /** What the next execution starts from; only between turns (no command waiting). */
+  checkpoint(): RunCheckpoint {
+    if (this.busy) throw new Error('A checkpoint is taken between turns, with no command waiting.');
+    // `alerts.keys` is `alerts.received`'s keys in the same order (applyEvent keeps both): not carried twice.
+    const incident = { ...this.incident, alerts: { ...this.incident.alerts, keys: [] } };
+    return { v: 1, incident, plan: this.plan, timeline: this.timeline.checkpoint(), executions: this.executions + 1 };
   }
 
   private turn(now: number, act: (t: Turn) => void): void {

@@ -193,6 +193,19 @@ export class TimelineBuilder {
   stored(entries: readonly TimelineEntry[]): void {
     for (const e of entries) if (this.entries.get(e.seq) === e) this.changed.delete(e.seq);
   }
+
+  /** Everything it holds, as JSON, for the next execution of a long incident (see `restore`). */
+  checkpoint(): { entries: TimelineEntry[]; unstored: number[] } {
+    return { entries: this.all(), unstored: [...this.changed] };
+  }
+
+  /** The builder as `checkpoint` left it (entries not re-derived: they were told from the events when they happened). */
+  static restore(bot: string, saved: { entries: readonly TimelineEntry[]; unstored: readonly number[] }): TimelineBuilder {
+    const b = new TimelineBuilder(bot);
+    for (const e of saved.entries) b.entries.set(e.seq, e);
+    for (const seq of saved.unstored) b.changed.add(seq);
+    return b;
+  }
 }
 
 /** The whole timeline from the events alone. */

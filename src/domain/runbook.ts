@@ -29,6 +29,7 @@ import type { EvidenceLinks } from './incident.js';
 import {
   alertEvents,
   alertFacts,
+  alertTriggersOf,
   applyEvent,
   didNotWork,
   extendedMinutes,
@@ -287,7 +288,7 @@ function tryRotaPage(p: Plan, key: string): boolean {
 }
 
 /** Every RB-03 trigger the incident's alerts matched. */
-const triggersOf = (s: Incident, c: RunbookConfig): ContainmentFacts['triggers'] => [...new Set([...c.triggers, ...s.alerts.received.flatMap((a) => a.triggers)])];
+const triggersOf = (s: Incident, c: RunbookConfig): ContainmentFacts['triggers'] => [...new Set([...c.triggers, ...alertTriggersOf(s)])];
 
 /** The current decision deadline: the open proposal's, else the decision timebox from the declaration. */
 export function decisionDueAt(s: Incident, c: RunbookConfig): number {
@@ -769,7 +770,7 @@ function containmentDeadline(t: Turn): void {
 
 /** The rest of a wake-up: smoke rounds, the end of the window, status updates. */
 function afterDeadlines(t: Turn): void {
-  const { s, p, c, now } = t;
+  const { s, p, now } = t;
   let checking = false;
   if ((s.phase === 'verifying' || s.phase === 'monitoring') && p.nextCheckAt !== null && now >= p.nextCheckAt) {
     p.nextCheckAt = null;
@@ -784,18 +785,30 @@ function afterDeadlines(t: Turn): void {
     resolve(t, null, null, WINDOW_PASSED);
   }
 
-  // (resolve() above may have moved the phase on: read it afresh.)
-  if (!isOver(s) && now >= p.lastUpdateAt + t.box.updateEveryMinutes * MINUTE) {
-    p.lastUpdateAt = now;
-    p.updates += 1;
-    // The update carries the triage from the logs, read just before it (the message reads the record).
-    if (c.signals?.plan.logs) t.command({ kind: 'signals', step: `signals/update/${p.updates}`, purpose: 'update' });
-    t.command({ kind: 'announce', step: `announce/update/${p.updates}`, message: 'update', sequence: p.updates });
-  }
+  // (resolve() above may have moved the phase on: read it afresh.) The updates due with a smoke
+  // round (the thread's and the stakeholders') wait for the round's answer (onResult), which may
+  // resolve the incident or move its phase: queued now, they would be told after the resolution.
+  if (!checking) periodicMessages(t);
   pageRota(t);
-  const every = stakeholderEvery(s, c);
-  if (!isOver(s) && every !== null && now >= p.stakeholders.lastAt + every) stakeholderSummary(t, false);
   pageOnCall(t);
+}
+
+/** The periodic messages that are due: the thread's status update and the stakeholders' summary. */
+function periodicMessages(t: Turn): void {
+  statusUpdate(t);
+  const every = stakeholderEvery(t.s, t.c);
+  if (!isOver(t.s) && every !== null && t.now >= t.p.stakeholders.lastAt + every) stakeholderSummary(t, false);
+}
+
+/** The periodic status update, when one is due and the incident is not over. */
+function statusUpdate(t: Turn): void {
+  const { s, p, c, now } = t;
+  if (isOver(s) || now < p.lastUpdateAt + t.box.updateEveryMinutes * MINUTE) return;
+  p.lastUpdateAt = now;
+  p.updates += 1;
+  // The update carries the triage from the logs, read just before it (the message reads the record).
+  if (c.signals?.plan.logs) t.command({ kind: 'signals', step: `signals/update/${p.updates}`, purpose: 'update' });
+  t.command({ kind: 'announce', step: `announce/update/${p.updates}`, message: 'update', sequence: p.updates });
 }
 
 /** The result of a command the interpreter carried out. */
@@ -815,6 +828,8 @@ export function onResult(t: Turn, cmd: Command, result: CommandResult): void {
     }
     case 'checks':
       onChecks(t, cmd, result.checks, result.signals ?? null);
+      // The periodic messages that came due with this round go out now, told from what it found.
+      if (cmd.kind === 'smoke') periodicMessages(t);
       return;
     case 'signals':
       onSignals(t, cmd, result.readings, result.problem, result.checks ?? null);
@@ -1087,7 +1102,7 @@ export const FOLD_AFTER = 20;
 const FOLDABLE_PHASES = new Set(['declared', 'deciding', 'containing', 'verifying']);
 
 export function alertViewOf(s: Incident, c: RunbookConfig): AlertView | null {
-  const triggers = [...new Set([...c.triggers, ...s.alerts.received.flatMap((a) => a.triggers)])];
+  const triggers = [...new Set([...c.triggers, ...alertTriggersOf(s)])];
   if (triggers.length > FOLD_TRIGGERS || !FOLDABLE_PHASES.has(s.phase) || s.resolution) return null;
   return { severity: s.severity, phase: s.phase, triggers };
 }

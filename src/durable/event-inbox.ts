@@ -31,6 +31,7 @@ interface Wait {
 export class EventInbox {
   private waits: Wait[] = [];
   private seq = 0;
+  private taken = 0;
 
   constructor(
     private readonly context: df.OrchestrationContext,
@@ -44,6 +45,16 @@ export class EventInbox {
     return fresh.map((w) => w.task);
   }
 
+  /** The names it waits for. */
+  get eventNames(): ReadonlySet<string> {
+    return new Set(this.names);
+  }
+
+  /** How many events its waits have received in this execution (taken or not). */
+  get received(): number {
+    return this.taken + this.waits.filter((w) => w.task.isCompleted).length;
+  }
+
   /**
    * Every event received since the last call, oldest first: by the time the sender stamped on it
    * (`at`, or `receivedAt` for alerts), then by the order the waits were created.
@@ -52,6 +63,7 @@ export class EventInbox {
     const done = this.waits.filter((w) => w.task.isCompleted);
     if (!done.length) return [];
     this.waits = this.waits.filter((w) => !w.task.isCompleted);
+    this.taken += done.length;
     return done
       .map((w) => ({ w, at: stampOf(w.task.result) }))
       .sort((a, b) => (a.at === b.at ? a.w.seq - b.w.seq : a.at < b.at ? -1 : 1))

@@ -11,7 +11,7 @@
 import { performance } from 'node:perf_hooks';
 import { probeSse } from '../../src/adapters/http-probes.js';
 import type { SmokeSuiteInput, SmokeSuiteOutput } from '../../src/activities/smoke.contracts.js';
-import { RealClock } from '../../src/devhost/index.js';
+import { EventType, RealClock } from '../../src/devhost/index.js';
 import { Check } from '../../src/domain/smoke-checks.js';
 import { startTargetApp, type TargetApp } from '../../src/lab/target-app.js';
 import { repoRoot, startTestAzurite, startTestHost, type TestHost } from '../harness/devhost.js';
@@ -37,7 +37,7 @@ function fanoutInput(app: TargetApp, checks: number): SmokeSuiteInput {
 async function runFanout(
   h: TestHost,
   input: SmokeSuiteInput,
-): Promise<{ wallMs: number; suiteMs: number; slowestMs: number; startMs: number; observedMs: number; out: SmokeSuiteOutput }> {
+): Promise<{ wallMs: number; suiteMs: number; slowestMs: number; startMs: number; observedMs: number; episodes: number; firstToLastCheckEndMs: number; out: SmokeSuiteOutput }> {
   const t0 = performance.now();
   const wall0 = Date.now();
   const id = await h.start('smokeSuite', input);
@@ -53,7 +53,12 @@ async function runFanout(
   // and from its last episode to this driver seeing it complete (the status poll's share).
   const startMs = Date.parse(out.startedAt) - wall0;
   const observedMs = wall0 + wallMs - Date.parse(out.finishedAt);
-  return { wallMs, suiteMs, slowestMs, startMs, observedMs, out };
+  // The suite's episodes (one to fan out, then one per batch of results that arrived together: each
+  // replays the history and writes it to storage), and how far apart the checks finished (they run
+  // at once, in this process, against one target: the slowest is slowed by the others).
+  const episodes = ((await (await h.host.engine.getState(id))?.history()) ?? []).filter((e) => e.EventType === EventType.OrchestratorStarted).length;
+  const ends = out.results.map((r) => Date.parse(r.requestedAt) + r.durationMs);
+  return { wallMs, suiteMs, slowestMs, startMs, observedMs, episodes, firstToLastCheckEndMs: Math.max(...ends) - Math.min(...ends), out };
 }
 
 export async function smokeBenchmarks(emit: (r: BenchResult) => void): Promise<void> {
@@ -86,6 +91,8 @@ export async function smokeBenchmarks(emit: (r: BenchResult) => void): Promise<v
           insideSuiteBeyondSlowest: summary(runs.map((r) => r.suiteMs - r.slowestMs)).p50,
           lastEpisodeToObserved: summary(runs.map((r) => r.observedMs)).p50,
         },
+        suiteEpisodes: summary(runs.map((r) => r.episodes)),
+        checksFinishedWithinMs: summary(runs.map((r) => r.firstToLastCheckEndMs)),
         serialWouldTakeMs: round(runs[0]?.out.results.reduce((a, r) => a + r.durationMs, 0) ?? 0),
         instantChecksWallMs: summary(instant.map((r) => r.wallMs)),
         verdicts: [...new Set(runs.map((r) => r.out.verdict))],

@@ -21,7 +21,7 @@ import { ArtifactInput, bundleOf, IncidentRecord, type IncidentMetrics } from '.
 import { INCIDENT_INPUT_VERSION, IncidentInput, type IncidentSummary } from '../../src/domain/incident.js';
 import type { Inbound } from '../../src/domain/incident-events.js';
 import { deriveIncident, metricsOf, momentsOf, timeboxesOf, type CheckFacts, type Duration, type ProbeState } from '../../src/domain/incident-record.js';
-import { IncidentRun } from '../../src/domain/incident-run.js';
+import { IncidentRun, type RunCheckpoint } from '../../src/domain/incident-run.js';
 import { incidentOutcomeOf } from '../../src/domain/incident-telemetry.js';
 import { renderIncidentReport } from '../../src/domain/incident-report.js';
 import { IncidentMessage, renderMessage } from '../../src/domain/messages/index.js';
@@ -216,9 +216,14 @@ function play(h: History): Observed {
   return o;
 }
 
-function playOnce(h: History): Observed {
+/** `continuing`: the run continues as new (from its checkpoint, through JSON) after every step, as a long incident's orchestration does. */
+function playOnce(h: History, continuing = false): Observed {
   let now = T0;
-  const run = new IncidentRun(inputOf(h), now);
+  const input = inputOf(h);
+  let run = new IncidentRun(input, now);
+  const continueAsNew = (): void => {
+    if (continuing && !run.closed) run = new IncidentRun(input, now, JSON.parse(JSON.stringify(run.checkpoint())) as RunCheckpoint);
+  };
   const said: Said[] = [];
   const decisions: number[] = [];
   let artifacts: Observed['artifacts'] = null;
@@ -285,6 +290,7 @@ function playOnce(h: History): Observed {
   };
   const work = () => {
     for (let cmd = run.next(); cmd; cmd = run.next()) run.complete(cmd, answer(cmd), now);
+    continueAsNew();
   };
   const waitUntil = (until: number) => {
     for (let guard = 0; guard < 2000 && !run.closed; guard++) {
@@ -561,6 +567,23 @@ describe('every output tells the same truth (generated incident histories)', () 
         expect(a.run.events.map((e) => e.seq)).toEqual(a.run.events.map((_, i) => i));
         // The custom status stays well under the real engine's 16 KB (UTF-16) limit.
         expect(JSON.stringify(a.status).length * 2).toBeLessThan(16 * 1024);
+      }),
+      { numRuns: 40, seed: SEED },
+    );
+  });
+
+  it('is the same incident when its run continues as new after every step (a long incident bounding its history)', () => {
+    fc.assert(
+      fc.property(history, (h) => {
+        const a = play(h);
+        const b = playOnce(h, true);
+        // The record, what was said, the evidence pack and what the orchestration shows are the same.
+        expect(b.run.incident).toEqual(a.run.incident);
+        expect(b.said).toEqual(a.said);
+        expect(b.artifacts).toEqual(a.artifacts);
+        expect(b.summary).toEqual(a.summary);
+        expect(b.status).toEqual(a.status);
+        expect(b.run.executions).toBeGreaterThan(0);
       }),
       { numRuns: 40, seed: SEED },
     );

@@ -88,6 +88,8 @@ class Driver {
   readonly p: Plan;
   now = T0;
   log: Command[] = [];
+  /** Each status update carried out: its sequence, and whether the incident was resolved by then. */
+  updates: { sequence: number; afterResolution: boolean }[] = [];
   private smokeRuns = 0;
 
   constructor(
@@ -129,6 +131,7 @@ class Driver {
     while (queue.length) {
       const cmd = queue.shift() as Command;
       this.log.push(cmd);
+      if (cmd.kind === 'announce' && cmd.message === 'update') this.updates.push({ sequence: cmd.sequence ?? 0, afterResolution: this.s.resolution !== null });
       const r = new Turn(this.s, this.p, this.c, this.now, (e) => this.events.push(e));
       onResult(r, cmd, this.answer(cmd));
       queue.push(...r.commands);
@@ -404,6 +407,29 @@ describe('runbook', () => {
     d.event({ name: 'resolve', payload: { actor: person('riley'), at: at(d.now) } });
     d.advanceTo(T0 + 200 * MIN);
     expect(d.log.filter((c) => c.kind === 'announce' && c.message === 'update')).toHaveLength(3);
+  });
+
+  it('sends no status update after the resolution: an update due with the round that ends the window waits for its result', () => {
+    // P1: the window (60 min) ends, a monitoring round (every 5 min) and update #4 (every 15 min)
+    // all come due at T0 + 60 min. The round resolves the incident: no "update" follows it.
+    const d = new Driver(apiWorld(['green']));
+    d.decide('riley', 'accept-proposal');
+    d.advanceTo(T0 + 120 * MIN);
+    expect(d.s.resolution?.at).toBe(T0 + 60 * MIN);
+    expect(d.updates.map((u) => u.sequence)).toEqual([1, 2, 3]);
+    expect(d.updates.filter((u) => u.afterResolution)).toEqual([]);
+    expect(d.messages().slice(-1)).toEqual(['resolved']);
+  });
+
+  it('still posts an update due with a round that does not resolve the incident, right after the round', () => {
+    // Monitoring: a round every 5 min, update #1 at T0 + 15 min, with the third round.
+    const d = new Driver(apiWorld(['green']));
+    d.decide('riley', 'accept-proposal');
+    d.advanceTo(T0 + 16 * MIN);
+    expect(d.updates).toEqual([{ sequence: 1, afterResolution: false }]);
+    const log = d.log.map((c) => (c.kind === 'announce' ? `announce:${c.message}` : c.kind));
+    expect(log.filter((c) => c === 'smoke')).toHaveLength(4);
+    expect(log.at(-1)).toBe('announce:update');
   });
 
   it('ignores a decision that answers an older proposal, and a second rollback request', () => {
