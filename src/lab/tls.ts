@@ -28,8 +28,16 @@ function tlv(tag: number, body: Buffer): Buffer {
 const seq = (...parts: Buffer[]): Buffer => tlv(0x30, Buffer.concat(parts));
 const set = (...parts: Buffer[]): Buffer => tlv(0x31, Buffer.concat(parts));
 const explicit = (n: number, body: Buffer): Buffer => tlv(0xa0 + n, body);
-function integer(bytes: Buffer): Buffer {
-  return tlv(0x02, (bytes[0] ?? 0) & 0x80 ? Buffer.concat([Buffer.from([0]), bytes]) : bytes);
+/**
+ * A DER INTEGER of an unsigned big-endian value: minimal (no leading zero octet unless the next
+ * octet's high bit needs it; OpenSSL refuses the certificate as "illegal padding" otherwise, which a
+ * random serial starting with 0x00 hit one time in 512) and positive.
+ */
+export function derInteger(bytes: Buffer): Buffer {
+  let start = 0;
+  while (start < bytes.length - 1 && bytes[start] === 0) start += 1;
+  const value = bytes.length ? bytes.subarray(start) : Buffer.from([0]);
+  return tlv(0x02, (value[0] ?? 0) & 0x80 ? Buffer.concat([Buffer.from([0]), value]) : value);
 }
 function oid(dotted: string): Buffer {
   const [a = 0, b = 0, ...rest] = dotted.split('.').map(Number);
@@ -52,7 +60,8 @@ function name(cn: string): Buffer {
   return seq(set(seq(oid('2.5.4.3'), tlv(0x0c, Buffer.from(cn, 'utf8')))));
 }
 
-export function createTlsIdentity(): TlsIdentity {
+/** A throwaway self-signed identity for 127.0.0.1 and localhost; `serial` only for tests (default: 12 random octets). */
+export function createTlsIdentity(serial: Buffer = randomBytes(12)): TlsIdentity {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const ecdsaSha256 = seq(oid('1.2.840.10045.4.3.2'));
   const now = Date.now();
@@ -61,8 +70,8 @@ export function createTlsIdentity(): TlsIdentity {
     tlv(0x04, seq(tlv(0x87, Buffer.from([127, 0, 0, 1])), tlv(0x82, Buffer.from('localhost', 'ascii')))),
   );
   const tbs = seq(
-    explicit(0, integer(Buffer.from([2]))),
-    integer(randomBytes(12)),
+    explicit(0, derInteger(Buffer.from([2]))),
+    derInteger(serial),
     ecdsaSha256,
     name('127.0.0.1'),
     seq(utcTime(new Date(now - 60 * 60 * 1000)), utcTime(new Date(now + 24 * 60 * 60 * 1000))),
