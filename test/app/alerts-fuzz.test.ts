@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { malformedPayloads } from '../fuzz/payloads.js';
 import { alertFixture, incidentInstances, postAlert, withAlertId } from '../harness/alerts.js';
-import { useProductHost } from '../harness/devhost.js';
+import { useProductHost } from '../harness/product-host.js';
 
 const product = useProductHost();
 

@@ -7,7 +7,7 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { alertFixture, fixturesDir, incidentInstances, postAlert, withAlertId } from '../harness/alerts.js';
-import { useProductHost } from '../harness/devhost.js';
+import { useProductHost } from '../harness/product-host.js';
 
 const product = useProductHost();
 

@@ -4,7 +4,8 @@ import { checkHealth } from '../../src/app/health.js';
 import { azuriteConnectionString } from '../../src/adapters/storage.js';
 import { freePort, type AzuriteInstance } from '../../src/devhost/index.js';
 import { testPolicyPath } from '../harness/alerts.js';
-import { repoRoot, startTestAzurite, startTestHost, type TestHost, useProductHost } from '../harness/devhost.js';
+import { repoRoot, startTestAzurite, startTestHost, type TestHost } from '../harness/devhost.js';
+import { useProductHost } from '../harness/product-host.js';
 
 const product = useProductHost();
 

@@ -1,6 +1,6 @@
 /** The incident API on the dev host: declare, list, read, and act (events with the actor recorded). */
 import { describe, expect, it, vi } from 'vitest';
-import { useProductHost } from '../harness/devhost.js';
+import { useProductHost } from '../harness/product-host.js';
 
 const product = useProductHost();
 

@@ -1,7 +1,7 @@
 /** When storage is down the app says so with 503 (Azure Monitor then delivers the alert again). */
 import { describe, expect, it } from 'vitest';
 import { alertFixture, postAlert, withAlertId } from '../harness/alerts.js';
-import { useProductHost } from '../harness/devhost.js';
+import { useProductHost } from '../harness/product-host.js';
 
 const product = useProductHost();
 

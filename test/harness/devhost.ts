@@ -6,8 +6,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { startAzurite, type AzuriteInstance, ManualClock, type Clock, DevHost, Logger, type LogLevel, type LogRecord } from '../../src/devhost/index.js';
-import { afterAll, beforeAll } from 'vitest';
-import { testPolicyPath } from './alerts.js';
 
 export const repoRoot = path.resolve(__dirname, '..', '..');
 export const conformanceApp = path.join(repoRoot, 'test', 'fixtures', 'devhost-app');
@@ -134,42 +132,6 @@ export class TestHost {
   async stop(): Promise<void> {
     await this.host.stop();
   }
-}
-
-/** Azurite and the product app on the dev host, shared by the tests of one file. */
-export interface ProductHost {
-  readonly h: TestHost;
-  readonly azurite: AzuriteInstance;
-}
-
-/**
- * Starts Azurite and the dev host on the product app (the test policy unless `env` names another)
- * before the file's first test and stops both after its last; the one set-up for files that drive
- * the product through its HTTP API.
- */
-export function useProductHost(options: Omit<TestHostOptions, 'azurite'> = {}): ProductHost {
-  let started: { h: TestHost; azurite: AzuriteInstance } | undefined;
-  beforeAll(async () => {
-    const azurite = await startTestAzurite();
-    const h = await startTestHost({ appRoot: repoRoot, ...options, env: { POLICY_PATH: testPolicyPath, ...options.env }, azurite });
-    started = { h, azurite };
-  });
-  afterAll(async () => {
-    await started?.h.stop();
-    await started?.azurite.stop();
-  });
-  const get = (): { h: TestHost; azurite: AzuriteInstance } => {
-    if (!started) throw new Error('useProductHost: the host starts in beforeAll; use it inside a test or hook');
-    return started;
-  };
-  return {
-    get h() {
-      return get().h;
-    },
-    get azurite() {
-      return get().azurite;
-    },
-  };
 }
 
 export function uniqueHubName(prefix = 'Test'): string {
