@@ -5,7 +5,7 @@
  * incident's close never stalls on retries of a configuration mistake.
  */
 import * as c from '../src/activities/evidence.contracts.js';
-import { summarise } from '../src/activities/evidence.js';
+import { summariseArtifacts } from '../src/domain/evidence.js';
 import { configuredActivities } from '../src/activities/define.js';
 import { appEvidenceActivities } from '../src/app/evidence.js';
 import { artifactName, nameOfInput, type ArtifactKind, type ArtifactOutcome } from '../src/domain/evidence.js';
@@ -33,7 +33,7 @@ register(
   (a, input) => a.writeArtifacts(input),
   (problems, input) => {
     const outcomes = input.artifacts.map((x) => refused(nameOfInput(x), x.kind, problems));
-    return { outcomes, ...summarise(outcomes) };
+    return { outcomes, ...summariseArtifacts(outcomes) };
   },
 );
 
@@ -42,7 +42,7 @@ register(
   (a, input) => a.writeReports(input),
   (problems) => {
     const outcomes = (['metrics', 'postmortem', 'report'] as const).map((k) => refused(artifactName(k), k, problems));
-    return { outcomes, metrics: null, postmortemDue: null, summary: summarise(outcomes).summary };
+    return { outcomes, metrics: null, postmortemDue: null, summary: summariseArtifacts(outcomes).summary };
   },
 );
 

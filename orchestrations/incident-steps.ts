@@ -24,6 +24,7 @@ import type { AnnounceCommand, ChecksOutcome, Command, CommandResult } from '../
 import type { SignalReadings } from '../src/domain/signals-judgement.js';
 import { lkgNames, rollbackTargets } from '../src/domain/runbook-config.js';
 import { artifactKey } from '../src/domain/runbook-evidence.js';
+import { summariseArtifacts, type ArtifactOutcome } from '../src/domain/evidence.js';
 import { checkFactsOf, smokePlanOf, smokeRunOf, uncheckedFacts, type SmokePlan } from '../src/domain/smoke-plan.js';
 import { snapshotOf, type Read, type SnapshotReads } from '../src/domain/snapshot.js';
 import { escalationAudience, onCallAudience } from '../src/domain/notification.js';
@@ -422,14 +423,16 @@ export class Steps {
     // and sealed like a real incident's (its record says drill, its report and postmortem DRILL).
     const mode = 'execute';
     try {
-      const refused: string[] = [];
+      // Counted over the whole pack (every batch and the reports), not the last call's share.
+      const outcomes: ArtifactOutcome[] = [];
       for (const batch of chunkArtifacts(this.run.artifacts())) {
         const written = yield* callActivity(this.context, writeArtifacts, { pack, artifacts: batch, mode });
-        if (written.refused) refused.push(written.summary);
+        outcomes.push(...written.outcomes);
       }
       const reports = yield* callActivity(this.context, writeReports, { pack, at: this.nowIso(), dueBusinessDays: this.input.policy.postmortemDueBusinessDays, mode });
+      outcomes.push(...reports.outcomes);
       const sealed = yield* callActivity(this.context, sealPack, { pack, at: this.nowIso(), mode });
-      const summary = `Evidence pack ${sealed.result}${sealed.manifest ? `: manifest SHA-256 ${sealed.manifest.sha256}` : ''}. ${reports.summary}${refused.length ? ` ${refused.join(' ')}` : ''}`;
+      const summary = `Evidence pack ${sealed.result}${sealed.manifest ? `: manifest SHA-256 ${sealed.manifest.sha256}` : ''}. ${summariseArtifacts(outcomes).summary}`;
       return { kind: 'archived', sealed: sealed.result === 'sealed' || sealed.result === 'already-sealed', manifestSha256: sealed.manifest?.sha256 ?? null, summary, actionItems: reports.actionItems };
     } catch (err) {
       return { kind: 'archived', sealed: false, manifestSha256: null, summary: `The evidence pack could not be written: ${failureSummary(err)}. Write it again with the evidence activities once storage is back.`, actionItems: [] };

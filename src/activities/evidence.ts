@@ -10,7 +10,7 @@
 import type { z } from 'zod';
 import type { EvidencePack } from './evidence-pack.js';
 import type { ArtifactOutcome, PackRef } from '../domain/evidence.js';
-import { artifactName, MANIFEST_NAME, packPrefix, serializeJson } from '../domain/evidence.js';
+import { artifactName, MANIFEST_NAME, packPrefix, serializeJson, summariseArtifacts } from '../domain/evidence.js';
 import { renderIncidentReport } from '../domain/incident-report.js';
 import { renderPostmortem } from '../domain/postmortem.js';
 import { draftActionItems, postmortemDue } from '../domain/report-format.js';
@@ -31,18 +31,6 @@ export interface EvidencePorts {
   log?: (line: string) => void;
 }
 
-export function summarise(outcomes: readonly ArtifactOutcome[], plan = false): { written: number; unchanged: number; refused: number; summary: string } {
-  const count = (r: ArtifactOutcome['result']) => outcomes.filter((o) => o.result === r).length;
-  const written = count('written');
-  const unchanged = count('unchanged');
-  const refused = count('refused');
-  const refusals = outcomes.filter((o) => o.result === 'refused').map((o) => `${o.name}: ${o.reason}`);
-  const head = plan
-    ? `Plan: ${count('planned')} artifact(s) checked, nothing written`
-    : `Evidence: ${written} written, ${unchanged} already stored unchanged, ${refused} refused`;
-  return { written, unchanged, refused, summary: `${head}${refusals.length ? ` (${refusals.join('; ')})` : ''}.` };
-}
-
 export function createEvidenceActivities(p: EvidencePorts): EvidenceActivities {
   const log = p.log ?? (() => undefined);
   const where = (ref: PackRef) => `${p.pack.container}/${packPrefix(ref)}`;
@@ -57,7 +45,7 @@ export function createEvidenceActivities(p: EvidencePorts): EvidenceActivities {
 
     async writeArtifacts(input) {
       const outcomes = await p.pack.writeArtifacts(input.pack, input.artifacts, input.mode);
-      const s = summarise(outcomes, input.mode === 'plan');
+      const s = summariseArtifacts(outcomes, input.mode === 'plan');
       log(`${where(input.pack)}: ${s.summary}`);
       return { outcomes, ...s };
     },
@@ -81,7 +69,7 @@ export function createEvidenceActivities(p: EvidencePorts): EvidenceActivities {
           summary: `${artifactName(kind)} not written: the pack has no incident.json yet (write the incident record first).`,
         });
         const outcomes = [refuse('metrics'), refuse('postmortem'), refuse('report')];
-        return { outcomes, metrics: null, postmortemDue: null, summary: summarise(outcomes).summary };
+        return { outcomes, metrics: null, postmortemDue: null, summary: summariseArtifacts(outcomes).summary };
       }
       // The figures the incident record derived (incident.json): the report and the postmortem read the same.
       const metrics = bundle.incident.metrics;
@@ -103,7 +91,7 @@ export function createEvidenceActivities(p: EvidencePorts): EvidenceActivities {
         ],
         input.mode,
       );
-      const s = summarise(outcomes, input.mode === 'plan');
+      const s = summariseArtifacts(outcomes, input.mode === 'plan');
       log(`${location}: ${s.summary}`);
       return { outcomes, metrics, postmortemDue: new Date(due).toISOString().slice(0, 10), summary: s.summary, actionItems: draftActionItems(bundle, due).slice(0, 100) };
     },

@@ -632,6 +632,19 @@ export const ArtifactOutcome = z.discriminatedUnion('result', [
 ]);
 export type ArtifactOutcome = z.infer<typeof ArtifactOutcome>;
 
+/** What a set of artifact writes came to, counted: one sentence for the timeline (the whole pack's, when given all of its outcomes). */
+export function summariseArtifacts(outcomes: readonly ArtifactOutcome[], plan = false): { written: number; unchanged: number; refused: number; summary: string } {
+  const count = (r: ArtifactOutcome['result']) => outcomes.filter((o) => o.result === r).length;
+  const written = count('written');
+  const unchanged = count('unchanged');
+  const refused = count('refused');
+  const refusals = outcomes.filter((o) => o.result === 'refused').map((o) => `${o.name}: ${o.reason}`);
+  const head = plan
+    ? `Plan: ${count('planned')} artifact(s) checked, nothing written`
+    : `Evidence: ${written} written, ${unchanged} already stored unchanged, ${refused} refused`;
+  return { written, unchanged, refused, summary: `${head}${refusals.length ? ` (${refusals.join('; ')})` : ''}.` };
+}
+
 export const SealOutcome = z.object({
   result: z.enum(['sealed', 'already-sealed', 'planned', 'refused']),
   reason: RefusalReason.nullable().default(null),

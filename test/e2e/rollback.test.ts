@@ -117,6 +117,8 @@ describe('bad release, a person approves the rollback', () => {
     const names: string[] = [];
     for await (const b of container.listBlobsFlat({ prefix: `Prod/2026/11/${id}/` })) names.push(b.name.split(`${id}/`)[1] ?? b.name);
     expect(names).toEqual(expect.arrayContaining(['manifest.json', 'incident.json', 'timeline.json', 'postmortem.md', 'approvals/decision-1.json']));
+    // The timeline's evidence line counts the whole pack (every artifact but the manifest), not the last write's share.
+    expect(story).toContainEqual(expect.stringContaining(`Evidence: ${names.length - 1} written, 0 already stored unchanged, 0 refused.`));
     const blob = async (name: string): Promise<unknown> => JSON.parse((await container.getBlobClient(`Prod/2026/11/${id}/${name}`).downloadToBuffer()).toString('utf8')) as unknown;
     expect(await blob('approvals/decision-1.json')).toMatchObject({ approver: { id: APPROVER.oid, name: APPROVER.upn, via: 'approval-link' }, decision: 'api-to-lkg', proposalId: 'proposal-1' });
     expect(await blob('timeline.json')).toContainEqual(expect.objectContaining({ kind: 'decision', actor: `${APPROVER.upn} (${APPROVER.oid})` }));
