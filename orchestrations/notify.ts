@@ -97,21 +97,8 @@ export class Notifications {
       out.push({ type: 'noted', by: null, topic: 'message', text: `Teams message "${message.kind}" not posted to channel ${destination.channelId}: ${failureSummary(err)}` });
       return false;
     }
-    const delivered = o.kind === 'done';
-    out.push({
-      type: 'message-sent',
-      step: record,
-      template: message.kind,
-      delivered,
-      planned: o.kind === 'planned',
-      channel: o.kind === 'done' || o.kind === 'planned' ? o.delivery : 'none',
-      text: o.kind === 'done' || o.kind === 'planned' ? o.text : o.summary,
-      messageId: o.kind === 'done' ? o.messageId : null,
-      threadId: null,
-      destination,
-      problem: delivered || o.kind === 'planned' ? null : o.summary,
-    });
-    return delivered;
+    out.push(sentEvent(record, message, o, { threadId: null, destination }));
+    return o.kind === 'done';
   }
 
   /**
@@ -135,19 +122,7 @@ export class Notifications {
     const delivered = o.kind === 'done';
     const started = o.kind === 'done' && !this.thread.id;
     if (o.kind === 'done' && started) this.thread = { id: o.threadId, destination: o.destination ?? this.route.destination };
-    out.push({
-      type: 'message-sent',
-      step: record,
-      template: message.kind,
-      delivered,
-      planned: o.kind === 'planned',
-      channel: o.kind === 'done' || o.kind === 'planned' ? o.delivery : 'none',
-      text: o.kind === 'done' || o.kind === 'planned' ? o.text : o.summary,
-      messageId: o.kind === 'done' ? o.messageId : null,
-      threadId: started ? (this.thread.id ?? null) : null,
-      destination: started ? (this.thread.destination ?? null) : null,
-      problem: delivered || o.kind === 'planned' ? null : o.summary,
-    });
+    out.push(sentEvent(record, message, o, started ? { threadId: this.thread.id ?? null, destination: this.thread.destination ?? null } : { threadId: null, destination: null }));
     if (started && message.kind !== 'declared') out.push({ type: 'noted', by: null, topic: 'message', text: `The declaration could not be posted; this "${message.kind}" message starts the incident's Teams thread instead.` });
     return delivered;
   }
@@ -155,4 +130,21 @@ export class Notifications {
   private where(): { destination?: ChannelRef; threadId?: string } {
     return { ...(this.thread.destination ? { destination: this.thread.destination } : {}), ...(this.thread.id ? { threadId: this.thread.id } : {}) };
   }
+}
+
+/** The record of one message as the Teams activity answered it; `where` is the thread it started, or the channel it went to outside the thread. */
+function sentEvent(record: string, message: IncidentMessage, o: TeamsOutcome, where: { threadId: string | null; destination: ChannelRef | null }): NotifyEvent {
+  const delivered = o.kind === 'done';
+  return {
+    type: 'message-sent',
+    step: record,
+    template: message.kind,
+    delivered,
+    planned: o.kind === 'planned',
+    channel: o.kind === 'done' || o.kind === 'planned' ? o.delivery : 'none',
+    text: o.kind === 'done' || o.kind === 'planned' ? o.text : o.summary,
+    messageId: o.kind === 'done' ? o.messageId : null,
+    ...where,
+    problem: delivered || o.kind === 'planned' ? null : o.summary,
+  };
 }

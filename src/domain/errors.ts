@@ -8,30 +8,24 @@
  * `errorText` is the one way to read a caught value (`catch (err: unknown)`) as text.
  */
 
-export class TransientError extends Error {
-  override name = 'TransientError';
-  constructor(
-    message: string,
-    options?: { cause?: unknown; status?: number },
-  ) {
+/** A failure of an outside system, as the adapter that called it saw it. */
+abstract class SystemError extends Error {
+  /** The HTTP status the system answered with, when it answered. */
+  readonly status: number | undefined;
+  constructor(message: string, options?: { cause?: unknown; status?: number }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.status = options?.status;
   }
-  /** The HTTP status the system answered with, when it answered. */
-  readonly status: number | undefined;
 }
 
-export class PermanentError extends Error {
+/** Worth trying again: throttling, a 5xx, a timeout, a dropped connection. */
+export class TransientError extends SystemError {
+  override name = 'TransientError';
+}
+
+/** Not worth trying again: refused, not found, bad data. */
+export class PermanentError extends SystemError {
   override name = 'PermanentError';
-  constructor(
-    message: string,
-    options?: { cause?: unknown; status?: number },
-  ) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
-    this.status = options?.status;
-  }
-  /** The HTTP status the system answered with, when it answered. */
-  readonly status: number | undefined;
 }
 
 export function isTransient(err: unknown): err is TransientError {
