@@ -8,34 +8,23 @@
  * it takes them all. Evidence intact: every alert is in the incident's record (its count, its
  * timeline, its evidence) and none is left folded. The product app on the dev host, Azurite.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TableIncidentStore } from '../../src/adapters/incident-store.js';
 import { createTableClient, storageTarget } from '../../src/adapters/storage.js';
 import { INCIDENTS_TABLE } from '../../src/app/stores.js';
-import type { AzuriteInstance } from '../../src/devhost/index.js';
 import { FOLD_AFTER } from '../../src/domain/runbook.js';
-import { alertFixture, postAlert, testPolicyPath, withAlertId } from '../harness/alerts.js';
-import { repoRoot, startTestAzurite, startTestHost, type TestHost } from '../harness/devhost.js';
+import { alertFixture, postAlert, withAlertId } from '../harness/alerts.js';
+import { useProductHost } from '../harness/product-host.js';
 
-let azurite: AzuriteInstance;
-let h: TestHost;
-
-beforeAll(async () => {
-  azurite = await startTestAzurite();
-  h = await startTestHost({ azurite, appRoot: repoRoot, env: { POLICY_PATH: testPolicyPath } });
-}, 120_000);
-afterAll(async () => {
-  await h?.stop();
-  await azurite?.stop();
-});
+const product = useProductHost({}, 120_000);
 
 describe('an incident that took 1,000 alerts', () => {
   it('keeps a bounded history, and every alert in its record', async () => {
     const template = alertFixture('metric-5xx-fired.json');
-    const first = await postAlert(h, withAlertId(template, 'storm-0'));
+    const first = await postAlert(product.h, withAlertId(template, 'storm-0'));
     expect(first.body.kind).toBe('declared');
     const id = first.body.incidentId as string;
-    await h.settle();
+    await product.h.settle();
 
     const total = 1000;
     const kinds = new Map<string, number>();
@@ -43,7 +32,7 @@ describe('an incident that took 1,000 alerts', () => {
     await Promise.all(
       Array.from({ length: 8 }, async () => {
         while (next <= total) {
-          const answer = await postAlert(h, withAlertId(template, `storm-${next++}`));
+          const answer = await postAlert(product.h, withAlertId(template, `storm-${next++}`));
           expect(answer.status).toBe(202);
           expect(answer.body.incidentId).toBe(id);
           const folded = answer.body.reasons?.some((r) => r.startsWith('folded:')) ? 'folded' : String(answer.body.kind);
@@ -51,16 +40,16 @@ describe('an incident that took 1,000 alerts', () => {
         }
       }),
     );
-    await h.settle();
+    await product.h.settle();
     // The first FOLD_AFTER were raised into the incident; every later one was folded.
     expect(kinds.get('folded')).toBe(total - FOLD_AFTER);
 
     // A person's note wakes the incident; it takes every folded alert, in batches.
-    const note = await h.fetch(`/api/incidents/${id}/note`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'still looking' }) });
+    const note = await product.h.fetch(`/api/incidents/${id}/note`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'still looking' }) });
     expect(note.status).toBe(202);
-    await h.settle();
+    await product.h.settle();
 
-    const found = await h.host.engine.getState(id);
+    const found = await product.h.host.engine.getState(id);
     const history = (await found?.history()) ?? [];
     // Raising each alert took 6 or more history events (3,000 would be the least for 1,000 alerts);
     // folded, the storm costs its first alerts, a few wake-ups and one recordProgress per 200 alerts.
@@ -68,10 +57,10 @@ describe('an incident that took 1,000 alerts', () => {
     for (const e of history) byType[`${e.EventType}${e.Name ? `:${e.Name}` : ''}`] = (byType[`${e.EventType}${e.Name ? `:${e.Name}` : ''}`] ?? 0) + 1;
     expect(history.length, JSON.stringify(byType)).toBeLessThan(600);
 
-    const incident = await h.json<{ summary: { alerts: number }; timeline: { kind: string }[] }>(`/api/incidents/${id}`);
+    const incident = await product.h.json<{ summary: { alerts: number }; timeline: { kind: string }[] }>(`/api/incidents/${id}`);
     expect(incident.body.summary.alerts).toBe(total + 1);
     expect(incident.body.timeline.filter((e) => e.kind === 'alert')).toHaveLength(total);
-    const store = new TableIncidentStore(createTableClient(storageTarget({ AzureWebJobsStorage: azurite.connectionString }), INCIDENTS_TABLE));
+    const store = new TableIncidentStore(createTableClient(storageTarget({ AzureWebJobsStorage: product.azurite.connectionString }), INCIDENTS_TABLE));
     expect(await store.takeFolded(id, [], 10)).toEqual([]);
   }, 300_000);
 });

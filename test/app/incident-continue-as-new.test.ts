@@ -7,23 +7,12 @@
  * updates carry on numbering (step keys never repeat across executions). The product app on the
  * dev host (its manual clock), Azurite.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AzuriteInstance } from '../../src/devhost/index.js';
+import { describe, expect, it } from 'vitest';
 import { HISTORY_BOUND } from '../../src/durable/continue-as-new.js';
-import { alertFixture, postAlert, testPolicyPath, withAlertId } from '../harness/alerts.js';
-import { repoRoot, startTestAzurite, startTestHost, type TestHost } from '../harness/devhost.js';
+import { alertFixture, postAlert, withAlertId } from '../harness/alerts.js';
+import { useProductHost } from '../harness/product-host.js';
 
-let azurite: AzuriteInstance;
-let h: TestHost;
-
-beforeAll(async () => {
-  azurite = await startTestAzurite();
-  h = await startTestHost({ azurite, appRoot: repoRoot, env: { POLICY_PATH: testPolicyPath } });
-}, 120_000);
-afterAll(async () => {
-  await h?.stop();
-  await azurite?.stop();
-});
+const product = useProductHost({}, 120_000);
 
 interface Resumed {
   resume?: { history: number; run: { executions: number; plan: { updates: number }; incident: { messages: { step: string }[] } } };
@@ -32,10 +21,10 @@ interface Resumed {
 describe('a long incident', () => {
   it('continues as new with a bounded history per execution, and its record keeps every alert and note', async () => {
     const template = alertFixture('metric-5xx-fired.json');
-    const first = await postAlert(h, withAlertId(template, 'long-0'));
+    const first = await postAlert(product.h, withAlertId(template, 'long-0'));
     expect(first.body.kind).toBe('declared');
     const id = first.body.incidentId as string;
-    await h.settle();
+    await product.h.settle();
 
     const total = 1000;
     const rounds = 10;
@@ -49,27 +38,27 @@ describe('a long incident', () => {
       await Promise.all(
         Array.from({ length: 8 }, async () => {
           while (next < end) {
-            const answer = await postAlert(h, withAlertId(template, `long-${next++}`));
+            const answer = await postAlert(product.h, withAlertId(template, `long-${next++}`));
             expect(answer.status).toBe(202);
             expect(answer.body.incidentId).toBe(id);
           }
         }),
       );
       // A person's note raised while the incident may be continuing as new (not awaited first).
-      const note = h.fetch(`/api/incidents/${id}/note`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: `note ${round}` }) });
+      const note = product.h.fetch(`/api/incidents/${id}/note`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: `note ${round}` }) });
       expect((await note).status).toBe(202);
       // Six minutes of app time: updates come due, the intake's nudges are allowed again.
-      await h.advance(6 * 60_000);
+      await product.h.advance(6 * 60_000);
 
-      const state = await h.host.engine.getState(id);
+      const state = await product.h.host.engine.getState(id);
       const history = (await state?.history()) ?? [];
       largest = Math.max(largest, history.length);
       const input = JSON.parse(state?.state.input ?? '{}') as Resumed;
       if (input.resume) executions.set(input.resume.run.executions, input.resume.history);
     }
     // A last note wakes it to take whatever was folded since.
-    expect((await h.fetch(`/api/incidents/${id}/note`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'last note' }) })).status).toBe(202);
-    await h.settle();
+    expect((await product.h.fetch(`/api/incidents/${id}/note`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'last note' }) })).status).toBe(202);
+    await product.h.settle();
 
     // It did continue as new, more than once, and no execution's history ran far past the bound
     // (the bound is checked at quiet moments: one turn's events may come on top).
@@ -77,7 +66,7 @@ describe('a long incident', () => {
     for (const [n, history] of executions) expect(history, `execution ${n - 1}`).toBeLessThanOrEqual(HISTORY_BOUND + 100);
     expect(largest).toBeLessThanOrEqual(HISTORY_BOUND + 100);
 
-    const incident = await h.json<{ summary: { alerts: number }; timeline: { kind: string; text: string }[] }>(`/api/incidents/${id}`);
+    const incident = await product.h.json<{ summary: { alerts: number }; timeline: { kind: string; text: string }[] }>(`/api/incidents/${id}`);
     expect(incident.body.summary.alerts).toBe(total + 1);
     expect(incident.body.timeline.filter((e) => e.kind === 'alert')).toHaveLength(total);
     const notes = incident.body.timeline.filter((e) => e.kind === 'note').map((e) => e.text);
@@ -86,7 +75,7 @@ describe('a long incident', () => {
     expect(incident.body.timeline.filter((e) => /could not be posted|starts the incident's Teams thread/.test(e.text))).toEqual([]);
     // Status updates came due across executions, and no message's step key (its idempotency key)
     // was used twice (the domain test continues as new after every step and compares every message).
-    const last = JSON.parse((await h.host.engine.getState(id))?.state.input ?? '{}') as Resumed;
+    const last = JSON.parse((await product.h.host.engine.getState(id))?.state.input ?? '{}') as Resumed;
     const steps = last.resume?.run.incident.messages.map((m) => m.step) ?? [];
     expect(steps.some((st) => st.startsWith('announce/update'))).toBe(true);
     expect(new Set(steps).size).toBe(steps.length);

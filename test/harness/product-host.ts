@@ -20,13 +20,13 @@ export interface ProductHost {
  * before the file's first test and stops both after its last; the one set-up for files that drive
  * the product through its HTTP API.
  */
-export function useProductHost(options: Omit<TestHostOptions, 'azurite'> = {}): ProductHost {
+export function useProductHost(options: Omit<TestHostOptions, 'azurite'> = {}, hookTimeoutMs?: number): ProductHost {
   let started: { h: TestHost; azurite: AzuriteInstance } | undefined;
   beforeAll(async () => {
     const azurite = await startTestAzurite();
     const h = await startTestHost({ appRoot: repoRoot, ...options, env: { POLICY_PATH: testPolicyPath, ...options.env }, azurite });
     started = { h, azurite };
-  });
+  }, hookTimeoutMs);
   afterAll(async () => {
     await started?.h.stop();
     await started?.azurite.stop();
