@@ -6,18 +6,9 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ESLint } from 'eslint';
 import { describe, expect, it } from 'vitest';
+import { importProblems, repoRoot, slow } from '../harness/lint.js';
 
-const root = path.join(__dirname, '..', '..');
-const eslint = new ESLint({ cwd: root });
-// Type-aware linting builds a program for the first file: slow on a loaded machine; the rules are what is tested.
-const slow = { timeout: 180_000 };
-
-async function importProblems(code: string, file: string): Promise<string[]> {
-  const [result] = await eslint.lintText(code, { filePath: path.join(root, file) });
-  return (result?.messages ?? []).filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
-}
 
 const bad: [string, string, string][] = [
   ['test/app/health.test.ts', '../../src/devhost/host.js', 'Use the dev host through its entry point'],
@@ -53,6 +44,6 @@ describe('the dev host seam', slow, () => {
   });
 
   it.each(['src/devhost/host.ts', 'src/devhost/drill.ts', 'test/harness/devhost.ts', 'test/conformance/harness/real-host.ts'])('%s as it is passes', async (file) => {
-    expect(await importProblems(readFileSync(path.join(root, file), 'utf8'), file)).toEqual([]);
+    expect(await importProblems(readFileSync(path.join(repoRoot, file), 'utf8'), file)).toEqual([]);
   });
 });

@@ -5,20 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ESLint } from 'eslint';
 import { describe, expect, it } from 'vitest';
+import { importProblems, repoRoot, slow } from '../harness/lint.js';
 
-const root = path.join(__dirname, '..', '..');
-const eslint = new ESLint({ cwd: root });
-
-// Type-aware linting builds a TypeScript program for the first file: seconds alone, far more on a
-// loaded machine. The rules are what is tested here, not how fast they run.
-const slow = { timeout: 180_000 };
-
-async function importProblems(code: string, file: string): Promise<string[]> {
-  const [result] = await eslint.lintText(code, { filePath: path.join(root, file) });
-  return (result?.messages ?? []).filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
-}
 
 /** [layer file, bad import, what the refusal says]. */
 const bad: [string, string, string][] = [
@@ -90,6 +79,6 @@ describe('layer import rules', slow, () => {
     'src/lab/lab.ts',
   ];
   it.each(real)('%s as it is passes', async (file) => {
-    expect(await importProblems(readFileSync(path.join(root, file), 'utf8'), file)).toEqual([]);
+    expect(await importProblems(readFileSync(path.join(repoRoot, file), 'utf8'), file)).toEqual([]);
   });
 });
