@@ -14,6 +14,8 @@ const logs: LogRecord[] = [];
 const saved = process.env.EVIDENCE_CONTAINER;
 
 beforeAll(async () => {
+  // Before the app loads: the evidence settings may be read once per process.
+  process.env.EVIDENCE_CONTAINER = 'Not_A_Container';
   app = await loadApp(repoRoot);
 });
 afterAll(() => {
@@ -27,7 +29,6 @@ describe('activityHandlers', () => {
   it('loads a group on its first invocation and answers invalid settings with the refused outcome, as data', async () => {
     expect(loaded('functions/evidence-activities.js')).toBe(true);
     expect(loaded('src/app/evidence.js')).toBe(false);
-    process.env.EVIDENCE_CONTAINER = 'Not_A_Container';
     const reg = app.registry.functions.get('evidence_locate');
     if (!reg) throw new Error('evidence_locate is not registered');
     const invoker = new Invoker(app.registry, new Logger('debug', (r) => logs.push(r)));
