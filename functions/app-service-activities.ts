@@ -1,17 +1,17 @@
 /**
  * Registers the App Service activities (contracts in src/activities/app-service.contracts.ts).
- * The adapters are built from the app settings on first use (src/app/app-service.ts); with invalid
+ * The handlers and adapters are loaded and built from the app settings on the first invocation
+ * (src/app/app-service.ts); with invalid
  * settings the actions answer `refused` / `not-configured` (listing the problems by setting name),
  * so an incident never stalls on retries of a configuration mistake.
  */
 import * as c from '../src/activities/app-service.contracts.js';
-import { configuredActivities } from '../src/activities/define.js';
-import { appServiceActivities } from '../src/app/app-service.js';
+import { activityHandlers } from '../src/activities/define.js';
 import { appNow } from '../src/app/clock.js';
 import type { ActionOutcome } from '../src/domain/actions.js';
 import { Reason } from '../src/domain/release.js';
 
-const register = configuredActivities('App Service', (context) => appServiceActivities((line) => context.log(line)));
+const register = activityHandlers('App Service', async (context) => (await import('../src/app/app-service.js')).appServiceActivities((line) => context.log(line)));
 
 const notConfigured = (problems: string): ActionOutcome => ({
   kind: 'refused',

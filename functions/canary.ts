@@ -4,7 +4,6 @@
  * accounts, sites and settings). The summary is in GET /api/health.
  */
 import { app, type InvocationContext, type Timer } from '@azure/functions';
-import { appCanary } from '../src/app/canary.js';
 import { appNow } from '../src/app/clock.js';
 import { orUnavailable } from '../src/app/http-context.js';
 import { getCanaryStore } from '../src/app/stores.js';
@@ -14,6 +13,8 @@ import { httpRoute } from '../src/app/routes.js';
 app.timer('canary', {
   schedule: '0 7 * * * *',
   handler: async (_timer: Timer, context: InvocationContext) => {
+    // Loaded on the first run: the canary reaches every dependency, so it brings most adapters with it.
+    const { appCanary } = await import('../src/app/canary.js');
     const report = await appCanary((line) => context.log(line), () => appNow().getTime());
     if (!report) {
       context.debug('Canary: off (CANARY_ENABLED is false).');

@@ -1,16 +1,15 @@
 /**
  * Registers the evidence activities (contracts in src/activities/evidence.contracts.ts). The
- * pack service is built from the app settings on first use (src/app/evidence.ts); with invalid
+ * pack service is loaded and built from the app settings on the first invocation (src/app/evidence.ts); with invalid
  * settings every write is refused as data (listing the problems by setting name), so an
  * incident's close never stalls on retries of a configuration mistake.
  */
 import * as c from '../src/activities/evidence.contracts.js';
 import { summariseArtifacts } from '../src/domain/evidence.js';
-import { configuredActivities } from '../src/activities/define.js';
-import { appEvidenceActivities } from '../src/app/evidence.js';
+import { activityHandlers } from '../src/activities/define.js';
 import { artifactName, nameOfInput, type ArtifactKind, type ArtifactOutcome } from '../src/domain/evidence.js';
 
-const register = configuredActivities('Evidence', (context) => appEvidenceActivities((line) => context.log(line)));
+const register = activityHandlers('Evidence', async (context) => (await import('../src/app/evidence.js')).appEvidenceActivities((line) => context.log(line)));
 
 const inOneLine = (problems: string) => problems.replace(/\n/g, '; ');
 

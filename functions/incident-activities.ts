@@ -1,11 +1,12 @@
-/** Registers the incident bookkeeping activities. */
-import { registerActivity } from '../src/activities/define.js';
+/** Registers the incident bookkeeping activities; the handlers and the incident store load on the first invocation. */
+import { activityHandlers } from '../src/activities/define.js';
 import { closeCorrelation, readFollowUps, recordProgress } from '../src/activities/incident.contracts.js';
-import { createIncidentActivities } from '../src/activities/incident.js';
-import { getIncidentStore } from '../src/app/stores.js';
 
-const activities = createIncidentActivities(getIncidentStore);
+const register = activityHandlers(async () => {
+  const [{ createIncidentActivities }, { getIncidentStore }] = await Promise.all([import('../src/activities/incident.js'), import('../src/app/stores.js')]);
+  return createIncidentActivities(getIncidentStore);
+});
 
-registerActivity(recordProgress, (input) => activities.recordProgress(input));
-registerActivity(closeCorrelation, (input) => activities.closeCorrelation(input));
-registerActivity(readFollowUps, (input) => activities.readFollowUps(input));
+register(recordProgress, (a, input) => a.recordProgress(input));
+register(closeCorrelation, (a, input) => a.closeCorrelation(input));
+register(readFollowUps, (a, input) => a.readFollowUps(input));

@@ -4,11 +4,9 @@
  * link to the draft. The logic is in src/app/postmortem-reminders.ts.
  */
 import { app, type InvocationContext, type Timer } from '@azure/functions';
-import { sweepPostmortemReminders } from '../src/app/postmortem-reminders.js';
 import { appNow } from '../src/app/clock.js';
 import { loadPolicy } from '../src/app/policy-source.js';
 import { getIncidentStore } from '../src/app/stores.js';
-import { appTeamsActivities } from '../src/app/teams-activities.js';
 
 function botActor(): string {
   try {
@@ -21,6 +19,8 @@ function botActor(): string {
 app.timer('postmortemReminders', {
   schedule: '0 */15 * * * *',
   handler: async (_timer: Timer, context: InvocationContext) => {
+    // Loaded on the first sweep (with the Teams handlers it replies through), not at start-up.
+    const [{ sweepPostmortemReminders }, { appTeamsActivities }] = await Promise.all([import('../src/app/postmortem-reminders.js'), import('../src/app/teams-activities.js')]);
     const report = await sweepPostmortemReminders({ store: getIncidentStore(), teams: appTeamsActivities(), now: appNow, actor: botActor() });
     for (const line of report.lines) context.log(line);
     const line = `Postmortem reminders: ${report.due} due, ${report.sent.length} sent, ${report.refused.length} refused (tried again later), ${report.skipped.length} skipped.`;

@@ -1,9 +1,10 @@
-/** Registers the signal-reading activity; the readers (and their SDKs) are built on first use. */
-import { registerActivity } from '../src/activities/define.js';
+/** Registers the signal-reading activity; the handler loads on the first invocation, the readers (and their SDKs) are built then. */
+import { activityHandlers } from '../src/activities/define.js';
 import { readSignals } from '../src/activities/signals.contracts.js';
-import { createSignalsActivities } from '../src/activities/signals.js';
-import { signalReaders } from '../src/app/signals.js';
 
-const activities = createSignalsActivities({ readers: () => signalReaders() });
+const register = activityHandlers(async () => {
+  const [{ createSignalsActivities }, { signalReaders }] = await Promise.all([import('../src/activities/signals.js'), import('../src/app/signals.js')]);
+  return createSignalsActivities({ readers: () => signalReaders() });
+});
 
-registerActivity(readSignals, (input) => activities.read(input));
+register(readSignals, (a, input) => a.read(input));

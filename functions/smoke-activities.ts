@@ -1,6 +1,7 @@
-/** Registers the smoke-check activity; the probes and settings are built on first use (src/app/smoke.ts). */
-import { registerActivity } from '../src/activities/define.js';
+/** Registers the smoke-check activity; the handler, the probes and settings load on the first invocation (src/app/smoke.ts). */
+import { activityHandlers } from '../src/activities/define.js';
 import { runSmokeCheck } from '../src/activities/smoke.contracts.js';
-import { appSmokeActivities } from '../src/app/smoke.js';
 
-registerActivity(runSmokeCheck, (input) => appSmokeActivities().runCheck(input));
+const register = activityHandlers(async () => (await import('../src/app/smoke.js')).appSmokeActivities());
+
+register(runSmokeCheck, (a, input) => a.runCheck(input));

@@ -3,13 +3,15 @@
  * Nothing SQL-related is read or loaded until an activity runs.
  */
 import { app } from '@azure/functions';
-import { registerActivity } from '../src/activities/define.js';
+import { activityHandlers } from '../src/activities/define.js';
 import { sqlReadCurrentValues, sqlReadRecentChanges, sqlSetConfigValue, sqlSetFlag } from '../src/activities/sql.contracts.js';
-import { appSqlActivities, closeSqlStores } from '../src/app/sql.js';
 
-registerActivity(sqlSetFlag, (input) => appSqlActivities().setFlag(input));
-registerActivity(sqlSetConfigValue, (input) => appSqlActivities().setConfigValue(input));
-registerActivity(sqlReadRecentChanges, (input) => appSqlActivities().readRecentChanges(input));
-registerActivity(sqlReadCurrentValues, (input) => appSqlActivities().readCurrentValues(input));
+const register = activityHandlers(async () => (await import('../src/app/sql.js')).appSqlActivities());
 
-app.hook.appTerminate(() => closeSqlStores());
+register(sqlSetFlag, (a, input) => a.setFlag(input));
+register(sqlSetConfigValue, (a, input) => a.setConfigValue(input));
+register(sqlReadRecentChanges, (a, input) => a.readRecentChanges(input));
+register(sqlReadCurrentValues, (a, input) => a.readCurrentValues(input));
+
+// The pools of every SQL target this process opened (activities, the canary), closed at the end.
+app.hook.appTerminate(async () => (await import('../src/app/sql.js')).closeSqlStores());

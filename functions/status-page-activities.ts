@@ -1,8 +1,7 @@
-/** Registers the status page activity (src/activities/status-page.ts); the webhook is built on first use. */
-import { registerActivity } from '../src/activities/define.js';
+/** Registers the status page activity (src/activities/status-page.ts); the handler and the webhook load on the first invocation. */
+import { activityHandlers } from '../src/activities/define.js';
 import { PublishStatusPage } from '../src/activities/status-page.contracts.js';
-import { appStatusPageActivities } from '../src/app/status-page.js';
 
-const activities = appStatusPageActivities();
+const register = activityHandlers(async () => (await import('../src/app/status-page.js')).appStatusPageActivities());
 
-registerActivity(PublishStatusPage, (input) => activities.publish(input));
+register(PublishStatusPage, (a, input) => a.publish(input));

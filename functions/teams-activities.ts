@@ -1,18 +1,17 @@
 /**
  * Registers the Teams activities (src/activities/teams.ts), and announces deploy freezes in Teams
- * (src/app/freeze-announcer.ts); adapters are built on first use.
+ * (src/app/freeze-announcer.ts); the handlers load on the first invocation, the adapters are built then.
  */
-import { registerActivity } from '../src/activities/define.js';
+import { activityHandlers } from '../src/activities/define.js';
 import { NotifyTeams, PostTeamsMessage, ReplyTeamsMessage } from '../src/activities/teams.contracts.js';
-import { appTeamsActivities } from '../src/app/teams-activities.js';
 import { useFreezeAnnouncer } from '../src/app/app-service.js';
 import { teamsFreezeAnnouncer } from '../src/app/freeze-announcer.js';
 
-const activities = appTeamsActivities();
+const register = activityHandlers(async () => (await import('../src/app/teams-activities.js')).appTeamsActivities());
 
-registerActivity(PostTeamsMessage, (input) => activities.post(input));
-registerActivity(ReplyTeamsMessage, (input) => activities.reply(input));
-registerActivity(NotifyTeams, (input) => activities.notify(input));
+register(PostTeamsMessage, (a, input) => a.post(input));
+register(ReplyTeamsMessage, (a, input) => a.reply(input));
+register(NotifyTeams, (a, input) => a.notify(input));
 
 // Freezes set by hand, by pipelines and by incidents are announced in the environment's channel.
 useFreezeAnnouncer((log) => teamsFreezeAnnouncer(log));

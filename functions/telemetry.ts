@@ -4,15 +4,16 @@
  * APPLICATIONINSIGHTS_CONNECTION_STRING is set.
  */
 import { app } from '@azure/functions';
-import { registerActivity } from '../src/activities/define.js';
+import { activityHandlers } from '../src/activities/define.js';
 import { recordIncidentTelemetry } from '../src/activities/telemetry.contracts.js';
-import { createTelemetryActivities } from '../src/activities/telemetry.js';
 import { appNow } from '../src/app/clock.js';
-import { getLedger } from '../src/app/ledger.js';
 import { startAppTelemetry, telemetry } from '../src/app/telemetry.js';
 
 startAppTelemetry(app.hook);
 
 // A resolved incident's metrics, once, from its record (called by the incident orchestration at the close).
-const activities = createTelemetryActivities({ ledger: getLedger, telemetry, now: appNow });
-registerActivity(recordIncidentTelemetry, (input) => activities.recordIncident(input));
+const register = activityHandlers(async () => {
+  const [{ createTelemetryActivities }, { getLedger }] = await Promise.all([import('../src/activities/telemetry.js'), import('../src/app/ledger.js')]);
+  return createTelemetryActivities({ ledger: getLedger, telemetry, now: appNow });
+});
+register(recordIncidentTelemetry, (a, input) => a.recordIncident(input));

@@ -2,8 +2,8 @@
  * Activities are declared once, with a name and zod contracts for input and output, and used from
  * both sides: orchestrators schedule them with `callActivity`/`activityTask` (validating the input
  * before scheduling and the output after, both deterministic), and function files register the
- * handler with `registerActivity` (validating again at the boundary, since the payload crossed a
- * queue).
+ * handlers with `activityHandlers` (validating again at the boundary, since the payload crossed a
+ * queue; the handlers loaded on first use).
  *
  * Names: `<capability>_<verbObject>`, the capability being the contracts file (appService_apiToLkg
  * in app-service.contracts.ts). A name, once shipped, is never changed: it is in the history of
@@ -64,44 +64,69 @@ export function* callActivity<I extends z.ZodType, O extends z.ZodType>(
   return activityResult(def, raw);
 }
 
-/** Registers the handler of an activity (in a functions/ file). */
-export function registerActivity<I extends z.ZodType, O extends z.ZodType>(
-  def: ActivityDef<I, O>,
-  handler: (input: z.output<I>, context: InvocationContext) => Promise<z.input<O>>,
-): void {
-  df.app.activity(def.name, {
-    handler: async (raw: unknown, context: InvocationContext) => {
-      const input = def.input.parse(raw);
-      return def.output.parse(await handler(input, context));
-    },
-  });
-}
-
 /** What an activity's handlers need, built from the app settings; or the settings' problems (one a line, by setting name). */
 export type Configured<P> = { ok: true; value: P } | { ok: false; problems: string };
 
+type Handler<P, I extends z.ZodType, O extends z.ZodType> = (handlers: P, input: z.output<I>, context: InvocationContext) => Promise<z.input<O>>;
+
+/** Registers one activity of the group: its contract and the call to make on the group's handlers. */
+export type RegisterActivity<P> = <I extends z.ZodType, O extends z.ZodType>(def: ActivityDef<I, O>, handler: Handler<P, I, O>) => void;
+
+/** As RegisterActivity, with the activity's `refused` outcome for when the group's settings are invalid. */
+export type RegisterConfiguredActivity<P> = <I extends z.ZodType, O extends z.ZodType>(
+  def: ActivityDef<I, O>,
+  handler: Handler<P, I, O>,
+  refused: (problems: string, input: z.output<I>) => z.input<O>,
+) => void;
+
 /**
- * Registers activities whose handlers need the app settings, with the "not configured" outcome
- * built in: when `configure` reports problems, the activity logs them (`<settings> settings are
- * invalid:` and the list) and answers its `refused` outcome as data, never by throwing, so an
- * incident never stalls on retries of a configuration mistake.
+ * The one way a functions/ file registers activities: a group of activities of one capability,
+ * whose handlers `load` brings on the first invocation (with a dynamic `import()`), not when the
+ * Functions worker loads the entry files: registration needs only the contracts (the names), so
+ * a cold start costs neither the handlers nor their adapters. Node caches the loaded modules;
+ * `load` runs per invocation (it gets the invocation's context, for its log) and should be cheap
+ * after the first.
  *
- *   const register = configuredActivities('Evidence', (context) => ...);
- *   register(sealPack, (ports, input) => ports.seal(input), (problems, input) => ({ result: 'refused', ... }));
+ * Every activity validates its input and output at the boundary (the payload crossed a queue).
+ *
+ * With `settings` (the name people know them by: "App Service", "Evidence"), `load` answers
+ * `Configured`: when the settings are invalid the activity logs the problems (`<settings>
+ * settings are invalid:` and the list) and answers its `refused` outcome as data, never by
+ * throwing, so an incident never stalls on retries of a configuration mistake.
+ *
+ *   const register = activityHandlers('Evidence', async (context) => (await import('../src/app/evidence.js')).appEvidenceActivities(...));
+ *   register(sealPack, (pack, input) => pack.seal(input), (problems, input) => ({ result: 'refused', ... }));
+ *
+ * Without it, `load` cannot fail on settings: its handlers read theirs per call and answer their
+ * problems themselves (Teams, SQL, signals, smoke, status page).
  */
-export function configuredActivities<P>(settings: string, configure: (context: InvocationContext) => Configured<P>) {
-  return function register<I extends z.ZodType, O extends z.ZodType>(
-    def: ActivityDef<I, O>,
-    handler: (ports: P, input: z.output<I>, context: InvocationContext) => Promise<z.input<O>>,
-    refused: (problems: string, input: z.output<I>) => z.input<O>,
-  ): void {
-    registerActivity(def, async (input, context) => {
-      const built = configure(context);
+export function activityHandlers<P>(load: (context: InvocationContext) => Promise<P>): RegisterActivity<P>;
+export function activityHandlers<P>(settings: string, load: (context: InvocationContext) => Promise<Configured<P>>): RegisterConfiguredActivity<P>;
+export function activityHandlers<P>(
+  settingsOrLoad: string | ((context: InvocationContext) => Promise<P>),
+  configure?: (context: InvocationContext) => Promise<Configured<P>>,
+): RegisterActivity<P> | RegisterConfiguredActivity<P> {
+  if (typeof settingsOrLoad !== 'string') {
+    const load = settingsOrLoad;
+    const register: RegisterActivity<P> = (def, handler) => registerOne(def, async (input, context) => handler(await load(context), input, context));
+    return register;
+  }
+  const settings = settingsOrLoad;
+  if (!configure) throw new Error(`activityHandlers('${settings}', load): the loader is missing.`);
+  const register: RegisterConfiguredActivity<P> = (def, handler, refused) =>
+    registerOne(def, async (input, context) => {
+      const built = await configure(context);
       if (!built.ok) {
         context.error(`${settings} settings are invalid:\n${built.problems}`);
         return refused(built.problems, input);
       }
       return handler(built.value, input, context);
     });
-  };
+  return register;
+}
+
+function registerOne<I extends z.ZodType, O extends z.ZodType>(def: ActivityDef<I, O>, run: (input: z.output<I>, context: InvocationContext) => Promise<z.input<O>>): void {
+  df.app.activity(def.name, {
+    handler: async (raw: unknown, context: InvocationContext) => def.output.parse(await run(def.input.parse(raw), context)),
+  });
 }

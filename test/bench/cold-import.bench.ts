@@ -4,14 +4,25 @@
  * "main", loaded as the dev host loads it, registrations captured), each in a fresh `node`
  * process, alternating so that machine load hits both alike. `importMs` is the import measured
  * inside the child; `processMs` adds Node's own start-up and exit. Also: what the app loads
- * beyond the floor, and which of the lazily loaded SDKs the import pulled in (the right answer
- * is none).
+ * beyond the floor (packages, and its own modules by layer), and which of the lazily loaded SDKs
+ * the import pulled in (the right answer is none). Activity handlers are not among the modules:
+ * they load on an activity's first invocation (src/activities/define.ts, `activityHandlers`).
  */
 import { coldImport, type ColdImport, lazySdksIn } from '../harness/cold-import.js';
 import type { BenchResult } from './run.js';
 import { goal, round, summary } from './stats.js';
 
 const RUNS = 15;
+
+/** The app's own modules the import loaded, by layer (dist/src/domain/x.js -> src/domain): where the import's cost beyond the floor comes from. */
+function byLayer(own: string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const f of own) {
+    const layer = f.replace(/^dist\//, '').split('/').slice(0, f.includes('/src/') ? 2 : 1).join('/');
+    counts[layer] = (counts[layer] ?? 0) + 1;
+  }
+  return Object.fromEntries(Object.entries(counts).sort((x, y) => y[1] - x[1]));
+}
 
 export async function coldImportBenchmarks(emit: (r: BenchResult) => void): Promise<void> {
   // Warm-up: the OS file cache, so the first measured run does not read the disk.
@@ -36,6 +47,7 @@ export async function coldImportBenchmarks(emit: (r: BenchResult) => void): Prom
     overFloorP50Ms: round(appP50 - floorP50),
     functionsRegistered: first(app).functions,
     packagesBeyondFloor: first(app).packages.filter((p) => !floorPackages.has(p)),
+    ownModulesByLayer: byLayer(first(app).own),
     lazySdksLoaded: [...new Set(app.flatMap((r) => lazySdksIn(r.packages)))],
     goals: [goal('cold import of the app / framework floor (@azure/functions + durable-functions + zod), p50', '≤ 1.2', `${round(appP50 / floorP50)} (${round(appP50)} / ${round(floorP50)} ms)`, appP50 / floorP50 <= 1.2)],
   });

@@ -44,6 +44,8 @@ export interface ColdImport {
   functions: number;
   modules: number;
   packages: string[];
+  /** The app's own modules loaded, as paths under its root (`dist/functions/alerts.js`, ...). */
+  own: string[];
 }
 
 /** `appRoot`: the app to load in "app" mode (default: the product); `env`: settings the load sees. */
