@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { odata } from '@azure/data-tables';
 import { createTableClient, storageTarget } from '../../src/adapters/storage.js';
 import type { AzuriteInstance } from '../../src/devhost/azurite.js';
-import { EventType } from '../../src/devhost/durable/history.js';
+import { EventType, type HistoryEvent } from '../../src/devhost/durable/history.js';
 import { startTestAzurite, startTestHost, type InstanceStatus, type TestHost } from '../harness/devhost.js';
 
 let azurite: AzuriteInstance;
@@ -21,6 +21,11 @@ afterAll(async () => {
   await h?.stop();
   await azurite?.stop();
 });
+
+/** The instance's history as the dev host stores it (the status API leaves out the episode markers). */
+async function storedHistory(id: string): Promise<HistoryEvent[]> {
+  return (await (await h.host.engine.getState(id))?.history()) ?? [];
+}
 
 describe('activities', () => {
   it('runs a 5-activity chain in order and records its history', async () => {
@@ -52,14 +57,28 @@ describe('activities', () => {
     const results = status.historyEvents?.filter((e) => e.EventType === 'TaskCompleted').map((e) => e.Result);
     expect(new Set(results)).toEqual(new Set(Array.from({ length: 60 }, (_, i) => i)));
     expect(results).toHaveLength(60);
-    // The stored history shows the episodes: one per result would be 61 (with the start).
-    const rows = createTableClient(storageTarget(process.env), `${h.host.hubName}DevHost`).listEntities<{ type: number }>({
-      queryOptions: { filter: odata`PartitionKey eq ${id} and type eq ${EventType.OrchestratorStarted}` },
-    });
-    let episodes = 0;
-    for await (const _ of rows) episodes++;
+    // One episode per result would be 61 (with the start).
+    const episodes = (await storedHistory(id)).filter((e) => e.EventType === EventType.OrchestratorStarted).length;
     expect(episodes).toBeGreaterThan(1);
     expect(episodes).toBeLessThan(30);
+  });
+
+  it('applies 50 results that arrive together in one episode, and stores each episode as one history row', async () => {
+    const id = await h.start('fanOutTogether', { count: 50 });
+    expect((await h.waitFor(id)).output).toBe(1225);
+    const types = (await storedHistory(id)).map((e) => e.EventType);
+    expect(types.filter((t) => t === EventType.TaskCompleted)).toHaveLength(50);
+    // The fan-out's episode and the fan-in's: not one per result, nor one for the first result and
+    // another for the rest (results of the same turn of the event loop share an episode).
+    expect(types.filter((t) => t === EventType.OrchestratorStarted)).toHaveLength(2);
+    // Each commit writes the events it appends as one row (the 50 TaskScheduled of the fan-out
+    // too), not one row per event: a commit is a transaction of a few operations, not of 50.
+    const rows = createTableClient(storageTarget(process.env), `${h.host.hubName}DevHost`).listEntities({
+      queryOptions: { filter: odata`PartitionKey eq ${id} and RowKey ge ${'h'} and RowKey lt ${'i'}`, select: ['RowKey'] },
+    });
+    const keys: string[] = [];
+    for await (const r of rows) keys.push(String(r.rowKey));
+    expect(keys).toEqual(['h00000000', `h${String(types.indexOf(EventType.OrchestratorStarted, 1)).padStart(8, '0')}`]);
   });
 
   it('keeps retries exact when a failure and its retry timer arrive among batched completions', async () => {

@@ -3,10 +3,19 @@
  * durable timers and sub-orchestrations, persisted in Table storage (see store.ts) so that a
  * restart resumes every running instance.
  *
- * Per instance, work is serial: one message (a raised event, an activity result, a fired timer...)
- * per episode, committed before its side effects start. Side effects are derived from the
+ * Per instance, work is serial: one episode at a time, for one message (a raised event, an activity
+ * result, a fired timer...) or for the completions and events that queued up while the previous
+ * one ran; each committed before its side effects start. Side effects are derived from the
  * committed history, so after a crash the same derivation re-arms timers, re-runs activities that
  * have no recorded result (activities run at least once, as in Azure) and re-creates children.
+ *
+ * What a client sends (raised events, terminate, suspend, resume) and what a child orchestration
+ * reports is stored in the instance's inbox before it is queued: it must survive a restart. A fired
+ * timer and an activity's result are only queued in memory: the commit of the episode that applies
+ * them is their durable record, and until then the history alone says what to do again after a
+ * restart (arm the timer, run the activity: at least once, as in Azure when a worker stops before
+ * it reports). A storage write per result would sit on the path of every fan-in, and 50 of them
+ * at once hold up the commits they race with.
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock, TimerHandle } from '../clock.js';
@@ -41,7 +50,8 @@ export interface EngineOptions {
   longTimers?: LongTimerLimits;
 }
 
-type Work = InboxMessage | { key: undefined; executionId: string; body: { kind: 'start' } | { kind: 'timer'; timerId: number; fireAt: string } };
+/** Queued work; without a key it is held in memory only (a start, a fired timer, an activity's result). */
+type Work = InboxMessage | { key: undefined; executionId: string; body: InboxBody | { kind: 'start' } | { kind: 'timer'; timerId: number; fireAt: string } };
 
 interface Live {
   state: InstanceState;
@@ -228,11 +238,14 @@ export class Engine {
   private async doCreateOrReplace(state: InstanceState): Promise<void> {
     const id = state.instanceId;
     if (this.live.has(id)) throw new InstanceExistsError(`An orchestration instance with the ID '${id}' is already running.`);
-    const existing = await this.o.store.getState(id);
-    if (existing && !TERMINAL.has(existing.status)) {
-      throw new InstanceExistsError(`An orchestration instance with the ID '${id}' and status ${existing.status} already exists.`);
-    }
-    if (existing) {
+    // Most starts are of a new id: insert first (one round trip before the first episode) and only
+    // read the existing instance when the insert finds one.
+    if (!(await this.o.store.createState(state))) {
+      const existing = await this.o.store.getState(id);
+      if (!existing) throw new InstanceExistsError(`The instance '${id}' was started or purged concurrently.`);
+      if (!TERMINAL.has(existing.status)) {
+        throw new InstanceExistsError(`An orchestration instance with the ID '${id}' and status ${existing.status} already exists.`);
+      }
       // A finished instance is replaced by the new one, as the Durable extension does.
       await this.o.store.clearExecution(id);
       state.etag = existing.etag;
@@ -240,8 +253,6 @@ export class Engine {
         if (err instanceof ConcurrencyError) throw new InstanceExistsError(`The instance '${id}' was started concurrently.`);
         throw err;
       });
-    } else if (!(await this.o.store.createState(state))) {
-      throw new InstanceExistsError(`An orchestration instance with the ID '${id}' already exists.`);
     }
     if (this.live.has(id)) throw new InstanceExistsError(`An orchestration instance with the ID '${id}' is already running.`);
     const live = this.makeLive(state, [], []);
@@ -338,7 +349,9 @@ export class Engine {
       return;
     }
     live.busy = true;
-    void this.track(this.pump(live));
+    // From the next turn of the event loop: what arrives in this one (the results of activities
+    // that finished together) joins the same episode instead of waiting for the one after it.
+    void this.track(new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.pump(live)));
   }
 
   private async pump(live: Live): Promise<void> {
@@ -411,6 +424,9 @@ export class Engine {
     ]);
     for (const t of live.timers.values()) t.cancel();
     const fresh = this.makeLive(state, history, inbox);
+    // Activity results held in memory (they have no inbox row) stay queued: otherwise those
+    // activities would run again. One already in the stored history is dropped as a duplicate.
+    fresh.queue.push(...live.queue.filter((m) => m.key === undefined && m.executionId === state.executionId && 'taskId' in m.body));
     if (TERMINAL.has(state.status)) {
       this.live.delete(state.instanceId);
       return;
@@ -443,12 +459,15 @@ export class Engine {
         // replays of a long history (a fan-in of 50 results is a few episodes, not 50). Only
         // completions and raised events: failures and timers drive retries, delivered alone.
         if (BATCHABLE.has(body.kind) && live.queue[0] === work) {
+          let stored = work.key ? 1 : 0;
           for (const m of live.queue.slice(1, MAX_BATCH)) {
             if (!BATCHABLE.has(m.body.kind) || m.executionId !== s.executionId) break;
+            if (m.key && stored === MAX_STORED_BATCH) break;
             const next = messageEvent(m.body, now, open);
             if (!next) break;
             works.push(m);
             events.push(next);
+            if (m.key) stored++;
           }
         }
         return this.episode(live, works, events);
@@ -468,6 +487,7 @@ export class Engine {
         const event = body.kind === 'suspend' ? ev.executionSuspended(now, body.reason) : ev.executionResumed(now, body.reason);
         await this.o.store.commit(next, s.historyLength, [event], work.key);
         this.committed(live, work, next, [event]);
+        if (status === 'Suspended') await this.storeHeldResults(live);
         return;
       }
     }
@@ -616,9 +636,33 @@ export class Engine {
     this.inflight.add(key);
     const run = async (): Promise<void> => {
       const body = await this.slots.run(() => this.invokeActivity(activity));
-      await this.deliverResult(instanceId, executionId, body);
+      // In memory (see the top of this file): the episode that applies it commits it. A suspended
+      // instance may wait for a long time: its results are stored, as a client's messages are.
+      const current = this.live.get(instanceId);
+      if (!current || current.state.executionId !== executionId || this.stopped) return;
+      if (current.state.status === 'Suspended') return this.deliverResult(instanceId, executionId, body);
+      current.queue.push({ key: undefined, executionId, body });
+      this.kick(current);
     };
     void this.track(run().finally(() => this.inflight.delete(key)));
+  }
+
+  /** Stores the activity results held in memory (the instance was just suspended: they may wait long). */
+  private async storeHeldResults(live: Live): Promise<void> {
+    const held = live.queue.filter((m) => m.key === undefined && 'taskId' in m.body);
+    await Promise.all(
+      held.map(async (m) => {
+        const msg: InboxMessage = { key: this.newKey(), executionId: m.executionId, body: m.body as InboxBody };
+        try {
+          await this.o.store.addInbox(live.state.instanceId, msg);
+        } catch (err) {
+          this.o.logger.warn('DurableTask', `Instance ${live.state.instanceId}: could not store a held ${msg.body.kind} (${errorText(err)}); a restart runs its activity again.`);
+          return;
+        }
+        const i = live.queue.indexOf(m);
+        if (i >= 0) live.queue[i] = msg;
+      }),
+    );
   }
 
   private async invokeActivity(activity: ScheduledActivity): Promise<InboxBody> {
@@ -801,8 +845,10 @@ class Semaphore {
 
 /** Message kinds that may share an episode (they consume no task numbers, see episode.ts). */
 const BATCHABLE = new Set<string>(['event', 'taskCompleted', 'subCompleted']);
-/** At most this many messages per episode: their inbox rows are deleted with the state row. */
-const MAX_BATCH = 50;
+/** At most this many messages per episode (a fan-in of 100 results is one or two episodes)... */
+const MAX_BATCH = 100;
+/** ...and of them at most this many with an inbox row: those rows are deleted in the commit's transaction, beside the state row. */
+const MAX_STORED_BATCH = 50;
 
 /**
  * The history event for a result or raised event, or undefined when its task is not outstanding
