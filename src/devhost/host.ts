@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { azuriteConnectionString, createTableClient, isDevelopmentStorage, storageTarget, applyLocalSettings, setAppClock, telemetry, type SummaryTelemetry } from '../app/devhost-seam.js';
+import { azuriteConnectionString, createTableClient, isDevelopmentStorage, storageTarget, applyLocalSettings, resetAppSettings, setAppClock, telemetry, type SummaryTelemetry } from '../app/devhost-seam.js';
 import { loadApp, readHostJson, type LoadedApp } from './app-loader.js';
 import { developmentStoragePlan, DEVELOPMENT_STORAGE_PORTS, startAzurite, type AzuriteInstance } from './azurite.js';
 import { ClockKeeper } from './clock-keeper.js';
@@ -144,6 +144,9 @@ export class DevHost {
     let clockKeeper: ClockKeeper | undefined;
     let lease: HubLease | undefined;
     try {
+      // The app parses its settings once per process; this start may have changed them (storage,
+      // local.settings.json, a test's own): it reads them again, as a restarted worker would.
+      resetAppSettings();
       const loaded = await loadApp(options.appRoot);
       // host.json is read on every start: its %Setting% references may resolve differently.
       const app: LoadedApp = { ...loaded, hostJson: readHostJson(loaded.root) };

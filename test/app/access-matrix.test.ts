@@ -26,6 +26,7 @@ import { actorLabel, type Actor } from '../../src/domain/actor.js';
 import { testPolicyPath } from '../harness/alerts.js';
 import { repoRoot, startTestAzurite, startTestHost, type TestHost } from '../harness/devhost.js';
 import { ALL_APP_ROLES, principal } from '../harness/product.js';
+import { setAppEnv } from '../harness/env.js';
 
 const MASTER = 'matrix-master-key';
 const HOST_KEY = 'matrix-host-key';
@@ -70,15 +71,14 @@ beforeAll(async () => {
   registered = h.logs.flatMap((l) => /^ {2}(\w+): \[/.exec(l.message)?.[1] ?? []);
 });
 afterAll(async () => {
-  delete process.env.WEBSITE_AUTH_ENABLED;
+  setAppEnv({ WEBSITE_AUTH_ENABLED: undefined });
   await h?.stop();
   await azurite?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 function setSource(source: Source): void {
-  if (source === 'easy-auth') process.env.WEBSITE_AUTH_ENABLED = 'True';
-  else delete process.env.WEBSITE_AUTH_ENABLED;
+  setAppEnv({ WEBSITE_AUTH_ENABLED: source === 'easy-auth' ? 'True' : undefined });
 }
 
 function headersFor(source: Source, role: AccessRoleName): Record<string, string> {
@@ -103,7 +103,7 @@ async function timeline(id: string): Promise<Entry[]> {
 }
 
 async function drill(summary: string): Promise<string> {
-  delete process.env.WEBSITE_AUTH_ENABLED;
+  setAppEnv({ WEBSITE_AUTH_ENABLED: undefined });
   const res = await call('POST', '/api/incidents', asMaster, { service: 'admin-api', environment: 'Beta', summary, severity: 'P2', dryRun: true });
   expect(res.status).toBe(201);
   await h.settle();
@@ -161,7 +161,7 @@ async function send(source: Source, hd: Record<string, string>, action: AccessAc
         });
     }
   } finally {
-    delete process.env.WEBSITE_AUTH_ENABLED;
+    setAppEnv({ WEBSITE_AUTH_ENABLED: undefined });
   }
 }
 

@@ -12,6 +12,7 @@ import { AZURE_MONITOR_WEBHOOK_APP_ID } from '../../src/config/intake.js';
 import { freePort, type AzuriteInstance } from '../../src/devhost/index.js';
 import { alertFixture, incidentInstances, postAlert, testPolicyPath, withAlertId } from '../harness/alerts.js';
 import { repoRoot, startTestAzurite, startTestHost, type TestHost } from '../harness/devhost.js';
+import { setAppEnv } from '../harness/env.js';
 
 const tenant = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 const audience = 'api://incident-autopilot';
@@ -111,8 +112,7 @@ describe('secure webhook tokens', () => {
   });
 
   it('answers 503 (so Azure Monitor retries) when the signing keys cannot be fetched', async () => {
-    const saved = process.env.SECURE_WEBHOOK_JWKS_URI;
-    process.env.SECURE_WEBHOOK_JWKS_URI = `http://127.0.0.1:${await freePort()}/keys`;
+    const saved = setAppEnv({ SECURE_WEBHOOK_JWKS_URI: `http://127.0.0.1:${await freePort()}/keys` });
     const before = (await incidentInstances(h)).length;
     try {
       const answer = await postAlert(h, opening(), { authorization: `Bearer ${await token()}` });
@@ -121,27 +121,25 @@ describe('secure webhook tokens', () => {
       expect(answer.body.error?.code).toBe('key_service_unavailable');
       expect(answer.body.error?.message).toContain('Could not read the signing keys');
     } finally {
-      process.env.SECURE_WEBHOOK_JWKS_URI = saved;
+      setAppEnv(saved);
     }
     await expectNothingStarted(before);
   });
 
   it('requires the role named by SECURE_WEBHOOK_ROLE instead, when set', async () => {
-    const saved = process.env.SECURE_WEBHOOK_ROLE;
-    process.env.SECURE_WEBHOOK_ROLE = 'Incidents.AlertWebhook';
+    const saved = setAppEnv({ SECURE_WEBHOOK_ROLE: 'Incidents.AlertWebhook' });
     try {
       const refused = await postAlert(h, alert(), { authorization: `Bearer ${await token()}` });
       expect(refused.status).toBe(401);
       expect(refused.body.error?.message).toMatch(/lacks the Incidents\.AlertWebhook role/);
       const accepted = await postAlert(h, alert(), { authorization: `Bearer ${await token({ claims: { roles: ['Incidents.AlertWebhook'] } })}` });
       expect(accepted.status).toBe(202);
-      process.env.SECURE_WEBHOOK_ROLE = 'not a role';
+      setAppEnv({ SECURE_WEBHOOK_ROLE: 'not a role' });
       const misconfigured = await postAlert(h, alert(), { authorization: `Bearer ${await token()}` });
       expect(misconfigured.status).toBe(503);
       expect(misconfigured.body.error).toMatchObject({ code: 'not_configured', details: [expect.objectContaining({ path: 'SECURE_WEBHOOK_ROLE' })] });
     } finally {
-      if (saved === undefined) delete process.env.SECURE_WEBHOOK_ROLE;
-      else process.env.SECURE_WEBHOOK_ROLE = saved;
+      setAppEnv(saved);
     }
   });
 

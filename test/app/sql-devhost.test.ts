@@ -12,6 +12,7 @@ import { testPolicyPath } from '../harness/alerts.js';
 import { repoRoot, startTestAzurite, startTestHost, type TestHost } from '../harness/devhost.js';
 import { ArmFake } from '../../src/lab/arm-server.js';
 import { TdsFake } from '../../src/lab/tds-server.js';
+import { setAppEnv } from '../harness/env.js';
 
 let azurite: AzuriteInstance;
 let arm: ArmFake;
@@ -67,7 +68,7 @@ describe('SQL activities in the product app', () => {
     const before = await runActivity('sqlSetFlag', { ...disable, step: 'contain/flag/before-config' });
     expect(before).toMatchObject({ kind: 'refused', reason: expect.stringContaining('SQL_CONNECTION_DEVHOST: is not set') as string });
 
-    process.env.SQL_CONNECTION_DEVHOST = fake.connectionString();
+    setAppEnv({ SQL_CONNECTION_DEVHOST: fake.connectionString() });
     const done = await runActivity('sqlSetFlag', disable);
     expect(done).toMatchObject({ kind: 'done', changes: [{ target: 'flag:EnableLegacyHttpSse@Prod', field: 'IsEnabled', before: true, after: false }] });
     expect(mssqlLoaded()).toBe(true);
@@ -85,11 +86,12 @@ describe('SQL activities in the product app', () => {
 
   it('logs in with the managed identity when the connection setting says Authentication=Active Directory Managed Identity', async () => {
     const clientId = '0a0a0a0a-1111-4222-8333-00000000000a';
-    const saved = { endpoint: process.env.IDENTITY_ENDPOINT, header: process.env.IDENTITY_HEADER };
     // What App Service sets for an app with a managed identity.
-    process.env.IDENTITY_ENDPOINT = arm.identityEndpoint;
-    process.env.IDENTITY_HEADER = arm.identityHeader;
-    process.env.SQL_CONNECTION_ENTRA = `Server=tcp:127.0.0.1,${fake.port};Database=autopilot;Authentication=Active Directory Managed Identity;User Id=${clientId};Encrypt=false`;
+    const saved = setAppEnv({
+      IDENTITY_ENDPOINT: arm.identityEndpoint,
+      IDENTITY_HEADER: arm.identityHeader,
+      SQL_CONNECTION_ENTRA: `Server=tcp:127.0.0.1,${fake.port};Database=autopilot;Authentication=Active Directory Managed Identity;User Id=${clientId};Encrypt=false`,
+    });
     try {
       fake.db.seedFlag({ flagKey: 'EnableNewCheckout', scope: 'Prod', isEnabled: true });
       const out = await runActivity('sqlSetFlag', { ...disable, incidentId: 'inc-devhost-entra', step: 'contain/flag/EnableNewCheckout@Prod', connectionSetting: 'SQL_CONNECTION_ENTRA', flagKey: 'EnableNewCheckout' });
@@ -98,11 +100,7 @@ describe('SQL activities in the product app', () => {
       expect(fake.loginAttempts.at(-1)).toEqual({ userName: '', fedAuth: true, database: 'autopilot', entra: arm.identity(clientId) });
       expect(fake.db.auditFor('inc-devhost-entra/contain/flag/EnableNewCheckout@Prod')).toEqual([expect.objectContaining({ actor: 'incident-bot', afterValue: '0' })]);
     } finally {
-      for (const [k, v] of [['IDENTITY_ENDPOINT', saved.endpoint], ['IDENTITY_HEADER', saved.header]] as const) {
-        if (v === undefined) delete process.env[k];
-        else process.env[k] = v;
-      }
-      delete process.env.SQL_CONNECTION_ENTRA;
+      setAppEnv(saved);
     }
   });
 

@@ -24,6 +24,7 @@ import type { AzuriteInstance } from '../../src/devhost/index.js';
 import { redactJson, redactString } from '../../src/domain/redact.js';
 import { alertFixture, testPolicyPath, withAlertId } from '../harness/alerts.js';
 import { repoRoot, startTestAzurite, startTestHost, uniqueHubName, type TestHost } from '../harness/devhost.js';
+import { setAppEnv } from '../harness/env.js';
 
 const MASTER = 'probe-master-key';
 const RESPONDER_KEY = 'probe-responder-key';
@@ -60,8 +61,7 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 afterEach(() => {
-  delete process.env.WEBSITE_AUTH_ENABLED;
-  process.env.POLICY_PATH = testPolicyPath;
+  setAppEnv({ WEBSITE_AUTH_ENABLED: undefined, POLICY_PATH: testPolicyPath });
 });
 
 type Answer = { status: number; body: Record<string, unknown> & { error?: { code: string; message: string; details: unknown } }; headers: Headers };
@@ -142,7 +142,7 @@ describe('2. authorization per action', () => {
   });
 
   it('API decisions and rollbacks follow the policy approver list, as approval links do', async () => {
-    process.env.WEBSITE_AUTH_ENABLED = 'True';
+    setAppEnv({ WEBSITE_AUTH_ENABLED: 'True' });
     const id = await drill('approver list');
     const outsider = principal('sam.lee@contoso.example', 'bbbbbbbb-0000-4000-8000-000000000002', ['Incident.Decider']);
     const refused = await post(`/api/incidents/${id}/decision`, { choice: 'monitor-only' }, outsider);
@@ -169,7 +169,7 @@ describe('3. malformed principal headers', () => {
 
   it('behind App Service Authentication: 401 on declare and on every action, never a 500', async () => {
     const id = await drill('malformed principal, easy auth');
-    process.env.WEBSITE_AUTH_ENABLED = 'True';
+    setAppEnv({ WEBSITE_AUTH_ENABLED: 'True' });
     const declared = await post('/api/incidents', { service: 'admin-api', environment: 'Beta', summary: 'x', dryRun: true }, bare);
     expect(declared.status).toBe(401);
     for (const [action, body] of actions) {
@@ -253,13 +253,13 @@ describe('7. a broken policy, and unmatched alerts', () => {
   it('archives the alert and answers 503 with Retry-After while the policy is broken', async () => {
     const broken = path.join(dir, 'broken-policy.json');
     writeFileSync(broken, '{ "version": 1, "services": [ { "service": 42 } ] }');
-    process.env.POLICY_PATH = broken;
+    setAppEnv({ POLICY_PATH: broken });
     const doc = betaAlert('broken-policy', { alertRule: 'beta-broken-policy-rule' });
     const res = await post('/api/alerts', doc);
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
     expect(res.body.error?.code).toBe('not_configured');
-    process.env.POLICY_PATH = testPolicyPath;
+    setAppEnv({ POLICY_PATH: testPolicyPath });
     const listed = await get('/api/alerts/unmatched');
     expect(listed.status).toBe(200);
     const items = listed.body.items as { rule: string; reason: string; payloadRef: string | null }[];
@@ -325,7 +325,7 @@ describe('8. smoke probe targets', () => {
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
   it('with SMOKE_ALLOWED_HOSTS unset, a host the policy does not name is not probed', async () => {
-    delete process.env.SMOKE_ALLOWED_HOSTS;
+    setAppEnv({ SMOKE_ALLOWED_HOSTS: undefined });
     const port = (server.address() as AddressInfo).port;
     const started = await h.json<{ id: string }>(`/runtime/webhooks/durabletask/orchestrators/smokeSuite?code=${MASTER}`, {
       method: 'POST',
