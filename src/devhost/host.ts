@@ -144,9 +144,6 @@ export class DevHost {
     let clockKeeper: ClockKeeper | undefined;
     let lease: HubLease | undefined;
     try {
-      // The app parses its settings once per process; this start may have changed them (storage,
-      // local.settings.json, a test's own): it reads them again, as a restarted worker would.
-      resetAppSettings();
       const loaded = await loadApp(options.appRoot);
       // host.json is read on every start: its %Setting% references may resolve differently.
       const app: LoadedApp = { ...loaded, hostJson: readHostJson(loaded.root) };
@@ -204,6 +201,10 @@ export class DevHost {
       invoker.supplyInput('orchestrationClient', client);
       // The app stamps times (declaredAt, message deadlines) that orchestrations compare with their own clock.
       if (clock.kind !== 'real') setAppClock(() => clock.now());
+      // The app parses its settings once per process; this start changed some (storage,
+      // local.settings.json, WEBSITE_HOSTNAME, a test's own): it reads them anew, as a worker
+      // restarted by a settings change would (its appStart hook takes the snapshot).
+      resetAppSettings();
       await invoker.runAppHooks('appStart');
       await engine.start();
       // The routes are printed before the first request is answered: whoever sees an answer can read them.
