@@ -7,17 +7,14 @@
  */
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AzuriteInstance, Invoker, Logger } from '../../src/devhost/index.js';
-import { testPolicyPath } from '../harness/alerts.js';
-import { repoRoot, startTestAzurite, startTestHost, type TestHost } from '../harness/devhost.js';
+import { Invoker, Logger } from '../../src/devhost/index.js';
 import { ArmFake } from '../../src/lab/arm-server.js';
 import { TdsFake } from '../../src/lab/tds-server.js';
 import { setAppEnv } from '../harness/env.js';
+import { useProductHost } from '../harness/product-host.js';
 
-let azurite: AzuriteInstance;
 let arm: ArmFake;
 let fake: TdsFake;
-let h: TestHost;
 let invoker: Invoker;
 
 const loadedModules = (): string[] => Object.keys(createRequire(__filename).cache);
@@ -25,20 +22,21 @@ const mssqlLoaded = (): boolean => loadedModules().some((m) => /[\\/]node_module
 
 beforeAll(async () => {
   arm = await new ArmFake().start();
-  [azurite, fake] = await Promise.all([startTestAzurite(), TdsFake.start({ entra: { tokens: (token) => arm.issuedToken(token) } })]);
+  fake = await TdsFake.start({ entra: { tokens: (token) => arm.issuedToken(token) } });
   delete process.env.SQL_CONNECTION_DEVHOST;
-  h = await startTestHost({ azurite, appRoot: repoRoot, env: { SQL_ACTOR: 'incident-bot', POLICY_PATH: testPolicyPath } });
-  invoker = new Invoker(h.host.app.registry, new Logger('warning', () => undefined));
-  fake.db.seedFlag({ flagKey: 'EnableLegacyHttpSse', scope: 'Prod', isEnabled: true });
 });
 afterAll(async () => {
-  await h?.stop();
-  await Promise.all([fake?.stop(), azurite?.stop(), arm?.stop()]);
+  await Promise.all([fake?.stop(), arm?.stop()]);
+});
+const product = useProductHost({ env: { SQL_ACTOR: 'incident-bot' } });
+beforeAll(() => {
+  invoker = new Invoker(product.h.host.app.registry, new Logger('warning', () => undefined));
+  fake.db.seedFlag({ flagKey: 'EnableLegacyHttpSse', scope: 'Prod', isEnabled: true });
 });
 
 /** What the dev host's engine does for a scheduled activity: the input as JSON on the activity trigger. */
 async function runActivity(name: string, input: unknown): Promise<unknown> {
-  const reg = h.host.app.registry.functions.get(name.toLowerCase());
+  const reg = product.h.host.app.registry.functions.get(name.toLowerCase());
   if (!reg) throw new Error(`no function ${name}`);
   const { result } = await invoker.invoke(reg, { trigger: { string: JSON.stringify(input) } });
   return result;
@@ -57,11 +55,11 @@ const disable = {
 describe('SQL activities in the product app', () => {
   it('are registered as activity functions, and the app starts without SQL settings or the SQL driver', async () => {
     for (const name of ['sqlSetFlag', 'sqlSetConfigValue', 'sqlReadRecentChanges', 'sqlReadCurrentValues']) {
-      const reg = h.host.app.registry.functions.get(name.toLowerCase());
+      const reg = product.h.host.app.registry.functions.get(name.toLowerCase());
       expect(Object.values(reg?.metadata.bindings ?? {}).map((b) => b.type)).toContain('activityTrigger');
     }
     expect(mssqlLoaded()).toBe(false);
-    expect((await h.json('/api/health')).status).toBe(200);
+    expect((await product.h.json('/api/health')).status).toBe(200);
   });
 
   it('refuses while the connection setting is missing, then works once it is set (read on first use)', async () => {
