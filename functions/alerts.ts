@@ -17,10 +17,10 @@ import { admit } from '../src/app/access.js';
 import { orchestrations, orUnavailable, policyUnavailable } from '../src/app/http-context.js';
 import { acceptAlert, acceptDrillAlert, keepUnrouted, MAX_ALERT_BYTES, type IntakeOutcome } from '../src/app/intake.js';
 import { loadPolicy } from '../src/app/policy-source.js';
+import { appSettings } from '../src/app/settings.js';
 import { requireSecureWebhookToken } from '../src/app/secure-webhook.js';
 import { alertPayloadName, getAlertArchive, getIncidentStore, getUnmatchedAlerts } from '../src/app/stores.js';
 import { toIssues } from '../src/config/issues.js';
-import { readIntakeSettings } from '../src/config/intake.js';
 import { PolicyError, type Policy } from '../src/config/policy.js';
 import { redactJson } from '../src/domain/redact.js';
 import { HttpError, jsonResponse, readJson } from '../src/http/envelope.js';
@@ -39,7 +39,7 @@ function describeOutcome(o: Exclude<IntakeOutcome, { kind: 'invalid' }>, rule: s
 }
 
 httpRoute('alerts', { route: 'alerts', methods: ['POST'], authLevel: 'function', durableClient: true }, async (request, context, requestId) => {
-  const settings = readIntakeSettings();
+  const settings = appSettings().intake;
   if (!settings.ok) throw new HttpError(503, 'not_configured', 'The alert intake settings are invalid; see GET /api/health.', settings.issues, { 'retry-after': '60' });
   if (settings.secureWebhook) await requireSecureWebhookToken(request.headers.get('authorization'), settings.secureWebhook);
   const body = redactJson(await readJson(request, { maxBytes: MAX_ALERT_BYTES })).value;

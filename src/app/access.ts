@@ -21,7 +21,7 @@
  * instructions and the access-matrix test are derived from it.
  */
 import type { HttpRequest } from '@azure/functions';
-import { parseApprovers } from '../config/teams.js';
+import { appSettings, type AccessSettings } from './settings.js';
 import { z } from 'zod';
 import { SeverityLevel } from '../config/policy.js';
 import { actorName } from '../domain/actor.js';
@@ -106,8 +106,8 @@ export function functionsOf(role: AccessRoleName): string[] {
 
 export type Caller = { source: 'easy-auth'; principal: Principal; roles: AccessRoleName[] } | { source: 'function-key' };
 
-export function easyAuthEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
-  return env.WEBSITE_AUTH_ENABLED?.trim().toLowerCase() === 'true';
+export function easyAuthEnabled(access: AccessSettings = appSettings().access): boolean {
+  return access.easyAuth;
 }
 
 /** The access roles a set of Entra app role values grants (compared without case). */
@@ -117,8 +117,8 @@ export function rolesOf(appRoles: readonly string[]): AccessRoleName[] {
 }
 
 /** Who is calling: the signed-in person where Easy Auth vouches for one, else the key holder. */
-export function callerOf(request: Pick<HttpRequest, 'headers'>, env: NodeJS.ProcessEnv = process.env): Caller {
-  if (!easyAuthEnabled(env)) return { source: 'function-key' };
+export function callerOf(request: Pick<HttpRequest, 'headers'>, access: AccessSettings = appSettings().access): Caller {
+  if (!easyAuthEnabled(access)) return { source: 'function-key' };
   const read = principalFromHeaders(request.headers);
   if (read.ok) return { source: 'easy-auth', principal: read.principal, roles: rolesOf(read.principal.roles) };
   if (read.reason === 'absent') return { source: 'function-key' };
@@ -147,9 +147,9 @@ export function authorize(caller: Caller, action: AccessAction): void {
  * from the policy; null when unknown: the APPROVERS setting). An empty list: the role suffices.
  * Key holders cannot be matched against a list of people; their key is their authority.
  */
-export function requireApprover(caller: Caller, action: AccessAction, approvers: readonly string[] | null, env: NodeJS.ProcessEnv = process.env): void {
+export function requireApprover(caller: Caller, action: AccessAction, approvers: readonly string[] | null, access: AccessSettings = appSettings().access): void {
   if (caller.source !== 'easy-auth' || !APPROVER_ACTIONS.includes(action)) return;
-  const list = approvers ?? parseApprovers(env.APPROVERS);
+  const list = approvers ?? access.approvers;
   if (list.length === 0 || inApproverList(caller.principal, list)) return;
   throw new HttpError(403, 'forbidden', `${label(caller.principal)} is not on the approver list for this incident's containment decisions.`, { action });
 }
@@ -212,8 +212,8 @@ export function actorOf(caller: Caller, claimed: { id?: string | undefined; name
 }
 
 /** The caller of `action`, refused unless allowed: run before the body is read. */
-export function admit(request: Pick<HttpRequest, 'headers'>, action: AccessAction, env: NodeJS.ProcessEnv = process.env): Caller {
-  const caller = callerOf(request, env);
+export function admit(request: Pick<HttpRequest, 'headers'>, action: AccessAction, access: AccessSettings = appSettings().access): Caller {
+  const caller = callerOf(request, access);
   authorize(caller, action);
   return caller;
 }

@@ -12,12 +12,13 @@ import { ArmAppService, ArmSiteOps, defaultArmCredential } from '../adapters/arm
 import { LogFreezeAnnouncer } from '../adapters/log-freeze-announcer.js';
 import { createTableClient } from '../adapters/storage.js';
 import { TableFreezeStore, TableLkgRegistry } from '../adapters/table-release.js';
-import { readAppServiceSettings, readRegistrySettings, type AppServiceSettings, type RegistrySettings } from '../config/app-service.js';
+import type { AppServiceSettings, RegistrySettings } from '../config/app-service.js';
 import { describeIssues, type Issue } from '../config/issues.js';
 import type { AppServicePort, SiteOpsPort } from '../ports/app-service.js';
 import type { FreezeAnnouncer, FreezeStore, LkgRegistry } from '../ports/release-registry.js';
 import { appNow } from './clock.js';
 import { getLedger } from './ledger.js';
+import { appSettings, type AppSettings } from './settings.js';
 
 export type Built<T> = { ok: true; value: T } | { ok: false; issues: Issue[] };
 
@@ -29,8 +30,8 @@ export interface RegistryPorts {
 let registry: { key: string; ports: RegistryPorts } | undefined;
 
 /** The LKG registry and freeze store (what the HTTP endpoints need; no App Service target required). */
-export function registryPorts(env: NodeJS.ProcessEnv = process.env): Built<RegistryPorts> {
-  const s = readRegistrySettings(env);
+export function registryPorts(settings: AppSettings = appSettings()): Built<RegistryPorts> {
+  const s = settings.registry;
   if (!s.ok) return s;
   // Rebuilt if the settings change (they do not in Azure; tests and the dev host may).
   const key = registryKey(s.settings);
@@ -60,11 +61,11 @@ export interface AppServiceComposition extends RegistryPorts {
 
 let composed: AppServiceComposition | undefined;
 
-export function appServicePorts(env: NodeJS.ProcessEnv = process.env): Built<AppServiceComposition> {
+export function appServicePorts(settings: AppSettings = appSettings()): Built<AppServiceComposition> {
   if (composed) return { ok: true, value: composed };
-  const s = readAppServiceSettings(env);
+  const s = settings.appService;
   if (!s.ok) return s;
-  const reg = registryPorts(env);
+  const reg = registryPorts(settings);
   if (!reg.ok) return reg;
   let caPem: string | undefined;
   if (s.settings.armCaFile) {
@@ -81,7 +82,7 @@ export function appServicePorts(env: NodeJS.ProcessEnv = process.env): Built<App
     requestTimeoutMs: s.settings.httpTimeoutMs,
     pollIntervalMs: s.settings.pollIntervalMs,
   });
-  const appService = new AppServiceAdapter({ arm, httpTimeoutMs: s.settings.httpTimeoutMs, swapDeadlineMs: s.settings.swapDeadlineMs, hookToken: (setting) => env[setting] });
+  const appService = new AppServiceAdapter({ arm, httpTimeoutMs: s.settings.httpTimeoutMs, swapDeadlineMs: s.settings.swapDeadlineMs, hookToken: (setting) => settings.hookToken(setting) });
   // A scale-out follows its operation for as long as a swap may take.
   const siteOps = new SiteOpsAdapter({ ops: new ArmSiteOps(arm), httpTimeoutMs: s.settings.httpTimeoutMs, scaleDeadlineMs: s.settings.swapDeadlineMs });
   composed = { settings: s.settings, appService, siteOps, arm, ...reg.value };

@@ -10,10 +10,10 @@
  * identified and checked against the approver list.
  */
 import * as df from 'durable-functions';
-import { createTableClient, storageTarget } from '../adapters/storage.js';
+import { createTableClient } from '../adapters/storage.js';
+import { appSettings } from './settings.js';
 import { durableDecisionTarget } from '../adapters/durable-decisions.js';
 import { TableApprovalUses } from '../adapters/table-approval-uses.js';
-import { readApprovalSettings } from '../config/teams.js';
 import { httpRoute } from './routes.js';
 import type { ApprovalUseStore } from '../ports/approvals.js';
 import { handleApproval } from './approvals.js';
@@ -26,7 +26,7 @@ const stores = new Map<string, ApprovalUseStore>();
 export function getApprovalUses(table: string): ApprovalUseStore {
   let store = stores.get(table);
   if (!store) {
-    store = new TableApprovalUses(createTableClient(storageTarget(), table));
+    store = new TableApprovalUses(createTableClient(appSettings().storage(), table));
     stores.set(table, store);
   }
   return store;
@@ -41,7 +41,7 @@ export interface ApprovalRouteOptions {
 
 export function registerApprovalRoutes(options: ApprovalRouteOptions = {}): void {
   httpRoute('approvals', { route: 'approvals/{token}', methods: ['GET', 'POST'], authLevel: 'anonymous', durableClient: true }, async (request, context, requestId) => {
-    const settings = readApprovalSettings();
+    const settings = appSettings().approval;
     return handleApproval(
       request,
       {

@@ -22,6 +22,7 @@ import type { ApprovalUse, ApprovalUseStore, DecisionTarget } from '../ports/app
 import { PAGE_HEADERS, confirmPage, refusalPage, resultPage } from './approval-page.js';
 import { verifyApprovalToken, type ApprovalClaims } from '../activities/approval-token.js';
 import { authorityOf, callerOf, requireDecisionOwner } from './access.js';
+import type { AccessSettings } from './settings.js';
 import { inApproverList, type Principal } from './approver.js';
 import { telemetry } from './telemetry.js';
 import { errorText } from '../domain/errors.js';
@@ -38,8 +39,8 @@ export interface ApprovalDeps {
    */
   approvers?: (claims: ApprovalClaims) => Promise<string[] | null>;
   now?: () => Date;
-  /** The settings WEBSITE_AUTH_ENABLED is read from (default: the process's). */
-  env?: NodeJS.ProcessEnv;
+  /** Whether Easy Auth vouches for callers (default: the app's settings). */
+  access?: AccessSettings;
 }
 
 const MAX_BODY_BYTES = 4096;
@@ -128,7 +129,7 @@ async function identify(request: HttpRequest, settings: ApprovalSettings, claims
   // any a client sends); elsewhere anyone could write them.
   const caller = (() => {
     try {
-      return callerOf(request, deps.env ?? process.env);
+      return callerOf(request, deps.access);
     } catch {
       return undefined;
     }

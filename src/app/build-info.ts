@@ -1,6 +1,7 @@
 /** The running build: package version and the deployed commit (APP_COMMIT, set by the pipeline). */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { appSettings, type AppSettings } from './settings.js';
 
 let version: string | undefined;
 
@@ -17,6 +18,6 @@ export function appVersion(): string {
   return version;
 }
 
-export function appCommit(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  return env.APP_COMMIT?.trim() || undefined;
+export function appCommit(settings: AppSettings = appSettings()): string | undefined {
+  return settings.commit;
 }

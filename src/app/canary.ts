@@ -26,9 +26,7 @@ import { messageReference, outgoingOf } from '../activities/teams.js';
 import { describeIssues } from '../config/issues.js';
 import type { RollbackTarget } from '../config/app-service.js';
 import type { Policy } from '../config/policy.js';
-import { readSettings } from '../config/settings.js';
-import { readTeamsSettings, type ActivitySettings, type GraphSettings, type TeamsSettings } from '../config/teams.js';
-import { readCanarySettings } from '../config/telemetry.js';
+import { type ActivitySettings, type GraphSettings, type TeamsSettings } from '../config/teams.js';
 import { canaryReport, daysLeft, noticeDue, noticeStep, signInExpiry, type CanaryCheck, type CanaryReport, type Problem } from '../domain/canary.js';
 import { renderSignInExpiry } from '../domain/messages/signin-expiry.js';
 import { ATTR } from '../domain/telemetry.js';
@@ -43,6 +41,7 @@ import { appServicePorts } from './app-service.js';
 import { probeStorage } from './health.js';
 import { getLedger } from './ledger.js';
 import { loadPolicy } from './policy-source.js';
+import { appSettings, type AppSettings } from './settings.js';
 import { getSqlStore } from './sql.js';
 import { getCanaryStore } from './stores.js';
 import { getTeamsPort, tokenStore } from './teams.js';
@@ -52,7 +51,7 @@ import { telemetry } from './telemetry.js';
 export const CHECK_TIMEOUT_MS = 30_000;
 
 export interface CanaryDeps {
-  env: NodeJS.ProcessEnv;
+  settings: AppSettings;
   now: () => number;
   store: () => CanaryStore;
   ledger: () => StepLedger;
@@ -143,10 +142,10 @@ function keyVaultCheck(store: Extract<TeamsSettings, { delivery: 'channel' }>['d
   };
 }
 
-function sqlCheck(setting: string, env: NodeJS.ProcessEnv): () => Promise<Found> {
+function sqlCheck(setting: string, settings: AppSettings): () => Promise<Found> {
   return async () => {
     try {
-      const { latencyMs } = await getSqlStore(setting, env).ping();
+      const { latencyMs } = await getSqlStore(setting, settings).ping();
       return ok(`logged in and ran SELECT 1 (${latencyMs} ms)`);
     } catch (err) {
       if (!(err instanceof TargetConfigError)) throw err;
@@ -156,9 +155,9 @@ function sqlCheck(setting: string, env: NodeJS.ProcessEnv): () => Promise<Found>
   };
 }
 
-function armCheck(target: Extract<RollbackTarget, { strategy: 'slot-swap' }>, env: NodeJS.ProcessEnv): () => Promise<Found> {
+function armCheck(target: Extract<RollbackTarget, { strategy: 'slot-swap' }>, settings: AppSettings): () => Promise<Found> {
   return async () => {
-    const built = appServicePorts(env);
+    const built = appServicePorts(settings);
     if (!built.ok) return failed('not configured', `the App Service settings are invalid: ${describeIssues(built.issues).replace(/\n/g, '; ')}`);
     const ref = { subscriptionId: target.subscriptionId, resourceGroup: target.resourceGroup, site: target.site };
     try {
@@ -173,14 +172,6 @@ function armCheck(target: Extract<RollbackTarget, { strategy: 'slot-swap' }>, en
   };
 }
 
-/** App settings App Service could not resolve: the reference text itself is what the app sees. */
-function unresolvedReferences(env: NodeJS.ProcessEnv): string[] {
-  return Object.entries(env)
-    .filter(([, v]) => typeof v === 'string' && /^@Microsoft\.KeyVault\(/i.test(v.trim()))
-    .map(([k]) => k)
-    .sort();
-}
-
 function slotSwapTargets(policy: Policy): Extract<RollbackTarget, { strategy: 'slot-swap' }>[] {
   const seen = new Map<string, Extract<RollbackTarget, { strategy: 'slot-swap' }>>();
   for (const s of policy.services) {
@@ -193,13 +184,13 @@ function slotSwapTargets(policy: Policy): Extract<RollbackTarget, { strategy: 's
 
 /** Runs every check (in parallel, each bounded), records and reports the result. */
 export async function runCanary(deps: CanaryDeps): Promise<CanaryReport> {
-  const env = deps.env;
+  const app = deps.settings;
   const limit = deps.checkTimeoutMs ?? CHECK_TIMEOUT_MS;
   const checks: Promise<CanaryCheck>[] = [];
   const add = (dependency: string, run: () => Promise<Found>) => checks.push(timed(dependency, limit, run));
   const facts: { signIn?: SignInFacts } = {};
 
-  const settings = readSettings(env);
+  const settings = app.base;
   add('settings', () => Promise.resolve(settings.ok ? ok('the app settings are valid') : failed('settings invalid', describeIssues(settings.issues).replace(/\n/g, '; '))));
   add('storage', async () => {
     if (!settings.ok) return failed('storage down', 'not checked: the storage settings are invalid');
@@ -209,16 +200,17 @@ export async function runCanary(deps: CanaryDeps): Promise<CanaryReport> {
 
   let policy: Policy | undefined;
   try {
-    policy = loadPolicy(env);
+    policy = loadPolicy(app.policy);
     add('policy', () => Promise.resolve(ok(`${policy?.services.length ?? 0} services`)));
   } catch (err) {
     add('policy', () => Promise.resolve(failed('policy invalid', firstLine(err))));
   }
-  for (const name of unresolvedReferences(env)) {
+  // App settings App Service could not resolve: the reference text itself is what the app sees.
+  for (const name of app.unresolvedReferences) {
     add(`setting:${name}`, () => Promise.resolve(failed('key vault reference unresolved', `${name} is still a Key Vault reference: App Service could not resolve it (the identity's access to the vault, or the secret's name)`)));
   }
 
-  const teams = readTeamsSettings(env);
+  const teams = app.teams;
   if (!teams.ok) add('teams', () => Promise.resolve(failed('settings invalid', describeIssues(teams.issues).replace(/\n/g, '; '))));
   else if (teams.settings.delivery === 'local') add('teams', () => Promise.resolve(skipped('TEAMS_DELIVERY is local: messages go to the local sink')));
   else if (teams.settings.delivery === 'channel') {
@@ -235,16 +227,16 @@ export async function runCanary(deps: CanaryDeps): Promise<CanaryReport> {
       const setting = s.sql?.connectionSetting;
       if (setting && !settingsSeen.has(setting)) {
         settingsSeen.add(setting);
-        add(`sql:${setting}`, sqlCheck(setting, env));
+        add(`sql:${setting}`, sqlCheck(setting, app));
       }
     }
-    for (const target of slotSwapTargets(policy)) add(`arm:${target.site}`, armCheck(target, env));
+    for (const target of slotSwapTargets(policy)) add(`arm:${target.site}`, armCheck(target, app));
   }
 
   const results = await Promise.all(checks);
   const now = deps.now();
   let signIn: CanaryReport['signIn'] = null;
-  const canary = readCanarySettings(env);
+  const canary = app.canary;
   if (!canary.ok) deps.log(`Canary settings are invalid (defaults used): ${describeIssues(canary.issues).replace(/\n/g, '; ')}`);
   const cs = canary.ok ? canary.settings : { enabled: true, warnDays: 7, maxAgeDays: null };
   if (facts.signIn) {
@@ -297,10 +289,10 @@ async function announceSignIn(deps: CanaryDeps, signIn: NonNullable<CanaryReport
 
 /** The canary as the timer runs it; undefined when CANARY_ENABLED is false. */
 export async function appCanary(log: (line: string) => void, now: () => number): Promise<CanaryReport | undefined> {
-  const s = readCanarySettings(process.env);
-  if (s.ok && !s.settings.enabled) return undefined;
+  const settings = appSettings();
+  if (settings.canary.ok && !settings.canary.settings.enabled) return undefined;
   return runCanary({
-    env: process.env,
+    settings,
     now,
     store: getCanaryStore,
     ledger: getLedger,

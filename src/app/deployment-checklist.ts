@@ -5,9 +5,7 @@
  * policy) is "not checked", never reported as done. No value is ever echoed, only setting names.
  */
 import type { Policy } from '../config/policy.js';
-import { readSqlTarget } from '../config/sql.js';
-import { readIntakeSettings } from '../config/intake.js';
-import { readApprovalSettings, readTeamsSettings } from '../config/teams.js';
+import type { AppSettings } from './settings.js';
 
 export type StepState = 'done' | 'todo' | 'not checked';
 
@@ -37,23 +35,21 @@ export const CHECKLIST_STEPS = [
 
 type StepId = (typeof CHECKLIST_STEPS)[number]['id'];
 
-const KEY_VAULT_REFERENCE = /^@Microsoft\.KeyVault\(/i;
-
-export function deploymentChecklist(env: NodeJS.ProcessEnv, policy: Policy | undefined): ChecklistStep[] {
+export function deploymentChecklist(settings: AppSettings, policy: Policy | undefined): ChecklistStep[] {
   const result: Record<StepId, Omit<ChecklistStep, 'id' | 'title'>> = {
     policy: policy
       ? { state: 'done', detail: `a valid policy with ${policy.services.length} service(s)` }
       : { state: 'todo', detail: 'no valid policy (see checks.policy): ship yours with POLICY_FILE and npm run package' },
-    'approval-signing-key': approvalKey(env),
-    'app-service-authentication': appServiceAuthentication(env),
-    ...teams(env),
-    ...sql(env, policy),
+    'approval-signing-key': approvalKey(settings),
+    'app-service-authentication': appServiceAuthentication(settings),
+    ...teams(settings),
+    ...sql(settings, policy),
     'target-sites': {
       state: 'not checked',
       detail: 'the app does not call ARM to read its own role assignments: deploy with targetSiteIds naming every site the policy swaps',
     },
     'alert-webhook': { state: 'not checked', detail: 'the action group lives in Azure Monitor; a test alert shows it (GET /api/incidents)' },
-    'secure-webhook': secureWebhook(env),
+    'secure-webhook': secureWebhook(settings),
     'evidence-lock': {
       state: 'not checked',
       detail: 'the app has no management rights on the evidence account; after locking, deploy with evidencePolicyLocked=true',
@@ -62,26 +58,25 @@ export function deploymentChecklist(env: NodeJS.ProcessEnv, policy: Policy | und
   return CHECKLIST_STEPS.map((s) => ({ id: s.id, title: s.title, ...result[s.id] }));
 }
 
-function approvalKey(env: NodeJS.ProcessEnv): Omit<ChecklistStep, 'id' | 'title'> {
-  const value = env.APPROVAL_SIGNING_KEY?.trim() ?? '';
-  if (KEY_VAULT_REFERENCE.test(value)) {
+function approvalKey(settings: AppSettings): Omit<ChecklistStep, 'id' | 'title'> {
+  const key = settings.approvalSetup.signingKey;
+  if (key === 'key-vault-reference') {
     return { state: 'todo', detail: 'APPROVAL_SIGNING_KEY is a Key Vault reference that did not resolve: create the secret approval-signing-key' };
   }
-  const approval = readApprovalSettings(env);
+  const approval = settings.approval;
   const keyProblem = approval.ok ? undefined : approval.issues.find((i) => i.path === 'APPROVAL_SIGNING_KEY');
-  if (!value || keyProblem) return { state: 'todo', detail: `APPROVAL_SIGNING_KEY: ${keyProblem?.message ?? 'not set'}` };
+  if (key === 'unset' || keyProblem) return { state: 'todo', detail: `APPROVAL_SIGNING_KEY: ${keyProblem?.message ?? 'not set'}` };
   return { state: 'done', detail: 'APPROVAL_SIGNING_KEY is set and long enough' };
 }
 
-function appServiceAuthentication(env: NodeJS.ProcessEnv): Omit<ChecklistStep, 'id' | 'title'> {
-  const on = env.WEBSITE_AUTH_ENABLED?.trim().toLowerCase() === 'true';
-  if (on) return { state: 'done', detail: 'WEBSITE_AUTH_ENABLED is true: approvers and callers are identified by Entra' };
-  if (env.APPROVAL_IDENTITY?.trim() === 'link') return { state: 'done', detail: 'off, and APPROVAL_IDENTITY=link: whoever holds an approval link may use it', optional: true };
+function appServiceAuthentication(settings: AppSettings): Omit<ChecklistStep, 'id' | 'title'> {
+  if (settings.access.easyAuth) return { state: 'done', detail: 'WEBSITE_AUTH_ENABLED is true: approvers and callers are identified by Entra' };
+  if (settings.approvalSetup.linkIdentity) return { state: 'done', detail: 'off, and APPROVAL_IDENTITY=link: whoever holds an approval link may use it', optional: true };
   return { state: 'todo', detail: 'WEBSITE_AUTH_ENABLED is not true: turn on App Service Authentication (Entra), or choose approvalIdentity=link' };
 }
 
-function teams(env: NodeJS.ProcessEnv): Record<'teams' | 'teams-sign-in', Omit<ChecklistStep, 'id' | 'title'>> {
-  const teamsSettings = readTeamsSettings(env);
+function teams(settings: AppSettings): Record<'teams' | 'teams-sign-in', Omit<ChecklistStep, 'id' | 'title'>> {
+  const teamsSettings = settings.teams;
   if (!teamsSettings.ok) {
     const names = [...new Set(teamsSettings.issues.map((i) => i.path))].join(', ');
     return {
@@ -105,7 +100,7 @@ function teams(env: NodeJS.ProcessEnv): Record<'teams' | 'teams-sign-in', Omit<C
   };
 }
 
-function sql(env: NodeJS.ProcessEnv, policy: Policy | undefined): Record<'sql-connections' | 'sql-permissions', Omit<ChecklistStep, 'id' | 'title'>> {
+function sql(app: AppSettings, policy: Policy | undefined): Record<'sql-connections' | 'sql-permissions', Omit<ChecklistStep, 'id' | 'title'>> {
   const settings = [...new Set((policy?.services ?? []).flatMap((s) => (s.sql ? [s.sql.connectionSetting] : [])))].sort();
   if (!policy) {
     return {
@@ -117,7 +112,7 @@ function sql(env: NodeJS.ProcessEnv, policy: Policy | undefined): Record<'sql-co
     const none = { state: 'done' as const, detail: 'the policy names no SQL database', optional: true as const };
     return { 'sql-connections': none, 'sql-permissions': none };
   }
-  const bad = settings.filter((name) => !readSqlTarget(env, name).ok);
+  const bad = settings.filter((name) => !app.sqlConnection(name).target.ok);
   return {
     'sql-connections': bad.length
       ? { state: 'todo', detail: `missing or invalid: ${bad.join(', ')}` }
@@ -129,8 +124,8 @@ function sql(env: NodeJS.ProcessEnv, policy: Policy | undefined): Record<'sql-co
   };
 }
 
-function secureWebhook(env: NodeJS.ProcessEnv): Omit<ChecklistStep, 'id' | 'title'> {
-  const intake = readIntakeSettings(env);
+function secureWebhook(settings: AppSettings): Omit<ChecklistStep, 'id' | 'title'> {
+  const intake = settings.intake;
   if (!intake.ok) return { state: 'todo', detail: `secure webhook settings to fix: ${intake.issues.map((i) => i.path).join(', ')}`, optional: true };
   return intake.secureWebhook
     ? { state: 'done', detail: 'alerts must also carry an Entra token from Azure Monitor', optional: true }

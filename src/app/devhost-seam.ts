@@ -3,7 +3,7 @@
  * src/devhost to this module, the domain, the lab and the CLI's report renderer. Everything else
  * of the app it reaches as the Functions host does: by loading the built app (src/devhost/app-loader.ts).
  */
-export { applyLocalSettings } from './local-settings.js';
+export { applyLocalSettings, parseAppSettings, resetAppSettings } from './settings.js';
 export { setAppClock } from './clock.js';
 export { evidencePack } from './evidence.js';
 export { ALERT_PAYLOADS_CONTAINER } from './stores.js';

@@ -1,14 +1,12 @@
 /** The health report: settings valid, storage reachable (bounded in time), version and commit. */
 import { createTableClient, type StorageTarget } from '../adapters/storage.js';
-import { readStatusPageSettings } from '../config/status-page.js';
-import { readIntakeSettings } from '../config/intake.js';
 import type { Issue } from '../config/issues.js';
 import { PolicyError, type Policy } from '../config/policy.js';
-import { readSettings } from '../config/settings.js';
 import { appCommit, appVersion } from './build-info.js';
 import { deploymentChecklist, type ChecklistStep } from './deployment-checklist.js';
 import { getCanaryStore } from './stores.js';
-import { loadPolicy, policyLocation } from './policy-source.js';
+import { loadPolicy } from './policy-source.js';
+import { appSettings, type AppSettings, type PolicySource } from './settings.js';
 
 export interface HealthReport {
   status: 'ok' | 'unhealthy';
@@ -30,11 +28,10 @@ export interface HealthReport {
 
 const STORAGE_PROBE_TIMEOUT_MS = 3000;
 
-function checkPolicy(env: NodeJS.ProcessEnv): HealthReport['checks']['policy'] & { policy?: Policy } {
-  const where = policyLocation(env);
+function checkPolicy(where: PolicySource): HealthReport['checks']['policy'] & { policy?: Policy } {
   const source = where.kind === 'none' ? 'not configured' : where.kind === 'inline' ? 'POLICY_JSON' : where.where;
   try {
-    const policy = loadPolicy(env);
+    const policy = loadPolicy(where);
     return { ok: true, source, services: policy.services.length, problems: [], error: null, policy };
   } catch (err) {
     if (!(err instanceof PolicyError)) throw err;
@@ -42,25 +39,24 @@ function checkPolicy(env: NodeJS.ProcessEnv): HealthReport['checks']['policy'] &
   }
 }
 
-export async function checkHealth(env: NodeJS.ProcessEnv = process.env): Promise<HealthReport> {
-  const base = readSettings(env);
-  const intake = readIntakeSettings(env);
+export async function checkHealth(s: AppSettings = appSettings()): Promise<HealthReport> {
+  const { base, intake } = s;
   // A status page webhook set half or wrong would drop every update: said here, before an incident needs it.
-  const statusPage = readStatusPageSettings(env);
+  const statusPage = s.statusPage;
   const problems = [...(base.ok ? [] : base.issues), ...(intake.ok ? [] : intake.issues), ...(statusPage.ok ? [] : statusPage.issues)];
   const settings = base.ok && intake.ok && statusPage.ok ? base : { ok: false as const, issues: problems };
   const storage: HealthReport['checks']['storage'] = settings.ok
     ? await probeStorage(settings.settings.storage)
     : { ok: false, latencyMs: null, error: 'not checked: the storage settings are invalid' };
-  const { policy: loaded, ...policy } = checkPolicy(env);
+  const { policy: loaded, ...policy } = checkPolicy(s.policy);
   const ok = settings.ok && storage.ok && policy.ok;
   const canary: HealthReport['canary'] = storage.ok ? await lastCanary() : { status: 'unknown', error: 'storage is not available' };
   return {
     status: ok ? 'ok' : 'unhealthy',
     version: appVersion(),
-    commit: appCommit(env) ?? null,
+    commit: appCommit(s) ?? null,
     checks: { settings: { ok: settings.ok, problems: settings.ok ? [] : settings.issues }, storage, policy },
-    deployment: deploymentChecklist(env, loaded),
+    deployment: deploymentChecklist(s, loaded),
     canary,
   };
 }

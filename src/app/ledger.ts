@@ -1,5 +1,6 @@
 /** The app's step ledger (see src/ports/ledger.ts), built on first use from AzureWebJobsStorage. */
-import { createTableClient, storageTarget } from '../adapters/storage.js';
+import { createTableClient } from '../adapters/storage.js';
+import { appSettings } from './settings.js';
 import { TableStepLedger } from '../adapters/table-ledger.js';
 import type { StepLedger } from '../ports/ledger.js';
 
@@ -8,6 +9,6 @@ let ledger: StepLedger | undefined;
 export const LEDGER_TABLE = 'IncidentSteps';
 
 export function getLedger(): StepLedger {
-  ledger ??= new TableStepLedger(createTableClient(storageTarget(), LEDGER_TABLE));
+  ledger ??= new TableStepLedger(createTableClient(appSettings().storage(), LEDGER_TABLE));
   return ledger;
 }

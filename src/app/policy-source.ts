@@ -1,35 +1,27 @@
 /**
  * Where the running app gets its policy: the POLICY_JSON setting (the document itself, e.g. from a
- * Key Vault reference) or POLICY_PATH (a file, relative to the app's root). Parsed once and cached;
- * a file is re-read when it changes, so a local edit applies without a restart.
+ * Key Vault reference) or POLICY_PATH (a file, relative to the app's root), as the app's settings
+ * say (src/app/settings.ts). Parsed once and cached; a file is re-read when it changes, so a local
+ * edit applies without a restart.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
-import path from 'node:path';
 import { PolicyError, parsePolicyText, type Policy } from '../config/policy.js';
 import type { PolicyHosts } from '../config/smoke.js';
 import { smokeTargetsOf } from '../domain/smoke-plan.js';
+import { appSettings, type PolicySource } from './settings.js';
 
-/** dist/src/app/policy-source.js -> the app root (where host.json is). */
-export const APP_ROOT = path.resolve(__dirname, '..', '..', '..');
+export { APP_ROOT } from './settings.js';
 
 let cache: { key: string; policy: Policy } | undefined;
 
-export function policyLocation(env: NodeJS.ProcessEnv = process.env): { kind: 'inline' | 'file' | 'none'; where: string } {
-  if (env.POLICY_JSON?.trim()) return { kind: 'inline', where: 'POLICY_JSON' };
-  const file = env.POLICY_PATH?.trim();
-  if (file) return { kind: 'file', where: path.resolve(APP_ROOT, file) };
-  return { kind: 'none', where: '' };
-}
-
 /** The current policy; throws PolicyError (with every problem) when it is missing or invalid. */
-export function loadPolicy(env: NodeJS.ProcessEnv = process.env): Policy {
-  const location = policyLocation(env);
+export function loadPolicy(location: PolicySource = appSettings().policy): Policy {
   if (location.kind === 'none') {
     throw new PolicyError('No policy is configured: set POLICY_PATH (a file) or POLICY_JSON (the document).', []);
   }
   if (location.kind === 'inline') {
-    const text = env.POLICY_JSON ?? '';
+    const text = location.text;
     // The whole text decides: two documents that differ only in the middle (the lab's ports) are two policies.
     const key = `inline:${createHash('sha256').update(text).digest('hex')}`;
     if (cache?.key !== key) cache = { key, policy: parsePolicyText(text, 'POLICY_JSON') };
@@ -57,23 +49,22 @@ export function forgetPolicy(): void {
  * problem, with its path). Said at start so that a broken policy is seen before the first alert
  * is answered 503 (the Functions host's log in Azure; the console on the dev host).
  */
-export function policyProblemAtStart(env: NodeJS.ProcessEnv = process.env): string | null {
+export function policyProblemAtStart(location: PolicySource = appSettings().policy): string | null {
   try {
-    loadPolicy(env);
+    loadPolicy(location);
     return null;
   } catch (err) {
     if (!(err instanceof PolicyError)) throw err;
-    const location = policyLocation(env);
     const where = location.kind === 'none' ? 'no POLICY_PATH or POLICY_JSON' : location.where;
     return `The incident policy is broken (${where}): alerts will be archived, listed as unmatched and answered 503 until it is fixed.\n${err.message}`;
   }
 }
 
 /** The hosts smoke probes may reach by the current policy: those its services' endpoints name. */
-export function policySmokeHosts(env: NodeJS.ProcessEnv = process.env): PolicyHosts {
+export function policySmokeHosts(location: PolicySource = appSettings().policy): PolicyHosts {
   let policy: Policy;
   try {
-    policy = loadPolicy(env);
+    policy = loadPolicy(location);
   } catch (err) {
     if (!(err instanceof PolicyError)) throw err;
     return { hosts: [], problem: err.message.split('\n')[0] ?? 'invalid' };

@@ -7,16 +7,16 @@ import { defaultArmCredential } from '../adapters/arm.js';
 import { AzureMonitorReaders } from '../adapters/azure-monitor.js';
 import { createTableClient } from '../adapters/storage.js';
 import { TableMonitorStateStore } from '../adapters/table-synthetic.js';
-import { readSignalsSettings } from '../config/signals.js';
 import type { SignalReaders } from '../ports/signals.js';
 import type { MonitorStateStore } from '../ports/synthetic-state.js';
 import type { Built } from './app-service.js';
+import { appSettings, type AppSettings } from './settings.js';
 
 let readers: { key: string; value: SignalReaders } | undefined;
 let states: { key: string; value: MonitorStateStore } | undefined;
 
-export function signalReaders(env: NodeJS.ProcessEnv = process.env): Built<SignalReaders> {
-  const s = readSignalsSettings(env);
+export function signalReaders(settings: AppSettings = appSettings()): Built<SignalReaders> {
+  const s = settings.signals;
   if (!s.ok) return s;
   const { storage: _storage, syntheticTable: _table, ...own } = s.settings;
   const key = JSON.stringify(own);
@@ -44,8 +44,8 @@ export function signalReaders(env: NodeJS.ProcessEnv = process.env): Built<Signa
   return { ok: true, value: readers.value };
 }
 
-export function monitorStateStore(env: NodeJS.ProcessEnv = process.env): Built<MonitorStateStore> {
-  const s = readSignalsSettings(env);
+export function monitorStateStore(settings: AppSettings = appSettings()): Built<MonitorStateStore> {
+  const s = settings.signals;
   if (!s.ok) return s;
   const key = JSON.stringify([s.settings.syntheticTable, s.settings.storage.tableEndpoint, s.settings.storage.kind]);
   if (states?.key !== key) states = { key, value: new TableMonitorStateStore(createTableClient(s.settings.storage, s.settings.syntheticTable)) };

@@ -5,12 +5,15 @@
  */
 import { createSmokeActivities, type SmokeActivities } from '../activities/smoke.js';
 import { createHttpProbes } from '../adapters/http-probes.js';
-import { readSmokeSettings } from '../config/smoke.js';
 import { policySmokeHosts } from './policy-source.js';
+import { appSettings } from './settings.js';
 
 let activities: SmokeActivities | undefined;
 
 export function appSmokeActivities(): SmokeActivities {
-  activities ??= createSmokeActivities({ probes: createHttpProbes(), settings: () => readSmokeSettings(process.env, policySmokeHosts()) });
+  activities ??= createSmokeActivities({ probes: createHttpProbes(), settings: () => {
+      const settings = appSettings();
+      return settings.smoke(policySmokeHosts(settings.policy));
+    }, });
   return activities;
 }

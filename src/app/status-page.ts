@@ -6,17 +6,17 @@
 import { WebhookStatusPage } from '../adapters/status-page-webhook.js';
 import { createStatusPageActivities } from '../activities/status-page.js';
 import { describeIssues } from '../config/issues.js';
-import { readStatusPageSettings } from '../config/status-page.js';
 import type { StatusPagePort } from '../ports/status-page.js';
 import { appNow } from './clock.js';
 import { getLedger } from './ledger.js';
+import { appSettings, type AppSettings } from './settings.js';
 
 let port: { value: StatusPagePort | undefined } | undefined;
 
 /** The process's status page (undefined: not configured); throws listing every settings problem. */
-export function getStatusPagePort(env: NodeJS.ProcessEnv = process.env): StatusPagePort | undefined {
+export function getStatusPagePort(settings: AppSettings = appSettings()): StatusPagePort | undefined {
   if (port) return port.value;
-  const r = readStatusPageSettings(env);
+  const r = settings.statusPage;
   if (!r.ok) throw new Error(`status page settings are invalid: ${describeIssues(r.issues).replace(/\n/g, '; ')}`);
   port = { value: r.settings ? new WebhookStatusPage(r.settings) : undefined };
   return port.value;

@@ -2,7 +2,8 @@
 import { BlobAlertArchive } from '../adapters/alert-archive.js';
 import { TableCanaryStore } from '../adapters/canary-store.js';
 import { TableIncidentStore } from '../adapters/incident-store.js';
-import { createBlobServiceClient, createTableClient, storageTarget } from '../adapters/storage.js';
+import { createBlobServiceClient, createTableClient } from '../adapters/storage.js';
+import { appSettings } from './settings.js';
 import type { CanaryStore } from '../ports/canary.js';
 import { TableUnmatchedAlerts } from '../adapters/table-unmatched-alerts.js';
 import type { IncidentStore } from '../ports/incident-store.js';
@@ -20,24 +21,24 @@ let alertArchive: AlertArchive | undefined;
 let unmatchedAlerts: UnmatchedAlerts | undefined;
 
 export function getIncidentStore(): IncidentStore {
-  incidentStore ??= new TableIncidentStore(createTableClient(storageTarget(), INCIDENTS_TABLE));
+  incidentStore ??= new TableIncidentStore(createTableClient(appSettings().storage(), INCIDENTS_TABLE));
   return incidentStore;
 }
 
 export function getAlertArchive(): AlertArchive {
-  alertArchive ??= new BlobAlertArchive(createBlobServiceClient(storageTarget()).getContainerClient(ALERT_PAYLOADS_CONTAINER));
+  alertArchive ??= new BlobAlertArchive(createBlobServiceClient(appSettings().storage()).getContainerClient(ALERT_PAYLOADS_CONTAINER));
   return alertArchive;
 }
 
 let canaryStore: CanaryStore | undefined;
 
 export function getCanaryStore(): CanaryStore {
-  canaryStore ??= new TableCanaryStore(createTableClient(storageTarget(), CANARY_TABLE));
+  canaryStore ??= new TableCanaryStore(createTableClient(appSettings().storage(), CANARY_TABLE));
   return canaryStore;
 }
 
 export function getUnmatchedAlerts(): UnmatchedAlerts {
-  unmatchedAlerts ??= new TableUnmatchedAlerts(createTableClient(storageTarget(), UNMATCHED_ALERTS_TABLE));
+  unmatchedAlerts ??= new TableUnmatchedAlerts(createTableClient(appSettings().storage(), UNMATCHED_ALERTS_TABLE));
   return unmatchedAlerts;
 }
 

@@ -4,8 +4,8 @@
  * for the runbook; the postmortem reminder sweep calls the same handlers, so its message is
  * rendered, delivered and made idempotent exactly like the runbook's.
  */
+import { appSettings } from './settings.js';
 import { createTeamsActivities } from '../activities/teams.js';
-import { readApprovalSettings } from '../config/teams.js';
 import { appNow } from './clock.js';
 import { getLedger } from './ledger.js';
 import { getTeamsPort } from './teams.js';
@@ -18,7 +18,7 @@ export function appTeamsActivities(): ReturnType<typeof createTeamsActivities> {
     channel: () => getTeamsPort(),
     pager: () => getTeamsPort(),
     approvals: () => {
-      const r = readApprovalSettings();
+      const r = appSettings().approval;
       return r.ok ? r.settings : undefined;
     },
     now: appNow,

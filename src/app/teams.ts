@@ -6,7 +6,7 @@
  */
 import type { TokenCredential } from '@azure/identity';
 import { readFileSync } from 'node:fs';
-import { readTeamsSettings, type ActivitySettings, type GraphSettings, type TeamsSettings, type TeamsSettingsResult } from '../config/teams.js';
+import { type ActivitySettings, type GraphSettings, type TeamsSettings, type TeamsSettingsResult } from '../config/teams.js';
 import { describeIssues } from '../config/issues.js';
 import { RefreshTokenCredential } from '../adapters/delegated-token.js';
 import { createGraphClient } from '../adapters/graph-client.js';
@@ -17,6 +17,7 @@ import { appOnlyCredential, keyVaultCredential } from '../adapters/teams-credent
 import { LocalSinkTeams } from '../adapters/teams-sink.js';
 import { trustingFetchOptions } from '../adapters/tls-trust.js';
 import type { TeamsPort } from '../ports/teams.js';
+import { appSettings } from './settings.js';
 
 export class TeamsSettingsError extends Error {
   override name = 'TeamsSettingsError';
@@ -80,16 +81,14 @@ export function createTeamsPort(settings: TeamsSettings, given: TeamsPortOptions
 }
 
 let port: TeamsPort | undefined;
-let parsed: TeamsSettingsResult | undefined;
 
 /**
- * The Teams settings as the app runs with them: parsed from the app settings once per process, on
- * first use. The port, the freeze announcer's time budget and anything else of the app that needs
- * them read this one parse (the port is built once per process too, so they cannot disagree).
+ * The Teams settings as the app runs with them (the app's settings, src/app/settings.ts, parsed
+ * once per process). The port, the freeze announcer's time budget and anything else of the app
+ * that needs them read this one parse (the port is built once per process too).
  */
 export function appTeamsSettings(): TeamsSettingsResult {
-  parsed ??= readTeamsSettings(process.env);
-  return parsed;
+  return appSettings().teams;
 }
 
 /**

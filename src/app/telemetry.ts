@@ -6,12 +6,12 @@
  */
 import type { app as functionsApp } from '@azure/functions';
 import { startTelemetry, telemetry } from '../adapters/telemetry.js';
-import { readTelemetrySettings } from '../config/telemetry.js';
+import { appSettings, type AppSettings } from './settings.js';
 import { registerTelemetryHooks, type Hooks } from './telemetry-hooks.js';
 
 export { telemetry };
 
-export function startAppTelemetry(hook: (typeof functionsApp)['hook'], env: NodeJS.ProcessEnv = process.env): void {
-  startTelemetry(readTelemetrySettings(env));
+export function startAppTelemetry(hook: (typeof functionsApp)['hook'], settings: AppSettings = appSettings()): void {
+  startTelemetry(settings.telemetry);
   registerTelemetryHooks(hook as unknown as Hooks, telemetry);
 }

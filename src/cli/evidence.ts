@@ -25,7 +25,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { sha256Hex, type EvidencePack, type PackProblem, type PackVerification } from '../activities/evidence-pack.js';
 import { evidencePack } from '../app/evidence.js';
-import { applyLocalSettings } from '../app/local-settings.js';
+import { applyLocalSettings, parseAppSettings } from '../app/settings.js';
 import { describeIssues } from '../config/issues.js';
 import { describeProblem, EvidenceIncidentId, MANIFEST_NAME } from '../domain/evidence.js';
 import { timelineRows, releaseLine } from '../domain/postmortem.js';
@@ -222,7 +222,7 @@ export async function runEvidenceCli(argv: readonly string[], env: NodeJS.Proces
     io.err('--manifest-sha256 takes a SHA-256 in hex (64 characters).\n');
     return 2;
   }
-  const built = evidencePack(env, 'evidence-cli');
+  const built = evidencePack('evidence-cli', parseAppSettings(env));
   if (!built.ok) {
     io.err(`Evidence storage is not configured:\n${describeIssues(built.issues, '  ')}\n(The CLI reads EVIDENCE_STORAGE, else AzureWebJobsStorage; EVIDENCE_CONTAINER names the container.)\n`);
     return 2;

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { applyLocalSettings } from '../app/local-settings.js';
+import { applyLocalSettings } from '../app/settings.js';
 import { checkPolicy, resolveService, type Policy, type SmeKind } from '../config/policy.js';
 import { signalsPlanOf } from '../domain/monitor-signals.js';
 import { SME_NAMES } from '../domain/roles.js';

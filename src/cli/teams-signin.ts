@@ -12,7 +12,7 @@ import { readTeamsSettings } from '../config/teams.js';
 import { describeIssues } from '../config/issues.js';
 import { signInWithDeviceCode } from '../adapters/delegated-token.js';
 import { FileSecretStore, type SecretStore } from '../adapters/secret-store.js';
-import { applyLocalSettings } from '../app/local-settings.js';
+import { applyLocalSettings } from '../app/settings.js';
 import { tokenStore } from '../app/teams.js';
 import { errorText } from '../domain/errors.js';
 

@@ -102,7 +102,7 @@ function releaseStorage(env: NodeJS.ProcessEnv): StorageTarget {
   return storageTarget(env, own ? RELEASE_STORAGE_PREFIX : 'AzureWebJobsStorage');
 }
 
-export function readRegistrySettings(env: NodeJS.ProcessEnv = process.env): SettingsResultOf<RegistrySettings> {
+export function readRegistrySettings(env: NodeJS.ProcessEnv): SettingsResultOf<RegistrySettings> {
   const parsed = registrySchema.safeParse(env);
   const issues: Issue[] = parsed.success ? [] : toIssues(parsed.error);
   let storage: StorageTarget | undefined;
@@ -116,7 +116,7 @@ export function readRegistrySettings(env: NodeJS.ProcessEnv = process.env): Sett
   return { ok: true, settings: { lkgTable: parsed.data.LKG_TABLE, freezeTable: parsed.data.FREEZE_TABLE, storage } };
 }
 
-export function readAppServiceSettings(env: NodeJS.ProcessEnv = process.env): SettingsResultOf<AppServiceSettings> {
+export function readAppServiceSettings(env: NodeJS.ProcessEnv): SettingsResultOf<AppServiceSettings> {
   const registry = readRegistrySettings(env);
   const parsed = schema.safeParse(env);
   const issues: Issue[] = [...(registry.ok ? [] : registry.issues), ...(parsed.success ? [] : toIssues(parsed.error))];

@@ -41,7 +41,7 @@ function hasOwnStorage(env: NodeJS.ProcessEnv): boolean {
   return Object.keys(env).some((k) => (k === EVIDENCE_STORAGE_PREFIX || k.startsWith(`${EVIDENCE_STORAGE_PREFIX}__`)) && !!env[k]?.trim());
 }
 
-export function readEvidenceSettings(env: NodeJS.ProcessEnv = process.env): EvidenceSettingsResult {
+export function readEvidenceSettings(env: NodeJS.ProcessEnv): EvidenceSettingsResult {
   const parsed = schema.safeParse(env);
   const issues: Issue[] = parsed.success ? [] : toIssues(parsed.error);
   const storageSetting = hasOwnStorage(env) ? EVIDENCE_STORAGE_PREFIX : 'AzureWebJobsStorage';

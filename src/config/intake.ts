@@ -51,7 +51,7 @@ export interface SecureWebhookSettings {
 
 export type IntakeSettings = { ok: true; secureWebhook: SecureWebhookSettings | undefined } | { ok: false; issues: Issue[] };
 
-export function readIntakeSettings(env: NodeJS.ProcessEnv = process.env): IntakeSettings {
+export function readIntakeSettings(env: NodeJS.ProcessEnv): IntakeSettings {
   const parsed = schema.safeParse(env);
   if (!parsed.success) return { ok: false, issues: toIssues(parsed.error) };
   const v = parsed.data;

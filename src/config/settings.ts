@@ -25,7 +25,7 @@ export type Settings = z.infer<typeof schema> & { storage: ReturnType<typeof sto
 
 export type SettingsResult = { ok: true; settings: Settings } | { ok: false; issues: Issue[] };
 
-export function readSettings(env: NodeJS.ProcessEnv = process.env): SettingsResult {
+export function readSettings(env: NodeJS.ProcessEnv): SettingsResult {
   const parsed = schema.safeParse(env);
   const issues: Issue[] = parsed.success ? [] : toIssues(parsed.error);
   let storage: Settings['storage'] | undefined;

@@ -38,7 +38,7 @@ export interface SignalsSettings {
   storage: StorageTarget;
 }
 
-export function readSignalsSettings(env: NodeJS.ProcessEnv = process.env): { ok: true; settings: SignalsSettings } | { ok: false; issues: Issue[] } {
+export function readSignalsSettings(env: NodeJS.ProcessEnv): { ok: true; settings: SignalsSettings } | { ok: false; issues: Issue[] } {
   const parsed = schema.safeParse(env);
   const issues: Issue[] = parsed.success ? [] : toIssues(parsed.error);
   let storage: StorageTarget | undefined;

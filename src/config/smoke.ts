@@ -42,7 +42,7 @@ export interface PolicyHosts {
   problem: string | null;
 }
 
-export function readSmokeSettings(env: NodeJS.ProcessEnv = process.env, policy: PolicyHosts = { hosts: [], problem: null }): SmokeSettingsResult {
+export function readSmokeSettings(env: NodeJS.ProcessEnv, policy: PolicyHosts = { hosts: [], problem: null }): SmokeSettingsResult {
   const parsed = schema.safeParse(env);
   if (!parsed.success) return { ok: false, issues: toIssues(parsed.error) };
   return {

@@ -277,7 +277,7 @@ export interface SqlSettings {
 
 export const DEFAULT_SQL_ACTOR = 'incident-autopilot';
 
-export function readSqlSettings(env: NodeJS.ProcessEnv = process.env): { ok: true; settings: SqlSettings } | { ok: false; issues: Issue[] } {
+export function readSqlSettings(env: NodeJS.ProcessEnv): { ok: true; settings: SqlSettings } | { ok: false; issues: Issue[] } {
   const parsed = schema.safeParse(env);
   if (!parsed.success) return { ok: false, issues: toIssues(parsed.error) };
   return { ok: true, settings: { actor: parsed.data.SQL_ACTOR ?? DEFAULT_SQL_ACTOR, maxAttempts: parsed.data.SQL_MAX_ATTEMPTS ?? 3 } };

@@ -43,7 +43,7 @@ export function isDevelopmentStorage(value: string | undefined): boolean {
   return !!value && /^\s*UseDevelopmentStorage\s*=\s*true\s*;?\s*$/i.test(value);
 }
 
-export function storageTarget(env: NodeJS.ProcessEnv = process.env, prefix = 'AzureWebJobsStorage'): StorageTarget {
+export function storageTarget(env: NodeJS.ProcessEnv, prefix = 'AzureWebJobsStorage'): StorageTarget {
   const raw = env[prefix]?.trim();
   if (raw) {
     const connectionString = isDevelopmentStorage(raw) ? azuriteConnectionString() : raw;

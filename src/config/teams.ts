@@ -212,7 +212,7 @@ function delegatedSettings(s: Parsed, env: NodeJS.ProcessEnv, issues: Issue[]): 
   return { tenantId: s.TEAMS_TENANT_ID, clientId: s.TEAMS_CLIENT_ID, loginUrl: (s.TEAMS_LOGIN_URL ?? DEFAULT_LOGIN_URL).replace(/\/+$/, ''), scopes, store };
 }
 
-export function readTeamsSettings(env: NodeJS.ProcessEnv = process.env): TeamsSettingsResult {
+export function readTeamsSettings(env: NodeJS.ProcessEnv): TeamsSettingsResult {
   const parsed = schema.safeParse(env);
   // Shape problems first: cross-field rules would only repeat them.
   if (!parsed.success) return { ok: false, issues: toIssues(parsed.error) };
@@ -292,7 +292,7 @@ export function parseApprovers(value: string | undefined): string[] {
     .filter(Boolean);
 }
 
-export function readApprovalSettings(env: NodeJS.ProcessEnv = process.env): ApprovalSettingsResult {
+export function readApprovalSettings(env: NodeJS.ProcessEnv): ApprovalSettingsResult {
   const parsed = approvalSchema.safeParse(env);
   if (!parsed.success) return { ok: false, issues: toIssues(parsed.error) };
   const s = parsed.data;

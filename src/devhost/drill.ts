@@ -20,7 +20,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { BlobAlertPayloadSource, createBlobServiceClient, storageTarget, evidencePack, ALERT_PAYLOADS_CONTAINER, describeIssues, applyLocalSettings } from '../app/devhost-seam.js';
+import { BlobAlertPayloadSource, createBlobServiceClient, storageTarget, evidencePack, ALERT_PAYLOADS_CONTAINER, describeIssues, applyLocalSettings, parseAppSettings } from '../app/devhost-seam.js';
 import { MAX_ARTIFACT_BYTES } from '../domain/evidence.js';
 import { LAB_FAULTS, parseFaults, type LabFault } from '../lab/faults.js';
 import type { Lab } from '../lab/lab.js';
@@ -120,7 +120,7 @@ export function alertsFromFiles(files: readonly string[]): ReplayedAlert[] {
  * reference); each is read raw from the intake's archive (the pack's own copy is redacted).
  */
 export async function alertsOfIncident(incidentId: string, env: NodeJS.ProcessEnv): Promise<ReplayedAlert[]> {
-  const built = evidencePack(env, 'drill');
+  const built = evidencePack('drill', parseAppSettings(env));
   if (!built.ok) throw new DrillError(`The evidence settings are invalid:\n${describeIssues(built.issues, '  ')}`);
   const { pack } = built.value;
   const found = await pack.locate(incidentId);

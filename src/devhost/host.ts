@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { azuriteConnectionString, createTableClient, isDevelopmentStorage, storageTarget, applyLocalSettings, setAppClock, telemetry, type SummaryTelemetry } from '../app/devhost-seam.js';
+import { azuriteConnectionString, createTableClient, isDevelopmentStorage, storageTarget, applyLocalSettings, resetAppSettings, setAppClock, telemetry, type SummaryTelemetry } from '../app/devhost-seam.js';
 import { loadApp, readHostJson, type LoadedApp } from './app-loader.js';
 import { developmentStoragePlan, DEVELOPMENT_STORAGE_PORTS, startAzurite, type AzuriteInstance } from './azurite.js';
 import { ClockKeeper } from './clock-keeper.js';
@@ -201,6 +201,10 @@ export class DevHost {
       invoker.supplyInput('orchestrationClient', client);
       // The app stamps times (declaredAt, message deadlines) that orchestrations compare with their own clock.
       if (clock.kind !== 'real') setAppClock(() => clock.now());
+      // The app parses its settings once per process; this start changed some (storage,
+      // local.settings.json, WEBSITE_HOSTNAME, a test's own): it reads them anew, as a worker
+      // restarted by a settings change would (its appStart hook takes the snapshot).
+      resetAppSettings();
       await invoker.runAppHooks('appStart');
       await engine.start();
       // The routes are printed before the first request is answered: whoever sees an answer can read them.

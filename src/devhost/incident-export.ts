@@ -12,7 +12,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { BlobEvidenceStore, createBlobServiceClient, evidencePack, describeIssues } from '../app/devhost-seam.js';
+import { BlobEvidenceStore, createBlobServiceClient, evidencePack, describeIssues, parseAppSettings } from '../app/devhost-seam.js';
 import { MAX_ARTIFACT_BYTES, type IncidentMetrics } from '../domain/evidence.js';
 import { ChromiumMissingError, renderReportPng } from '../cli/report-png.js';
 import { channelMarkdown, type ChannelMessage } from '../lab/channel.js';
@@ -63,7 +63,7 @@ export async function exportIncident(o: ExportOptions): Promise<ExportResult> {
   const s = read.summary;
   if (!s) throw new ExportError(`The app has no summary for ${o.incidentId}.`);
 
-  const built = evidencePack(env, 'incident-export');
+  const built = evidencePack('incident-export', parseAppSettings(env));
   if (!built.ok) throw new ExportError(`The evidence settings are invalid:\n${describeIssues(built.issues, '  ')}`);
   const { pack, settings } = built.value;
   const found = await pack.locate(o.incidentId, { environment: s.environment });

@@ -8,6 +8,7 @@ import { createTableClient, storageTarget } from '../../src/adapters/storage.js'
 import { TableStepLedger } from '../../src/adapters/table-ledger.js';
 import { createSqlActivities, requestIdFor, TransientSqlError } from '../../src/activities/sql.js';
 import { closeSqlStores, getSqlSettings, getSqlStore } from '../../src/app/sql.js';
+import { parseAppSettings } from '../../src/app/settings.js';
 import type { AzuriteInstance } from '../../src/devhost/index.js';
 import { startTestAzurite, uniqueHubName } from '../harness/devhost.js';
 import { TdsFake } from '../../src/lab/tds-server.js';
@@ -27,8 +28,8 @@ beforeAll(async () => {
   env.SQL_ACTOR = 'rollback-bot';
   sql = createSqlActivities({
     ledger: () => ledger,
-    store: (setting) => getSqlStore(setting, env, () => undefined),
-    settings: () => getSqlSettings(env),
+    store: (setting) => getSqlStore(setting, parseAppSettings(env), () => undefined),
+    settings: () => getSqlSettings(parseAppSettings(env)),
     now: () => new Date(),
   });
 });

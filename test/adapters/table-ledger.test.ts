@@ -1,20 +1,16 @@
 /** The step ledger against Azurite, and `once` on top of it. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { once } from '../../src/activities/once.js';
-import { createTableClient, storageTarget } from '../../src/adapters/storage.js';
+import { createTableClient } from '../../src/adapters/storage.js';
 import { TableStepLedger, tableKey } from '../../src/adapters/table-ledger.js';
-import type { AzuriteInstance } from '../../src/devhost/index.js';
-import { startTestAzurite, uniqueHubName } from '../harness/devhost.js';
+import { uniqueHubName } from '../harness/devhost.js';
+import { useAzurite } from '../harness/product-host.js';
 
-let azurite: AzuriteInstance;
+const azurite = useAzurite();
 let ledger: TableStepLedger;
 
-beforeAll(async () => {
-  azurite = await startTestAzurite();
-  ledger = new TableStepLedger(createTableClient(storageTarget({ AzureWebJobsStorage: azurite.connectionString }), uniqueHubName('Ledger')));
-});
-afterAll(async () => {
-  await azurite?.stop();
+beforeAll(() => {
+  ledger = new TableStepLedger(createTableClient(azurite.storage, uniqueHubName('Ledger')));
 });
 
 describe('TableStepLedger', () => {

@@ -21,11 +21,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCESS_ACTIONS, ACCESS_ROLES, functionsOf, KEY_HOLDER, type AccessAction, type AccessRoleName } from '../../src/app/access.js';
-import type { AzuriteInstance } from '../../src/devhost/index.js';
 import { actorLabel, type Actor } from '../../src/domain/actor.js';
-import { testPolicyPath } from '../harness/alerts.js';
-import { repoRoot, startTestAzurite, startTestHost, type TestHost } from '../harness/devhost.js';
 import { ALL_APP_ROLES, principal } from '../harness/product.js';
+import { setAppEnv } from '../harness/env.js';
+import { useProductHost } from '../harness/product-host.js';
 
 const MASTER = 'matrix-master-key';
 const HOST_KEY = 'matrix-host-key';
@@ -44,41 +43,31 @@ const FORGED = { upn: 'ceo@contoso.example', oid: 'ffffffff-0000-4000-8000-00000
 
 type Source = 'easy-auth' | 'function-key' | 'forged';
 
-let azurite: AzuriteInstance;
-let h: TestHost;
 let dir: string;
 let registered: string[] = [];
 
-beforeAll(async () => {
-  azurite = await startTestAzurite();
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+const product = useProductHost(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'access-matrix-'));
   // As a deployment would set them: each role's key on the functions of its actions (functionsOf).
   const keys = [HOST_KEY, ...ROLES.flatMap((role) => functionsOf(role).map((fn) => `${fn}:${keyOf(role)}`))];
-  h = await startTestHost({
-    azurite,
-    appRoot: repoRoot,
+  return {
     enforceKeys: true,
     logLevel: 'information',
-    env: {
-      POLICY_PATH: testPolicyPath,
-      DEVHOST_MASTER_KEY: MASTER,
-      DEVHOST_FUNCTION_KEYS: keys.join(','),
-      TEAMS_DELIVERY: 'local',
-      TEAMS_SINK_FILE: path.join(dir, 'teams.jsonl'),
-    },
-  });
-  registered = h.logs.flatMap((l) => /^ {2}(\w+): \[/.exec(l.message)?.[1] ?? []);
+    env: { DEVHOST_MASTER_KEY: MASTER, DEVHOST_FUNCTION_KEYS: keys.join(','), TEAMS_DELIVERY: 'local', TEAMS_SINK_FILE: path.join(dir, 'teams.jsonl') },
+  };
 });
-afterAll(async () => {
-  delete process.env.WEBSITE_AUTH_ENABLED;
-  await h?.stop();
-  await azurite?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+beforeAll(() => {
+  registered = product.h.logs.flatMap((l) => /^ {2}(\w+): \[/.exec(l.message)?.[1] ?? []);
+});
+afterAll(() => {
+  setAppEnv({ WEBSITE_AUTH_ENABLED: undefined });
 });
 
 function setSource(source: Source): void {
-  if (source === 'easy-auth') process.env.WEBSITE_AUTH_ENABLED = 'True';
-  else delete process.env.WEBSITE_AUTH_ENABLED;
+  setAppEnv({ WEBSITE_AUTH_ENABLED: source === 'easy-auth' ? 'True' : undefined });
 }
 
 function headersFor(source: Source, role: AccessRoleName): Record<string, string> {
@@ -89,7 +78,7 @@ function headersFor(source: Source, role: AccessRoleName): Record<string, string
 
 type Answer = { status: number; body: Record<string, unknown> };
 const call = (method: string, p: string, headers: Record<string, string>, body?: unknown): Promise<Answer> =>
-  h.json(p, { method, headers: { 'content-type': 'application/json', ...headers }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  product.h.json(p, { method, headers: { 'content-type': 'application/json', ...headers }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
 const asMaster = { 'x-functions-key': MASTER };
 
 interface Entry {
@@ -98,15 +87,15 @@ interface Entry {
   text: string;
 }
 async function timeline(id: string): Promise<Entry[]> {
-  await h.settle();
+  await product.h.settle();
   return (await call('GET', `/api/incidents/${id}`, asMaster)).body.timeline as Entry[];
 }
 
 async function drill(summary: string): Promise<string> {
-  delete process.env.WEBSITE_AUTH_ENABLED;
+  setAppEnv({ WEBSITE_AUTH_ENABLED: undefined });
   const res = await call('POST', '/api/incidents', asMaster, { service: 'admin-api', environment: 'Beta', summary, severity: 'P2', dryRun: true });
   expect(res.status).toBe(201);
-  await h.settle();
+  await product.h.settle();
   return res.body.incidentId as string;
 }
 
@@ -161,7 +150,7 @@ async function send(source: Source, hd: Record<string, string>, action: AccessAc
         });
     }
   } finally {
-    delete process.env.WEBSITE_AUTH_ENABLED;
+    setAppEnv({ WEBSITE_AUTH_ENABLED: undefined });
   }
 }
 

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { alertFixture, fixturesDir, incidentInstances, postAlert, withAlertId } from '../harness/alerts.js';
 import { useProductHost } from '../harness/product-host.js';
+import { setAppEnv } from '../harness/env.js';
 
 const product = useProductHost();
 
@@ -188,14 +189,13 @@ describe('refusals', () => {
   });
 
   it('answers 503 naming the problem when the policy is missing', async () => {
-    const saved = process.env.POLICY_PATH;
-    process.env.POLICY_PATH = path.join(fixturesDir, 'policy', 'missing.json');
+    const saved = setAppEnv({ POLICY_PATH: path.join(fixturesDir, 'policy', 'missing.json') });
     try {
       const answer = await postAlert(product.h, withAlertId(alertFixture('metric-5xx-fired.json'), 'nopolicy'));
       expect(answer.status).toBe(503);
       expect(answer.body.error?.code).toBe('not_configured');
     } finally {
-      process.env.POLICY_PATH = saved;
+      setAppEnv(saved);
     }
   });
 });

@@ -7,18 +7,17 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AzuriteInstance } from '../../src/devhost/index.js';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { CanaryReport } from '../../src/domain/canary.js';
 import { METRICS } from '../../src/domain/telemetry.js';
-import { repoRoot, startTestAzurite, startTestHost, type TestHost } from '../harness/devhost.js';
+import { useProductHost } from '../harness/product-host.js';
 
-let azurite: AzuriteInstance;
-let h: TestHost;
 let dir: string;
 
-beforeAll(async () => {
-  azurite = await startTestAzurite();
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+const product = useProductHost(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'canary-host-'));
   const box = { ackMinutes: 15, decisionMinutes: 10, noDecision: 'rollback', containmentMinutes: 15, recoveryMinutes: 30, monitoringMinutes: 30, updateEveryMinutes: 15 };
   const policy = {
@@ -30,40 +29,31 @@ beforeAll(async () => {
     services: [{ service: 'status-page', environment: 'Prod', match: { properties: { service: 'status-page' } } }],
   };
   writeFileSync(path.join(dir, 'policy.json'), JSON.stringify(policy));
-  h = await startTestHost({
-    azurite,
-    appRoot: repoRoot,
-    env: { POLICY_PATH: path.join(dir, 'policy.json'), TEAMS_DELIVERY: 'local', TEAMS_SINK_FILE: path.join(dir, 'sink.jsonl'), CANARY_ENABLED: 'true' },
-  });
-});
-afterAll(async () => {
-  await h?.stop();
-  await azurite?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  return { env: { POLICY_PATH: path.join(dir, 'policy.json'), TEAMS_DELIVERY: 'local', TEAMS_SINK_FILE: path.join(dir, 'sink.jsonl'), CANARY_ENABLED: 'true' } };
 });
 
 describe('the canary on the dev host', () => {
   it('has no report before its first run; the health says so', async () => {
-    expect((await h.json('/api/canary')).status).toBe(404);
-    expect((await h.json<{ canary: unknown }>('/api/health')).body.canary).toEqual({ status: 'not run yet' });
+    expect((await product.h.json('/api/canary')).status).toBe(404);
+    expect((await product.h.json<{ canary: unknown }>('/api/health')).body.canary).toEqual({ status: 'not run yet' });
   });
 
   it('runs as the timer "canary", records its report for GET /api/canary, and the health shows its summary', async () => {
-    expect((await h.fetch('/admin/functions/canary', { method: 'POST' })).status).toBe(202);
-    let res = await h.json<CanaryReport>('/api/canary');
+    expect((await product.h.fetch('/admin/functions/canary', { method: 'POST' })).status).toBe(202);
+    let res = await product.h.json<CanaryReport>('/api/canary');
     for (let i = 0; i < 200 && res.status === 404; i++) {
       await new Promise((r) => setTimeout(r, 50));
-      res = await h.json<CanaryReport>('/api/canary');
+      res = await product.h.json<CanaryReport>('/api/canary');
     }
     expect(res.status).toBe(200);
     expect(res.body.status).toBe('green');
     expect(Object.fromEntries(res.body.checks.map((c) => [c.dependency, c.status]))).toEqual({ settings: 'ok', storage: 'ok', policy: 'ok', teams: 'skipped' });
-    const health = await h.json<{ status: string; canary: unknown }>('/api/health');
+    const health = await product.h.json<{ status: string; canary: unknown }>('/api/health');
     expect(health.body).toMatchObject({ status: 'ok', canary: { status: 'green', at: res.body.at, failing: [], teamsSignInDaysLeft: null } });
   });
 
   it('counts what it did in the dev host\'s telemetry summary (nothing is sent without a connection string)', async () => {
-    const t = await h.json<{ mode: string; lines: string[] }>('/admin/devhost/telemetry');
+    const t = await product.h.json<{ mode: string; lines: string[] }>('/admin/devhost/telemetry');
     expect(t.body.mode).toBe('summary');
     expect(t.body.lines).toContainEqual(expect.stringMatching(new RegExp(`^${METRICS.canaryRuns.name.replace(/\./g, '\\.')} status=green: \\d+$`)));
     expect(t.body.lines).toContainEqual(expect.stringMatching(/^invocations: \d+, failed 0$/));

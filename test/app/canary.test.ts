@@ -16,6 +16,7 @@ import { SummaryTelemetry } from '../../src/adapters/telemetry.js';
 import { TableStepLedger } from '../../src/adapters/table-ledger.js';
 import { LocalSinkTeams } from '../../src/adapters/teams-sink.js';
 import { runCanary, type CanaryDeps } from '../../src/app/canary.js';
+import { parseAppSettings } from '../../src/app/settings.js';
 import type { AzuriteInstance } from '../../src/devhost/index.js';
 import type { CanaryReport } from '../../src/domain/canary.js';
 import { METRICS } from '../../src/domain/telemetry.js';
@@ -128,7 +129,7 @@ function deps(e: NodeJS.ProcessEnv, o: { now?: number; sink?: string; telemetry?
   const t = o.telemetry ?? new SummaryTelemetry();
   const sink = new LocalSinkTeams(o.sink ?? path.join(dir, 'sink.jsonl'), { console: () => undefined });
   return {
-    env: e,
+    settings: parseAppSettings(e),
     now: () => o.now ?? NOW,
     store: () => new TableCanaryStore(createTableClient(target, 'Canary')),
     ledger: () => new TableStepLedger(createTableClient(target, 'IncidentSteps')),

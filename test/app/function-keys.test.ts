@@ -5,33 +5,20 @@
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, type AzuriteInstance } from '../../src/devhost/index.js';
+import { describe, expect, it } from 'vitest';
+import { freePort } from '../../src/devhost/index.js';
 import { alertFixture, postAlert, testPolicyPath, withAlertId } from '../harness/alerts.js';
-import { repoRoot, startTestAzurite, startTestHost, uniqueHubName, type TestHost } from '../harness/devhost.js';
+import { repoRoot, uniqueHubName } from '../harness/devhost.js';
+import { useProductHost } from '../harness/product-host.js';
 
 const FUNCTION_KEY = 'alerts-fn-key';
 const MASTER_KEY = 'alerts-master-key';
-let azurite: AzuriteInstance;
-let h: TestHost;
 
-beforeAll(async () => {
-  azurite = await startTestAzurite();
-  h = await startTestHost({
-    azurite,
-    appRoot: repoRoot,
-    enforceKeys: true,
-    env: { POLICY_PATH: testPolicyPath, DEVHOST_FUNCTION_KEYS: FUNCTION_KEY, DEVHOST_MASTER_KEY: MASTER_KEY },
-  });
-});
-afterAll(async () => {
-  await h?.stop();
-  await azurite?.stop();
-});
+const product = useProductHost({ enforceKeys: true, env: { DEVHOST_FUNCTION_KEYS: FUNCTION_KEY, DEVHOST_MASTER_KEY: MASTER_KEY } });
 
 /** Incident instances, read with the master key (the management API needs it here). */
 async function incidents(): Promise<string[]> {
-  const res = await h.json<{ instanceId: string; name: string }[]>(`/runtime/webhooks/durabletask/instances?top=1000&code=${MASTER_KEY}`);
+  const res = await product.h.json<{ instanceId: string; name: string }[]>(`/runtime/webhooks/durabletask/instances?top=1000&code=${MASTER_KEY}`);
   expect(res.status).toBe(200);
   return res.body.filter((i) => i.name === 'incident').map((i) => i.instanceId);
 }
@@ -41,15 +28,15 @@ const alert = (suffix: string): Record<string, unknown> => withAlertId(alertFixt
 describe('function keys', () => {
   it('refuses an alert without a key or with a wrong one (401), starting nothing', async () => {
     for (const path of ['/api/alerts', '/api/alerts?code=wrong', `/api/alerts?code=${FUNCTION_KEY}x`]) {
-      const res = await h.fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(alert('refused')) });
+      const res = await product.h.fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(alert('refused')) });
       expect([path, res.status]).toEqual([path, 401]);
     }
-    await h.settle();
+    await product.h.settle();
     expect(await incidents()).toEqual([]);
   });
 
   it('accepts an alert with the function key, from the query or the header', async () => {
-    const byQuery = await h.json<{ kind: string; incidentId: string; service: string; environment: string }>(`/api/alerts?code=${FUNCTION_KEY}`, {
+    const byQuery = await product.h.json<{ kind: string; incidentId: string; service: string; environment: string }>(`/api/alerts?code=${FUNCTION_KEY}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(alert('refused')),
@@ -58,15 +45,15 @@ describe('function keys', () => {
     expect(byQuery.status).toBe(202);
     expect(byQuery.body).toMatchObject({ kind: 'declared', service: 'admin-api', environment: 'Beta' });
     expect(await incidents()).toEqual([byQuery.body.incidentId]);
-    const byHeader = await postAlert(h, alert('header'), { 'x-functions-key': FUNCTION_KEY });
+    const byHeader = await postAlert(product.h, alert('header'), { 'x-functions-key': FUNCTION_KEY });
     expect(byHeader.status).toBe(202);
     expect(byHeader.body).toMatchObject({ kind: 'correlated', incidentId: byQuery.body.incidentId });
   });
 
   it('guards the incident API the same way', async () => {
-    expect((await h.fetch('/api/incidents')).status).toBe(401);
-    expect((await h.fetch('/api/incidents', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(401);
-    const listed = await h.json<{ items: unknown[] }>('/api/incidents', { headers: { 'x-functions-key': FUNCTION_KEY } });
+    expect((await product.h.fetch('/api/incidents')).status).toBe(401);
+    expect((await product.h.fetch('/api/incidents', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(401);
+    const listed = await product.h.json<{ items: unknown[] }>('/api/incidents', { headers: { 'x-functions-key': FUNCTION_KEY } });
     expect(listed.status).toBe(200);
     expect(listed.body.items).toHaveLength(1);
   });
@@ -77,7 +64,7 @@ describe('function keys', () => {
       cwd: repoRoot,
       env: {
         ...process.env,
-        AzureWebJobsStorage: azurite.connectionString,
+        AzureWebJobsStorage: product.azurite.connectionString,
         TaskHubName: uniqueHubName('Keys'),
         POLICY_PATH: testPolicyPath,
         DEVHOST_FUNCTION_KEYS: 'incidentsList:list-only-key',

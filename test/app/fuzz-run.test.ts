@@ -4,27 +4,16 @@
  * payload that can never be processed gets a 4xx and starts nothing; every alert in the common
  * schema gets a 2xx; the only incidents that appear are those valid alerts declared.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AzuriteInstance } from '../../src/devhost/index.js';
+import { describe, expect, it } from 'vitest';
 import { failed, printReport, runFuzz } from '../fuzz/run.js';
-import { testPolicyPath } from '../harness/alerts.js';
-import { repoRoot, startTestAzurite, startTestHost, type TestHost } from '../harness/devhost.js';
+import { useProductHost } from '../harness/product-host.js';
 
-let azurite: AzuriteInstance;
-let h: TestHost;
 
-beforeAll(async () => {
-  azurite = await startTestAzurite();
-  h = await startTestHost({ azurite, appRoot: repoRoot, logLevel: 'warning', env: { POLICY_PATH: testPolicyPath } });
-});
-afterAll(async () => {
-  await h?.stop();
-  await azurite?.stop();
-});
+const product = useProductHost({ logLevel: 'warning' });
 
 describe('npm run fuzz (in small)', () => {
   it('answers every payload as it must, with no 5xx and no incident from an invalid payload', async () => {
-    const report = await runFuzz({ n: 300, seed: 20261214, url: h.baseUrl, concurrency: 4, route: 'admin-api@Beta', idPool: 10 });
+    const report = await runFuzz({ n: 300, seed: 20261214, url: product.h.baseUrl, concurrency: 4, route: 'admin-api@Beta', idPool: 10 });
     const lines: string[] = [];
     printReport(report, (l) => lines.push(l));
     expect(failed(report), lines.join('\n')).toBe(false);

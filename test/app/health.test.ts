@@ -1,6 +1,7 @@
 /** GET /api/health on the product app, served by the dev host with Azurite. */
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkHealth } from '../../src/app/health.js';
+import { parseAppSettings } from '../../src/app/settings.js';
 import { azuriteConnectionString } from '../../src/adapters/storage.js';
 import { freePort, type AzuriteInstance } from '../../src/devhost/index.js';
 import { testPolicyPath } from '../harness/alerts.js';
@@ -24,7 +25,7 @@ describe('GET /api/health', () => {
   it('reports unreachable storage as unhealthy, within its time bound', async () => {
     const closed = await freePort();
     const started = Date.now();
-    const report = await checkHealth({ AzureWebJobsStorage: azuriteConnectionString({ table: closed, blob: closed, queue: closed }) });
+    const report = await checkHealth(parseAppSettings({ AzureWebJobsStorage: azuriteConnectionString({ table: closed, blob: closed, queue: closed }) }));
     expect(report.status).toBe('unhealthy');
     expect(report.checks.storage.ok).toBe(false);
     expect(report.checks.storage.error).toBeTruthy();
@@ -32,25 +33,25 @@ describe('GET /api/health', () => {
   });
 
   it('lists invalid settings by name without echoing their values', async () => {
-    const report = await checkHealth({ AzureWebJobsStorage: 'AccountKey=secret-value-123', TaskHubName: '1bad' });
+    const report = await checkHealth(parseAppSettings({ AzureWebJobsStorage: 'AccountKey=secret-value-123', TaskHubName: '1bad' }));
     expect(report.status).toBe('unhealthy');
     expect(report.checks.settings.problems.map((p) => p.path).sort()).toEqual(['AzureWebJobsStorage', 'TaskHubName']);
     expect(JSON.stringify(report)).not.toContain('secret-value-123');
   });
 
   it('names a status page webhook set without its secret, and does not echo the URL', async () => {
-    const report = await checkHealth({ ...process.env, STATUS_PAGE_WEBHOOK_URL: 'https://status.example.net/hook?sig=private-value-456', STATUS_PAGE_WEBHOOK_SECRET: 'short' });
+    const report = await checkHealth(parseAppSettings({ ...process.env, STATUS_PAGE_WEBHOOK_URL: 'https://status.example.net/hook?sig=private-value-456', STATUS_PAGE_WEBHOOK_SECRET: 'short' }));
     expect(report.status).toBe('unhealthy');
     expect(report.checks.settings.problems.map((p) => p.path)).toContain('STATUS_PAGE_WEBHOOK_SECRET');
     expect(JSON.stringify(report)).not.toContain('private-value-456');
   });
 
   it('is unhealthy while the policy is missing or invalid, and says what is wrong', async () => {
-    const missing = await checkHealth({ ...process.env, POLICY_PATH: 'does-not-exist.json' });
+    const missing = await checkHealth(parseAppSettings({ ...process.env, POLICY_PATH: 'does-not-exist.json' }));
     expect(missing.status).toBe('unhealthy');
     expect(missing.checks.policy).toMatchObject({ ok: false, services: 0 });
     expect(missing.checks.policy.error).toContain('does not exist');
-    const invalid = await checkHealth({ ...process.env, POLICY_PATH: '', POLICY_JSON: '{"version":2}' });
+    const invalid = await checkHealth(parseAppSettings({ ...process.env, POLICY_PATH: '', POLICY_JSON: '{"version":2}' }));
     expect(invalid.checks.policy.problems.map((p) => p.path)).toEqual(expect.arrayContaining(['version', 'services']));
   });
 });

@@ -18,21 +18,19 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LocalSinkTeams } from '../../src/adapters/teams-sink.js';
-import type { AzuriteInstance } from '../../src/devhost/index.js';
 import { packPrefix } from '../../src/domain/evidence.js';
 import type { IncidentSummary, TimelineEntry } from '../../src/domain/incident.js';
 import { ArmFake } from '../../src/lab/arm-server.js';
 import { startTargetApp, type TargetApp } from '../../src/lab/target-app.js';
-import { repoRoot, startTestAzurite, startTestHost, type TestHost } from '../harness/devhost.js';
+import { repoRoot } from '../harness/devhost.js';
+import { useProductHost } from '../harness/product-host.js';
 
 const SUB = '00000000-0000-4000-8000-000000000002';
 const MIN = 60_000;
 const ENV_KEYS = ['POLICY_PATH', 'TEAMS_DELIVERY', 'TEAMS_SINK_FILE', 'APPSERVICE_ARM_ENDPOINT', 'APPSERVICE_ARM_CA_FILE', 'APPSERVICE_MANAGED_IDENTITY_CLIENT_ID', 'APPSERVICE_POLL_INTERVAL_MS', 'IDENTITY_ENDPOINT', 'IDENTITY_HEADER', 'LKG_TABLE', 'FREEZE_TABLE'];
 
-let azurite: AzuriteInstance;
 let arm: ArmFake;
 let target: TargetApp;
-let h: TestHost;
 let dir: string;
 let sinkFile: string;
 
@@ -61,7 +59,6 @@ function policy(targetUrl: string) {
 }
 
 beforeAll(async () => {
-  azurite = await startTestAzurite();
   arm = await new ArmFake().start();
   arm.addSite({ subscriptionId: SUB, resourceGroup: 'rg-shop-prod', name: 'shop-api-prod', slots: { production: { APP_BUILD_ID: 'b42', APP_RELEASE: 'r42' }, staging: { APP_BUILD_ID: 'b41', APP_RELEASE: 'r41' } } });
   arm.addSite({ subscriptionId: SUB, resourceGroup: 'rg-shop-prod', name: 'shop-jobs-prod', slots: { production: { APP_BUILD_ID: 'b50', APP_RELEASE: 'r50' }, staging: { APP_BUILD_ID: 'b49', APP_RELEASE: 'r49' } } });
@@ -70,9 +67,16 @@ beforeAll(async () => {
   writeFileSync(path.join(dir, 'arm-ca.pem'), arm.ca);
   writeFileSync(path.join(dir, 'policy.json'), JSON.stringify(policy(target.url('production'))));
   sinkFile = path.join(dir, 'teams-outbox.jsonl');
-  h = await startTestHost({
-    azurite,
-    appRoot: repoRoot,
+}, 60_000);
+afterAll(async () => {
+  await target?.stop();
+  await arm?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  for (const k of ENV_KEYS) delete process.env[k];
+});
+// Started after the fakes above and stopped before them (after-hooks run in reverse).
+const product = useProductHost(
+  () => ({
     logLevel: 'debug',
     env: {
       POLICY_PATH: path.join(dir, 'policy.json'),
@@ -87,19 +91,12 @@ beforeAll(async () => {
       LKG_TABLE: 'LkgClose',
       FREEZE_TABLE: 'FreezeClose',
     },
-  });
-}, 60_000);
-afterAll(async () => {
-  await h?.stop();
-  await target?.stop();
-  await arm?.stop();
-  await azurite?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-  for (const k of ENV_KEYS) delete process.env[k];
-});
+  }),
+  60_000,
+);
 
 const post = (p: string, body: unknown) =>
-  h.json<Record<string, unknown>>(p, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  product.h.json<Record<string, unknown>>(p, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
 interface Read {
   summary: IncidentSummary;
@@ -110,8 +107,8 @@ async function incidentWhen(id: string, ready: (b: Read) => boolean, timeoutMs =
   let body: Read | undefined;
   await vi.waitFor(
     async () => {
-      await h.settle();
-      body = (await h.json<Read>(`/api/incidents/${id}`)).body;
+      await product.h.settle();
+      body = (await product.h.json<Read>(`/api/incidents/${id}`)).body;
       expect(ready(body)).toBe(true);
     },
     { timeout: timeoutMs, interval: 50 },
@@ -126,7 +123,7 @@ async function declare(service: string, severity: 'P1' | 'P2', extra: Record<str
 }
 
 function container() {
-  return BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient('incident-evidence');
+  return BlobServiceClient.fromConnectionString(product.azurite.connectionString).getContainerClient('incident-evidence');
 }
 
 async function pack(s: IncidentSummary): Promise<{ prefix: string; names: string[]; json: (name: string) => Promise<Record<string, unknown>> }> {
@@ -139,7 +136,7 @@ async function pack(s: IncidentSummary): Promise<{ prefix: string; names: string
 
 function verify(incidentId: string) {
   const res = spawnSync(process.execPath, [path.join(repoRoot, 'dist', 'src', 'cli', 'evidence.js'), 'verify', incidentId], {
-    env: { PATH: process.env.PATH, AzureWebJobsStorage: azurite.connectionString },
+    env: { PATH: process.env.PATH, AzureWebJobsStorage: product.azurite.connectionString },
     encoding: 'utf8',
     timeout: 30_000,
   });
@@ -156,12 +153,12 @@ describe('closing an incident: the sealed pack holds the whole story', () => {
     expect((await post(`/api/incidents/${id}/rollback`, { reason: 'customers failing', actor: { id: 'riley@contoso.example' } })).status).toBe(202);
     await incidentWhen(id, (b) => b.summary.phase === 'monitoring');
     expect(arm.buildOf('shop-api-prod', 'production')).toBe('b41');
-    expect((await h.json<{ frozen: boolean }>('/api/freeze/Prod')).body.frozen).toBe(true);
+    expect((await product.h.json<{ frozen: boolean }>('/api/freeze/Prod')).body.frozen).toBe(true);
     expect((await post(`/api/incidents/${id}/resolve`, { actor: { id: 'riley@contoso.example' } })).status).toBe(202);
-    await h.waitFor(id, ['Completed'], 30_000);
-    expect((await h.json<{ frozen: boolean }>('/api/freeze/Prod')).body.frozen).toBe(false);
+    await product.h.waitFor(id, ['Completed'], 30_000);
+    expect((await product.h.json<{ frozen: boolean }>('/api/freeze/Prod')).body.frozen).toBe(false);
 
-    const { summary, timeline } = (await h.json<Read>(`/api/incidents/${id}`)).body;
+    const { summary, timeline } = (await product.h.json<Read>(`/api/incidents/${id}`)).body;
     expect(summary.postmortem).toEqual({ dueAt: expect.stringMatching(/^2026-01-06T/) as unknown, dueBusinessDays: 3, reminder: null, doneAt: null });
     const p = await pack(summary);
     expect(summary.evidence).toMatchObject({ location: `incident-evidence/${p.prefix}`, postmortemUrl: container().getBlobClient(`${p.prefix}postmortem.md`).url });
@@ -195,15 +192,15 @@ describe('closing an incident: the sealed pack holds the whole story', () => {
     await incidentWhen(id, (b) => b.summary.phase === 'deciding');
     expect((await post(`/api/incidents/${id}/decision`, { choice: 'monitor-only', actor: { id: 'riley@contoso.example' } })).status).toBe(202);
     await incidentWhen(id, (b) => b.summary.phase === 'monitoring');
-    for (let i = 0; i < 7 && (await h.status(id))?.runtimeStatus !== 'Completed'; i++) await h.advance(5 * MIN);
-    await h.waitFor(id, ['Completed'], 30_000);
+    for (let i = 0; i < 7 && (await product.h.status(id))?.runtimeStatus !== 'Completed'; i++) await product.h.advance(5 * MIN);
+    await product.h.waitFor(id, ['Completed'], 30_000);
 
-    const { summary } = (await h.json<Read>(`/api/incidents/${id}`)).body;
+    const { summary } = (await product.h.json<Read>(`/api/incidents/${id}`)).body;
     const p = await pack(summary);
     expect(p.names).toEqual(expect.arrayContaining(['manifest.json', 'rollback/lkg-record.json', 'messages/announce-resolved.json']));
     expect(p.names).not.toContain('messages/announce-rollback-executed.json');
     expect(await p.json('rollback/lkg-record.json')).toMatchObject({ action: 'appService_recordLkg', outcome: { kind: 'done' } });
-    const lkg = await h.json<{ current: { releaseTag: string; evidenceUrl: string } }>('/api/lkg/Prod/shop-jobs');
+    const lkg = await product.h.json<{ current: { releaseTag: string; evidenceUrl: string } }>('/api/lkg/Prod/shop-jobs');
     expect(lkg.body.current).toMatchObject({ releaseTag: 'r50', evidenceUrl: container().getBlobClient(`${p.prefix}manifest.json`).url });
     expect(summary.evidence?.manifestUrl).toBe(lkg.body.current.evidenceUrl);
 
@@ -214,10 +211,10 @@ describe('closing an incident: the sealed pack holds the whole story', () => {
 });
 
 describe('postmortem reminder (timer function postmortemReminders)', () => {
-  const runs = () => h.logs.filter((l) => l.category === 'Function.postmortemReminders' && l.message.startsWith('Postmortem reminders:')).length;
+  const runs = () => product.h.logs.filter((l) => l.category === 'Function.postmortemReminders' && l.message.startsWith('Postmortem reminders:')).length;
   async function sweepNow(): Promise<void> {
     const before = runs();
-    expect((await h.fetch('/admin/functions/postmortemReminders', { method: 'POST' })).status).toBe(202);
+    expect((await product.h.fetch('/admin/functions/postmortemReminders', { method: 'POST' })).status).toBe(202);
     await vi.waitFor(() => expect(runs()).toBeGreaterThan(before), { timeout: 10_000, interval: 20 });
   }
   const reminders = async (id: string) => (await sink(id)).filter((r) => r.kind === 'postmortem-due');
@@ -229,20 +226,20 @@ describe('postmortem reminder (timer function postmortemReminders)', () => {
     await incidentWhen(drill, (b) => b.summary.phase === 'deciding');
     expect((await post(`/api/incidents/${id}/resolve`, {})).status).toBe(202);
     expect((await post(`/api/incidents/${drill}/resolve`, {})).status).toBe(202);
-    await h.waitFor(id, ['Completed'], 30_000);
-    await h.waitFor(drill, ['Completed'], 30_000);
-    const { summary } = (await h.json<Read>(`/api/incidents/${id}`)).body;
+    await product.h.waitFor(id, ['Completed'], 30_000);
+    await product.h.waitFor(drill, ['Completed'], 30_000);
+    const { summary } = (await product.h.json<Read>(`/api/incidents/${id}`)).body;
     // Resolved Thursday 2026-01-01: due Tuesday 2026-01-06 (Friday, Monday, Tuesday).
     expect(summary.postmortem?.dueAt.slice(0, 10)).toBe('2026-01-06');
     expect(summary.teamsThreadId).toMatch(/^local:/);
 
     // The last minutes before the due date: the scheduled runs and one on demand send nothing.
-    await h.advance(Date.parse('2026-01-05T23:50:00Z') - h.clock.now());
+    await product.h.advance(Date.parse('2026-01-05T23:50:00Z') - product.h.clock.now());
     await sweepNow();
     expect(await reminders(id)).toEqual([]);
 
     // The due date: the scheduled run at 00:00 sends it; two more runs send nothing more.
-    await h.advance(20 * MIN);
+    await product.h.advance(20 * MIN);
     await vi.waitFor(async () => expect(await reminders(id)).toHaveLength(1), { timeout: 10_000, interval: 50 });
     await sweepNow();
     await sweepNow();
@@ -252,7 +249,7 @@ describe('postmortem reminder (timer function postmortemReminders)', () => {
     expect(sent[0]?.text).toContain('📝 Postmortem due 2026-01-06 (Tue) — P2 Prod — status-page');
     expect(sent[0]?.text).toContain(`Open draft: ${summary.evidence?.postmortemUrl ?? '?'}`);
 
-    const after = (await h.json<Read>(`/api/incidents/${id}`)).body;
+    const after = (await product.h.json<Read>(`/api/incidents/${id}`)).body;
     expect(after.summary.postmortem?.reminder).toMatchObject({ state: 'sent', attempts: 1, messageId: sent[0]?.messageId, at: expect.stringMatching(/^2026-01-06T00:/) as unknown });
     const line = after.timeline.filter((e) => e.kind === 'postmortem-reminder');
     expect(line).toHaveLength(1);

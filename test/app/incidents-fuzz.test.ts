@@ -4,29 +4,20 @@
  * query strings never produce a 5xx, and every error is the envelope.
  */
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AzuriteInstance } from '../../src/devhost/index.js';
-import { testPolicyPath } from '../harness/alerts.js';
-import { repoRoot, startTestAzurite, startTestHost, type TestHost } from '../harness/devhost.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useProductHost } from '../harness/product-host.js';
 
-let azurite: AzuriteInstance;
-let h: TestHost;
 let openId: string;
 
+const product = useProductHost();
 beforeAll(async () => {
-  azurite = await startTestAzurite();
-  h = await startTestHost({ azurite, appRoot: repoRoot, env: { POLICY_PATH: testPolicyPath } });
-  const declared = await h.json<{ incidentId: string }>('/api/incidents', {
+  const declared = await product.h.json<{ incidentId: string }>('/api/incidents', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ service: 'admin-api', environment: 'Beta', summary: 'fuzz target' }),
   });
   openId = declared.body.incidentId;
-  await h.settle();
-});
-afterAll(async () => {
-  await h?.stop();
-  await azurite?.stop();
+  await product.h.settle();
 });
 
 /** Names found on Object.prototype and Function.prototype: `in` and `obj[name]` find them all. */
@@ -69,7 +60,7 @@ const attempts: fc.Arbitrary<Attempt> = fc.oneof(
 describe('the incident API under fuzzing', () => {
   it('answers an inherited name as an action with 404 and the envelope, on a running incident', async () => {
     for (const name of inherited) {
-      const res = await h.fetch(`/api/incidents/${openId}/${encodeURIComponent(name)}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      const res = await product.h.fetch(`/api/incidents/${openId}/${encodeURIComponent(name)}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
       const body = (await res.json()) as { error: { code: string; message: string; requestId: string } };
       expect(res.status, name).toBe(404);
       expect(body.error, name).toMatchObject({ code: 'not_found', message: expect.stringContaining('Unknown action') as unknown });
@@ -80,7 +71,7 @@ describe('the incident API under fuzzing', () => {
   it('never answers 5xx for any path segment or query, and every error is the envelope', async () => {
     await fc.assert(
       fc.asyncProperty(attempts, async (a) => {
-        const res = await h.fetch(a.path, a.method === 'POST' ? { method: 'POST', headers: { 'content-type': 'application/json' }, body: a.body } : undefined);
+        const res = await product.h.fetch(a.path, a.method === 'POST' ? { method: 'POST', headers: { 'content-type': 'application/json' }, body: a.body } : undefined);
         const text = await res.text();
         expect(res.status, `${a.method} ${a.path}: ${text.slice(0, 200)}`).toBeLessThan(500);
         if (res.status >= 400) {

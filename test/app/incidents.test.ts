@@ -1,6 +1,7 @@
 /** The incident API on the dev host: declare, list, read, and act (events with the actor recorded). */
 import { describe, expect, it, vi } from 'vitest';
 import { useProductHost } from '../harness/product-host.js';
+import { setAppEnv } from '../harness/env.js';
 
 const product = useProductHost();
 
@@ -143,8 +144,8 @@ describe('acting on an incident', () => {
     await product.h.settle();
 
     // Behind App Service Authentication (which sets WEBSITE_AUTH_ENABLED) the principal headers are believed.
-    process.env.WEBSITE_AUTH_ENABLED = 'True';
-    const ack = await post(`/api/incidents/${id}/ack`, { role: 'ic' }, principal('riley@contoso.example')).finally(() => delete process.env.WEBSITE_AUTH_ENABLED);
+    setAppEnv({ WEBSITE_AUTH_ENABLED: 'True' });
+    const ack = await post(`/api/incidents/${id}/ack`, { role: 'ic' }, principal('riley@contoso.example')).finally(() => setAppEnv({ WEBSITE_AUTH_ENABLED: undefined }));
     expect(ack.status).toBe(202);
     expect(ack.body.actor).toEqual({ id: '9778283b-b94c-4ac6-8a41-d5b493d03aa3', name: 'riley@contoso.example', via: 'api', verified: true, auth: 'easy-auth' });
     expect((await post(`/api/incidents/${id}/note`, { text: 'Error envelope shows feature_disabled', actor: { id: 'sam@contoso.example' } })).status).toBe(202);

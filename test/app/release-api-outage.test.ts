@@ -3,26 +3,17 @@
  * port (RELEASE_STORAGE) and must answer 503 with the envelope and Retry-After, promptly, never 500.
  * Bad input is still 400 (validated before storage is touched).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { azuriteConnectionString } from '../../src/adapters/storage.js';
-import { freePort, type AzuriteInstance } from '../../src/devhost/index.js';
-import { repoRoot, startTestAzurite, startTestHost, type TestHost } from '../harness/devhost.js';
+import { freePort } from '../../src/devhost/index.js';
+import { useProductHost } from '../harness/product-host.js';
 
-let azurite: AzuriteInstance;
-let h: TestHost;
 
-beforeAll(async () => {
-  azurite = await startTestAzurite();
+const product = useProductHost(async () => {
   const closed = await freePort();
-  h = await startTestHost({
-    azurite,
-    appRoot: repoRoot,
-    env: { RELEASE_STORAGE: azuriteConnectionString({ blob: closed, queue: closed, table: closed }) },
-  });
+  return { env: { POLICY_PATH: '', RELEASE_STORAGE: azuriteConnectionString({ blob: closed, queue: closed, table: closed }) } };
 });
-afterAll(async () => {
-  await h?.stop();
-  await azurite?.stop();
+afterAll(() => {
   delete process.env.RELEASE_STORAGE;
 });
 
@@ -42,7 +33,7 @@ describe('release registry with its storage down', () => {
     ['GET', '/api/freeze/Prod', undefined],
     ['POST', '/api/freeze/Prod', { action: 'freeze', reason: 'rollback', actor: { id: 'sre' } }],
   ])('%s %s answers 503 storage_unavailable with Retry-After', async (method, path, payload) => {
-    const res = await h.json<{ error: { code: string; message: string } }>(path, {
+    const res = await product.h.json<{ error: { code: string; message: string } }>(path, {
       method,
       headers: { 'content-type': 'application/json' },
       ...(payload ? { body: JSON.stringify(payload) } : {}),
@@ -54,7 +45,7 @@ describe('release registry with its storage down', () => {
   });
 
   it('still answers 400 for bad input', async () => {
-    const res = await h.json('/api/lkg', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const res = await product.h.json('/api/lkg', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(res.status).toBe(400);
   });
 });

@@ -6,17 +6,15 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LocalSinkTeams } from '../../src/adapters/teams-sink.js';
-import type { AzuriteInstance } from '../../src/devhost/index.js';
-import { repoRoot, startTestAzurite, startTestHost, type TestHost } from '../harness/devhost.js';
+import { repoRoot } from '../harness/devhost.js';
+import { useProductHost } from '../harness/product-host.js';
 
 const sinkFile = path.join(mkdtempSync(path.join(tmpdir(), 'release-api-')), 'teams-outbox.jsonl');
 const policyPath = path.join(repoRoot, 'test', 'fixtures', 'policy', 'teams-routing-policy.json');
 const PROD = { teamId: '00000000-0000-0000-0000-0000000000f1', channelId: '19:prod-incidents@thread.tacv2' };
 
-let azurite: AzuriteInstance;
-let h: TestHost;
 
 const KEY = 'release-fn-key';
 const headers = { 'content-type': 'application/json', 'x-functions-key': KEY };
@@ -26,10 +24,10 @@ interface Envelope {
 }
 
 function post<T = unknown>(path: string, body: unknown, extra: Record<string, string> = {}) {
-  return h.json<T>(path, { method: 'POST', headers: { ...headers, ...extra }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  return product.h.json<T>(path, { method: 'POST', headers: { ...headers, ...extra }, body: typeof body === 'string' ? body : JSON.stringify(body) });
 }
 function get<T = unknown>(path: string) {
-  return h.json<T>(path, { headers: { 'x-functions-key': KEY } });
+  return product.h.json<T>(path, { headers: { 'x-functions-key': KEY } });
 }
 
 const record = {
@@ -41,24 +39,15 @@ const record = {
   recordedBy: { id: 'pipeline:api-release', name: 'API release pipeline' },
 };
 
-beforeAll(async () => {
-  azurite = await startTestAzurite();
-  h = await startTestHost({
-    azurite,
-    appRoot: repoRoot,
-    enforceKeys: true,
-    env: { DEVHOST_FUNCTION_KEYS: KEY, LKG_TABLE: 'LkgApiTest', FREEZE_TABLE: 'FreezeApiTest', TEAMS_DELIVERY: 'local', TEAMS_SINK_FILE: sinkFile, POLICY_PATH: policyPath },
-  });
-});
-afterAll(async () => {
-  await h?.stop();
-  await azurite?.stop();
+const product = useProductHost({
+  enforceKeys: true,
+  env: { DEVHOST_FUNCTION_KEYS: KEY, LKG_TABLE: 'LkgApiTest', FREEZE_TABLE: 'FreezeApiTest', TEAMS_DELIVERY: 'local', TEAMS_SINK_FILE: sinkFile, POLICY_PATH: policyPath },
 });
 
 describe('POST /api/lkg and GET /api/lkg/{env}/{service}', () => {
   it('needs a function key', async () => {
-    expect((await h.fetch('/api/lkg/Prod/api')).status).toBe(401);
-    expect((await h.fetch('/api/lkg', { method: 'POST', body: '{}' })).status).toBe(401);
+    expect((await product.h.fetch('/api/lkg/Prod/api')).status).toBe(401);
+    expect((await product.h.fetch('/api/lkg', { method: 'POST', body: '{}' })).status).toBe(401);
   });
 
   it('records an LKG (201), repeats harmlessly (200), keeps history newest first', async () => {
@@ -155,7 +144,7 @@ describe('GET and POST /api/freeze/{env}', () => {
       // Announced in Teams (here the local sink) in Prod's channel from the policy.
       announcement: { channel: 'teams', ok: true, delivery: 'local', destination: PROD, source: 'environment', previously: false },
     });
-    expect(h.logs.some((l) => l.message.includes('Deploy freeze: deploys to Prod are FROZEN for incident inc-77'))).toBe(true);
+    expect(product.h.logs.some((l) => l.message.includes('Deploy freeze: deploys to Prod are FROZEN for incident inc-77'))).toBe(true);
 
     const pipeline = await get<{ frozen: boolean; incidentId: string; by: { id: string } }>('/api/freeze/prod');
     expect(pipeline.body).toMatchObject({ frozen: true, incidentId: 'inc-77', by: { id: 'sre@contoso.com' } });

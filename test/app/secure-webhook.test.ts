@@ -9,14 +9,13 @@ import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 type CryptoKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AZURE_MONITOR_WEBHOOK_APP_ID } from '../../src/config/intake.js';
-import { freePort, type AzuriteInstance } from '../../src/devhost/index.js';
-import { alertFixture, incidentInstances, postAlert, testPolicyPath, withAlertId } from '../harness/alerts.js';
-import { repoRoot, startTestAzurite, startTestHost, type TestHost } from '../harness/devhost.js';
+import { freePort } from '../../src/devhost/index.js';
+import { alertFixture, incidentInstances, postAlert, withAlertId } from '../harness/alerts.js';
+import { setAppEnv } from '../harness/env.js';
+import { useProductHost } from '../harness/product-host.js';
 
 const tenant = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 const audience = 'api://incident-autopilot';
-let azurite: AzuriteInstance;
-let h: TestHost;
 let keyServer: http.Server;
 let signingKey: CryptoKey;
 let otherKey: CryptoKey;
@@ -31,24 +30,17 @@ beforeAll(async () => {
     res.end(JSON.stringify({ keys: [jwk] }));
   });
   await new Promise<void>((r) => keyServer.listen(0, '127.0.0.1', r));
-  const port = (keyServer.address() as AddressInfo).port;
-  azurite = await startTestAzurite();
-  h = await startTestHost({
-    azurite,
-    appRoot: repoRoot,
-    env: {
-      POLICY_PATH: testPolicyPath,
-      SECURE_WEBHOOK_TENANT_ID: tenant,
-      SECURE_WEBHOOK_AUDIENCE: audience,
-      SECURE_WEBHOOK_JWKS_URI: `http://127.0.0.1:${port}/discovery/v2.0/keys`,
-    },
-  });
 });
-afterAll(async () => {
-  await h?.stop();
-  await azurite?.stop();
+afterAll(() => {
   keyServer?.close();
 });
+const product = useProductHost(() => ({
+  env: {
+    SECURE_WEBHOOK_TENANT_ID: tenant,
+    SECURE_WEBHOOK_AUDIENCE: audience,
+    SECURE_WEBHOOK_JWKS_URI: `http://127.0.0.1:${(keyServer.address() as AddressInfo).port}/discovery/v2.0/keys`,
+  },
+}));
 
 interface TokenOptions {
   key?: CryptoKey;
@@ -77,17 +69,17 @@ const opening = (): Record<string, unknown> => withAlertId(alertFixture('prometh
 
 /** Nothing was started or recorded for admin-api@Beta. */
 async function expectNothingStarted(before: number): Promise<void> {
-  expect((await incidentInstances(h)).length).toBe(before);
-  const list = await h.json<{ items: unknown[] }>('/api/incidents?service=admin-api&environment=Beta');
+  expect((await incidentInstances(product.h)).length).toBe(before);
+  const list = await product.h.json<{ items: unknown[] }>('/api/incidents?service=admin-api&environment=Beta');
   expect(list.body.items).toEqual([]);
 }
 
 describe('secure webhook tokens', () => {
   it('accepts an Azure Monitor token (v2 and v1 forms)', async () => {
-    const v2 = await postAlert(h, alert(), { authorization: `Bearer ${await token()}` });
+    const v2 = await postAlert(product.h, alert(), { authorization: `Bearer ${await token()}` });
     expect(v2.status).toBe(202);
     const v1 = await token({ issuer: `https://sts.windows.net/${tenant}/`, claims: { azp: undefined, appid: AZURE_MONITOR_WEBHOOK_APP_ID, ver: '1.0' } });
-    expect((await postAlert(h, alert(), { authorization: `Bearer ${v1}` })).status).toBe(202);
+    expect((await postAlert(product.h, alert(), { authorization: `Bearer ${v1}` })).status).toBe(202);
   });
 
   it.each([
@@ -99,58 +91,55 @@ describe('secure webhook tokens', () => {
     ['another calling app', () => token({ claims: { azp: '00000000-0000-0000-0000-000000000001' } }), /not Azure Monitor's webhook app/],
     ['no ActionGroupsSecureWebhook role', () => token({ claims: { roles: ['Reader'] } }), /lacks the ActionGroupsSecureWebhook role/],
   ] as const)('refuses %s with 401 and starts nothing', async (_label, make, reason) => {
-    const before = (await incidentInstances(h)).length;
+    const before = (await incidentInstances(product.h)).length;
     const t = await make();
     const doc = opening();
-    const answer = await postAlert(h, doc, t ? { authorization: `Bearer ${t}` } : {});
+    const answer = await postAlert(product.h, doc, t ? { authorization: `Bearer ${t}` } : {});
     expect(answer.status).toBe(401);
     expect(answer.body.error?.code).toBe('unauthorized');
     expect(answer.body.error?.message).toMatch(reason);
-    await h.settle();
+    await product.h.settle();
     await expectNothingStarted(before);
   });
 
   it('answers 503 (so Azure Monitor retries) when the signing keys cannot be fetched', async () => {
-    const saved = process.env.SECURE_WEBHOOK_JWKS_URI;
-    process.env.SECURE_WEBHOOK_JWKS_URI = `http://127.0.0.1:${await freePort()}/keys`;
-    const before = (await incidentInstances(h)).length;
+    const saved = setAppEnv({ SECURE_WEBHOOK_JWKS_URI: `http://127.0.0.1:${await freePort()}/keys` });
+    const before = (await incidentInstances(product.h)).length;
     try {
-      const answer = await postAlert(h, opening(), { authorization: `Bearer ${await token()}` });
+      const answer = await postAlert(product.h, opening(), { authorization: `Bearer ${await token()}` });
       expect(answer.status).toBe(503);
       expect(answer.headers.get('retry-after')).toBe('10');
       expect(answer.body.error?.code).toBe('key_service_unavailable');
       expect(answer.body.error?.message).toContain('Could not read the signing keys');
     } finally {
-      process.env.SECURE_WEBHOOK_JWKS_URI = saved;
+      setAppEnv(saved);
     }
     await expectNothingStarted(before);
   });
 
   it('requires the role named by SECURE_WEBHOOK_ROLE instead, when set', async () => {
-    const saved = process.env.SECURE_WEBHOOK_ROLE;
-    process.env.SECURE_WEBHOOK_ROLE = 'Incidents.AlertWebhook';
+    const saved = setAppEnv({ SECURE_WEBHOOK_ROLE: 'Incidents.AlertWebhook' });
     try {
-      const refused = await postAlert(h, alert(), { authorization: `Bearer ${await token()}` });
+      const refused = await postAlert(product.h, alert(), { authorization: `Bearer ${await token()}` });
       expect(refused.status).toBe(401);
       expect(refused.body.error?.message).toMatch(/lacks the Incidents\.AlertWebhook role/);
-      const accepted = await postAlert(h, alert(), { authorization: `Bearer ${await token({ claims: { roles: ['Incidents.AlertWebhook'] } })}` });
+      const accepted = await postAlert(product.h, alert(), { authorization: `Bearer ${await token({ claims: { roles: ['Incidents.AlertWebhook'] } })}` });
       expect(accepted.status).toBe(202);
-      process.env.SECURE_WEBHOOK_ROLE = 'not a role';
-      const misconfigured = await postAlert(h, alert(), { authorization: `Bearer ${await token()}` });
+      setAppEnv({ SECURE_WEBHOOK_ROLE: 'not a role' });
+      const misconfigured = await postAlert(product.h, alert(), { authorization: `Bearer ${await token()}` });
       expect(misconfigured.status).toBe(503);
       expect(misconfigured.body.error).toMatchObject({ code: 'not_configured', details: [expect.objectContaining({ path: 'SECURE_WEBHOOK_ROLE' })] });
     } finally {
-      if (saved === undefined) delete process.env.SECURE_WEBHOOK_ROLE;
-      else process.env.SECURE_WEBHOOK_ROLE = saved;
+      setAppEnv(saved);
     }
   });
 
   it('does not record a refused delivery: the same alert with a valid token then opens the incident', async () => {
     const doc = opening();
-    expect((await postAlert(h, doc, { authorization: `Bearer ${await token({ key: otherKey })}` })).status).toBe(401);
-    const accepted = await postAlert(h, doc, { authorization: `Bearer ${await token()}` });
+    expect((await postAlert(product.h, doc, { authorization: `Bearer ${await token({ key: otherKey })}` })).status).toBe(401);
+    const accepted = await postAlert(product.h, doc, { authorization: `Bearer ${await token()}` });
     expect(accepted.status).toBe(202);
     expect(accepted.body).toMatchObject({ kind: 'declared', service: 'admin-api', environment: 'Beta' });
-    expect((await postAlert(h, doc, { authorization: `Bearer ${await token()}` })).body.kind).toBe('duplicate');
+    expect((await postAlert(product.h, doc, { authorization: `Bearer ${await token()}` })).body.kind).toBe('duplicate');
   });
 });

@@ -7,16 +7,14 @@
  */
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AzuriteInstance, Invoker, Logger } from '../../src/devhost/index.js';
-import { testPolicyPath } from '../harness/alerts.js';
-import { repoRoot, startTestAzurite, startTestHost, type TestHost } from '../harness/devhost.js';
+import { Invoker, Logger } from '../../src/devhost/index.js';
 import { ArmFake } from '../../src/lab/arm-server.js';
 import { TdsFake } from '../../src/lab/tds-server.js';
+import { setAppEnv } from '../harness/env.js';
+import { useProductHost } from '../harness/product-host.js';
 
-let azurite: AzuriteInstance;
 let arm: ArmFake;
 let fake: TdsFake;
-let h: TestHost;
 let invoker: Invoker;
 
 const loadedModules = (): string[] => Object.keys(createRequire(__filename).cache);
@@ -24,20 +22,21 @@ const mssqlLoaded = (): boolean => loadedModules().some((m) => /[\\/]node_module
 
 beforeAll(async () => {
   arm = await new ArmFake().start();
-  [azurite, fake] = await Promise.all([startTestAzurite(), TdsFake.start({ entra: { tokens: (token) => arm.issuedToken(token) } })]);
+  fake = await TdsFake.start({ entra: { tokens: (token) => arm.issuedToken(token) } });
   delete process.env.SQL_CONNECTION_DEVHOST;
-  h = await startTestHost({ azurite, appRoot: repoRoot, env: { SQL_ACTOR: 'incident-bot', POLICY_PATH: testPolicyPath } });
-  invoker = new Invoker(h.host.app.registry, new Logger('warning', () => undefined));
-  fake.db.seedFlag({ flagKey: 'EnableLegacyHttpSse', scope: 'Prod', isEnabled: true });
 });
 afterAll(async () => {
-  await h?.stop();
-  await Promise.all([fake?.stop(), azurite?.stop(), arm?.stop()]);
+  await Promise.all([fake?.stop(), arm?.stop()]);
+});
+const product = useProductHost({ env: { SQL_ACTOR: 'incident-bot' } });
+beforeAll(() => {
+  invoker = new Invoker(product.h.host.app.registry, new Logger('warning', () => undefined));
+  fake.db.seedFlag({ flagKey: 'EnableLegacyHttpSse', scope: 'Prod', isEnabled: true });
 });
 
 /** What the dev host's engine does for a scheduled activity: the input as JSON on the activity trigger. */
 async function runActivity(name: string, input: unknown): Promise<unknown> {
-  const reg = h.host.app.registry.functions.get(name.toLowerCase());
+  const reg = product.h.host.app.registry.functions.get(name.toLowerCase());
   if (!reg) throw new Error(`no function ${name}`);
   const { result } = await invoker.invoke(reg, { trigger: { string: JSON.stringify(input) } });
   return result;
@@ -56,18 +55,18 @@ const disable = {
 describe('SQL activities in the product app', () => {
   it('are registered as activity functions, and the app starts without SQL settings or the SQL driver', async () => {
     for (const name of ['sqlSetFlag', 'sqlSetConfigValue', 'sqlReadRecentChanges', 'sqlReadCurrentValues']) {
-      const reg = h.host.app.registry.functions.get(name.toLowerCase());
+      const reg = product.h.host.app.registry.functions.get(name.toLowerCase());
       expect(Object.values(reg?.metadata.bindings ?? {}).map((b) => b.type)).toContain('activityTrigger');
     }
     expect(mssqlLoaded()).toBe(false);
-    expect((await h.json('/api/health')).status).toBe(200);
+    expect((await product.h.json('/api/health')).status).toBe(200);
   });
 
   it('refuses while the connection setting is missing, then works once it is set (read on first use)', async () => {
     const before = await runActivity('sqlSetFlag', { ...disable, step: 'contain/flag/before-config' });
     expect(before).toMatchObject({ kind: 'refused', reason: expect.stringContaining('SQL_CONNECTION_DEVHOST: is not set') as string });
 
-    process.env.SQL_CONNECTION_DEVHOST = fake.connectionString();
+    setAppEnv({ SQL_CONNECTION_DEVHOST: fake.connectionString() });
     const done = await runActivity('sqlSetFlag', disable);
     expect(done).toMatchObject({ kind: 'done', changes: [{ target: 'flag:EnableLegacyHttpSse@Prod', field: 'IsEnabled', before: true, after: false }] });
     expect(mssqlLoaded()).toBe(true);
@@ -85,11 +84,12 @@ describe('SQL activities in the product app', () => {
 
   it('logs in with the managed identity when the connection setting says Authentication=Active Directory Managed Identity', async () => {
     const clientId = '0a0a0a0a-1111-4222-8333-00000000000a';
-    const saved = { endpoint: process.env.IDENTITY_ENDPOINT, header: process.env.IDENTITY_HEADER };
     // What App Service sets for an app with a managed identity.
-    process.env.IDENTITY_ENDPOINT = arm.identityEndpoint;
-    process.env.IDENTITY_HEADER = arm.identityHeader;
-    process.env.SQL_CONNECTION_ENTRA = `Server=tcp:127.0.0.1,${fake.port};Database=autopilot;Authentication=Active Directory Managed Identity;User Id=${clientId};Encrypt=false`;
+    const saved = setAppEnv({
+      IDENTITY_ENDPOINT: arm.identityEndpoint,
+      IDENTITY_HEADER: arm.identityHeader,
+      SQL_CONNECTION_ENTRA: `Server=tcp:127.0.0.1,${fake.port};Database=autopilot;Authentication=Active Directory Managed Identity;User Id=${clientId};Encrypt=false`,
+    });
     try {
       fake.db.seedFlag({ flagKey: 'EnableNewCheckout', scope: 'Prod', isEnabled: true });
       const out = await runActivity('sqlSetFlag', { ...disable, incidentId: 'inc-devhost-entra', step: 'contain/flag/EnableNewCheckout@Prod', connectionSetting: 'SQL_CONNECTION_ENTRA', flagKey: 'EnableNewCheckout' });
@@ -98,11 +98,7 @@ describe('SQL activities in the product app', () => {
       expect(fake.loginAttempts.at(-1)).toEqual({ userName: '', fedAuth: true, database: 'autopilot', entra: arm.identity(clientId) });
       expect(fake.db.auditFor('inc-devhost-entra/contain/flag/EnableNewCheckout@Prod')).toEqual([expect.objectContaining({ actor: 'incident-bot', afterValue: '0' })]);
     } finally {
-      for (const [k, v] of [['IDENTITY_ENDPOINT', saved.endpoint], ['IDENTITY_HEADER', saved.header]] as const) {
-        if (v === undefined) delete process.env[k];
-        else process.env[k] = v;
-      }
-      delete process.env.SQL_CONNECTION_ENTRA;
+      setAppEnv(saved);
     }
   });
 

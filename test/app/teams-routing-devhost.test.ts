@@ -8,32 +8,23 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { messageReference } from '../../src/activities/teams.js';
 import { LocalSinkTeams, type SinkRecord } from '../../src/adapters/teams-sink.js';
-import type { AzuriteInstance } from '../../src/devhost/index.js';
 import { alertFixture, postAlert, withAlertId } from '../harness/alerts.js';
-import { repoRoot, startTestAzurite, startTestHost, type TestHost } from '../harness/devhost.js';
+import { repoRoot } from '../harness/devhost.js';
+import { useProductHost } from '../harness/product-host.js';
 
 const sinkFile = path.join(mkdtempSync(path.join(tmpdir(), 'teams-routing-')), 'teams-outbox.jsonl');
 const policyPath = path.join(repoRoot, 'test', 'fixtures', 'policy', 'teams-routing-policy.json');
 const PROD = { teamId: '00000000-0000-0000-0000-0000000000f1', channelId: '19:prod-incidents@thread.tacv2' };
 const BETA = { teamId: '00000000-0000-0000-0000-0000000000b1', channelId: '19:beta-incidents@thread.tacv2' };
 
-let azurite: AzuriteInstance;
-let h: TestHost;
 
-beforeAll(async () => {
-  azurite = await startTestAzurite();
-  h = await startTestHost({ azurite, appRoot: repoRoot, env: { POLICY_PATH: policyPath, TEAMS_DELIVERY: 'local', TEAMS_SINK_FILE: sinkFile } });
-});
-afterAll(async () => {
-  await h?.stop();
-  await azurite?.stop();
-});
+const product = useProductHost({ env: { POLICY_PATH: policyPath, TEAMS_DELIVERY: 'local', TEAMS_SINK_FILE: sinkFile } });
 
 async function declare(environment: string, severity: string, service = 'admin-api'): Promise<string> {
-  const r = await h.json<{ incidentId: string }>('/api/incidents', {
+  const r = await product.h.json<{ incidentId: string }>('/api/incidents', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ service, environment, severity, summary: `${environment} ${service} 5xx after release`, actor: { id: 'sam@contoso.example' } }),
@@ -52,7 +43,7 @@ describe('Teams routing from the policy (local sink)', () => {
     // Each declaration, then the proposal as a reply in the thread.
     await vi.waitFor(
       async () => {
-        await h.settle();
+        await product.h.settle();
         for (const id of [prod, beta, rtm]) expect((await of(id)).filter((r) => r.op === 'reply').length).toBeGreaterThan(0);
       },
       { timeout: 20_000, interval: 100 },
@@ -76,14 +67,14 @@ describe('Teams routing from the policy (local sink)', () => {
     expect(prodPages[0]?.reference).toBe(messageReference(prod, 'teams/notify/on-call'));
     expect((await of(beta)).filter((r) => r.op === 'notify')).toEqual([]);
     expect((await of(rtm)).filter((r) => r.op === 'notify')).toEqual([]);
-    const timeline = await h.json<{ timeline: { kind: string; text: string }[] }>(`/api/incidents/${prod}`);
+    const timeline = await product.h.json<{ timeline: { kind: string; text: string }[] }>(`/api/incidents/${prod}`);
     expect(timeline.body.timeline).toContainEqual(expect.objectContaining({ kind: 'message', text: expect.stringContaining('On-call (P1): Notified') as unknown }));
 
     // 15 minutes without an Incident Commander: the first escalation step (P1 only) pages its two people.
-    await h.advance(15 * 60_000 + 1_000);
+    await product.h.advance(15 * 60_000 + 1_000);
     await vi.waitFor(
       async () => {
-        await h.settle();
+        await product.h.settle();
         expect((await of(prod)).filter((r) => r.op === 'notify')).toHaveLength(2);
       },
       { timeout: 20_000, interval: 100 },
@@ -104,7 +95,7 @@ describe('Teams routing from the policy (local sink)', () => {
     const web = await declare('Prod', 'P2', 'admin-web');
     await vi.waitFor(
       async () => {
-        await h.settle();
+        await product.h.settle();
         expect((await of(web)).some((r) => r.op === 'post' && r.kind === 'declared')).toBe(true);
       },
       { timeout: 20_000, interval: 100 },
@@ -113,20 +104,20 @@ describe('Teams routing from the policy (local sink)', () => {
     for (const n of [1, 2]) {
       const doc = withAlertId(alertFixture('metric-5xx-fired.json'), `web-p1-${n}`, { alertRule: `prod-admin-web-5xx-${n}`, severity: 'Sev1' }) as { data: Record<string, unknown> };
       doc.data.customProperties = { service: 'admin-web', environment: 'Prod' };
-      const alert = await postAlert(h, doc);
+      const alert = await postAlert(product.h, doc);
       expect(alert.body).toMatchObject({ kind: 'correlated', incidentId: web });
     }
     await vi.waitFor(
       async () => {
-        await h.settle();
-        const summary = await h.json<{ summary: { severity: string } }>(`/api/incidents/${web}`);
+        await product.h.settle();
+        const summary = await product.h.json<{ summary: { severity: string } }>(`/api/incidents/${web}`);
         expect(summary.body.summary.severity).toBe('P1');
         expect((await of(web)).filter((r) => r.op === 'notify')).toHaveLength(1);
       },
       { timeout: 20_000, interval: 100 },
     );
     // Both alerts were raised before the wait: once everything is handled, still one page.
-    await h.settle();
+    await product.h.settle();
     const pages = (await of(web)).filter((r) => r.op === 'notify');
     expect(pages).toHaveLength(1);
     const [page] = pages;
@@ -139,13 +130,13 @@ describe('Teams routing from the policy (local sink)', () => {
     const lab = await declare('Lab', 'P3');
     await vi.waitFor(
       async () => {
-        await h.settle();
+        await product.h.settle();
         expect((await of(lab)).some((r) => r.op === 'post' && r.kind === 'declared')).toBe(true);
       },
       { timeout: 20_000, interval: 100 },
     );
     expect((await of(lab)).find((r) => r.op === 'post')?.destination).toBeNull();
-    const read = await h.json<{ timeline: { kind: string; text: string }[] }>(`/api/incidents/${lab}`);
+    const read = await product.h.json<{ timeline: { kind: string; text: string }[] }>(`/api/incidents/${lab}`);
     expect(read.body.timeline).toContainEqual(
       expect.objectContaining({
         kind: 'message',

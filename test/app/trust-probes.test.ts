@@ -20,10 +20,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { AzuriteInstance } from '../../src/devhost/index.js';
 import { redactJson, redactString } from '../../src/domain/redact.js';
 import { alertFixture, testPolicyPath, withAlertId } from '../harness/alerts.js';
-import { repoRoot, startTestAzurite, startTestHost, uniqueHubName, type TestHost } from '../harness/devhost.js';
+import { repoRoot, uniqueHubName } from '../harness/devhost.js';
+import { setAppEnv } from '../harness/env.js';
+import { useProductHost } from '../harness/product-host.js';
 
 const MASTER = 'probe-master-key';
 const RESPONDER_KEY = 'probe-responder-key';
@@ -34,43 +35,29 @@ const FUNCTION_KEYS = [
   ...['incidentsDecision', 'incidentsRollback', 'incidentsExtend', 'incidentsList', 'incidentsGet'].map((f) => `${f}:${DECIDER_KEY}`),
 ].join(',');
 
-let azurite: AzuriteInstance;
-let h: TestHost;
 let dir: string;
 
-beforeAll(async () => {
-  azurite = await startTestAzurite();
-  dir = mkdtempSync(path.join(tmpdir(), 'trust-probes-'));
-  h = await startTestHost({
-    azurite,
-    appRoot: repoRoot,
-    enforceKeys: true,
-    env: {
-      POLICY_PATH: testPolicyPath,
-      DEVHOST_MASTER_KEY: MASTER,
-      DEVHOST_FUNCTION_KEYS: FUNCTION_KEYS,
-      TEAMS_DELIVERY: 'local',
-      TEAMS_SINK_FILE: path.join(dir, 'teams.jsonl'),
-    },
-  });
-});
-afterAll(async () => {
-  await h?.stop();
-  await azurite?.stop();
+afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
+const product = useProductHost(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'trust-probes-'));
+  return {
+    enforceKeys: true,
+    env: { DEVHOST_MASTER_KEY: MASTER, DEVHOST_FUNCTION_KEYS: FUNCTION_KEYS, TEAMS_DELIVERY: 'local', TEAMS_SINK_FILE: path.join(dir, 'teams.jsonl') },
+  };
+});
 afterEach(() => {
-  delete process.env.WEBSITE_AUTH_ENABLED;
-  process.env.POLICY_PATH = testPolicyPath;
+  setAppEnv({ WEBSITE_AUTH_ENABLED: undefined, POLICY_PATH: testPolicyPath });
 });
 
 type Answer = { status: number; body: Record<string, unknown> & { error?: { code: string; message: string; details: unknown } }; headers: Headers };
 
 function post(p: string, body: unknown, headers: Record<string, string> = {}, key = MASTER): Promise<Answer> {
-  return h.json(p, { method: 'POST', headers: { 'content-type': 'application/json', 'x-functions-key': key, ...headers }, body: JSON.stringify(body) });
+  return product.h.json(p, { method: 'POST', headers: { 'content-type': 'application/json', 'x-functions-key': key, ...headers }, body: JSON.stringify(body) });
 }
 function get(p: string, key = MASTER): Promise<Answer> {
-  return h.json(p, { headers: { 'x-functions-key': key } });
+  return product.h.json(p, { headers: { 'x-functions-key': key } });
 }
 
 /** What App Service Authentication passes for a signed-in person with these Entra app roles. */
@@ -93,12 +80,12 @@ const ALL_ROLES = ['Incident.Responder', 'Incident.Decider', 'Incident.Resolver'
 async function drill(summary: string): Promise<string> {
   const declared = await post('/api/incidents', { service: 'admin-api', environment: 'Beta', summary, severity: 'P2', dryRun: true });
   expect(declared.status, JSON.stringify(declared.body)).toBe(201);
-  await h.settle();
+  await product.h.settle();
   return declared.body.incidentId as string;
 }
 
 async function timeline(id: string): Promise<{ kind: string; actor: string; text: string }[]> {
-  await h.settle();
+  await product.h.settle();
   return ((await get(`/api/incidents/${id}`)).body.timeline ?? []) as { kind: string; actor: string; text: string }[];
 }
 
@@ -142,7 +129,7 @@ describe('2. authorization per action', () => {
   });
 
   it('API decisions and rollbacks follow the policy approver list, as approval links do', async () => {
-    process.env.WEBSITE_AUTH_ENABLED = 'True';
+    setAppEnv({ WEBSITE_AUTH_ENABLED: 'True' });
     const id = await drill('approver list');
     const outsider = principal('sam.lee@contoso.example', 'bbbbbbbb-0000-4000-8000-000000000002', ['Incident.Decider']);
     const refused = await post(`/api/incidents/${id}/decision`, { choice: 'monitor-only' }, outsider);
@@ -169,7 +156,7 @@ describe('3. malformed principal headers', () => {
 
   it('behind App Service Authentication: 401 on declare and on every action, never a 500', async () => {
     const id = await drill('malformed principal, easy auth');
-    process.env.WEBSITE_AUTH_ENABLED = 'True';
+    setAppEnv({ WEBSITE_AUTH_ENABLED: 'True' });
     const declared = await post('/api/incidents', { service: 'admin-api', environment: 'Beta', summary: 'x', dryRun: true }, bare);
     expect(declared.status).toBe(401);
     for (const [action, body] of actions) {
@@ -182,7 +169,7 @@ describe('3. malformed principal headers', () => {
     const declared = await post('/api/incidents', { service: 'admin-api', environment: 'Beta', summary: 'malformed, no easy auth', dryRun: true }, bare);
     expect(declared.status).toBe(201);
     const id = declared.body.incidentId as string;
-    await h.settle();
+    await product.h.settle();
     for (const [action, body] of actions) {
       const res = await post(`/api/incidents/${id}/${action}`, body, bare);
       expect([action, res.status]).toEqual([action, 202]);
@@ -196,7 +183,7 @@ describe('4. deeply nested alerts', () => {
     doc.data.alertContext.extra = 'DEEP';
     // About 36 KB: 6,000 objects, each inside the previous one (built as text: JSON.stringify itself gives up).
     const text = JSON.stringify(doc).replace('"DEEP"', `${'{"d":'.repeat(6000)}"bottom"${'}'.repeat(6000)}`);
-    const res = await h.json<Answer['body']>('/api/alerts', { method: 'POST', headers: { 'content-type': 'application/json', 'x-functions-key': MASTER }, body: text });
+    const res = await product.h.json<Answer['body']>('/api/alerts', { method: 'POST', headers: { 'content-type': 'application/json', 'x-functions-key': MASTER }, body: text });
     expect(res.status).toBe(400);
     expect(res.body.error?.code).toBe('payload_too_deep');
     expect(res.body.error?.message).toMatch(/64 levels/);
@@ -210,7 +197,7 @@ describe('5. long alert rule names', () => {
     expect(res.status, JSON.stringify(res.body)).toBe(202);
     expect(['declared', 'correlated']).toContain(res.body.kind);
     const id = res.body.incidentId as string;
-    await h.settle();
+    await product.h.settle();
     const read = await get(`/api/incidents/${id}`);
     expect(read.status).toBe(200);
   });
@@ -232,7 +219,7 @@ describe('6. secrets at rest', () => {
     doc.data.customProperties = { ...doc.data.customProperties, token: PLANTED.token, dbPassword: PLANTED.password, callback: `code=${PLANTED.bareCode}&state=1` };
     const res = await post('/api/alerts', doc);
     expect(res.status).toBe(202);
-    const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient('incident-alert-payloads');
+    const container = BlobServiceClient.fromConnectionString(product.azurite.connectionString).getContainerClient('incident-alert-payloads');
     let blobs = 0;
     for await (const b of container.listBlobsFlat()) {
       blobs++;
@@ -253,13 +240,13 @@ describe('7. a broken policy, and unmatched alerts', () => {
   it('archives the alert and answers 503 with Retry-After while the policy is broken', async () => {
     const broken = path.join(dir, 'broken-policy.json');
     writeFileSync(broken, '{ "version": 1, "services": [ { "service": 42 } ] }');
-    process.env.POLICY_PATH = broken;
+    setAppEnv({ POLICY_PATH: broken });
     const doc = betaAlert('broken-policy', { alertRule: 'beta-broken-policy-rule' });
     const res = await post('/api/alerts', doc);
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
     expect(res.body.error?.code).toBe('not_configured');
-    process.env.POLICY_PATH = testPolicyPath;
+    setAppEnv({ POLICY_PATH: testPolicyPath });
     const listed = await get('/api/alerts/unmatched');
     expect(listed.status).toBe(200);
     const items = listed.body.items as { rule: string; reason: string; payloadRef: string | null }[];
@@ -288,7 +275,7 @@ describe('7. a broken policy, and unmatched alerts', () => {
     writeFileSync(broken, '{ "version": 1, "services": [ { "service": 42 } ] }');
     const port = await freePort();
     const proc = spawn(process.execPath, [path.join(repoRoot, 'dist', 'src', 'devhost', 'cli.js'), '--app', repoRoot, '--port', String(port), '--azurite', 'off', '--log-level', 'warning'], {
-      env: { ...process.env, AzureWebJobsStorage: azurite.connectionString, TaskHubName: uniqueHubName('Start'), POLICY_PATH: broken },
+      env: { ...process.env, AzureWebJobsStorage: product.azurite.connectionString, TaskHubName: uniqueHubName('Start'), POLICY_PATH: broken },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -325,9 +312,9 @@ describe('8. smoke probe targets', () => {
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
   it('with SMOKE_ALLOWED_HOSTS unset, a host the policy does not name is not probed', async () => {
-    delete process.env.SMOKE_ALLOWED_HOSTS;
+    setAppEnv({ SMOKE_ALLOWED_HOSTS: undefined });
     const port = (server.address() as AddressInfo).port;
-    const started = await h.json<{ id: string }>(`/runtime/webhooks/durabletask/orchestrators/smokeSuite?code=${MASTER}`, {
+    const started = await product.h.json<{ id: string }>(`/runtime/webhooks/durabletask/orchestrators/smokeSuite?code=${MASTER}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
@@ -338,8 +325,8 @@ describe('8. smoke probe targets', () => {
     let out: { results: { endpoints: { error: { code: string; message: string } | null }[] }[] } | undefined;
     const deadline = Date.now() + 15_000;
     while (!out && Date.now() < deadline) {
-      await h.settle();
-      const s = await h.json<{ runtimeStatus: string; output: typeof out }>(`/runtime/webhooks/durabletask/instances/${started.body.id}?code=${MASTER}`);
+      await product.h.settle();
+      const s = await product.h.json<{ runtimeStatus: string; output: typeof out }>(`/runtime/webhooks/durabletask/instances/${started.body.id}?code=${MASTER}`);
       if (s.body.runtimeStatus === 'Completed') out = s.body.output;
       else await new Promise((r) => setTimeout(r, 50));
     }

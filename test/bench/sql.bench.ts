@@ -9,6 +9,7 @@ import { createTableClient, storageTarget } from '../../src/adapters/storage.js'
 import { TableStepLedger } from '../../src/adapters/table-ledger.js';
 import { createSqlActivities } from '../../src/activities/sql.js';
 import { closeSqlStores, getSqlSettings, getSqlStore } from '../../src/app/sql.js';
+import { parseAppSettings } from '../../src/app/settings.js';
 import { TdsFake } from '../../src/lab/tds-server.js';
 import { startTestAzurite, uniqueHubName } from '../harness/devhost.js';
 import type { BenchResult } from './run.js';
@@ -29,8 +30,8 @@ export async function sqlBenchmarks(emit: (r: BenchResult) => void): Promise<voi
   try {
     const env: NodeJS.ProcessEnv = { SQL_CONNECTION_BENCH: fake.connectionString() };
     const ledger = new TableStepLedger(createTableClient(storageTarget({ AzureWebJobsStorage: azurite.connectionString }), uniqueHubName('SqlBench')));
-    const sql = createSqlActivities({ ledger: () => ledger, store: (s) => getSqlStore(s, env), settings: () => getSqlSettings(env), now: () => new Date() });
-    const store = getSqlStore('SQL_CONNECTION_BENCH', env);
+    const sql = createSqlActivities({ ledger: () => ledger, store: (s) => getSqlStore(s, parseAppSettings(env)), settings: () => getSqlSettings(parseAppSettings(env)), now: () => new Date() });
+    const store = getSqlStore('SQL_CONNECTION_BENCH', parseAppSettings(env));
     fake.db.seedFlag({ flagKey: 'EnableLegacyHttpSse', scope: 'Prod', isEnabled: true });
     const input = (i: number, mode: 'plan' | 'execute', incident = `bench-${i}`) => ({
       incidentId: incident,

@@ -19,6 +19,7 @@ import type { ContainmentChoice } from '../../src/domain/incident-events.js';
 import { samples, updateNo } from '../fixtures/teams/messages.js';
 import { repoRoot, startTestAzurite, startTestHost, uniqueHubName, type TestHost } from '../harness/devhost.js';
 import { principal } from '../harness/product.js';
+import { setAppEnv } from '../harness/env.js';
 
 const app = path.join(repoRoot, 'test', 'fixtures', 'approvals-app');
 const sinkFile = path.join(mkdtempSync(path.join(tmpdir(), 'approvals-')), 'teams-outbox.jsonl');
@@ -42,9 +43,7 @@ afterAll(async () => {
   await azurite?.stop();
 });
 beforeEach(() => {
-  process.env.APPROVAL_IDENTITY = 'link';
-  delete process.env.APPROVERS;
-  delete process.env.WEBSITE_AUTH_ENABLED;
+  setAppEnv({ APPROVAL_IDENTITY: 'link', APPROVERS: undefined, WEBSITE_AUTH_ENABLED: undefined });
 });
 
 async function runningIncident(prefix = 'inc'): Promise<string> {
@@ -173,8 +172,7 @@ describe('approval links on the dev host', () => {
   });
 
   it('behind Entra authentication: records the approver, refuses others (403) and anonymous callers (401)', async () => {
-    process.env.APPROVAL_IDENTITY = 'entra';
-    process.env.APPROVERS = 'dana.kim@contoso.com, role:Incident.Approver';
+    setAppEnv({ APPROVAL_IDENTITY: 'entra', APPROVERS: 'dana.kim@contoso.com, role:Incident.Approver' });
     const id = await runningIncident();
     const url = pathOf(links(id).perChoice['accept-proposal']);
     // Without App Service Authentication nobody vouches for principal headers: entra mode is refused
@@ -183,7 +181,7 @@ describe('approval links on the dev host', () => {
     expect(forged.status).toBe(503);
     expect(await forged.text()).toContain('APPROVAL_IDENTITY');
     expect(await recorded(id)).toEqual([]);
-    process.env.WEBSITE_AUTH_ENABLED = 'True';
+    setAppEnv({ WEBSITE_AUTH_ENABLED: 'True' });
     const anonymous = await h.fetch(url, form('accept-proposal'));
     expect(anonymous.status).toBe(401);
     const sam = await h.fetch(url, form('accept-proposal', principal('sam.lee@contoso.com', 'bbbbbbbb-0000-0000-0000-000000000002')));
@@ -200,9 +198,7 @@ describe('approval links on the dev host', () => {
   });
 
   it("uses the approvers the policy gives the incident's service over the APPROVERS setting", async () => {
-    process.env.APPROVAL_IDENTITY = 'entra';
-    process.env.WEBSITE_AUTH_ENABLED = 'True';
-    process.env.APPROVERS = 'dana.kim@contoso.com';
+    setAppEnv({ APPROVAL_IDENTITY: 'entra', WEBSITE_AUTH_ENABLED: 'True', APPROVERS: 'dana.kim@contoso.com' });
     const id = await runningIncident('inc-policy');
     const url = pathOf(links(id).perChoice['accept-proposal']);
     const dana = await h.fetch(url, form('accept-proposal', principal('dana.kim@contoso.com', 'aaaaaaaa-0000-0000-0000-000000000001')));

@@ -5,26 +5,20 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { SmokeSuiteInput, SmokeSuiteOutput } from '../../src/activities/smoke.contracts.js';
-import type { AzuriteInstance } from '../../src/devhost/azurite.js';
 import { DEFAULT_CONFIG, PAGE_MARKER, startTargetApp, type TargetApp } from '../../src/lab/target-app.js';
-import { repoRoot, startTestAzurite, startTestHost, type TestHost } from '../harness/devhost.js';
+import { useProductHost } from '../harness/product-host.js';
 
-let azurite: AzuriteInstance;
-let h: TestHost;
 let app: TargetApp;
 
 beforeAll(async () => {
-  azurite = await startTestAzurite();
   // The flag's slow first event is far over the (generous) budget below, so no verdict here depends on how busy the machine is.
   app = await startTargetApp({ legacySse: { firstEventDelayMs: 1500, heartbeatMs: 20_000 } });
-  // No policy here names the target app's host: the setting lets the probes reach it.
-  h = await startTestHost({ azurite, appRoot: repoRoot, logLevel: 'warning', env: { SMOKE_ALLOWED_HOSTS: '127.0.0.1' } });
 });
 afterAll(async () => {
-  await h?.stop();
   await app?.stop();
-  await azurite?.stop();
 });
+// No policy here (POLICY_PATH empty), so none names the target app's host: the setting lets the probes reach it.
+const product = useProductHost({ logLevel: 'warning', env: { POLICY_PATH: '', SMOKE_ALLOWED_HOSTS: '127.0.0.1' } });
 beforeEach(() => app.reset());
 
 /**
@@ -52,8 +46,8 @@ function suite(): SmokeSuiteInput {
 }
 
 async function runSuite(input: SmokeSuiteInput = suite()): Promise<{ id: string; out: SmokeSuiteOutput }> {
-  const id = await h.start('smokeSuite', input);
-  const done = await h.waitFor(id, ['Completed', 'Failed'], 30_000);
+  const id = await product.h.start('smokeSuite', input);
+  const done = await product.h.waitFor(id, ['Completed', 'Failed'], 30_000);
   if (done.runtimeStatus !== 'Completed') throw new Error(`smokeSuite ${done.runtimeStatus}: ${JSON.stringify(done.output)}`);
   return { id, out: done.output as SmokeSuiteOutput };
 }
@@ -76,7 +70,7 @@ describe('smokeSuite on the dev host', () => {
     // Orchestration time (the manual clock), not the activity's wall clock.
     expect(out.startedAt).toBe('2026-01-01T00:00:00.000Z');
     expect(out.results.every((r) => r.requestedAt === out.startedAt)).toBe(true);
-    const history = await h.status(id, '?showHistory=true');
+    const history = await product.h.status(id, '?showHistory=true');
     const scheduled = history?.historyEvents?.filter((e) => e.EventType === 'TaskScheduled') ?? [];
     expect(scheduled).toHaveLength(6);
     expect(new Set(scheduled.map((e) => e.FunctionName))).toEqual(new Set(['smokeRunCheck']));
@@ -135,8 +129,8 @@ describe('smokeSuite on the dev host', () => {
   });
 
   it('fails the orchestration on an invalid input, naming the problem', async () => {
-    const id = await h.start('smokeSuite', { targets: [{ label: 'x', baseUrl: 'not a url', checks: [] }] });
-    const done = await h.waitFor(id, ['Failed', 'Completed']);
+    const id = await product.h.start('smokeSuite', { targets: [{ label: 'x', baseUrl: 'not a url', checks: [] }] });
+    const done = await product.h.waitFor(id, ['Failed', 'Completed']);
     expect(done.runtimeStatus).toBe('Failed');
     expect(String(done.output)).toContain('baseUrl');
   });

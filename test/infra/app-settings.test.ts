@@ -16,8 +16,7 @@ import * as signalsConfig from '../../src/config/signals.js';
 import * as smokeConfig from '../../src/config/smoke.js';
 import * as sqlConfig from '../../src/config/sql.js';
 import * as teamsConfig from '../../src/config/teams.js';
-import { appCommit } from '../../src/app/build-info.js';
-import { policyLocation } from '../../src/app/policy-source.js';
+import { parseAppSettings } from '../../src/app/settings.js';
 import { deploy, type Deployment } from '../harness/arm.js';
 import { compileMain, readJson, repoRoot, skipWithoutBicep } from '../harness/bicep.js';
 import { readmeBlock, settingsTable } from '../../tools/settings-docs.js';
@@ -33,7 +32,7 @@ const catalogue = readJson<{ settings: Record<string, Entry>; patterns: Record<s
 const names = Object.keys(catalogue.settings);
 const known = (name: string) => name in catalogue.settings || Object.keys(catalogue.patterns).some((p) => name.startsWith(p));
 
-/** Every settings reader of src/config (their `read*` exports) and the two read elsewhere. */
+/** Every settings reader of src/config (their `read*` exports) and the app's settings (src/app/settings.ts). */
 const configModules = { appServiceConfig, evidenceConfig, intakeConfig, settingsConfig, signalsConfig, smokeConfig, sqlConfig, teamsConfig };
 type Reader = (env: NodeJS.ProcessEnv) => unknown;
 const readers: Reader[] = [
@@ -43,8 +42,11 @@ const readers: Reader[] = [
       .map(([k, fn]): Reader => (k === 'readSqlTarget' ? (env) => sqlConfig.readSqlTarget(env, 'SQL_CONNECTION_PROBE') : (fn as Reader))),
   ),
   (env) => (smokeConfig.readSmokeSettings(env) as { ok: boolean; settings?: { secret(n: string): unknown } }).settings?.secret('SMOKE_PROBE'),
-  policyLocation,
-  appCommit,
+  // What src/app/settings.ts reads itself (the policy's source, the commit, access, ...): every section, and a SQL connection.
+  (env) => {
+    const s = parseAppSettings(env);
+    return [...(Object.values(s) as unknown[]), s.sqlConnection('SQL_CONNECTION_PROBE')];
+  },
 ];
 
 /** The names every reader reads, over a few shapes of environment (branches read different names). */
@@ -166,7 +168,7 @@ describe.skipIf(skipWithoutBicep)(`the template sets the catalogue's settings, a
     for (const read of [settingsConfig.readSettings, intakeConfig.readIntakeSettings, evidenceConfig.readEvidenceSettings, appServiceConfig.readAppServiceSettings, sqlConfig.readSqlSettings, smokeConfig.readSmokeSettings, teamsConfig.readTeamsSettings]) {
       expect(read(env), read.name).toMatchObject({ ok: true });
     }
-    expect(policyLocation(env)).toEqual({ kind: 'file', where: expect.stringMatching(/policy\.json$/) as unknown });
+    expect(parseAppSettings(env).policy).toEqual({ kind: 'file', where: expect.stringMatching(/policy\.json$/) as unknown });
     // Until a person creates the secret, App Service passes the reference text through.
     expect(teamsConfig.readApprovalSettings(env)).toMatchObject({ ok: false, issues: [{ path: 'APPROVAL_SIGNING_KEY' }] });
     expect(teamsConfig.readApprovalSettings({ ...env, APPROVAL_SIGNING_KEY: Buffer.alloc(32, 7).toString('base64') })).toMatchObject({ ok: true, settings: { identity: 'entra' } });

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { checkHealth } from '../../src/app/health.js';
 import { CHECKLIST_STEPS, deploymentChecklist } from '../../src/app/deployment-checklist.js';
 import { loadPolicy } from '../../src/app/policy-source.js';
+import { parseAppSettings } from '../../src/app/settings.js';
 import { repoRoot } from '../harness/bicep.js';
 
 /** The settings a fresh `azd up` leaves (what infra/app/function.bicep sets, as Azure resolves it), before any manual step. */
@@ -41,7 +42,9 @@ const done: NodeJS.ProcessEnv = {
   SECURE_WEBHOOK_AUDIENCE: 'api://incident-autopilot',
 };
 
-const states = (env: NodeJS.ProcessEnv) => Object.fromEntries(deploymentChecklist(env, loadPolicy(env)).map((s) => [s.id, s.state]));
+/** The checklist the app shows with these settings (and the policy they name). */
+const checklist = (env: NodeJS.ProcessEnv, policyFrom: NodeJS.ProcessEnv = env) => deploymentChecklist(parseAppSettings(env), loadPolicy(parseAppSettings(policyFrom).policy));
+const states = (env: NodeJS.ProcessEnv) => Object.fromEntries(checklist(env).map((s) => [s.id, s.state]));
 
 describe('the deployment checklist in GET /api/health', () => {
   it('after azd up: the steps the app can see are todo, the others not checked', () => {
@@ -58,12 +61,12 @@ describe('the deployment checklist in GET /api/health', () => {
       'secure-webhook': 'todo',
       'evidence-lock': 'not checked',
     });
-    const key = deploymentChecklist(fresh, loadPolicy(fresh)).find((s) => s.id === 'approval-signing-key');
+    const key = checklist(fresh).find((s) => s.id === 'approval-signing-key');
     expect(key?.detail).toContain('create the secret approval-signing-key');
   });
 
   it('confirms each step as it is done, never claims what it cannot see, and echoes no value', () => {
-    const steps = deploymentChecklist(done, loadPolicy(done));
+    const steps = checklist(done);
     expect(Object.fromEntries(steps.map((s) => [s.id, s.state]))).toEqual({
       policy: 'done',
       'approval-signing-key': 'done',
@@ -80,12 +83,12 @@ describe('the deployment checklist in GET /api/health', () => {
     const text = JSON.stringify(steps);
     for (const secret of [secretKey, sqlSecret, 'sql-prod.database.windows.net']) expect(text).not.toContain(secret);
     // One SQL setting missing is named, not the other's value.
-    const partly = deploymentChecklist({ ...done, SQL_CONNECTION_ADMIN_RTM: '' }, loadPolicy(done)).find((s) => s.id === 'sql-connections');
+    const partly = checklist({ ...done, SQL_CONNECTION_ADMIN_RTM: '' }, done).find((s) => s.id === 'sql-connections');
     expect(partly).toMatchObject({ state: 'todo', detail: 'missing or invalid: SQL_CONNECTION_ADMIN_RTM' });
   });
 
   it('is part of the health report, without changing its status', async () => {
-    const report = await checkHealth({ ...done, AzureWebJobsStorage: 'not a connection string' });
+    const report = await checkHealth(parseAppSettings({ ...done, AzureWebJobsStorage: 'not a connection string' }));
     expect(report.status).toBe('unhealthy');
     expect(report.deployment.map((s) => s.id)).toEqual(CHECKLIST_STEPS.map((s) => s.id));
   });
