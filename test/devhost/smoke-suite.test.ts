@@ -55,8 +55,10 @@ async function runSuite(input: SmokeSuiteInput = suite()): Promise<{ id: string;
 describe('smokeSuite on the dev host', () => {
   it('fans out one activity per check per target and is green on a healthy target', async () => {
     // What this pins is the fan-out and the verdict of healthy answers, not the SSE timing (a
-    // loaded machine can take longer than 200 ms to hand over a first event): a wide budget.
-    const { id, out } = await runSuite({ ...suite(), thresholds: { sse: { ttfbMs: 5_000 } } });
+    // loaded machine can take longer than 200 ms to hand over a first event): a wide budget, and
+    // the wide HTTP budget kept (without it a contract answer over the default 600 ms on a busy
+    // machine made this 'degraded' under the full suite).
+    const { id, out } = await runSuite({ ...suite(), thresholds: { ...THRESHOLDS, sse: { ttfbMs: 5_000 } } });
     expect(out.verdict).toBe('green');
     expect(out.reasons).toEqual(['api/production: all 5 checks passed', 'api/staging: the only check passed']);
     expect(out.results.map((r) => `${r.target} ${r.kind} ${r.outcome}`)).toEqual([
