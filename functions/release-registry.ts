@@ -9,8 +9,12 @@ import { httpRoute } from '../src/app/routes.js';
 
 /** The API over the registry, loaded on a route's first request (each route keeps the one it loaded). */
 async function api() {
-  const [{ freezeAnnouncer, registryPorts }, { createReleaseApi }] = await Promise.all([import('../src/app/app-service.js'), import('../src/app/release-api.js')]);
-  return createReleaseApi({ registry: () => registryPorts(), announcer: freezeAnnouncer });
+  const [{ registryPorts }, { createReleaseApi }, { loadFreezeAnnouncer }] = await Promise.all([
+    import('../src/app/app-service.js'),
+    import('../src/app/release-api.js'),
+    import('../src/app/freeze-announcer-choice.js'),
+  ]);
+  return createReleaseApi({ registry: () => registryPorts(), announcer: await loadFreezeAnnouncer() });
 }
 
 httpRoute(ACCESS_ACTIONS.lkg[0], { route: 'lkg', methods: ['POST'], authLevel: 'function', access: 'lkg' }, async () => (await api()).postLkg);
