@@ -272,11 +272,24 @@ export async function keepUnrouted(
  */
 const inFlight = new WeakMap<IncidentStore, Map<string, Promise<IntakeOutcome>>>();
 
+/**
+ * Deliveries this process has handled, by store (the latest ANSWERED_CACHE), with the answer a
+ * redelivery gets: a duplicate, answered from memory before the claim, the archive and the
+ * correlation read that the first delivery needed (a storm is mostly such copies). A delivery
+ * that failed is not kept, so its redelivery is handled afresh.
+ */
+const answered = new WeakMap<IncidentStore, Map<string, IntakeOutcome>>();
+const ANSWERED_CACHE = 20_000;
+
 export async function acceptAlert(deps: IntakeDeps, body: unknown, payloadName: (dedupeHash: string) => string): Promise<IntakeOutcome> {
   const parsed = parseAlert(body);
   if (!parsed.ok) return { kind: 'invalid', message: parsed.message, issues: parsed.issues };
   const { signal } = parsed;
   const dedupeHash = sha256(`${signal.alertId}|${signal.condition}`);
+  let done = answered.get(deps.store);
+  if (!done) answered.set(deps.store, (done = new Map<string, IntakeOutcome>()));
+  const before = done.get(dedupeHash);
+  if (before) return before;
   let running = inFlight.get(deps.store);
   if (!running) inFlight.set(deps.store, (running = new Map<string, Promise<IntakeOutcome>>()));
   const first = running.get(dedupeHash);
@@ -288,7 +301,15 @@ export async function acceptAlert(deps: IntakeDeps, body: unknown, payloadName: 
   const handling = acceptParsed(deps, body, parsed, dedupeHash, payloadName);
   running.set(dedupeHash, handling);
   try {
-    return await handling;
+    const outcome = await handling;
+    if (outcome.kind !== 'invalid') {
+      if (done.size >= ANSWERED_CACHE) done.delete(done.keys().next().value as string);
+      done.set(
+        dedupeHash,
+        outcome.kind === 'duplicate' ? outcome : { ...outcome, kind: 'duplicate', reasons: [`alert ${signal.alertId} (${signal.condition}) was delivered before (${outcome.kind})`] },
+      );
+    }
+    return outcome;
   } finally {
     running.delete(dedupeHash);
   }
