@@ -66,6 +66,9 @@ export interface IntakeDeps {
 
 export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
+/** The delivery key of an alert: its id and condition (a cost alert's missing condition is "Fired", as its signal says). */
+const deliveryHash = (alertId: string, condition: string): string => sha256(`${alertId}|${condition}`);
+
 /**
  * `text` when it fits in `max` characters, else its start, "~" and a hash of the whole: still
  * distinct and recognisable, and short enough for an id (Actor ids, Table keys) to accept.
@@ -258,7 +261,7 @@ export async function keepUnrouted(
   const parsed = parseAlert(body);
   if (!parsed.ok) return { kind: 'invalid', message: parsed.message, issues: parsed.issues };
   const { signal } = parsed;
-  const hash = sha256(`${signal.alertId}|${signal.condition}`);
+  const hash = deliveryHash(signal.alertId, signal.condition);
   const payloadRef = await deps.archive.put(payloadName(hash), body);
   const record = unmatchedRecord(signal, hash, deps.now().toISOString(), 'policy-invalid', reason, payloadRef);
   await deps.unmatched.record(record);
@@ -281,11 +284,26 @@ const inFlight = new WeakMap<IncidentStore, Map<string, Promise<IntakeOutcome>>>
 const answered = new WeakMap<IncidentStore, Map<string, IntakeOutcome>>();
 const ANSWERED_CACHE = 20_000;
 
+/**
+ * The answer to a copy of an alert this process has answered before, found from the payload as it
+ * came (before it is redacted and validated: a storm is mostly such copies, and those two are
+ * most of what a copy costs), or undefined: then it takes the whole path. The key is made as
+ * acceptAlert makes it from the redacted alert; an alert whose id redaction changes is not found
+ * here and is answered by acceptAlert.
+ */
+export function answeredBefore(store: IncidentStore, body: unknown): IntakeOutcome | undefined {
+  const e = (body as { data?: { essentials?: { alertId?: unknown; monitorCondition?: unknown } } } | null)?.data?.essentials;
+  if (typeof e?.alertId !== 'string') return undefined;
+  const condition = e.monitorCondition ?? 'Fired';
+  if (condition !== 'Fired' && condition !== 'Resolved') return undefined;
+  return answered.get(store)?.get(deliveryHash(e.alertId, condition));
+}
+
 export async function acceptAlert(deps: IntakeDeps, body: unknown, payloadName: (dedupeHash: string) => string): Promise<IntakeOutcome> {
   const parsed = parseAlert(body);
   if (!parsed.ok) return { kind: 'invalid', message: parsed.message, issues: parsed.issues };
   const { signal } = parsed;
-  const dedupeHash = sha256(`${signal.alertId}|${signal.condition}`);
+  const dedupeHash = deliveryHash(signal.alertId, signal.condition);
   let done = answered.get(deps.store);
   if (!done) answered.set(deps.store, (done = new Map<string, IntakeOutcome>()));
   const before = done.get(dedupeHash);

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TableIncidentStore } from '../../src/adapters/incident-store.js';
 import { createTableClient, storageTarget } from '../../src/adapters/storage.js';
-import { acceptAlert, type IntakeDeps } from '../../src/app/intake.js';
+import { acceptAlert, answeredBefore, type IntakeDeps } from '../../src/app/intake.js';
 import { parsePolicyText } from '../../src/config/policy.js';
 import type { AzuriteInstance } from '../../src/devhost/index.js';
 import type { AlertArchive, Orchestrations } from '../../src/ports/orchestrations.js';
@@ -88,9 +88,12 @@ describe('a redelivery after the answer', () => {
     const w = world();
     const alert = withAlertId(alertFixture('metric-5xx-fired.json'), `again-${Date.now()}`);
     const name = (h: string) => `alerts/${h}.json`;
+    expect(answeredBefore(w.deps.store, alert)).toBeUndefined();
     const first = await acceptAlert(w.deps, alert, name);
     expect(first.kind).not.toBe('duplicate');
     const roundTrips = w.calls.length;
+    // The trigger asks before redacting and validating the copy; acceptAlert answers the same.
+    expect(answeredBefore(w.deps.store, alert)).toMatchObject({ kind: 'duplicate', incidentId: first.kind === 'invalid' ? null : first.incidentId });
     const again = await acceptAlert(w.deps, alert, name);
     expect(again).toMatchObject({ kind: 'duplicate', incidentId: first.kind === 'invalid' ? null : first.incidentId });
     expect(again.kind === 'duplicate' && again.reasons[0]).toContain(`was delivered before (${first.kind})`);
