@@ -144,6 +144,8 @@ async function deliver(
   makeInput: () => IncidentInput,
   alert: AlertRecord,
   later: (work: () => Promise<void>) => void,
+  /** The incident's status, when it was read already (started as soon as the open incident was found). */
+  describedEarly?: Promise<Described>,
 ): Promise<'started' | 'raised' | 'folded' | 'finished'> {
   const start = async (): Promise<'started' | 'exists'> => {
     const input = makeInput();
@@ -156,7 +158,7 @@ async function deliver(
   if (!opened) {
     // An alert that would change nothing now is kept with the incident without waking it (its
     // history stays bounded however long the storm); the incident takes it at its next step.
-    const described = await deps.orchestrations.describe(incidentId);
+    const described = await (describedEarly ?? deps.orchestrations.describe(incidentId));
     running = described !== undefined && !TERMINAL.has(described.runtimeStatus);
     const view = running ? (described?.customStatus as { intake?: AlertView | null } | null)?.intake : undefined;
     const foldable = running && raisedBefore(deps.store, incidentId) && !alertChangesIncident(view, { condition: alert.signal.condition, level: alert.severity.level, triggers: alert.severity.triggers });
@@ -177,6 +179,8 @@ async function deliver(
 }
 
 const TERMINAL = new Set(['Completed', 'Failed', 'Terminated', 'Canceled']);
+
+type Described = Awaited<ReturnType<Orchestrations['describe']>>;
 
 /** The folded alert's key: oldest first in the store, and the same for the same alert. */
 const foldKey = (alert: AlertRecord): string => `${alert.receivedAt}|${sha256(alert.dedupeKey).slice(0, 32)}`;
@@ -362,6 +366,11 @@ async function acceptParsed(
   const claiming = deps.store.claimDelivery(dedupeHash, now);
   const archiving = deps.archive.put(payloadName(dedupeHash), body);
   const finding = route.matched ? deps.store.findOpen(route.entry.environment, route.entry.service) : Promise.resolve(undefined);
+  // The open incident's status, read as soon as it is found (alongside the claim and the archive
+  // rather than after them): deliver needs it to raise or fold the alert. Settled here, so that a
+  // failure is observed whether or not the delivery gets that far.
+  const describing = finding.then((id) => (id && opensOrJoins ? deps.orchestrations.describe(id) : undefined));
+  describing.catch(() => undefined);
   // Settled before deciding, so that no rejection is left unobserved whichever step fails first.
   const [claimed, archived, found] = await Promise.allSettled([claiming, archiving, finding]);
   if (claimed.status === 'rejected') throw claimed.reason;
@@ -464,7 +473,7 @@ async function acceptParsed(
           alert,
           policy: policySnapshot(deps.policy, resolved),
         });
-      const result = await deliver(deps, incidentId, opened, makeInput, alert, later);
+      const result = await deliver(deps, incidentId, opened, makeInput, alert, later, attempt === 0 && incidentId === openFound ? describing : undefined);
       if (result === 'finished') {
         // The correlation still pointed at an incident that has ended: close it and open a new one.
         await deps.store.closeIncident(environment, service, incidentId);
