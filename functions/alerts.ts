@@ -15,7 +15,7 @@ import { type HttpRequest, type InvocationContext } from '@azure/functions';
 import { z } from 'zod';
 import { admit } from '../src/app/access.js';
 import { orchestrations, orUnavailable, policyUnavailable } from '../src/app/http-context.js';
-import { acceptAlert, acceptDrillAlert, keepUnrouted, MAX_ALERT_BYTES, type IntakeOutcome } from '../src/app/intake.js';
+import { acceptAlert, acceptDrillAlert, answeredBefore, keepUnrouted, MAX_ALERT_BYTES, type IntakeOutcome } from '../src/app/intake.js';
 import { loadPolicy } from '../src/app/policy-source.js';
 import { appSettings } from '../src/app/settings.js';
 import { requireSecureWebhookToken } from '../src/app/secure-webhook.js';
@@ -42,8 +42,15 @@ httpRoute('alerts', { route: 'alerts', methods: ['POST'], authLevel: 'function',
   const settings = appSettings().intake;
   if (!settings.ok) throw new HttpError(503, 'not_configured', 'The alert intake settings are invalid; see GET /api/health.', settings.issues, { 'retry-after': '60' });
   if (settings.secureWebhook) await requireSecureWebhookToken(request.headers.get('authorization'), settings.secureWebhook);
-  const body = redactJson(await readJson(request, { maxBytes: MAX_ALERT_BYTES })).value;
+  const received = await readJson(request, { maxBytes: MAX_ALERT_BYTES });
   const stores = { store: getIncidentStore(), archive: getAlertArchive(), unmatched: getUnmatchedAlerts(), now: appNow };
+  // A copy of an alert answered before is answered again from memory, before redaction and validation.
+  const again = request.query.has('drill') ? undefined : answeredBefore(stores.store, received);
+  if (again && again.kind !== 'invalid') {
+    context.info(describeOutcome(again, null, null));
+    return jsonResponse(200, { ...again, requestId }, requestId);
+  }
+  const body = redactJson(received).value;
   let policy: Policy;
   try {
     policy = loadPolicy();
