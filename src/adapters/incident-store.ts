@@ -39,6 +39,9 @@ const CORRELATION = 'c';
 
 const corrKey = (environment: string, service: string): string => tableKey(`${environment}|${service}`.toLowerCase());
 
+type CorrelationRow = Record<string, unknown> & { etag?: string };
+const CORRELATION_SEEN = 1_000;
+
 /** Delivered alerts remembered in memory: a delivered record never changes, so it is safe to cache. */
 const DELIVERED_CACHE = 20_000;
 
@@ -66,11 +69,37 @@ const after = (prefix: string): string => `${prefix.slice(0, -1)}}`;
 /** Index writes already made by this process, by incident: what they said (status, reminder). */
 const INDEXED_CACHE = 5_000;
 
+/**
+ * The index rows a list query reads, newest first: the environment's or the service's index when
+ * the query names them, the open incidents' for status=open, else all; `from` / `to` bound its
+ * keys. What the index cannot say (a service without its environment, a status) is checked on the
+ * summaries read, so a page of the list reads a page of the index unless those filters drop rows.
+ * Exported for the scale bench, which times this same query on its own.
+ */
+export function summaryIndexQuery(query: Omit<SummaryQuery, 'limit'>): { prefix: string; filter: string } {
+  const prefix =
+    query.environment && query.service
+      ? ixService(query.environment, query.service)
+      : query.environment
+        ? ixEnvironment(query.environment)
+        : query.status === 'open'
+          ? ixOpen
+          : ixAll;
+  const filter = odataFilter([
+    ['PartitionKey', 'eq', INDEX],
+    ['RowKey', 'ge', query.to ? prefix + newestFirstTime(query.to) : prefix],
+    ['RowKey', 'lt', query.from ? `${prefix}${newestFirstTime(query.from)}}` : after(prefix)],
+  ]);
+  return { prefix, filter };
+}
+
 export class TableIncidentStore implements IncidentStore {
   // Alert storms are mostly redeliveries of a few alerts: answer those without a storage round trip.
   private readonly delivered = new Map<string, DeliveryRecord>();
 
   private readonly pageSize: number | undefined;
+  /** Correlation rows findOpen found without an open incident (null: no row), for openIncident. */
+  private readonly correlationSeen = new Map<string, CorrelationRow | null>();
   private readonly indexed = new Map<string, string>();
   private backfilled: Promise<void> | undefined;
 
@@ -95,15 +124,14 @@ export class TableIncidentStore implements IncidentStore {
       if (restStatus(err) !== 409) throw err;
     }
     const row = await this.table.getEntity<Record<string, unknown>>(pk, '');
-    return {
-      fresh: false,
-      existing: {
-        state: row.state === 'delivered' ? 'delivered' : 'pending',
-        incidentId: typeof row.incidentId === 'string' ? row.incidentId : null,
-        outcome: typeof row.outcome === 'string' ? row.outcome : null,
-        at: String(row.at),
-      },
+    const existing: DeliveryRecord = {
+      state: row.state === 'delivered' ? 'delivered' : 'pending',
+      incidentId: typeof row.incidentId === 'string' ? row.incidentId : null,
+      outcome: typeof row.outcome === 'string' ? row.outcome : null,
+      at: String(row.at),
     };
+    if (existing.state === 'delivered') this.remember(key, existing);
+    return { fresh: false, existing };
   }
 
   async releaseDelivery(key: string): Promise<void> {
@@ -126,19 +154,30 @@ export class TableIncidentStore implements IncidentStore {
     const entity: Record<string, unknown> = { partitionKey: `d:${key}`, rowKey: '', state: 'delivered', outcome, at };
     if (incidentId) entity.incidentId = incidentId;
     await this.table.upsertEntity(entity as TableEntity, 'Replace');
+    this.remember(key, { state: 'delivered', incidentId, outcome, at });
+  }
+
+  private remember(key: string, record: DeliveryRecord): void {
     if (this.delivered.size >= DELIVERED_CACHE) this.delivered.delete(this.delivered.keys().next().value as string);
-    this.delivered.set(key, { state: 'delivered', incidentId, outcome, at });
+    this.delivered.set(key, record);
   }
 
   async openIncident(environment: string, service: string, makeId: (sequence: number) => string, at: string): Promise<{ incidentId: string; opened: boolean }> {
     await this.init();
     const rk = corrKey(environment, service);
+    // What findOpen just read (no open incident) saves the first read; when the row has changed
+    // since, its insert (409) or If-Match (412) fails and the next attempt reads it afresh.
+    const seen = this.correlationSeen.get(rk);
+    this.correlationSeen.delete(rk);
     for (let attempt = 0; attempt < 20; attempt++) {
-      let row: (Record<string, unknown> & { etag?: string }) | undefined;
-      try {
-        row = await this.table.getEntity<Record<string, unknown>>(CORRELATION, rk);
-      } catch (err) {
-        if (restStatus(err) !== 404) throw err;
+      let row: CorrelationRow | undefined;
+      if (attempt === 0 && seen !== undefined) row = seen ?? undefined;
+      else {
+        try {
+          row = await this.table.getEntity<Record<string, unknown>>(CORRELATION, rk);
+        } catch (err) {
+          if (restStatus(err) !== 404) throw err;
+        }
       }
       if (!row) {
         const incidentId = makeId(1);
@@ -165,13 +204,20 @@ export class TableIncidentStore implements IncidentStore {
 
   async findOpen(environment: string, service: string): Promise<string | undefined> {
     await this.init();
+    const rk = corrKey(environment, service);
+    let row: CorrelationRow | null;
     try {
-      const row = await this.table.getEntity<Record<string, unknown>>(CORRELATION, corrKey(environment, service));
-      return typeof row.open === 'string' && row.open !== '' ? row.open : undefined;
+      row = await this.table.getEntity<Record<string, unknown>>(CORRELATION, rk);
     } catch (err) {
-      if (restStatus(err) === 404) return undefined;
-      throw err;
+      if (restStatus(err) !== 404) throw err;
+      row = null;
     }
+    const open = row && typeof row.open === 'string' && row.open !== '' ? row.open : undefined;
+    if (open === undefined && (row === null || row.etag)) {
+      if (this.correlationSeen.size >= CORRELATION_SEEN) this.correlationSeen.clear();
+      this.correlationSeen.set(rk, row);
+    }
+    return open;
   }
 
   async closeIncident(environment: string, service: string, incidentId: string): Promise<void> {
@@ -362,23 +408,7 @@ export class TableIncidentStore implements IncidentStore {
   async listSummaries(query: SummaryQuery): Promise<IncidentSummary[]> {
     await this.init();
     await this.backfill();
-    // One index in newest-first key order: the environment's or the service's when the query
-    // names them, the open incidents' for status=open, else all. `from` / `to` bound its keys;
-    // what the index cannot say (a service without its environment, a status) is checked on the
-    // summaries read, so a page of the list reads a page of the index unless those filters drop rows.
-    const prefix =
-      query.environment && query.service
-        ? ixService(query.environment, query.service)
-        : query.environment
-          ? ixEnvironment(query.environment)
-          : query.status === 'open'
-            ? ixOpen
-            : ixAll;
-    const clauses: Parameters<typeof odataFilter>[0] = [
-      ['PartitionKey', 'eq', INDEX],
-      ['RowKey', 'ge', query.to ? prefix + newestFirstTime(query.to) : prefix],
-      ['RowKey', 'lt', query.from ? `${prefix}${newestFirstTime(query.from)}}` : after(prefix)],
-    ];
+    const { prefix, filter } = summaryIndexQuery(query);
     const matches = (s: IncidentSummary): boolean =>
       (!query.service || s.service.toLowerCase() === query.service.toLowerCase()) &&
       (!query.environment || s.environment.toLowerCase() === query.environment.toLowerCase()) &&
@@ -387,7 +417,7 @@ export class TableIncidentStore implements IncidentStore {
       (!query.to || Date.parse(s.declaredAt) <= Date.parse(query.to));
     const out: IncidentSummary[] = [];
     const pages = this.table
-      .listEntities<{ incidentId: string }>({ queryOptions: { filter: odataFilter(clauses), select: ['RowKey', 'incidentId'] } })
+      .listEntities<{ incidentId: string }>({ queryOptions: { filter, select: ['RowKey', 'incidentId'] } })
       .byPage({ maxPageSize: this.pageSize ?? Math.min(1000, query.limit) });
     for await (const page of pages) {
       const summaries = await this.summariesOf(page);

@@ -16,7 +16,7 @@ import { type HttpRequest, type InvocationContext } from '@azure/functions';
 import { z } from 'zod';
 import { admit } from './access.js';
 import { orchestrations, orUnavailable, policyUnavailable } from './http-context.js';
-import { acceptAlert, acceptDrillAlert, keepUnrouted, MAX_ALERT_BYTES, type IntakeOutcome } from './intake.js';
+import { acceptAlert, acceptDrillAlert, answeredBefore, keepUnrouted, MAX_ALERT_BYTES, type IntakeOutcome } from './intake.js';
 import { loadPolicy } from './policy-source.js';
 import { appSettings } from './settings.js';
 import { requireSecureWebhookToken } from './secure-webhook.js';
@@ -43,8 +43,15 @@ export const postAlert: RouteHandler = async (request, context, requestId) => {
   const settings = appSettings().intake;
   if (!settings.ok) throw new HttpError(503, 'not_configured', 'The alert intake settings are invalid; see GET /api/health.', settings.issues, { 'retry-after': '60' });
   if (settings.secureWebhook) await requireSecureWebhookToken(request.headers.get('authorization'), settings.secureWebhook);
-  const body = redactJson(await readJson(request, { maxBytes: MAX_ALERT_BYTES })).value;
+  const received = await readJson(request, { maxBytes: MAX_ALERT_BYTES });
   const stores = { store: getIncidentStore(), archive: getAlertArchive(), unmatched: getUnmatchedAlerts(), now: appNow };
+  // A copy of an alert answered before is answered again from memory, before redaction and validation.
+  const again = request.query.has('drill') ? undefined : answeredBefore(stores.store, received);
+  if (again && again.kind !== 'invalid') {
+    context.info(describeOutcome(again, null, null));
+    return jsonResponse(200, { ...again, requestId }, requestId);
+  }
+  const body = redactJson(received).value;
   let policy: Policy;
   try {
     policy = loadPolicy();

@@ -66,6 +66,9 @@ export interface IntakeDeps {
 
 export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
+/** The delivery key of an alert: its id and condition (a cost alert's missing condition is "Fired", as its signal says). */
+const deliveryHash = (alertId: string, condition: string): string => sha256(`${alertId}|${condition}`);
+
 /**
  * `text` when it fits in `max` characters, else its start, "~" and a hash of the whole: still
  * distinct and recognisable, and short enough for an id (Actor ids, Table keys) to accept.
@@ -141,6 +144,8 @@ async function deliver(
   makeInput: () => IncidentInput,
   alert: AlertRecord,
   later: (work: () => Promise<void>) => void,
+  /** The incident's status, when it was read already (started as soon as the open incident was found). */
+  describedEarly?: Promise<Described>,
 ): Promise<'started' | 'raised' | 'folded' | 'finished'> {
   const start = async (): Promise<'started' | 'exists'> => {
     const input = makeInput();
@@ -153,7 +158,7 @@ async function deliver(
   if (!opened) {
     // An alert that would change nothing now is kept with the incident without waking it (its
     // history stays bounded however long the storm); the incident takes it at its next step.
-    const described = await deps.orchestrations.describe(incidentId);
+    const described = await (describedEarly ?? deps.orchestrations.describe(incidentId));
     running = described !== undefined && !TERMINAL.has(described.runtimeStatus);
     const view = running ? (described?.customStatus as { intake?: AlertView | null } | null)?.intake : undefined;
     const foldable = running && raisedBefore(deps.store, incidentId) && !alertChangesIncident(view, { condition: alert.signal.condition, level: alert.severity.level, triggers: alert.severity.triggers });
@@ -174,6 +179,8 @@ async function deliver(
 }
 
 const TERMINAL = new Set(['Completed', 'Failed', 'Terminated', 'Canceled']);
+
+type Described = Awaited<ReturnType<Orchestrations['describe']>>;
 
 /** The folded alert's key: oldest first in the store, and the same for the same alert. */
 const foldKey = (alert: AlertRecord): string => `${alert.receivedAt}|${sha256(alert.dedupeKey).slice(0, 32)}`;
@@ -258,7 +265,7 @@ export async function keepUnrouted(
   const parsed = parseAlert(body);
   if (!parsed.ok) return { kind: 'invalid', message: parsed.message, issues: parsed.issues };
   const { signal } = parsed;
-  const hash = sha256(`${signal.alertId}|${signal.condition}`);
+  const hash = deliveryHash(signal.alertId, signal.condition);
   const payloadRef = await deps.archive.put(payloadName(hash), body);
   const record = unmatchedRecord(signal, hash, deps.now().toISOString(), 'policy-invalid', reason, payloadRef);
   await deps.unmatched.record(record);
@@ -272,11 +279,39 @@ export async function keepUnrouted(
  */
 const inFlight = new WeakMap<IncidentStore, Map<string, Promise<IntakeOutcome>>>();
 
+/**
+ * Deliveries this process has handled, by store (the latest ANSWERED_CACHE), with the answer a
+ * redelivery gets: a duplicate, answered from memory before the claim, the archive and the
+ * correlation read that the first delivery needed (a storm is mostly such copies). A delivery
+ * that failed is not kept, so its redelivery is handled afresh.
+ */
+const answered = new WeakMap<IncidentStore, Map<string, IntakeOutcome>>();
+const ANSWERED_CACHE = 20_000;
+
+/**
+ * The answer to a copy of an alert this process has answered before, found from the payload as it
+ * came (before it is redacted and validated: a storm is mostly such copies, and those two are
+ * most of what a copy costs), or undefined: then it takes the whole path. The key is made as
+ * acceptAlert makes it from the redacted alert; an alert whose id redaction changes is not found
+ * here and is answered by acceptAlert.
+ */
+export function answeredBefore(store: IncidentStore, body: unknown): IntakeOutcome | undefined {
+  const e = (body as { data?: { essentials?: { alertId?: unknown; monitorCondition?: unknown } } } | null)?.data?.essentials;
+  if (typeof e?.alertId !== 'string') return undefined;
+  const condition = e.monitorCondition ?? 'Fired';
+  if (condition !== 'Fired' && condition !== 'Resolved') return undefined;
+  return answered.get(store)?.get(deliveryHash(e.alertId, condition));
+}
+
 export async function acceptAlert(deps: IntakeDeps, body: unknown, payloadName: (dedupeHash: string) => string): Promise<IntakeOutcome> {
   const parsed = parseAlert(body);
   if (!parsed.ok) return { kind: 'invalid', message: parsed.message, issues: parsed.issues };
   const { signal } = parsed;
-  const dedupeHash = sha256(`${signal.alertId}|${signal.condition}`);
+  const dedupeHash = deliveryHash(signal.alertId, signal.condition);
+  let done = answered.get(deps.store);
+  if (!done) answered.set(deps.store, (done = new Map<string, IntakeOutcome>()));
+  const before = done.get(dedupeHash);
+  if (before) return before;
   let running = inFlight.get(deps.store);
   if (!running) inFlight.set(deps.store, (running = new Map<string, Promise<IntakeOutcome>>()));
   const first = running.get(dedupeHash);
@@ -288,7 +323,15 @@ export async function acceptAlert(deps: IntakeDeps, body: unknown, payloadName: 
   const handling = acceptParsed(deps, body, parsed, dedupeHash, payloadName);
   running.set(dedupeHash, handling);
   try {
-    return await handling;
+    const outcome = await handling;
+    if (outcome.kind !== 'invalid') {
+      if (done.size >= ANSWERED_CACHE) done.delete(done.keys().next().value as string);
+      done.set(
+        dedupeHash,
+        outcome.kind === 'duplicate' ? outcome : { ...outcome, kind: 'duplicate', reasons: [`alert ${signal.alertId} (${signal.condition}) was delivered before (${outcome.kind})`] },
+      );
+    }
+    return outcome;
   } finally {
     running.delete(dedupeHash);
   }
@@ -323,6 +366,11 @@ async function acceptParsed(
   const claiming = deps.store.claimDelivery(dedupeHash, now);
   const archiving = deps.archive.put(payloadName(dedupeHash), body);
   const finding = route.matched ? deps.store.findOpen(route.entry.environment, route.entry.service) : Promise.resolve(undefined);
+  // The open incident's status, read as soon as it is found (alongside the claim and the archive
+  // rather than after them): deliver needs it to raise or fold the alert. Settled here, so that a
+  // failure is observed whether or not the delivery gets that far.
+  const describing = finding.then((id) => (id && opensOrJoins ? deps.orchestrations.describe(id) : undefined));
+  describing.catch(() => undefined);
   // Settled before deciding, so that no rejection is left unobserved whichever step fails first.
   const [claimed, archived, found] = await Promise.allSettled([claiming, archiving, finding]);
   if (claimed.status === 'rejected') throw claimed.reason;
@@ -425,7 +473,7 @@ async function acceptParsed(
           alert,
           policy: policySnapshot(deps.policy, resolved),
         });
-      const result = await deliver(deps, incidentId, opened, makeInput, alert, later);
+      const result = await deliver(deps, incidentId, opened, makeInput, alert, later, attempt === 0 && incidentId === openFound ? describing : undefined);
       if (result === 'finished') {
         // The correlation still pointed at an incident that has ended: close it and open a new one.
         await deps.store.closeIncident(environment, service, incidentId);

@@ -59,6 +59,8 @@ export interface DevHostOptions {
 
 const WEBHOOK_PREFIX = '/runtime/webhooks/durabletask';
 const DEFAULT_MAX_REQUEST = 100 * 1024 * 1024;
+/** Idle keep-alive connections are held this long (longer than Node's clients keep theirs, 5 s). */
+const KEEP_ALIVE_MS = 65_000;
 const HUB_NAME = /^[A-Za-z][A-Za-z0-9]{2,44}$/;
 /** How long a stop waits for running requests (one may be raising an event) before cutting them off. */
 const DRAIN_MS = 5000;
@@ -140,6 +142,10 @@ export class DevHost {
     const rpcServer = http.createServer((req, res) => {
       void opened.then((host) => (host ? host.handleRpc(req, res, maxBytes) : unavailable(res)));
     });
+    // Node's clients keep idle connections for 5 s, exactly the server's default: a request sent on
+    // one as the server closes it fails with ECONNRESET (under a busy event loop the durable
+    // client's starts did, answered 503). The server keeps them longer than any client does.
+    for (const s of [server, rpcServer]) s.keepAliveTimeout = KEEP_ALIVE_MS;
     let engine: Engine | undefined;
     let clockKeeper: ClockKeeper | undefined;
     let lease: HubLease | undefined;

@@ -1,4 +1,4 @@
-/** The incident store's summary updates (optimistic concurrency) and the reminder query, against Azurite. */
+/** The incident store's summary updates (optimistic concurrency), the reminder query and the correlation of alerts to the open incident, against Azurite. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TableIncidentStore } from '../../src/adapters/incident-store.js';
 import { createTableClient, storageTarget } from '../../src/adapters/storage.js';
@@ -10,10 +10,11 @@ import { RESOLVED_DUE, resolvedSummary } from '../harness/summaries.js';
 
 let azurite: AzuriteInstance;
 let store: TableIncidentStore;
+const tableName = uniqueHubName('Incidents');
 
 beforeAll(async () => {
   azurite = await startTestAzurite();
-  store = new TableIncidentStore(createTableClient(storageTarget({ AzureWebJobsStorage: azurite.connectionString }), uniqueHubName('Incidents')));
+  store = new TableIncidentStore(createTableClient(storageTarget({ AzureWebJobsStorage: azurite.connectionString }), tableName));
 });
 afterAll(async () => {
   await azurite?.stop();
@@ -58,5 +59,31 @@ describe('TableIncidentStore', () => {
     expect(await due('2026-11-25T00:25:00.000Z')).toContain('inc-race');
     expect(await store.updateSummary('inc-missing', (s) => s)).toBeUndefined();
     expect(await store.updateSummary('inc-race', () => undefined)).toBeUndefined();
+  });
+});
+
+describe('TableIncidentStore correlation', () => {
+  const id = (env: string, svc: string) => (n: number) => `inc-${env}-${svc}-${n}`;
+
+  it('opens an incident for a service whose open incident was just found missing, and opens the next one after it is closed', async () => {
+    expect(await store.findOpen('Prod', 'corr-a')).toBeUndefined();
+    expect(await store.openIncident('Prod', 'corr-a', id('prod', 'a'), DUE)).toEqual({ incidentId: 'inc-prod-a-1', opened: true });
+    expect(await store.findOpen('Prod', 'corr-a')).toBe('inc-prod-a-1');
+    await store.closeIncident('Prod', 'corr-a', 'inc-prod-a-1');
+    expect(await store.findOpen('Prod', 'corr-a')).toBeUndefined();
+    expect(await store.openIncident('Prod', 'corr-a', id('prod', 'a'), DUE)).toEqual({ incidentId: 'inc-prod-a-2', opened: true });
+  });
+
+  it('joins the incident another delivery opened after findOpen looked (what findOpen saw is stale), for a new service and after a close', async () => {
+    // Two app instances on one table: the first looks, the second opens meanwhile.
+    const other = new TableIncidentStore(createTableClient(storageTarget({ AzureWebJobsStorage: azurite.connectionString }), tableName));
+    expect(await store.findOpen('Prod', 'corr-b')).toBeUndefined();
+    expect(await other.openIncident('Prod', 'corr-b', id('prod', 'b'), DUE)).toEqual({ incidentId: 'inc-prod-b-1', opened: true });
+    expect(await store.openIncident('Prod', 'corr-b', id('prod', 'b'), DUE)).toEqual({ incidentId: 'inc-prod-b-1', opened: false });
+
+    await store.closeIncident('Prod', 'corr-b', 'inc-prod-b-1');
+    expect(await store.findOpen('Prod', 'corr-b')).toBeUndefined();
+    expect(await other.openIncident('Prod', 'corr-b', id('prod', 'b'), DUE)).toEqual({ incidentId: 'inc-prod-b-2', opened: true });
+    expect(await store.openIncident('Prod', 'corr-b', id('prod', 'b'), DUE)).toEqual({ incidentId: 'inc-prod-b-2', opened: false });
   });
 });

@@ -2,14 +2,15 @@
  * Azure Monitor redelivers an alert whose first delivery failed half-way (storage failed after the
  * incident was started, so it answered 503): the intake gives the failed delivery's claim up, so
  * the redelivery is handled and recorded as the alert's delivery instead of being taken for a
- * duplicate of one that never finished (which would leave the record pending for good). The real
+ * duplicate of one that never finished (which would leave the record pending for good); once it
+ * has been answered, a further copy is a duplicate answered from memory. The real
  * incident store on Azurite, failing once; the orchestration client is a recorder.
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TableIncidentStore } from '../../src/adapters/incident-store.js';
 import { createTableClient, storageTarget } from '../../src/adapters/storage.js';
-import { acceptAlert, type IntakeDeps } from '../../src/app/intake.js';
+import { acceptAlert, answeredBefore, type IntakeDeps } from '../../src/app/intake.js';
 import { parsePolicyText } from '../../src/config/policy.js';
 import type { AzuriteInstance } from '../../src/devhost/index.js';
 import type { AlertArchive, Orchestrations } from '../../src/ports/orchestrations.js';
@@ -50,9 +51,16 @@ function world() {
   let failures = 1;
   const flaky = Object.create(store) as TableIncidentStore;
   flaky.createSummary = (summary) => (failures-- > 0 ? Promise.reject(new TransientError('table storage unavailable')) : store.createSummary(summary));
+  // What reaches storage, by call: the claim, the open-incident read, the archive.
+  const calls: string[] = [];
+  for (const name of ['claimDelivery', 'findOpen'] as const) {
+    const real = flaky[name].bind(flaky) as (...args: never[]) => Promise<unknown>;
+    (flaky as unknown as Record<string, unknown>)[name] = (...args: never[]) => (calls.push(name), real(...args));
+  }
+  const archived: AlertArchive = { put: (name, body) => (calls.push('archive'), archive.put(name, body)) };
   const unmatched: UnmatchedAlerts = { record: () => Promise.resolve(), list: () => Promise.resolve([]) };
-  const deps: IntakeDeps = { store: flaky, orchestrations, archive, unmatched, policy: parsePolicyText(readFileSync(testPolicyPath, 'utf8'), testPolicyPath), now: () => new Date() };
-  return { deps, started, raised };
+  const deps: IntakeDeps = { store: flaky, orchestrations, archive: archived, unmatched, policy: parsePolicyText(readFileSync(testPolicyPath, 'utf8'), testPolicyPath), now: () => new Date() };
+  return { deps, started, raised, calls };
 }
 
 describe('a redelivery after a failed delivery', () => {
@@ -71,6 +79,25 @@ describe('a redelivery after a failed delivery', () => {
     // ...so the next redelivery is a duplicate answered from the record, raising nothing more.
     const third = await acceptAlert(w.deps, alert, name);
     expect(third).toMatchObject({ kind: 'duplicate', incidentId: w.started[0] });
+    expect(w.raised).toHaveLength(1);
+  });
+});
+
+describe('a redelivery after the answer', () => {
+  it('is answered from memory as a duplicate of what the first delivery came to, before any storage round trip', async () => {
+    const w = world();
+    const alert = withAlertId(alertFixture('metric-5xx-fired.json'), `again-${Date.now()}`);
+    const name = (h: string) => `alerts/${h}.json`;
+    expect(answeredBefore(w.deps.store, alert)).toBeUndefined();
+    const first = await acceptAlert(w.deps, alert, name);
+    expect(first.kind).not.toBe('duplicate');
+    const roundTrips = w.calls.length;
+    // The trigger asks before redacting and validating the copy; acceptAlert answers the same.
+    expect(answeredBefore(w.deps.store, alert)).toMatchObject({ kind: 'duplicate', incidentId: first.kind === 'invalid' ? null : first.incidentId });
+    const again = await acceptAlert(w.deps, alert, name);
+    expect(again).toMatchObject({ kind: 'duplicate', incidentId: first.kind === 'invalid' ? null : first.incidentId });
+    expect(again.kind === 'duplicate' && again.reasons[0]).toContain(`was delivered before (${first.kind})`);
+    expect(w.calls).toHaveLength(roundTrips);
     expect(w.raised).toHaveLength(1);
   });
 });

@@ -5,6 +5,7 @@
  * probe uses it) and registers every function the app has.
  */
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { unzipSync } from 'fflate';
@@ -74,4 +75,25 @@ describe('npm run package and the deploy zip', () => {
     expect(fromZip.functions).toBe(fromRepo.functions);
     expect(lazySdksIn(fromZip.packages)).toEqual([]);
   });
+
+  it('every module the app loads on first use (activity handlers, app wiring, adapters and their SDKs) loads from the zip', () => {
+    // Registration loads none of these (see cold-import.test.ts), so a module missing from the
+    // package or one of its production dependencies would pass the test above and fail only at
+    // the first activity of an incident. Each is imported in a fresh process inside the unpacked zip.
+    const script = `
+      import { readdirSync } from 'node:fs';
+      import path from 'node:path';
+      import { pathToFileURL } from 'node:url';
+      const dirs = ['dist/src/activities', 'dist/src/app', 'dist/src/adapters', 'dist/src/config', 'dist/src/ports', 'dist/src/http'];
+      const files = dirs.flatMap((d) => readdirSync(d, { recursive: true }).filter((f) => String(f).endsWith('.js')).map((f) => path.join(d, String(f))));
+      const failed = [];
+      for (const f of files) {
+        try { await import(pathToFileURL(path.resolve(f)).href); } catch (err) { failed.push(f + ': ' + (err && err.message ? err.message : String(err))); }
+      }
+      process.stdout.write(JSON.stringify({ loaded: files.length, failed }));
+    `;
+    const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: unpacked, encoding: 'utf8', timeout: 120_000 })) as { loaded: number; failed: string[] };
+    expect(out.failed).toEqual([]);
+    expect(out.loaded).toBeGreaterThan(80);
+  }, 150_000);
 });

@@ -342,15 +342,24 @@ export class Engine {
     return this.peek(live) !== undefined;
   }
 
-  private kick(live: Live): void {
+  /**
+   * Starts applying the instance's queue unless it is already being applied. `gather`: from the
+   * next turn of the event loop, so the results of activities that finished together join one
+   * episode instead of one each. Everything else starts at once: a timer the manual clock fires
+   * mid-step must run its episode at its own instant (the clock moves on when the step's timers
+   * have fired), as the real engine runs it when it fires.
+   */
+  private kick(live: Live, gather = false): void {
     if (live.busy || this.stopped) return;
     if (!this.hasRunnable(live)) {
       this.settle();
       return;
     }
     live.busy = true;
-    // From the next turn of the event loop: what arrives in this one (the results of activities
-    // that finished together) joins the same episode instead of waiting for the one after it.
+    if (!gather) {
+      void this.track(this.pump(live));
+      return;
+    }
     void this.track(new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.pump(live)));
   }
 
@@ -642,7 +651,7 @@ export class Engine {
       if (!current || current.state.executionId !== executionId || this.stopped) return;
       if (current.state.status === 'Suspended') return this.deliverResult(instanceId, executionId, body);
       current.queue.push({ key: undefined, executionId, body });
-      this.kick(current);
+      this.kick(current, true);
     };
     void this.track(run().finally(() => this.inflight.delete(key)));
   }
