@@ -5,8 +5,6 @@
  */
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { appNow } from '../src/app/clock.js';
-import { orUnavailable } from '../src/app/http-context.js';
-import { getCanaryStore } from '../src/app/stores.js';
 import { HttpError, jsonResponse } from '../src/http/envelope.js';
 import { httpRoute } from '../src/app/routes.js';
 
@@ -27,8 +25,11 @@ app.timer('canary', {
 });
 
 // The report names failing dependencies: a reader's, like the incidents and unmatched alerts.
-httpRoute('canaryGet', { route: 'canary', methods: ['GET'], authLevel: 'function', access: 'read' }, async (_request, context, requestId) => {
-  const report = await orUnavailable(context, requestId, () => getCanaryStore().latest());
-  if (!report) throw new HttpError(404, 'not_found', 'The canary has not run yet (timer "canary", every hour at minute 7).');
-  return jsonResponse(200, { ...report, requestId }, requestId, { 'cache-control': 'no-store' });
+httpRoute('canaryGet', { route: 'canary', methods: ['GET'], authLevel: 'function', access: 'read' }, async () => {
+  const [{ orUnavailable }, { getCanaryStore }] = await Promise.all([import('../src/app/http-context.js'), import('../src/app/stores.js')]);
+  return async (_request, context, requestId) => {
+    const report = await orUnavailable(context, requestId, () => getCanaryStore().latest());
+    if (!report) throw new HttpError(404, 'not_found', 'The canary has not run yet (timer "canary", every hour at minute 7).');
+    return jsonResponse(200, { ...report, requestId }, requestId, { 'cache-control': 'no-store' });
+  };
 });

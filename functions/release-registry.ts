@@ -4,14 +4,20 @@
  * freezing are the admin role's (deploy pipelines hold its key); reading is every role's
  * (src/app/access.ts).
  */
-import { ACCESS_ACTIONS } from '../src/app/access.js';
-import { freezeAnnouncer, registryPorts } from '../src/app/app-service.js';
-import { createReleaseApi } from '../src/app/release-api.js';
+import { ACCESS_ACTIONS } from '../src/app/access-actions.js';
 import { httpRoute } from '../src/app/routes.js';
 
-const api = createReleaseApi({ registry: () => registryPorts(), announcer: freezeAnnouncer });
+/** The API over the registry, loaded on a route's first request (each route keeps the one it loaded). */
+async function api() {
+  const [{ registryPorts }, { createReleaseApi }, { loadFreezeAnnouncer }] = await Promise.all([
+    import('../src/app/app-service.js'),
+    import('../src/app/release-api.js'),
+    import('../src/app/freeze-announcer-choice.js'),
+  ]);
+  return createReleaseApi({ registry: () => registryPorts(), announcer: await loadFreezeAnnouncer() });
+}
 
-httpRoute(ACCESS_ACTIONS.lkg[0], { route: 'lkg', methods: ['POST'], authLevel: 'function', access: 'lkg' }, api.postLkg);
-httpRoute('lkgGet', { route: 'lkg/{env}/{service}', methods: ['GET'], authLevel: 'function', access: 'read' }, api.getLkg);
-httpRoute('freezeGet', { route: 'freeze/{env}', methods: ['GET'], authLevel: 'function', access: 'read' }, api.getFreeze);
-httpRoute(ACCESS_ACTIONS.freeze[0], { route: 'freeze/{env}', methods: ['POST'], authLevel: 'function', access: 'freeze' }, api.postFreeze);
+httpRoute(ACCESS_ACTIONS.lkg[0], { route: 'lkg', methods: ['POST'], authLevel: 'function', access: 'lkg' }, async () => (await api()).postLkg);
+httpRoute('lkgGet', { route: 'lkg/{env}/{service}', methods: ['GET'], authLevel: 'function', access: 'read' }, async () => (await api()).getLkg);
+httpRoute('freezeGet', { route: 'freeze/{env}', methods: ['GET'], authLevel: 'function', access: 'read' }, async () => (await api()).getFreeze);
+httpRoute(ACCESS_ACTIONS.freeze[0], { route: 'freeze/{env}', methods: ['POST'], authLevel: 'function', access: 'freeze' }, async () => (await api()).postFreeze);

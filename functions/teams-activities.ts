@@ -4,8 +4,7 @@
  */
 import { activityHandlers } from '../src/activities/define.js';
 import { NotifyTeams, PostTeamsMessage, ReplyTeamsMessage } from '../src/activities/teams.contracts.js';
-import { useFreezeAnnouncer } from '../src/app/app-service.js';
-import { teamsFreezeAnnouncer } from '../src/app/freeze-announcer.js';
+import { useFreezeAnnouncer } from '../src/app/freeze-announcer-choice.js';
 
 const register = activityHandlers(async () => (await import('../src/app/teams-activities.js')).appTeamsActivities());
 
@@ -13,5 +12,6 @@ register(PostTeamsMessage, (a, input) => a.post(input));
 register(ReplyTeamsMessage, (a, input) => a.reply(input));
 register(NotifyTeams, (a, input) => a.notify(input));
 
-// Freezes set by hand, by pipelines and by incidents are announced in the environment's channel.
-useFreezeAnnouncer((log) => teamsFreezeAnnouncer(log));
+// Freezes set by hand, by pipelines and by incidents are announced in the environment's channel
+// (the announcer, src/app/freeze-announcer.ts, and the Teams adapters load with the first freeze).
+useFreezeAnnouncer(async () => (await import('../src/app/freeze-announcer.js')).teamsFreezeAnnouncer);

@@ -29,23 +29,10 @@ import { ContainmentChoice, type Actor } from '../domain/incident-events.js';
 import { EXTENDING_P1_DECISION, mayOverride, overrideRefusal, overridesP1Default } from '../domain/roles.js';
 import { HttpError } from '../http/envelope.js';
 import { inApproverList, principalFromHeaders, type Principal } from './approver.js';
+import { ACCESS_ACTIONS, type AccessAction } from './access-actions.js';
 
-/** Every action a caller can take, each carried by its own function(s). */
-export const ACCESS_ACTIONS = {
-  read: ['incidentsList', 'incidentsGet', 'incidentsActionsGet', 'lkgGet', 'freezeGet', 'alertsUnmatched', 'canaryGet'],
-  declare: ['incidentsDeclare'],
-  ack: ['incidentsAck'],
-  note: ['incidentsNote'],
-  decision: ['incidentsDecision'],
-  rollback: ['incidentsRollback'],
-  extend: ['incidentsExtend'],
-  severity: ['incidentsSeverity'],
-  resolve: ['incidentsResolve'],
-  followUp: ['incidentsActions'],
-  freeze: ['freezeSet'],
-  lkg: ['lkgRecord'],
-} as const;
-export type AccessAction = keyof typeof ACCESS_ACTIONS;
+// The actions and their functions live in src/app/access-actions.ts (light: read when routes register).
+export { ACCESS_ACTIONS, type AccessAction };
 
 export interface AccessRole {
   /** The Entra app role's value (App registration > App roles), as it appears in `roles` claims. */

@@ -9,14 +9,14 @@ import { createSiteOpsActivities, type SiteOpsActivities } from '../activities/a
 import { createAppServiceActivities, type AppServiceActivities } from '../activities/app-service.js';
 import { AppServiceAdapter, SiteOpsAdapter } from '../adapters/app-service.js';
 import { ArmAppService, ArmSiteOps, defaultArmCredential } from '../adapters/arm.js';
-import { LogFreezeAnnouncer } from '../adapters/log-freeze-announcer.js';
 import { createTableClient } from '../adapters/storage.js';
 import { TableFreezeStore, TableLkgRegistry } from '../adapters/table-release.js';
 import type { AppServiceSettings, RegistrySettings } from '../config/app-service.js';
 import { describeIssues, type Issue } from '../config/issues.js';
 import type { AppServicePort, SiteOpsPort } from '../ports/app-service.js';
-import type { FreezeAnnouncer, FreezeStore, LkgRegistry } from '../ports/release-registry.js';
+import type { FreezeStore, LkgRegistry } from '../ports/release-registry.js';
 import { appNow } from './clock.js';
+import { loadFreezeAnnouncer } from './freeze-announcer-choice.js';
 import { getLedger } from './ledger.js';
 import { appSettings, type AppSettings } from './settings.js';
 
@@ -90,29 +90,13 @@ export function appServicePorts(settings: AppSettings = appSettings()): Built<Ap
 }
 
 /**
- * Where freeze announcements go. Default: the invocation's log. The Teams capability plugs in
- * here: functions/teams-activities.ts calls `useFreezeAnnouncer((log) => teamsFreezeAnnouncer(log))`
- * at module load (before any invocation).
- */
-export type FreezeAnnouncerFactory = (log: (line: string) => void) => FreezeAnnouncer;
-
-let announcerFactory: FreezeAnnouncerFactory = (log) => new LogFreezeAnnouncer(log);
-
-export function useFreezeAnnouncer(factory: FreezeAnnouncerFactory): void {
-  announcerFactory = factory;
-}
-
-export function freezeAnnouncer(log: (line: string) => void): FreezeAnnouncer {
-  return announcerFactory(log);
-}
-
-/**
  * The App Service activities' handlers on the app's ports (functions/app-service-activities.ts
  * registers them), or the settings' problems; `log` is the invocation's.
  */
-export function appServiceActivities(log: (line: string) => void): Configured<AppServiceActivities & SiteOpsActivities> {
+export async function appServiceActivities(log: (line: string) => void): Promise<Configured<AppServiceActivities & SiteOpsActivities>> {
   const built = appServicePorts();
   if (!built.ok) return { ok: false, problems: describeIssues(built.issues) };
+  const freezeAnnouncer = await loadFreezeAnnouncer();
   const { settings, ...ports } = built.value;
   // The incident's clock (simulated on the dev host): a freeze's "since" and the LKG's "recorded at"
   // read on the same clock as the incident that set them.

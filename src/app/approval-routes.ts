@@ -10,27 +10,12 @@
  * identified and checked against the approver list.
  */
 import * as df from 'durable-functions';
-import { createTableClient } from '../adapters/storage.js';
-import { appSettings } from './settings.js';
-import { durableDecisionTarget } from '../adapters/durable-decisions.js';
-import { TableApprovalUses } from '../adapters/table-approval-uses.js';
 import { httpRoute } from './routes.js';
 import type { ApprovalUseStore } from '../ports/approvals.js';
-import { handleApproval } from './approvals.js';
-import { appNow } from './clock.js';
 import type { ApprovalClaims } from '../activities/approval-token.js';
 import type { Principal } from './approver.js';
 
 const stores = new Map<string, ApprovalUseStore>();
-
-export function getApprovalUses(table: string): ApprovalUseStore {
-  let store = stores.get(table);
-  if (!store) {
-    store = new TableApprovalUses(createTableClient(appSettings().storage(), table));
-    stores.set(table, store);
-  }
-  return store;
-}
 
 export interface ApprovalRouteOptions {
   /** The approver policy (from the policy file); without it, the APPROVERS setting decides. */
@@ -40,20 +25,39 @@ export interface ApprovalRouteOptions {
 }
 
 export function registerApprovalRoutes(options: ApprovalRouteOptions = {}): void {
-  httpRoute('approvals', { route: 'approvals/{token}', methods: ['GET', 'POST'], authLevel: 'anonymous', durableClient: true }, async (request, context, requestId) => {
-    const settings = appSettings().approval;
-    return handleApproval(
-      request,
-      {
-        settings: () => settings,
-        uses: () => getApprovalUses(settings.ok ? settings.settings.table : 'ApprovalUses'),
-        decisions: durableDecisionTarget(df.getClient(context)),
-        // A link expires at the decision deadline, which is orchestration time: compare on the app clock.
-        now: appNow,
-        ...(options.isApprover ? { isApprover: options.isApprover } : {}),
-        ...(options.approvers ? { approvers: options.approvers } : {}),
-      },
-      requestId,
-    );
+  // The handler, the approval-use table and the decision target load on the first request.
+  httpRoute('approvals', { route: 'approvals/{token}', methods: ['GET', 'POST'], authLevel: 'anonymous', durableClient: true }, async () => {
+    const [{ createTableClient }, { appSettings }, { durableDecisionTarget }, { TableApprovalUses }, { handleApproval }, { appNow }] = await Promise.all([
+      import('../adapters/storage.js'),
+      import('./settings.js'),
+      import('../adapters/durable-decisions.js'),
+      import('../adapters/table-approval-uses.js'),
+      import('./approvals.js'),
+      import('./clock.js'),
+    ]);
+    const approvalUses = (table: string): ApprovalUseStore => {
+      let store = stores.get(table);
+      if (!store) {
+        store = new TableApprovalUses(createTableClient(appSettings().storage(), table));
+        stores.set(table, store);
+      }
+      return store;
+    };
+    return async (request, context, requestId) => {
+      const settings = appSettings().approval;
+      return handleApproval(
+        request,
+        {
+          settings: () => settings,
+          uses: () => approvalUses(settings.ok ? settings.settings.table : 'ApprovalUses'),
+          decisions: durableDecisionTarget(df.getClient(context)),
+          // A link expires at the decision deadline, which is orchestration time: compare on the app clock.
+          now: appNow,
+          ...(options.isApprover ? { isApprover: options.isApprover } : {}),
+          ...(options.approvers ? { approvers: options.approvers } : {}),
+        },
+        requestId,
+      );
+    };
   });
 }

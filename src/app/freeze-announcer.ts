@@ -137,7 +137,7 @@ export function freezeAnnouncementBudgetMs(s: TeamsSettingsResult): number {
   return s.ok && s.settings.delivery !== 'local' ? s.settings.graph.timeoutMs : 15_000;
 }
 
-/** The app's freeze announcer (wired with `useFreezeAnnouncer` in functions/teams-activities.ts). */
+/** The app's freeze announcer (plugged in with `useFreezeAnnouncer`, src/app/freeze-announcer-choice.ts, by functions/teams-activities.ts). */
 export function teamsFreezeAnnouncer(log: (line: string) => void): TeamsFreezeAnnouncer {
   return new TeamsFreezeAnnouncer({
     teams: () => getTeamsPort(),

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { SeverityLevel } from './policy.js';
 import { Actor } from './actor.js';
 import { AlertRecord } from './incident.js';
+import type { PersonAction } from './person-actions.js';
 
 export { Actor } from './actor.js';
 
@@ -90,8 +91,8 @@ export const InboundFields = {
   extend: z.object({ timebox: ExtendableTimebox, minutes: z.number().int().min(1).max(240), reason: z.string().max(2000).optional() }),
   resolve: z.object({ summary: z.string().max(4000).optional() }),
   severity: z.object({ level: SeverityLevel, reason: z.string().trim().min(1).max(2000) }),
-} as const;
-export type PersonAction = keyof typeof InboundFields;
+} as const satisfies Record<PersonAction, z.ZodType>; // exactly the actions of PERSON_ACTIONS, no more, no fewer
+export type { PersonAction };
 
 const at = z.iso.datetime({ offset: true });
 const sent = { actor: Actor, at };

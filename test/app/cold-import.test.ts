@@ -2,8 +2,11 @@
  * Importing the app costs the framework and the app's own code, nothing more: the SDKs that
  * activities use are loaded on first use (src/adapters/lazy.ts), not when the Functions worker
  * loads the entry files, nor the activity handlers (src/activities/define.ts: `activityHandlers`
- * imports them on the first invocation). Each load runs in a fresh process (the compiled app in dist/).
+ * imports them on the first invocation), nor the HTTP handlers and the timers' work (httpRoute in
+ * src/app/routes.ts takes a loader, run on the route's first request). Each load runs in a fresh
+ * process (the compiled app in dist/).
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { coldImport, lazySdksIn } from '../harness/cold-import.js';
@@ -20,15 +23,34 @@ describe('cold import of the app', () => {
   it('loads no activity handler at import: the activity files register names, their handlers load on the first invocation', async () => {
     const app = await coldImport('app');
     const handlers = app.own.filter((f) => /^dist\/src\/activities\/[^/]+\.js$/.test(f) && !/\.contracts\.js$|\/(define|once|approval-token)\.js$/.test(f));
-    // Loaded for a trigger's own work, not by any activity registration: the App Service handlers with
-    // the composition the release registry's routes use (src/app/app-service.ts), the Teams handlers
-    // with the freeze announcer that functions/teams-activities.ts plugs in at load, the smoke handler
-    // with the synthetic monitor's composition.
-    const forTriggers = ['dist/src/activities/app-service-ops.js', 'dist/src/activities/app-service.js', 'dist/src/activities/smoke.js', 'dist/src/activities/teams.js'];
-    expect(handlers.filter((f) => !forTriggers.includes(f))).toEqual([]);
+    expect(handlers).toEqual([]);
     // Every activity file registered (its contracts loaded), and none of the compositions only activities use.
     expect(app.own).toEqual(expect.arrayContaining(['dist/src/activities/evidence.contracts.js', 'dist/src/activities/sql.contracts.js', 'dist/src/activities/status-page.contracts.js']));
     expect(app.own.filter((f) => ['dist/src/app/evidence.js', 'dist/src/app/sql.js', 'dist/src/app/status-page.js', 'dist/src/app/teams-activities.js'].includes(f))).toEqual([]);
+  });
+
+  it('loads no route handler or trigger work at import: routes and timers load theirs on the first request or run (httpRoute takes a loader)', async () => {
+    const app = await coldImport('app');
+    // What registering needs of the composition root, each for a reason; anything else of src/app
+    // (intake, stores, access, the *-routes handlers, the policy) is a handler's and loads with it.
+    const forRegistration = [
+      'dist/src/app/routes.js', // httpRoute
+      'dist/src/app/access-actions.js', // the guarded routes' names, checked at registration
+      'dist/src/app/approval-routes.js', // registerApprovalRoutes (shared with the approvals test app)
+      'dist/src/app/freeze-announcer-choice.js', // where the Teams freeze announcer plugs in
+      'dist/src/app/clock.js', // the timers' app clock (no imports)
+      // Telemetry starts when the app loads (functions/telemetry.ts) and reads its setting then.
+      'dist/src/app/telemetry.js',
+      'dist/src/app/telemetry-hooks.js',
+      'dist/src/app/settings.js',
+      'dist/src/app/local-settings.js',
+    ];
+    expect(app.own.filter((f) => f.startsWith('dist/src/app/') && !forRegistration.includes(f))).toEqual([]);
+    // No adapter but telemetry's (its SDKs load only with a connection string), no port implementation.
+    expect(app.own.filter((f) => f.startsWith('dist/src/adapters/'))).toEqual(['dist/src/adapters/telemetry.js']);
+    // Not vacuous: the registration helpers did load, and the handler modules are built beside them.
+    expect(app.own).toEqual(expect.arrayContaining(['dist/src/app/routes.js', 'dist/src/app/access-actions.js']));
+    for (const f of ['alert-routes', 'incident-routes', 'follow-up-routes', 'synthetic-monitor-timer', 'intake', 'access', 'stores'].map((m) => `dist/src/app/${m}.js`)) expect(existsSync(path.join(repoRoot, f)), f).toBe(true);
   });
 
   it('loads the OpenTelemetry SDKs only when APPLICATIONINSIGHTS_CONNECTION_STRING is set', async () => {

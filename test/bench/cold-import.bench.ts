@@ -6,7 +6,8 @@
  * inside the child; `processMs` adds Node's own start-up and exit. Also: what the app loads
  * beyond the floor (packages, and its own modules by layer), and which of the lazily loaded SDKs
  * the import pulled in (the right answer is none). Activity handlers are not among the modules:
- * they load on an activity's first invocation (src/activities/define.ts, `activityHandlers`).
+ * they load on an activity's first invocation (src/activities/define.ts, `activityHandlers`); nor
+ * are the HTTP handlers and the timers' work (src/app/routes.ts, `httpRoute(name, options, load)`).
  */
 import { coldImport, type ColdImport, lazySdksIn } from '../harness/cold-import.js';
 import type { BenchResult } from './run.js';
