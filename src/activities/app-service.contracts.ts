@@ -71,7 +71,8 @@ export const readReleaseState = defineActivity({
   retry: QUICK_RETRY,
 });
 
-const RestoreInput = (defaultService: string) =>
+/** One step of an action on a service's App Service targets: the restores, and the site actions (restart, scale-out, traffic rule). */
+const StepInput = (defaultService: string) =>
   z.object({
     incidentId: IncidentId,
     env: EnvName,
@@ -84,7 +85,7 @@ const RestoreInput = (defaultService: string) =>
 /** API to LKG: swap the staging slot (holding LKG) into production, then verify the build ids. */
 export const apiToLkg = defineActivity({
   name: 'appService_apiToLkg',
-  input: RestoreInput('api'),
+  input: StepInput('api'),
   output: ActionOutcome,
   retry: SWAP_RETRY,
 });
@@ -92,7 +93,7 @@ export const apiToLkg = defineActivity({
 /** Web to LKG: a second slot swap or the republish hook, as the web target is configured. */
 export const webToLkg = defineActivity({
   name: 'appService_webToLkg',
-  input: RestoreInput('web'),
+  input: StepInput('web'),
   output: ActionOutcome,
   retry: SWAP_RETRY,
 });
@@ -148,21 +149,13 @@ export const recordLkg = defineActivity({
   retry: QUICK_RETRY,
 });
 
-/** The containment actions on the site beyond the swap: one attempt may run up to the swap deadline; retries reconcile first. */
-const SiteAction = (defaultService: string) =>
-  z.object({
-    incidentId: IncidentId,
-    env: EnvName,
-    service: ServiceName.default(defaultService),
-    mode: ActionMode.default('execute'),
-    step: Step,
-    targets: Targets,
-  });
+// The containment actions on the site beyond the swap: a StepInput plus what each changes; one
+// attempt may run up to the swap deadline, and retries reconcile first.
 
 /** Restart the API's site (ARM restart, synchronous), then wait for its health endpoint to answer 200. */
 export const restartApp = defineActivity({
   name: 'appService_restart',
-  input: SiteAction('api').extend({
+  input: StepInput('api').extend({
     /** The production health URL that must answer 200 again (none: ARM's answer is the verification). */
     healthUrl: z.url({ protocol: /^https?$/ }).max(2048).optional(),
     /** How long to wait for it (reads `verifyDelayMs` apart). */
@@ -175,7 +168,7 @@ export const restartApp = defineActivity({
 /** Scale the site's App Service plan out to `instances` (never down), then read the plan's capacity back. */
 export const scaleOutPlan = defineActivity({
   name: 'appService_scaleOut',
-  input: SiteAction('api').extend({ instances: z.number().int().min(2).max(100) }),
+  input: StepInput('api').extend({ instances: z.number().int().min(2).max(100) }),
   output: ActionOutcome,
   retry: SWAP_RETRY,
 });
@@ -183,7 +176,7 @@ export const scaleOutPlan = defineActivity({
 /** Add an access restriction to the site (kept with the ones there), then read it back. */
 export const applyTrafficRule = defineActivity({
   name: 'appService_applyTrafficRule',
-  input: SiteAction('api').extend({ rule: TrafficRulePolicy }),
+  input: StepInput('api').extend({ rule: TrafficRulePolicy }),
   output: ActionOutcome,
   retry: SWAP_RETRY,
 });

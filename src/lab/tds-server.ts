@@ -214,6 +214,15 @@ export class TdsFake {
     this.loginFailures = [];
   }
 
+  /** Back to an empty database with no faults and no calls recorded (a test's starting point). */
+  reset(): void {
+    this.clearFaults();
+    this.calls.length = 0;
+    this.db.flags.clear();
+    this.db.config.clear();
+    this.db.audit.length = 0;
+  }
+
   /** Calls of one procedure that reached the server (whatever the fake did with them). */
   callsOf(proc: string): RpcCall[] {
     const name = normaliseProc(proc);

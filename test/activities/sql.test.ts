@@ -39,11 +39,7 @@ afterAll(async () => {
 });
 
 beforeEach(() => {
-  fake.clearFaults();
-  fake.calls.length = 0;
-  fake.db.flags.clear();
-  fake.db.config.clear();
-  fake.db.audit.length = 0;
+  fake.reset();
   fake.db.seedFlag({ flagKey: 'EnableLegacyHttpSse', scope: 'Prod', isEnabled: true });
   fake.db.seedFlag({ flagKey: 'EnableLegacyHttpSse', scope: 'Beta', isEnabled: true });
   fake.db.seedConfig({ configKey: 'Network:SseKeepAliveSeconds', scope: 'Prod', value: '30', valueType: 'seconds', tags: 'network,sse' });

@@ -26,11 +26,7 @@ afterAll(async () => {
 });
 
 beforeEach(() => {
-  fake.clearFaults();
-  fake.calls.length = 0;
-  fake.db.flags.clear();
-  fake.db.config.clear();
-  fake.db.audit.length = 0;
+  fake.reset();
   fake.db.seedFlag({ flagKey: 'EnableLegacyHttpSse', scope: 'Prod', isEnabled: true, description: 'Legacy SSE endpoint' });
   fake.db.seedConfig({ configKey: 'Network:SseKeepAliveSeconds', scope: 'Prod', value: '30', valueType: 'seconds', tags: 'network,sse' });
 });
