@@ -107,15 +107,6 @@ export class DeliveryRejectedError extends Error {
 export const CHANNEL_LANE_INTERVAL_MS = 250;
 export const TENANT_CHANNEL_POST_INTERVAL_MS = 500;
 
-/** `Retry-After` as milliseconds: delta-seconds or an HTTP date; undefined when absent or invalid. */
-export function parseRetryAfter(value: string | null | undefined, nowMs: number): number | undefined {
-  if (!value) return undefined;
-  const v = value.trim();
-  if (/^\d+$/.test(v)) return Number(v) * 1000;
-  const date = Date.parse(v);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
-}
-
 export class DeliveryQueue {
   private readonly clock: DeliveryClock;
   private readonly laneInterval: number;

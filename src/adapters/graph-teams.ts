@@ -12,10 +12,10 @@ import {
   DeadlineExceededError,
   type DeliveryQueue,
   DeliveryRejectedError,
-  parseRetryAfter,
   type Classified,
   type RunResult,
 } from './graph-delivery.js';
+import { parseRetryAfter } from './http-bounded.js';
 import { graphFailure } from './graph-client.js';
 import {
   TeamsDeliveryError,

@@ -12,13 +12,15 @@
  * the tests.
  *
  * Every request has a timeout; 408, 429, 5xx, timeouts and dropped connections are retried with
- * backoff (Retry-After honoured) until the caller's deadline; any other 4xx is final.
+ * backoff (Retry-After honoured) until the caller's deadline; any other answer is final (redirects
+ * are not followed).
  */
-import { errorText } from '../domain/errors.js';
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { errorText, TransientError } from '../domain/errors.js';
 import type { StatusPageSettings } from '../config/status-page.js';
 import type { StatusPageUpdate } from '../domain/communications.js';
 import { StatusPageError, type StatusPagePort, type StatusPagePublished } from '../ports/status-page.js';
+import { fetchBounded, isRetryableStatus, parseRetryAfter } from './http-bounded.js';
 
 export const SIGNATURE_HEADER = 'x-signature';
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
@@ -51,15 +53,8 @@ export interface WebhookOptions {
   maxBackoffMs?: number;
 }
 
-const RETRYABLE = (status: number): boolean => status === 408 || status === 429 || status >= 500;
-
-function retryAfterMs(value: string | null, now: number): number | undefined {
-  if (!value) return undefined;
-  const s = Number(value);
-  if (Number.isFinite(s)) return Math.max(0, s * 1000);
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}
+/** A receiver's answer is not needed: at most this much of it is read (a misbehaving one cannot make us buffer more). */
+const MAX_ANSWER_BYTES = 64 * 1024;
 
 export class WebhookStatusPage implements StatusPagePort {
   private readonly now: () => number;
@@ -82,9 +77,11 @@ export class WebhookStatusPage implements StatusPagePort {
       if (left <= 0) break;
       attempts += 1;
       let retryAfter: number | undefined;
+      const timeoutMs = Math.min(this.settings.timeoutMs, left);
       try {
         // Signed per attempt: a retry minutes later still falls inside the receiver's replay window.
-        const res = await fetch(this.settings.url, {
+        // fetchBounded: the timeout covers the whole exchange, redirects are not followed, the answer is bounded.
+        const res = await fetchBounded(this.settings.url, {
           method: 'POST',
           headers: {
             'content-type': 'application/json',
@@ -93,19 +90,21 @@ export class WebhookStatusPage implements StatusPagePort {
             'user-agent': 'incident-autopilot-status-page/1',
           },
           body,
-          signal: AbortSignal.timeout(Math.min(this.settings.timeoutMs, left)),
+          timeoutMs,
+          maxBytes: MAX_ANSWER_BYTES,
         });
-        // The body is not needed; reading it frees the connection.
-        await res.arrayBuffer().catch(() => undefined);
-        if (res.ok) return { status: res.status, attempts };
+        if (res.status >= 200 && res.status < 300) return { status: res.status, attempts };
         lastStatus = res.status;
         last = `the receiver answered ${res.status}`;
-        if (!RETRYABLE(res.status)) throw new StatusPageError('rejected', `Status page update refused: ${last}.`, { status: res.status, attempts });
-        retryAfter = retryAfterMs(res.headers.get('retry-after'), this.now());
+        if (!isRetryableStatus(res.status)) throw new StatusPageError('rejected', `Status page update refused: ${last}.`, { status: res.status, attempts });
+        retryAfter = parseRetryAfter(res.headers.get('retry-after'), this.now());
       } catch (err) {
         if (err instanceof StatusPageError) throw err;
-        // A timeout or a dropped connection: the update may have arrived; the idempotency key makes the retry safe.
-        last = err instanceof Error && err.name === 'TimeoutError' ? `no answer within ${this.settings.timeoutMs} ms` : `the connection failed (${errorText(err)})`;
+        // A timeout, a dropped connection or an oversized answer: the update may have arrived; the idempotency key makes the retry safe.
+        const timedOut = err instanceof TransientError && (err.cause as { name?: unknown } | undefined)?.name === 'TimeoutError';
+        last = !timedOut
+          ? errorText(err)
+          : `no answer within ${this.settings.timeoutMs} ms${timeoutMs < this.settings.timeoutMs ? ` (the last attempt had the ${timeoutMs} ms left before the deadline)` : ''}`;
       }
       const pause = Math.min(retryAfter ?? wait, this.o.maxBackoffMs ?? 8_000);
       if (this.now() + pause >= options.deadline) break;

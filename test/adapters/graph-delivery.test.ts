@@ -1,7 +1,8 @@
 /** The delivery queue's rules on a virtual clock: order, spacing, Retry-After, backoff, deadlines. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DeadlineExceededError, DeliveryQueue, DeliveryRejectedError, parseRetryAfter, type Classified, type DeliveryClock } from '../../src/adapters/graph-delivery.js';
+import { DeadlineExceededError, DeliveryQueue, DeliveryRejectedError, type Classified, type DeliveryClock } from '../../src/adapters/graph-delivery.js';
+import { parseRetryAfter } from '../../src/adapters/http-bounded.js';
 
 /** Virtual time that only moves when someone sleeps (one waiter at a time suffices per lane test). */
 function virtualClock(): DeliveryClock & { slept: number[] } {
