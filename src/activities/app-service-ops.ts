@@ -13,6 +13,7 @@
 import type { z } from 'zod';
 import { findTarget, type AppServiceTarget } from '../config/app-service.js';
 import type { ActionOutcome } from '../domain/actions.js';
+import { PermanentError } from '../domain/errors.js';
 import { Reason } from '../domain/release.js';
 import type { AccessRule, SiteOpsPort, SiteRef } from '../ports/app-service.js';
 import type { StepLedger } from '../ports/ledger.js';
@@ -38,12 +39,11 @@ export interface SiteOpsActivities {
 
 const who = (env: string, service: string) => `${service}@${env}`;
 
-/** ARM said no (no permission, unknown site or plan): refused with the reason; anything else is thrown on (transient: retried). */
+/** ARM said no (a PermanentError: no permission, unknown site or plan): refused with the reason; anything else is thrown on (transient: retried). */
 function refusal(err: unknown): ActionOutcome | null {
-  const e = err as { name?: string; status?: number; message?: string };
-  if (e?.name !== 'ArmRequestError') return null;
-  const reason = e.status === 401 || e.status === 403 ? Reason.notAuthorized : e.status === 404 ? Reason.notFound : 'rejected';
-  return { kind: 'refused', reason, summary: (e.message ?? 'ARM refused the request').slice(0, 500) };
+  if (!(err instanceof PermanentError)) return null;
+  const reason = err.status === 401 || err.status === 403 ? Reason.notAuthorized : err.status === 404 ? Reason.notFound : 'rejected';
+  return { kind: 'refused', reason, summary: (err.message || 'ARM refused the request').slice(0, 500) };
 }
 
 export function createSiteOpsActivities(p: SiteOpsPorts): SiteOpsActivities {

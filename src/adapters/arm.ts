@@ -18,7 +18,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import type { WebSiteManagementClient } from '@azure/arm-appservice';
 import type { AccessRule } from '../ports/app-service.js';
-import { TransientError } from '../domain/errors.js';
+import { PermanentError, TransientError } from '../domain/errors.js';
 import { lazy } from './lazy.js';
 import { telemetry } from './telemetry.js';
 
@@ -277,14 +277,15 @@ function armOutcome(err: unknown): string {
   return f.status ? `http-${f.status}` : f.transient ? 'transient' : 'error';
 }
 
-export class ArmRequestError extends Error {
+/** ARM refused the request (no permission, unknown site, slot or plan): permanent, with ARM's status and code. */
+export class ArmRequestError extends PermanentError {
   override name = 'ArmRequestError';
   constructor(
-    readonly status: number,
+    status: number,
     readonly code: string,
     message: string,
   ) {
-    super(message);
+    super(message, status ? { status } : undefined);
   }
 }
 

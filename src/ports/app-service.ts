@@ -56,8 +56,8 @@ export interface AccessRule {
 /**
  * The containment actions on a running site beyond the swap: restart it, scale its plan out, set
  * its access restrictions, and whether it answers its health endpoint. Transient trouble throws
- * TransientError; a refusal (no permission, unknown site or plan) throws ArmRequestError-like
- * errors with a status.
+ * TransientError; a refusal (no permission, unknown site or plan) throws a PermanentError with
+ * ARM's status (the ARM adapter's ArmRequestError).
  */
 export interface SiteOpsPort {
   restart(site: SiteRef): Promise<void>;
