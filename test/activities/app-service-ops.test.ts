@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSiteOpsActivities } from '../../src/activities/app-service-ops.js';
 import { restartApp, scaleOutPlan } from '../../src/activities/app-service.contracts.js';
+import { SiteOpsAdapter } from '../../src/adapters/app-service.js';
 import { ArmAppService, ArmSiteOps } from '../../src/adapters/arm.js';
 import { AppServiceTarget } from '../../src/config/app-service.js';
 import { ArmFake } from '../../src/lab/arm-server.js';
@@ -29,7 +30,7 @@ beforeEach(() => {
 function activities() {
   const arm = new ArmAppService({ credential: new TestTokenCredential(), endpoint: fake.armUrl, caPem: fake.ca, requestTimeoutMs: 3000, pollIntervalMs: 10, readRetries: 1 });
   const targets = [AppServiceTarget.parse({ env: 'Prod', service: 'api', strategy: 'slot-swap', subscriptionId: SUB, resourceGroup: 'rg-prod', site: 'api-prod', build: { from: 'setting', name: 'APP_BUILD_ID' } })];
-  return createSiteOpsActivities({ siteOps: new ArmSiteOps(arm), ledger: new MemoryStepLedger(), targets, verifyDelayMs: 10 });
+  return createSiteOpsActivities({ siteOps: new SiteOpsAdapter({ ops: new ArmSiteOps(arm), httpTimeoutMs: 3000, scaleDeadlineMs: 10_000 }), ledger: new MemoryStepLedger(), targets, verifyDelayMs: 10 });
 }
 
 describe('site actions refused by ARM', () => {
