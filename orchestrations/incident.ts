@@ -79,6 +79,11 @@ df.app.orchestration('incident', function* (context: df.OrchestrationContext) {
     return took;
   }
 
+  /** Receives the events taken from the inbox (a nudge that alerts were folded only wakes the loop: its next recordProgress takes them). */
+  const receive = (received: readonly { name: string; payload: unknown }[]): void => {
+    for (const e of received) if (e.name !== ALERTS_FOLDED_EVENT) run.receive(parseInbound(e.name, e.payload), now());
+  };
+
   for (;;) {
     for (let cmd = run.next(); cmd; cmd = run.next()) {
       // A containment step can take minutes (a swap, then Durable's retries of it): the decision,
@@ -96,7 +101,7 @@ df.app.orchestration('incident', function* (context: df.OrchestrationContext) {
     // next batch of folded alerts, so a storm's backlog does not hold a person's decision back.
     const received = inbox.take();
     if (received.length) {
-      for (const e of received) if (e.name !== ALERTS_FOLDED_EVENT) run.receive(parseInbound(e.name, e.payload), now());
+      receive(received);
       continue;
     }
     // A quiet moment: bound what a replay of this execution costs (its history events, and the
@@ -126,8 +131,10 @@ df.app.orchestration('incident', function* (context: df.OrchestrationContext) {
       run.wake(now());
       continue;
     }
-    // An event won: the next turn of the loop takes it (with any other that came with it).
+    // An event won: received at once (with any other that came with it), so that the next turn
+    // records it with one recordProgress (two episodes per alert raised, not three).
     timer?.cancel();
+    receive(inbox.take());
   }
   // The resolved incident's metrics (MTTx, timeboxes, actions), once, read from the closed record:
   // the same figures as its evidence pack. The activity keeps it to one emission per incident.
