@@ -4,7 +4,8 @@
  * file is its interpreter, a loop:
  *
  *   carry out the runbook's commands (each one named step: ./incident-steps.ts) -> record progress
- *   -> take the events people and alerts raised, or wait for the next one or the next deadline
+ *   -> take the events people and alerts raised, or wait for the next one, the next deadline or
+ *   the next sweep of folded alerts
  *
  * Every activity is idempotent per incident + step, and step keys are derived from the record, so
  * a replay or a retry never acts twice. Deterministic: time from the orchestration clock only.
@@ -23,7 +24,7 @@ import { callActivity } from '../src/activities/define.js';
 import { FOLDED_PER_CALL, recordProgress } from '../src/activities/incident.contracts.js';
 import { recordIncidentTelemetry } from '../src/activities/telemetry.contracts.js';
 import { IncidentInput } from '../src/domain/incident.js';
-import { ALERTS_FOLDED_EVENT, INCIDENT_EVENT_NAMES, IncidentEventName, parseInbound } from '../src/domain/incident-events.js';
+import { FOLD_SWEEP_MS, INCIDENT_EVENT_NAMES, IncidentEventName, parseInbound } from '../src/domain/incident-events.js';
 import { IncidentRun, type RunCheckpoint } from '../src/domain/incident-run.js';
 import { incidentOutcomeOf } from '../src/domain/incident-telemetry.js';
 import { HISTORY_BOUND, historyLength, MAX_CARRIED_CHARS, mayContinueAsNew, RECORD_BOUND } from '../src/durable/continue-as-new.js';
@@ -47,7 +48,7 @@ df.app.orchestration('incident', function* (context: df.OrchestrationContext) {
   const now = (): number => context.df.currentUtcDateTime.getTime();
   const run = new IncidentRun(input, now(), resume?.run);
   const steps = new Steps(context, input, run);
-  const inbox = new EventInbox(context, [...INCIDENT_EVENT_NAMES, ALERTS_FOLDED_EVENT]);
+  const inbox = new EventInbox(context, INCIDENT_EVENT_NAMES);
   /** Keys of the folded alerts the last recordProgress returned: the next one lets the store forget them. */
   let ack: string[] = resume?.ack ?? [];
   /** The last recordProgress took a partial batch and the loop went round once more to store it. */
@@ -58,8 +59,8 @@ df.app.orchestration('incident', function* (context: df.OrchestrationContext) {
    * intake folded meanwhile (received now as any other alert), and shows the custom status.
    * How many folded alerts it took (0 when the incident is closed): after a full batch there may be
    * more; after a partial one the loop stores once more what it took, and alerts folded later wait
-   * for the next wake-up (the intake's nudge, an event or a timer), so a storm costs a few turns,
-   * not one each.
+   * for the next wake-up (the sweep, an event or a deadline), so a storm costs a few turns, not one
+   * each.
    */
   function* recordProgressNow(): Generator<df.Task, number, unknown> {
     const timeline = run.pendingTimeline();
@@ -79,24 +80,50 @@ df.app.orchestration('incident', function* (context: df.OrchestrationContext) {
     return took;
   }
 
+  /**
+   * When to take the alerts the intake folded since the incident last took alerts (orchestration
+   * time), or null when no sweep is due. The intake folds an alert that changes nothing only within
+   * FOLD_WINDOW_MS of raising one into the incident (src/app/intake.ts), and every alert taken arms
+   * the sweep FOLD_SWEEP_MS later (longer: the sweep comes after the folds of that window were
+   * written), so a folded alert reaches the record within about FOLD_SWEEP_MS without another alert
+   * to wake the incident; a sweep that finds nothing arms no other. A continued execution sweeps
+   * once: the previous one may have had a sweep due.
+   */
+  let sweepAt: number | null = resume ? now() + FOLD_SWEEP_MS : null;
+  const tookAlerts = (): void => {
+    sweepAt = now() + FOLD_SWEEP_MS;
+  };
+  /** recordProgressNow, arming the sweep when it took folded alerts. */
+  function* progress(): Generator<df.Task, number, unknown> {
+    const took = yield* recordProgressNow();
+    if (took > 0) tookAlerts();
+    return took;
+  }
+  /** Receives the events taken from the inbox (an alert among them arms the sweep). */
+  const receive = (received: readonly { name: string; payload: unknown }[]): void => {
+    for (const e of received) {
+      if (e.name === IncidentEventName.alert) tookAlerts();
+      run.receive(parseInbound(e.name, e.payload), now());
+    }
+  };
+
   for (;;) {
     for (let cmd = run.next(); cmd; cmd = run.next()) {
       // A containment step can take minutes (a swap, then Durable's retries of it): the decision,
       // the freeze and the phase are shown before it starts, not once every step has finished.
-      if (cmd.kind === 'execute') yield* recordProgressNow();
+      if (cmd.kind === 'execute') yield* progress();
       const result = yield* steps.carryOut(cmd);
       run.complete(cmd, result, now());
     }
-    const took = yield* recordProgressNow();
+    const took = yield* progress();
     if (run.closed) break;
     if (run.busy) continue;
 
-    // Events that arrived while the commands ran are handled before waiting again (a nudge that
-    // alerts were folded only wakes the loop: its next recordProgress takes them), and before the
+    // Events that arrived while the commands ran are handled before waiting again, and before the
     // next batch of folded alerts, so a storm's backlog does not hold a person's decision back.
     const received = inbox.take();
     if (received.length) {
-      for (const e of received) if (e.name !== ALERTS_FOLDED_EVENT) run.receive(parseInbound(e.name, e.payload), now());
+      receive(received);
       continue;
     }
     // A quiet moment: bound what a replay of this execution costs (its history events, and the
@@ -118,16 +145,24 @@ df.app.orchestration('incident', function* (context: df.OrchestrationContext) {
       continue;
     }
     storing = false;
-    const wake = run.timerAt(now());
+    // One timer: the runbook's next deadline or the sweep, whichever comes first.
+    const deadline = run.timerAt(now());
+    const sweep = sweepAt === null ? null : Math.max(sweepAt, now());
+    const wake = deadline === null ? sweep : sweep === null ? deadline : Math.min(deadline, sweep);
     const waits = inbox.open();
     const timer = wake === null ? undefined : context.df.createTimer(new Date(wake));
     const winner = (yield context.df.Task.any(timer ? [...waits, timer] : waits)) as df.Task;
     if (timer && winner === timer) {
-      run.wake(now());
+      // The sweep: the next turn's recordProgress takes the folded alerts (and arms the sweep again
+      // if there were any). The deadline: the runbook's timer.
+      if (sweep !== null && (deadline === null || sweep <= deadline)) sweepAt = null;
+      if (deadline !== null && (sweep === null || deadline <= sweep)) run.wake(now());
       continue;
     }
-    // An event won: the next turn of the loop takes it (with any other that came with it).
+    // An event won: received at once (with any other that came with it), so that the next turn
+    // records it with one recordProgress (two episodes per alert raised, not three).
     timer?.cancel();
+    receive(inbox.take());
   }
   // The resolved incident's metrics (MTTx, timeboxes, actions), once, read from the closed record:
   // the same figures as its evidence pack. The activity keeps it to one emission per incident.

@@ -13,6 +13,7 @@
 import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { z } from 'zod';
+import { replaying } from '../durable/continue-as-new.js';
 
 export interface RetryPolicy {
   firstRetryMs: number;
@@ -46,7 +47,10 @@ export function activityTask<I extends z.ZodType, O extends z.ZodType>(
   def: ActivityDef<I, O>,
   input: z.input<I>,
 ): df.Task {
-  const parsed = def.input.parse(input);
+  // Validated when first scheduled. In a replay the call is in the history already (replay matches
+  // it by name and order, not by input) and this validation passed in the episode that scheduled
+  // it, so it is not repeated: every episode replays every call of the execution so far.
+  const parsed = replaying(context) === true ? input : def.input.parse(input);
   return def.retry ? context.df.callActivityWithRetry(def.name, retryOptions(def.retry), parsed) : context.df.callActivity(def.name, parsed);
 }
 
@@ -83,9 +87,11 @@ export type RegisterConfiguredActivity<P> = <I extends z.ZodType, O extends z.Zo
  * The one way a functions/ file registers activities: a group of activities of one capability,
  * whose handlers `load` brings on the first invocation (with a dynamic `import()`), not when the
  * Functions worker loads the entry files: registration needs only the contracts (the names), so
- * a cold start costs neither the handlers nor their adapters. Node caches the loaded modules;
- * `load` runs per invocation (it gets the invocation's context, for its log) and should be cheap
- * after the first.
+ * a cold start costs neither the handlers nor their adapters. Without settings, `load` runs once
+ * per process (the group's handlers are kept; a load that failed is tried again at the next
+ * invocation): an incident calls its activities on every step, and importing and building the
+ * handlers each time cost about a millisecond a call. With settings, `load` runs per invocation
+ * (it gets the invocation's context, for its log; Node caches the modules it imports).
  *
  * Every activity validates its input and output at the boundary (the payload crossed a queue).
  *
@@ -100,15 +106,28 @@ export type RegisterConfiguredActivity<P> = <I extends z.ZodType, O extends z.Zo
  * Without it, `load` cannot fail on settings: its handlers read theirs per call and answer their
  * problems themselves (Teams, SQL, signals, smoke, status page).
  */
-export function activityHandlers<P>(load: (context: InvocationContext) => Promise<P>): RegisterActivity<P>;
+export function activityHandlers<P>(load: () => Promise<P>): RegisterActivity<P>;
 export function activityHandlers<P>(settings: string, load: (context: InvocationContext) => Promise<Configured<P>>): RegisterConfiguredActivity<P>;
 export function activityHandlers<P>(
-  settingsOrLoad: string | ((context: InvocationContext) => Promise<P>),
+  settingsOrLoad: string | (() => Promise<P>),
   configure?: (context: InvocationContext) => Promise<Configured<P>>,
 ): RegisterActivity<P> | RegisterConfiguredActivity<P> {
   if (typeof settingsOrLoad !== 'string') {
     const load = settingsOrLoad;
-    const register: RegisterActivity<P> = (def, handler) => registerOne(def, async (input, context) => handler(await load(context), input, context));
+    /** The group's handlers, loaded by the first invocation (shared by those that come meanwhile). */
+    let loaded: Promise<P> | undefined;
+    const handlers = (): Promise<P> => {
+      if (!loaded) {
+        const loading = load();
+        loaded = loading;
+        // A failed load is not kept: the next invocation tries again (this one fails, and retries).
+        loading.catch(() => {
+          if (loaded === loading) loaded = undefined;
+        });
+      }
+      return loaded;
+    };
+    const register: RegisterActivity<P> = (def, handler) => registerOne(def, async (input, context) => handler(await handlers(), input, context));
     return register;
   }
   const settings = settingsOrLoad;

@@ -20,8 +20,8 @@ import { COMMON_SCHEMA_ID, CommonAlert, type ContextKind } from '../domain/alert
 import { INCIDENT_INPUT_VERSION, IncidentInput, type AlertRecord, type IncidentSummary, type PolicySnapshot } from '../domain/incident.js';
 import { applyEvent, declaredEvent } from '../domain/incident-record.js';
 import { summaryOf as incidentSummaryOf } from '../domain/incident-status.js';
-import { ALERTS_FOLDED_EVENT, FOLD_NUDGE_MS, IncidentEventName, type Actor } from '../domain/incident-events.js';
-import { alertChangesIncident, FOLD_AFTER, type AlertView } from '../domain/runbook.js';
+import { FOLD_SWEEP_MS, FOLD_WINDOW_MS, IncidentEventName, type Actor } from '../domain/incident-events.js';
+import { alertChangesIncident, type AlertView } from '../domain/runbook.js';
 import { routeSignal } from '../domain/routing.js';
 import { classifySeverity, type SeverityDecision } from '../domain/severity.js';
 import { toSignal, type Signal } from '../domain/signal.js';
@@ -156,22 +156,31 @@ async function deliver(
   if (opened && (await start()) === 'started') return 'started';
   let running = false;
   if (!opened) {
-    // An alert that would change nothing now is kept with the incident without waking it (its
-    // history stays bounded however long the storm); the incident takes it at its next step.
+    // An alert that would change nothing now, coming within FOLD_WINDOW_MS of an alert this process
+    // raised into the incident, is kept with the incident without waking it (its history stays
+    // bounded however long the storm): the incident, woken by that alert, sweeps the folded ones
+    // FOLD_SWEEP_MS later. Otherwise the alert is raised: it is the wake-up, and reaches the record
+    // at once.
     const described = await (describedEarly ?? deps.orchestrations.describe(incidentId));
     running = described !== undefined && !TERMINAL.has(described.runtimeStatus);
     const view = running ? (described?.customStatus as { intake?: AlertView | null } | null)?.intake : undefined;
-    const foldable = running && raisedBefore(deps.store, incidentId) && !alertChangesIncident(view, { condition: alert.signal.condition, level: alert.severity.level, triggers: alert.severity.triggers });
+    const at = Date.parse(alert.receivedAt);
+    const foldable = running && wokenWithin(deps.store, incidentId, at) && !alertChangesIncident(view, { condition: alert.signal.condition, level: alert.severity.level, triggers: alert.severity.triggers });
     if (foldable) {
       await deps.store.foldAlert(incidentId, foldKey(alert), alert);
-      // Woken to take them at most every FOLD_NUDGE_MS (per app instance), before the answer.
-      if (nudgeDue(deps.store, incidentId, Date.parse(alert.receivedAt))) await deps.orchestrations.raise(incidentId, ALERTS_FOLDED_EVENT, null, { running: true });
       return 'folded';
     }
+    // Marked before the raise, so that alerts delivered meanwhile fold; taken back if it fails
+    // (they are then taken at the incident's next step, or by the sweep after the redelivery's raise).
+    if (running) woke(deps.store, incidentId, at);
   }
   // Also when the declaring alert is delivered twice: the orchestration ignores alerts it has seen.
-  const raised = await deps.orchestrations.raise(incidentId, IncidentEventName.alert, alert, { running });
+  const raised = await deps.orchestrations.raise(incidentId, IncidentEventName.alert, alert, { running }).catch((err: unknown) => {
+    if (running) forget(deps.store, incidentId, Date.parse(alert.receivedAt));
+    throw err;
+  });
   if (raised === 'raised') return 'raised';
+  if (running) forget(deps.store, incidentId, Date.parse(alert.receivedAt));
   if (raised === 'gone') return 'finished';
   // 'missing': the correlation points at an incident whose start never went through.
   if ((await start()) === 'started') return 'started';
@@ -185,32 +194,35 @@ type Described = Awaited<ReturnType<Orchestrations['describe']>>;
 /** The folded alert's key: oldest first in the store, and the same for the same alert. */
 const foldKey = (alert: AlertRecord): string => `${alert.receivedAt}|${sha256(alert.dedupeKey).slice(0, 32)}`;
 
-/** Alerts this process has raised into each incident (up to FOLD_AFTER), by store. */
-const raisedInto = new WeakMap<IncidentStore, Map<string, number>>();
+/** When this process last raised an alert into each incident (the alert's receivedAt), by store (so per app). */
+const wokenAt = new WeakMap<IncidentStore, Map<string, number>>();
 
-/** Whether this process has raised FOLD_AFTER alerts into `incidentId` already; else counts one more. */
-function raisedBefore(store: IncidentStore, incidentId: string): boolean {
-  let counts = raisedInto.get(store);
-  if (!counts) raisedInto.set(store, (counts = new Map<string, number>()));
-  const n = counts.get(incidentId) ?? 0;
-  if (n >= FOLD_AFTER) return true;
-  if (counts.size >= 10_000) counts.clear();
-  counts.set(incidentId, n + 1);
-  return false;
+const wokenTimes = (store: IncidentStore): Map<string, number> => {
+  let times = wokenAt.get(store);
+  if (!times) wokenAt.set(store, (times = new Map<string, number>()));
+  return times;
+};
+
+/**
+ * Whether this process raised an alert into `incidentId` less than FOLD_WINDOW_MS before `now` (or
+ * is raising one stamped a little later: delivered concurrently, the incident takes both).
+ */
+function wokenWithin(store: IncidentStore, incidentId: string, now: number): boolean {
+  const at = wokenTimes(store).get(incidentId);
+  return at !== undefined && now - at < FOLD_WINDOW_MS;
 }
 
-/** When this process last nudged each incident to take its folded alerts (by store, so per app). */
-const nudged = new WeakMap<IncidentStore, Map<string, number>>();
+/** Notes that this process raises an alert into `incidentId` now (the start of a fold window). */
+function woke(store: IncidentStore, incidentId: string, now: number): void {
+  const times = wokenTimes(store);
+  if (times.size >= 10_000) times.clear();
+  times.set(incidentId, now);
+}
 
-/** Whether to nudge `incidentId` now: at most once every FOLD_NUDGE_MS from this process. */
-function nudgeDue(store: IncidentStore, incidentId: string, now: number): boolean {
-  let last = nudged.get(store);
-  if (!last) nudged.set(store, (last = new Map<string, number>()));
-  const at = last.get(incidentId);
-  if (at !== undefined && now - at < FOLD_NUDGE_MS) return false;
-  if (last.size >= 10_000) last.clear();
-  last.set(incidentId, now);
-  return true;
+/** Takes back the mark of a raise that did not go through (unless a later raise has marked it since). */
+function forget(store: IncidentStore, incidentId: string, at: number): void {
+  const times = wokenTimes(store);
+  if (times.get(incidentId) === at) times.delete(incidentId);
 }
 
 /**
@@ -484,7 +496,7 @@ async function acceptParsed(
       // answer says what it is, a duplicate; that delivery records the outcome.
       const kind = result === 'started' ? 'declared' : owner ? 'correlated' : 'duplicate';
       if (kind !== 'duplicate') later(() => deps.store.markDelivered(dedupeHash, incidentId, kind, now));
-      const folded = result === 'folded' ? [`folded: kept with the incident without waking it (it changes nothing there now); the incident takes it at its next step`] : [];
+      const folded = result === 'folded' ? [`folded: kept with the incident without waking it (it changes nothing there now); the incident takes it within about ${FOLD_SWEEP_MS / 1000} s`] : [];
       return { kind, incidentId, ...base, reasons: [...base.reasons, ...folded] };
     }
     throw new Error(`Could not deliver alert ${signal.alertId}: the open incident for ${service}@${environment} kept finishing.`);

@@ -38,12 +38,16 @@ export type IncidentEventName = (typeof IncidentEventName)[keyof typeof Incident
 export const INCIDENT_EVENT_NAMES: readonly IncidentEventName[] = Object.values(IncidentEventName);
 
 /**
- * Raised by the intake (at most every FOLD_NUDGE_MS per app instance) after it folded alerts
- * that change nothing now: it only wakes the incident to take them from the store. Not an
- * incident event: it carries nothing and the record never sees it.
+ * Folding (src/app/intake.ts, orchestrations/incident.ts): the intake keeps an alert that changes
+ * nothing now with the incident, without waking it, only within FOLD_WINDOW_MS of an alert it
+ * raised into that incident; the incident, whenever it takes alerts (raised or folded), takes the
+ * folded ones FOLD_SWEEP_MS later, and again after each sweep that found some. The sweep comes
+ * later than the window closes, by the time a fold takes to be written, so that the sweep after
+ * the last raised alert finds every alert folded in its window: a folded alert reaches the record
+ * within about FOLD_SWEEP_MS, with no other event needed to wake the incident.
  */
-export const ALERTS_FOLDED_EVENT = 'alertsFolded';
-export const FOLD_NUDGE_MS = 10_000;
+export const FOLD_WINDOW_MS = 8_000;
+export const FOLD_SWEEP_MS = 10_000;
 
 export const Role = z.enum(['ic', 'deputy', 'scribe', 'comms']);
 export type Role = z.infer<typeof Role>;

@@ -1093,11 +1093,6 @@ export interface AlertView {
 }
 
 const FOLD_TRIGGERS = 32;
-/**
- * The intake folds alerts into an incident only after it has raised this many into it (per app
- * instance): a handful of alerts reach the record at once, a storm's hundreds in batches.
- */
-export const FOLD_AFTER = 20;
 /** Phases in which a further fired alert only adds to the record (see onInbound's alert case). */
 const FOLDABLE_PHASES = new Set(['declared', 'deciding', 'containing', 'verifying']);
 
@@ -1113,7 +1108,7 @@ export function alertViewOf(s: Incident, c: RunbookConfig): AlertView | null {
  * raises the severity, fires during monitoring (it extends the window), or brings a trigger the
  * containment facts lack. Without a view (none published yet, a phase where alerts matter, a
  * resolved incident) it does. An alert that changes nothing still reaches the record, later: the
- * orchestration takes the folded alerts at its next step and receives them as any other.
+ * orchestration takes the folded alerts at its next step or sweep and receives them as any other.
  */
 export function alertChangesIncident(view: AlertView | null | undefined, a: { condition: string; level: SeverityLevel; triggers: readonly string[] }): boolean {
   if (!view || a.condition !== 'Fired' || !FOLDABLE_PHASES.has(view.phase)) return true;

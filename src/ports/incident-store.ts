@@ -54,7 +54,8 @@ export interface IncidentStore {
   appendTimeline(incidentId: string, entries: TimelineEntry[]): Promise<void>;
   /**
    * Keeps an alert for a running incident without waking its orchestration (it would change
-   * nothing there now: see `alertChangesIncident`); the orchestration takes it at its next step.
+   * nothing there now: see `alertChangesIncident`); the orchestration takes it at its next step or
+   * its next sweep (FOLD_SWEEP_MS in src/domain/incident-events.ts).
    */
   foldAlert(incidentId: string, key: string, alert: AlertRecord): Promise<void>;
   /**

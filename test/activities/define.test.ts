@@ -2,10 +2,14 @@
  * activityHandlers (src/activities/define.ts) as the worker runs it, on the compiled app (dist/)
  * loaded by the dev host: the handlers of an activity group are not loaded until the first
  * invocation, and a group whose settings are invalid answers each activity's refused outcome as
- * data (logging the problems by setting name) instead of throwing into Durable's retries.
+ * data (logging the problems by setting name) instead of throwing into Durable's retries. A group
+ * without settings is loaded once per process, whatever the number of invocations (an incident
+ * calls its activities on every step), and a load that failed is tried again.
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { activityHandlers, defineActivity } from '../../src/activities/define.js';
 import { Invoker, loadApp, Logger, type LoadedApp, type LogRecord } from '../../src/devhost/index.js';
 import { repoRoot } from '../harness/devhost.js';
 
@@ -40,5 +44,25 @@ describe('activityHandlers', () => {
     expect(out.summary).toMatch(/^The evidence pack cannot be located: the evidence settings of the function app are invalid \(EVIDENCE_CONTAINER: .+\)\.$/);
     expect(logs.some((r) => r.level === 'error' && r.message.startsWith('Evidence settings are invalid:\nEVIDENCE_CONTAINER'))).toBe(true);
     expect(loaded('src/app/evidence.js')).toBe(true);
+  });
+
+  it('loads a group without settings once for many invocations, and again after a load that failed', async () => {
+    // Registered after the app loaded: the dev host's registry takes it as the worker would.
+    let loads = 0;
+    const register = activityHandlers(() => {
+      loads++;
+      return loads === 1 ? Promise.reject(new Error('the first load fails')) : Promise.resolve({ double: (n: number) => 2 * n });
+    });
+    const def = defineActivity({ name: 'test_defineDouble', input: z.object({ n: z.number() }), output: z.object({ n: z.number() }) });
+    register(def, (h, input) => Promise.resolve({ n: h.double(input.n) }));
+    const reg = app.registry.functions.get(def.name.toLowerCase());
+    if (!reg) throw new Error(`${def.name} is not registered`);
+    const invoker = new Invoker(app.registry, new Logger('debug', (r) => logs.push(r)));
+    const call = (n: number) => invoker.invoke(reg, { trigger: { string: JSON.stringify({ n }) } });
+
+    await expect(call(1)).rejects.toThrow('the first load fails');
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => call(i)));
+    expect(answers.map((a) => (a.result as { n: number }).n)).toEqual(Array.from({ length: 20 }, (_, i) => 2 * i));
+    expect(loads).toBe(2);
   });
 });

@@ -6,6 +6,7 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { FOLD_SWEEP_MS } from '../../src/domain/incident-events.js';
 import { alertFixture, fixturesDir, incidentInstances, postAlert, withAlertId } from '../harness/alerts.js';
 import { useProductHost } from '../harness/product-host.js';
 import { setAppEnv } from '../harness/env.js';
@@ -120,7 +121,9 @@ describe('deduplication and correlation', () => {
     const third = await postAlert(product.h, withAlertId(alertFixture('activity-log-autoscale-fired.json'), 'corr-3', svc));
     expect(second.body).toMatchObject({ kind: 'correlated', incidentId: first.body.incidentId });
     expect(third.body).toMatchObject({ kind: 'correlated', incidentId: first.body.incidentId });
-    await product.h.settle();
+    // The third changes nothing and came right after the second: folded, taken by the incident's sweep.
+    expect(third.body.reasons?.some((r) => r.startsWith('folded:'))).toBe(true);
+    await product.h.advance(FOLD_SWEEP_MS);
     const incident = await product.h.json<{ summary: { severity: string; alerts: number }; timeline: { kind: string; text: string }[] }>(`/api/incidents/${first.body.incidentId}`);
     expect(incident.body.summary.severity).toBe('P1');
     expect(incident.body.timeline.map((t) => t.kind)).toEqual(expect.arrayContaining(['declared', 'severity', 'alert']));

@@ -47,7 +47,7 @@ describe('a long incident', () => {
       // A person's note raised while the incident may be continuing as new (not awaited first).
       const note = product.h.fetch(`/api/incidents/${id}/note`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: `note ${round}` }) });
       expect((await note).status).toBe(202);
-      // Six minutes of app time: updates come due, the intake's nudges are allowed again.
+      // Six minutes of app time: updates come due, the sweeps take the folded alerts, the fold windows close.
       await product.h.advance(6 * 60_000);
 
       const state = await product.h.host.engine.getState(id);
