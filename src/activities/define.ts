@@ -13,7 +13,6 @@
 import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { z } from 'zod';
-import { replaying } from '../durable/continue-as-new.js';
 
 export interface RetryPolicy {
   firstRetryMs: number;
@@ -47,10 +46,7 @@ export function activityTask<I extends z.ZodType, O extends z.ZodType>(
   def: ActivityDef<I, O>,
   input: z.input<I>,
 ): df.Task {
-  // Validated when first scheduled. In a replay the call is in the history already (replay matches
-  // it by name and order, not by input) and this validation passed in the episode that scheduled
-  // it, so it is not repeated: every episode replays every call of the execution so far.
-  const parsed = replaying(context) === true ? input : def.input.parse(input);
+  const parsed = def.input.parse(input);
   return def.retry ? context.df.callActivityWithRetry(def.name, retryOptions(def.retry), parsed) : context.df.callActivity(def.name, parsed);
 }
 

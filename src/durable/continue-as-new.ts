@@ -57,11 +57,8 @@ function historyOf(context: df.OrchestrationContext): readonly HistoryItem[] | n
   return Array.isArray(h) ? (h as HistoryItem[]) : null;
 }
 
-/**
- * Whether the library is replaying history an earlier episode played (null: unknown): the code
- * running now ran, the same way, in an earlier episode.
- */
-export function replaying(context: df.OrchestrationContext): boolean | null {
+/** Whether the library is replaying history an earlier episode played (null: unknown). */
+function replaying(context: df.OrchestrationContext): boolean | null {
   const executor = (context.df as unknown as { taskOrchestratorExecutor?: { _isReplaying?: unknown } }).taskOrchestratorExecutor;
   return typeof executor?._isReplaying === 'boolean' ? executor._isReplaying : null;
 }
