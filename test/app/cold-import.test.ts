@@ -39,23 +39,28 @@ describe('cold import of the app', () => {
       'dist/src/app/approval-routes.js', // registerApprovalRoutes (shared with the approvals test app)
       'dist/src/app/freeze-announcer-choice.js', // where the Teams freeze announcer plugs in
       'dist/src/app/clock.js', // the timers' app clock (no imports)
-      // Telemetry starts when the app loads (functions/telemetry.ts) and reads its setting then.
-      'dist/src/app/telemetry.js',
-      'dist/src/app/telemetry-hooks.js',
-      'dist/src/app/settings.js',
-      'dist/src/app/local-settings.js',
+      // Telemetry's hooks (functions/telemetry.ts); what they run, the settings included, loads at app start.
+      'dist/src/app/telemetry-wiring.js',
     ];
     expect(app.own.filter((f) => f.startsWith('dist/src/app/') && !forRegistration.includes(f))).toEqual([]);
-    // No adapter but telemetry's (its SDKs load only with a connection string), no port implementation.
-    expect(app.own.filter((f) => f.startsWith('dist/src/adapters/'))).toEqual(['dist/src/adapters/telemetry.js']);
+    // No adapter (telemetry's loads at app start, its SDKs only with a connection string), and of
+    // the settings only the SQL connection setting's name pattern (a contract validates it).
+    expect(app.own.filter((f) => f.startsWith('dist/src/adapters/'))).toEqual([]);
+    expect(app.own.filter((f) => f.startsWith('dist/src/config/'))).toEqual(['dist/src/config/issues.js', 'dist/src/config/sql.js']);
     // Not vacuous: the registration helpers did load, and the handler modules are built beside them.
     expect(app.own).toEqual(expect.arrayContaining(['dist/src/app/routes.js', 'dist/src/app/access-actions.js']));
     for (const f of ['alert-routes', 'incident-routes', 'follow-up-routes', 'synthetic-monitor-timer', 'intake', 'access', 'stores'].map((m) => `dist/src/app/${m}.js`)) expect(existsSync(path.join(repoRoot, f)), f).toBe(true);
   });
 
-  it('loads the OpenTelemetry SDKs only when APPLICATIONINSIGHTS_CONNECTION_STRING is set', async () => {
+  it('starts telemetry in the app start hook: the settings and the adapter load then, not at import', async () => {
+    const started = await coldImport('started');
+    expect(started.own).toEqual(expect.arrayContaining(['dist/src/app/telemetry.js', 'dist/src/app/settings.js', 'dist/src/adapters/telemetry.js']));
+    expect(lazySdksIn(started.packages)).toEqual([]);
+  });
+
+  it('loads the OpenTelemetry SDKs only when APPLICATIONINSIGHTS_CONNECTION_STRING is set (at app start)', async () => {
     // The connection string points at nothing that answers: the exporter only sends later, in the background.
-    const on = await coldImport('app', repoRoot, { APPLICATIONINSIGHTS_CONNECTION_STRING: 'InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://127.0.0.1:9/' });
+    const on = await coldImport('started', repoRoot, { APPLICATIONINSIGHTS_CONNECTION_STRING: 'InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://127.0.0.1:9/' });
     expect(on.functions).toBeGreaterThan(20);
     expect(lazySdksIn(on.packages)).toEqual(expect.arrayContaining(['@azure/monitor-opentelemetry', '@opentelemetry/sdk-node', '@opentelemetry/sdk-trace-base', '@opentelemetry/sdk-metrics']));
   });
