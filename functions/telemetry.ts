@@ -5,8 +5,10 @@
  * neither the settings nor the telemetry adapter (src/app/telemetry-wiring.ts).
  */
 import { app } from '@azure/functions';
-import { activityHandlers } from '../src/activities/define.js';
-import { recordIncidentTelemetry } from '../src/activities/telemetry.contracts.js';
+import { activityHandlers, activityNamed } from '../src/activities/define.js';
+
+// The contracts load on the first invocation (registering needs the names only).
+const c = (): Promise<typeof import('../src/activities/telemetry.contracts.js')> => import('../src/activities/telemetry.contracts.js');
 import { appNow } from '../src/app/clock.js';
 import { wireAppTelemetry } from '../src/app/telemetry-wiring.js';
 
@@ -21,4 +23,4 @@ const register = activityHandlers(async () => {
   ]);
   return createTelemetryActivities({ ledger: getLedger, telemetry, now: appNow });
 });
-register(recordIncidentTelemetry, (a, input) => a.recordIncident(input));
+register(activityNamed('telemetry_recordIncident', async () => (await c()).recordIncidentTelemetry), (a, input) => a.recordIncident(input));
