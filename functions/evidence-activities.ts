@@ -4,10 +4,12 @@
  * settings every write is refused as data (listing the problems by setting name), so an
  * incident's close never stalls on retries of a configuration mistake.
  */
-import * as c from '../src/activities/evidence.contracts.js';
-import { summariseArtifacts } from '../src/domain/evidence.js';
-import { activityHandlers } from '../src/activities/define.js';
-import { artifactName, nameOfInput, type ArtifactKind, type ArtifactOutcome } from '../src/domain/evidence.js';
+import { activityHandlers, activityNamed } from '../src/activities/define.js';
+import type { ArtifactKind, ArtifactOutcome } from '../src/domain/evidence.js';
+
+// The contracts, and the evidence domain the refusals are written with, load on the first invocation.
+const c = (): Promise<typeof import('../src/activities/evidence.contracts.js')> => import('../src/activities/evidence.contracts.js');
+const evidence = (): Promise<typeof import('../src/domain/evidence.js')> => import('../src/domain/evidence.js');
 
 const register = activityHandlers('Evidence', async (context) => (await import('../src/app/evidence.js')).appEvidenceActivities((line) => context.log(line)));
 
@@ -25,28 +27,30 @@ function refused(name: string, kind: ArtifactKind, problems: string): ArtifactOu
   };
 }
 
-register(c.locatePack, (a, input) => a.locate(input), (problems) => ({ links: null, summary: `The evidence pack cannot be located: the evidence settings of the function app are invalid (${inOneLine(problems)}).` }));
+register(activityNamed('evidence_locate', async () => (await c()).locatePack), (a, input) => a.locate(input), (problems) => ({ links: null, summary: `The evidence pack cannot be located: the evidence settings of the function app are invalid (${inOneLine(problems)}).` }));
 
 register(
-  c.writeArtifacts,
+  activityNamed('evidence_writeArtifacts', async () => (await c()).writeArtifacts),
   (a, input) => a.writeArtifacts(input),
-  (problems, input) => {
+  async (problems, input) => {
+    const { nameOfInput, summariseArtifacts } = await evidence();
     const outcomes = input.artifacts.map((x) => refused(nameOfInput(x), x.kind, problems));
     return { outcomes, ...summariseArtifacts(outcomes) };
   },
 );
 
 register(
-  c.writeReports,
+  activityNamed('evidence_writeReports', async () => (await c()).writeReports),
   (a, input) => a.writeReports(input),
-  (problems) => {
+  async (problems) => {
+    const { artifactName, summariseArtifacts } = await evidence();
     const outcomes = (['metrics', 'postmortem', 'report'] as const).map((k) => refused(artifactName(k), k, problems));
     return { outcomes, metrics: null, postmortemDue: null, summary: summariseArtifacts(outcomes).summary };
   },
 );
 
 register(
-  c.sealPack,
+  activityNamed('evidence_seal', async () => (await c()).sealPack),
   (a, input) => a.seal(input),
   (problems) => ({ result: 'refused' as const, reason: 'invalid' as const, summary: `Not sealed: the evidence settings of the function app are invalid (${inOneLine(problems)}).`, manifest: null, excluded: [] }),
 );

@@ -1,7 +1,9 @@
 /** Registers the smoke-check activity; the handler, the probes and settings load on the first invocation (src/app/smoke.ts). */
-import { activityHandlers } from '../src/activities/define.js';
-import { runSmokeCheck } from '../src/activities/smoke.contracts.js';
+import { activityHandlers, activityNamed } from '../src/activities/define.js';
+
+// The contracts load on the first invocation (registering needs the names only).
+const c = (): Promise<typeof import('../src/activities/smoke.contracts.js')> => import('../src/activities/smoke.contracts.js');
 
 const register = activityHandlers(async () => (await import('../src/app/smoke.js')).appSmokeActivities());
 
-register(runSmokeCheck, (a, input) => a.runCheck(input));
+register(activityNamed('smokeRunCheck', async () => (await c()).runSmokeCheck), (a, input) => a.runCheck(input));

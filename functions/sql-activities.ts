@@ -3,15 +3,17 @@
  * Nothing SQL-related is read or loaded until an activity runs.
  */
 import { app } from '@azure/functions';
-import { activityHandlers } from '../src/activities/define.js';
-import { sqlReadCurrentValues, sqlReadRecentChanges, sqlSetConfigValue, sqlSetFlag } from '../src/activities/sql.contracts.js';
+import { activityHandlers, activityNamed } from '../src/activities/define.js';
+
+// The contracts load on the first invocation (registering needs the names only).
+const c = (): Promise<typeof import('../src/activities/sql.contracts.js')> => import('../src/activities/sql.contracts.js');
 
 const register = activityHandlers(async () => (await import('../src/app/sql.js')).appSqlActivities());
 
-register(sqlSetFlag, (a, input) => a.setFlag(input));
-register(sqlSetConfigValue, (a, input) => a.setConfigValue(input));
-register(sqlReadRecentChanges, (a, input) => a.readRecentChanges(input));
-register(sqlReadCurrentValues, (a, input) => a.readCurrentValues(input));
+register(activityNamed('sqlSetFlag', async () => (await c()).sqlSetFlag), (a, input) => a.setFlag(input));
+register(activityNamed('sqlSetConfigValue', async () => (await c()).sqlSetConfigValue), (a, input) => a.setConfigValue(input));
+register(activityNamed('sqlReadRecentChanges', async () => (await c()).sqlReadRecentChanges), (a, input) => a.readRecentChanges(input));
+register(activityNamed('sqlReadCurrentValues', async () => (await c()).sqlReadCurrentValues), (a, input) => a.readCurrentValues(input));
 
 // The pools of every SQL target this process opened (activities, the canary), closed at the end.
 app.hook.appTerminate(async () => (await import('../src/app/sql.js')).closeSqlStores());

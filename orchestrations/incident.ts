@@ -19,7 +19,7 @@
  * record, which the checkpoint carries, so they never repeat across executions; deadlines are the
  * record's, so the next execution's timer is the same one.
  */
-import * as df from 'durable-functions';
+import type * as df from 'durable-functions';
 import { callActivity } from '../src/activities/define.js';
 import { FOLDED_PER_CALL, recordProgress } from '../src/activities/incident.contracts.js';
 import { recordIncidentTelemetry } from '../src/activities/telemetry.contracts.js';
@@ -40,7 +40,8 @@ interface Resume {
   history: number;
 }
 
-df.app.orchestration('incident', function* (context: df.OrchestrationContext) {
+/** The `incident` orchestrator (registered by name in functions/orchestrations.ts, loaded on its first episode). */
+export function* incidentOrchestrator(context: df.OrchestrationContext) {
   const raw = context.df.getInput<{ resume?: Resume } | null>();
   // The incident's input is validated; a checkpoint was written by this instance's previous execution.
   const input = IncidentInput.parse(raw);
@@ -172,4 +173,4 @@ df.app.orchestration('incident', function* (context: df.OrchestrationContext) {
     // Telemetry never fails an incident; the activity's own failure is in the function log.
   }
   return run.summary();
-});
+}

@@ -5,13 +5,14 @@
  * slowest check. Called as a sub-orchestration by the incident (callSmokeSuite in
  * src/activities/smoke.contracts.ts), or started on its own for a drill.
  */
-import * as df from 'durable-functions';
+import type * as df from 'durable-functions';
 import { activityResult, activityTask } from '../src/activities/define.js';
-import { runSmokeCheck, SMOKE_SUITE_ORCHESTRATION, SmokeSuiteInput, type SmokeSuiteOutput } from '../src/activities/smoke.contracts.js';
+import { runSmokeCheck, SmokeSuiteInput, type SmokeSuiteOutput } from '../src/activities/smoke.contracts.js';
 import type { CheckResult } from '../src/domain/smoke-checks.js';
 import { smokeVerdict } from '../src/domain/smoke-verdict.js';
 
-df.app.orchestration(SMOKE_SUITE_ORCHESTRATION, function* (context: df.OrchestrationContext) {
+/** The `smokeSuite` orchestrator (registered by name in functions/orchestrations.ts, loaded on its first episode). */
+export function* smokeSuiteOrchestrator(context: df.OrchestrationContext) {
   const input = SmokeSuiteInput.parse(context.df.getInput());
   const startedAt = context.df.currentUtcDateTime.toISOString();
   const tasks: df.Task[] = [];
@@ -35,4 +36,4 @@ df.app.orchestration(SMOKE_SUITE_ORCHESTRATION, function* (context: df.Orchestra
   // the last episode, which stands between the slowest check and the suite's end.
   const output: SmokeSuiteOutput = { ...verdict, results, startedAt, finishedAt };
   return output;
-});
+}

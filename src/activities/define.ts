@@ -33,6 +33,23 @@ export function defineActivity<I extends z.ZodType, O extends z.ZodType>(def: Ac
   return def;
 }
 
+/**
+ * An activity as a functions/ file registers it: its name, and its contract loaded on the first
+ * invocation. Registering needs the name only, so the contracts' schemas (and the domain they are
+ * made of) are no part of the cold import; the first invocation checks that the contract it loads
+ * has this name (test/app/activity-registration.test.ts checks them all).
+ *
+ *   register(activityNamed('smokeRunCheck', async () => (await import('../src/activities/smoke.contracts.js')).runSmokeCheck), ...)
+ */
+export interface NamedActivity<I extends z.ZodType, O extends z.ZodType> {
+  name: string;
+  contract: () => Promise<ActivityDef<I, O>>;
+}
+
+export function activityNamed<I extends z.ZodType, O extends z.ZodType>(name: string, contract: () => Promise<ActivityDef<I, O>>): NamedActivity<I, O> {
+  return { name, contract };
+}
+
 function retryOptions(policy: RetryPolicy): df.RetryOptions {
   const options = new df.RetryOptions(policy.firstRetryMs, policy.maxAttempts);
   if (policy.backoff !== undefined) options.backoffCoefficient = policy.backoff;
@@ -69,14 +86,14 @@ export type Configured<P> = { ok: true; value: P } | { ok: false; problems: stri
 
 type Handler<P, I extends z.ZodType, O extends z.ZodType> = (handlers: P, input: z.output<I>, context: InvocationContext) => Promise<z.input<O>>;
 
-/** Registers one activity of the group: its contract and the call to make on the group's handlers. */
-export type RegisterActivity<P> = <I extends z.ZodType, O extends z.ZodType>(def: ActivityDef<I, O>, handler: Handler<P, I, O>) => void;
+/** Registers one activity of the group: its contract (or its name, the contract loaded when it runs) and the call to make on the group's handlers. */
+export type RegisterActivity<P> = <I extends z.ZodType, O extends z.ZodType>(def: ActivityDef<I, O> | NamedActivity<I, O>, handler: Handler<P, I, O>) => void;
 
 /** As RegisterActivity, with the activity's `refused` outcome for when the group's settings are invalid. */
 export type RegisterConfiguredActivity<P> = <I extends z.ZodType, O extends z.ZodType>(
-  def: ActivityDef<I, O>,
+  def: ActivityDef<I, O> | NamedActivity<I, O>,
   handler: Handler<P, I, O>,
-  refused: (problems: string, input: z.output<I>) => z.input<O>,
+  refused: (problems: string, input: z.output<I>) => z.input<O> | Promise<z.input<O>>,
 ) => void;
 
 /**
@@ -140,8 +157,32 @@ export function activityHandlers<P>(
   return register;
 }
 
-function registerOne<I extends z.ZodType, O extends z.ZodType>(def: ActivityDef<I, O>, run: (input: z.output<I>, context: InvocationContext) => Promise<z.input<O>>): void {
+function registerOne<I extends z.ZodType, O extends z.ZodType>(
+  def: ActivityDef<I, O> | NamedActivity<I, O>,
+  run: (input: z.output<I>, context: InvocationContext) => Promise<z.input<O>>,
+): void {
+  const contract = contractOf(def);
   df.app.activity(def.name, {
-    handler: async (raw: unknown, context: InvocationContext) => def.output.parse(await run(def.input.parse(raw), context)),
+    handler: async (raw: unknown, context: InvocationContext) => {
+      const c = await contract();
+      return c.output.parse(await run(c.input.parse(raw), context));
+    },
   });
+}
+
+/** The contract, loaded once (a failed load is tried again on the next invocation). */
+function contractOf<I extends z.ZodType, O extends z.ZodType>(def: ActivityDef<I, O> | NamedActivity<I, O>): () => Promise<ActivityDef<I, O>> {
+  if (!('contract' in def)) return () => Promise.resolve(def);
+  let loading: Promise<ActivityDef<I, O>> | undefined;
+  return () =>
+    (loading ??= def.contract().then(
+      (c) => {
+        if (c.name !== def.name) throw new Error(`The activity registered as '${def.name}' loaded the contract of '${c.name}'.`);
+        return c;
+      },
+      (err: unknown) => {
+        loading = undefined;
+        throw err;
+      },
+    ));
 }

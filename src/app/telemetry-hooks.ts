@@ -132,19 +132,24 @@ export function describeInvocation(t: Telemetry, context: Pick<InvocationContext
   };
 }
 
+/** What a preInvocation hook gets and may change (the part of PreInvocationContext used here). */
+export interface PreInvocation {
+  invocationContext: InvocationContext;
+  inputs: unknown[];
+  functionHandler: (...args: unknown[]) => unknown;
+}
+
 /** The part of `app.hook` used here (so tests and the dev host need nothing more). */
 export interface Hooks {
-  preInvocation(handler: (context: { invocationContext: InvocationContext; inputs: unknown[]; functionHandler: (...args: unknown[]) => unknown }) => void): unknown;
+  appStart(handler: () => Promise<void> | void): unknown;
+  preInvocation(handler: (context: PreInvocation) => Promise<void> | void): unknown;
   appTerminate(handler: () => Promise<void> | void): unknown;
 }
 
-/** Registers the invocation hook; `current` is read per invocation (a test may install another telemetry). */
-export function registerTelemetryHooks(hooks: Hooks, current: () => Telemetry): void {
-  hooks.preInvocation((c) => {
-    const t = current();
-    const described = describeInvocation(t, c.invocationContext, c.inputs);
-    const handler = c.functionHandler;
-    c.functionHandler = (...args: unknown[]) => t.invocation(described.span, async () => (await handler(...args)), described.end);
-  });
-  hooks.appTerminate(() => current().flush());
+/** Wraps one invocation's handler in its span; `current` is read per invocation (a test may install another telemetry). */
+export function wrapInvocation(c: PreInvocation, current: () => Telemetry): void {
+  const t = current();
+  const described = describeInvocation(t, c.invocationContext, c.inputs);
+  const handler = c.functionHandler;
+  c.functionHandler = (...args: unknown[]) => t.invocation(described.span, async () => (await handler(...args)), described.end);
 }

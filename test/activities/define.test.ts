@@ -4,7 +4,9 @@
  * invocation, and a group whose settings are invalid answers each activity's refused outcome as
  * data (logging the problems by setting name) instead of throwing into Durable's retries. A group
  * without settings is loaded once per process, whatever the number of invocations (an incident
- * calls its activities on every step), and a load that failed is tried again.
+ * calls its activities on every step), and a load that failed is tried again. The activities are
+ * registered by name (activityNamed): their contracts load with the first invocation too, and each
+ * is the contract of the name it was registered under.
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,7 +31,16 @@ afterAll(() => {
 
 const loaded = (file: string) => Object.keys(require.cache).includes(path.join(repoRoot, 'dist', file));
 
+const contractFiles = ['app-service', 'evidence', 'incident', 'signals', 'smoke', 'sql', 'status-page', 'teams', 'telemetry'].map((c) => `src/activities/${c}.contracts.js`);
+
 describe('activityHandlers', () => {
+  it('registers activities and orchestrations by name: no contract and no orchestrator is loaded until one runs', () => {
+    expect(app.registry.byTrigger('activityTrigger').length).toBeGreaterThan(20);
+    expect(contractFiles.filter(loaded)).toEqual([]);
+    expect(app.registry.byTrigger('orchestrationTrigger').map((r) => r.metadata.name).sort()).toEqual(['incident', 'smokeSuite']);
+    expect(['orchestrations/incident.js', 'orchestrations/smoke-suite.js', 'src/domain/incident-run.js'].filter(loaded)).toEqual([]);
+  });
+
   it('loads a group on its first invocation and answers invalid settings with the refused outcome, as data', async () => {
     expect(loaded('functions/evidence-activities.js')).toBe(true);
     expect(loaded('src/app/evidence.js')).toBe(false);
@@ -44,6 +55,32 @@ describe('activityHandlers', () => {
     expect(out.summary).toMatch(/^The evidence pack cannot be located: the evidence settings of the function app are invalid \(EVIDENCE_CONTAINER: .+\)\.$/);
     expect(logs.some((r) => r.level === 'error' && r.message.startsWith('Evidence settings are invalid:\nEVIDENCE_CONTAINER'))).toBe(true);
     expect(loaded('src/app/evidence.js')).toBe(true);
+  });
+
+  it('registers exactly the contracts\' activities, each under its contract\'s name (checked when its contract loads)', async () => {
+    const contracts = new Map<string, string>();
+    for (const file of contractFiles) {
+      const mod = (await import(path.join(repoRoot, 'dist', file))) as Record<string, unknown>;
+      for (const v of Object.values(mod)) {
+        const d = v as { name?: unknown; input?: { parse?: unknown } } | null;
+        if (typeof d?.name === 'string' && typeof d.input?.parse === 'function') contracts.set(d.name, file);
+      }
+    }
+    const registered = app.registry.byTrigger('activityTrigger').map((r) => r.metadata.name).filter((n) => !n.startsWith('test_'));
+    expect([...registered].sort()).toEqual([...contracts.keys()].sort());
+    expect((await import(path.join(repoRoot, 'dist', 'src/activities/smoke.contracts.js')) as { SMOKE_SUITE_ORCHESTRATION: string }).SMOKE_SUITE_ORCHESTRATION).toBe('smokeSuite');
+    // A number is no activity's input: each invocation loads its contract, which must be the one of
+    // its name (else: "The activity registered as ... loaded the contract of ..."), and refuses the input.
+    const invoker = new Invoker(app.registry, new Logger('error', () => undefined));
+    for (const reg of app.registry.byTrigger('activityTrigger').filter((r) => !r.metadata.name.startsWith('test_'))) {
+      const err = await invoker.invoke(reg, { trigger: { string: '12345' } }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err, reg.metadata.name).toBeInstanceOf(Error);
+      expect((err as Error).message, reg.metadata.name).not.toMatch(/loaded the contract of/);
+      expect((err as Error).message, reg.metadata.name).toMatch(/expected object|Invalid input/i);
+    }
   });
 
   it('loads a group without settings once for many invocations, and again after a load that failed', async () => {

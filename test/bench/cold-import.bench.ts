@@ -6,8 +6,10 @@
  * inside the child; `processMs` adds Node's own start-up and exit. Also: what the app loads
  * beyond the floor (packages, and its own modules by layer), and which of the lazily loaded SDKs
  * the import pulled in (the right answer is none). Activity handlers are not among the modules:
- * they load on an activity's first invocation (src/activities/define.ts, `activityHandlers`); nor
- * are the HTTP handlers and the timers' work (src/app/routes.ts, `httpRoute(name, options, load)`).
+ * they load on an activity's first invocation (src/activities/define.ts, `activityHandlers`), with
+ * the activity's contract (`activityNamed`); nor the orchestrators (functions/orchestrations.ts: on
+ * their first episode); nor are the HTTP handlers and the timers' work (src/app/routes.ts,
+ * `httpRoute(name, options, load)`); telemetry starts in the app's appStart hook.
  */
 import { coldImport, type ColdImport, lazySdksIn } from '../harness/cold-import.js';
 import type { BenchResult } from './run.js';

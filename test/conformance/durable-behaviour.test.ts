@@ -35,6 +35,12 @@ describe.each(hostKinds)('$name', ({ kind, skip }) => {
   });
   const test = skip ? it.skip : it;
 
+  test('an orchestrator whose code a preInvocation hook loads (as the product registers its own) runs every episode with it', async () => {
+    expect((await t.start('loadedOnFirstUse', null, 'lazy-1')).status).toBe(202);
+    const done = await t.waitFor('lazy-1', ['Completed', 'Failed']);
+    expect(done).toMatchObject({ runtimeStatus: 'Completed', output: ['echo one', 'echo two'] });
+  });
+
   test('a start under the id of a running instance is refused with 409; the running one keeps its input', async () => {
     expect((await t.start('waitsForever', { n: 1 }, 'dup-1')).status).toBe(202);
     await t.waitFor('dup-1', ['Running']);

@@ -36,7 +36,7 @@ export const LAZY_SDKS = [
 ] as const;
 
 export interface ColdImport {
-  mode: 'floor' | 'app';
+  mode: 'floor' | 'app' | 'started';
   /** Time of the import itself, inside the child. */
   ms: number;
   /** From spawning the process to its exit (Node's own start-up included). */
@@ -48,8 +48,8 @@ export interface ColdImport {
   own: string[];
 }
 
-/** `appRoot`: the app to load in "app" mode (default: the product); `env`: settings the load sees. */
-export function coldImport(mode: 'floor' | 'app', appRoot = repoRoot, env: Record<string, string> = {}): Promise<ColdImport> {
+/** "started": the app, then its appStart hooks (`ms` covers both). `appRoot`: the app to load in "app" mode (default: the product); `env`: settings the load sees. */
+export function coldImport(mode: 'floor' | 'app' | 'started', appRoot = repoRoot, env: Record<string, string> = {}): Promise<ColdImport> {
   const probe = path.join(repoRoot, 'test', 'fixtures', 'cold-import', 'probe.js');
   const t0 = performance.now();
   return new Promise((resolve, reject) => {

@@ -76,7 +76,7 @@ describe('npm run package and the deploy zip', () => {
     expect(lazySdksIn(fromZip.packages)).toEqual([]);
   });
 
-  it('every module the app loads on first use (activity handlers, app wiring, adapters and their SDKs) loads from the zip', () => {
+  it('every module the app loads on first use (activity handlers and contracts, orchestrators, app wiring, adapters and their SDKs) loads from the zip', () => {
     // Registration loads none of these (see cold-import.test.ts), so a module missing from the
     // package or one of its production dependencies would pass the test above and fail only at
     // the first activity of an incident. Each is imported in a fresh process inside the unpacked zip.
@@ -84,7 +84,7 @@ describe('npm run package and the deploy zip', () => {
       import { readdirSync } from 'node:fs';
       import path from 'node:path';
       import { pathToFileURL } from 'node:url';
-      const dirs = ['dist/src/activities', 'dist/src/app', 'dist/src/adapters', 'dist/src/config', 'dist/src/ports', 'dist/src/http'];
+      const dirs = ['dist/orchestrations', 'dist/src/activities', 'dist/src/app', 'dist/src/adapters', 'dist/src/config', 'dist/src/ports', 'dist/src/http'];
       const files = dirs.flatMap((d) => readdirSync(d, { recursive: true }).filter((f) => String(f).endsWith('.js')).map((f) => path.join(d, String(f))));
       const failed = [];
       for (const f of files) {

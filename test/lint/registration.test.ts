@@ -1,8 +1,9 @@
 /**
  * One way to register each kind of function: HTTP routes through httpRoute (src/app/routes.ts),
  * activities through activityHandlers (src/activities/define.ts), never app.http or
- * df.app.activity directly in a trigger file; and activity handlers are loaded on the first
- * invocation, so no activity file imports one (or the app's composition of one) statically.
+ * df.app.activity directly in a trigger file; and activity handlers and contracts are loaded on
+ * the first invocation, so no activity file imports one (or the app's composition of one, or a
+ * contract: activities are registered by name with activityNamed) statically.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -23,6 +24,7 @@ function activityRegistrationProblems(text: string): string[] {
   const problems: string[] = [];
   if (/\bapp\.activity\(/.test(text)) problems.push('registers an activity with df.app.activity: use activityHandlers');
   for (const i of valueImports(text)) {
+    if (/\/src\/activities\/[^/]+\.contracts\.js$/.test(i.from)) problems.push(`imports the contracts ${i.from} statically: register by name, activityNamed(name, async () => (await import(...)).contract)`);
     if (/\/src\/activities\/(?!define\.js$)[^/]+(?<!\.contracts\.js)$/.test(i.from)) problems.push(`imports the handler module ${i.from} statically: load it in activityHandlers(async () => ... import(...))`);
     const names = i.names.replace(/\btype\s+\w+/g, '');
     if (/\w*Activities\b/.test(names) && !/\bactivityHandlers\b/.test(names)) problems.push(`imports activity handlers (${names.trim()}) from ${i.from} statically: load them in activityHandlers`);
@@ -38,9 +40,9 @@ describe('registration', () => {
   });
 
   it('activity files register through activityHandlers and load their handlers on the first invocation', () => {
-    const activityFiles = files.filter((f) => /from '\.\.\/src\/activities\/[^']+\.contracts\.js'/.test(source(f)));
+    const activityFiles = files.filter((f) => /\bactivityHandlers\(/.test(source(f)));
     expect(activityFiles.length).toBeGreaterThanOrEqual(9);
-    for (const f of activityFiles) expect(source(f), f).toMatch(/\bactivityHandlers\(/);
+    for (const f of activityFiles) expect(source(f), f).toMatch(/\bactivityNamed\('/);
     const problems = activityFiles.map((f) => ({ file: f, problems: activityRegistrationProblems(source(f)) }));
     expect(problems.filter((p) => p.problems.length)).toEqual([]);
   });
@@ -52,7 +54,10 @@ describe('registration', () => {
       'imports activity handlers ({ createIncidentActivities }) from ../src/activities/incident.js statically: load them in activityHandlers',
     ]);
     expect(activityRegistrationProblems(`import { appSqlActivities } from '../src/app/sql.js';`)).toEqual(['imports activity handlers ({ appSqlActivities }) from ../src/app/sql.js statically: load them in activityHandlers']);
-    expect(activityRegistrationProblems(`import { activityHandlers } from '../src/activities/define.js';\nimport { sqlSetFlag } from '../src/activities/sql.contracts.js';\nimport type { SqlActivities } from '../src/activities/sql.js';`)).toEqual([]);
+    expect(activityRegistrationProblems(`import { sqlSetFlag } from '../src/activities/sql.contracts.js';`)).toEqual([
+      'imports the contracts ../src/activities/sql.contracts.js statically: register by name, activityNamed(name, async () => (await import(...)).contract)',
+    ]);
+    expect(activityRegistrationProblems(`import { activityHandlers, activityNamed } from '../src/activities/define.js';\nimport type { SqlActivities } from '../src/activities/sql.js';`)).toEqual([]);
   });
 
   it('a guarded route must carry one of its access action\'s function names (what a function key opens)', () => {

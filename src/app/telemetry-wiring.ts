@@ -1,0 +1,30 @@
+/**
+ * Where the app's telemetry plugs into the Functions worker (functions/telemetry.ts), with nothing
+ * loaded but this file: the hooks are registered when the entry files load, and what they run
+ * (./telemetry.ts: the settings, the adapter, the span hook) loads in the appStart hook. The
+ * worker runs appStart before it dispatches any invocation (the dev host too: src/devhost/host.ts),
+ * so telemetry has started before the first invocation, and every invocation's preInvocation hook
+ * wraps its handler in a span. The hook awaits the same load (settled after appStart), so it holds
+ * even for an invocation dispatched without an appStart first, as a test harness may do.
+ */
+import type { app as functionsApp } from '@azure/functions';
+import type { Hooks } from './telemetry-hooks.js';
+
+type Wiring = typeof import('./telemetry.js');
+
+let loading: Promise<Wiring> | undefined;
+function wiring(): Promise<Wiring> {
+  // A failed load is tried again by the next hook rather than remembered.
+  loading ??= import('./telemetry.js').catch((err: unknown) => {
+    loading = undefined;
+    throw err;
+  });
+  return loading;
+}
+
+export function wireAppTelemetry(hook: (typeof functionsApp)['hook']): void {
+  const hooks = hook as unknown as Hooks;
+  hooks.appStart(async () => (await wiring()).startAppTelemetry());
+  hooks.preInvocation(async (c) => (await wiring()).traceInvocation(c));
+  hooks.appTerminate(async () => (await wiring()).flushTelemetry());
+}
