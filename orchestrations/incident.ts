@@ -23,7 +23,7 @@ import { callActivity } from '../src/activities/define.js';
 import { FOLDED_PER_CALL, recordProgress } from '../src/activities/incident.contracts.js';
 import { recordIncidentTelemetry } from '../src/activities/telemetry.contracts.js';
 import { IncidentInput } from '../src/domain/incident.js';
-import { ALERTS_FOLDED_EVENT, INCIDENT_EVENT_NAMES, IncidentEventName, parseInbound } from '../src/domain/incident-events.js';
+import { ALERTS_FOLDED_EVENT, INCIDENT_EVENT_NAMES, parseInbound } from '../src/domain/incident-events.js';
 import { IncidentRun, type RunCheckpoint } from '../src/domain/incident-run.js';
 import { incidentOutcomeOf } from '../src/domain/incident-telemetry.js';
 import { HISTORY_BOUND, historyLength, MAX_CARRIED_CHARS, mayContinueAsNew, RECORD_BOUND } from '../src/durable/continue-as-new.js';
@@ -67,7 +67,7 @@ df.app.orchestration('incident', function* (context: df.OrchestrationContext) {
     try {
       const { folded } = yield* callActivity(context, recordProgress, { summary: run.summary(), timeline, ack });
       run.timelineStored(timeline);
-      for (const f of folded) run.receive({ name: IncidentEventName.alert, payload: f.alert }, now());
+      for (const f of folded) run.receiveAlert(f.alert, now());
       // Received by a closed incident they are not in its record: left in the store (and the archive).
       ack = run.closed ? [] : folded.map((f) => f.key);
       took = run.closed ? 0 : folded.length;

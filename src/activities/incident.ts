@@ -1,5 +1,6 @@
 /** Handlers of the incident bookkeeping activities. */
 import type { z } from 'zod';
+import { alertFacts } from '../domain/incident-record.js';
 import type { IncidentStore } from '../ports/incident-store.js';
 import { FOLDED_PER_CALL, type closeCorrelation, type readFollowUps, type recordProgress } from './incident.contracts.js';
 
@@ -10,7 +11,7 @@ export function createIncidentActivities(store: () => IncidentStore) {
       if (input.timeline.length) await store().appendTimeline(input.summary.incidentId, input.timeline);
       // The alerts the intake folded since (the record takes them, and the next call forgets them).
       const folded = await store().takeFolded(input.summary.incidentId, input.ack, FOLDED_PER_CALL);
-      return { recorded: input.timeline.length, folded };
+      return { recorded: input.timeline.length, folded: folded.map((f) => ({ key: f.key, alert: alertFacts(f.alert) })) };
     },
     async readFollowUps(input: z.output<typeof readFollowUps.input>): Promise<z.input<typeof readFollowUps.output>> {
       return { events: (await store().getFollowUps(input.incidentId)).slice(0, 1000) };

@@ -11,11 +11,11 @@ import type { Thresholds } from './policy.js';
 import type { ArtifactInputIn, PackRef } from './evidence.js';
 import type { IncidentInput, IncidentSummary, TimelineEntry } from './incident.js';
 import type { Inbound } from './incident-events.js';
-import { applyEvent, declaredEvent, type Incident, type IncidentEvent } from './incident-record.js';
+import { applyEvent, declaredEvent, type AlertFacts, type Incident, type IncidentEvent } from './incident-record.js';
 import { customStatusOf, summaryOf } from './incident-status.js';
 import { TimelineBuilder } from './incident-timeline.js';
 import type { IncidentMessageInput } from './messages/types.js';
-import { messageDeadline, newPlan, nextWake, onInbound, onResult, onTimer, start, Turn, type AnnounceCommand, type Command, type CommandResult, type Plan, type RunbookConfig } from './runbook.js';
+import { messageDeadline, newPlan, nextWake, onAlert, onInbound, onResult, onTimer, start, Turn, type AnnounceCommand, type Command, type CommandResult, type Plan, type RunbookConfig } from './runbook.js';
 import { runbookConfigOf } from './runbook-config.js';
 import { evidenceArtifacts, packRefOf } from './runbook-evidence.js';
 import { buildMessage } from './runbook-messages.js';
@@ -107,6 +107,11 @@ export class IncidentRun {
   /** An event raised into the incident (validated once, by `parseInbound`). */
   receive(e: Inbound | { name: string; invalid: string }, now: number): void {
     this.turn(now, (t) => onInbound(t, e));
+  }
+
+  /** A further alert the intake folded, as the facts the record keeps (recordProgress returns those). */
+  receiveAlert(a: AlertFacts, now: number): void {
+    this.turn(now, (t) => onAlert(t, a));
   }
 
   /** A timer went off. */
