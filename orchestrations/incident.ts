@@ -54,7 +54,7 @@ df.app.orchestration('incident', function* (context: df.OrchestrationContext) {
   let storing = false;
 
   /**
-   * Stores the summary and the timeline entries new since the last time, takes the alerts the
+   * Stores the summary, the timeline entries and the raised alerts' references new since the last time, takes the alerts the
    * intake folded meanwhile (received now as any other alert), and shows the custom status.
    * How many folded alerts it took (0 when the incident is closed): after a full batch there may be
    * more; after a partial one the loop stores once more what it took, and alerts folded later wait
@@ -63,10 +63,12 @@ df.app.orchestration('incident', function* (context: df.OrchestrationContext) {
    */
   function* recordProgressNow(): Generator<df.Task, number, unknown> {
     const timeline = run.pendingTimeline();
+    const alerts = run.pendingAlerts();
     let took = 0;
     try {
-      const { folded } = yield* callActivity(context, recordProgress, { summary: run.summary(), timeline, ack });
+      const { folded } = yield* callActivity(context, recordProgress, { summary: run.summary(), timeline, ack, alerts });
       run.timelineStored(timeline);
+      run.alertsStored(alerts);
       for (const f of folded) run.receiveAlert(f.alert, now());
       // Received by a closed incident they are not in its record: left in the store (and the archive).
       ack = run.closed ? [] : folded.map((f) => f.key);

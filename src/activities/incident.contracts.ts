@@ -1,7 +1,7 @@
 /** Activities of the incident bookkeeping (summary, timeline, correlation). */
 import { z } from 'zod';
 import { FollowUpEvent } from '../domain/follow-up.js';
-import { IncidentSummary, TimelineEntry } from '../domain/incident.js';
+import { IncidentSummary, StoredAlertRef, TimelineEntry } from '../domain/incident.js';
 import type { AlertFacts } from '../domain/incident-record.js';
 import { defineActivity } from './define.js';
 
@@ -27,9 +27,23 @@ export const recordProgress = defineActivity({
     timeline: z.array(TimelineEntry),
     /** Keys of folded alerts the previous call returned, recorded since: they are forgotten. */
     ack: z.array(z.string()).default([]),
+    /** References of alerts raised into the record since the last call (folded ones are recorded as they are taken). */
+    alerts: z.array(StoredAlertRef).default([]),
   }),
   // Histories recorded before folding have no `folded` in their results: none.
   output: z.object({ recorded: z.number().int(), folded: z.array(z.object({ key: z.string(), alert: FoldedAlert })).default([]) }),
+  retry: storageRetry,
+});
+
+/**
+ * What the incident store holds of a long incident's record: its stored timeline and its alerts'
+ * references (for the evidence pack of an incident that continued as new, whose run carries
+ * neither). Read once, when the pack is written.
+ */
+export const readRecord = defineActivity({
+  name: 'incident_readRecord',
+  input: z.object({ incidentId: z.string() }),
+  output: z.object({ timeline: z.array(TimelineEntry), alerts: z.array(StoredAlertRef) }),
   retry: storageRetry,
 });
 

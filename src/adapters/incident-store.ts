@@ -6,6 +6,7 @@
  *                                                        `reminderAt` column while a postmortem
  *                                                        reminder is pending, for the sweep)
  *   PartitionKey "<incidentId>"    RowKey "t<seq>"       timeline entries
+ *   PartitionKey "<incidentId>"    RowKey "a<key hash>"  references of the alerts its record took
  *   PartitionKey "ix"              RowKey "a|<newest-first time>|<incidentId>"   all incidents
  *                                         "e|<env>|<newest-first time>|<incidentId>"   by environment
  *                                         "s|<env>|<svc>|<newest-first time>|<incidentId>"  by service
@@ -25,9 +26,11 @@
  * deleted where it is found, so the indexes need no transaction with the summary.
  * Concurrency is handled by the service: insert-if-absent (409) and If-Match (412).
  */
+import { createHash } from 'node:crypto';
 import type { TableClient, TableEntity } from '@azure/data-tables';
 import { FollowUpEvent } from '../domain/follow-up.js';
-import { AlertRecord, IncidentSummary, TimelineEntry } from '../domain/incident.js';
+import { AlertRecord, IncidentSummary, StoredAlertRef, TimelineEntry } from '../domain/incident.js';
+import type { AlertRef } from '../domain/incident-record.js';
 import { reminderCheckAt } from '../domain/postmortem-reminder.js';
 import type { DeliveryRecord, IncidentStore, SummaryQuery } from '../ports/incident-store.js';
 import { odataFilter } from './odata.js';
@@ -441,6 +444,28 @@ export class TableIncidentStore implements IncidentStore {
       // Upserts keyed by sequence number: appending the same entries again is harmless.
       await this.table.submitTransaction(batch.map((b) => [b[0], b[1], b[2]]));
     }
+  }
+
+  async recordAlerts(incidentId: string, alerts: readonly AlertRef[]): Promise<void> {
+    await this.init();
+    // One row per dedupe key (upserts): recording the same alerts again is harmless.
+    const rows = new Map(alerts.map((a) => [`a${createHash('sha256').update(a.dedupeKey).digest('hex').slice(0, 32)}`, a]));
+    const all = [...rows];
+    for (let i = 0; i < all.length; i += 100) {
+      await this.table.submitTransaction(all.slice(i, i + 100).map(([rowKey, a]) => ['upsert', { partitionKey: tableKey(incidentId), rowKey, doc: JSON.stringify(a) }, 'Replace']));
+    }
+  }
+
+  async getAlerts(incidentId: string): Promise<AlertRef[]> {
+    await this.init();
+    const out: AlertRef[] = [];
+    const filter = odataFilter([
+      ['PartitionKey', 'eq', tableKey(incidentId)],
+      ['RowKey', 'ge', 'a'],
+      ['RowKey', 'lt', 'b'],
+    ]);
+    for await (const row of this.table.listEntities<{ doc: string }>({ queryOptions: { filter } })) out.push(StoredAlertRef.parse(JSON.parse(row.doc)));
+    return out.sort((a, b) => a.receivedAt - b.receivedAt || (a.dedupeKey < b.dedupeKey ? -1 : a.dedupeKey > b.dedupeKey ? 1 : 0));
   }
 
   async foldAlert(incidentId: string, key: string, alert: AlertRecord): Promise<void> {

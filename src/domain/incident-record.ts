@@ -76,6 +76,59 @@ export interface SignalsFacts {
   } | null;
 }
 
+/**
+ * The alerts a long incident received before the current execution of its orchestration (it
+ * continues as new: orchestrations/incident.ts). Each of them is in the incident store, where the
+ * evidence pack reads it (`AlertRef`); what the runbook still decides on is kept here, a few
+ * characters an alert rather than the whole facts, so that what an execution carries to the next
+ * does not grow with a storm's alerts: whether a delivery was seen (a fingerprint of its dedupe key),
+ * when each one came and whether it fired or resolved (the flap rule), and the triggers they matched.
+ */
+export interface EarlierAlerts {
+  count: number;
+  /** `alertFingerprint` of each one's dedupe key. */
+  fingerprints: string[];
+  /** [receivedAt, 1: Fired / 0: Resolved], in the order received. */
+  deliveries: [number, 0 | 1][];
+  /** The RB-03 triggers they matched, in the order they first appeared. */
+  triggers: TriggerKind[];
+}
+
+/** What the evidence pack keeps of each alert (its payload by reference): stored with the incident. */
+export type AlertRef = Pick<AlertFacts, 'dedupeKey' | 'receivedAt' | 'payloadRef'>;
+
+export const noEarlierAlerts = (): EarlierAlerts => ({ count: 0, fingerprints: [], deliveries: [], triggers: [] });
+
+/**
+ * A 64-bit fingerprint of an alert's dedupe key (14 characters): pure and the same on every
+ * replay. Two of a storm's alerts sharing one is a chance of about 1 in 10^11 at 10,000 alerts.
+ */
+export function alertFingerprint(key: string): string {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (h2 >>> 0).toString(36).padStart(7, '0') + (h1 >>> 0).toString(36).padStart(7, '0');
+}
+
+/** The alerts received so far folded into `earlier` (the checkpoint of a long incident: `received` starts empty again). */
+export function alertsCarried(a: Incident['alerts']): EarlierAlerts {
+  const e = a.earlier;
+  const triggers = [...e.triggers];
+  for (const x of a.received) for (const k of x.triggers) if (!triggers.includes(k)) triggers.push(k);
+  return {
+    count: e.count + a.received.length,
+    fingerprints: [...e.fingerprints, ...a.received.map((x) => alertFingerprint(x.dedupeKey))],
+    deliveries: [...e.deliveries, ...a.received.map((x): [number, 0 | 1] => [x.receivedAt, x.condition === 'Fired' ? 1 : 0])],
+    triggers,
+  };
+}
+
 /** An alert as the incident keeps it: its own times are evidence. */
 export interface AlertFacts {
   dedupeKey: string;
@@ -264,7 +317,11 @@ export interface Incident {
   declaredAt: number;
   /** The declaring alert (null for a manual declaration). */
   alert: AlertFacts | null;
-  alerts: { fired: number; recoverySignals: number; keys: string[]; received: AlertFacts[] };
+  /**
+   * Every alert received (`fired`, `recoverySignals`): those of this execution of the orchestration
+   * in `received` (with their `keys`), those of earlier executions of a long incident in `earlier`.
+   */
+  alerts: { fired: number; recoverySignals: number; keys: string[]; received: AlertFacts[]; earlier: EarlierAlerts };
   acknowledgements: { by: Actor; role: Role | null; at: number }[];
   rota: Rota | null;
   decisionOwner: string | null;
@@ -395,7 +452,7 @@ function declaredIncident(e: EventOf<'declared'>): Incident {
     phases: [{ phase: 'declared', at: e.at }],
     declaredAt: e.at,
     alert: e.alert,
-    alerts: { fired: e.alert ? 1 : 0, recoverySignals: 0, keys: e.alert ? [e.alert.dedupeKey] : [], received: e.alert ? [e.alert] : [] },
+    alerts: { fired: e.alert ? 1 : 0, recoverySignals: 0, keys: e.alert ? [e.alert.dedupeKey] : [], received: e.alert ? [e.alert] : [], earlier: noEarlierAlerts() },
     acknowledgements: [],
     rota: e.rota ?? null,
     decisionOwner: e.decisionOwner ?? null,
@@ -677,11 +734,18 @@ function recordedRelease(o: RecordedOutcome): string | undefined {
  * them all again). An incident built some other way (a copy) is looked up in its list.
  */
 const alertKeySets = new WeakMap<Incident, Set<string>>();
+/** The same for the fingerprints of the alerts of earlier executions (read once per execution). */
+const earlierKeySets = new WeakMap<EarlierAlerts, Set<string>>();
 
 function hasAlertKey(s: Incident, key: string): boolean {
   let keys = alertKeySets.get(s);
   if (!keys) alertKeySets.set(s, (keys = new Set(s.alerts.keys)));
-  return keys.has(key);
+  if (keys.has(key)) return true;
+  const earlier = s.alerts.earlier;
+  if (!earlier.count) return false;
+  let fingerprints = earlierKeySets.get(earlier);
+  if (!fingerprints) earlierKeySets.set(earlier, (fingerprints = new Set(earlier.fingerprints)));
+  return fingerprints.has(alertFingerprint(key));
 }
 
 /**
@@ -693,7 +757,7 @@ const alertTriggerLists = new WeakMap<Incident, { seen: number; triggers: Trigge
 
 export function alertTriggersOf(s: Incident): readonly TriggerKind[] {
   let t = alertTriggerLists.get(s);
-  if (!t || t.seen > s.alerts.received.length) alertTriggerLists.set(s, (t = { seen: 0, triggers: [], set: new Set() }));
+  if (!t || t.seen > s.alerts.received.length) alertTriggerLists.set(s, (t = { seen: 0, triggers: [...s.alerts.earlier.triggers], set: new Set(s.alerts.earlier.triggers) }));
   for (; t.seen < s.alerts.received.length; t.seen++) {
     for (const k of s.alerts.received[t.seen]?.triggers ?? []) {
       if (t.set.has(k)) continue;

@@ -216,7 +216,10 @@ export function isRecovered(s: Incident): boolean {
 }
 
 /** The alert deliveries the incident received, for the flap rule. */
-const alertDeliveries = (s: Incident): { at: number; condition: 'Fired' | 'Resolved' }[] => s.alerts.received.map((a) => ({ at: a.receivedAt, condition: a.condition }));
+const alertDeliveries = (s: Incident): { at: number; condition: 'Fired' | 'Resolved' }[] => [
+  ...s.alerts.earlier.deliveries.map(([at, fired]) => ({ at, condition: fired ? ('Fired' as const) : ('Resolved' as const) })),
+  ...s.alerts.received.map((a) => ({ at: a.receivedAt, condition: a.condition })),
+];
 
 export function newPlan(declaredAt: number): Plan {
   return { counter: 0, nextCheckAt: null, recheck: null, lastUpdateAt: declaredAt, updates: 0, escalationsSent: [], decisionReminders: 0, onCall: { paged: false, attempts: 0, due: false }, rota: { icEscalated: false, smes: [] }, looking: null, stakeholders: { lastAt: declaredAt, sent: 0 } };
