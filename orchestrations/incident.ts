@@ -13,8 +13,10 @@
  * RECORD_BOUND events in this execution), at a quiet
  * moment (no command waiting, about to wait for an event or a deadline, and every event raised so
  * far received: src/durable/continue-as-new.ts): the next execution of the same instance starts
- * from the run's checkpoint (the incident, the runbook's bookkeeping, the timeline) carried in its
- * input, so a replay costs the events since then, not the whole incident. Step keys come from the
+ * from the run's checkpoint (the incident, the runbook's bookkeeping, the timeline lines not stored
+ * yet) carried in its input, so a replay costs the events since then, not the whole incident; the
+ * alerts' facts and the stored timeline stay in the incident store (the checkpoint keeps a few
+ * characters an alert), where the evidence pack reads them back. Step keys come from the
  * record, which the checkpoint carries, so they never repeat across executions; deadlines are the
  * record's, so the next execution's timer is the same one.
  */

@@ -86,18 +86,27 @@ export interface SignalsFacts {
  */
 export interface EarlierAlerts {
   count: number;
-  /** `alertFingerprint` of each one's dedupe key. */
-  fingerprints: string[];
-  /** [receivedAt, 1: Fired / 0: Resolved], in the order received. */
-  deliveries: [number, 0 | 1][];
+  /**
+   * `alertFingerprint` of each one's dedupe key, sorted, one string (FINGERPRINT_CHARS each): a
+   * replay parses one string, not a thousand, and a lookup is a binary search, not a set built anew.
+   */
+  fingerprints: string;
+  /**
+   * For the flap rule, in the order received, one string (DELIVERY_CHARS each): the receipt time in
+   * base 36 (9 digits) and F (fired) or R (resolved).
+   */
+  deliveries: string;
   /** The RB-03 triggers they matched, in the order they first appeared. */
   triggers: TriggerKind[];
 }
 
+export const FINGERPRINT_CHARS = 14;
+export const DELIVERY_CHARS = 10;
+
 /** What the evidence pack keeps of each alert (its payload by reference): stored with the incident. */
 export type AlertRef = Pick<AlertFacts, 'dedupeKey' | 'receivedAt' | 'payloadRef'>;
 
-export const noEarlierAlerts = (): EarlierAlerts => ({ count: 0, fingerprints: [], deliveries: [], triggers: [] });
+export const noEarlierAlerts = (): EarlierAlerts => ({ count: 0, fingerprints: '', deliveries: '', triggers: [] });
 
 /**
  * A 64-bit fingerprint of an alert's dedupe key (14 characters): pure and the same on every
@@ -116,17 +125,40 @@ export function alertFingerprint(key: string): string {
   return (h2 >>> 0).toString(36).padStart(7, '0') + (h1 >>> 0).toString(36).padStart(7, '0');
 }
 
+/** Whether `earlier` holds this fingerprint (a binary search of the sorted fixed-width string). */
+export function hasFingerprint(earlier: EarlierAlerts, fingerprint: string): boolean {
+  const f = earlier.fingerprints;
+  let lo = 0;
+  let hi = f.length / FINGERPRINT_CHARS - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const at = f.slice(mid * FINGERPRINT_CHARS, (mid + 1) * FINGERPRINT_CHARS);
+    if (at === fingerprint) return true;
+    if (at < fingerprint) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}
+
+/** The deliveries of `earlier`, for the flap rule. */
+export function earlierDeliveries(earlier: EarlierAlerts): { at: number; condition: 'Fired' | 'Resolved' }[] {
+  const out: { at: number; condition: 'Fired' | 'Resolved' }[] = [];
+  for (let i = 0; i < earlier.deliveries.length; i += DELIVERY_CHARS) {
+    out.push({ at: parseInt(earlier.deliveries.slice(i, i + DELIVERY_CHARS - 1), 36), condition: earlier.deliveries[i + DELIVERY_CHARS - 1] === 'F' ? 'Fired' : 'Resolved' });
+  }
+  return out;
+}
+
 /** The alerts received so far folded into `earlier` (the checkpoint of a long incident: `received` starts empty again). */
 export function alertsCarried(a: Incident['alerts']): EarlierAlerts {
   const e = a.earlier;
   const triggers = [...e.triggers];
   for (const x of a.received) for (const k of x.triggers) if (!triggers.includes(k)) triggers.push(k);
-  return {
-    count: e.count + a.received.length,
-    fingerprints: [...e.fingerprints, ...a.received.map((x) => alertFingerprint(x.dedupeKey))],
-    deliveries: [...e.deliveries, ...a.received.map((x): [number, 0 | 1] => [x.receivedAt, x.condition === 'Fired' ? 1 : 0])],
-    triggers,
-  };
+  const fingerprints: string[] = [];
+  for (let i = 0; i < e.fingerprints.length; i += FINGERPRINT_CHARS) fingerprints.push(e.fingerprints.slice(i, i + FINGERPRINT_CHARS));
+  for (const x of a.received) fingerprints.push(alertFingerprint(x.dedupeKey));
+  const deliveries = a.received.map((x) => `${x.receivedAt.toString(36).padStart(DELIVERY_CHARS - 1, '0')}${x.condition === 'Fired' ? 'F' : 'R'}`);
+  return { count: e.count + a.received.length, fingerprints: fingerprints.sort().join(''), deliveries: e.deliveries + deliveries.join(''), triggers };
 }
 
 /** An alert as the incident keeps it: its own times are evidence. */
@@ -734,18 +766,12 @@ function recordedRelease(o: RecordedOutcome): string | undefined {
  * them all again). An incident built some other way (a copy) is looked up in its list.
  */
 const alertKeySets = new WeakMap<Incident, Set<string>>();
-/** The same for the fingerprints of the alerts of earlier executions (read once per execution). */
-const earlierKeySets = new WeakMap<EarlierAlerts, Set<string>>();
 
 function hasAlertKey(s: Incident, key: string): boolean {
   let keys = alertKeySets.get(s);
   if (!keys) alertKeySets.set(s, (keys = new Set(s.alerts.keys)));
-  if (keys.has(key)) return true;
-  const earlier = s.alerts.earlier;
-  if (!earlier.count) return false;
-  let fingerprints = earlierKeySets.get(earlier);
-  if (!fingerprints) earlierKeySets.set(earlier, (fingerprints = new Set(earlier.fingerprints)));
-  return fingerprints.has(alertFingerprint(key));
+  // The alerts of earlier executions (a long incident continued as new) by fingerprint.
+  return keys.has(key) || (s.alerts.earlier.count > 0 && hasFingerprint(s.alerts.earlier, alertFingerprint(key)));
 }
 
 /**

@@ -30,6 +30,7 @@ import {
   alertEvents,
   alertFacts,
   alertTriggersOf,
+  earlierDeliveries,
   applyEvent,
   didNotWork,
   extendedMinutes,
@@ -217,7 +218,7 @@ export function isRecovered(s: Incident): boolean {
 
 /** The alert deliveries the incident received, for the flap rule. */
 const alertDeliveries = (s: Incident): { at: number; condition: 'Fired' | 'Resolved' }[] => [
-  ...s.alerts.earlier.deliveries.map(([at, fired]) => ({ at, condition: fired ? ('Fired' as const) : ('Resolved' as const) })),
+  ...earlierDeliveries(s.alerts.earlier),
   ...s.alerts.received.map((a) => ({ at: a.receivedAt, condition: a.condition })),
 ];
 

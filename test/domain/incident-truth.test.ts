@@ -20,7 +20,7 @@ import type { ActionOutcome } from '../../src/domain/actions.js';
 import { ArtifactInput, bundleOf, IncidentRecord, type IncidentMetrics } from '../../src/domain/evidence.js';
 import { INCIDENT_INPUT_VERSION, IncidentInput, type IncidentSummary, type TimelineEntry } from '../../src/domain/incident.js';
 import type { Inbound } from '../../src/domain/incident-events.js';
-import { alertFacts as alertFactsOf, alertsCarried, deriveIncident, metricsOf, momentsOf, timeboxesOf, type AlertRef, type CheckFacts, type Duration, type Incident, type ProbeState } from '../../src/domain/incident-record.js';
+import { alertFacts as alertFactsOf, alertsCarried, deriveIncident, earlierDeliveries, metricsOf, momentsOf, timeboxesOf, type AlertRef, type CheckFacts, type Duration, type Incident, type ProbeState } from '../../src/domain/incident-record.js';
 import { IncidentRun, type RunCheckpoint } from '../../src/domain/incident-run.js';
 import { incidentOutcomeOf } from '../../src/domain/incident-telemetry.js';
 import { renderIncidentReport } from '../../src/domain/incident-report.js';
@@ -633,11 +633,13 @@ describe('every output tells the same truth (generated incident histories)', () 
     for (let n = 1; n <= 1000; n++) run.receiveAlert(alertFactsOf(alert(n, T0 + n * 1000)), T0 + n * 1000);
     store(run);
     const carried = carriedAfter(run);
-    // No alert's facts and no stored timeline line: the fingerprints and deliveries, ~35 characters an alert.
+    // No alert's facts and no stored timeline line: a fingerprint and a delivery, 24 characters an alert.
     expect(carried.incident.alerts.received).toEqual([]);
     expect(carried.incident.alerts.earlier.count).toBe(1001);
     expect(carried.timeline.entries).toEqual([]);
-    expect(JSON.stringify(carried).length - before).toBeLessThan(40 * 1000);
+    expect(JSON.stringify(carried).length - before).toBeLessThan(25 * 1000);
+    // The flap rule still sees every delivery, in order.
+    expect(earlierDeliveries(carried.incident.alerts.earlier)).toEqual([{ at: T0, condition: 'Fired' }, ...Array.from({ length: 1000 }, (_, i) => ({ at: T0 + (i + 1) * 1000, condition: 'Fired' }))]);
     expect(carried.incident.alerts.earlier.triggers).toEqual(['error-rate']);
 
     // The next execution: an alert seen before (raised again) is nothing new; a new one is recorded and its reference stored next.
