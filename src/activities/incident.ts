@@ -9,8 +9,8 @@ export function createIncidentActivities(store: () => IncidentStore) {
     async recordProgress(input: z.output<typeof recordProgress.input>): Promise<z.input<typeof recordProgress.output>> {
       const id = input.summary.incidentId;
       await store().putSummary(input.summary);
-      if (input.timeline.length) await store().appendTimeline(id, input.timeline);
-      if (input.alerts.length) await store().recordAlerts(id, input.alerts);
+      // A raised alert's reference goes with its timeline line (one transaction: same partition).
+      if (input.timeline.length || input.alerts.length) await store().appendTimeline(id, input.timeline, input.alerts);
       // The alerts the intake folded since (the record takes them, and the next call forgets them).
       const folded = (await store().takeFolded(id, input.ack, FOLDED_PER_CALL)).map((f) => ({ key: f.key, alert: alertFacts(f.alert) }));
       // Recorded as they are taken (before the record takes them, so none is ever missing): the

@@ -96,6 +96,11 @@ export function summaryIndexQuery(query: Omit<SummaryQuery, 'limit'>): { prefix:
   return { prefix, filter };
 }
 
+/** An incident's alert references as rows: one per dedupe key (a transaction may not name a row twice). */
+function alertRows(alerts: readonly AlertRef[]): [string, string][] {
+  return [...new Map(alerts.map((a) => [`a${createHash('sha256').update(a.dedupeKey).digest('hex').slice(0, 32)}`, JSON.stringify(a)])).entries()];
+}
+
 export class TableIncidentStore implements IncidentStore {
   // Alert storms are mostly redeliveries of a few alerts: answer those without a storage round trip.
   private readonly delivered = new Map<string, DeliveryRecord>();
@@ -435,25 +440,18 @@ export class TableIncidentStore implements IncidentStore {
     return out;
   }
 
-  async appendTimeline(incidentId: string, entries: TimelineEntry[]): Promise<void> {
+  async appendTimeline(incidentId: string, entries: TimelineEntry[], alerts: readonly AlertRef[] = []): Promise<void> {
     await this.init();
-    for (let i = 0; i < entries.length; i += 100) {
-      const batch = entries.slice(i, i + 100).map(
-        (e) => ['upsert', { partitionKey: tableKey(incidentId), rowKey: `t${String(e.seq).padStart(8, '0')}`, doc: JSON.stringify(e) }, 'Replace'] as const,
-      );
-      // Upserts keyed by sequence number: appending the same entries again is harmless.
-      await this.table.submitTransaction(batch.map((b) => [b[0], b[1], b[2]]));
+    // Upserts keyed by sequence number (alerts: by dedupe key): writing the same rows again is
+    // harmless. The alerts' rows share the partition, so they go in the same transactions.
+    const rows: [string, string][] = [...entries.map((e): [string, string] => [`t${String(e.seq).padStart(8, '0')}`, JSON.stringify(e)]), ...alertRows(alerts)];
+    for (let i = 0; i < rows.length; i += 100) {
+      await this.table.submitTransaction(rows.slice(i, i + 100).map(([rowKey, doc]) => ['upsert', { partitionKey: tableKey(incidentId), rowKey, doc }, 'Replace']));
     }
   }
 
   async recordAlerts(incidentId: string, alerts: readonly AlertRef[]): Promise<void> {
-    await this.init();
-    // One row per dedupe key (upserts): recording the same alerts again is harmless.
-    const rows = new Map(alerts.map((a) => [`a${createHash('sha256').update(a.dedupeKey).digest('hex').slice(0, 32)}`, a]));
-    const all = [...rows];
-    for (let i = 0; i < all.length; i += 100) {
-      await this.table.submitTransaction(all.slice(i, i + 100).map(([rowKey, a]) => ['upsert', { partitionKey: tableKey(incidentId), rowKey, doc: JSON.stringify(a) }, 'Replace']));
-    }
+    await this.appendTimeline(incidentId, [], alerts);
   }
 
   async getAlerts(incidentId: string): Promise<AlertRef[]> {

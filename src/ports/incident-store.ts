@@ -52,7 +52,8 @@ export interface IncidentStore {
   /** Resolved incidents whose postmortem reminder needs a look at `at` or before (see src/domain/postmortem-reminder.ts). */
   listRemindersDue(at: string, limit: number): Promise<IncidentSummary[]>;
   listSummaries(query: SummaryQuery): Promise<IncidentSummary[]>;
-  appendTimeline(incidentId: string, entries: TimelineEntry[]): Promise<void>;
+  /** Upserts timeline entries by sequence number, and with them (`alerts`) the references `recordAlerts` keeps. */
+  appendTimeline(incidentId: string, entries: TimelineEntry[], alerts?: readonly AlertRef[]): Promise<void>;
   /**
    * Keeps an alert for a running incident without waking its orchestration (it would change
    * nothing there now: see `alertChangesIncident`); the orchestration takes it at its next step.
