@@ -12,3 +12,4 @@ const register = activityHandlers(async () => {
 register(activityNamed('incident_recordProgress', async () => (await c()).recordProgress), (a, input) => a.recordProgress(input));
 register(activityNamed('incident_closeCorrelation', async () => (await c()).closeCorrelation), (a, input) => a.closeCorrelation(input));
 register(activityNamed('incident_readFollowUps', async () => (await c()).readFollowUps), (a, input) => a.readFollowUps(input));
+register(activityNamed('incident_readRecord', async () => (await c()).readRecord), (a, input) => a.readRecord(input));

@@ -9,7 +9,7 @@ import type * as df from 'durable-functions';
 import { activityResult, activityTask, callActivity } from '../src/activities/define.js';
 import { apiToLkg, applyTrafficRule, clearDeployFreeze, readReleaseState, recordLkg, restartApp, scaleOutPlan, setDeployFreeze, webToLkg } from '../src/activities/app-service.contracts.js';
 import { chunkArtifacts, locatePack, sealPack, writeArtifacts, writeReports } from '../src/activities/evidence.contracts.js';
-import { closeCorrelation, readFollowUps } from '../src/activities/incident.contracts.js';
+import { closeCorrelation, readFollowUps, readRecord } from '../src/activities/incident.contracts.js';
 import { ActionItemCategory, followUpOf } from '../src/domain/follow-up.js';
 import { SMOKE_SUITE_ORCHESTRATION, SmokeSuiteOutput, type SmokeSuiteInput } from '../src/activities/smoke.contracts.js';
 import { readSignals, type ReadSignalsInput } from '../src/activities/signals.contracts.js';
@@ -425,7 +425,9 @@ export class Steps {
     try {
       // Counted over the whole pack (every batch and the reports), not the last call's share.
       const outcomes: ArtifactOutcome[] = [];
-      for (const batch of chunkArtifacts(this.run.artifacts())) {
+      // A run that continued as new holds only the record since: the rest is in the incident store.
+      const stored = this.run.executions > 0 ? yield* callActivity(this.context, readRecord, { incidentId: this.input.incidentId }) : undefined;
+      for (const batch of chunkArtifacts(this.run.artifacts(stored))) {
         const written = yield* callActivity(this.context, writeArtifacts, { pack, artifacts: batch, mode });
         outcomes.push(...written.outcomes);
       }

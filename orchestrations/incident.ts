@@ -14,8 +14,10 @@
  * RECORD_BOUND events in this execution), at a quiet
  * moment (no command waiting, about to wait for an event or a deadline, and every event raised so
  * far received: src/durable/continue-as-new.ts): the next execution of the same instance starts
- * from the run's checkpoint (the incident, the runbook's bookkeeping, the timeline) carried in its
- * input, so a replay costs the events since then, not the whole incident. Step keys come from the
+ * from the run's checkpoint (the incident, the runbook's bookkeeping, the timeline lines not stored
+ * yet) carried in its input, so a replay costs the events since then, not the whole incident; the
+ * alerts' facts and the stored timeline stay in the incident store (the checkpoint keeps a few
+ * characters an alert), where the evidence pack reads them back. Step keys come from the
  * record, which the checkpoint carries, so they never repeat across executions; deadlines are the
  * record's, so the next execution's timer is the same one.
  */
@@ -56,7 +58,7 @@ export function* incidentOrchestrator(context: df.OrchestrationContext) {
   let storing = false;
 
   /**
-   * Stores the summary and the timeline entries new since the last time, takes the alerts the
+   * Stores the summary, the timeline entries and the raised alerts' references new since the last time, takes the alerts the
    * intake folded meanwhile (received now as any other alert), and shows the custom status.
    * How many folded alerts it took (0 when the incident is closed): after a full batch there may be
    * more; after a partial one the loop stores once more what it took, and alerts folded later wait
@@ -65,11 +67,13 @@ export function* incidentOrchestrator(context: df.OrchestrationContext) {
    */
   function* recordProgressNow(): Generator<df.Task, number, unknown> {
     const timeline = run.pendingTimeline();
+    const alerts = run.pendingAlerts();
     let took = 0;
     try {
-      const { folded } = yield* callActivity(context, recordProgress, { summary: run.summary(), timeline, ack });
+      const { folded } = yield* callActivity(context, recordProgress, { summary: run.summary(), timeline, ack, alerts });
       run.timelineStored(timeline);
-      for (const f of folded) run.receive({ name: IncidentEventName.alert, payload: f.alert }, now());
+      run.alertsStored(alerts);
+      for (const f of folded) run.receiveAlert(f.alert, now());
       // Received by a closed incident they are not in its record: left in the store (and the archive).
       ack = run.closed ? [] : folded.map((f) => f.key);
       took = run.closed ? 0 : folded.length;

@@ -6,6 +6,7 @@
  *                                                        `reminderAt` column while a postmortem
  *                                                        reminder is pending, for the sweep)
  *   PartitionKey "<incidentId>"    RowKey "t<seq>"       timeline entries
+ *   PartitionKey "<incidentId>"    RowKey "a<key hash>"  references of the alerts its record took
  *   PartitionKey "ix"              RowKey "a|<newest-first time>|<incidentId>"   all incidents
  *                                         "e|<env>|<newest-first time>|<incidentId>"   by environment
  *                                         "s|<env>|<svc>|<newest-first time>|<incidentId>"  by service
@@ -25,9 +26,11 @@
  * deleted where it is found, so the indexes need no transaction with the summary.
  * Concurrency is handled by the service: insert-if-absent (409) and If-Match (412).
  */
+import { createHash } from 'node:crypto';
 import type { TableClient, TableEntity } from '@azure/data-tables';
 import { FollowUpEvent } from '../domain/follow-up.js';
-import { AlertRecord, IncidentSummary, TimelineEntry } from '../domain/incident.js';
+import { AlertRecord, IncidentSummary, StoredAlertRef, TimelineEntry } from '../domain/incident.js';
+import type { AlertRef } from '../domain/incident-record.js';
 import { reminderCheckAt } from '../domain/postmortem-reminder.js';
 import type { DeliveryRecord, IncidentStore, SummaryQuery } from '../ports/incident-store.js';
 import { odataFilter } from './odata.js';
@@ -91,6 +94,11 @@ export function summaryIndexQuery(query: Omit<SummaryQuery, 'limit'>): { prefix:
     ['RowKey', 'lt', query.from ? `${prefix}${newestFirstTime(query.from)}}` : after(prefix)],
   ]);
   return { prefix, filter };
+}
+
+/** An incident's alert references as rows: one per dedupe key (a transaction may not name a row twice). */
+function alertRows(alerts: readonly AlertRef[]): [string, string][] {
+  return [...new Map(alerts.map((a) => [`a${createHash('sha256').update(a.dedupeKey).digest('hex').slice(0, 32)}`, JSON.stringify(a)])).entries()];
 }
 
 export class TableIncidentStore implements IncidentStore {
@@ -432,15 +440,30 @@ export class TableIncidentStore implements IncidentStore {
     return out;
   }
 
-  async appendTimeline(incidentId: string, entries: TimelineEntry[]): Promise<void> {
+  async appendTimeline(incidentId: string, entries: TimelineEntry[], alerts: readonly AlertRef[] = []): Promise<void> {
     await this.init();
-    for (let i = 0; i < entries.length; i += 100) {
-      const batch = entries.slice(i, i + 100).map(
-        (e) => ['upsert', { partitionKey: tableKey(incidentId), rowKey: `t${String(e.seq).padStart(8, '0')}`, doc: JSON.stringify(e) }, 'Replace'] as const,
-      );
-      // Upserts keyed by sequence number: appending the same entries again is harmless.
-      await this.table.submitTransaction(batch.map((b) => [b[0], b[1], b[2]]));
+    // Upserts keyed by sequence number (alerts: by dedupe key): writing the same rows again is
+    // harmless. The alerts' rows share the partition, so they go in the same transactions.
+    const rows: [string, string][] = [...entries.map((e): [string, string] => [`t${String(e.seq).padStart(8, '0')}`, JSON.stringify(e)]), ...alertRows(alerts)];
+    for (let i = 0; i < rows.length; i += 100) {
+      await this.table.submitTransaction(rows.slice(i, i + 100).map(([rowKey, doc]) => ['upsert', { partitionKey: tableKey(incidentId), rowKey, doc }, 'Replace']));
     }
+  }
+
+  async recordAlerts(incidentId: string, alerts: readonly AlertRef[]): Promise<void> {
+    await this.appendTimeline(incidentId, [], alerts);
+  }
+
+  async getAlerts(incidentId: string): Promise<AlertRef[]> {
+    await this.init();
+    const out: AlertRef[] = [];
+    const filter = odataFilter([
+      ['PartitionKey', 'eq', tableKey(incidentId)],
+      ['RowKey', 'ge', 'a'],
+      ['RowKey', 'lt', 'b'],
+    ]);
+    for await (const row of this.table.listEntities<{ doc: string }>({ queryOptions: { filter } })) out.push(StoredAlertRef.parse(JSON.parse(row.doc)));
+    return out.sort((a, b) => a.receivedAt - b.receivedAt || (a.dedupeKey < b.dedupeKey ? -1 : a.dedupeKey > b.dedupeKey ? 1 : 0));
   }
 
   async foldAlert(incidentId: string, key: string, alert: AlertRecord): Promise<void> {

@@ -76,6 +76,91 @@ export interface SignalsFacts {
   } | null;
 }
 
+/**
+ * The alerts a long incident received before the current execution of its orchestration (it
+ * continues as new: orchestrations/incident.ts). Each of them is in the incident store, where the
+ * evidence pack reads it (`AlertRef`); what the runbook still decides on is kept here, a few
+ * characters an alert rather than the whole facts, so that what an execution carries to the next
+ * does not grow with a storm's alerts: whether a delivery was seen (a fingerprint of its dedupe key),
+ * when each one came and whether it fired or resolved (the flap rule), and the triggers they matched.
+ */
+export interface EarlierAlerts {
+  count: number;
+  /**
+   * `alertFingerprint` of each one's dedupe key, sorted, one string (FINGERPRINT_CHARS each): a
+   * replay parses one string, not a thousand, and a lookup is a binary search, not a set built anew.
+   */
+  fingerprints: string;
+  /**
+   * For the flap rule, in the order received, one string (DELIVERY_CHARS each): the receipt time in
+   * base 36 (9 digits) and F (fired) or R (resolved).
+   */
+  deliveries: string;
+  /** The RB-03 triggers they matched, in the order they first appeared. */
+  triggers: TriggerKind[];
+}
+
+export const FINGERPRINT_CHARS = 14;
+export const DELIVERY_CHARS = 10;
+
+/** What the evidence pack keeps of each alert (its payload by reference): stored with the incident. */
+export type AlertRef = Pick<AlertFacts, 'dedupeKey' | 'receivedAt' | 'payloadRef'>;
+
+export const noEarlierAlerts = (): EarlierAlerts => ({ count: 0, fingerprints: '', deliveries: '', triggers: [] });
+
+/**
+ * A 64-bit fingerprint of an alert's dedupe key (14 characters): pure and the same on every
+ * replay. Two of a storm's alerts sharing one is a chance of about 1 in 10^11 at 10,000 alerts.
+ */
+export function alertFingerprint(key: string): string {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (h2 >>> 0).toString(36).padStart(7, '0') + (h1 >>> 0).toString(36).padStart(7, '0');
+}
+
+/** Whether `earlier` holds this fingerprint (a binary search of the sorted fixed-width string). */
+export function hasFingerprint(earlier: EarlierAlerts, fingerprint: string): boolean {
+  const f = earlier.fingerprints;
+  let lo = 0;
+  let hi = f.length / FINGERPRINT_CHARS - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const at = f.slice(mid * FINGERPRINT_CHARS, (mid + 1) * FINGERPRINT_CHARS);
+    if (at === fingerprint) return true;
+    if (at < fingerprint) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}
+
+/** The deliveries of `earlier`, for the flap rule. */
+export function earlierDeliveries(earlier: EarlierAlerts): { at: number; condition: 'Fired' | 'Resolved' }[] {
+  const out: { at: number; condition: 'Fired' | 'Resolved' }[] = [];
+  for (let i = 0; i < earlier.deliveries.length; i += DELIVERY_CHARS) {
+    out.push({ at: parseInt(earlier.deliveries.slice(i, i + DELIVERY_CHARS - 1), 36), condition: earlier.deliveries[i + DELIVERY_CHARS - 1] === 'F' ? 'Fired' : 'Resolved' });
+  }
+  return out;
+}
+
+/** The alerts received so far folded into `earlier` (the checkpoint of a long incident: `received` starts empty again). */
+export function alertsCarried(a: Incident['alerts']): EarlierAlerts {
+  const e = a.earlier;
+  const triggers = [...e.triggers];
+  for (const x of a.received) for (const k of x.triggers) if (!triggers.includes(k)) triggers.push(k);
+  const fingerprints: string[] = [];
+  for (let i = 0; i < e.fingerprints.length; i += FINGERPRINT_CHARS) fingerprints.push(e.fingerprints.slice(i, i + FINGERPRINT_CHARS));
+  for (const x of a.received) fingerprints.push(alertFingerprint(x.dedupeKey));
+  const deliveries = a.received.map((x) => `${x.receivedAt.toString(36).padStart(DELIVERY_CHARS - 1, '0')}${x.condition === 'Fired' ? 'F' : 'R'}`);
+  return { count: e.count + a.received.length, fingerprints: fingerprints.sort().join(''), deliveries: e.deliveries + deliveries.join(''), triggers };
+}
+
 /** An alert as the incident keeps it: its own times are evidence. */
 export interface AlertFacts {
   dedupeKey: string;
@@ -264,7 +349,11 @@ export interface Incident {
   declaredAt: number;
   /** The declaring alert (null for a manual declaration). */
   alert: AlertFacts | null;
-  alerts: { fired: number; recoverySignals: number; keys: string[]; received: AlertFacts[] };
+  /**
+   * Every alert received (`fired`, `recoverySignals`): those of this execution of the orchestration
+   * in `received` (with their `keys`), those of earlier executions of a long incident in `earlier`.
+   */
+  alerts: { fired: number; recoverySignals: number; keys: string[]; received: AlertFacts[]; earlier: EarlierAlerts };
   acknowledgements: { by: Actor; role: Role | null; at: number }[];
   rota: Rota | null;
   decisionOwner: string | null;
@@ -395,7 +484,7 @@ function declaredIncident(e: EventOf<'declared'>): Incident {
     phases: [{ phase: 'declared', at: e.at }],
     declaredAt: e.at,
     alert: e.alert,
-    alerts: { fired: e.alert ? 1 : 0, recoverySignals: 0, keys: e.alert ? [e.alert.dedupeKey] : [], received: e.alert ? [e.alert] : [] },
+    alerts: { fired: e.alert ? 1 : 0, recoverySignals: 0, keys: e.alert ? [e.alert.dedupeKey] : [], received: e.alert ? [e.alert] : [], earlier: noEarlierAlerts() },
     acknowledgements: [],
     rota: e.rota ?? null,
     decisionOwner: e.decisionOwner ?? null,
@@ -681,7 +770,8 @@ const alertKeySets = new WeakMap<Incident, Set<string>>();
 function hasAlertKey(s: Incident, key: string): boolean {
   let keys = alertKeySets.get(s);
   if (!keys) alertKeySets.set(s, (keys = new Set(s.alerts.keys)));
-  return keys.has(key);
+  // The alerts of earlier executions (a long incident continued as new) by fingerprint.
+  return keys.has(key) || (s.alerts.earlier.count > 0 && hasFingerprint(s.alerts.earlier, alertFingerprint(key)));
 }
 
 /**
@@ -693,7 +783,7 @@ const alertTriggerLists = new WeakMap<Incident, { seen: number; triggers: Trigge
 
 export function alertTriggersOf(s: Incident): readonly TriggerKind[] {
   let t = alertTriggerLists.get(s);
-  if (!t || t.seen > s.alerts.received.length) alertTriggerLists.set(s, (t = { seen: 0, triggers: [], set: new Set() }));
+  if (!t || t.seen > s.alerts.received.length) alertTriggerLists.set(s, (t = { seen: 0, triggers: [...s.alerts.earlier.triggers], set: new Set(s.alerts.earlier.triggers) }));
   for (; t.seen < s.alerts.received.length; t.seen++) {
     for (const k of s.alerts.received[t.seen]?.triggers ?? []) {
       if (t.set.has(k)) continue;

@@ -11,11 +11,11 @@ import type { Thresholds } from './policy.js';
 import type { ArtifactInputIn, PackRef } from './evidence.js';
 import type { IncidentInput, IncidentSummary, TimelineEntry } from './incident.js';
 import type { Inbound } from './incident-events.js';
-import { applyEvent, declaredEvent, type Incident, type IncidentEvent } from './incident-record.js';
+import { alertsCarried, applyEvent, declaredEvent, type AlertFacts, type AlertRef, type Incident, type IncidentEvent } from './incident-record.js';
 import { customStatusOf, summaryOf } from './incident-status.js';
 import { TimelineBuilder } from './incident-timeline.js';
 import type { IncidentMessageInput } from './messages/types.js';
-import { messageDeadline, newPlan, nextWake, onInbound, onResult, onTimer, start, Turn, type AnnounceCommand, type Command, type CommandResult, type Plan, type RunbookConfig } from './runbook.js';
+import { messageDeadline, newPlan, nextWake, onAlert, onInbound, onResult, onTimer, start, Turn, type AnnounceCommand, type Command, type CommandResult, type Plan, type RunbookConfig } from './runbook.js';
 import { runbookConfigOf } from './runbook-config.js';
 import { evidenceArtifacts, packRefOf } from './runbook-evidence.js';
 import { buildMessage } from './runbook-messages.js';
@@ -30,18 +30,34 @@ export const MAX_TIMER_MS = 5 * 24 * 60 * 60_000;
 /**
  * What a long incident's next execution starts from (orchestrations/incident.ts continues as new
  * to keep its history bounded): the incident as derived so far, the runbook's bookkeeping and the
- * timeline. Plain JSON. Taken between turns, with no command waiting, so nothing is half done; the
- * deadlines are the record's and the plan's, so the timers come back by themselves.
+ * timeline entries not stored yet. Plain JSON. Taken between turns, with no command waiting, so
+ * nothing is half done; the deadlines are the record's and the plan's, so the timers come back by
+ * themselves. Its size does not grow with the incident's alerts (a replay reads it on every
+ * episode): the alerts received so far go as a few characters each (`alerts.earlier`), their
+ * references and the stored timeline stay in the incident store (recordProgress wrote them), and
+ * the evidence pack reads them back from there (`artifacts`).
  */
 export interface RunCheckpoint {
   /** The format; a later one must read this one or refuse it. */
-  v: 1;
+  v: 2;
+  /** `alerts.received` empty: every alert so far is in `alerts.earlier`. */
   incident: Incident;
   plan: Plan;
+  /** The entries not stored yet, and the line a repeated check may still rewrite. */
   timeline: { entries: TimelineEntry[]; unstored: number[] };
+  /** Alerts whose reference is not stored yet (raised into the incident since the last recordProgress). */
+  unstoredAlerts: AlertRef[];
   /** How many executions came before the one this starts (the first execution: 0). */
   executions: number;
 }
+
+/** What the incident store holds of a long incident's record (incident_readRecord), for its evidence pack. */
+export interface StoredRecord {
+  timeline: TimelineEntry[];
+  alerts: AlertRef[];
+}
+
+const refOf = (a: AlertFacts): AlertRef => ({ dedupeKey: a.dedupeKey, receivedAt: a.receivedAt, payloadRef: a.payloadRef });
 
 export class IncidentRun {
   /** The events recorded by this execution (a resumed run starts from its checkpoint: the earlier ones are in the incident). */
@@ -55,6 +71,8 @@ export class IncidentRun {
   private readonly thresholds: Thresholds;
   private readonly timeline: TimelineBuilder;
   private readonly queue: Command[] = [];
+  /** References of alerts in the record and not yet in the incident store (folded ones are stored as they are taken). */
+  private unstoredAlerts: AlertRef[];
 
   constructor(input: IncidentInput, now: number, resume?: RunCheckpoint) {
     this.config = runbookConfigOf(input);
@@ -62,11 +80,11 @@ export class IncidentRun {
     this.thresholds = input.policy.environment.thresholds;
     if (resume) {
       // Trusted: written by the previous execution of this instance, not re-derived or re-validated.
-      if (resume.v !== 1 || resume.incident.id !== input.incidentId) throw new Error(`Incident ${input.incidentId}: unreadable checkpoint (format ${String(resume.v)}, incident ${resume.incident.id}).`);
-      // The alert keys are carried once, in the alerts themselves (see checkpoint()).
-      this.incident = { ...resume.incident, alerts: { ...resume.incident.alerts, keys: resume.incident.alerts.received.map((a) => a.dedupeKey) } };
+      if (resume.v !== 2 || resume.incident.id !== input.incidentId) throw new Error(`Incident ${input.incidentId}: unreadable checkpoint (format ${String(resume.v)}, incident ${resume.incident.id}).`);
+      this.incident = resume.incident;
       this.plan = resume.plan;
       this.timeline = TimelineBuilder.restore(this.bot, resume.timeline);
+      this.unstoredAlerts = resume.unstoredAlerts;
       this.executions = resume.executions;
       return;
     }
@@ -74,6 +92,7 @@ export class IncidentRun {
     this.timeline = new TimelineBuilder(this.bot);
     const declared = { ...declaredEvent(input), seq: 0 };
     this.incident = applyEvent(null, declared);
+    this.unstoredAlerts = this.incident.alerts.received.map(refOf);
     this.events.push(declared);
     this.timeline.add(declared, this.incident);
     this.plan = newPlan(this.incident.declaredAt);
@@ -90,9 +109,15 @@ export class IncidentRun {
   /** What the next execution starts from; only between turns (no command waiting). */
   checkpoint(): RunCheckpoint {
     if (this.busy) throw new Error('A checkpoint is taken between turns, with no command waiting.');
-    // `alerts.keys` is `alerts.received`'s keys in the same order (applyEvent keeps both): not carried twice.
-    const incident = { ...this.incident, alerts: { ...this.incident.alerts, keys: [] } };
-    return { v: 1, incident, plan: this.plan, timeline: this.timeline.checkpoint(), executions: this.executions + 1 };
+    const alerts = { ...this.incident.alerts, keys: [], received: [], earlier: alertsCarried(this.incident.alerts) };
+    return {
+      v: 2,
+      incident: { ...this.incident, alerts },
+      plan: this.plan,
+      timeline: this.timeline.checkpoint(this.incident.checks.streak?.seq ?? null),
+      unstoredAlerts: this.unstoredAlerts,
+      executions: this.executions + 1,
+    };
   }
 
   private turn(now: number, act: (t: Turn) => void): void {
@@ -106,7 +131,15 @@ export class IncidentRun {
 
   /** An event raised into the incident (validated once, by `parseInbound`). */
   receive(e: Inbound | { name: string; invalid: string }, now: number): void {
+    const before = this.incident.alerts.received.length;
     this.turn(now, (t) => onInbound(t, e));
+    // A raised alert the record took: its reference goes to the store with the next recordProgress.
+    for (const a of this.incident.alerts.received.slice(before)) this.unstoredAlerts.push(refOf(a));
+  }
+
+  /** A further alert the intake folded, as the facts the record keeps (recordProgress returns those). */
+  receiveAlert(a: AlertFacts, now: number): void {
+    this.turn(now, (t) => onAlert(t, a));
   }
 
   /** A timer went off. */
@@ -163,6 +196,16 @@ export class IncidentRun {
     return customStatusOf(this.incident, this.plan, this.config, this.bot);
   }
 
+  /** References of the alerts the record took and the incident store does not hold yet. */
+  pendingAlerts(): AlertRef[] {
+    return [...this.unstoredAlerts];
+  }
+
+  alertsStored(refs: readonly AlertRef[]): void {
+    const stored = new Set(refs);
+    this.unstoredAlerts = this.unstoredAlerts.filter((a) => !stored.has(a));
+  }
+
   /** Timeline entries new or changed since they were last stored. */
   pendingTimeline(): TimelineEntry[] {
     return this.timeline.pending();
@@ -176,8 +219,11 @@ export class IncidentRun {
     return packRefOf(this.incident);
   }
 
-  /** Everything the evidence pack holds, from the record. */
-  artifacts(): ArtifactInputIn[] {
-    return evidenceArtifacts(this.incident, this.timeline.all(), this.bot);
+  /**
+   * Everything the evidence pack holds, from the record. A run that continued as new holds only
+   * what came since: `stored` is what the incident store holds of the rest (incident_readRecord).
+   */
+  artifacts(stored: StoredRecord = { timeline: [], alerts: [] }): ArtifactInputIn[] {
+    return evidenceArtifacts(this.incident, this.timeline.all(stored.timeline), this.bot, stored.alerts);
   }
 }

@@ -180,9 +180,16 @@ export class TimelineBuilder {
     this.changed.add(seq);
   }
 
-  /** Every entry, in order. */
-  all(): TimelineEntry[] {
-    return [...this.entries.values()].sort((a, b) => a.seq - b.seq);
+  /**
+   * Every entry, in order. A resumed run holds only the entries since its checkpoint (and those it
+   * may still rewrite): the earlier ones are in the incident store, and `earlier` brings them in
+   * (an entry held here is the newer).
+   */
+  all(earlier: readonly TimelineEntry[] = []): TimelineEntry[] {
+    const merged = new Map<number, TimelineEntry>();
+    for (const e of earlier) merged.set(e.seq, e);
+    for (const [seq, e] of this.entries) merged.set(seq, e);
+    return [...merged.values()].sort((a, b) => a.seq - b.seq);
   }
 
   /** Entries new or changed since `stored` was last called. */
@@ -194,9 +201,15 @@ export class TimelineBuilder {
     for (const e of entries) if (this.entries.get(e.seq) === e) this.changed.delete(e.seq);
   }
 
-  /** Everything it holds, as JSON, for the next execution of a long incident (see `restore`). */
-  checkpoint(): { entries: TimelineEntry[]; unstored: number[] } {
-    return { entries: this.all(), unstored: [...this.changed] };
+  /**
+   * What the next execution of a long incident needs (see `restore`): the entries not stored yet,
+   * and the line a repeated check result may still rewrite (`rewritable`: the streak's first
+   * sequence number). The stored ones stay in the incident store, where the API and the evidence
+   * pack read them: carrying them would make every replay of a long storm read every alert's line.
+   */
+  checkpoint(rewritable: number | null): { entries: TimelineEntry[]; unstored: number[] } {
+    const kept = [...this.entries.values()].filter((e) => this.changed.has(e.seq) || e.seq === rewritable).sort((a, b) => a.seq - b.seq);
+    return { entries: kept, unstored: [...this.changed] };
   }
 
   /** The builder as `checkpoint` left it (entries not re-derived: they were told from the events when they happened). */

@@ -207,3 +207,6 @@ export const TimelineEntry = z.object({
 });
 export type TimelineEntry = z.infer<typeof TimelineEntry>;
 
+/** An alert's reference as the incident store keeps it for the evidence pack (`AlertRef` of ./incident-record.ts). */
+export const StoredAlertRef = z.object({ dedupeKey: z.string().min(1), receivedAt: z.number(), payloadRef: z.string().nullable() });
+

@@ -9,7 +9,7 @@ import { ACTIONS } from './action-table.js';
 import type { ArtifactInputIn, IncidentMetrics, IncidentRecordInput, PackRef, TimeboxRecord } from './evidence.js';
 import { describeFailure } from './failures.js';
 import type { TimelineEntry } from './incident.js';
-import { containmentDone, detectionOf, metricsOf, momentsOf, phasesOf, releaseOf, rolesOf, timeboxesOf, type Duration, type Incident } from './incident-record.js';
+import { containmentDone, detectionOf, metricsOf, momentsOf, phasesOf, releaseOf, rolesOf, timeboxesOf, type AlertRef, type Duration, type Incident } from './incident-record.js';
 import { summaryOf } from './incident-status.js';
 import { customerDraft } from './communications.js';
 import { iso } from './time-format.js';
@@ -89,14 +89,20 @@ function linksOf(s: Incident): { label: string; url: string }[] {
   return out;
 }
 
-export function evidenceArtifacts(s: Incident, timeline: readonly TimelineEntry[], bot: string): ArtifactInputIn[] {
+/**
+ * `earlierAlerts`: the alerts of a long incident's earlier executions, as the incident store holds
+ * them (the record keeps only a few characters of each: `Incident['alerts']['earlier']`).
+ */
+export function evidenceArtifacts(s: Incident, timeline: readonly TimelineEntry[], bot: string, earlierAlerts: readonly AlertRef[] = []): ArtifactInputIn[] {
   const out: ArtifactInputIn[] = [
     { kind: 'incident', content: incidentRecordOf(s) },
     { kind: 'timeline', content: timeline.slice(0, 5000) },
     // For a person to send (README "Communications"): status and impact window as the record has them.
     { kind: 'customer-draft', content: customerDraft(s) },
   ];
-  for (const a of s.alerts.received) {
+  const alerts = new Map<string, AlertRef>();
+  for (const a of [...earlierAlerts, ...s.alerts.received]) if (!alerts.has(a.dedupeKey)) alerts.set(a.dedupeKey, a);
+  for (const a of alerts.values()) {
     if (a.payloadRef) out.push({ kind: 'alert-payload', key: artifactKey(a.dedupeKey.split('/').pop() ?? a.dedupeKey), content: { dedupeKey: a.dedupeKey, receivedAt: iso(a.receivedAt), ref: a.payloadRef } });
   }
   for (const run of s.checks.runs) out.push({ kind: 'smoke', content: run });

@@ -30,10 +30,12 @@ import {
   alertEvents,
   alertFacts,
   alertTriggersOf,
+  earlierDeliveries,
   applyEvent,
   didNotWork,
   extendedMinutes,
   icDueAt,
+  type AlertFacts,
   type CheckFacts,
   type EscalationReason,
   type EventOf,
@@ -215,7 +217,10 @@ export function isRecovered(s: Incident): boolean {
 }
 
 /** The alert deliveries the incident received, for the flap rule. */
-const alertDeliveries = (s: Incident): { at: number; condition: 'Fired' | 'Resolved' }[] => s.alerts.received.map((a) => ({ at: a.receivedAt, condition: a.condition }));
+const alertDeliveries = (s: Incident): { at: number; condition: 'Fired' | 'Resolved' }[] => [
+  ...earlierDeliveries(s.alerts.earlier),
+  ...s.alerts.received.map((a) => ({ at: a.receivedAt, condition: a.condition })),
+];
 
 export function newPlan(declaredAt: number): Plan {
   return { counter: 0, nextCheckAt: null, recheck: null, lastUpdateAt: declaredAt, updates: 0, escalationsSent: [], decisionReminders: 0, onCall: { paged: false, attempts: 0, due: false }, rota: { icEscalated: false, smes: [] }, looking: null, stakeholders: { lastAt: declaredAt, sent: 0 } };
@@ -473,6 +478,29 @@ function reissueProposal(t: Turn, dueAt: number, why: string): void {
 // ---------------------------------------------------------------------------------------------
 // Transitions
 
+/**
+ * A further alert, as the facts the record keeps of it: raised as an event (`onInbound`), or folded
+ * by the intake and taken by the orchestration's recordProgress as facts already.
+ */
+export function onAlert(t: Turn, a: AlertFacts): void {
+  const { s, c } = t;
+  if (s.phase === 'closed') return;
+  const before = s.severity;
+  for (const x of alertEvents(s, a)) t.emit(x);
+  if (s.severity !== before) {
+    // Raised: the clocks follow the new severity; a P1 pages its on-call now.
+    const due = s.declaredAt + (t.box.decisionMinutes + extendedMinutes(s, 'decision')) * MINUTE;
+    if (s.proposal && due < s.proposal.decisionDueAt) reissueProposal(t, due, `Severity raised to ${s.severity}: decision due earlier.`);
+    if (s.severity === 'P1' && c.onCall.length) t.p.onCall.due = true;
+  }
+  const w = s.windows.at(-1);
+  if (a.condition === 'Fired' && s.phase === 'monitoring' && w) {
+    // A flapping alert extends the window: recovery is not proven while it keeps firing.
+    const until = t.now + (t.box.monitoringMinutes * MINUTE) / 2;
+    if (until > w.endsAt) t.emit({ type: 'monitoring-extended', endsAt: until, why: `alert "${a.rule}" fired again during monitoring`, cause: 'alert-fired' });
+  }
+}
+
 /** An event raised into the incident (already validated: `parseInbound`). */
 export function onInbound(t: Turn, e: Inbound | { name: string; invalid: string }): void {
   const { s, c } = t;
@@ -482,24 +510,9 @@ export function onInbound(t: Turn, e: Inbound | { name: string; invalid: string 
     return;
   }
   switch (e.name) {
-    case 'alert': {
-      const a = alertFacts(e.payload);
-      const before = s.severity;
-      for (const x of alertEvents(s, a)) t.emit(x);
-      if (s.severity !== before) {
-        // Raised: the clocks follow the new severity; a P1 pages its on-call now.
-        const due = s.declaredAt + (t.box.decisionMinutes + extendedMinutes(s, 'decision')) * MINUTE;
-        if (s.proposal && due < s.proposal.decisionDueAt) reissueProposal(t, due, `Severity raised to ${s.severity}: decision due earlier.`);
-        if (s.severity === 'P1' && c.onCall.length) t.p.onCall.due = true;
-      }
-      const w = s.windows.at(-1);
-      if (a.condition === 'Fired' && s.phase === 'monitoring' && w) {
-        // A flapping alert extends the window: recovery is not proven while it keeps firing.
-        const until = t.now + (t.box.monitoringMinutes * MINUTE) / 2;
-        if (until > w.endsAt) t.emit({ type: 'monitoring-extended', endsAt: until, why: `alert "${a.rule}" fired again during monitoring`, cause: 'alert-fired' });
-      }
+    case 'alert':
+      onAlert(t, alertFacts(e.payload));
       break;
-    }
     case 'ack':
       acknowledge(t, e.payload.actor, e.payload.role ?? null);
       break;

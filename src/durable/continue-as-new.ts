@@ -32,9 +32,12 @@ export const HISTORY_BOUND = 200;
 
 /**
  * Events of the incident's record one execution may derive before it continues as new: a replay
- * derives them all again, and one history event (a batch of folded alerts) can bring 200.
+ * derives them all again, and one history event (a batch of folded alerts) can bring 200. Under
+ * one batch, so that a storm continues after each batch rather than every other one: what an
+ * execution carries no longer grows with the alerts (src/domain/incident-run.ts), so continuing
+ * is cheap, and each replay reads one batch's alerts and timeline lines in its history, not two.
  */
-export const RECORD_BOUND = 300;
+export const RECORD_BOUND = 150;
 
 /**
  * The largest input (JSON characters) an orchestration continues with. The Azure Storage provider

@@ -4,6 +4,7 @@
  */
 import type { FollowUpEvent } from '../domain/follow-up.js';
 import type { AlertRecord, IncidentSummary, TimelineEntry } from '../domain/incident.js';
+import type { AlertRef } from '../domain/incident-record.js';
 
 export interface DeliveryRecord {
   /** Delivered = its incident was started or the alert raised into it. */
@@ -51,7 +52,8 @@ export interface IncidentStore {
   /** Resolved incidents whose postmortem reminder needs a look at `at` or before (see src/domain/postmortem-reminder.ts). */
   listRemindersDue(at: string, limit: number): Promise<IncidentSummary[]>;
   listSummaries(query: SummaryQuery): Promise<IncidentSummary[]>;
-  appendTimeline(incidentId: string, entries: TimelineEntry[]): Promise<void>;
+  /** Upserts timeline entries by sequence number, and with them (`alerts`) the references `recordAlerts` keeps. */
+  appendTimeline(incidentId: string, entries: TimelineEntry[], alerts?: readonly AlertRef[]): Promise<void>;
   /**
    * Keeps an alert for a running incident without waking its orchestration (it would change
    * nothing there now: see `alertChangesIncident`); the orchestration takes it at its next step or
@@ -65,6 +67,14 @@ export interface IncidentStore {
    */
   takeFolded(incidentId: string, ack: readonly string[], limit: number): Promise<{ key: string; alert: AlertRecord }[]>;
   getTimeline(incidentId: string): Promise<TimelineEntry[]>;
+  /**
+   * Keeps the references of alerts the incident's record took (one row per dedupe key: the same
+   * alert again writes the same row), for the evidence pack of a long incident, whose orchestration
+   * carries only a few characters of each alert from one execution to the next.
+   */
+  recordAlerts(incidentId: string, alerts: readonly AlertRef[]): Promise<void>;
+  /** The references `recordAlerts` kept, in the order received. */
+  getAlerts(incidentId: string): Promise<AlertRef[]>;
   /**
    * Records a follow-up as number `event.seq`: false when that number is taken (another request
    * recorded one meanwhile: read again and decide again), so no two follow-ups share a number.

@@ -18,9 +18,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ActionOutcome } from '../../src/domain/actions.js';
 import { ArtifactInput, bundleOf, IncidentRecord, type IncidentMetrics } from '../../src/domain/evidence.js';
-import { INCIDENT_INPUT_VERSION, IncidentInput, type IncidentSummary } from '../../src/domain/incident.js';
+import { INCIDENT_INPUT_VERSION, IncidentInput, type IncidentSummary, type TimelineEntry } from '../../src/domain/incident.js';
 import type { Inbound } from '../../src/domain/incident-events.js';
-import { deriveIncident, metricsOf, momentsOf, timeboxesOf, type CheckFacts, type Duration, type ProbeState } from '../../src/domain/incident-record.js';
+import { alertFacts as alertFactsOf, alertsCarried, deriveIncident, earlierDeliveries, metricsOf, momentsOf, timeboxesOf, type AlertRef, type CheckFacts, type Duration, type Incident, type ProbeState } from '../../src/domain/incident-record.js';
 import { IncidentRun, type RunCheckpoint } from '../../src/domain/incident-run.js';
 import { incidentOutcomeOf } from '../../src/domain/incident-telemetry.js';
 import { renderIncidentReport } from '../../src/domain/incident-report.js';
@@ -216,14 +216,34 @@ function play(h: History): Observed {
   return o;
 }
 
-/** `continuing`: the run continues as new (from its checkpoint, through JSON) after every step, as a long incident's orchestration does. */
+/** The incident with its alerts as a run that continued as new keeps them (`alerts.earlier`), to compare a continued run with one that did not. */
+const alertsFolded = (s: Incident): unknown => ({ ...s, alerts: { fired: s.alerts.fired, recoverySignals: s.alerts.recoverySignals, all: alertsCarried(s.alerts) } });
+
+/**
+ * `continuing`: the run continues as new (from its checkpoint, through JSON) after every step, as a
+ * long incident's orchestration does, having stored its timeline and alerts' references first (its
+ * recordProgress) in a stand-in for the incident store, from which its evidence pack reads them.
+ */
 function playOnce(h: History, continuing = false): Observed {
   let now = T0;
   const input = inputOf(h);
   let run = new IncidentRun(input, now);
+  const store = { timeline: new Map<number, TimelineEntry>(), alerts: new Map<string, AlertRef>() };
   const continueAsNew = (): void => {
-    if (continuing && !run.closed) run = new IncidentRun(input, now, JSON.parse(JSON.stringify(run.checkpoint())) as RunCheckpoint);
+    if (!continuing || run.closed) return;
+    const timeline = run.pendingTimeline();
+    for (const e of timeline) store.timeline.set(e.seq, e);
+    run.timelineStored(timeline);
+    const alerts = run.pendingAlerts();
+    for (const a of alerts) store.alerts.set(a.dedupeKey, a);
+    run.alertsStored(alerts);
+    const carried = JSON.parse(JSON.stringify(run.checkpoint())) as RunCheckpoint;
+    // What it carries holds no stored timeline entry and no alert's facts: those stay in the store.
+    expect(carried.incident.alerts.received).toEqual([]);
+    expect(carried.timeline.entries.filter((e) => !carried.timeline.unstored.includes(e.seq) && e.seq !== carried.incident.checks.streak?.seq)).toEqual([]);
+    run = new IncidentRun(input, now, carried);
   };
+  const stored = (): { timeline: TimelineEntry[]; alerts: AlertRef[] } => ({ timeline: [...store.timeline.values()], alerts: [...store.alerts.values()].sort((a, b) => a.receivedAt - b.receivedAt) });
   const said: Said[] = [];
   const decisions: number[] = [];
   let artifacts: Observed['artifacts'] = null;
@@ -276,7 +296,7 @@ function playOnce(h: History, continuing = false): Observed {
       case 'locate-evidence':
         return { kind: 'located', links: { location: 'incident-evidence/Prod/2026/11/x/', manifestUrl: 'https://x.example/manifest.json', postmortemUrl: 'https://x.example/postmortem.md', reportUrl: 'https://x.example/report.html' }, problem: null };
       case 'archive':
-        artifacts = run.artifacts();
+        artifacts = run.artifacts(continuing ? stored() : undefined);
         return { kind: 'archived', sealed: true, manifestSha256: 'a'.repeat(64), summary: 'Evidence pack sealed.', actionItems: [] };
       case 'read-follow-ups':
         return { kind: 'follow-ups', ticketUrl: null, items: [], problem: null };
@@ -578,7 +598,7 @@ describe('every output tells the same truth (generated incident histories)', () 
         const a = play(h);
         const b = playOnce(h, true);
         // The record, what was said, the evidence pack and what the orchestration shows are the same.
-        expect(b.run.incident).toEqual(a.run.incident);
+        expect(alertsFolded(b.run.incident)).toEqual(alertsFolded(a.run.incident));
         expect(b.said).toEqual(a.said);
         expect(b.artifacts).toEqual(a.artifacts);
         expect(b.summary).toEqual(a.summary);
@@ -587,5 +607,54 @@ describe('every output tells the same truth (generated incident histories)', () 
       }),
       { numRuns: 40, seed: SEED },
     );
+  });
+
+  it('carries a long storm to its next execution in a few characters an alert: the rest is in the store, and a delivery seen before is still nothing new', () => {
+    const input = inputOf({ severity: 'P3', firedBeforeMs: 0 } as History);
+    const run = new IncidentRun(input, T0);
+    const alert = (n: number, t: number, condition: 'Fired' | 'Resolved' = 'Fired') => ({
+      dedupeKey: `/subscriptions/s/providers/Microsoft.AlertsManagement/alerts/storm-${n}|${condition}`,
+      receivedAt: at(t),
+      signal: signal(condition, t),
+      severity: { level: 'P3' as const, reasons: ['Azure Sev3 maps to P3'], triggers: n === 7 ? ['error-rate' as const] : [] },
+      payloadRef: `incident-alert-payloads/2026/11/20/${String(n).padStart(64, '0')}.json`,
+    });
+    const store = (r: IncidentRun): number => {
+      const t = r.pendingTimeline();
+      r.timelineStored(t);
+      const a = r.pendingAlerts();
+      r.alertsStored(a);
+      return a.length;
+    };
+    const carriedAfter = (r: IncidentRun): RunCheckpoint => JSON.parse(JSON.stringify(r.checkpoint())) as RunCheckpoint;
+    for (let c = run.next(); c; c = run.next()) run.complete(c, { kind: 'teams', events: [] }, T0);
+    store(run);
+    const before = JSON.stringify(carriedAfter(run)).length;
+    for (let n = 1; n <= 1000; n++) run.receiveAlert(alertFactsOf(alert(n, T0 + n * 1000)), T0 + n * 1000);
+    store(run);
+    const carried = carriedAfter(run);
+    // No alert's facts and no stored timeline line: a fingerprint and a delivery, 24 characters an alert.
+    expect(carried.incident.alerts.received).toEqual([]);
+    expect(carried.incident.alerts.earlier.count).toBe(1001);
+    expect(carried.timeline.entries).toEqual([]);
+    expect(JSON.stringify(carried).length - before).toBeLessThan(25 * 1000);
+    // The flap rule still sees every delivery, in order.
+    expect(earlierDeliveries(carried.incident.alerts.earlier)).toEqual([{ at: T0, condition: 'Fired' }, ...Array.from({ length: 1000 }, (_, i) => ({ at: T0 + (i + 1) * 1000, condition: 'Fired' }))]);
+    expect(carried.incident.alerts.earlier.triggers).toEqual(['error-rate']);
+
+    // The next execution: an alert seen before (raised again) is nothing new; a new one is recorded and its reference stored next.
+    const next = new IncidentRun(input, T0 + 2000 * 1000, carried);
+    next.receive({ name: 'alert', payload: alert(500, T0 + 500 * 1000) }, T0 + 2000 * 1000);
+    expect(next.events).toEqual([]);
+    next.receive({ name: 'alert', payload: alert(1001, T0 + 2001 * 1000, 'Resolved') }, T0 + 2001 * 1000);
+    expect(next.events.map((e) => e.type)).toContain('alert-received');
+    expect(next.incident.alerts.fired + next.incident.alerts.recoverySignals).toBe(1002);
+    expect(next.pendingAlerts().map((a) => a.dedupeKey)).toEqual([alert(1001, 0, 'Resolved').dedupeKey]);
+    // The evidence pack takes the stored alerts' references and the ones since: each alert once.
+    const declaring = run.incident.alert;
+    if (!declaring) throw new Error('declared by an alert');
+    const storedRefs: AlertRef[] = [declaring, ...Array.from({ length: 1000 }, (_, i) => alertFactsOf(alert(i + 1, T0 + (i + 1) * 1000)))].map((a) => ({ dedupeKey: a.dedupeKey, receivedAt: a.receivedAt, payloadRef: a.payloadRef }));
+    const payloads = next.artifacts({ timeline: [], alerts: storedRefs }).filter((a) => a.kind === 'alert-payload');
+    expect(payloads).toHaveLength(1002);
   });
 });
