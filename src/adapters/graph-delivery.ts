@@ -149,7 +149,8 @@ export class DeliveryQueue {
     this.o.onEvent?.(event);
   }
 
-  private async waitTurn(lane: string, tenantGate: boolean, deadline: number, state: { attempts: number; throttled: number; lastStatus?: number }): Promise<void> {
+  /** Waits for the lane's (and the tenant's) next slot and takes it; answers the slot's time. */
+  private async waitTurn(lane: string, tenantGate: boolean, deadline: number, state: { attempts: number; throttled: number; lastStatus?: number }): Promise<number> {
     for (;;) {
       const now = this.clock.now();
       const wait = Math.max(0, (this.laneNext.get(lane) ?? 0) - now, tenantGate ? this.tenantNext - now : 0);
@@ -157,7 +158,7 @@ export class DeliveryQueue {
         // Reserve the slot before any await, so concurrent lanes see it.
         this.laneNext.set(lane, now + this.laneInterval);
         if (tenantGate) this.tenantNext = now + this.tenantInterval;
-        return;
+        return now;
       }
       if (now + wait >= deadline) throw this.deadlineError(lane, deadline, state);
       await this.clock.sleep(wait);
@@ -222,9 +223,10 @@ export class DeliveryQueue {
           return { value: found, attempts: state.attempts, throttled: state.throttled };
         }
       }
-      await this.waitTurn(lane, o.tenantGate, o.deadline, state);
+      // The slot's time, not a second reading of the clock after the await: the spacing the events
+      // show is the spacing the slots keep (a busy event loop may resume this a few ms later).
+      const sentAt = await this.waitTurn(lane, o.tenantGate, o.deadline, state);
       state.attempts++;
-      const sentAt = this.clock.now();
       const timeout = Math.max(1, Math.min(o.timeoutMs, o.deadline - sentAt));
       this.emit({ lane, attempt: state.attempts, at: sentAt, outcome: 'sent' });
       try {
