@@ -18,7 +18,7 @@ import type { ActionOutcome } from '../src/domain/actions.js';
 import { failureSummary } from '../src/durable/failure-text.js';
 import type { IncidentInput } from '../src/domain/incident.js';
 import type { RecordedOutcome } from '../src/domain/incident-record.js';
-import type { IncidentRun } from '../src/domain/incident-run.js';
+import type { IncidentRun, StoredRecord } from '../src/domain/incident-run.js';
 import { IncidentMessage } from '../src/domain/messages/types.js';
 import type { AnnounceCommand, ChecksOutcome, Command, CommandResult } from '../src/domain/runbook.js';
 import type { SignalReadings } from '../src/domain/signals-judgement.js';
@@ -426,7 +426,7 @@ export class Steps {
       // Counted over the whole pack (every batch and the reports), not the last call's share.
       const outcomes: ArtifactOutcome[] = [];
       // A run that continued as new holds only the record since: the rest is in the incident store.
-      const stored = this.run.executions > 0 ? yield* callActivity(this.context, readRecord, { incidentId: this.input.incidentId }) : undefined;
+      const stored = this.run.executions > 0 ? yield* this.readStoredRecord() : undefined;
       for (const batch of chunkArtifacts(this.run.artifacts(stored))) {
         const written = yield* callActivity(this.context, writeArtifacts, { pack, artifacts: batch, mode });
         outcomes.push(...written.outcomes);
@@ -438,6 +438,20 @@ export class Steps {
       return { kind: 'archived', sealed: sealed.result === 'sealed' || sealed.result === 'already-sealed', manifestSha256: sealed.manifest?.sha256 ?? null, summary, actionItems: reports.actionItems };
     } catch (err) {
       return { kind: 'archived', sealed: false, manifestSha256: null, summary: `The evidence pack could not be written: ${failureSummary(err)}. Write it again with the evidence activities once storage is back.`, actionItems: [] };
+    }
+  }
+
+  /** What the incident store holds of the record, page by page (each page one bounded history event). */
+  private *readStoredRecord(): Generator<df.Task, StoredRecord, unknown> {
+    const stored: StoredRecord = { timeline: [], alerts: [] };
+    for (let from = { timeline: 0, alerts: 0 }; ; ) {
+      const page = yield* callActivity(this.context, readRecord, { incidentId: this.input.incidentId, from });
+      stored.timeline.push(...page.timeline);
+      stored.alerts.push(...page.alerts);
+      if (!page.next) return stored;
+      // Each page takes at least one entry; one that did not would read the same page forever.
+      if (page.next.timeline <= from.timeline && page.next.alerts <= from.alerts) throw new Error('The stored record did not advance from one page to the next.');
+      from = page.next;
     }
   }
 

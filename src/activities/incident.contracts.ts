@@ -35,15 +35,26 @@ export const recordProgress = defineActivity({
   retry: storageRetry,
 });
 
+/** Where a page of the stored record starts: how many timeline entries and alert references came before it. */
+const RecordCursor = z.object({ timeline: z.number().int().min(0), alerts: z.number().int().min(0) });
+
+/**
+ * About this much JSON a page of the stored record holds (at least one entry): each page is one
+ * event in the orchestration's history, so a storm of thousands of alerts is read in pages that
+ * each stay far under what a history event may hold (the dev host stores 600,000 characters).
+ */
+export const RECORD_PAGE_CHARS = 200_000;
+
 /**
  * What the incident store holds of a long incident's record: its stored timeline and its alerts'
  * references (for the evidence pack of an incident that continued as new, whose run carries
- * neither). Read once, when the pack is written.
+ * neither), a page from `from`; `next` is where the next page starts, null after the last.
+ * Read when the pack is written.
  */
 export const readRecord = defineActivity({
   name: 'incident_readRecord',
-  input: z.object({ incidentId: z.string() }),
-  output: z.object({ timeline: z.array(TimelineEntry), alerts: z.array(StoredAlertRef) }),
+  input: z.object({ incidentId: z.string(), from: RecordCursor.default({ timeline: 0, alerts: 0 }) }),
+  output: z.object({ timeline: z.array(TimelineEntry), alerts: z.array(StoredAlertRef), next: RecordCursor.nullable().default(null) }),
   retry: storageRetry,
 });
 

@@ -2,7 +2,7 @@
 import type { z } from 'zod';
 import { alertFacts } from '../domain/incident-record.js';
 import type { IncidentStore } from '../ports/incident-store.js';
-import { FOLDED_PER_CALL, type closeCorrelation, type readFollowUps, type readRecord, type recordProgress } from './incident.contracts.js';
+import { FOLDED_PER_CALL, RECORD_PAGE_CHARS, type closeCorrelation, type readFollowUps, type readRecord, type recordProgress } from './incident.contracts.js';
 
 export function createIncidentActivities(store: () => IncidentStore) {
   return {
@@ -20,7 +20,24 @@ export function createIncidentActivities(store: () => IncidentStore) {
     },
     async readRecord(input: z.output<typeof readRecord.input>): Promise<z.input<typeof readRecord.output>> {
       const [timeline, alerts] = await Promise.all([store().getTimeline(input.incidentId), store().getAlerts(input.incidentId)]);
-      return { timeline, alerts };
+      // A page of about RECORD_PAGE_CHARS, the timeline first; the lists keep the store's order, so
+      // the offsets of the next page mean the same in the next call.
+      let budget = RECORD_PAGE_CHARS;
+      const take = <T>(all: T[], from: number): T[] => {
+        const page: T[] = [];
+        for (let i = from; i < all.length; i++) {
+          const size = JSON.stringify(all[i]).length;
+          if (page.length > 0 && size > budget) break;
+          page.push(all[i] as T);
+          budget -= size;
+        }
+        return page;
+      };
+      const pageTimeline = take(timeline, input.from.timeline);
+      const pageAlerts = budget > 0 ? take(alerts, input.from.alerts) : [];
+      const next = { timeline: input.from.timeline + pageTimeline.length, alerts: input.from.alerts + pageAlerts.length };
+      const done = next.timeline >= timeline.length && next.alerts >= alerts.length;
+      return { timeline: pageTimeline, alerts: pageAlerts, next: done ? null : next };
     },
     async readFollowUps(input: z.output<typeof readFollowUps.input>): Promise<z.input<typeof readFollowUps.output>> {
       return { events: (await store().getFollowUps(input.incidentId)).slice(0, 1000) };

@@ -222,8 +222,10 @@ export class IncidentRun {
   /**
    * Everything the evidence pack holds, from the record. A run that continued as new holds only
    * what came since: `stored` is what the incident store holds of the rest (incident_readRecord).
+   * References the run still carries because storing them failed (an earlier execution's last
+   * progress call) are in neither: they are added here (evidenceArtifacts keeps one per alert).
    */
   artifacts(stored: StoredRecord = { timeline: [], alerts: [] }): ArtifactInputIn[] {
-    return evidenceArtifacts(this.incident, this.timeline.all(stored.timeline), this.bot, stored.alerts);
+    return evidenceArtifacts(this.incident, this.timeline.all(stored.timeline), this.bot, [...stored.alerts, ...this.unstoredAlerts]);
   }
 }

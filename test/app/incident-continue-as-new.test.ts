@@ -13,6 +13,8 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { describe, expect, it, vi } from 'vitest';
 import { packPrefix } from '../../src/domain/evidence.js';
 import type { IncidentSummary } from '../../src/domain/incident.js';
+import { RECORD_PAGE_CHARS } from '../../src/activities/incident.contracts.js';
+import { EventType } from '../../src/devhost/index.js';
 import { HISTORY_BOUND } from '../../src/durable/continue-as-new.js';
 import { alertFixture, postAlert, withAlertId } from '../harness/alerts.js';
 import { useProductHost } from '../harness/product-host.js';
@@ -123,5 +125,14 @@ describe('a long incident', () => {
     const packed = JSON.parse((await container.getBlobClient(`${prefix}timeline.json`).downloadToBuffer()).toString('utf8')) as { kind: string; text: string }[];
     expect(packed.filter((e) => e.kind === 'alert')).toHaveLength(total);
     expect(packed.filter((e) => e.kind === 'note').map((e) => e.text)).toEqual(notes);
+    // The stored record came back in pages (each one history event of bounded size), not as one
+    // result holding all of it: its results together are larger than one page may be.
+    const closing = (await (await product.h.host.engine.getState(id))?.history()) ?? [];
+    const pages = closing.filter((e) => e.EventType === EventType.TaskScheduled && e.Name === 'incident_readRecord').map((e) => e.EventId);
+    const results = closing.filter((e) => e.EventType === EventType.TaskCompleted && pages.includes(e.TaskScheduledId ?? -1)).map((e) => e.Result ?? '');
+    expect(pages.length).toBeGreaterThan(1);
+    expect(results).toHaveLength(pages.length);
+    for (const r of results) expect(r.length).toBeLessThan(RECORD_PAGE_CHARS + 20_000);
+    expect(results.reduce((n, r) => n + r.length, 0)).toBeGreaterThan(RECORD_PAGE_CHARS);
   }, 600_000);
 });

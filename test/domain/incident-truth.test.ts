@@ -656,5 +656,14 @@ describe('every output tells the same truth (generated incident histories)', () 
     const storedRefs: AlertRef[] = [declaring, ...Array.from({ length: 1000 }, (_, i) => alertFactsOf(alert(i + 1, T0 + (i + 1) * 1000)))].map((a) => ({ dedupeKey: a.dedupeKey, receivedAt: a.receivedAt, payloadRef: a.payloadRef }));
     const payloads = next.artifacts({ timeline: [], alerts: storedRefs }).filter((a) => a.kind === 'alert-payload');
     expect(payloads).toHaveLength(1002);
+
+    // A reference whose storing failed before the run continued (its progress call failed) is
+    // carried, and the pack of the next execution still holds it, once.
+    const unstored = new IncidentRun(input, T0 + 2000 * 1000, carriedAfter(run));
+    unstored.receive({ name: 'alert', payload: alert(2000, T0 + 2002 * 1000) }, T0 + 2002 * 1000);
+    const after = new IncidentRun(input, T0 + 2003 * 1000, carriedAfter(unstored));
+    const packed = after.artifacts({ timeline: [], alerts: storedRefs }).filter((a) => a.kind === 'alert-payload');
+    expect(packed).toHaveLength(1002);
+    expect(packed.filter((a) => JSON.stringify(a.content).includes('storm-2000|Fired'))).toHaveLength(1);
   });
 });
