@@ -4,6 +4,7 @@ import type { Issue } from '../config/issues.js';
 import { PolicyError, type Policy } from '../config/policy.js';
 import { appCommit, appVersion } from './build-info.js';
 import { deploymentChecklist, type ChecklistStep } from './deployment-checklist.js';
+import { orchestratorLoadFailures } from './orchestrations.js';
 import { getCanaryStore } from './stores.js';
 import { loadPolicy } from './policy-source.js';
 import { appSettings, type AppSettings, type PolicySource } from './settings.js';
@@ -16,6 +17,8 @@ export interface HealthReport {
     settings: { ok: boolean; problems: Issue[] };
     storage: { ok: boolean; latencyMs: number | null; error: string | null };
     policy: { ok: boolean; source: string; services: number; problems: Issue[]; error: string | null };
+    /** The orchestrators' code loads (it loads on an orchestration's first episode, so a broken package would fail the first incident). */
+    orchestrations: { ok: boolean; failed: { name: string; error: string }[] };
   };
   /** The manual deployment steps (README, "Deploy to Azure"): done, todo or not checked. Informational: they do not change `status`. */
   deployment: ChecklistStep[];
@@ -49,13 +52,15 @@ export async function checkHealth(s: AppSettings = appSettings()): Promise<Healt
     ? await probeStorage(settings.settings.storage)
     : { ok: false, latencyMs: null, error: 'not checked: the storage settings are invalid' };
   const { policy: loaded, ...policy } = checkPolicy(s.policy);
-  const ok = settings.ok && storage.ok && policy.ok;
+  const failed = await orchestratorLoadFailures();
+  const orchestrations = { ok: failed.length === 0, failed };
+  const ok = settings.ok && storage.ok && policy.ok && orchestrations.ok;
   const canary: HealthReport['canary'] = storage.ok ? await lastCanary() : { status: 'unknown', error: 'storage is not available' };
   return {
     status: ok ? 'ok' : 'unhealthy',
     version: appVersion(),
     commit: appCommit(s) ?? null,
-    checks: { settings: { ok: settings.ok, problems: settings.ok ? [] : settings.issues }, storage, policy },
+    checks: { settings: { ok: settings.ok, problems: settings.ok ? [] : settings.issues }, storage, policy, orchestrations },
     deployment: deploymentChecklist(s, loaded),
     canary,
   };

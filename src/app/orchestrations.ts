@@ -12,20 +12,18 @@
  */
 import { app } from '@azure/functions';
 import * as df from 'durable-functions';
+import { errorText } from '../domain/errors.js';
 
 type Orchestrator = df.OrchestrationHandler;
+
+/** Each orchestration registered here, with the function that loads its code (once; again after a failure). */
+const loaders = new Map<string, () => Promise<void>>();
 
 export function orchestrationLoadedOnFirstUse(name: string, load: () => Promise<Orchestrator>): void {
   let code: Orchestrator | undefined;
   let loading: Promise<void> | undefined;
-  df.app.orchestration(name, function* (context: df.OrchestrationContext) {
-    if (!code) throw new Error(`The orchestrator '${name}' ran before its code was loaded.`);
-    return yield* code(context);
-  });
-  app.hook.preInvocation(async ({ invocationContext }) => {
-    if (code || invocationContext.functionName !== name) return;
-    // A failed load fails this episode (the orchestration is retried as any failed episode) and is tried again.
-    loading ??= load().then(
+  const ensure = (): Promise<void> =>
+    (loading ??= load().then(
       (loaded) => {
         code = loaded;
       },
@@ -33,7 +31,34 @@ export function orchestrationLoadedOnFirstUse(name: string, load: () => Promise<
         loading = undefined;
         throw err;
       },
-    );
-    await loading;
+    ));
+  loaders.set(name, ensure);
+  df.app.orchestration(name, function* (context: df.OrchestrationContext) {
+    if (!code) throw new Error(`The orchestrator '${name}' ran before its code was loaded.`);
+    return yield* code(context);
   });
+  app.hook.preInvocation(async ({ invocationContext }) => {
+    if (code || invocationContext.functionName !== name) return;
+    // A failed load fails this episode, and the Durable extension fails the instance with it (an
+    // orchestrator's error is not retried); the next instance tries the load again. A package
+    // whose orchestrator cannot load is reported by GET /api/health (orchestratorLoadFailures)
+    // before an incident needs it, and the package test imports every orchestrator from the zip.
+    await ensure();
+  });
+}
+
+/**
+ * Loads the code of every orchestration registered here (what its first episode would) and answers
+ * the ones that failed, with why: none when the package is whole.
+ */
+export async function orchestratorLoadFailures(): Promise<{ name: string; error: string }[]> {
+  const failed: { name: string; error: string }[] = [];
+  for (const [name, ensure] of loaders) {
+    try {
+      await ensure();
+    } catch (err) {
+      failed.push({ name, error: errorText(err).slice(0, 500) });
+    }
+  }
+  return failed;
 }

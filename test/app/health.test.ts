@@ -18,7 +18,7 @@ describe('GET /api/health', () => {
     expect(res.body).toMatchObject({
       status: 'ok',
       version: expect.stringMatching(/^\d+\.\d+\.\d+/) as unknown,
-      checks: { settings: { ok: true, problems: [] }, storage: { ok: true, error: null }, policy: { ok: true, services: 9 } },
+      checks: { settings: { ok: true, problems: [] }, storage: { ok: true, error: null }, policy: { ok: true, services: 9 }, orchestrations: { ok: true, failed: [] } },
     });
   });
 

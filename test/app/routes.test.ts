@@ -49,3 +49,18 @@ describe('httpRoute loads its handler on the first request', () => {
     expect(loads().guarded).toBe(1);
   });
 });
+
+describe('orchestrationLoadedOnFirstUse: what GET /api/health asks', () => {
+  type Failures = () => Promise<{ name: string; error: string }[]>;
+  const orchestratorLoads = (): { whole: number; broken: number } => (globalThis as unknown as { lazyOrchestratorLoads: { whole: number; broken: number } }).lazyOrchestratorLoads;
+
+  it('loads no orchestrator at registration, then reports the one whose code does not load, by name and why, and loads it again next time', async () => {
+    expect(orchestratorLoads()).toEqual({ whole: 0, broken: 0 });
+    // The fixture registered through the built module: the same instance holds its loaders.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the fixture's instance (require's cache), not a second one through the test's module loader
+    const { orchestratorLoadFailures } = require(path.join(repoRoot, 'dist', 'src', 'app', 'orchestrations.js')) as { orchestratorLoadFailures: Failures };
+    expect(await orchestratorLoadFailures()).toEqual([{ name: 'brokenOrchestration', error: expect.stringContaining('the orchestrator module failed to load') as unknown }]);
+    expect(await orchestratorLoadFailures()).toEqual([]);
+    expect(orchestratorLoads()).toEqual({ whole: 1, broken: 2 });
+  });
+});
