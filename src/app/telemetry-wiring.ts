@@ -8,23 +8,35 @@
  * even for an invocation dispatched without an appStart first, as a test harness may do.
  */
 import type { app as functionsApp } from '@azure/functions';
+import { errorText } from '../domain/errors.js';
 import type { Hooks } from './telemetry-hooks.js';
 
 type Wiring = typeof import('./telemetry.js');
 
-let loading: Promise<Wiring> | undefined;
-function wiring(): Promise<Wiring> {
-  // A failed load is tried again by the next hook rather than remembered.
-  loading ??= import('./telemetry.js').catch((err: unknown) => {
-    loading = undefined;
-    throw err;
-  });
-  return loading;
-}
-
-export function wireAppTelemetry(hook: (typeof functionsApp)['hook']): void {
+/** `load`: how the telemetry code is brought in (a test gives one that fails). */
+export function wireAppTelemetry(hook: (typeof functionsApp)['hook'] | Hooks, load: () => Promise<Wiring> = () => import('./telemetry.js')): void {
+  let loading: Promise<Wiring> | undefined;
+  const wiring = (): Promise<Wiring> => {
+    // A failed load is tried again by the next hook rather than remembered.
+    loading ??= load().catch((err: unknown) => {
+      loading = undefined;
+      throw err;
+    });
+    return loading;
+  };
   const hooks = hook as unknown as Hooks;
   hooks.appStart(async () => (await wiring()).startAppTelemetry());
-  hooks.preInvocation(async (c) => (await wiring()).traceInvocation(c));
+  hooks.preInvocation(async (c) => {
+    // Telemetry never stands between an alert and the incident: when its code does not load, the
+    // invocation runs without its span (and says why in its log), and the next one tries again.
+    let loaded: Wiring;
+    try {
+      loaded = await wiring();
+    } catch (err) {
+      c.invocationContext.error(`Telemetry did not load (${errorText(err)}); this invocation runs without its span.`);
+      return;
+    }
+    loaded.traceInvocation(c);
+  });
   hooks.appTerminate(async () => (await wiring()).flushTelemetry());
 }
