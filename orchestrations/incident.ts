@@ -60,7 +60,7 @@ export function* incidentOrchestrator(context: df.OrchestrationContext) {
   /**
    * Stores the summary, the timeline entries and the raised alerts' references new since the last time, takes the alerts the
    * intake folded meanwhile (received now as any other alert), and shows the custom status.
-   * How many folded alerts it took (0 when the incident is closed): after a full batch there may be
+   * How many folded alerts it took (0 when the incident is closed, -1 when the call failed): after a full batch there may be
    * more; after a partial one the loop stores once more what it took, and alerts folded later wait
    * for the next wake-up (the sweep, an event or a deadline), so a storm costs a few turns, not one
    * each.
@@ -78,7 +78,9 @@ export function* incidentOrchestrator(context: df.OrchestrationContext) {
       ack = run.closed ? [] : folded.map((f) => f.key);
       took = run.closed ? 0 : folded.length;
     } catch {
-      // Storage stayed down through the retries: the entries stay pending and go next time.
+      // Storage stayed down through the retries: the entries stay pending and go next time, and
+      // folded alerts are looked for again at the next sweep (none may come to wake the incident).
+      took = -1;
     }
     // Bounded by construction; the engine's limit (16 KB of UTF-16) is checked once more all the same.
     context.df.setCustomStatus(boundCustomStatus(run.customStatus()).value);
@@ -101,8 +103,9 @@ export function* incidentOrchestrator(context: df.OrchestrationContext) {
   /** recordProgressNow, arming the sweep when it took folded alerts. */
   function* progress(): Generator<df.Task, number, unknown> {
     const took = yield* recordProgressNow();
-    if (took > 0) tookAlerts();
-    return took;
+    // Alerts taken, or none could be looked for: a sweep follows.
+    if (took !== 0) tookAlerts();
+    return Math.max(0, took);
   }
   /** Receives the events taken from the inbox (an alert among them arms the sweep). */
   const receive = (received: readonly { name: string; payload: unknown }[]): void => {

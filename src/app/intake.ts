@@ -167,8 +167,13 @@ async function deliver(
     const at = Date.parse(alert.receivedAt);
     const foldable = running && wokenWithin(deps.store, incidentId, at) && !alertChangesIncident(view, { condition: alert.signal.condition, level: alert.severity.level, triggers: alert.severity.triggers });
     if (foldable) {
+      const windowOpened = wokenTimes(deps.store).get(incidentId) ?? at;
       await deps.store.foldAlert(incidentId, foldKey(alert), alert);
-      return 'folded';
+      // Written before its window closed, the fold is taken by the sweep that window's alert armed
+      // (FOLD_SWEEP_MS after it, later than the window). Written after (a slow store, a loaded
+      // host), it may come after that sweep: it is raised as well (the incident keeps one of the
+      // two), rather than wait for the incident's next step.
+      if (deps.now().getTime() - windowOpened < FOLD_WINDOW_MS) return 'folded';
     }
     // Marked before the raise, so that alerts delivered meanwhile fold; taken back if it fails
     // (they are then taken at the incident's next step, or by the sweep after the redelivery's raise).
