@@ -13,6 +13,7 @@
 import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { z } from 'zod';
+import { loadOnce } from '../domain/load-once.js';
 
 export interface RetryPolicy {
   firstRetryMs: number;
@@ -37,7 +38,7 @@ export function defineActivity<I extends z.ZodType, O extends z.ZodType>(def: Ac
  * An activity as a functions/ file registers it: its name, and its contract loaded on the first
  * invocation. Registering needs the name only, so the contracts' schemas (and the domain they are
  * made of) are no part of the cold import; the first invocation checks that the contract it loads
- * has this name (test/app/activity-registration.test.ts checks them all).
+ * has this name (test/activities/define.test.ts checks them all).
  *
  *   register(activityNamed('smokeRunCheck', async () => (await import('../src/activities/smoke.contracts.js')).runSmokeCheck), ...)
  */
@@ -127,19 +128,9 @@ export function activityHandlers<P>(
 ): RegisterActivity<P> | RegisterConfiguredActivity<P> {
   if (typeof settingsOrLoad !== 'string') {
     const load = settingsOrLoad;
-    /** The group's handlers, loaded by the first invocation (shared by those that come meanwhile). */
-    let loaded: Promise<P> | undefined;
-    const handlers = (): Promise<P> => {
-      if (!loaded) {
-        const loading = load();
-        loaded = loading;
-        // A failed load is not kept: the next invocation tries again (this one fails, and retries).
-        loading.catch(() => {
-          if (loaded === loading) loaded = undefined;
-        });
-      }
-      return loaded;
-    };
+    // The group's handlers, loaded by the first invocation; a failed load is not kept: the next
+    // invocation tries again (this one fails, and Durable retries it).
+    const handlers = loadOnce(load);
     const register: RegisterActivity<P> = (def, handler) => registerOne(def, async (input, context) => handler(await handlers(), input, context));
     return register;
   }
@@ -173,16 +164,9 @@ function registerOne<I extends z.ZodType, O extends z.ZodType>(
 /** The contract, loaded once (a failed load is tried again on the next invocation). */
 function contractOf<I extends z.ZodType, O extends z.ZodType>(def: ActivityDef<I, O> | NamedActivity<I, O>): () => Promise<ActivityDef<I, O>> {
   if (!('contract' in def)) return () => Promise.resolve(def);
-  let loading: Promise<ActivityDef<I, O>> | undefined;
-  return () =>
-    (loading ??= def.contract().then(
-      (c) => {
-        if (c.name !== def.name) throw new Error(`The activity registered as '${def.name}' loaded the contract of '${c.name}'.`);
-        return c;
-      },
-      (err: unknown) => {
-        loading = undefined;
-        throw err;
-      },
-    ));
+  return loadOnce(async () => {
+    const c = await def.contract();
+    if (c.name !== def.name) throw new Error(`The activity registered as '${def.name}' loaded the contract of '${c.name}'.`);
+    return c;
+  });
 }

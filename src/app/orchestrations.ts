@@ -13,6 +13,7 @@
 import { app } from '@azure/functions';
 import * as df from 'durable-functions';
 import { errorText } from '../domain/errors.js';
+import { loadOnce } from '../domain/load-once.js';
 
 type Orchestrator = df.OrchestrationHandler;
 
@@ -21,17 +22,9 @@ const loaders = new Map<string, () => Promise<void>>();
 
 export function orchestrationLoadedOnFirstUse(name: string, load: () => Promise<Orchestrator>): void {
   let code: Orchestrator | undefined;
-  let loading: Promise<void> | undefined;
-  const ensure = (): Promise<void> =>
-    (loading ??= load().then(
-      (loaded) => {
-        code = loaded;
-      },
-      (err: unknown) => {
-        loading = undefined;
-        throw err;
-      },
-    ));
+  const ensure = loadOnce(async () => {
+    code = await load();
+  });
   loaders.set(name, ensure);
   df.app.orchestration(name, function* (context: df.OrchestrationContext) {
     if (!code) throw new Error(`The orchestrator '${name}' ran before its code was loaded.`);

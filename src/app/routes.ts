@@ -19,6 +19,7 @@ import * as df from 'durable-functions';
 import { withEnvelope } from '../http/envelope.js';
 import type { Caller } from './access.js';
 import { ACCESS_ACTIONS, type AccessAction } from './access-actions.js';
+import { loadOnce } from '../domain/load-once.js';
 
 export interface RouteOptions {
   route: string;
@@ -42,15 +43,8 @@ export function httpRoute(name: string, options: RouteOptions & { access?: Acces
   if (access && !(ACCESS_ACTIONS[access] as readonly string[]).includes(name)) {
     throw new Error(`Route ${name} is guarded by "${access}" but is not one of its functions (ACCESS_ACTIONS.${access}: ${ACCESS_ACTIONS[access].join(', ')}).`);
   }
-  let loaded: Promise<AdmittedRouteHandler> | undefined;
-  const handler = (): Promise<AdmittedRouteHandler> => {
-    // Loaded once; a failed load is forgotten, so the next request tries again.
-    loaded ??= load().catch((err: unknown) => {
-      loaded = undefined;
-      throw err;
-    });
-    return loaded;
-  };
+  // Loaded once; a failed load is forgotten, so the next request tries again.
+  const handler = loadOnce(load);
   app.http(name, {
     ...http,
     ...(durableClient ? { extraInputs: [df.input.durableClient()] } : {}),

@@ -9,21 +9,15 @@
  */
 import type { app as functionsApp } from '@azure/functions';
 import { errorText } from '../domain/errors.js';
+import { loadOnce } from '../domain/load-once.js';
 import type { Hooks } from './telemetry-hooks.js';
 
 type Wiring = typeof import('./telemetry.js');
 
 /** `load`: how the telemetry code is brought in (a test gives one that fails). */
 export function wireAppTelemetry(hook: (typeof functionsApp)['hook'] | Hooks, load: () => Promise<Wiring> = () => import('./telemetry.js')): void {
-  let loading: Promise<Wiring> | undefined;
-  const wiring = (): Promise<Wiring> => {
-    // A failed load is tried again by the next hook rather than remembered.
-    loading ??= load().catch((err: unknown) => {
-      loading = undefined;
-      throw err;
-    });
-    return loading;
-  };
+  // A failed load is tried again by the next hook rather than remembered.
+  const wiring = loadOnce(load);
   const hooks = hook as unknown as Hooks;
   hooks.appStart(async () => (await wiring()).startAppTelemetry());
   hooks.preInvocation(async (c) => {

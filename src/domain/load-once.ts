@@ -1,0 +1,19 @@
+/**
+ * `load`, run on the first call and its result kept for every later one (calls that come while it
+ * runs share it); a load that failed is forgotten, so the next call tries again rather than
+ * failing for good. The one way the app loads code on first use: HTTP handlers, activity handlers
+ * and contracts, orchestrators, telemetry.
+ */
+export function loadOnce<T>(load: () => Promise<T>): () => Promise<T> {
+  let loading: Promise<T> | undefined;
+  return () => {
+    if (!loading) {
+      const attempt = load();
+      loading = attempt;
+      attempt.catch(() => {
+        if (loading === attempt) loading = undefined;
+      });
+    }
+    return loading;
+  };
+}
