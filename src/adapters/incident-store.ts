@@ -36,6 +36,7 @@ import type { DeliveryRecord, IncidentStore, SummaryQuery } from '../ports/incid
 import { odataFilter } from './odata.js';
 import { onFirstUse, restStatus } from './storage.js';
 import { tableKey } from './table-ledger.js';
+import { loadOnce } from '../domain/load-once.js';
 
 const SUMMARY = 'summary';
 const CORRELATION = 'c';
@@ -109,7 +110,6 @@ export class TableIncidentStore implements IncidentStore {
   /** Correlation rows findOpen found without an open incident (null: no row), for openIncident. */
   private readonly correlationSeen = new Map<string, CorrelationRow | null>();
   private readonly indexed = new Map<string, string>();
-  private backfilled: Promise<void> | undefined;
 
   constructor(
     private readonly table: TableClient,
@@ -327,25 +327,19 @@ export class TableIncidentStore implements IncidentStore {
    * Summaries written before the indexes existed get their index rows once (a scan of every
    * summary, then a marker row), the first time a list or a sweep needs them after the upgrade.
    */
-  private backfill(): Promise<void> {
-    this.backfilled ??= (async () => {
-      try {
-        await this.table.getEntity(META, INDEX_VERSION);
-        return;
-      } catch (err) {
-        if (restStatus(err) !== 404) throw err;
-      }
-      const filter = odataFilter([['RowKey', 'eq', SUMMARY]]);
-      for await (const row of this.table.listEntities<{ doc: string }>({ queryOptions: { filter, select: ['doc'] } })) {
-        await this.index(IncidentSummary.parse(JSON.parse(row.doc)));
-      }
-      await this.table.upsertEntity({ partitionKey: META, rowKey: INDEX_VERSION, builtAt: new Date().toISOString() }, 'Replace');
-    })().catch((err: unknown) => {
-      this.backfilled = undefined;
-      throw err;
-    });
-    return this.backfilled;
-  }
+  private readonly backfill = loadOnce(async (): Promise<void> => {
+    try {
+      await this.table.getEntity(META, INDEX_VERSION);
+      return;
+    } catch (err) {
+      if (restStatus(err) !== 404) throw err;
+    }
+    const filter = odataFilter([['RowKey', 'eq', SUMMARY]]);
+    for await (const row of this.table.listEntities<{ doc: string }>({ queryOptions: { filter, select: ['doc'] } })) {
+      await this.index(IncidentSummary.parse(JSON.parse(row.doc)));
+    }
+    await this.table.upsertEntity({ partitionKey: META, rowKey: INDEX_VERSION, builtAt: new Date().toISOString() }, 'Replace');
+  });
 
   /** The summaries of index rows, in index order: point reads, together. */
   private async summariesOf(rows: { incidentId: string }[]): Promise<(IncidentSummary | undefined)[]> {
@@ -454,15 +448,21 @@ export class TableIncidentStore implements IncidentStore {
     await this.appendTimeline(incidentId, [], alerts);
   }
 
-  async getAlerts(incidentId: string): Promise<AlertRef[]> {
+  /** The documents of an incident's rows whose key starts with `prefix` (one letter: t, a, f), each parsed by `parse`. */
+  private async docs<T>(incidentId: string, prefix: string, parse: (doc: unknown) => T): Promise<T[]> {
     await this.init();
-    const out: AlertRef[] = [];
+    const out: T[] = [];
     const filter = odataFilter([
       ['PartitionKey', 'eq', tableKey(incidentId)],
-      ['RowKey', 'ge', 'a'],
-      ['RowKey', 'lt', 'b'],
+      ['RowKey', 'ge', prefix],
+      ['RowKey', 'lt', String.fromCharCode(prefix.charCodeAt(0) + 1)],
     ]);
-    for await (const row of this.table.listEntities<{ doc: string }>({ queryOptions: { filter } })) out.push(StoredAlertRef.parse(JSON.parse(row.doc)));
+    for await (const row of this.table.listEntities<{ doc: string }>({ queryOptions: { filter } })) out.push(parse(JSON.parse(row.doc)));
+    return out;
+  }
+
+  async getAlerts(incidentId: string): Promise<AlertRef[]> {
+    const out = await this.docs(incidentId, 'a', (d) => StoredAlertRef.parse(d));
     return out.sort((a, b) => a.receivedAt - b.receivedAt || (a.dedupeKey < b.dedupeKey ? -1 : a.dedupeKey > b.dedupeKey ? 1 : 0));
   }
 
@@ -497,26 +497,12 @@ export class TableIncidentStore implements IncidentStore {
   }
 
   async getFollowUps(incidentId: string): Promise<FollowUpEvent[]> {
-    await this.init();
-    const out: FollowUpEvent[] = [];
-    const filter = odataFilter([
-      ['PartitionKey', 'eq', tableKey(incidentId)],
-      ['RowKey', 'ge', 'f'],
-      ['RowKey', 'lt', 'g'],
-    ]);
-    for await (const row of this.table.listEntities<{ doc: string }>({ queryOptions: { filter } })) out.push(FollowUpEvent.parse(JSON.parse(row.doc)));
+    const out = await this.docs(incidentId, 'f', (d) => FollowUpEvent.parse(d));
     return out.sort((a, b) => a.seq - b.seq);
   }
 
   async getTimeline(incidentId: string): Promise<TimelineEntry[]> {
-    await this.init();
-    const out: TimelineEntry[] = [];
-    const filter = odataFilter([
-      ['PartitionKey', 'eq', tableKey(incidentId)],
-      ['RowKey', 'ge', 't'],
-      ['RowKey', 'lt', 'u'],
-    ]);
-    for await (const row of this.table.listEntities<{ doc: string }>({ queryOptions: { filter } })) out.push(TimelineEntry.parse(JSON.parse(row.doc)));
-    return out;
+    // In sequence order: the rows' keys are the zero-padded sequence numbers.
+    return this.docs(incidentId, 't', (d) => TimelineEntry.parse(d));
   }
 }

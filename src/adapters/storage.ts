@@ -7,6 +7,7 @@ import type { TableClient } from '@azure/data-tables';
 import type { BlobServiceClient } from '@azure/storage-blob';
 import type { StorageTarget } from '../config/storage.js';
 import { lazy } from './lazy.js';
+import { loadOnce } from '../domain/load-once.js';
 
 // CommonJS builds on purpose: `import()` would load the SDKs' ESM builds, a second copy.
 const tablesSdk = lazy(() => require('@azure/data-tables') as typeof import('@azure/data-tables'));
@@ -75,13 +76,7 @@ export function restStatus(err: unknown): number | undefined {
  * creation, and a failed one is forgotten so the next call tries again (storage may be back).
  */
 export function onFirstUse(create: () => Promise<unknown>): () => Promise<void> {
-  let ready: Promise<void> | undefined;
-  return () =>
-    (ready ??= create().then(
-      () => undefined,
-      (err: unknown) => {
-        ready = undefined;
-        throw err;
-      },
-    ));
+  return loadOnce(async () => {
+    await create();
+  });
 }
